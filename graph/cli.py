@@ -1,0 +1,349 @@
+"""The ``recruitgraph`` command line: a thin layer over the library.
+
+Every command exits 0 on success and 1 on invalid input, with a message and never a traceback;
+commands whose output is data take ``--format json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+import pyoxigraph as ox
+
+from graph.store import Store, StoreError, default_data_dir, open_store
+from graph.validation import Problem, ValidationError
+
+
+class UsageError(Exception):
+    """Invalid arguments; exits 1 like any other invalid input."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}\n(see {self.prog} --help)")
+
+
+def _store_options() -> argparse.ArgumentParser:
+    options = argparse.ArgumentParser(add_help=False)
+    group = options.add_argument_group("store")
+    group.add_argument(
+        "--data-dir",
+        type=Path,
+        help="directory of the embedded store (default: $RECRUITGRAPH_DATA_DIR, else "
+        f"{default_data_dir()})",
+    )
+    group.add_argument(
+        "--store-url",
+        help="use a remote SPARQL 1.1 query endpoint instead (e.g. an Oxigraph server's "
+        "http://host:7878/query; its update endpoint is found beside it); default "
+        "$RECRUITGRAPH_STORE_URL",
+    )
+    return options
+
+
+def _open(args: argparse.Namespace) -> Store:
+    return open_store(args.data_dir, args.store_url)
+
+
+def _print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, indent=2, ensure_ascii=False, default=str)
+    sys.stdout.write("\n")
+
+
+def _progress(label: str) -> Callable[[int], None] | None:
+    """A progress line on a terminal; nothing when stderr is a file or pipe."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(count: int) -> None:
+        sys.stderr.write(f"\r{label}: {count:,} triples")
+        sys.stderr.flush()
+
+    return show
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from graph.ingest import load_files
+
+    with _open(args) as store:
+        report = load_files(
+            store,
+            args.paths,
+            args.dataset,
+            access=args.access,
+            licence=args.licence,
+            synthetic=args.synthetic,
+            progress=_progress(f"writing {args.dataset}"),
+        )
+    if sys.stderr.isatty():
+        sys.stderr.write("\n")
+    if args.format == "json":
+        _print_json(report.as_dict())
+    else:
+        verb = "replaced" if report.replaced else "loaded"
+        marks = " (synthetic)" if report.synthetic else ""
+        print(
+            f"{verb} dataset {report.dataset}{marks}: {report.triples:,} triples from "
+            f"{', '.join(report.files)} into {store.location} [{report.access}]"
+        )
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from graph.ingest import validate_files
+
+    problems = validate_files(args.paths)
+    if args.format == "json":
+        _print_json({"conforms": not problems, "problems": [p.as_dict() for p in problems]})
+    elif problems:
+        _print_problems(problems)
+    else:
+        print(f"valid: {', '.join(str(p) for p in args.paths)} would load")
+    return 1 if problems else 0
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from graph.sparql import format_table, result_rows, run_query, serialize_result
+
+    if args.file is not None:
+        try:
+            text = Path(args.file).read_text("utf-8")
+        except OSError as error:
+            raise UsageError(f"cannot read {args.file}: {error.strerror}") from None
+    elif args.sparql:
+        text = args.sparql
+    else:
+        raise UsageError("give a SPARQL query, or --file FILE")
+    with _open(args) as store:
+        result = run_query(store, text)
+        if args.format == "table":
+            if isinstance(result, ox.QuerySolutions):
+                print(format_table(*result_rows(result)))
+            elif isinstance(result, ox.QueryBoolean):
+                print("true" if bool(result) else "false")
+            else:
+                sys.stdout.write(serialize_result(result, "turtle").decode())
+        else:
+            sys.stdout.buffer.write(serialize_result(result, args.format))
+            sys.stdout.flush()
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from graph.export import export_datasets
+
+    with _open(args) as store:
+        count = export_datasets(store, args.out, args.format, args.dataset)
+    print(f"wrote {count:,} quads to {args.out}", file=sys.stderr)
+    return 0
+
+
+def cmd_datasets(args: argparse.Namespace) -> int:
+    from graph.ingest import list_datasets
+    from graph.sparql import format_table
+
+    with _open(args) as store:
+        infos = list_datasets(store)
+    if args.format == "json":
+        _print_json([i.as_dict() for i in infos])
+    else:
+        rows = [
+            [
+                i.name,
+                f"{i.triples:,}",
+                i.access,
+                "yes" if i.synthetic else "no",
+                i.created,
+                ", ".join(i.files),
+            ]
+            for i in infos
+        ]
+        print(format_table(["dataset", "triples", "access", "synthetic", "loaded", "files"], rows))
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    from graph.namespaces import dataset_iri
+
+    with _open(args) as store:
+        if not store.drop_graph(dataset_iri(args.dataset)):
+            raise UsageError(f"no such dataset: {args.dataset}")
+    print(f"deleted dataset {args.dataset}")
+    return 0
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    from graph.synth import write_synthetic
+
+    extra: dict[str, Any] = {}
+    if args.centralization_end is not None:
+        extra["centralization_end"] = args.centralization_end
+    if args.start is not None:
+        extra["start"] = args.start
+    if args.end is not None:
+        extra["end"] = args.end
+    count = write_synthetic(args.out, args.actors, args.centralization, args.seed, **extra)
+    print(f"wrote {count:,} synthetic triples to {args.out} (seed {args.seed})", file=sys.stderr)
+    return 0
+
+
+def _serve(store: Store, host: str, port: int) -> None:
+    import uvicorn
+
+    from api.app import create_app
+
+    uvicorn.run(create_app(store), host=host, port=port, log_level="info")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    with _open(args) as store:
+        print(f"serving {store.kind} store {store.location} at http://{args.host}:{args.port}/")
+        _serve(store, args.host, args.port)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from graph.ingest import list_datasets, load_default_dataset
+
+    with _open(args) as store:
+        for report in load_default_dataset(store, progress=_progress("loading")):
+            print(
+                f"loaded dataset {report.dataset}: {report.triples:,} triples ({report.files[0]})"
+            )
+        total = sum(i.triples for i in list_datasets(store))
+        base = f"http://{args.host}:{args.port}"
+        print(
+            f"\nstore: {store.location} ({total:,} triples in all)\n"
+            f"open {base}/sparql to query with SPARQL, {base}/healthz for status; "
+            "Ctrl-C stops the server\n",
+            flush=True,
+        )
+        _serve(store, args.host, args.port)
+    return 0
+
+
+def _date(text: str) -> Any:
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date in the form YYYY-MM-DD: {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every command."""
+    parser = _Parser(
+        prog="recruitgraph",
+        description="A knowledge graph of state-run foreign recruitment and the money behind it.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    store = _store_options()
+    fmt = {"choices": ["table", "json"], "default": "table", "help": "output format"}
+
+    p = sub.add_parser("load", parents=[store], help="validate files and load them as one dataset")
+    p.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML or claims CSV",
+    )
+    p.add_argument("--dataset", required=True, help="dataset name; an existing one is replaced")
+    p.add_argument("--access", choices=["public", "restricted"], default="public")
+    p.add_argument("--licence", help="licence of the data, recorded in the dataset description")
+    p.add_argument("--synthetic", action="store_true", help="mark the dataset as synthetic")
+    p.add_argument("--format", **fmt)
+    p.set_defaults(run=cmd_load)
+
+    p = sub.add_parser("validate", help="check files against the shapes; writes nothing")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--format", **fmt)
+    p.set_defaults(run=cmd_validate)
+
+    p = sub.add_parser("query", parents=[store], help="run a SPARQL query over the datasets")
+    p.add_argument("sparql", nargs="?", help="the query text")
+    p.add_argument("--file", help="read the query from this file")
+    p.add_argument(
+        "--format",
+        choices=["table", "json", "csv", "tsv", "xml", "turtle", "ntriples", "jsonld"],
+        default="table",
+    )
+    p.set_defaults(run=cmd_query)
+
+    p = sub.add_parser("export", parents=[store], help="write datasets as N-Quads or TriG")
+    p.add_argument("--dataset", action="append", help="a dataset to export (repeat; default all)")
+    p.add_argument("--format", choices=["nquads", "trig"], default="nquads")
+    p.add_argument("--out", required=True, help="output file")
+    p.set_defaults(run=cmd_export)
+
+    p = sub.add_parser("datasets", parents=[store], help="list the datasets in the store")
+    p.add_argument("--format", **fmt)
+    p.set_defaults(run=cmd_datasets)
+
+    p = sub.add_parser("delete", parents=[store], help="delete a dataset")
+    p.add_argument("dataset")
+    p.set_defaults(run=cmd_delete)
+
+    p = sub.add_parser("synth", help="generate a synthetic recruitment network (marked synthetic)")
+    p.add_argument("--actors", type=int, required=True, help="number of actors and schemes")
+    p.add_argument(
+        "--centralization",
+        type=float,
+        required=True,
+        help="planted centralization, 0 (independent provinces) to 1 (federal star)",
+    )
+    p.add_argument(
+        "--centralization-end",
+        type=float,
+        help="if given, centralization moves linearly to this value over the period",
+    )
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--start", type=_date, help="first date of the period (YYYY-MM-DD)")
+    p.add_argument("--end", type=_date, help="last date of the period (YYYY-MM-DD)")
+    p.add_argument("--out", required=True, help="output file: .nt or .ttl")
+    p.set_defaults(run=cmd_synth)
+
+    for name, helptext, runner in (
+        ("serve", "serve the HTTP API over the store", cmd_serve),
+        ("demo", "load the default dataset and serve it", cmd_demo),
+    ):
+        p = sub.add_parser(name, parents=[store], help=helptext)
+        p.add_argument("--host", default="127.0.0.1")
+        p.add_argument("--port", type=int, default=8000)
+        p.set_defaults(run=runner)
+    return parser
+
+
+def _print_problems(problems: Sequence[Problem]) -> None:
+    count = len(problems)
+    print(f"invalid: {count} problem{'s' if count != 1 else ''}", file=sys.stderr)
+    for problem in problems:
+        print(f"- {problem}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``recruitgraph`` console script."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if getattr(args, "run", None) is None:
+            parser.print_help()
+            return 1
+        return args.run(args)
+    except ValidationError as error:
+        _print_problems(error.problems)
+    except (UsageError, StoreError, ValueError, KeyError) as error:
+        message = str(error.args[0]) if isinstance(error, KeyError) else str(error)
+        print(f"error: {message}", file=sys.stderr)
+    except KeyboardInterrupt:
+        return 130
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""IRIs of the recruitgraph vocabulary, entities, datasets and internal graphs.
+
+The ontology (``ontologies/recruitment.ttl``) defines the terms; this module only knows how
+IRIs are *built*, so that every part of the code mints the same IRI for the same thing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+RG = "https://w3id.org/recruitgraph/ontology#"
+ONTOLOGY_IRI = "https://w3id.org/recruitgraph/ontology"
+ID = "https://w3id.org/recruitgraph/id/"
+DATASET = "https://w3id.org/recruitgraph/dataset/"
+#: Holds the store's version counter; never a dataset, never visible to queries of users.
+SYSTEM_GRAPH = "https://w3id.org/recruitgraph/system"
+#: Prefix of graphs that a load writes before switching them in; invisible, cleaned up.
+STAGING = "https://w3id.org/recruitgraph/staging/"
+
+PROV = "http://www.w3.org/ns/prov#"
+ORG = "http://www.w3.org/ns/org#"
+SCHEMA = "https://schema.org/"
+DCTERMS = "http://purl.org/dc/terms/"
+DCAT = "http://www.w3.org/ns/dcat#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+FOAF = "http://xmlns.com/foaf/0.1/"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+OWL = "http://www.w3.org/2002/07/owl#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+SH = "http://www.w3.org/ns/shacl#"
+
+PREFIXES: dict[str, str] = {
+    "rg": RG,
+    "prov": PROV,
+    "org": ORG,
+    "schema": SCHEMA,
+    "dcterms": DCTERMS,
+    "dcat": DCAT,
+    "skos": SKOS,
+    "foaf": FOAF,
+    "rdf": RDF,
+    "rdfs": RDFS,
+    "owl": OWL,
+    "xsd": XSD,
+}
+
+#: The SPARQL prologue for the prefixes above, for queries written in this package.
+SPARQL_PREFIXES = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
+
+DATASET_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+
+
+def slugify(text: str, max_length: int = 80) -> str:
+    """Lower-case ASCII slug of ``text``: the last path segment of an entity IRI."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:max_length].rstrip("-") or "unnamed"
+
+
+def entity_iri(kind: str, key: str) -> str:
+    """IRI of an entity: ``kind`` is the path segment (``recruiter``), ``key`` its slug or code."""
+    return f"{ID}{kind}/{key}"
+
+
+def source_iri(url: str) -> str:
+    """IRI of a source, stable for its URL (the URL itself is kept verbatim as schema:url)."""
+    return entity_iri("source", hashlib.sha1(url.encode()).hexdigest()[:16])
+
+
+def dataset_iri(name: str) -> str:
+    """IRI of the named graph that holds dataset ``name`` (a valid name, else ValueError)."""
+    return DATASET + check_dataset_name(name)
+
+
+def dataset_name(graph_iri: str) -> str | None:
+    """Name of the dataset held in ``graph_iri``, or None if it is not a dataset graph."""
+    if graph_iri.startswith(DATASET):
+        return graph_iri[len(DATASET) :]
+    return None
+
+
+def check_dataset_name(name: str) -> str:
+    """Return ``name`` if it is a valid dataset name, else raise ValueError saying why."""
+    if not DATASET_NAME.match(name):
+        raise ValueError(
+            f"invalid dataset name {name!r}: use 1-64 characters a-z, 0-9, '.', '_' or '-', "
+            "starting with a letter or digit"
+        )
+    return name

@@ -1,0 +1,190 @@
+"""The store interface, the same tests on every kind: memory, disk, live Oxigraph server."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from graph.namespaces import STAGING
+from graph.store import EmbeddedStore, RemoteStore, Store, StoreError
+
+G1 = "https://example.org/graph/one"
+G2 = "https://example.org/graph/two"
+P = ox.NamedNode("https://example.org/p")
+
+
+def triples(n: int, prefix: str = "s") -> list[ox.Triple]:
+    return [
+        ox.Triple(ox.NamedNode(f"https://example.org/{prefix}{i}"), P, ox.Literal(str(i)))
+        for i in range(n)
+    ]
+
+
+def count(store: Store, graph: str) -> int:
+    result = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+    return int(next(iter(result))["n"].value)
+
+
+def test_replace_graph_writes_and_bumps_version(store: Store) -> None:
+    assert store.version == 0
+    store.replace_graph(G1, triples(5))
+    assert count(store, G1) == 5
+    assert store.version == 1
+    assert G1 in store.graph_names()
+
+
+def test_replace_graph_replaces_whole_content(store: Store) -> None:
+    store.replace_graph(G1, triples(5, "old"))
+    store.replace_graph(G1, triples(3, "new"))
+    assert count(store, G1) == 3
+    rows = store.query(f"ASK {{ GRAPH <{G1}> {{ <https://example.org/old0> ?p ?o }} }}")
+    assert not bool(rows)
+    assert not [g for g in store.graph_names() if g.startswith(STAGING)]
+
+
+def test_failed_write_leaves_graph_as_before(store: Store) -> None:
+    store.replace_graph(G1, triples(4))
+    before = store.version
+
+    def broken():
+        yield from triples(3, "partial")
+        raise RuntimeError("disk on fire")
+
+    with pytest.raises(RuntimeError):
+        store.replace_graph(G1, broken())
+    assert count(store, G1) == 4
+    assert store.version == before
+    assert not [g for g in store.graph_names() if g.startswith(STAGING)]
+
+
+def test_drop_graph(store: Store) -> None:
+    store.replace_graph(G1, triples(2))
+    assert store.drop_graph(G1) is True
+    assert store.drop_graph(G1) is False
+    assert G1 not in store.graph_names()
+
+
+def test_query_sees_only_listed_graphs(store: Store) -> None:
+    store.replace_graph(G1, triples(2, "a"))
+    store.replace_graph(G2, triples(3, "b"))
+    union = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    assert int(next(iter(store.query(union, default_graph=[G1, G2])))["n"].value) == 5
+    assert int(next(iter(store.query(union, default_graph=[G2])))["n"].value) == 3
+    named = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+    seen = [r["g"].value for r in store.query(named, named_graphs=[G1])]
+    assert seen == [G1]
+    # An explicit GRAPH <iri> of a graph that is not listed finds nothing.
+    hidden = f"ASK {{ GRAPH <{G2}> {{ ?s ?p ?o }} }}"
+    assert not bool(store.query(hidden, default_graph=[], named_graphs=[G1]))
+    assert not bool(store.query(hidden, default_graph=[], named_graphs=[]))
+
+
+def test_update_bumps_version(store: Store) -> None:
+    store.update(f"INSERT DATA {{ GRAPH <{G1}> {{ <https://example.org/x> <{P.value}> 1 }} }}")
+    store.update(f"DELETE DATA {{ GRAPH <{G1}> {{ <https://example.org/x> <{P.value}> 1 }} }}")
+    assert store.version == 2
+
+
+def test_blank_nodes_keep_identity_across_chunks(store: Store, monkeypatch) -> None:
+    if isinstance(store, RemoteStore):
+        monkeypatch.setattr(RemoteStore, "CHUNK", 2)  # force several staging requests
+    b = ox.BlankNode("shared")
+    data = [ox.Triple(ox.NamedNode(f"https://example.org/s{i}"), P, b) for i in range(5)]
+    data.append(ox.Triple(b, P, ox.Literal("the one node")))
+    store.replace_graph(G1, data)
+    query = f"""SELECT (COUNT(DISTINCT ?b) AS ?n) WHERE {{ GRAPH <{G1}> {{
+        ?s <{P.value}> ?b . ?b <{P.value}> "the one node" }} }}"""
+    assert int(next(iter(store.query(query)))["n"].value) == 1
+
+
+def test_construct_returns_triples(store: Store) -> None:
+    store.replace_graph(G1, triples(3))
+    result = store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{G1}> {{ ?s ?p ?o }} }}")
+    assert sorted(t.object.value for t in result) == ["0", "1", "2"]
+
+
+def test_quads_of_a_graph(store: Store) -> None:
+    store.replace_graph(G1, triples(3))
+    quads = list(store.quads(G1))
+    assert len(quads) == 3 and all(q.graph_name == ox.NamedNode(G1) for q in quads)
+
+
+def test_disk_store_keeps_data_across_processes(tmp_path: Path) -> None:
+    location = tmp_path / "store"
+    writer = textwrap.dedent(f"""
+        import pyoxigraph as ox
+        from graph.store import EmbeddedStore
+        with EmbeddedStore({str(location)!r}) as s:
+            s.replace_graph({G1!r}, [ox.Triple(ox.NamedNode("https://example.org/a"),
+                            ox.NamedNode("https://example.org/p"), ox.Literal("kept"))])
+    """)
+    subprocess.run([sys.executable, "-c", writer], check=True, timeout=60)
+    with EmbeddedStore(location) as reopened:
+        assert count(reopened, G1) == 1
+        assert reopened.version == 1
+
+
+def test_second_opener_gets_a_clear_error(tmp_path: Path) -> None:
+    with EmbeddedStore(tmp_path / "store"), pytest.raises(StoreError, match="in use by another"):
+        EmbeddedStore(tmp_path / "store")
+
+
+def test_remote_store_refuses_a_dead_endpoint() -> None:
+    from tests.conftest import free_port
+
+    with pytest.raises(StoreError, match="no SPARQL endpoint answers"):
+        RemoteStore(f"http://127.0.0.1:{free_port()}/query")
+
+
+def test_killed_bulk_load_leaves_old_graph_intact(tmp_path: Path) -> None:
+    """Kill a loading process after its bulk (non-transactional) write of the staging graph and
+    before the switch: the dataset it was replacing must come back whole, and the orphaned
+    staging graph must be found and removed when the store is next opened."""
+    location = tmp_path / "store"
+    with EmbeddedStore(location) as s:
+        s.replace_graph(G1, triples(10, "old"))
+    marker = tmp_path / "about-to-switch"
+    loader = textwrap.dedent(f"""
+        import pathlib, time
+        import pyoxigraph as ox
+        from graph.store import EmbeddedStore
+        real_update = EmbeddedStore._execute_update
+        def update(self, sparql):
+            if "MOVE" in sparql:  # staging is written: stop here and wait to be killed
+                pathlib.Path({str(marker)!r}).touch()
+                time.sleep(600)
+            real_update(self, sparql)
+        EmbeddedStore._execute_update = update
+        P = ox.NamedNode("https://example.org/p")
+        n = EmbeddedStore.BULK_THRESHOLD + 1000
+        new = (ox.Triple(ox.NamedNode(f"https://example.org/new{{i}}"), P, ox.Literal(str(i)))
+               for i in range(n))
+        with EmbeddedStore({str(location)!r}) as s:
+            s.replace_graph({G1!r}, new)
+    """)
+    process = subprocess.Popen([sys.executable, "-c", loader])
+    try:
+        deadline = time.monotonic() + 120
+        while not marker.exists():
+            assert process.poll() is None, "loader exited early"
+            assert time.monotonic() < deadline, "loader never finished staging"
+            time.sleep(0.05)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+    raw = ox.Store(str(location))  # what the killed process left, before any cleanup
+    staged = [g.value for g in raw.named_graphs() if g.value.startswith(STAGING)]
+    assert len(staged) == 1
+    assert len(list(raw.quads_for_pattern(None, None, None, ox.NamedNode(staged[0])))) > 200_000
+    del raw
+    with EmbeddedStore(location) as reopened:
+        assert count(reopened, G1) == 10
+        assert not [g for g in reopened.graph_names() if g.startswith(STAGING)]
+        assert reopened.version == 1
