@@ -260,7 +260,8 @@ class _RowReader:
                 value = Decimal(amount)
                 if not value.is_finite():
                     raise InvalidOperation
-                self.add(claim, SCHEMA + "amount", _literal(str(value), "decimal"))
+                # Fixed-point notation: xsd:decimal has no exponent ("1e6" → "1000000").
+                self.add(claim, SCHEMA + "amount", _literal(format(value, "f"), "decimal"))
             except InvalidOperation:
                 self.problem(row, "amount", "not a number (digits, optional decimals)", amount)
         if currency := cells["currency"]:
