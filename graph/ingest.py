@@ -26,7 +26,7 @@ import pyoxigraph as ox
 
 from graph.claims_csv import ClaimsConversion, convert_claims, locate
 from graph.namespaces import DCTERMS, RDF, RG, SPARQL_PREFIXES, XSD, dataset_iri, dataset_name
-from graph.ontology import concepts
+from graph.ontology import concepts, ontology_text
 from graph.rdfterms import rdflib_graph
 from graph.reference import REFERENCE_DATASET, reference_triples
 from graph.store import Progress, Store
@@ -313,10 +313,13 @@ def _write(
 
 
 def load_reference(store: Store) -> LoadReport:
-    """(Re)write the reference dataset: federal subjects, countries, currencies (pycountry)."""
+    """(Re)write the reference dataset: the ontology itself (so that queries can use class
+    labels, the class hierarchy and the notations of concepts) and the federal subjects,
+    countries and currencies of pycountry."""
     import pycountry
 
-    triples = list(reference_triples())
+    ontology = ox.parse(ontology_text(), format=ox.RdfFormat.TURTLE)
+    triples = [*ontology, *reference_triples()]
     digest = hashlib.sha256(b"".join(str(t).encode() for t in triples)).hexdigest()
     parsed = ParsedInput(
         triples, "sha256:" + digest, (f"pycountry {pycountry.__version__}",), False, ()

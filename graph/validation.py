@@ -106,6 +106,7 @@ def validate_graph(data: rdflib.Graph) -> list[Problem]:
         inference="none",
         advanced=True,
         allow_warnings=True,
+        inplace=True,  # ``combined`` is ours: no need for pyshacl to copy it
     )
     if conforms:
         return []

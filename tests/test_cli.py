@@ -1,0 +1,153 @@
+"""The `recruitgraph` command line, run as a user runs it: the installed console script."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import httpx
+import pytest
+from SPARQLWrapper import JSON, SPARQLWrapper
+
+from tests.conftest import BIN, free_port, run_cli, stop, wait_for_http
+from tests.test_ingest import BASE_ROW, SECOND_ROW, claims_csv
+
+COMMANDS = ["load", "validate", "query", "export", "datasets", "delete", "synth", "serve", "demo"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(command: str, cli_env: dict[str, str]) -> None:
+    result = run_cli(command, "--help", env=cli_env)
+    assert result.returncode == 0 and "usage: recruitgraph" in result.stdout
+
+
+def test_load_query_export_round_trip(cli_env: dict[str, str], tmp_path: Path) -> None:
+    path = claims_csv(tmp_path / "claims.csv", BASE_ROW, SECOND_ROW)
+    loaded = run_cli("load", str(path), "--dataset", "mine", "--format", "json", env=cli_env,
+                     check=True)  # fmt: skip
+    report = json.loads(loaded.stdout)
+    assert report["dataset"] == "mine" and report["triples"] > 20 and not report["synthetic"]
+
+    table = run_cli("query", "SELECT ?id WHERE { ?c rg:claimId ?id } ORDER BY ?id", env=cli_env,
+                    check=True)  # fmt: skip
+    assert "t1" in table.stdout and "(2 rows)" in table.stdout
+    as_json = run_cli("query", "SELECT ?id WHERE { ?c rg:claimId ?id }", "--format", "json",
+                      env=cli_env, check=True)  # fmt: skip
+    bindings = json.loads(as_json.stdout)["results"]["bindings"]
+    assert sorted(b["id"]["value"] for b in bindings) == ["t1", "t2"]
+    as_csv = run_cli("query", "SELECT ?id WHERE { ?c rg:claimId ?id } ORDER BY ?id", "--format",
+                     "csv", env=cli_env, check=True)  # fmt: skip
+    assert as_csv.stdout.splitlines() == ["id", "t1", "t2"]
+    query_file = tmp_path / "q.rq"
+    query_file.write_text("ASK { ?c rg:claimId 't1' }")
+    assert run_cli("query", "--file", str(query_file), env=cli_env).stdout.strip() == "true"
+
+    for fmt, suffix in (("nquads", ".nq"), ("trig", ".trig")):
+        out = tmp_path / f"export{suffix}"
+        run_cli("export", "--dataset", "mine", "--format", fmt, "--out", str(out), env=cli_env,
+                check=True)  # fmt: skip
+        other = dict(cli_env, RECRUITGRAPH_DATA_DIR=str(tmp_path / f"other-{fmt}"))
+        run_cli("load", str(out), "--dataset", "mine", env=other, check=True)
+        again = run_cli("query", "SELECT ?id WHERE { ?c rg:claimId ?id } ORDER BY ?id",
+                        "--format", "csv", env=other, check=True)  # fmt: skip
+        assert again.stdout == as_csv.stdout
+
+    listed = json.loads(run_cli("datasets", "--format", "json", env=cli_env, check=True).stdout)
+    assert {d["name"] for d in listed} == {"mine", "reference"}
+    assert run_cli("delete", "mine", env=cli_env).returncode == 0
+    assert run_cli("delete", "mine", env=cli_env).returncode == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["load", "missing.ttl", "--dataset", "x"], "cannot read"),
+        (["load", "{csv}", "--dataset", "Bad Name"], "invalid dataset name"),
+        (["load", "{csv}"], "--dataset"),
+        (["load", "{bad}", "--dataset", "x"], "row 2, column amount"),
+        (["validate", "{bad}"], "must not be negative"),
+        (["query", "SELECT WHERE"], "malformed SPARQL"),
+        (["query", "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"], "SERVICE"),
+        (["query"], "give a SPARQL query"),
+        (["export", "--dataset", "nope", "--out", "{tmp}/x.nq"], "no such dataset"),
+        (["synth", "--actors", "3", "--centralization", "0.5", "--out", "{tmp}/s.nt"], "actors"),
+        (["synth", "--actors", "30", "--centralization", "2", "--out", "{tmp}/s.nt"], "centraliz"),
+        (["synth", "--actors", "30", "--centralization", "0.5", "--out", "{tmp}/s.xyz"], ".nt"),
+        (["synth", "--actors", "many", "--centralization", "0.5", "--out", "{tmp}/s.nt"], "int"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
+def test_invalid_input_exits_1_with_a_message(
+    args: list[str], message: str, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    good = claims_csv(tmp_path / "good.csv", BASE_ROW)
+    bad = claims_csv(tmp_path / "bad.csv", {**BASE_ROW, "amount": "-1"})
+    places = {"{csv}": str(good), "{bad}": str(bad), "{tmp}": str(tmp_path)}
+    filled = []
+    for arg in args:
+        for key, value in places.items():
+            arg = arg.replace(key, value)
+        filled.append(arg)
+    result = run_cli(*filled, env=cli_env)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert message.lower() in result.stderr.lower()
+    assert "Traceback" not in result.stderr
+    assert not list(tmp_path.glob("x.nq*")) and not list(tmp_path.glob("s.*"))
+
+
+def test_store_in_use_is_a_clear_error(cli_env: dict[str, str], tmp_path: Path) -> None:
+    from graph.store import EmbeddedStore
+
+    with EmbeddedStore(Path(cli_env["RECRUITGRAPH_DATA_DIR"])):
+        result = run_cli("datasets", env=cli_env)
+    assert result.returncode == 1 and "in use by another recruitgraph process" in result.stderr
+
+
+def test_synth_then_load_is_marked_synthetic(cli_env: dict[str, str], tmp_path: Path) -> None:
+    out = tmp_path / "synthetic.ttl"
+    run_cli("synth", "--actors", "60", "--centralization", "0.7", "--seed", "4", "--out",
+            str(out), env=cli_env, check=True)  # fmt: skip
+    loaded = run_cli("load", str(out), "--dataset", "synth", env=cli_env, check=True)
+    assert "(synthetic)" in loaded.stdout
+    listed = json.loads(run_cli("datasets", "--format", "json", env=cli_env, check=True).stdout)
+    assert {d["name"]: d["synthetic"] for d in listed} == {"synth": True, "reference": False}
+
+
+def test_remote_store_through_the_cli(oxigraph_server: str, cli_env: dict[str, str],
+                                      tmp_path: Path) -> None:  # fmt: skip
+    import httpx as client
+
+    client.post(f"{oxigraph_server}/update", data={"update": "DROP ALL"}).raise_for_status()
+    path = claims_csv(tmp_path / "claims.csv", BASE_ROW, SECOND_ROW)
+    remote = ["--store-url", f"{oxigraph_server}/query"]
+    run_cli("load", str(path), "--dataset", "team", *remote, env=cli_env, check=True)
+    result = run_cli("query", "SELECT ?id WHERE { ?c rg:claimId ?id } ORDER BY ?id", "--format",
+                     "csv", *remote, env=cli_env, check=True)  # fmt: skip
+    assert result.stdout.splitlines() == ["id", "t1", "t2"]
+    assert not (Path(cli_env["RECRUITGRAPH_DATA_DIR"])).exists()
+
+
+def test_demo_loads_the_default_dataset_and_serves_sparql(cli_env: dict[str, str]) -> None:
+    port = free_port()
+    process = subprocess.Popen(
+        [str(BIN / "recruitgraph"), "demo", "--port", str(port)], env=cli_env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(f"{base}/healthz", process, seconds=60)
+        health = httpx.get(f"{base}/healthz").json()
+        assert health["status"] == "ok" and health["datasets"] == 2
+        sparql = SPARQLWrapper(f"{base}/sparql")
+        sparql.setQuery(
+            "PREFIX rg: <https://w3id.org/recruitgraph/ontology#>\n"
+            "SELECT (COUNT(?c) AS ?n) WHERE { ?c rg:claimId ?id }"
+        )
+        sparql.setReturnFormat(JSON)
+        result = sparql.query().convert()
+        assert result["results"]["bindings"][0]["n"]["value"] == "142"
+    finally:
+        stop(process)
+    output = process.stdout.read() if process.stdout else ""
+    assert "loaded dataset claims" in output and f"{base}/" in output
