@@ -55,13 +55,14 @@ def _print_json(data: Any) -> None:
     sys.stdout.write("\n")
 
 
-def _progress(label: str) -> Callable[[int], None] | None:
+def _progress(label: str) -> Callable[[str, int], None] | None:
     """A progress line on a terminal; nothing when stderr is a file or pipe."""
     if not sys.stderr.isatty():
         return None
+    verbs = {"read": "read", "validate": "validating", "write": "writing"}
 
-    def show(count: int) -> None:
-        sys.stderr.write(f"\r{label}: {count:,} triples")
+    def show(phase: str, count: int) -> None:
+        sys.stderr.write(f"\r\033[K{label}: {verbs.get(phase, phase)} {count:,} triples")
         sys.stderr.flush()
 
     return show
@@ -78,7 +79,7 @@ def cmd_load(args: argparse.Namespace) -> int:
             access=args.access,
             licence=args.licence,
             synthetic=args.synthetic,
-            progress=_progress(f"writing {args.dataset}"),
+            progress=_progress(args.dataset),
         )
     if sys.stderr.isatty():
         sys.stderr.write("\n")

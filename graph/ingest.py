@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import getpass
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -29,7 +29,7 @@ from graph.namespaces import DCTERMS, RDF, RG, SPARQL_PREFIXES, XSD, dataset_iri
 from graph.ontology import concepts, ontology_text
 from graph.rdfterms import rdflib_graph
 from graph.reference import REFERENCE_DATASET, reference_triples
-from graph.store import Progress, Store
+from graph.store import Store
 from graph.validation import Problem, ValidationError, validate_graph
 
 RDF_FORMATS: dict[str, ox.RdfFormat] = {
@@ -48,6 +48,9 @@ CLAIMS_SUFFIX = ".csv"
 DEFAULT_DATASET = "claims"
 #: Input larger than this is refused (the store itself has no such limit; this guards memory).
 MAX_FILE_BYTES = 2 * 1024**3
+
+#: Told the phase of a load ("read", "validate", "write") and how many triples it has seen.
+LoadProgress = Callable[[str, int], None]
 
 _A = ox.NamedNode(RDF + "type")
 _DATASET_CLASS = ox.NamedNode(RG + "Dataset")
@@ -256,7 +259,7 @@ def load_files(
     licence: str | None = None,
     synthetic: bool = False,
     loaded_by: str | None = None,
-    progress: Progress | None = None,
+    progress: LoadProgress | None = None,
 ) -> LoadReport:
     """Validate ``paths`` as one dataset and write it as named graph ``dataset``, atomically.
 
@@ -264,6 +267,8 @@ def load_files(
     Data marked ``rg:synthetic true`` makes the dataset synthetic whatever ``synthetic`` says.
     """
     parsed = read_inputs(paths, dataset)
+    if progress is not None:
+        progress("read", len(parsed.triples))
     return _write(
         store,
         parsed,
@@ -281,7 +286,7 @@ def _write(
     parsed: ParsedInput,
     dataset: str,
     *,
-    progress: Progress | None = None,
+    progress: LoadProgress | None = None,
     **metadata: Any,
 ) -> LoadReport:
     description = dataset_description(
@@ -291,6 +296,8 @@ def _write(
         triples=len(parsed.triples),
         **metadata,
     )
+    if progress is not None:
+        progress("validate", len(parsed.triples))
     problems = check(parsed, description)
     if problems:
         raise ValidationError(problems)
@@ -298,7 +305,8 @@ def _write(
         ensure_reference(store)
     graph = dataset_iri(dataset)
     replaced = graph in store.graph_names()
-    store.replace_graph(graph, [*parsed.triples, *description], progress=progress)
+    written = None if progress is None else (lambda count: progress("write", count))
+    store.replace_graph(graph, [*parsed.triples, *description], progress=written)
     return LoadReport(
         dataset=dataset,
         graph=graph,
@@ -346,7 +354,7 @@ def shipped_claims() -> Path:
     return Path(str(resources.files("graph.data").joinpath("claims.csv")))
 
 
-def load_default_dataset(store: Store, progress: Progress | None = None) -> list[LoadReport]:
+def load_default_dataset(store: Store, progress: LoadProgress | None = None) -> list[LoadReport]:
     """Write the reference data and the shipped cited claims (dataset ``claims``)."""
     return [
         load_reference(store),
