@@ -213,9 +213,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     with _open(args) as store:
         for report in load_default_dataset(store, progress=_progress("loading")):
-            print(
-                f"loaded dataset {report.dataset}: {report.triples:,} triples ({report.files[0]})"
-            )
+            files = ", ".join(report.files)
+            print(f"loaded dataset {report.dataset}: {report.triples:,} triples ({files})")
         total = sum(i.triples for i in list_datasets(store))
         base = f"http://{args.host}:{args.port}"
         print(
@@ -261,7 +260,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", **fmt)
     p.set_defaults(run=cmd_load)
 
-    p = sub.add_parser("validate", help="check files against the shapes; writes nothing")
+    # validate and synth open no store; they take the store options all the same, so that
+    # scripts can pass the same options to every command.
+    p = sub.add_parser(
+        "validate", parents=[store], help="check files against the shapes; writes nothing"
+    )
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--format", **fmt)
     p.set_defaults(run=cmd_validate)
@@ -290,7 +293,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dataset")
     p.set_defaults(run=cmd_delete)
 
-    p = sub.add_parser("synth", help="generate a synthetic recruitment network (marked synthetic)")
+    p = sub.add_parser(
+        "synth", parents=[store], help="generate a synthetic recruitment network (marked synthetic)"
+    )
     p.add_argument("--actors", type=int, required=True, help="number of actors and schemes")
     p.add_argument(
         "--centralization",

@@ -326,18 +326,20 @@ def load_reference(store: Store) -> LoadReport:
     countries and currencies of pycountry."""
     import pycountry
 
-    ontology = ox.parse(ontology_text(), format=ox.RdfFormat.TURTLE)
+    ontology = [
+        ox.Triple(q.subject, q.predicate, q.object)
+        for q in ox.parse(ontology_text(), format=ox.RdfFormat.TURTLE)
+    ]
     triples = [*ontology, *reference_triples()]
     digest = hashlib.sha256(b"".join(str(t).encode() for t in triples)).hexdigest()
-    parsed = ParsedInput(
-        triples, "sha256:" + digest, (f"pycountry {pycountry.__version__}",), False, ()
-    )
+    sources = ("recruitment.ttl", f"pycountry {pycountry.__version__}")
+    parsed = ParsedInput(triples, "sha256:" + digest, sources, False, ())
     return _write(
         store,
         parsed,
         REFERENCE_DATASET,
         access="public",
-        licence="ISO codes and names from pycountry (LGPL-2.1)",
+        licence="ontology: Apache-2.0; ISO codes and names from pycountry (LGPL-2.1)",
         synthetic=False,
         loaded_by="recruitgraph",
     )
