@@ -193,6 +193,107 @@ def cmd_synth(args: argparse.Namespace) -> int:
     return 0
 
 
+def projection_filter(args: argparse.Namespace) -> Any:
+    """The projection filter given by the common filter options."""
+    from graph.projection import ProjectionFilter
+
+    return ProjectionFilter(
+        start=getattr(args, "from_date", None),
+        end=getattr(args, "to_date", None),
+        relations=frozenset(args.relation) if args.relation else None,
+        kinds=frozenset(args.kind) if args.kind else None,
+        min_confidence=args.min_confidence,
+        datasets=tuple(args.dataset) if args.dataset else None,
+        aggregates=not args.no_aggregates,
+    )
+
+
+def _number(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.4f}" if abs(value) < 1000 else f"{value:,.0f}"
+    return str(value)
+
+
+def cmd_metrics(args: argparse.Namespace) -> int:
+    from graph import analysis
+    from graph.sparql import format_table
+
+    flt = projection_filter(args)
+    with _open(args) as store:
+        if args.compare:
+            first, second = (analysis.parse_period(p) for p in args.compare)
+            result = analysis.compare(store, first, second, flt)
+        elif args.window or args.step:
+            result = analysis.timeline(
+                store, flt, window=args.window or "P12M", step=args.step or "P3M"
+            )
+        else:
+            result = analysis.report(store, flt, top=args.top)
+    if args.format == "json":
+        _print_json(result)
+        return 0
+    if result["synthetic"]:
+        print("SYNTHETIC DATA: some of the claims behind these figures are generated, not real.\n")
+    if args.compare:
+        a, b = result["first"], result["second"]
+        rows = [
+            [key, _number(value), _number(b["figures"][key]), _number(result["change"][key])]
+            for key, value in a["figures"].items()
+        ]
+        header = [f"{a['start']}..{a['end']}", f"{b['start']}..{b['end']}", "change"]
+        print(format_table(["figure", *header], rows))
+        counts = f"{len(a['claims'])} and {len(b['claims'])}"
+        print(f"\nclaims behind them: {counts} (--format json lists them with their sources)")
+    elif args.window or args.step:
+        keys = [
+            "claims",
+            "centralization_degree",
+            "centralization_betweenness",
+            "global_reaching_centrality",
+            "burden_shift_index",
+            "federal_reach",
+        ]
+        rows = [[w["start"], w["end"], *(_number(w[k]) for k in keys)] for w in result["windows"]]
+        print(format_table(["start", "end", *keys], rows))
+    else:
+        print(
+            format_table(
+                ["figure", "value"], [[k, _number(v)] for k, v in result["figures"].items()]
+            )
+        )
+        for currency, tiers in result["funding_by_tier"].items():
+            paid = ", ".join(f"{t} {_number(v)}" for t, v in tiers.items() if t != "claims" and v)
+            print(
+                f"\nfunding in {currency} by payer tier ({tiers['claims']} claims): {paid or '-'}"
+            )
+        print("\nbrokers between federal bodies and recruiters:")
+        for broker in result["brokers"] or [{"label": "(none)", "score": None}]:
+            print(f"  {broker['label']}  {_number(broker['score'])}")
+        print("\nactors by betweenness:")
+        for actor in result["top_actors"]:
+            who = f"{actor['label']} ({actor['kind']})"
+            print(f"  {actor['rank']:>2}. {who}  {_number(actor['betweenness'])}")
+    return 0
+
+
+def add_filter_options(parser: argparse.ArgumentParser) -> None:
+    """The options that select the claims of a projection."""
+    group = parser.add_argument_group("which claims")
+    group.add_argument("--from", dest="from_date", type=_date, help="period start (YYYY-MM-DD)")
+    group.add_argument("--to", dest="to_date", type=_date, help="period end (YYYY-MM-DD)")
+    group.add_argument("--relation", action="append", help="relation type (repeat)")
+    group.add_argument("--kind", action="append", help="kind of party (repeat)")
+    group.add_argument("--min-confidence", choices=["low", "medium", "high"])
+    group.add_argument("--dataset", action="append", help="dataset name (repeat)")
+    group.add_argument(
+        "--no-aggregates",
+        action="store_true",
+        help='leave out claims about aggregates ("the regional governments")',
+    )
+
+
 def _serve(store: Store, host: str, port: int) -> None:
     import uvicorn
 
@@ -284,6 +385,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["nquads", "trig"], default="nquads")
     p.add_argument("--out", required=True, help="output file")
     p.set_defaults(run=cmd_export)
+
+    p = sub.add_parser(
+        "metrics", parents=[store], help="how centralized the network is, who pays, and the trend"
+    )
+    add_filter_options(p)
+    p.add_argument("--window", help="timeline: window length as ISO 8601 duration (e.g. P12M)")
+    p.add_argument("--step", help="timeline: step between windows (e.g. P3M)")
+    p.add_argument(
+        "--compare",
+        nargs=2,
+        metavar="PERIOD",
+        help="compare two periods: 2024, 2024-07 or 2024-01-01/2024-06-30",
+    )
+    p.add_argument("--top", type=int, default=10, help="rows of the broker and actor tables")
+    p.add_argument("--format", **fmt)
+    p.set_defaults(run=cmd_metrics)
 
     p = sub.add_parser("datasets", parents=[store], help="list the datasets in the store")
     p.add_argument("--format", **fmt)

@@ -13,7 +13,18 @@ from SPARQLWrapper import JSON, SPARQLWrapper
 from tests.conftest import BIN, free_port, run_cli, stop, wait_for_http
 from tests.test_ingest import BASE_ROW, SECOND_ROW, claims_csv
 
-COMMANDS = ["load", "validate", "query", "export", "datasets", "delete", "synth", "serve", "demo"]
+COMMANDS = [
+    "load",
+    "validate",
+    "query",
+    "export",
+    "datasets",
+    "delete",
+    "metrics",
+    "synth",
+    "serve",
+    "demo",
+]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -24,20 +35,34 @@ def test_every_command_has_help(command: str, cli_env: dict[str, str]) -> None:
 
 def test_load_query_export_round_trip(cli_env: dict[str, str], tmp_path: Path) -> None:
     path = claims_csv(tmp_path / "claims.csv", BASE_ROW, SECOND_ROW)
-    loaded = run_cli("load", str(path), "--dataset", "mine", "--format", "json", env=cli_env,
-                     check=True)  # fmt: skip
+    loaded = run_cli(
+        "load", str(path), "--dataset", "mine", "--format", "json", env=cli_env, check=True
+    )
     report = json.loads(loaded.stdout)
     assert report["dataset"] == "mine" and report["triples"] > 20 and not report["synthetic"]
 
-    table = run_cli("query", "SELECT ?id WHERE { ?c rg:claimId ?id } ORDER BY ?id", env=cli_env,
-                    check=True)  # fmt: skip
+    table = run_cli(
+        "query", "SELECT ?id WHERE { ?c rg:claimId ?id } ORDER BY ?id", env=cli_env, check=True
+    )
     assert "t1" in table.stdout and "(2 rows)" in table.stdout
-    as_json = run_cli("query", "SELECT ?id WHERE { ?c rg:claimId ?id }", "--format", "json",
-                      env=cli_env, check=True)  # fmt: skip
+    as_json = run_cli(
+        "query",
+        "SELECT ?id WHERE { ?c rg:claimId ?id }",
+        "--format",
+        "json",
+        env=cli_env,
+        check=True,
+    )
     bindings = json.loads(as_json.stdout)["results"]["bindings"]
     assert sorted(b["id"]["value"] for b in bindings) == ["t1", "t2"]
-    as_csv = run_cli("query", "SELECT ?id WHERE { ?c rg:claimId ?id } ORDER BY ?id", "--format",
-                     "csv", env=cli_env, check=True)  # fmt: skip
+    as_csv = run_cli(
+        "query",
+        "SELECT ?id WHERE { ?c rg:claimId ?id } ORDER BY ?id",
+        "--format",
+        "csv",
+        env=cli_env,
+        check=True,
+    )
     assert as_csv.stdout.splitlines() == ["id", "t1", "t2"]
     query_file = tmp_path / "q.rq"
     query_file.write_text("ASK { ?c rg:claimId 't1' }")
@@ -45,12 +70,27 @@ def test_load_query_export_round_trip(cli_env: dict[str, str], tmp_path: Path) -
 
     for fmt, suffix in (("nquads", ".nq"), ("trig", ".trig")):
         out = tmp_path / f"export{suffix}"
-        run_cli("export", "--dataset", "mine", "--format", fmt, "--out", str(out), env=cli_env,
-                check=True)  # fmt: skip
+        run_cli(
+            "export",
+            "--dataset",
+            "mine",
+            "--format",
+            fmt,
+            "--out",
+            str(out),
+            env=cli_env,
+            check=True,
+        )
         other = dict(cli_env, RECRUITGRAPH_DATA_DIR=str(tmp_path / f"other-{fmt}"))
         run_cli("load", str(out), "--dataset", "mine", env=other, check=True)
-        again = run_cli("query", "SELECT ?id WHERE { ?c rg:claimId ?id } ORDER BY ?id",
-                        "--format", "csv", env=other, check=True)  # fmt: skip
+        again = run_cli(
+            "query",
+            "SELECT ?id WHERE { ?c rg:claimId ?id } ORDER BY ?id",
+            "--format",
+            "csv",
+            env=other,
+            check=True,
+        )
         assert again.stdout == as_csv.stdout
 
     listed = json.loads(run_cli("datasets", "--format", "json", env=cli_env, check=True).stdout)
@@ -106,24 +146,43 @@ def test_store_in_use_is_a_clear_error(cli_env: dict[str, str], tmp_path: Path) 
 
 def test_synth_then_load_is_marked_synthetic(cli_env: dict[str, str], tmp_path: Path) -> None:
     out = tmp_path / "synthetic.ttl"
-    run_cli("synth", "--actors", "60", "--centralization", "0.7", "--seed", "4", "--out",
-            str(out), env=cli_env, check=True)  # fmt: skip
+    run_cli(
+        "synth",
+        "--actors",
+        "60",
+        "--centralization",
+        "0.7",
+        "--seed",
+        "4",
+        "--out",
+        str(out),
+        env=cli_env,
+        check=True,
+    )
     loaded = run_cli("load", str(out), "--dataset", "synth", env=cli_env, check=True)
     assert "(synthetic)" in loaded.stdout
     listed = json.loads(run_cli("datasets", "--format", "json", env=cli_env, check=True).stdout)
     assert {d["name"]: d["synthetic"] for d in listed} == {"synth": True, "reference": False}
 
 
-def test_remote_store_through_the_cli(oxigraph_server: str, cli_env: dict[str, str],
-                                      tmp_path: Path) -> None:  # fmt: skip
+def test_remote_store_through_the_cli(
+    oxigraph_server: str, cli_env: dict[str, str], tmp_path: Path
+) -> None:
     import httpx as client
 
     client.post(f"{oxigraph_server}/update", data={"update": "DROP ALL"}).raise_for_status()
     path = claims_csv(tmp_path / "claims.csv", BASE_ROW, SECOND_ROW)
     remote = ["--store-url", f"{oxigraph_server}/query"]
     run_cli("load", str(path), "--dataset", "team", *remote, env=cli_env, check=True)
-    result = run_cli("query", "SELECT ?id WHERE { ?c rg:claimId ?id } ORDER BY ?id", "--format",
-                     "csv", *remote, env=cli_env, check=True)  # fmt: skip
+    result = run_cli(
+        "query",
+        "SELECT ?id WHERE { ?c rg:claimId ?id } ORDER BY ?id",
+        "--format",
+        "csv",
+        *remote,
+        env=cli_env,
+        check=True,
+    )
     assert result.stdout.splitlines() == ["id", "t1", "t2"]
     assert not (Path(cli_env["RECRUITGRAPH_DATA_DIR"])).exists()
 
@@ -131,9 +190,12 @@ def test_remote_store_through_the_cli(oxigraph_server: str, cli_env: dict[str, s
 def test_demo_loads_the_default_dataset_and_serves_sparql(cli_env: dict[str, str]) -> None:
     port = free_port()
     process = subprocess.Popen(
-        [str(BIN / "recruitgraph"), "demo", "--port", str(port)], env=cli_env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+        [str(BIN / "recruitgraph"), "demo", "--port", str(port)],
+        env=cli_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for_http(f"{base}/healthz", process, seconds=60)
@@ -151,3 +213,53 @@ def test_demo_loads_the_default_dataset_and_serves_sparql(cli_env: dict[str, str
         stop(process)
     output = process.stdout.read() if process.stdout else ""
     assert "loaded dataset claims" in output and f"{base}/" in output
+
+
+def test_metrics_report_timeline_and_compare(cli_env: dict[str, str], tmp_path: Path) -> None:
+    from tests.test_analysis import shift_rows
+
+    path = claims_csv(tmp_path / "shift.csv", *shift_rows())
+    run_cli("load", str(path), "--dataset", "shift", env=cli_env, check=True)
+    report = json.loads(run_cli("metrics", "--format", "json", env=cli_env, check=True).stdout)
+    assert report["figures"]["claims"] == 30 and report["synthetic"] is False
+    table = run_cli("metrics", env=cli_env, check=True).stdout
+    assert "burden_shift_index" in table and "brokers between federal bodies" in table
+    series = json.loads(
+        run_cli(
+            "metrics",
+            "--window",
+            "P12M",
+            "--step",
+            "P12M",
+            "--format",
+            "json",
+            env=cli_env,
+            check=True,
+        ).stdout
+    )
+    assert [w["burden_shift_index"] for w in series["windows"]] == [1.0, None, 0.0]
+    compared = json.loads(
+        run_cli(
+            "metrics",
+            "--compare",
+            "2023",
+            "2025",
+            "--relation",
+            "FundingFlow",
+            "--format",
+            "json",
+            env=cli_env,
+            check=True,
+        ).stdout
+    )
+    assert compared["change"]["burden_shift_index"] == -1.0
+    assert {c["type"] for c in compared["first"]["claims"]} == {"FundingFlow"}
+    for bad, message in (
+        (["--window", "12 months"], "ISO 8601"),
+        (["--compare", "2024", "soon"], "not a period"),
+        (["--kind", "Oligarch"], "unknown kind"),
+        (["--from", "2025-01-01", "--to", "2024-01-01"], "before it starts"),
+    ):
+        result = run_cli("metrics", *bad, env=cli_env)
+        assert result.returncode == 1 and message in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr

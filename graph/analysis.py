@@ -1,0 +1,316 @@
+"""The analyst's questions in one call each: the full metrics report of a projection, its
+series over sliding windows, and the comparison of two periods with the claims behind each.
+
+These are the library functions that the CLI (``recruitgraph metrics``), the HTTP API
+(``/api/metrics``, ``/api/metrics/timeline``, ``/api/metrics/nodes``) and the notebooks call.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import networkx as nx
+
+from graph.cache import cached
+from graph.metrics import brokers, graph_level_report, node_measures, ranked
+from graph.metrics.funding import burden_shift_index, funding_by_tier, payer_concentration
+from graph.metrics.reach import federal_reach
+from graph.projection import ProjectionFilter, add_months, claims_of, project, simple_view
+from graph.store import Store
+
+#: Graphs up to this many actors get exact betweenness and closeness; larger ones are
+#: estimated from :data:`SAMPLE` nodes (bench/RESULTS.md measures the error).
+EXACT_LIMIT = 2000
+SAMPLE = 256
+
+#: The flat figures of a report that a timeline follows, besides the network measures.
+SERIES_KEYS = (
+    "burden_shift_index",
+    "burden_shift_index_by_count",
+    "payer_concentration",
+    "federal_reach",
+    "federal_reach_schemes",
+    "federal_reach_recruiters",
+)
+
+
+@dataclass(frozen=True)
+class Duration:
+    """An ISO 8601 duration of years, months, weeks and days (``P1Y``, ``P6M``, ``P2W``)."""
+
+    months: int = 0
+    days: int = 0
+
+    @classmethod
+    def parse(cls, text: str) -> Duration:
+        """Parse ``PnYnMnWnD`` (any part optional, at least one present)."""
+        match = re.fullmatch(r"P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?", text.strip())
+        if not match or not any(match.groups()):
+            raise ValueError(
+                f"not an ISO 8601 duration of years, months, weeks or days: {text!r} "
+                "(e.g. P12M, P1Y, P3M, P2W)"
+            )
+        years, months, weeks, days = (int(g) if g else 0 for g in match.groups())
+        duration = cls(months=12 * years + months, days=7 * weeks + days)
+        if duration.months == 0 and duration.days == 0:
+            raise ValueError(f"a duration must not be zero: {text!r}")
+        return duration
+
+    def after(self, day: date) -> date:
+        """``day`` plus this duration."""
+        return add_months(day, self.months) + timedelta(days=self.days)
+
+
+def parse_period(text: str) -> tuple[date, date]:
+    """A period as analysts write it: ``2024``, ``2024-07``, ``2024-07-15`` or
+    ``2024-01-01/2024-06-30`` (ISO 8601 interval); returns its first and last day."""
+    text = text.strip()
+    try:
+        if "/" in text:
+            first, last = (date.fromisoformat(part) for part in text.split("/", 1))
+        elif re.fullmatch(r"\d{4}", text):
+            first, last = date(int(text), 1, 1), date(int(text), 12, 31)
+        elif re.fullmatch(r"\d{4}-\d{2}", text):
+            first = date.fromisoformat(text + "-01")
+            last = add_months(first, 1) - timedelta(days=1)
+        else:
+            first = last = date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(
+            f"not a period: {text!r} (use 2024, 2024-07, 2024-07-15 or 2024-01-01/2024-06-30)"
+        ) from None
+    if last < first:
+        raise ValueError(f"the period {text!r} ends before it starts")
+    return first, last
+
+
+def sliding_windows(
+    start: date, end: date, length: Duration, step: Duration
+) -> list[tuple[date, date]]:
+    """Windows ``[s, s + length)`` (as first and last day) for ``s = start, start + step, …``
+    while ``s <= end``; the last window may reach past ``end``. At most 10,000 windows."""
+    windows = []
+    first = start
+    while first <= end:
+        windows.append((first, length.after(first) - timedelta(days=1)))
+        first = step.after(first)
+        if len(windows) >= 10_000:
+            raise ValueError("more than 10,000 windows: choose a longer step")
+    return windows
+
+
+def sample_size(G: nx.Graph, sample: int | None = None) -> int | None:
+    """How many nodes betweenness and closeness are estimated from: ``sample`` if given, else
+    every node (exact) up to :data:`EXACT_LIMIT` nodes and :data:`SAMPLE` beyond."""
+    if sample is not None:
+        return sample
+    return SAMPLE if G.number_of_nodes() > EXACT_LIMIT else None
+
+
+def network_figures(G: nx.MultiDiGraph, *, sample: int | None = None) -> dict[str, Any]:
+    """Every graph-level figure of a projection in one flat dictionary (a timeline row).
+
+    ``sampled_from`` is None when betweenness and closeness are exact, else the number of
+    nodes they were estimated from (see :func:`sample_size`).
+    """
+    k = sample_size(G, sample)
+    figures: dict[str, Any] = {
+        "actors": G.number_of_nodes(),
+        "claims": G.number_of_edges(),
+        "sampled_from": k if k is not None and k < G.number_of_nodes() else None,
+    }
+    figures.update(graph_level_report(G, k=k))
+    reach = federal_reach(G)
+    figures.update(
+        burden_shift_index=burden_shift_index(G),
+        burden_shift_index_by_count=burden_shift_index(G, by="count"),
+        payer_concentration=payer_concentration(G),
+        federal_reach=reach["overall"],
+        federal_reach_schemes=reach["schemes"],
+        federal_reach_recruiters=reach["recruiters"],
+    )
+    return figures
+
+
+def _label(G: nx.MultiDiGraph, node: Any) -> dict[str, Any]:
+    attrs = G.nodes[node]
+    return {"id": node, "label": attrs.get("label"), "kind": attrs.get("kind")}
+
+
+def node_table(
+    G: nx.MultiDiGraph, *, by: str = "betweenness", top: int | None = 20, k: int | None = None
+) -> list[dict[str, Any]]:
+    """Node-level measures of a projection ranked by one of them, with labels and kinds.
+
+    Past :data:`EXACT_LIMIT` actors only degree and (sampled) betweenness are computed:
+    exact closeness of every actor is quadratic.
+    """
+    view = simple_view(G, weight="amount")
+    if G.number_of_nodes() > EXACT_LIMIT:
+        between = nx.betweenness_centrality(view, k=sample_size(G, k), seed=0)
+        measures = {v: {"degree": d, "betweenness": between[v]} for v, d in view.degree()}
+    else:
+        measures = node_measures(view, weight="weight", k=k)
+    if measures and by not in next(iter(measures.values())):
+        known = ", ".join(next(iter(measures.values())))
+        raise ValueError(f"unknown node measure {by!r}; use one of {known}")
+    return [
+        {**_label(G, node), "rank": rank, by: value, "measures": measures[node]}
+        for rank, (node, value) in enumerate(ranked(measures, by, top), start=1)
+    ]
+
+
+def report(
+    store: Store,
+    flt: ProjectionFilter | None = None,
+    *,
+    graphs: Sequence[str] | None = None,
+    top: int = 10,
+    sample: int | None = None,
+) -> dict[str, Any]:
+    """The full metrics report of the claims that pass ``flt``.
+
+    Graph-level figures (centralization, hierarchy, funding, federal reach), funding totals per
+    tier and currency, the brokers between federal bodies and recruiters, and the top actors
+    by betweenness. ``synthetic`` says whether any of the data behind it is synthetic.
+    Cached until the store changes: treat the result as read-only.
+    """
+    key = (flt, None if graphs is None else tuple(sorted(graphs)), top, sample)
+    return cached(store, "report", key, lambda: _report(store, flt, graphs, top, sample))
+
+
+def _report(
+    store: Store,
+    flt: ProjectionFilter | None,
+    graphs: Sequence[str] | None,
+    top: int,
+    sample: int | None,
+) -> dict[str, Any]:
+    G = project(store, flt, graphs=graphs)
+    federal = [n for n, t in G.nodes(data="tier") if t == "federal"]
+    recruiters = [n for n, k in G.nodes(data="kind") if k == "Recruiter"]
+    return {
+        "filter": G.graph["filter"],
+        "synthetic": G.graph["synthetic"],
+        "datasets": G.graph["datasets"],
+        "figures": network_figures(G, sample=sample),
+        "funding_by_tier": funding_by_tier(G),
+        "bonus_funding_by_tier": funding_by_tier(G, purpose="enlistment_bonus"),
+        "federal_reach": federal_reach(G),
+        "brokers": [
+            {**_label(G, node), "score": score}
+            for node, score in brokers(G, federal, recruiters, top=top)
+        ],
+        "top_actors": node_table(G, top=top, k=sample),
+    }
+
+
+def data_span(
+    store: Store, flt: ProjectionFilter | None = None, graphs: Sequence[str] | None = None
+) -> tuple[date, date] | None:
+    """First and last day covered by the claims that pass ``flt`` (its period ignored)."""
+    G = project(store, (flt or ProjectionFilter()).window(None, None), graphs=graphs)
+    starts = [d for _, _, d in G.edges(data="start")]
+    ends = [d for _, _, d in G.edges(data="end")]
+    return (min(starts), max(ends)) if starts else None
+
+
+def timeline(
+    store: Store,
+    flt: ProjectionFilter | None = None,
+    *,
+    window: str = "P12M",
+    step: str = "P3M",
+    graphs: Sequence[str] | None = None,
+    sample: int | None = None,
+) -> dict[str, Any]:
+    """Every graph-level figure over sliding windows: the series that says whether the
+    network is more centralized than a year ago.
+
+    The windows run from ``flt.start`` (default: the first claim) to ``flt.end`` (default: the
+    last); ``window`` and ``step`` are ISO 8601 durations. Each row has the window, the number
+    of actors and claims in it, and the figures of :func:`network_figures`. Cached until the
+    store changes: treat the result as read-only.
+    """
+    flt = flt or ProjectionFilter()
+    length, stride = Duration.parse(window), Duration.parse(step)  # refuse bad input first
+    key = (flt, window, step, None if graphs is None else tuple(sorted(graphs)), sample)
+    return cached(
+        store,
+        "timeline",
+        key,
+        lambda: _timeline(store, flt, window, step, length, stride, graphs, sample),
+    )
+
+
+def _timeline(
+    store: Store,
+    flt: ProjectionFilter,
+    window: str,
+    step: str,
+    length: Duration,
+    stride: Duration,
+    graphs: Sequence[str] | None,
+    sample: int | None,
+) -> dict[str, Any]:
+    span = data_span(store, flt, graphs)
+    rows: list[dict[str, Any]] = []
+    synthetic = False
+    if span is not None:
+        first = flt.start or span[0]
+        last = flt.end or span[1]
+        for lo, hi in sliding_windows(first, last, length, stride):
+            G = project(store, flt.window(lo, hi), graphs=graphs)
+            synthetic = synthetic or G.graph["synthetic"]
+            rows.append(
+                {
+                    "start": lo.isoformat(),
+                    "end": hi.isoformat(),
+                    **network_figures(G, sample=sample),
+                }
+            )
+    return {
+        "window": window,
+        "step": step,
+        "filter": flt.as_dict(),
+        "synthetic": synthetic,
+        "windows": rows,
+    }
+
+
+def compare(
+    store: Store,
+    first: tuple[date, date],
+    second: tuple[date, date],
+    flt: ProjectionFilter | None = None,
+    *,
+    graphs: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """The figures of two periods side by side, the change between them, and the claims (with
+    their sources) behind each side, so every number can be traced to its evidence."""
+    flt = flt or ProjectionFilter()
+    sides = {}
+    for name, (lo, hi) in (("first", first), ("second", second)):
+        G = project(store, flt.window(lo, hi), graphs=graphs)
+        sides[name] = {
+            "start": lo.isoformat(),
+            "end": hi.isoformat(),
+            "synthetic": G.graph["synthetic"],
+            "figures": network_figures(G),
+            "claims": claims_of(G),
+        }
+    change = {}
+    for key, a in sides["first"]["figures"].items():
+        b = sides["second"]["figures"][key]
+        change[key] = b - a if isinstance(a, int | float) and isinstance(b, int | float) else None
+    return {
+        "filter": flt.as_dict(),
+        "synthetic": sides["first"]["synthetic"] or sides["second"]["synthetic"],
+        "first": sides["first"],
+        "second": sides["second"],
+        "change": change,
+    }

@@ -1,0 +1,388 @@
+"""Node-level measures: who is central in the recruitment network.
+
+Every function takes a networkx graph (simple or multi, directed or not) and returns plain
+data. The scores behind the graph-level indices of :mod:`graph.metrics.centralization` are
+computed here, so that a node table and a centralization index always agree on what
+"betweenness" or "eigenvector" means.
+
+Conventions shared by all measures in this package
+--------------------------------------------------
+* A multigraph is first *collapsed* to the simple graph of the same directedness: two actors
+  are tied when at least one relation joins them, whatever the number of relations.
+  Counting relations is the job of ``strength``, not of the structural measures.
+* Self-loops are ignored (an actor funding itself is not a tie to anyone).
+* Path-based measures (betweenness, closeness) count hops and never read edge weights:
+  a funding amount is a tie *strength*, and reading it as a path *length* would make the
+  largest flows the longest paths.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Hashable, Mapping
+from typing import Any
+
+import networkx as nx
+
+__all__ = ["node_measures", "ranked"]
+
+# Power iteration stops when the L1 change between iterates is below n * _EIG_TOL (networkx's
+# criterion); 1e-13 keeps max-scaled scores within ~1e-10 of the exact eigenvector on the
+# graphs of the test suite, which compares with igraph's ARPACK result to 1e-9.
+_EIG_TOL = 1e-13
+_EIG_MAX_ITER = 10_000
+# Components this large use ARPACK (nx.eigenvector_centrality_numpy) when scipy is installed.
+_ARPACK_MIN_NODES = 1000
+# Components whose leading eigenvalues agree to this relative tolerance are treated as tied.
+_EIG_TIE = 1e-9
+
+
+# --------------------------------------------------------------------------------------------
+# Views shared by the metrics modules (private: other modules of the package import them)
+# --------------------------------------------------------------------------------------------
+
+
+def _simple(G: nx.Graph) -> nx.Graph:
+    """The simple graph (same node set and directedness) without parallel edges or self-loops.
+
+    A graph that is already simple and loop-free is returned as is, without a copy.
+    """
+    if not G.is_multigraph() and nx.number_of_selfloops(G) == 0:
+        return G
+    H = nx.DiGraph() if G.is_directed() else nx.Graph()
+    H.add_nodes_from(G)
+    H.add_edges_from((u, v) for u, v in G.edges() if u != v)
+    return H
+
+
+def _directed_simple(G: nx.Graph) -> nx.DiGraph:
+    """The simple directed view: a DiGraph as :func:`_simple`, an undirected edge as two arcs."""
+    if G.is_directed():
+        return _simple(G)
+    D = nx.DiGraph()
+    D.add_nodes_from(G)
+    for u, v in G.edges():
+        if u != v:
+            D.add_edge(u, v)
+            D.add_edge(v, u)
+    return D
+
+
+def _weighted_simple(G: nx.Graph, weight: str | None, missing: float = 0.0) -> nx.Graph:
+    """Collapse ``G`` to a simple graph whose edge attribute ``"w"`` sums the parallel edges.
+
+    With ``weight=None`` every relation counts 1, so ``"w"`` is the number of relations.
+    An edge without the attribute (or with ``None``) contributes ``missing``.
+    """
+    H = nx.DiGraph() if G.is_directed() else nx.Graph()
+    H.add_nodes_from(G)
+    for u, v, data in G.edges(data=True):
+        if u == v:
+            continue
+        if weight is None:
+            w = 1.0
+        else:
+            value = data.get(weight)
+            w = missing if value is None else float(value)
+        if H.has_edge(u, v):
+            H[u][v]["w"] += w
+        else:
+            H.add_edge(u, v, w=w)
+    return H
+
+
+# --------------------------------------------------------------------------------------------
+# Node scores (on a graph already made simple by _simple)
+# --------------------------------------------------------------------------------------------
+
+
+def _closeness_scores(
+    S: nx.Graph,
+    *,
+    wf_improved: bool = False,
+    k: int | None = None,
+    seed: int | None = 0,
+) -> dict[Hashable, float]:
+    """Closeness on the undirected view of ``S``; 0.0 for a node that reaches nobody.
+
+    ``(r - 1) / sum(d(v, u))`` over the ``r - 1`` nodes ``u`` reachable from ``v``, igraph's
+    ``closeness(mode="all", normalized=True)``; with ``wf_improved`` multiplied by
+    ``(r - 1) / (n - 1)`` (Wasserman & Faust 1994, networkx's default).
+
+    With ``k < n``, only a sample is scored: ``k`` nodes drawn at random (seeded) plus the
+    ``k // 8`` nodes of highest degree, where the maximum almost surely lies. Each score is
+    exact; the sample stands for all nodes (see ``centralization``).
+    """
+    # Direction is ignored on purpose: see centralization's docstring (igraph mode="all").
+    U = S.to_undirected(as_view=True) if S.is_directed() else S
+    n = U.number_of_nodes()
+    if k is None or k >= n:
+        return nx.closeness_centrality(U, wf_improved=wf_improved)
+    import random
+
+    hubs = sorted(U.degree, key=lambda nd: (-nd[1], str(nd[0])))[: max(1, k // 8)]
+    sample = set(random.Random(seed).sample(sorted(U, key=str), k)) | {v for v, _ in hubs}
+    return {
+        v: nx.closeness_centrality(U, u=v, wf_improved=wf_improved) for v in sorted(sample, key=str)
+    }
+
+
+def _betweenness_scores(
+    S: nx.Graph, *, normalized: bool, k: int | None = None, seed: int | None = 0
+) -> dict[Hashable, float]:
+    """Shortest-path betweenness (directed paths on a DiGraph); exact unless ``k < n``."""
+    n = S.number_of_nodes()
+    if k is not None and k < 1:
+        raise ValueError(f"k must be a positive number of sampled sources, got {k}")
+    # k >= n samples every source: the exact value, without networkx's sampling rescale.
+    sample = None if k is None or k >= n else k
+    return nx.betweenness_centrality(S, k=sample, normalized=normalized, seed=seed)
+
+
+def _eigen_undirected(S: nx.Graph) -> nx.Graph:
+    """The undirected graph whose adjacency eigenvector defines ``eigenvector`` for ``S``.
+
+    For a DiGraph each pair gets weight ``w`` = number of arcs between them (1 or 2), as igraph
+    does when ``directed=False`` is asked of a directed graph (a mutual tie is two parallel
+    undirected edges). For an undirected graph every edge has weight 1.
+    """
+    H = nx.Graph()
+    H.add_nodes_from(S)
+    if S.is_directed():
+        for u, v in S.edges():
+            if H.has_edge(u, v):
+                H[u][v]["w"] += 1
+            else:
+                H.add_edge(u, v, w=1)
+    else:
+        H.add_edges_from(S.edges(), w=1)
+    return H
+
+
+def _component_eigenvector(C: nx.Graph) -> dict[Hashable, float]:
+    """Leading eigenvector of a connected undirected graph, 2-norm 1, nonnegative."""
+    if C.number_of_nodes() == 2:
+        # Two nodes and one (weighted) edge: the eigenvector is uniform; exact, no iteration.
+        return dict.fromkeys(C, 1 / math.sqrt(2))
+    if C.number_of_nodes() >= _ARPACK_MIN_NODES:
+        try:
+            # ARPACK when scipy is installed: fast on large components, but its random start
+            # vector leaves ~1e-16 noise, so small components keep the deterministic path ...
+            return nx.eigenvector_centrality_numpy(C, weight="w")
+        except ImportError:
+            pass
+    # ... otherwise power iteration on A + I, which converges on every connected graph
+    # (A + I is primitive), bipartite ones included; slowly only when the spectral gap is tiny.
+    try:
+        return nx.eigenvector_centrality(C, max_iter=_EIG_MAX_ITER, tol=_EIG_TOL, weight="w")
+    except nx.PowerIterationFailedConvergence:
+        pass
+    # A tiny gap (a long chain): accept a looser tolerance, then, as a last resort, the
+    # weighted degree (the first power-iteration step A·1), saying so.
+    try:
+        return nx.eigenvector_centrality(C, max_iter=_EIG_MAX_ITER, tol=1e-8, weight="w")
+    except nx.PowerIterationFailedConvergence:
+        warnings.warn(
+            f"eigenvector centrality did not converge on a component of {len(C)} nodes; "
+            "using weighted degree as its approximation",
+            RuntimeWarning,
+            stacklevel=4,
+        )
+        degree = dict(C.degree(weight="w"))
+        norm = math.sqrt(sum(d * d for d in degree.values()))
+        return {v: d / norm for v, d in degree.items()}
+
+
+def _eigenvector_scores(S: nx.Graph) -> dict[Hashable, float]:
+    """Eigenvector centrality scaled to a maximum of 1 (igraph's ``scale=True``).
+
+    Computed per connected component of the undirected view (see :func:`_eigen_undirected`):
+    the leading eigenvector of a disconnected graph lives on the component(s) with the largest
+    eigenvalue and is zero elsewhere. When several components tie for the largest eigenvalue
+    the eigenvector is not unique; each tied component is then scaled to a maximum of 1.
+    A graph without edges has every score 1 (igraph's convention: all nodes alike).
+    """
+    H = _eigen_undirected(S)
+    scores = dict.fromkeys(H, 0.0)
+    if H.number_of_edges() == 0:
+        return dict.fromkeys(H, 1.0)
+    leaders: list[tuple[float, dict[Hashable, float]]] = []
+    for nodes in nx.connected_components(H):
+        if len(nodes) < 2:
+            continue  # an isolated node: eigenvalue 0, never the leading one
+        # A copy, not a view: power iteration reads every adjacency many times, and a
+        # filtered subgraph view costs several times a plain dict lookup.
+        C = H if len(nodes) == len(H) else H.subgraph(nodes).copy()
+        x = _component_eigenvector(C)
+        # Rayleigh quotient x'Ax / x'x gives the component's leading eigenvalue.
+        ax = sum(d["w"] * x[u] * x[v] for u, v, d in C.edges(data=True))
+        lam = 2 * ax / sum(value * value for value in x.values())
+        leaders.append((lam, x))
+    top = max(lam for lam, _ in leaders)
+    for lam, x in leaders:
+        if lam >= top * (1 - _EIG_TIE):
+            peak = max(x.values())
+            for node, value in x.items():
+                scores[node] = max(value, 0.0) / peak
+    return scores
+
+
+def _pagerank(W: nx.Graph, alpha: float = 0.85) -> dict[Hashable, float]:
+    """PageRank on a graph from :func:`_weighted_simple` (edge attribute ``"w"``)."""
+    if W.number_of_nodes() == 0:
+        return {}
+    try:
+        return nx.pagerank(W, alpha=alpha, weight="w", max_iter=1000)
+    except ImportError:
+        # nx.pagerank needs scipy, which is not a dependency of this project; networkx keeps a
+        # pure-Python power iteration with the same definition (dangling nodes spread evenly).
+        from networkx.algorithms.link_analysis.pagerank_alg import _pagerank_python
+
+        return _pagerank_python(W, alpha=alpha, weight="w", max_iter=1000)
+
+
+# --------------------------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------------------------
+
+
+def node_measures(
+    G: nx.Graph, weight: str | None = None, *, k: int | None = None, seed: int | None = 0
+) -> dict[Hashable, dict[str, float]]:
+    r"""Centrality of every node: degree, strength, betweenness, closeness, eigenvector, PageRank.
+
+    With :math:`A` the adjacency matrix of the collapsed simple graph (no self-loops) on
+    :math:`n` nodes and :math:`w_{uv}` the summed ``weight`` of the relations from ``u`` to
+    ``v``:
+
+    * ``degree`` :math:`= \sum_u (A_{vu} + A_{uv})` on a DiGraph (in + out: a mutual tie counts
+      twice, igraph's ``mode="all"``), :math:`\sum_u A_{vu}` on a Graph — distinct partners;
+    * ``in_degree``, ``out_degree`` (DiGraph only);
+    * ``strength`` :math:`= \sum_u (w_{vu} + w_{uv})`, and ``in_strength``, ``out_strength``
+      on a DiGraph: the number of relations (``weight=None``) or the summed amounts;
+    * ``betweenness`` :math:`= \sum_{s \ne v \ne t} \sigma_{st}(v) / \sigma_{st}`, divided by
+      the number of pairs :math:`(n-1)(n-2)` (ordered, DiGraph: directed paths) or
+      :math:`(n-1)(n-2)/2` (Graph) — networkx's normalized betweenness (Freeman 1977, Brandes
+      2001), in [0, 1];
+    * ``closeness`` :math:`= \frac{r_v - 1}{n - 1} \cdot \frac{r_v - 1}{\sum_u d(v, u)}` over
+      the :math:`r_v - 1` nodes reachable from ``v`` in the undirected view (Wasserman & Faust
+      1994, networkx's default). On a connected graph this is the classic
+      :math:`(n-1)/\sum_u d(v,u)`, the score behind ``centralization(G, "closeness")``; on a
+      disconnected one it discounts small components, so that two actors tied only to each
+      other do not outrank the hub of the main component (igraph's ``closeness`` would give
+      them 1.0);
+    * ``eigenvector``: leading eigenvector :math:`x` of :math:`A` on the undirected view
+      (a mutual directed tie weighs 2), scaled so that :math:`\max_v x_v = 1` (Bonacich 1972);
+      see :func:`graph.metrics.centralization.centralization` for disconnected graphs. It is
+      computed per connected component by networkx's power iteration on :math:`A + I`, which
+      converges on every connected graph (bipartite ones included; the directed
+      eigenvector, zero on acyclic graphs, is never iterated), or by ARPACK for components of
+      1,000 nodes or more when scipy is installed. Should the iteration still not converge in
+      10,000 steps (a vanishing spectral gap), a looser tolerance (1e-8) and then the
+      weighted degree :math:`A\mathbf{1}` are used, with a ``RuntimeWarning``;
+    * ``pagerank``: PageRank with damping 0.85 on the weighted graph (Page et al. 1999),
+      summing to 1; a node whose out-relations all weigh 0 is treated as dangling.
+
+    Parameters
+    ----------
+    G : networkx Graph, DiGraph, MultiGraph or MultiDiGraph
+    weight : str or None
+        Edge attribute summed by ``strength`` and used as tie strength by ``pagerank``
+        (e.g. a funding amount). Parallel relations add up; a relation without the attribute
+        counts 0. ``None``: every relation counts 1. Not used by degree, betweenness,
+        closeness or eigenvector (see the module docstring).
+    k : int or None
+        Sample ``k`` source nodes for betweenness (networkx's estimator, rescaled to the full
+        graph); ``None`` or ``k >= n``: exact.
+    seed : int or None
+        Seed of the betweenness sample.
+
+    Returns
+    -------
+    dict
+        ``{node: {measure: value}}`` with the keys above; an empty dict for an empty graph.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.MultiDiGraph([("ministry", "region"), ("region", "recruiter")])
+    >>> G.add_edge("ministry", "region", amount=5.0)
+    1
+    >>> m = node_measures(G, weight="amount")
+    >>> m["region"]["degree"], m["region"]["in_strength"], m["region"]["betweenness"]
+    (2.0, 5.0, 0.5)
+
+    References
+    ----------
+    Freeman, L. C. (1978/79). Centrality in social networks: conceptual clarification.
+    *Social Networks* 1, 215–239. Bonacich, P. (1972). Factoring and weighting approaches to
+    status scores and clique identification. *J. Math. Sociology* 2, 113–120. Brandes, U.
+    (2001). A faster algorithm for betweenness centrality. *J. Math. Sociology* 25, 163–177.
+    Wasserman, S. & Faust, K. (1994). *Social Network Analysis*. Cambridge UP.
+    """
+    S = _simple(G)
+    if S.number_of_nodes() == 0:
+        return {}
+    directed = S.is_directed()
+    W = _weighted_simple(G, weight)
+    betweenness = _betweenness_scores(S, normalized=True, k=k, seed=seed)
+    closeness = _closeness_scores(S, wf_improved=True)
+    eigenvector = _eigenvector_scores(S)
+    pagerank = _pagerank(W)
+    out: dict[Hashable, dict[str, float]] = {}
+    for v in S:
+        row: dict[str, float] = {"degree": float(S.degree(v))}
+        if directed:
+            row["in_degree"] = float(S.in_degree(v))
+            row["out_degree"] = float(S.out_degree(v))
+            row["in_strength"] = float(W.in_degree(v, weight="w"))
+            row["out_strength"] = float(W.out_degree(v, weight="w"))
+            row["strength"] = row["in_strength"] + row["out_strength"]
+        else:
+            row["strength"] = float(W.degree(v, weight="w"))
+        row["betweenness"] = float(betweenness[v])
+        row["closeness"] = float(closeness[v])
+        row["eigenvector"] = float(eigenvector[v])
+        row["pagerank"] = float(pagerank[v])
+        out[v] = row
+    return out
+
+
+def ranked(
+    measures: Mapping[Hashable, Mapping[str, float]], key: str, top: int | None = None
+) -> list[tuple[Hashable, float]]:
+    """Nodes ordered by one measure, highest first: a ranked table.
+
+    Ties are broken by the node's string form, so the order is deterministic.
+
+    Parameters
+    ----------
+    measures : mapping
+        ``{node: {measure: value}}`` as returned by :func:`node_measures`.
+    key : str
+        The measure to rank by, e.g. ``"betweenness"``.
+    top : int or None
+        Keep the first ``top`` rows; ``None`` keeps all.
+
+    Returns
+    -------
+    list of (node, value)
+
+    Raises
+    ------
+    KeyError
+        If some node has no value for ``key`` (e.g. ``"in_degree"`` of an undirected graph).
+
+    Examples
+    --------
+    >>> ranked({"a": {"degree": 1.0}, "b": {"degree": 3.0}, "c": {"degree": 1.0}}, "degree")
+    [('b', 3.0), ('a', 1.0), ('c', 1.0)]
+    >>> ranked({"a": {"degree": 1.0}, "b": {"degree": 3.0}}, "degree", top=1)
+    [('b', 3.0)]
+    """
+    if top is not None and top < 0:
+        raise ValueError(f"top must be >= 0, got {top}")
+    rows: list[tuple[Any, float]] = [(node, float(row[key])) for node, row in measures.items()]
+    rows.sort(key=lambda item: (-item[1], str(item[0])))
+    return rows if top is None else rows[:top]

@@ -1,0 +1,221 @@
+"""The projection and the analyst's reports: filters, cache, funding, reach, timeline, compare."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import pkgutil
+from datetime import date
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+import graph.metrics
+from graph import analysis
+from graph.ingest import load_files
+from graph.projection import ProjectionFilter, implicit_end, project, simple_view
+from graph.store import EmbeddedStore, Store
+from graph.synth import write_synthetic
+from tests.test_ingest import BASE_ROW, claims_csv
+
+SOURCE = {"source_title": "Illustrative report", "source_url": "https://example.org/shift"}
+
+
+def row(
+    claim_id: str,
+    relation: str,
+    subject: tuple[str, str, str],
+    obj: tuple[str, str, str],
+    start: str,
+    **extra: str,
+) -> dict[str, str]:
+    blank = dict.fromkeys(BASE_ROW, "")
+    return {
+        **blank,
+        **SOURCE,
+        "claim_id": claim_id,
+        "relation": relation,
+        "subject_kind": subject[0],
+        "subject": subject[1],
+        "subject_code": subject[2],
+        "object_kind": obj[0],
+        "object": obj[1],
+        "object_code": obj[2],
+        "start": start,
+        "date_precision": "day",
+        "confidence": "high",
+        **extra,
+    }
+
+
+CENTRE = ("FederalBody", "Ministry of Defence (illustrative)", "")
+REGIONS = [
+    ("RegionalGovernment", f"Government of {c}", c)
+    for c in ("RU-TA", "RU-BA", "RU-SAM", "RU-OMS", "RU-PER", "RU-KDA")
+]
+
+
+def shift_rows() -> list[dict[str, str]]:
+    """2023: each province runs and pays for its own scheme. 2025: the centre coordinates the
+    provinces, operates the schemes and pays the bonuses."""
+    rows = []
+    for i, region in enumerate(REGIONS):
+        scheme = ("RecruitmentScheme", f"Scheme {i}", "")
+        bonus = {"amount": "100000", "currency": "RUB", "purpose": "enlistment_bonus"}
+        rows.append(row(f"a{i}", "Operation", region, scheme, "2023-03-01"))
+        rows.append(row(f"b{i}", "FundingFlow", region, scheme, "2023-04-01", **bonus))
+        rows.append(row(f"c{i}", "Coordination", CENTRE, region, "2025-03-01"))
+        rows.append(row(f"d{i}", "Operation", CENTRE, scheme, "2025-03-01"))
+        rows.append(row(f"e{i}", "FundingFlow", CENTRE, scheme, "2025-04-01", **bonus))
+    return rows
+
+
+@pytest.fixture
+def shift_store(tmp_path: Path) -> Store:
+    store = EmbeddedStore(None)
+    load_files(store, [claims_csv(tmp_path / "shift.csv", *shift_rows())], "shift")
+    return store
+
+
+def test_timeline_shows_control_moving_from_provinces_to_centre(shift_store: Store) -> None:
+    result = analysis.timeline(shift_store, window="P12M", step="P12M")
+    windows = {w["start"][:4]: w for w in result["windows"]}
+    assert set(windows) == {"2023", "2024", "2025"}
+    early, late = windows["2023"], windows["2025"]
+    assert early["burden_shift_index"] == 1.0 and late["burden_shift_index"] == 0.0
+    assert early["federal_reach"] == 0.0 and late["federal_reach"] == 1.0
+    assert late["centralization_degree"] > early["centralization_degree"]
+    assert late["centralization_out_degree"] == 1.0  # a pure out-star of the centre
+    assert windows["2024"]["claims"] == 0
+    assert not result["synthetic"]
+
+
+def test_compare_gives_change_and_the_claims_behind_each_side(shift_store: Store) -> None:
+    result = analysis.compare(
+        shift_store, analysis.parse_period("2023"), analysis.parse_period("2025")
+    )
+    assert result["change"]["burden_shift_index"] == -1.0
+    assert result["change"]["federal_reach"] == 1.0
+    first_ids = {c["claim_id"] for c in result["first"]["claims"]}
+    assert first_ids == {f"{p}{i}" for p in "ab" for i in range(6)}
+    assert all(
+        c["sources"] == [{"url": SOURCE["source_url"], "title": SOURCE["source_title"]}]
+        for c in result["second"]["claims"]
+    )
+
+
+def test_report_funding_by_tier_and_brokers(shift_store: Store) -> None:
+    result = analysis.report(shift_store)
+    rub = result["funding_by_tier"]["RUB"]
+    assert rub["regional"] == rub["federal"] == 600_000 and rub["claims"] == 12
+    assert result["figures"]["burden_shift_index"] == 0.5
+    assert result["top_actors"][0]["label"]
+
+
+def test_projection_filters(shift_store: Store) -> None:
+    everything = project(shift_store)
+    assert everything.number_of_edges() == 30
+    assert everything.graph["datasets"] == ["shift"]
+    in_2025 = project(shift_store, ProjectionFilter(start=date(2025, 1, 1), end=date(2025, 12, 31)))
+    assert in_2025.number_of_edges() == 18
+    funding = project(shift_store, ProjectionFilter(relations=frozenset({"FundingFlow"})))
+    assert {t for _, _, t in funding.edges(data="type")} == {"FundingFlow"}
+    regional = project(
+        shift_store, ProjectionFilter(kinds=frozenset({"RegionalGovernment", "RecruitmentScheme"}))
+    )
+    assert regional.number_of_edges() == 12
+    assert project(shift_store, ProjectionFilter(datasets=("other",))).number_of_edges() == 0
+    edge = next(iter(everything.edges(data=True)))[2]
+    assert edge["sources"] == (SOURCE["source_url"],) and edge["confidence"] == "high"
+
+
+def test_minimum_confidence_and_aggregates(tmp_path: Path) -> None:
+    aggregate = ("RegionalGovernment", "Russian regional governments (aggregate)", "")
+    scheme = ("RecruitmentScheme", "Scheme", "")
+    rows = [
+        row("x1", "Operation", REGIONS[0], scheme, "2024-01-01", confidence="low"),
+        row("x2", "Operation", aggregate, scheme, "2024-01-01", confidence="medium"),
+        row("x3", "Operation", CENTRE, scheme, "2024-01-01", confidence="high"),
+    ]
+    store = EmbeddedStore(None)
+    load_files(store, [claims_csv(tmp_path / "c.csv", *rows)], "conf")
+    ids = {
+        d["claim_id"]
+        for _, _, d in project(store, ProjectionFilter(min_confidence="medium")).edges(data=True)
+    }
+    assert ids == {"x2", "x3"}
+    without = project(store, ProjectionFilter(aggregates=False))
+    assert {d["claim_id"] for _, _, d in without.edges(data=True)} == {"x1", "x3"}
+    assert without.nodes  # the aggregate node itself is gone
+    assert not any(a for _, a in without.nodes(data="aggregate"))
+
+
+def test_claim_without_end_lasts_as_long_as_its_precision() -> None:
+    assert implicit_end(date(2024, 7, 1), "month") == date(2024, 7, 31)
+    assert implicit_end(date(2024, 2, 1), "month") == date(2024, 2, 29)
+    assert implicit_end(date(2024, 1, 1), "year") == date(2024, 12, 31)
+    assert implicit_end(date(2024, 5, 9), "day") == date(2024, 5, 9)
+
+
+def test_projection_is_cached_frozen_and_invalidated_by_writes(
+    shift_store: Store, tmp_path: Path
+) -> None:
+    first = project(shift_store)
+    assert project(shift_store) is first
+    assert nx.is_frozen(first)
+    with pytest.raises(nx.NetworkXError):
+        first.add_node("x")
+    load_files(shift_store, [claims_csv(tmp_path / "more.csv", BASE_ROW)], "more")
+    second = project(shift_store)
+    assert second is not first and second.number_of_edges() == 31
+
+
+def test_simple_view_weights() -> None:
+    G = nx.MultiDiGraph()
+    G.add_edge("a", "b", amount=5.0)
+    G.add_edge("a", "b", amount=None)
+    G.add_edge("a", "a", amount=1.0)
+    assert simple_view(G, weight="count")["a"]["b"]["weight"] == 2.0
+    assert simple_view(G, weight="amount")["a"]["b"]["weight"] == 5.0
+    assert not simple_view(G).has_edge("a", "a")
+
+
+def test_bad_filters_and_periods_are_refused() -> None:
+    with pytest.raises(ValueError, match="unknown relation"):
+        ProjectionFilter(relations=frozenset({"Bribe"}))
+    with pytest.raises(ValueError, match="ends"):
+        ProjectionFilter(start=date(2025, 1, 1), end=date(2024, 1, 1))
+    with pytest.raises(ValueError, match="not a period"):
+        analysis.parse_period("last year")
+    with pytest.raises(ValueError, match="ISO 8601 duration"):
+        analysis.Duration.parse("12 months")
+    assert analysis.parse_period("2024-02") == (date(2024, 2, 1), date(2024, 2, 29))
+    assert analysis.Duration.parse("P1Y6M").months == 18
+
+
+def test_synthetic_centralization_rises_with_the_planted_parameter(tmp_path: Path) -> None:
+    figures = []
+    for x in (0.0, 0.25, 0.5, 0.75, 1.0):
+        out = tmp_path / f"synth-{x}.nt"
+        write_synthetic(out, actors=300, centralization=x, seed=5)
+        store = EmbeddedStore(None)
+        load_files(store, [out], "synthetic")
+        result = analysis.report(store)
+        assert result["synthetic"]
+        figures.append(result["figures"])
+    for key in ("centralization_degree", "federal_reach", "global_reaching_centrality"):
+        series = [f[key] for f in figures]
+        assert series == sorted(series) and series[0] < series[-1], (key, series)
+    bonus = [f["burden_shift_index"] for f in figures]
+    assert bonus == sorted(bonus, reverse=True) and bonus[0] == 1.0, bonus
+
+
+def test_docstring_examples_run() -> None:
+    modules = [
+        importlib.import_module(f"graph.metrics.{m.name}")
+        for m in pkgutil.iter_modules(graph.metrics.__path__)
+    ]
+    for module in [*modules, analysis]:
+        failed, _ = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert failed == 0, module.__name__
