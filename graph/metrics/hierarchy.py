@@ -8,6 +8,7 @@ that of the transitive closure, O(n·depth) on a chain of command rather than O(
 
 from __future__ import annotations
 
+import random
 from collections.abc import Hashable
 from dataclasses import dataclass
 
@@ -179,7 +180,32 @@ def _lub_violations(reach: _Reach, component: list[int]) -> int:
     return violations
 
 
-def krackhardt(G: nx.Graph) -> dict[str, float]:
+def _sampled_lub_violations(
+    reach: _Reach, scc_of: dict[Hashable, int], nodes: list[Hashable], pairs: int, seed: int | None
+) -> float:
+    """Estimated pairs of actors of one weak component without a least upper bound, from
+    ``pairs`` actor pairs drawn uniformly at random (with replacement)."""
+    rng = random.Random(seed)
+    misses = 0
+    for _ in range(pairs):
+        a, b = rng.sample(nodes, 2)
+        x, y = scc_of[a], scc_of[b]
+        if x == y or x in reach.ancestors[y] or y in reach.ancestors[x]:
+            continue  # comparable: one reaches the other, which is their LUB
+        upper = reach.ancestors[x] & reach.ancestors[y]
+        if not upper:
+            misses += 1
+            continue
+        least = max(upper, key=reach.position.__getitem__)
+        if not all(u == least or u in reach.ancestors[least] for u in upper):
+            misses += 1
+    total = len(nodes) * (len(nodes) - 1) // 2
+    return misses / pairs * total
+
+
+def krackhardt(
+    G: nx.Graph, *, lub_pairs: int | None = None, seed: int | None = 0
+) -> dict[str, float]:
     r"""Krackhardt's four dimensions of hierarchy: all 1 for an out-tree (a chain of command).
 
     Computed on the simple directed graph of ``G`` (multigraphs collapsed, self-loops dropped;
@@ -220,9 +246,20 @@ def krackhardt(G: nx.Graph) -> dict[str, float]:
     command of 100,000 actors with a few hundred distinct ancestor sets takes seconds (the
     naive pairwise test of sna is O(n³) and more).
 
+    On large networks with many distinct ancestor sets (a synthetic hierarchy of 10,000 actors
+    took 90 s) ``lub_pairs`` estimates the violations of each weak component from that many
+    random actor pairs instead: the share of pairs without a LUB, :math:`\hat f`, times the
+    component's pairs, with standard error :math:`\sqrt{\hat f (1 - \hat f) / m}` of the share
+    for :math:`m` pairs (0.0035 at most for 20,000 pairs).
+
     Parameters
     ----------
     G : networkx graph (directed expected; undirected accepted as mutual ties)
+    lub_pairs : int or None
+        Estimate least upper boundedness from this many sampled pairs per weak component
+        that has more pairs than that; ``None`` is exact.
+    seed : int or None
+        Seed of that sample.
 
     Returns
     -------
@@ -280,8 +317,11 @@ def krackhardt(G: nx.Graph) -> dict[str, float]:
         if len(nodes) < 3:
             continue  # two weakly joined actors are always comparable
         max_violations += (len(nodes) - 1) * (len(nodes) - 2) // 2
-        violations += _lub_violations(reach, sorted({scc_of[v] for v in nodes}))
-    lub = 1.0 - violations / max_violations if max_violations else 1.0
+        if lub_pairs is not None and len(nodes) * (len(nodes) - 1) // 2 > lub_pairs:
+            violations += _sampled_lub_violations(reach, scc_of, nodes, lub_pairs, seed)
+        else:
+            violations += _lub_violations(reach, sorted({scc_of[v] for v in nodes}))
+    lub = max(0.0, 1.0 - violations / max_violations) if max_violations else 1.0
 
     return {
         "connectedness": float(connectedness),

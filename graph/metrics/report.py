@@ -10,6 +10,9 @@ from graph.metrics.node import _directed_simple
 
 __all__ = ["REPORT_KEYS", "graph_level_report"]
 
+#: Actor pairs drawn to estimate least upper boundedness when ``k`` asks for sampling.
+LUB_PAIRS = 20_000
+
 #: The keys of :func:`graph_level_report`, in order. Stable: timelines and exports rely on them.
 REPORT_KEYS: tuple[str, ...] = (
     "centralization_degree",
@@ -90,7 +93,8 @@ def graph_level_report(
     scores = centralization_scores(D, k=k, seed=seed, wf_improved=True)
     report = {f"centralization_{m}": value for m, value in scores.items()}
     report["global_reaching_centrality"] = global_reaching_centrality(D)
-    k4 = krackhardt(D)
+    # Sampled graphs also get a sampled least upper boundedness (see krackhardt).
+    k4 = krackhardt(D, lub_pairs=None if k is None else LUB_PAIRS, seed=seed)
     report["krackhardt_connectedness"] = k4["connectedness"]
     report["krackhardt_hierarchy"] = k4["hierarchy"]
     report["krackhardt_efficiency"] = k4["efficiency"]
