@@ -294,18 +294,66 @@ def add_filter_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _serve(store: Store, host: str, port: int) -> None:
+def _serve(store: Store, host: str, port: int, args: argparse.Namespace | None = None) -> None:
     import uvicorn
 
-    from api.app import create_app
+    from api.app import Settings, create_app
 
-    uvicorn.run(create_app(store), host=host, port=port, log_level="info")
+    settings = Settings()
+    if args is not None:
+        settings = Settings(
+            query_timeout=args.query_timeout,
+            write_timeout=args.write_timeout,
+            max_rows=args.max_rows,
+            max_upload_bytes=int(args.max_upload_mb * 1024**2),
+            anonymous=not args.no_anonymous,
+            allow=tuple(args.allow_service or ()),
+            threads=args.threads,
+            data_dir=args.data_dir,
+        )
+    access_log = args is None or not args.no_access_log
+    uvicorn.run(
+        create_app(store, settings), host=host, port=port, log_level="info", access_log=access_log
+    )
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from graph.auth import TokenStore
+
+    tokens = TokenStore(args.data_dir or default_data_dir())
+    if args.action == "create":
+        token = tokens.create(args.role, args.name, args.grant or ())
+        print(token)
+        print(
+            f"created a {args.role} token; it is shown only this once (only its hash is kept "
+            f"in {tokens.path})",
+            file=sys.stderr,
+        )
+    elif args.action == "list":
+        records = [r.public() for r in tokens.records()]
+        if args.format == "json":
+            _print_json(records)
+        else:
+            from graph.sparql import format_table
+
+            columns = ["id", "name", "role", "grants", "created", "revoked"]
+            rows = [
+                [", ".join(r[c]) if c == "grants" else r[c] or "" for c in columns] for r in records
+            ]
+            print(format_table(columns, rows))
+    else:
+        revoked = tokens.revoke(args.key)
+        if not revoked:
+            raise UsageError(f"no active token with id or name {args.key!r}")
+        names = ", ".join(f"{r.id} ({r.name})" for r in revoked)
+        print(f"revoked {len(revoked)} token{'s' if len(revoked) != 1 else ''}: {names}")
+    return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     with _open(args) as store:
         print(f"serving {store.kind} store {store.location} at http://{args.host}:{args.port}/")
-        _serve(store, args.host, args.port)
+        _serve(store, args.host, args.port, args)
     return 0
 
 
@@ -324,7 +372,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             "Ctrl-C stops the server\n",
             flush=True,
         )
-        _serve(store, args.host, args.port)
+        _serve(store, args.host, args.port, args)
     return 0
 
 
@@ -438,7 +486,66 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, parents=[store], help=helptext)
         p.add_argument("--host", default="127.0.0.1")
         p.add_argument("--port", type=int, default=8000)
+        limits = p.add_argument_group("limits and access")
+        limits.add_argument(
+            "--query-timeout",
+            type=float,
+            default=30.0,
+            metavar="SECONDS",
+            help="stop a query after this long (default 30)",
+        )
+        limits.add_argument(
+            "--write-timeout",
+            type=float,
+            default=600.0,
+            metavar="SECONDS",
+            help="stop an upload or update after this long (default 600)",
+        )
+        limits.add_argument(
+            "--max-rows", type=int, default=100_000, help="most rows in a SPARQL result"
+        )
+        limits.add_argument(
+            "--max-upload-mb", type=float, default=64.0, help="largest request body in MiB"
+        )
+        limits.add_argument(
+            "--no-anonymous",
+            action="store_true",
+            help="refuse requests without a token (default: anonymous read of public datasets)",
+        )
+        limits.add_argument(
+            "--allow-service",
+            action="append",
+            metavar="IRI",
+            help="let SPARQL SERVICE/LOAD reach this IRI (one ending in / covers those under "
+            "it); repeat",
+        )
+        limits.add_argument("--threads", type=int, default=4, help="queries run at once")
+        limits.add_argument("--no-access-log", action="store_true", help="do not log every request")
         p.set_defaults(run=runner)
+
+    tokens = argparse.ArgumentParser(add_help=False)
+    tokens.add_argument(
+        "--data-dir",
+        type=Path,
+        help="where tokens.json lives: the store's data directory (default: "
+        "$RECRUITGRAPH_DATA_DIR, else the per-user data directory)",
+    )
+    p = sub.add_parser("token", help="create, list and revoke the HTTP API's access tokens")
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
+    create = actions.add_parser("create", parents=[tokens], help="create a token; print it once")
+    create.add_argument("--role", choices=["reader", "editor", "admin"], required=True)
+    create.add_argument("--name", help="a name to recognise it by")
+    create.add_argument(
+        "--grant",
+        action="append",
+        metavar="DATASET",
+        help="a restricted dataset this token may read (repeat; * for all)",
+    )
+    listing = actions.add_parser("list", parents=[tokens], help="list the tokens, not secrets")
+    listing.add_argument("--format", choices=["table", "json"], default="table")
+    revoke = actions.add_parser("revoke", parents=[tokens], help="revoke tokens by id or name")
+    revoke.add_argument("key", metavar="ID_OR_NAME")
+    p.set_defaults(run=cmd_token)
     return parser
 
 

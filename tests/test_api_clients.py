@@ -1,0 +1,265 @@
+"""Real SPARQL clients against the live server (SPARQLWrapper, rdflib's SPARQLStore), the token
+commands, a server over a remote store with anonymous access off, and the engine process's
+life cycle."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import rdflib
+from rdflib.plugins.stores.sparqlstore import SPARQLStore, SPARQLUpdateStore
+from SPARQLWrapper import CSV, JSON, JSONLD, N3, POST, TSV, TURTLE, XML, SPARQLWrapper
+
+from graph.auth import TokenStore
+from graph.ingest import load_default_dataset, load_files
+from graph.namespaces import dataset_iri
+from graph.store import EmbeddedStore, RemoteStore
+from tests.conftest import run_cli, stop
+from tests.test_api_helpers import (
+    PUBLIC_GRAPH,
+    SECRET_GRAPH,
+    SECRET_ROWS,
+    LiveServer,
+    assert_no_secret,
+    live,
+    start_server,
+    wait_until,
+)
+from tests.test_ingest import BASE_ROW, SECOND_ROW, claims_csv
+
+__all__ = ["live"]
+
+SELECT = "SELECT ?id WHERE { ?c rg:claimId ?id } ORDER BY DESC(?id) LIMIT 5"
+PREFIXED = "PREFIX rg: <https://w3id.org/recruitgraph/ontology#>\n"
+RDFS_COMMENT = rdflib.URIRef("http://www.w3.org/2000/01/rdf-schema#comment")
+T1 = rdflib.URIRef("https://w3id.org/recruitgraph/id/claim/pub/t1")
+
+
+def wrapper(live: LiveServer, role: str | None = None) -> SPARQLWrapper:
+    client = SPARQLWrapper(f"{live.base}/sparql", updateEndpoint=f"{live.base}/sparql")
+    if role:
+        client.addCustomHttpHeader("Authorization", f"Bearer {live.tokens[role]}")
+    return client
+
+
+@pytest.mark.parametrize("fmt", [JSON, XML, CSV, TSV])
+def test_sparqlwrapper_select_in_every_format(live: LiveServer, fmt: str) -> None:
+    client = wrapper(live)
+    client.setQuery(PREFIXED + SELECT)
+    client.setReturnFormat(fmt)
+    result = client.query()
+    converted = result.convert()
+    if fmt == JSON:
+        values = [b["id"]["value"] for b in converted["results"]["bindings"]]
+    elif fmt == XML:
+        values = [n.firstChild.data for n in converted.getElementsByTagName("literal")]
+    else:
+        text = converted.decode() if isinstance(converted, bytes) else converted
+        values = [line.strip().strip('"') for line in text.splitlines()[1:] if line.strip()]
+    assert len(values) == 5 and "t1" in values
+
+
+@pytest.mark.parametrize("fmt", [TURTLE, XML, JSONLD, N3])
+def test_sparqlwrapper_construct_into_rdflib(live: LiveServer, fmt: str) -> None:
+    client = wrapper(live)
+    client.setQuery(PREFIXED + "CONSTRUCT WHERE { ?c rg:claimId ?id }")
+    client.setReturnFormat(fmt)
+    converted = client.query().convert()
+    graph = (
+        converted
+        if isinstance(converted, rdflib.Graph)
+        else rdflib.Graph().parse(
+            data=converted, format="turtle" if fmt in (TURTLE, N3) else "json-ld"
+        )
+    )
+    assert (T1, rdflib.URIRef("https://w3id.org/recruitgraph/ontology#claimId"), None) in graph
+
+
+def test_sparqlwrapper_update_with_a_token(live: LiveServer) -> None:
+    comment = f"<{T1}> <{RDFS_COMMENT}> 'via SPARQLWrapper'"
+    update = f"INSERT DATA {{ GRAPH <{PUBLIC_GRAPH}> {{ {comment} }} }}"
+    client = wrapper(live, "editor")
+    client.setMethod(POST)
+    client.setQuery(update)
+    assert client.query().response.status == 200
+    check = wrapper(live)
+    check.setQuery(f"ASK {{ <{T1}> <{RDFS_COMMENT}> 'via SPARQLWrapper' }}")
+    check.setReturnFormat(JSON)
+    assert check.query().convert()["boolean"] is True
+    anonymous = wrapper(live)
+    anonymous.setMethod(POST)
+    anonymous.setQuery(update)
+    with pytest.raises(Exception, match=r"401|Unauthorized"):
+        anonymous.query()
+
+
+def test_rdflib_sparqlstore_query(live: LiveServer) -> None:
+    store = SPARQLStore(f"{live.base}/sparql")
+    graph = rdflib.Graph(store)
+    rows = list(graph.query(SELECT, initNs={"rg": "https://w3id.org/recruitgraph/ontology#"}))
+    assert len(rows) == 5 and "t1" in {str(r[0]) for r in rows}
+    triples = list(graph.triples((T1, None, None)))
+    assert triples and all(s == T1 for s, _, _ in triples)
+    ask = graph.query("ASK { ?s ?p ?o }")
+    assert ask.askAnswer is True
+    assert (
+        len(
+            graph.query(
+                "CONSTRUCT WHERE { ?c <https://w3id.org/recruitgraph/ontology#claimId> ?id }"
+            )
+        )
+        > 2
+    )
+    assert_no_secret(" ".join(str(t) for t in graph.triples((None, None, None))), "SPARQLStore")
+
+
+def test_rdflib_sparqlupdatestore_adds_and_removes(live: LiveServer) -> None:
+    store = SPARQLUpdateStore(
+        f"{live.base}/sparql",
+        f"{live.base}/sparql",
+        headers={"Authorization": f"Bearer {live.tokens['editor']}"},
+    )
+    graph = rdflib.Graph(store, identifier=rdflib.URIRef(PUBLIC_GRAPH))
+    triple = (T1, RDFS_COMMENT, rdflib.Literal("via rdflib"))
+    graph.add(triple)
+    assert triple in graph
+    graph.remove(triple)
+    assert triple not in graph
+    secret = rdflib.Graph(store, identifier=rdflib.URIRef(SECRET_GRAPH))
+    with pytest.raises(Exception, match="403"):
+        secret.add(triple)
+
+
+# -- tokens from the command line ------------------------------------------------------------
+
+
+def test_token_commands_against_the_live_server(live: LiveServer, cli_env: dict[str, str]) -> None:
+    options = ["--data-dir", str(live.data_dir)]
+    created = run_cli("token", "create", "--role", "reader", "--name", "cli-reader",
+                      "--grant", "secret", *options, env=cli_env, check=True)  # fmt: skip
+    token = created.stdout.strip()
+    assert token.startswith("rgt_") and "shown only this once" in created.stderr
+    assert token not in (live.data_dir / "tokens.json").read_text()
+    headers = {"Authorization": f"Bearer {token}"}
+    names = {d["name"] for d in httpx.get(f"{live.base}/api/datasets", headers=headers).json()}
+    assert "secret" in names
+    listed = json.loads(run_cli("token", "list", "--format", "json", *options, env=cli_env,
+                                check=True).stdout)  # fmt: skip
+    mine = next(t for t in listed if t["name"] == "cli-reader")
+    assert mine["role"] == "reader" and mine["grants"] == ["secret"] and "hash" not in mine
+    assert "cli-reader" in run_cli("token", "list", *options, env=cli_env, check=True).stdout
+    run_cli("token", "revoke", "cli-reader", *options, env=cli_env, check=True)
+    assert httpx.get(f"{live.base}/api/datasets", headers=headers).status_code == 401
+    missing = run_cli("token", "revoke", "cli-reader", *options, env=cli_env)
+    assert missing.returncode == 1 and "no active token" in missing.stderr
+    bad = run_cli("token", "create", "--role", "king", *options, env=cli_env)
+    assert bad.returncode == 1 and "Traceback" not in bad.stderr
+
+
+# -- a remote store, anonymous access off ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def remote_server(
+    tmp_path_factory: pytest.TempPathFactory, oxigraph_server: str
+) -> Iterator[LiveServer]:
+    work = tmp_path_factory.mktemp("remote-api")
+    httpx.post(f"{oxigraph_server}/update", data={"update": "DROP ALL"}).raise_for_status()
+    with RemoteStore(f"{oxigraph_server}/query") as store:
+        load_files(store, [claims_csv(work / "pub.csv", BASE_ROW, SECOND_ROW)], "pub")
+        load_files(store, [claims_csv(work / "secret.csv", *SECRET_ROWS)], "secret",
+                   access="restricted")  # fmt: skip
+    tokens = TokenStore(work / "tokens")
+    created = {r: tokens.create(r, r) for r in ("reader", "editor", "admin")}
+    server = start_server(
+        work / "tokens",
+        work / "server.log",
+        "--store-url", f"{oxigraph_server}/query",
+        "--data-dir", str(work / "tokens"),
+        "--no-anonymous",
+    )  # fmt: skip
+    server.tokens = created
+    try:
+        yield server
+    finally:
+        stop(server.process)
+
+
+def test_remote_store_with_anonymous_access_off(remote_server: LiveServer) -> None:
+    base = remote_server.base
+    assert httpx.get(f"{base}/sparql", params={"query": "ASK {}"}).status_code == 401
+    assert httpx.get(f"{base}/api/datasets").status_code == 401
+    health = httpx.get(f"{base}/healthz").json()
+    assert health == {"status": "ok", "store": "remote", "engine_restarts": 0}
+    with remote_server.client("reader") as reader:
+        names = {d["name"] for d in reader.get("/api/datasets").json()}
+        assert names == {"pub", "reference"}
+        everything = reader.post(
+            "/sparql", data={"query": "CONSTRUCT WHERE { ?s ?p ?o }", "format": "ntriples"}
+        )
+        assert everything.status_code == 200
+        assert_no_secret(everything.text, "remote CONSTRUCT")
+        graphs = reader.get(
+            "/sparql", params={"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"}
+        ).json()
+        assert {b["g"]["value"] for b in graphs["results"]["bindings"]} == {
+            PUBLIC_GRAPH,
+            dataset_iri("reference"),
+        }
+    with remote_server.client("admin") as admin:
+        assert "secret" in {d["name"] for d in admin.get("/api/datasets").json()}
+    with remote_server.client("editor") as editor:
+        update = f"INSERT DATA {{ GRAPH <{PUBLIC_GRAPH}> {{ <{T1}> <{RDFS_COMMENT}> 'remote' }} }}"
+        assert editor.post("/sparql", data={"update": update}).status_code == 200
+        ask = editor.get("/sparql", params={"query": f"ASK {{ <{T1}> <{RDFS_COMMENT}> 'remote' }}"})
+        assert ask.json()["boolean"] is True
+
+
+# -- the engine process ----------------------------------------------------------------------
+
+
+def _exited(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split()[2] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def test_engine_process_ends_with_the_server(tmp_path: Path) -> None:
+    for how in ("terminate", "kill"):
+        data = tmp_path / how
+        server = start_server(data, tmp_path / f"{how}.log", "--data-dir", str(data))
+        pid = server.engine_pid()
+        assert pid is not None
+        if how == "terminate":
+            stop(server.process)
+        else:  # the server dies without a word: the engine sees its socket close
+            os.kill(server.process.pid, signal.SIGKILL)
+            server.process.wait(timeout=10)
+        assert wait_until(lambda pid=pid: _exited(pid), seconds=15), how
+        # the store's lock is free again
+        EmbeddedStore(data).close()
+
+
+def test_create_app_over_an_in_memory_store() -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    store = EmbeddedStore(None)
+    load_default_dataset(store)
+    app = create_app(store)
+    copy = app.state.settings.cleanup
+    with TestClient(app) as client:
+        response = client.get(
+            "/sparql", params={"query": "SELECT (COUNT(?c) AS ?n) WHERE { ?c rg:claimId ?id }"}
+        )
+        assert response.json()["results"]["bindings"][0]["n"]["value"] == "142"
+    assert copy is not None and not copy.exists()

@@ -1,0 +1,353 @@
+"""The JSON graph API under /api against a live server: entities, neighbourhoods, paths,
+flows, datasets (upload with validation, list, delete) and exports, with their errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import networkx as nx
+import pyoxigraph as ox
+import pytest
+
+from tests.test_api_helpers import TATARSTAN, LiveServer, live
+from tests.test_ingest import BASE_ROW, SECOND_ROW, claims_csv
+
+__all__ = ["live"]
+
+SCHEME = "scheme/tatarstan-contract-bonus-scheme"
+COHORT = "cohort/nepali-recruits"
+
+
+@pytest.fixture(scope="module")
+def client(live: LiveServer) -> Iterator[httpx.Client]:
+    with live.client() as c:
+        yield c
+
+
+def test_entities_search_kind_and_pages(client: httpx.Client) -> None:
+    found = client.get("/api/entities", params={"q": "TATARSTAN"}).json()
+    assert {i["short_id"] for i in found["items"]} >= {"regional-government/ru-ta", SCHEME}
+    regional = client.get("/api/entities", params={"kind": "RegionalGovernment"}).json()
+    assert regional["items"] and {i["kind"] for i in regional["items"]} == {"RegionalGovernment"}
+    assert all(i["tier"] == "regional" for i in regional["items"])
+    first = client.get("/api/entities", params={"limit": 5}).json()
+    second = client.get("/api/entities", params={"limit": 5, "offset": 5}).json()
+    assert first["total"] == second["total"] > 10
+    assert len(first["items"]) == len(second["items"]) == 5
+    assert not {i["id"] for i in first["items"]} & {i["id"] for i in second["items"]}
+    synthetic = client.get("/api/entities", params={"q": "synthetic"}).json()
+    assert synthetic["items"] and all(i["synthetic"] for i in synthetic["items"])
+
+
+def test_entity_detail_with_relations_periods_amounts_and_sources(client: httpx.Client) -> None:
+    detail = client.get("/api/entities/regional-government/ru-ta").json()
+    assert detail["id"] == TATARSTAN and detail["kind"] == "RegionalGovernment"
+    assert detail["label"] == "Government of Tatarstan"
+    assert "rg:province" in detail["attributes"]
+    (claim,) = detail["outgoing"]
+    assert claim["type"] == "FundingFlow" and claim["amount"] == "400000"
+    assert claim["currency"] == "RUB" and claim["purpose"] == "enlistment_bonus"
+    assert (claim["start"], claim["end"]) == ("2024-01-01", "2024-12-31")
+    assert claim["confidence"] == "high" and claim["dataset"] == "pub"
+    assert claim["counterpart"]["id"].endswith(SCHEME)
+    assert claim["sources"][0]["url"] == BASE_ROW["source_url"]
+    scheme = client.get(f"/api/entities/{SCHEME}").json()
+    assert [c["type"] for c in scheme["incoming"]] == ["FundingFlow"]
+    assert [c["type"] for c in scheme["outgoing"]] == ["Recruitment"]
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "status"),
+    [
+        ("/api/entities/recruiter/nobody", {}, 404),
+        ("/api/entities/bad iri with spaces", {}, 400),
+        ("/api/entities", {"kind": "Wizard"}, 400),
+        ("/api/entities", {"limit": 0}, 422),
+        ("/api/entities", {"limit": "many"}, 422),
+        ("/api/neighborhood", {}, 422),
+        ("/api/neighborhood", {"id": "recruiter/nobody"}, 404),
+        ("/api/neighborhood", {"id": SCHEME, "depth": 4}, 422),
+        ("/api/neighborhood", {"id": SCHEME, "start": "yesterday"}, 400),
+        ("/api/neighborhood", {"id": SCHEME, "start": "2025-01-01", "end": "2024-01-01"}, 400),
+        ("/api/neighborhood", {"id": SCHEME, "kinds": "Wizard"}, 400),
+        ("/api/neighborhood", {"id": SCHEME, "min_confidence": "certain"}, 400),
+        ("/api/neighborhood", {"id": SCHEME, "dataset": "nosuch"}, 404),
+        ("/api/paths", {"source": SCHEME, "target": COHORT, "mode": "some"}, 400),
+        ("/api/paths", {"source": SCHEME, "target": COHORT, "max_length": 9}, 422),
+        ("/api/flows", {"group_by": "colour"}, 400),
+        ("/api/flows", {"purpose": "bribes"}, 400),
+        ("/api/flows", {"group_by": "period", "granularity": "week"}, 400),
+        ("/api/export", {"format": "pdf"}, 400),
+        ("/api/export", {"dataset": "nosuch"}, 404),
+        ("/api/datasets/Not A Name", {}, 400),
+    ],
+)
+def test_bad_parameters_get_clear_errors(
+    client: httpx.Client, path: str, params: dict, status: int
+) -> None:
+    response = client.get(path, params=params)
+    assert response.status_code == status, response.text
+    assert response.json()["status"] == status and response.json()["error"]
+
+
+def test_neighborhood_depth_and_filters(client: httpx.Client) -> None:
+    one = client.get("/api/neighborhood", params={"id": SCHEME}).json()
+    names = {n["short_id"]: n["distance"] for n in one["nodes"]}
+    assert names == {SCHEME: 0, "regional-government/ru-ta": 1, COHORT: 1}
+    assert {e["type"] for e in one["edges"]} == {"FundingFlow", "Recruitment"}
+    only_money = client.get(
+        "/api/neighborhood", params={"id": SCHEME, "relations": "FundingFlow"}
+    ).json()
+    assert {n["short_id"] for n in only_money["nodes"]} == {SCHEME, "regional-government/ru-ta"}
+    before = client.get("/api/neighborhood", params={"id": SCHEME, "end": "2023-12-31"}).json()
+    assert [n["short_id"] for n in before["nodes"]] == [SCHEME] and before["edges"] == []
+    synth = client.get("/api/entities", params={"q": "synthetic federal body 1"}).json()
+    center = synth["items"][0]["short_id"]
+    near = client.get("/api/neighborhood", params={"id": center}).json()
+    far = client.get("/api/neighborhood", params={"id": center, "depth": 2}).json()
+    assert len(far["nodes"]) > len(near["nodes"]) > 1
+    assert max(n["distance"] for n in far["nodes"]) == 2
+    high = client.get(
+        "/api/neighborhood", params={"id": center, "depth": 2, "min_confidence": "high"}
+    ).json()
+    assert all(e["confidence"] == "high" for e in high["edges"])
+    in_synth = client.get("/api/neighborhood", params={"id": center, "dataset": "pub"}).json()
+    assert in_synth["edges"] == []
+
+
+def test_paths_shortest_all_and_directed(client: httpx.Client) -> None:
+    params = {"source": "regional-government/ru-ta", "target": COHORT}
+    shortest = client.get("/api/paths", params=params).json()
+    (path,) = shortest["paths"]
+    assert path["length"] == 2
+    assert [n["short_id"] for n in path["nodes"]] == ["regional-government/ru-ta", SCHEME, COHORT]
+    assert [[c["type"] for c in step] for step in path["claims"]] == [
+        ["FundingFlow"],
+        ["Recruitment"],
+    ]
+    directed = client.get("/api/paths", params={**params, "directed": "true"}).json()
+    assert len(directed["paths"]) == 1
+    backwards = client.get(
+        "/api/paths",
+        params={"source": COHORT, "target": "regional-government/ru-ta", "directed": "true"},
+    ).json()
+    assert backwards["paths"] == []
+    synth = client.get("/api/entities", params={"q": "synthetic", "limit": 200}).json()["items"]
+    a, b = synth[0]["short_id"], synth[-1]["short_id"]
+    every = client.get(
+        "/api/paths", params={"source": a, "target": b, "mode": "all", "max_length": 3, "limit": 7}
+    ).json()
+    assert len(every["paths"]) <= 7 and all(p["length"] <= 3 for p in every["paths"])
+    lengths = [p["length"] for p in every["paths"]]
+    assert lengths == sorted(lengths)
+
+
+def test_flows_grouped_and_per_currency(client: httpx.Client) -> None:
+    pub = client.get("/api/flows", params={"dataset": "pub"}).json()
+    assert pub["rows"] == [{"group": "regional", "currency": "RUB", "total": "400000", "flows": 1}]
+    by_payer = client.get("/api/flows", params={"group_by": "payer", "dataset": "pub"}).json()
+    assert by_payer["rows"][0]["group"] == TATARSTAN
+    assert by_payer["rows"][0]["label"] == "Government of Tatarstan"
+    by_purpose = client.get("/api/flows", params={"group_by": "purpose"}).json()
+    assert {r["group"] for r in by_purpose["rows"]} >= {"enlistment_bonus"}
+    by_year = client.get("/api/flows", params={"group_by": "period"}).json()
+    groups = [r["group"] for r in by_year["rows"]]
+    assert groups == sorted(groups) and all(len(g) == 4 for g in groups)
+    by_quarter = client.get(
+        "/api/flows", params={"group_by": "period", "granularity": "quarter"}
+    ).json()
+    assert all("-Q" in r["group"] for r in by_quarter["rows"])
+    tiers = client.get("/api/flows", params={"group_by": "payer_tier"}).json()
+    currencies = {(r["group"], r["currency"]) for r in tiers["rows"]}
+    assert len(currencies) == len(tiers["rows"])  # one row per group and currency
+    bonus = client.get("/api/flows", params={"purpose": "enlistment_bonus"}).json()
+    total = sum(float(r["total"]) for r in bonus["rows"])
+    assert 0 < total <= sum(float(r["total"]) for r in tiers["rows"])
+
+
+@pytest.mark.parametrize(
+    ("fmt", "check"),
+    [
+        ("nquads", "quads"),
+        ("trig", "quads"),
+        ("jsonld", "quads"),
+        ("turtle", "triples"),
+        ("ntriples", "triples"),
+        ("graphml", "graphml"),
+        ("gexf", "gexf"),
+        ("csv", "csv"),
+    ],
+)
+def test_export_formats(client: httpx.Client, tmp_path: Path, fmt: str, check: str) -> None:
+    response = client.get("/api/export", params={"format": fmt})
+    assert response.status_code == 200, response.text
+    assert "attachment" in response.headers["content-disposition"]
+    path = tmp_path / f"export.{fmt}"
+    path.write_bytes(response.content)
+    if check == "quads":
+        rdf = {
+            "nquads": ox.RdfFormat.N_QUADS,
+            "trig": ox.RdfFormat.TRIG,
+            "jsonld": ox.RdfFormat.JSON_LD,
+        }
+        quads = list(ox.parse(response.content, format=rdf[fmt]))
+        graphs = {q.graph_name.value for q in quads}
+        assert graphs == {
+            f"https://w3id.org/recruitgraph/dataset/{n}" for n in ("pub", "reference", "synth")
+        }
+    elif check == "triples":
+        rdf = ox.RdfFormat.TURTLE if fmt == "turtle" else ox.RdfFormat.N_TRIPLES
+        assert len(list(ox.parse(response.content, format=rdf))) > 1000
+    elif check in ("graphml", "gexf"):
+        graph = nx.read_graphml(path) if check == "graphml" else nx.read_gexf(path)
+        assert graph.number_of_edges() > 10
+        assert TATARSTAN in graph
+    else:
+        table = list(csv.DictReader(io.StringIO(response.text)))
+        assert len(table) > 10 and {"source", "target", "type", "amount"} <= set(table[0])
+    one = client.get("/api/export", params={"format": fmt, "dataset": "pub"})
+    assert one.status_code == 200 and len(one.content) < len(response.content)
+
+
+def test_export_network_with_filters(client: httpx.Client) -> None:
+    everything = client.get("/api/export", params={"format": "csv"}).text
+    money = client.get("/api/export", params={"format": "csv", "relations": "FundingFlow"}).text
+    rows = list(csv.DictReader(io.StringIO(money)))
+    assert rows and {r["type"] for r in rows} == {"FundingFlow"}
+    assert len(money) < len(everything)
+
+
+# -- datasets --------------------------------------------------------------------------------
+
+
+def test_datasets_listed_with_metadata(client: httpx.Client) -> None:
+    listed = {d["name"]: d for d in client.get("/api/datasets").json()}
+    assert set(listed) >= {"pub", "reference", "synth"} and "secret" not in listed
+    assert listed["synth"]["synthetic"] is True and listed["pub"]["synthetic"] is False
+    assert listed["pub"]["access"] == "public" and listed["pub"]["checksum"].startswith("sha256:")
+    one = client.get("/api/datasets/pub").json()
+    assert one == listed["pub"]
+
+
+def test_upload_validates_and_writes_atomically(live: LiveServer, tmp_path: Path) -> None:
+    good = claims_csv(tmp_path / "claims.csv", BASE_ROW, SECOND_ROW).read_bytes()
+    bad_row = {**BASE_ROW, "source_url": "", "claim_id": "t9"}
+    bad = claims_csv(tmp_path / "bad.csv", BASE_ROW, bad_row).read_bytes()
+    with live.client("editor") as editor:
+        created = editor.post(
+            "/api/datasets",
+            data={"name": "uploaded", "licence": "CC-BY-4.0"},
+            files=[("file", ("claims.csv", good, "text/csv"))],
+        )
+        assert created.status_code == 201, created.text
+        report = created.json()
+        assert report["dataset"] == "uploaded" and report["triples"] > 20
+        assert editor.get("/api/datasets/uploaded").json()["licence"] == "CC-BY-4.0"
+        invalid = editor.post(
+            "/api/datasets",
+            data={"name": "uploaded"},
+            files=[("file", ("bad.csv", bad, "text/csv"))],
+        )
+        assert invalid.status_code == 422
+        problems = invalid.json()["problems"]
+        assert problems and problems[0]["line"] == 3 and problems[0]["column"] == "source_url"
+        # nothing was written: the dataset is the good upload still
+        assert editor.get("/api/datasets/uploaded").json()["checksum"] == report["checksum"]
+        turtle = editor.put(
+            "/api/datasets/uploaded-ttl",
+            content=(
+                "<https://w3id.org/recruitgraph/id/recruiter/put-agency> a "
+                "<https://w3id.org/recruitgraph/ontology#Recruiter> ; "
+                "<http://www.w3.org/2000/01/rdf-schema#label> 'PUT agency' ."
+            ),
+            headers={"Content-Type": "text/turtle"},
+        )
+        assert turtle.status_code == 201, turtle.text
+        for name in ("uploaded", "uploaded-ttl"):
+            assert editor.delete(f"/api/datasets/{name}").status_code == 204
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "status", "words"),
+    [
+        (
+            {"data": {"name": "x"}, "files": [("file", ("a.pdf", b"%PDF", "application/pdf"))]},
+            415,
+            "file type",
+        ),
+        ({"data": {"name": "x"}}, 415, "multipart"),
+        ({"data": {"name": "x"}, "files": [("other", ("a.csv", b"a", "text/csv"))]}, 400, "file"),
+        ({"data": {}, "files": [("file", ("a.csv", b"a", "text/csv"))]}, 400, "name"),
+        (
+            {"data": {"name": "Bad Name!"}, "files": [("file", ("a.csv", b"a", "text/csv"))]},
+            400,
+            "invalid dataset name",
+        ),
+        (
+            {"data": {"name": "x"}, "files": [("file", ("a.ttl", b"<a> <b>", "text/turtle"))]},
+            422,
+            "invalid",
+        ),
+        (
+            {
+                "data": {"name": "x"},
+                "files": [("file", ("big.nt", b"#" * (1024**2 + 10), "application/n-triples"))],
+            },
+            413,
+            "limit",
+        ),
+    ],
+)
+def test_upload_errors(live: LiveServer, kwargs: dict, status: int, words: str) -> None:
+    with live.client("editor") as editor:
+        response = editor.post("/api/datasets", **kwargs)
+    assert response.status_code == status, response.text
+    assert words.lower() in response.json()["error"].lower()
+
+
+def test_streamed_body_over_the_limit_is_413(live: LiveServer) -> None:
+    def chunks() -> Iterator[bytes]:
+        for _ in range(40):
+            yield b"#" * 65536
+
+    with live.client("editor") as editor:
+        response = editor.put(
+            "/api/datasets/streamed",
+            content=chunks(),
+            headers={"Content-Type": "application/n-triples"},
+        )
+    assert response.status_code == 413
+
+
+def test_openapi_documents_every_route_with_examples(client: httpx.Client) -> None:
+    spec = client.get("/openapi.json").json()
+    paths = spec["paths"]
+    for route in (
+        "/sparql",
+        "/rdf-graphs",
+        "/healthz",
+        "/api/datasets",
+        "/api/datasets/{name}",
+        "/api/entities",
+        "/api/entities/{id}",
+        "/api/neighborhood",
+        "/api/paths",
+        "/api/flows",
+        "/api/export",
+    ):
+        assert route in paths, route
+    text = str(paths)
+    for route in ("/api/entities", "/api/neighborhood", "/api/paths", "/api/flows"):
+        assert "example" in str(paths[route]["get"]), route
+    assert "example" in str(paths["/api/datasets"]["post"]) and "422" in text
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and "openapi.json" in docs.text
+    assert "cdn" not in docs.text.lower() and "https://" not in docs.text.replace(
+        "https://fastapi.tiangolo.com", ""
+    )  # the assets come from the app itself
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
+        assert client.get(f"/static-offline-docs/{asset}").status_code == 200

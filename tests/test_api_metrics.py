@@ -1,0 +1,88 @@
+"""The metrics routes against the live server: report, timeline, comparison, node table, with
+the filters, the synthetic flag and access control."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.test_api_helpers import LiveServer, assert_no_secret, live
+
+__all__ = ["live"]
+
+
+@pytest.fixture(scope="module")
+def client(live: LiveServer) -> Iterator[httpx.Client]:
+    with live.client() as c:
+        yield c
+
+
+def test_report_of_public_data(client: httpx.Client) -> None:
+    response = client.get("/api/metrics", params={"dataset": "pub"})
+    assert response.status_code == 200
+    report = response.json()
+    assert report["synthetic"] is False and report["datasets"] == ["pub"]
+    assert report["figures"]["claims"] == 2
+    assert report["funding_by_tier"]["RUB"]["regional"] == 400000.0
+    assert report["figures"]["burden_shift_index"] == 1.0
+
+
+def test_synthetic_flag_is_carried(client: httpx.Client) -> None:
+    report = client.get("/api/metrics", params={"dataset": "synth"}).json()
+    assert report["synthetic"] is True
+    timeline = client.get("/api/metrics/timeline", params={"dataset": "synth"}).json()
+    assert timeline["synthetic"] is True and timeline["windows"]
+
+
+def test_timeline_compare_and_nodes(client: httpx.Client) -> None:
+    timeline = client.get(
+        "/api/metrics/timeline", params={"window": "P6M", "step": "P6M", "dataset": "pub"}
+    ).json()
+    assert [w["start"] for w in timeline["windows"]] == ["2024-01-01", "2024-07-01"]
+    compared = client.get(
+        "/api/metrics/compare", params={"first": "2023", "second": "2024", "dataset": "pub"}
+    ).json()
+    assert compared["first"]["figures"]["claims"] == 0
+    assert compared["second"]["figures"]["claims"] == 2
+    assert all(c["sources"] for c in compared["second"]["claims"])
+    nodes = client.get("/api/metrics/nodes", params={"by": "degree", "top": 3}).json()
+    assert len(nodes["nodes"]) == 3 and nodes["nodes"][0]["rank"] == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "words"),
+    [
+        ("/api/metrics", {"relations": "Bribe"}, "unknown relation"),
+        ("/api/metrics", {"start": "2025-01-01", "end": "2024-01-01"}, "before it starts"),
+        ("/api/metrics/timeline", {"window": "a year"}, "ISO 8601"),
+        ("/api/metrics/compare", {"first": "2024", "second": "later"}, "not a period"),
+        ("/api/metrics/compare", {"first": "2024"}, "second"),
+        ("/api/metrics/nodes", {"by": "charisma"}, "unknown node measure"),
+        ("/api/metrics", {"min_confidence": "certain"}, "confidence"),
+    ],
+)
+def test_bad_parameters_are_400_or_422(
+    client: httpx.Client, path: str, params: dict[str, str], words: str
+) -> None:
+    response = client.get(path, params=params)
+    assert response.status_code in (400, 422), response.text
+    assert words.lower() in response.text.lower()
+
+
+def test_restricted_claims_stay_out_of_metrics(live: LiveServer) -> None:
+    for role in (None, "reader", "editor"):
+        with live.client(role) as c:
+            for path in ("/api/metrics", "/api/metrics/timeline", "/api/metrics/nodes"):
+                response = c.get(
+                    path, params={"top": 50} if path != "/api/metrics/timeline" else {}
+                )
+                assert response.status_code == 200
+                assert_no_secret(response.text, f"{path} as {role}")
+            compared = c.get("/api/metrics/compare", params={"first": "2023", "second": "2025"})
+            assert_no_secret(compared.text, f"compare as {role}")
+    # The same request with the grant does show them, so the checks above can fail.
+    with live.client("reader_secret") as c:
+        wide = {"first": "2000-01-01/2040-12-31", "second": "2025"}
+        assert "zzsecret" in c.get("/api/metrics/compare", params=wide).text.lower()
