@@ -22,6 +22,8 @@ import warnings
 from collections.abc import Hashable
 from itertools import combinations
 
+# igraph is a test dependency (the dev extra): a missing one must fail, not skip.
+import igraph as ig
 import networkx as nx
 import pytest
 
@@ -38,8 +40,6 @@ from graph.metrics import (
     ranked,
     theoretical_max,
 )
-
-ig = pytest.importorskip("igraph")
 
 TOL = 1e-9
 UNDIRECTED_MEASURES = ("degree", "betweenness", "closeness", "eigenvector")
@@ -364,8 +364,7 @@ def test_agreement_with_igraph(directed: bool) -> None:
 
 
 def test_eigenvector_arpack_path_agrees_with_igraph(monkeypatch) -> None:
-    # Large components use ARPACK when scipy is installed; force it on small graphs.
-    pytest.importorskip("scipy")
+    # Large components use ARPACK (scipy, a dependency); force it on small graphs.
     from graph.metrics import node
 
     monkeypatch.setattr(node, "_ARPACK_MIN_NODES", 3)
