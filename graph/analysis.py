@@ -15,17 +15,25 @@ from typing import Any
 
 import networkx as nx
 
-from graph.cache import cached
-from graph.metrics import brokers, graph_level_report, node_measures, ranked
+from graph.cache import cached, paused_gc
+from graph.metrics import brokers, ranked
 from graph.metrics.funding import burden_shift_index, funding_by_tier, payer_concentration
+from graph.metrics.node import _node_measures, _NodeScores
 from graph.metrics.reach import federal_reach
+from graph.metrics.report import LUB_PAIRS, _graph_level_report
 from graph.projection import ProjectionFilter, add_months, claims_of, project, simple_view
 from graph.store import Store
 
-#: Graphs up to this many actors get exact betweenness and closeness; larger ones are
-#: estimated from :data:`SAMPLE` nodes (bench/RESULTS.md measures the error).
+#: Graphs up to this many actors get exact betweenness and closeness (the cited dataset has
+#: about 160 actors). Larger ones get estimates from a sample whose size bounds the work of
+#: the breadth-first searches behind them, each of which costs about actors + claims:
+#: ``SAMPLE_WORK // (actors + claims)`` nodes, at least :data:`MIN_SAMPLE`, at most
+#: :data:`SAMPLE` (10,000 synthetic actors: 62; 100,000: 8). bench/metrics_bench.py measures
+#: the error of the estimates against exact values and their time (bench/RESULTS.md).
 EXACT_LIMIT = 2000
 SAMPLE = 256
+MIN_SAMPLE = 8
+SAMPLE_WORK = 2_500_000
 
 #: The flat figures of a report that a timeline follows, besides the network measures.
 SERIES_KEYS = (
@@ -104,11 +112,19 @@ def sliding_windows(
 
 
 def sample_size(G: nx.Graph, sample: int | None = None) -> int | None:
-    """How many nodes betweenness and closeness are estimated from: ``sample`` if given, else
-    every node (exact) up to :data:`EXACT_LIMIT` nodes and :data:`SAMPLE` beyond."""
+    """How many nodes betweenness and closeness are estimated from: ``sample`` if given; else
+    every node (exact, None) up to :data:`EXACT_LIMIT` actors, and beyond it
+    ``SAMPLE_WORK // (actors + claims)`` bounded by :data:`MIN_SAMPLE` and :data:`SAMPLE`.
+
+    How the sample is drawn (stratified, so that a few nodes at the top of a hierarchy are not
+    missed) is told by :func:`graph.metrics.centralization.centralization`.
+    """
     if sample is not None:
         return sample
-    return SAMPLE if G.number_of_nodes() > EXACT_LIMIT else None
+    n = G.number_of_nodes()
+    if n <= EXACT_LIMIT:
+        return None
+    return max(MIN_SAMPLE, min(SAMPLE, SAMPLE_WORK // (n + G.number_of_edges())))
 
 
 def network_figures(G: nx.MultiDiGraph, *, sample: int | None = None) -> dict[str, Any]:
@@ -117,14 +133,29 @@ def network_figures(G: nx.MultiDiGraph, *, sample: int | None = None) -> dict[st
     ``sampled_from`` is None when betweenness and closeness are exact, else the number of
     nodes they were estimated from (see :func:`sample_size`).
     """
-    k = sample_size(G, sample)
+    view = simple_view(G, weight="amount")
+    return _network_figures(G, _scores(G, view, sample))
+
+
+def _scores(G: nx.MultiDiGraph, view: nx.DiGraph, sample: int | None) -> _NodeScores:
+    """The node scores of a projection's simple view, sampled as :func:`sample_size` says."""
+    return _NodeScores(view, k=sample_size(G, sample), seed=0)
+
+
+def _network_figures(
+    G: nx.MultiDiGraph,
+    scores: _NodeScores,
+    reach: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     figures: dict[str, Any] = {
         "actors": G.number_of_nodes(),
         "claims": G.number_of_edges(),
-        "sampled_from": k if k is not None and k < G.number_of_nodes() else None,
+        "sampled_from": scores.k,
     }
-    figures.update(graph_level_report(G, k=k))
-    reach = federal_reach(G)
+    # A sampled report also estimates least upper boundedness from sampled pairs.
+    lub_pairs = None if scores.k is None else LUB_PAIRS
+    figures.update(_graph_level_report(scores, lub_pairs=lub_pairs, seed=0))
+    reach = federal_reach(G) if reach is None else reach
     figures.update(
         burden_shift_index=burden_shift_index(G),
         burden_shift_index_by_count=burden_shift_index(G, by="count"),
@@ -147,14 +178,24 @@ def node_table(
     """Node-level measures of a projection ranked by one of them, with labels and kinds.
 
     Past :data:`EXACT_LIMIT` actors only degree and (sampled) betweenness are computed:
-    exact closeness of every actor is quadratic.
+    exact closeness of every actor is quadratic. ``k`` is the betweenness sample, as
+    :func:`sample_size` says.
     """
     view = simple_view(G, weight="amount")
-    if G.number_of_nodes() > EXACT_LIMIT:
-        between = nx.betweenness_centrality(view, k=sample_size(G, k), seed=0)
+    return _node_table(G, _scores(G, view, k), by=by, top=top)
+
+
+def _node_table(
+    G: nx.MultiDiGraph, scores: _NodeScores, *, by: str, top: int | None
+) -> list[dict[str, Any]]:
+    view = scores.S
+    if view.number_of_nodes() == 0:
+        measures: dict[Any, dict[str, float]] = {}
+    elif G.number_of_nodes() > EXACT_LIMIT:
+        between = scores.betweenness(normalized=True)
         measures = {v: {"degree": d, "betweenness": between[v]} for v, d in view.degree()}
     else:
-        measures = node_measures(view, weight="weight", k=k)
+        measures = _node_measures(view, "weight", scores)
     if measures and by not in next(iter(measures.values())):
         known = ", ".join(next(iter(measures.values())))
         raise ValueError(f"unknown node measure {by!r}; use one of {known}")
@@ -180,7 +221,12 @@ def report(
     Cached until the store changes: treat the result as read-only.
     """
     key = (flt, None if graphs is None else tuple(sorted(graphs)), top, sample)
-    return cached(store, "report", key, lambda: _report(store, flt, graphs, top, sample))
+
+    def compute() -> dict[str, Any]:
+        with paused_gc():
+            return _report(store, flt, graphs, top, sample)
+
+    return cached(store, "report", key, compute)
 
 
 def _report(
@@ -193,19 +239,24 @@ def _report(
     G = project(store, flt, graphs=graphs)
     federal = [n for n, t in G.nodes(data="tier") if t == "federal"]
     recruiters = [n for n, k in G.nodes(data="kind") if k == "Recruiter"]
+    # One simple view and one set of node scores for the figures, the brokers and the top
+    # actors: betweenness, closeness and eigenvector are each computed once.
+    view = simple_view(G, weight="amount")
+    scores = _scores(G, view, sample)
+    reach = federal_reach(G)
     return {
         "filter": G.graph["filter"],
         "synthetic": G.graph["synthetic"],
         "datasets": G.graph["datasets"],
-        "figures": network_figures(G, sample=sample),
+        "figures": _network_figures(G, scores, reach),
         "funding_by_tier": funding_by_tier(G),
         "bonus_funding_by_tier": funding_by_tier(G, purpose="enlistment_bonus"),
-        "federal_reach": federal_reach(G),
+        "federal_reach": reach,
         "brokers": [
             {**_label(G, node), "score": score}
-            for node, score in brokers(G, federal, recruiters, top=top)
+            for node, score in brokers(view, federal, recruiters, top=top)
         ],
-        "top_actors": node_table(G, top=top, k=sample),
+        "top_actors": _node_table(G, scores, by="betweenness", top=top),
     }
 
 
@@ -239,12 +290,12 @@ def timeline(
     flt = flt or ProjectionFilter()
     length, stride = Duration.parse(window), Duration.parse(step)  # refuse bad input first
     key = (flt, window, step, None if graphs is None else tuple(sorted(graphs)), sample)
-    return cached(
-        store,
-        "timeline",
-        key,
-        lambda: _timeline(store, flt, window, step, length, stride, graphs, sample),
-    )
+
+    def compute() -> dict[str, Any]:
+        with paused_gc():
+            return _timeline(store, flt, window, step, length, stride, graphs, sample)
+
+    return cached(store, "timeline", key, compute)
 
 
 def _timeline(

@@ -6,9 +6,11 @@ includes the version can never return a result computed before the last write.
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from graph.store import Store
@@ -43,3 +45,34 @@ def clear() -> None:
     """Forget everything (tests, or to free memory)."""
     with _LOCK:
         _ENTRIES.clear()
+
+
+_GC_LOCK = threading.Lock()
+_GC_DEPTH = 0
+_GC_WAS_ENABLED = False
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a projection or report is computed.
+
+    Building the projection of 100,000 actors allocates millions of small dicts and tuples
+    without reference cycles; the collector, triggered by the allocations, walks them again and
+    again (a quarter of the time of a cold report on 100,000 actors). Reference counting still
+    frees memory as usual; cycles made meanwhile are collected when the last computation in
+    the process ends. Nested and concurrent uses are counted: the collector is switched back
+    on, if it was on, when the last one ends.
+    """
+    global _GC_DEPTH, _GC_WAS_ENABLED
+    with _GC_LOCK:
+        if _GC_DEPTH == 0:
+            _GC_WAS_ENABLED = gc.isenabled()
+            gc.disable()
+        _GC_DEPTH += 1
+    try:
+        yield
+    finally:
+        with _GC_LOCK:
+            _GC_DEPTH -= 1
+            if _GC_DEPTH == 0 and _GC_WAS_ENABLED:
+                gc.enable()

@@ -17,7 +17,10 @@ from __future__ import annotations
 import doctest
 import importlib
 import math
+import os
 import random
+import subprocess
+import sys
 import warnings
 from collections.abc import Hashable
 from itertools import combinations
@@ -645,6 +648,66 @@ def test_report_on_a_federal_star() -> None:
     assert provinces["global_reaching_centrality"] < report["global_reaching_centrality"]
     # Undirected input is read as mutual ties.
     assert graph_level_report(nx.star_graph(5))["krackhardt_hierarchy"] == 0.0
+
+
+# ------------------------------------------------------------------------------------------
+# Estimates for large graphs
+# ------------------------------------------------------------------------------------------
+
+
+def chain_of_command(mids: int = 40, per_mid: int = 20) -> nx.DiGraph:
+    """A head over ``mids`` offices, each over ``per_mid`` recruiters with a cohort each."""
+    G = nx.DiGraph()
+    for m in range(mids):
+        G.add_edge("head", f"office{m}")
+        for r in range(per_mid):
+            G.add_edge(f"office{m}", f"recruiter{m}.{r}")
+            G.add_edge(f"recruiter{m}.{r}", f"cohort{m}.{r}")
+    return G
+
+
+def test_stratified_betweenness_is_exact_when_every_stratum_is_taken_whole() -> None:
+    from graph.metrics.node import _out_reach, _sampled_betweenness
+
+    for directed in (True, False):
+        G = nx.gnp_random_graph(60, 0.05, seed=11, directed=directed)
+        exact = nx.betweenness_centrality(G, normalized=False)
+        estimate = _sampled_betweenness(G, 10_000, 0, _out_reach(G))
+        assert estimate == pytest.approx(exact, abs=1e-9)
+
+
+def test_sampled_estimates_do_not_miss_the_top_of_a_hierarchy() -> None:
+    # Uniform draws of 8 sources among 1,641 nodes almost never include the head, whose
+    # paths give the offices all their betweenness; the strata by reach always do.
+    G = chain_of_command()
+    exact = {m: centralization(G, m) for m in ("betweenness", "closeness")}
+    assert exact["betweenness"] > 0
+    for seed in range(5):
+        for measure, value in exact.items():
+            estimate = centralization(G, measure, k=8, seed=seed)
+            assert estimate == pytest.approx(value, rel=0.05), (measure, seed)
+
+
+def test_sampled_least_upper_boundedness_does_not_depend_on_string_hashing() -> None:
+    # The components are sets, whose order changes with PYTHONHASHSEED; the sample must not.
+    code = (
+        "import random, networkx as nx\n"
+        "from graph.metrics import krackhardt\n"
+        "rng = random.Random(1)\n"
+        "G = nx.DiGraph()\n"
+        "for v in range(1, 400):\n"
+        "    for u in rng.sample(range(v), min(v, rng.choice([1, 2]))):\n"
+        "        G.add_edge(f'a{u}', f'a{v}')\n"
+        "print(krackhardt(G, lub_pairs=500)['least_upper_boundedness'])\n"
+    )
+    results = set()
+    for hash_seed in ("1", "2", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        run = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        )
+        results.add(run.stdout.strip())
+    assert len(results) == 1, results
 
 
 # ------------------------------------------------------------------------------------------

@@ -11,8 +11,13 @@ One concept per module, in the manner of networkx's algorithm modules:
 * :mod:`~graph.metrics.report` — every graph-level figure in one flat dictionary.
 
 All functions accept Graph, DiGraph, MultiGraph and MultiDiGraph; multigraphs are collapsed to
-simple graphs and self-loops ignored (see each docstring). They call networkx's standard
-algorithms, so a networkx backend (nx-parallel, nx-cugraph) speeds them up when installed.
+simple graphs and self-loops ignored (see each docstring). The path-based and spectral work goes
+through networkx's public, dispatchable algorithms (``betweenness_centrality``,
+``betweenness_centrality_subset``, ``closeness_centrality``, ``eigenvector_centrality``,
+``pagerank``, ``condensation``, ...), so a networkx backend that implements one of them runs it
+when enabled (``nx.config.backend_priority``), without a change here. nx-parallel 0.4
+implements ``betweenness_centrality`` (the exact one, used up to ``analysis.EXACT_LIMIT``
+actors) but not the subset variant behind the sampled estimate; bench/RESULTS.md has figures.
 """
 
 from graph.metrics.brokers import brokers

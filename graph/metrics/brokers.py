@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
+from typing import Any
 
 import networkx as nx
 
@@ -78,6 +79,13 @@ def brokers(
         # Both arcs of each edge: the same shortest paths, and networkx's directed subset
         # betweenness counts each (s, t) pair once, whereas its undirected one halves it.
         S = _undirected_as_digraph(S)
+    # Only actors that a source reaches and that reach a target lie on a source–target path;
+    # searching that part of the graph gives the same scores, bit for bit (see _between).
+    S = _between(S, src, dst)
+    src = {s for s in src if s in S}
+    dst = {t for t in dst if t in S}
+    if not src or not dst:
+        return []
     scores = nx.betweenness_centrality_subset(S, sources=src, targets=dst, normalized=False)
     endpoints = src | dst
     rows = [(v, float(b)) for v, b in scores.items() if v not in endpoints and b > 0]
@@ -92,3 +100,34 @@ def _undirected_as_digraph(S: nx.Graph) -> nx.DiGraph:
         D.add_edge(u, v)
         D.add_edge(v, u)
     return D
+
+
+def _closure(adjacency: Any, start: Iterable[Hashable]) -> set[Hashable]:
+    """``start`` and every node reachable from it along ``adjacency`` (succ or pred)."""
+    seen = set(start)
+    stack = list(seen)
+    while stack:
+        for v in adjacency[stack.pop()]:
+            if v not in seen:
+                seen.add(v)
+                stack.append(v)
+    return seen
+
+
+def _between(D: nx.DiGraph, sources: set[Hashable], targets: set[Hashable]) -> nx.DiGraph:
+    """The subgraph of ``D`` on the nodes reachable from ``sources`` that reach ``targets``,
+    in ``D``'s node and edge order.
+
+    Every shortest source–target path lies in it, and the breadth-first searches of
+    ``betweenness_centrality_subset`` meet its nodes in the same order as in ``D`` (a node
+    outside cannot lead back in), while the nodes left out would only add 0.0; so the
+    scores are identical. On a network whose recruiters are its leaves, this leaves out the
+    schemes and cohorts below them.
+    """
+    keep = _closure(D.succ, sources) & _closure(D.pred, targets)
+    if len(keep) == D.number_of_nodes():
+        return D
+    H = nx.DiGraph()
+    H.add_nodes_from(v for v in D if v in keep)
+    H.add_edges_from((u, v) for u, v in D.edges() if u in keep and v in keep)
+    return H

@@ -11,12 +11,7 @@ from collections.abc import Iterable
 
 import networkx as nx
 
-from graph.metrics.node import (
-    _betweenness_scores,
-    _closeness_scores,
-    _eigenvector_scores,
-    _simple,
-)
+from graph.metrics.node import _NodeScores, _simple
 
 __all__ = ["MEASURES", "centralization", "centralization_scores", "theoretical_max"]
 
@@ -163,12 +158,26 @@ def centralization(
     measure : str
         One of :data:`MEASURES`.
     k : int or None
-        For large graphs. Betweenness: estimate from ``k`` sampled source nodes (networkx's
-        ``betweenness_centrality(k=...)``, rescaled to all sources); the estimate of the index
-        is unbiased term by term but its maximum is biased upwards. Closeness: score ``k``
-        random nodes plus the ``k // 8`` of highest degree exactly, and take the sum of
-        deviations from the sample's maximum as standing for all nodes (scaled by
-        ``n / sample size``). ``None`` or ``k >= n`` is exact. Other measures ignore ``k``.
+        For large graphs, estimate the betweenness and closeness indices from samples of
+        about ``k`` nodes; ``None`` or ``k >= n`` is exact. Other measures ignore ``k``.
+
+        Betweenness: the node scores are sums over source nodes, and are estimated from about
+        ``k`` sampled sources, stratified by how many nodes each source reaches (in powers of
+        two) and shared among the strata in proportion to their total reach, at least one
+        each; each sampled source counts for the sources of its stratum not drawn. Every
+        score is estimated without bias, and the few sources at the top of a hierarchy,
+        which carry nearly all the betweenness and which uniform draws (networkx's ``k``)
+        mostly miss, are sampled first. The maximum of the estimates is biased upwards, and so
+        the index. Sources reaching at most one node contribute nothing and are never drawn,
+        so the number of sources used is ``k`` plus at most one per stratum.
+
+        Closeness: the ``k // 8`` nodes of highest degree (at least one) are scored exactly,
+        where the maximum almost surely lies, and ``k`` other nodes drawn in strata by their
+        distance from the node of highest degree (proportionally to the strata's sizes, at
+        least one each), each standing for the nodes of its stratum not drawn; the sum of
+        deviations from the sample's maximum is the weighted sum over the sample.
+
+        bench/RESULTS.md gives the error of both estimates against exact values.
     seed : int or None
         Seed of the betweenness sample; the default makes repeated calls agree.
     wf_improved : bool
@@ -216,42 +225,48 @@ def _check_measure(measure: str, directed: bool) -> None:
         raise ValueError(f"{measure!r} needs a directed graph; use 'degree' for a Graph")
 
 
-def _freeman(scores: Iterable[float], tmax: float, n: int | None = None) -> float:
+def _freeman(scores: Iterable[float], tmax: float, weights: Iterable[float] | None = None) -> float:
     values = list(scores)
     top = max(values)
     # Summing nonnegative deviations (rather than n*max - sum, as igraph does) avoids
     # cancellation: a regular graph gives exactly 0.
-    deviations = sum(top - c for c in values)
-    if n is not None and len(values) < n:
-        # A sample of the nodes (sampled closeness) stands for all n of them.
-        deviations *= n / len(values)
+    if weights is None:
+        deviations = sum(top - c for c in values)
+    else:
+        # A sample of the nodes (sampled closeness): each stands for ``weight`` nodes.
+        deviations = sum(w * (top - c) for c, w in zip(values, weights, strict=True))
     return float(deviations / tmax)
 
 
-def _scores(S: nx.Graph, measure: str, k: int | None, seed: int | None, wf: bool) -> Iterable:
+def _index(scores: _NodeScores, measure: str, wf_improved: bool) -> float:
+    """One centralization index from the node scores of a simple graph of 3 or more nodes."""
+    S = scores.S
+    weights = None
     if measure == "degree":
-        return (d for _, d in S.degree())
-    if measure == "in_degree":
-        return (d for _, d in S.in_degree())
-    if measure == "out_degree":
-        return (d for _, d in S.out_degree())
-    if measure == "betweenness":
-        return _betweenness_scores(S, normalized=False, k=k, seed=seed).values()
-    if measure == "closeness":
-        return _closeness_scores(S, wf_improved=wf, k=k, seed=seed).values()
-    return _eigenvector_scores(S).values()
+        values: Iterable[float] = (d for _, d in S.degree())
+    elif measure == "in_degree":
+        values = (d for _, d in S.in_degree())
+    elif measure == "out_degree":
+        values = (d for _, d in S.out_degree())
+    elif measure == "betweenness":
+        values = scores.betweenness().values()
+    elif measure == "closeness":
+        closeness = scores.closeness(wf_improved=wf_improved, sampled=True)
+        values = closeness.values()
+        sampled = scores.closeness_weights() if scores.k is not None else None
+        weights = None if sampled is None else [sampled[v] for v in closeness]
+    else:
+        values = scores.eigenvector().values()
+    return _freeman(values, theoretical_max(measure, scores.n, S.is_directed()), weights)
 
 
 def _centralization(
     G: nx.Graph, measure: str, *, k: int | None, seed: int | None, wf_improved: bool
 ) -> float:
     _check_measure(measure, G.is_directed())
-    n = G.number_of_nodes()
-    if n < 3:
+    if G.number_of_nodes() < 3:
         return 0.0
-    S = _simple(G)
-    tmax = theoretical_max(measure, n, S.is_directed())
-    return _freeman(_scores(S, measure, k, seed, wf_improved), tmax, n)
+    return _index(_NodeScores(_simple(G), k=k, seed=seed), measure, wf_improved)
 
 
 def centralization_scores(
@@ -295,10 +310,14 @@ def centralization_scores(
     Freeman, L. C. (1978/79). Centrality in social networks: conceptual clarification.
     *Social Networks* 1, 215–239.
     """
-    S = _simple(G)
+    return _centralizations(_NodeScores(_simple(G), k=k, seed=seed), wf_improved=wf_improved)
+
+
+def _centralizations(scores: _NodeScores, *, wf_improved: bool) -> dict[str, float]:
+    """:func:`centralization_scores` from node scores that may be shared with a node table."""
+    S = scores.S
     directed = S.is_directed()
-    return {
-        m: _centralization(S, m, k=k, seed=seed, wf_improved=wf_improved)
-        for m in MEASURES
-        if directed or m not in _DIRECTED_ONLY
-    }
+    measures = [m for m in MEASURES if directed or m not in _DIRECTED_ONLY]
+    if S.number_of_nodes() < 3:
+        return dict.fromkeys(measures, 0.0)
+    return {m: _index(scores, m, wf_improved) for m in measures}

@@ -28,6 +28,7 @@ class _Reach:
     position: dict[int, int]  # SCC -> its index in order
     size: dict[int, int]  # SCC -> number of actors
     ancestors: dict[int, frozenset[int]]  # SCC -> SCCs with a path to it (itself excluded)
+    below: dict[int, int]  # SCC -> actors in other SCCs that it reaches
 
 
 def _reach(D: nx.DiGraph) -> _Reach:
@@ -48,7 +49,12 @@ def _reach(D: nx.DiGraph) -> _Reach:
                 acc |= ancestors[p]
                 acc.add(p)
             ancestors[c] = frozenset(acc)
-    return _Reach(C, order, {c: i for i, c in enumerate(order)}, size, ancestors)
+    below = dict.fromkeys(order, 0)
+    for c, above in ancestors.items():
+        members = size[c]
+        for a in above:
+            below[a] += members
+    return _Reach(C, order, {c: i for i, c in enumerate(order)}, size, ancestors, below)
 
 
 # --------------------------------------------------------------------------------------------
@@ -122,11 +128,12 @@ def global_reaching_centrality(G: nx.Graph, weight: str | None = None) -> float:
         return 0.0
     if weight is not None or not S.is_directed():
         return float(nx.global_reaching_centrality(S, weight=weight))
-    reach = _reach(S)
-    below = dict.fromkeys(reach.order, 0)  # SCC -> actors in other SCCs it reaches
-    for c, ancestors in reach.ancestors.items():
-        for a in ancestors:
-            below[a] += reach.size[c]
+    return _grc_from_reach(_reach(S), n)
+
+
+def _grc_from_reach(reach: _Reach, n: int) -> float:
+    """Unweighted directed GRC from the reachability of a simple digraph with edges."""
+    below = reach.below
     # Every actor of SCC c reaches the other members of c and everything below c.
     lrc = {c: (reach.size[c] - 1 + below[c]) / (n - 1) for c in reach.order}
     top = max(lrc.values())
@@ -289,6 +296,13 @@ def krackhardt(
     ``connectedness``, ``hierarchy``, ``efficiency``, ``lubness``.
     """
     D = _directed_simple(G)
+    return _krackhardt(D, _reach(D), lub_pairs=lub_pairs, seed=seed)
+
+
+def _krackhardt(
+    D: nx.DiGraph, reach: _Reach, *, lub_pairs: int | None, seed: int | None
+) -> dict[str, float]:
+    """:func:`krackhardt` of a simple digraph whose reachability is already known."""
     n = D.number_of_nodes()
     weak = [list(c) for c in nx.weakly_connected_components(D)]
 
@@ -298,12 +312,10 @@ def krackhardt(
         joined = sum(len(c) * (len(c) - 1) // 2 for c in weak)
         connectedness = joined / (n * (n - 1) / 2)
 
-    reach = _reach(D)
     mutual = sum(s * (s - 1) // 2 for s in reach.size.values())
-    one_way = sum(
-        reach.size[c] * sum(reach.size[a] for a in ancestors)
-        for c, ancestors in reach.ancestors.items()
-    )
+    # Ordered pairs (a, b) with a reaching b but not back: sum over SCCs c of |c| times the
+    # actors below c (the same count as summing |c| * |ancestors| over the SCCs c).
+    one_way = sum(reach.size[c] * below for c, below in reach.below.items())
     hierarchy = one_way / (one_way + mutual) if one_way + mutual else 0.0
 
     required = sum(len(c) - 1 for c in weak)
@@ -313,11 +325,17 @@ def krackhardt(
     scc_of: dict[Hashable, int] = reach.condensation.graph["mapping"]
     violations = 0
     max_violations = 0
+    position: dict[Hashable, int] | None = None
     for nodes in weak:
         if len(nodes) < 3:
             continue  # two weakly joined actors are always comparable
         max_violations += (len(nodes) - 1) * (len(nodes) - 2) // 2
         if lub_pairs is not None and len(nodes) * (len(nodes) - 1) // 2 > lub_pairs:
+            # In the graph's node order: a component is a set, whose order varies between
+            # processes (string hashing), and the seed must give the same sample every time.
+            if position is None:
+                position = {v: i for i, v in enumerate(D)}
+            nodes.sort(key=position.__getitem__)
             violations += _sampled_lub_violations(reach, scc_of, nodes, lub_pairs, seed)
         else:
             violations += _lub_violations(reach, sorted({scc_of[v] for v in nodes}))

@@ -103,6 +103,7 @@ def _closeness_scores(
     wf_improved: bool = False,
     k: int | None = None,
     seed: int | None = 0,
+    undirected: nx.Graph | None = None,
 ) -> dict[Hashable, float]:
     """Closeness on the undirected view of ``S``; 0.0 for a node that reaches nobody.
 
@@ -113,31 +114,273 @@ def _closeness_scores(
     With ``k < n``, only a sample is scored: ``k`` nodes drawn at random (seeded) plus the
     ``k // 8`` nodes of highest degree, where the maximum almost surely lies. Each score is
     exact; the sample stands for all nodes (see ``centralization``).
+
+    ``undirected``: the undirected graph of ``S`` if the caller has it (see
+    :func:`_eigen_undirected`; edge weights are not read).
     """
     # Direction is ignored on purpose: see centralization's docstring (igraph mode="all").
-    U = S.to_undirected(as_view=True) if S.is_directed() else S
+    # A copy, not networkx's to_undirected view: each breadth-first search reads every
+    # adjacency, and the view's merged in/out adjacency costs three times a plain dict.
+    U = undirected
+    if U is None:
+        U = _eigen_undirected(S) if S.is_directed() else S
     n = U.number_of_nodes()
     if k is None or k >= n:
         return nx.closeness_centrality(U, wf_improved=wf_improved)
+    return _sampled_closeness(U, k=k, seed=seed, wf_improved=wf_improved)[0]
+
+
+def _sampled_closeness(
+    U: nx.Graph, *, k: int, seed: int | None, wf_improved: bool
+) -> tuple[dict[Hashable, float], dict[Hashable, float]]:
+    """Closeness of a stratified sample of the nodes of the undirected ``U``, and the number
+    of nodes each sampled node stands for.
+
+    The ``max(1, k // 8)`` nodes of highest degree (ties in string order) are scored and
+    stand for themselves: the maximum almost surely lies among them. The other nodes are put
+    in strata by their distance from the node of highest degree (those it does not reach in
+    one more), ``k`` draws are shared among the strata in proportion to their sizes (at least
+    one each), and a node drawn uniformly (seeded) from a stratum of :math:`N_h` with
+    :math:`k_h` draws stands for :math:`N_h / k_h` nodes. ``sum(weight * c)`` then estimates
+    the sum of all scores without bias, and more closely than uniform draws would: closeness
+    varies mostly with the distance from the centre, little within a stratum.
+    """
     import random
 
-    hubs = sorted(U.degree, key=lambda nd: (-nd[1], str(nd[0])))[: max(1, k // 8)]
-    sample = set(random.Random(seed).sample(sorted(U, key=str), k)) | {v for v, _ in hubs}
-    return {
-        v: nx.closeness_centrality(U, u=v, wf_improved=wf_improved) for v in sorted(sample, key=str)
+    hubs = [v for v, _ in sorted(U.degree, key=lambda nd: (-nd[1], str(nd[0])))[: max(1, k // 8)]]
+    chosen = set(hubs)
+    # One more breadth-first search, from the centre, to tell the strata apart.
+    layer = nx.single_source_shortest_path_length(U, hubs[0])
+    strata: dict[int, list[Hashable]] = {}
+    for v in sorted(U, key=str):
+        if v not in chosen:
+            strata.setdefault(layer.get(v, -1), []).append(v)
+    sizes = {h: len(nodes) for h, nodes in strata.items()}
+    alloc = _allocate(k, sizes, {h: float(size) for h, size in sizes.items()})
+    rng = random.Random(seed)
+    weights = dict.fromkeys(hubs, 1.0)
+    for h in sorted(strata):
+        nodes, m = strata[h], alloc[h]
+        drawn = nodes if m >= len(nodes) else rng.sample(nodes, m)
+        weights.update(dict.fromkeys(drawn, len(nodes) / len(drawn)))
+    scores = {
+        v: nx.closeness_centrality(U, u=v, wf_improved=wf_improved)
+        for v in sorted(weights, key=str)
     }
+    return scores, {v: weights[v] for v in scores}
 
 
 def _betweenness_scores(
-    S: nx.Graph, *, normalized: bool, k: int | None = None, seed: int | None = 0
+    S: nx.Graph,
+    *,
+    normalized: bool,
+    k: int | None = None,
+    seed: int | None = 0,
+    reach: Mapping[Hashable, int] | None = None,
 ) -> dict[Hashable, float]:
-    """Shortest-path betweenness (directed paths on a DiGraph); exact unless ``k < n``."""
+    """Shortest-path betweenness (directed paths on a DiGraph); exact unless ``k < n``.
+
+    Exact: networkx's ``betweenness_centrality``. With ``k < n``: the stratified estimate of
+    :func:`_sampled_betweenness` from about ``k`` sources (``reach``: the out-reach of every
+    node, see :func:`_out_reach`, if the caller has it).
+    """
     n = S.number_of_nodes()
     if k is not None and k < 1:
         raise ValueError(f"k must be a positive number of sampled sources, got {k}")
-    # k >= n samples every source: the exact value, without networkx's sampling rescale.
-    sample = None if k is None or k >= n else k
-    return nx.betweenness_centrality(S, k=sample, normalized=normalized, seed=seed)
+    if k is None or k >= n:
+        return nx.betweenness_centrality(S, normalized=normalized)
+    raw = _sampled_betweenness(S, k, seed, _out_reach(S) if reach is None else reach)
+    if normalized:
+        scale = _betweenness_normalizer(n, S.is_directed())
+        return {v: b * scale for v, b in raw.items()}
+    return raw
+
+
+def _out_reach(S: nx.Graph) -> dict[Hashable, int]:
+    """How many other nodes each node reaches (along directed paths on a DiGraph)."""
+    if not S.is_directed():
+        size = {v: len(c) - 1 for c in nx.connected_components(S) for v in c}
+        return {v: size[v] for v in S}
+    from graph.metrics.hierarchy import _reach  # hierarchy imports this module
+
+    return _reach_counts(S, _reach(S))
+
+
+def _reach_counts(S: nx.DiGraph, reach: Any) -> dict[Hashable, int]:
+    """Out-reach of every node of ``S`` from its condensation (``hierarchy._Reach``)."""
+    scc_of = reach.condensation.graph["mapping"]
+    return {v: reach.size[scc_of[v]] - 1 + reach.below[scc_of[v]] for v in S}
+
+
+def _allocate(k: int, sizes: Mapping[int, int], mass: Mapping[int, float]) -> dict[int, int]:
+    """Split ``k`` draws among strata in proportion to ``mass``, at least one each, never more
+    than a stratum's size (a stratum that would get all its members is taken whole and the
+    rest shared again among the others)."""
+    alloc: dict[int, int] = {}
+    open_strata = set(sizes)
+    budget = float(k)
+    while open_strata:
+        total = sum(mass[h] for h in open_strata)
+        full = [h for h in open_strata if budget * mass[h] >= sizes[h] * total]
+        if not full:
+            break
+        for h in full:
+            alloc[h] = sizes[h]
+            budget -= sizes[h]
+            open_strata.remove(h)
+    total = sum(mass[h] for h in open_strata)
+    for h in open_strata:
+        share = budget * mass[h] / total if total > 0 and budget > 0 else 0.0
+        alloc[h] = min(sizes[h], max(1, round(share)))
+    return alloc
+
+
+def _betweenness_sources(
+    reach: Mapping[Hashable, int], k: int, seed: int | None
+) -> dict[float, list[Hashable]]:
+    """The sampled sources of :func:`_sampled_betweenness`, grouped by the number of sources
+    each stands for."""
+    import random
+
+    strata: dict[int, list[Hashable]] = {}
+    for v, r in reach.items():
+        if r >= 2:  # a node reaching one other node (or none) lies between no pair it starts
+            strata.setdefault(r.bit_length(), []).append(v)
+    sizes = {h: len(nodes) for h, nodes in strata.items()}
+    mass = {h: float(sum(reach[v] for v in nodes)) for h, nodes in strata.items()}
+    alloc = _allocate(k, sizes, mass)
+    rng = random.Random(seed)
+    groups: dict[float, list[Hashable]] = {}
+    for h in sorted(strata):
+        nodes, m = strata[h], alloc[h]
+        if m >= len(nodes):
+            groups.setdefault(1.0, []).extend(nodes)
+        else:
+            groups.setdefault(len(nodes) / m, []).extend(rng.sample(nodes, m))
+    return groups
+
+
+def _sampled_betweenness(
+    S: nx.Graph, k: int, seed: int | None, reach: Mapping[Hashable, int]
+) -> dict[Hashable, float]:
+    r"""Raw betweenness estimated from about ``k`` sources, stratified by out-reach.
+
+    Betweenness is a sum over sources :math:`s` of the dependencies
+    :math:`\delta_s(v) = \sum_t \sigma_{st}(v)/\sigma_{st}` (Brandes 2001). A source that
+    reaches :math:`r_s \le 1` other nodes has none; the others are put in strata by
+    :math:`\lfloor \log_2 r_s \rfloor`, and the ``k`` draws shared among the strata in
+    proportion to their total reach (at least one each; a stratum that would get all its
+    members is taken whole), because a source's dependencies add up to
+    :math:`\sum_t (d(s, t) - 1)`, which grows with its reach. In stratum :math:`h` of
+    :math:`N_h` sources, :math:`k_h` are drawn uniformly (seeded) and each counts
+    :math:`N_h / k_h` times: :math:`\hat b(v) = \sum_h \frac{N_h}{k_h}
+    \sum_{s \in \text{sample}_h} \delta_s(v)`, unbiased for every :math:`v` (stratified
+    sampling; cf. Brandes & Pich 2007, who draw sources uniformly, as networkx's ``k`` does).
+    On a hierarchy a few sources at the top reach nearly everybody and carry nearly all the
+    betweenness; uniform draws mostly miss them (see bench/RESULTS.md).
+
+    The dependencies of each group of sources come from networkx's
+    ``betweenness_centrality_subset`` (all nodes as targets), so a networkx backend that
+    implements it runs them.
+    """
+    total = dict.fromkeys(S, 0.0)
+    targets = list(S)
+    for weight, sources in _betweenness_sources(reach, k, seed).items():
+        part = nx.betweenness_centrality_subset(
+            S, sources=sources, targets=targets, normalized=False
+        )
+        for v, b in part.items():
+            if b:
+                total[v] += weight * b
+    return total
+
+
+def _betweenness_normalizer(n: int, directed: bool) -> float:
+    """The factor from raw to normalized betweenness: one over the number of (ordered, on a
+    DiGraph) pairs of other nodes, as networkx's ``normalized=True`` (1.0 below 3 nodes)."""
+    if n < 3:
+        return 1.0
+    pairs = (n - 1) * (n - 2)
+    return 1.0 / pairs if directed else 2.0 / pairs
+
+
+class _NodeScores:
+    """The path-based and spectral scores of one simple graph, each computed at most once.
+
+    The graph-level report (centralization, hierarchy) and the node table read the same
+    betweenness, closeness and eigenvector scores and the same reachability; this holds them
+    so that a report computes each once. ``k`` and ``seed`` are the betweenness and closeness
+    sample, as in ``centralization``.
+    """
+
+    def __init__(self, S: nx.Graph, *, k: int | None = None, seed: int | None = 0) -> None:
+        if k is not None and k < 1:
+            raise ValueError(f"k must be a positive number of sampled sources, got {k}")
+        self.S = S
+        self.n = S.number_of_nodes()
+        self.k = None if k is None or k >= self.n else k
+        self.seed = seed
+        self._undirected: nx.Graph | None = None
+        self._reach: Any = None
+        self._betweenness: dict[Hashable, float] | None = None
+        self._closeness: dict[tuple[bool, bool], dict[Hashable, float]] = {}
+        self._closeness_weights: dict[Hashable, float] | None = None
+        self._eigenvector: dict[Hashable, float] | None = None
+
+    @property
+    def undirected(self) -> nx.Graph:
+        if self._undirected is None:
+            self._undirected = _eigen_undirected(self.S)
+        return self._undirected
+
+    def reach(self) -> Any:
+        """``hierarchy._Reach`` of the (directed) graph: its condensation and ancestors."""
+        if self._reach is None:
+            from graph.metrics.hierarchy import _reach  # hierarchy imports this module
+
+            self._reach = _reach(self.S)
+        return self._reach
+
+    def betweenness(self, *, normalized: bool = False) -> dict[Hashable, float]:
+        """Raw (or normalized) betweenness, estimated from about ``k`` sources if ``k < n``."""
+        if self._betweenness is None:
+            reach = None
+            if self.k is not None and self.S.is_directed():
+                reach = _reach_counts(self.S, self.reach())
+            self._betweenness = _betweenness_scores(
+                self.S, normalized=False, k=self.k, seed=self.seed, reach=reach
+            )
+        if not normalized:
+            return self._betweenness
+        scale = _betweenness_normalizer(self.n, self.S.is_directed())
+        return {v: b * scale for v, b in self._betweenness.items()}
+
+    def closeness(self, *, wf_improved: bool, sampled: bool) -> dict[Hashable, float]:
+        """Closeness of every node, or (``sampled`` and ``k < n``) of the sample only; the
+        nodes each sampled node stands for are in :meth:`closeness_weights`."""
+        key = (wf_improved, sampled and self.k is not None)
+        if key not in self._closeness:
+            if key[1]:
+                assert self.k is not None
+                scores, weights = _sampled_closeness(
+                    self.undirected, k=self.k, seed=self.seed, wf_improved=wf_improved
+                )
+                self._closeness_weights = weights
+            else:
+                scores = _closeness_scores(
+                    self.S, wf_improved=wf_improved, undirected=self.undirected
+                )
+            self._closeness[key] = scores
+        return self._closeness[key]
+
+    def closeness_weights(self) -> dict[Hashable, float] | None:
+        """For a sampled closeness, the number of nodes each sampled node stands for."""
+        return self._closeness_weights
+
+    def eigenvector(self) -> dict[Hashable, float]:
+        if self._eigenvector is None:
+            self._eigenvector = _eigenvector_scores(self.S, undirected=self.undirected)
+        return self._eigenvector
 
 
 def _eigen_undirected(S: nx.Graph) -> nx.Graph:
@@ -150,11 +393,12 @@ def _eigen_undirected(S: nx.Graph) -> nx.Graph:
     H = nx.Graph()
     H.add_nodes_from(S)
     if S.is_directed():
+        # Counted in a dict, then added at once (faster than has_edge per arc on large graphs).
+        arcs: dict[tuple[Hashable, Hashable], int] = {}
         for u, v in S.edges():
-            if H.has_edge(u, v):
-                H[u][v]["w"] += 1
-            else:
-                H.add_edge(u, v, w=1)
+            key = (v, u) if (v, u) in arcs else (u, v)
+            arcs[key] = arcs.get(key, 0) + 1
+        H.add_edges_from((u, v, {"w": w}) for (u, v), w in arcs.items())
     else:
         H.add_edges_from(S.edges(), w=1)
     return H
@@ -194,7 +438,7 @@ def _component_eigenvector(C: nx.Graph) -> dict[Hashable, float]:
         return {v: d / norm for v, d in degree.items()}
 
 
-def _eigenvector_scores(S: nx.Graph) -> dict[Hashable, float]:
+def _eigenvector_scores(S: nx.Graph, undirected: nx.Graph | None = None) -> dict[Hashable, float]:
     """Eigenvector centrality scaled to a maximum of 1 (igraph's ``scale=True``).
 
     Computed per connected component of the undirected view (see :func:`_eigen_undirected`):
@@ -202,8 +446,9 @@ def _eigenvector_scores(S: nx.Graph) -> dict[Hashable, float]:
     eigenvalue and is zero elsewhere. When several components tie for the largest eigenvalue
     the eigenvector is not unique; each tied component is then scaled to a maximum of 1.
     A graph without edges has every score 1 (igraph's convention: all nodes alike).
+    ``undirected``: :func:`_eigen_undirected` of ``S`` if the caller has it.
     """
-    H = _eigen_undirected(S)
+    H = undirected if undirected is not None else _eigen_undirected(S)
     scores = dict.fromkeys(H, 0.0)
     if H.number_of_edges() == 0:
         return dict.fromkeys(H, 1.0)
@@ -293,8 +538,9 @@ def node_measures(
         counts 0. ``None``: every relation counts 1. Not used by degree, betweenness,
         closeness or eigenvector (see the module docstring).
     k : int or None
-        Sample ``k`` source nodes for betweenness (networkx's estimator, rescaled to the full
-        graph); ``None`` or ``k >= n``: exact.
+        Estimate betweenness from about ``k`` sampled source nodes, stratified by their reach
+        (the estimator of :func:`graph.metrics.centralization.centralization`, unbiased for
+        every node); ``None`` or ``k >= n``: exact. Closeness and the others stay exact.
     seed : int or None
         Seed of the betweenness sample.
 
@@ -324,11 +570,20 @@ def node_measures(
     S = _simple(G)
     if S.number_of_nodes() == 0:
         return {}
+    return _node_measures(G, weight, _NodeScores(S, k=k, seed=seed))
+
+
+def _node_measures(
+    G: nx.Graph, weight: str | None, scores: _NodeScores
+) -> dict[Hashable, dict[str, float]]:
+    """:func:`node_measures` with the path-based and spectral scores of ``scores``, whose
+    simple graph is that of ``G`` (so that a report shares them with its centralization)."""
+    S = scores.S
     directed = S.is_directed()
     W = _weighted_simple(G, weight)
-    betweenness = _betweenness_scores(S, normalized=True, k=k, seed=seed)
-    closeness = _closeness_scores(S, wf_improved=True)
-    eigenvector = _eigenvector_scores(S)
+    betweenness = scores.betweenness(normalized=True)
+    closeness = scores.closeness(wf_improved=True, sampled=False)
+    eigenvector = scores.eigenvector()
     pagerank = _pagerank(W)
     out: dict[Hashable, dict[str, float]] = {}
     for v in S:

@@ -11,12 +11,33 @@ import networkx as nx
 REACH_RELATIONS = ("Coordination", "FundingFlow", "Operation")
 
 
-def _reach_graph(G: nx.MultiDiGraph, relations: Iterable[str]) -> nx.DiGraph:
-    allowed = set(relations)
-    D = nx.DiGraph()
-    D.add_nodes_from(G.nodes)
-    D.add_edges_from((u, v) for u, v, t in G.edges(data="type") if t in allowed and u != v)
-    return D
+def _reached(G: nx.Graph, sources: Iterable[Any], allowed: set[str]) -> set[Any]:
+    """The nodes at the end of a directed path of one or more ``allowed`` relations from any
+    of ``sources`` (the union of their descendants; self-loops ignored).
+
+    One search from all sources at once, on ``G`` itself: building the subgraph of the
+    allowed relations first and searching it once per source costs several times as much.
+    """
+    multi = G.is_multigraph()
+    reached: set[Any] = set()
+    expanded: set[Any] = set()
+    stack = list(sources)
+    while stack:
+        u = stack.pop()
+        if u in expanded:
+            continue
+        expanded.add(u)
+        for v, data in G.adj[u].items():
+            if v == u or v in reached:
+                continue
+            if multi:
+                tie = any(d.get("type") in allowed for d in data.values())
+            else:
+                tie = data.get("type") in allowed
+            if tie:
+                reached.add(v)
+                stack.append(v)
+    return reached
 
 
 def federal_reach(
@@ -57,11 +78,8 @@ def federal_reach(
     >>> federal_reach(G)["schemes"]
     0.5
     """
-    D = _reach_graph(G, relations)
     federal = [n for n, tier in G.nodes(data="tier") if tier == "federal"]
-    reached: set[Any] = set()
-    for body in federal:
-        reached |= nx.descendants(D, body)
+    reached = _reached(G, federal, set(relations))
     result: dict[str, Any] = {}
     totals = [0, 0]
     for key, kind in (("schemes", "RecruitmentScheme"), ("recruiters", "Recruiter")):

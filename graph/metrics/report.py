@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import networkx as nx
 
-from graph.metrics.centralization import centralization_scores
-from graph.metrics.hierarchy import global_reaching_centrality, krackhardt
-from graph.metrics.node import _directed_simple
+from graph.metrics.centralization import _centralizations
+from graph.metrics.hierarchy import _grc_from_reach, _krackhardt
+from graph.metrics.node import _directed_simple, _NodeScores
 
 __all__ = ["REPORT_KEYS", "graph_level_report"]
 
@@ -57,11 +57,12 @@ def graph_level_report(
     ----------
     G : networkx.MultiDiGraph (any networkx graph is accepted)
     k : int or None
-        For large graphs: estimate betweenness and closeness centralization from ``k``
-        sampled nodes (see :func:`graph.metrics.centralization.centralization`); ``None`` is
-        exact.
+        For large graphs: estimate betweenness and closeness centralization from samples of
+        about ``k`` nodes (stratified; see :func:`graph.metrics.centralization.centralization`)
+        and least upper boundedness from 20,000 sampled pairs (see
+        :func:`graph.metrics.hierarchy.krackhardt`); ``None`` is exact.
     seed : int or None
-        Seed of that sample; the default makes a report reproducible.
+        Seed of those samples; the default makes a report reproducible.
 
     Returns
     -------
@@ -88,13 +89,31 @@ def graph_level_report(
     dimensions of informal organizations. In *Computational Organization Theory*, 89–111.
     """
     D = _directed_simple(G)
+    return _graph_level_report(
+        _NodeScores(D, k=k, seed=seed), lub_pairs=None if k is None else LUB_PAIRS, seed=seed
+    )
+
+
+def _graph_level_report(
+    scores: _NodeScores, *, lub_pairs: int | None, seed: int | None
+) -> dict[str, float]:
+    """:func:`graph_level_report` of the simple digraph ``scores.S``, reading its node scores
+    from ``scores`` (which a node table of the same graph may share)."""
+    D = scores.S
+    n = D.number_of_nodes()
     # Wasserman–Faust closeness keeps the index within [0, 1] on the disconnected networks
     # of a time window (reachable-only closeness lets a separate pair outrank the hub).
-    scores = centralization_scores(D, k=k, seed=seed, wf_improved=True)
-    report = {f"centralization_{m}": value for m, value in scores.items()}
-    report["global_reaching_centrality"] = global_reaching_centrality(D)
+    report = {
+        f"centralization_{m}": value
+        for m, value in _centralizations(scores, wf_improved=True).items()
+    }
+    # One transitive closure for both GRC and Krackhardt's dimensions.
+    reach = scores.reach()
+    # As global_reaching_centrality: 0.0 below 2 nodes or without edges.
+    grc = _grc_from_reach(reach, n) if n >= 2 and D.number_of_edges() else 0.0
+    report["global_reaching_centrality"] = grc
     # Sampled graphs also get a sampled least upper boundedness (see krackhardt).
-    k4 = krackhardt(D, lub_pairs=None if k is None else LUB_PAIRS, seed=seed)
+    k4 = _krackhardt(D, reach, lub_pairs=lub_pairs, seed=seed)
     report["krackhardt_connectedness"] = k4["connectedness"]
     report["krackhardt_hierarchy"] = k4["hierarchy"]
     report["krackhardt_efficiency"] = k4["efficiency"]

@@ -1,0 +1,586 @@
+"""Metrics at scale (issue 5): the projection and the full metrics report on synthetic networks.
+
+On synthetic projections of 1,000, 10,000 and 100,000 actors (``graph.synth``, centralization
+0.5, seed 1) it measures
+
+* the projection (SPARQL -> networkx), the report's analytics on a cached projection, and the
+  full ``analysis.report(store)`` cold (``graph.cache.clear()`` first) and cached (median of
+  repeats);
+* the peak memory of each size, run in its own process (``ru_maxrss``);
+* at 10,000 actors, the sampled betweenness and closeness centralization against exact values,
+  over several seeds, with the time of each (and networkx's uniform ``k`` sample for
+  comparison);
+* the same cold report with networkx's backend dispatch switched to nx-parallel
+  (``nx.config.backend_priority.algos = ["parallel"]``) and without, in an interpreter that has
+  nx-parallel installed (``--parallel-python``).
+
+The data are loaded into an in-memory ``EmbeddedStore`` by writing the parsed triples and a
+dataset description straight into the dataset's graph: this **bypasses the SHACL validation**
+of ``recruitgraph load`` (which is not what is measured here). Run from the repository root:
+
+    .venv/bin/python bench/metrics_bench.py --parallel-python /tmp/nxp/bin/python
+
+(about 10 minutes on 2 cores; ``--sizes 1000,10000 --no-error --no-parallel`` for a quick run).
+It prints the tables and writes them, with the command, as the section "Metrics at scale
+(issue 5)" of bench/RESULTS.md (``--no-write`` to leave the file alone).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import resource
+import shlex
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+SECTION = "## Metrics at scale (issue 5)"
+PARALLEL_SETUP = (
+    "nx-parallel is not a dependency of the project and is not installed in its venv: "
+    "nx-parallel 0.3, the last release for Python 3.11, fails to import with networkx 3.6 "
+    "(`cannot import name '_rescale_e'`), and 0.4 needs Python 3.12. The `--parallel-python` "
+    "interpreter is a separate Python 3.12 venv with the same networkx, made with "
+    "`python3.12 -m venv /tmp/nxp && /tmp/nxp/bin/pip install nx-parallel==0.4 networkx==3.6.1 "
+    "pyoxigraph==0.5.13 scipy rdflib pyshacl pycountry platformdirs httpx`; the project's "
+    "code runs in it from the working tree (PYTHONPATH)."
+)
+DEFAULT_SIZES = "1000,10000,100000"
+CENTRALIZATION = 0.5
+SEED = 1
+
+
+# --------------------------------------------------------------------------------------------
+# Data
+# --------------------------------------------------------------------------------------------
+
+
+def synthetic_file(data_dir: Path, actors: int) -> tuple[Path, float]:
+    """The synthetic N-Triples file of ``actors`` actors (generated once, then reused), and the
+    seconds its generation took (0.0 when reused)."""
+    from graph.synth import write_synthetic
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / f"synth-{actors}-c{CENTRALIZATION}-s{SEED}.nt"
+    if path.exists():
+        return path, 0.0
+    start = time.perf_counter()
+    write_synthetic(path, actors=actors, centralization=CENTRALIZATION, seed=SEED)
+    return path, time.perf_counter() - start
+
+
+def load_store(path: Path) -> tuple[Any, int]:
+    """An in-memory store with the reference data and ``path`` as dataset ``synthetic``, written
+    directly (no SHACL validation), streaming the triples; returns it and the triple count."""
+    import pyoxigraph as ox
+
+    from graph.ingest import dataset_description, load_reference
+    from graph.namespaces import dataset_iri
+    from graph.store import EmbeddedStore
+
+    store = EmbeddedStore(None)
+    load_reference(store)
+    count = 0
+
+    def triples() -> Iterator[ox.Triple]:
+        nonlocal count
+        for quad in ox.parse(path=str(path), format=ox.RdfFormat.N_TRIPLES):
+            count += 1
+            yield ox.Triple(quad.subject, quad.predicate, quad.object)
+        yield from dataset_description(
+            "synthetic",
+            checksum="sha256:" + "0" * 64,
+            files=[path.name],
+            synthetic=True,
+            triples=count,
+        )
+
+    store.replace_graph(dataset_iri("synthetic"), triples())
+    return store, count
+
+
+def warm_up(data_dir: Path) -> None:
+    """One report on a small network first, so that no timing below pays for importing scipy
+    or compiling networkx's dispatch wrappers."""
+    from graph import analysis, cache
+
+    store, _ = load_store(synthetic_file(data_dir, 300)[0])
+    analysis.report(store)
+    cache.clear()
+
+
+def peak_mib() -> float:
+    """Peak resident memory of this process so far (Linux reports ru_maxrss in KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# --------------------------------------------------------------------------------------------
+# Workers (each runs in its own process)
+# --------------------------------------------------------------------------------------------
+
+
+def worker_scale(actors: int, data_dir: Path, repeats: int) -> dict[str, Any]:
+    from graph import analysis, cache
+    from graph.projection import project
+
+    warm_up(data_dir)
+    path, generated = synthetic_file(data_dir, actors)
+    start = time.perf_counter()
+    store, triples = load_store(path)
+    loaded = time.perf_counter() - start
+    after_load = peak_mib()
+
+    cache.clear()
+    start = time.perf_counter()
+    G = project(store)
+    projection_s = time.perf_counter() - start
+    k = analysis.sample_size(G)
+
+    # The analytics alone, on the projection just cached.
+    start = time.perf_counter()
+    analysis.report(store)
+    analytics_s = time.perf_counter() - start
+
+    cache.clear()
+    start = time.perf_counter()
+    report = analysis.report(store)
+    cold_s = time.perf_counter() - start
+
+    cached = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        again = analysis.report(store)
+        cached.append(time.perf_counter() - start)
+        assert again is report
+    figures = report["figures"]
+    return {
+        "actors": actors,
+        "nodes": G.number_of_nodes(),
+        "claims": G.number_of_edges(),
+        "triples": triples,
+        "generate_s": generated,
+        "load_s": loaded,
+        "projection_s": projection_s,
+        "analytics_s": analytics_s,
+        "report_cold_s": cold_s,
+        "report_cached_median_ms": statistics.median(cached) * 1000,
+        "report_cached_max_ms": max(cached) * 1000,
+        "repeats": repeats,
+        "sample": k,
+        "peak_after_load_mib": after_load,
+        "peak_mib": peak_mib(),
+        "centralization_betweenness": figures["centralization_betweenness"],
+        "centralization_closeness": figures["centralization_closeness"],
+    }
+
+
+def _index(scores: dict[Any, float], n: int, measure: str, weights: Any = None) -> float:
+    from graph.metrics.centralization import _freeman, theoretical_max
+
+    return _freeman(scores.values(), theoretical_max(measure, n, True), weights)
+
+
+def worker_error(actors: int, data_dir: Path, ks: list[int], seeds: int) -> dict[str, Any]:
+    """Sampled against exact betweenness and closeness centralization of one projection."""
+    import networkx as nx
+
+    from graph.metrics import centralization
+    from graph.metrics.node import _betweenness_scores
+    from graph.projection import project, simple_view
+
+    path, _ = synthetic_file(data_dir, actors)
+    store, _ = load_store(path)
+    G = project(store)
+    view = simple_view(G, weight="amount")  # the graph the report's measures run on
+    n = view.number_of_nodes()
+
+    start = time.perf_counter()
+    exact_b = _betweenness_scores(view, normalized=False)
+    exact_b_s = time.perf_counter() - start
+    start = time.perf_counter()
+    exact_c = centralization(view, "closeness", wf_improved=True)
+    exact_c_s = time.perf_counter() - start
+    exact = {"betweenness": _index(exact_b, n, "betweenness"), "closeness": exact_c}
+    top = {v for v, _ in sorted(exact_b.items(), key=lambda x: (-x[1], str(x[0])))[:10]}
+
+    rows = []
+    for k in ks:
+        for estimator in ("stratified", "uniform"):
+            errors: dict[str, list[float]] = {"betweenness": [], "closeness": []}
+            times: dict[str, list[float]] = {"betweenness": [], "closeness": []}
+            overlap = []
+            for seed in range(seeds):
+                start = time.perf_counter()
+                if estimator == "stratified":
+                    b = _betweenness_scores(view, normalized=False, k=k, seed=seed)
+                else:  # networkx's own: k sources drawn uniformly
+                    b = nx.betweenness_centrality(view, k=k, seed=seed, normalized=False)
+                times["betweenness"].append(time.perf_counter() - start)
+                errors["betweenness"].append(_index(b, n, "betweenness") - exact["betweenness"])
+                ranked = sorted(b.items(), key=lambda x: (-x[1], str(x[0])))[:10]
+                overlap.append(len(top & {v for v, _ in ranked}))
+                if estimator == "stratified":
+                    start = time.perf_counter()
+                    c = centralization(view, "closeness", k=k, seed=seed, wf_improved=True)
+                    times["closeness"].append(time.perf_counter() - start)
+                    errors["closeness"].append(c - exact["closeness"])
+            rows.append(
+                {
+                    "k": k,
+                    "estimator": estimator,
+                    "errors": errors,
+                    "times": times,
+                    "top10_overlap": overlap,
+                }
+            )
+    return {
+        "actors": actors,
+        "nodes": n,
+        "ties": view.number_of_edges(),
+        "seeds": seeds,
+        "exact": exact,
+        "exact_s": {"betweenness": exact_b_s, "closeness": exact_c_s},
+        "rows": rows,
+    }
+
+
+def worker_parallel(actors: int, data_dir: Path) -> dict[str, Any]:
+    """The cold report with and without networkx dispatching to nx-parallel."""
+    import networkx as nx
+    from networkx.utils import backends
+
+    from graph import analysis, cache
+
+    dispatched: Counter[str] = Counter()
+    for method in ("_call_with_backend", "_convert_and_call"):
+        original = getattr(backends._dispatchable, method)
+
+        def counting(
+            self: Any, backend_name: str, *args: Any, _f: Any = original, **kwargs: Any
+        ) -> Any:
+            if backend_name != "networkx":
+                dispatched[f"{self.name} -> {backend_name}"] += 1
+            return _f(self, backend_name, *args, **kwargs)
+
+        setattr(backends._dispatchable, method, counting)
+
+    warm_up(data_dir)
+    nx.config.backend_priority.algos = ["parallel"]
+    warm_up(data_dir)  # starts the backend's worker processes, which it keeps
+    path, _ = synthetic_file(data_dir, actors)
+    store, _ = load_store(path)
+    out: dict[str, Any] = {"actors": actors, "cpus": os.cpu_count()}
+    for mode in ("without", "with"):
+        nx.config.backend_priority.algos = ["parallel"] if mode == "with" else []
+        dispatched.clear()
+        cache.clear()
+        start = time.perf_counter()
+        report = analysis.report(store)
+        out[f"{mode}_s"] = time.perf_counter() - start
+        out[f"{mode}_dispatched"] = dict(dispatched)
+        out[f"{mode}_betweenness"] = report["figures"]["centralization_betweenness"]
+    nx.config.backend_priority.algos = []
+    import nx_parallel
+
+    out["nx_parallel"] = getattr(nx_parallel, "__version__", "?")
+    out["networkx"] = nx.__version__
+    out["python"] = platform.python_version()
+    out["n_jobs"] = nx.config.backends.parallel.n_jobs
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Driver
+# --------------------------------------------------------------------------------------------
+
+
+def run_worker(python: str, args: list[str], timeout: float) -> dict[str, Any]:
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
+        out = Path(handle.name)
+    try:
+        command = [python, str(Path(__file__).resolve()), "--worker", *args, "--result", str(out)]
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        run = subprocess.run(
+            command, cwd=ROOT, env=env, timeout=timeout, capture_output=True, text=True
+        )
+        if run.returncode != 0:
+            raise RuntimeError(f"{' '.join(command)} failed:\n{run.stderr[-3000:]}")
+        return json.loads(out.read_text())
+    finally:
+        out.unlink(missing_ok=True)
+
+
+def has_nx_parallel(python: str) -> bool:
+    check = [python, "-c", "import nx_parallel, networkx"]
+    return subprocess.run(check, capture_output=True, env={**os.environ}).returncode == 0
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+        found = re.search(r"^model name\s*:\s*(.+)$", text, re.M)
+        model = found.group(1).strip() if found else model
+    except OSError:
+        pass
+    import networkx
+    import pyoxigraph
+
+    return (
+        f"{os.cpu_count()} CPUs ({model}), Python {platform.python_version()}, "
+        f"networkx {networkx.__version__}, pyoxigraph {pyoxigraph.__version__}"
+    )
+
+
+def fmt(seconds: float) -> str:
+    return f"{seconds:.2f}" if seconds < 100 else f"{seconds:.0f}"
+
+
+def rms(values: list[float]) -> float:
+    return (sum(v * v for v in values) / len(values)) ** 0.5 if values else float("nan")
+
+
+def render(results: dict[str, Any], command: str) -> str:
+    lines = [SECTION, ""]
+    lines.append(
+        f"Run on {results['machine']}, {results['date']}; the whole run took "
+        f"{results['total_s'] / 60:.1f} min. Reproduce from the repository root with:"
+    )
+    lines += ["", "```", command, "```", ""]
+    lines.append(
+        "Synthetic networks of `graph.synth` (centralization 0.5, seed 1), loaded into an "
+        "in-memory `EmbeddedStore` by writing the parsed triples and a dataset description "
+        "directly: **SHACL validation is bypassed** (it is not what is measured). Each size "
+        "runs in its own process; peak memory is that process's `ru_maxrss` (the store, the "
+        'projection and the report together; "after load" is the store alone).'
+    )
+    lines.append("")
+    lines.append(
+        "| actors | claims | sample k | projection (s) | analytics on cached projection (s) "
+        "| report cold (s) | report cached (ms, median / max) | peak RSS after load / "
+        "end (MiB) |"
+    )
+    lines.append("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in results["scale"]:
+        k = "exact" if r["sample"] is None else str(r["sample"])
+        lines.append(
+            f"| {r['actors']:,} | {r['claims']:,} | {k} | {fmt(r['projection_s'])} "
+            f"| {fmt(r['analytics_s'])} | **{fmt(r['report_cold_s'])}** "
+            f"| {r['report_cached_median_ms']:.3f} / {r['report_cached_max_ms']:.3f} "
+            f"| {r['peak_after_load_mib']:,.0f} / {r['peak_mib']:,.0f} |"
+        )
+    lines.append("")
+    lines.append(
+        "Cached repeats are `analysis.report(store)` served from `graph.cache` "
+        f"({results['scale'][0]['repeats']} repeats; the one SPARQL query that reads the "
+        "store's version is the cost). Loading (not in the table, per size): "
+        + ", ".join(
+            f"{r['actors']:,}: {fmt(r['load_s'])} s for {r['triples']:,} triples"
+            for r in results["scale"]
+        )
+        + "."
+    )
+    error = results.get("error")
+    if error:
+        lines += ["", f"### Sampled against exact at {error['actors']:,} actors", ""]
+        ex = error["exact"]
+        lines.append(
+            f"Exact values on the report's simple view ({error['nodes']:,} nodes, "
+            f"{error['ties']:,} ties): betweenness centralization {ex['betweenness']:.6f} "
+            f"({fmt(error['exact_s']['betweenness'])} s), closeness centralization "
+            f"(Wasserman–Faust) {ex['closeness']:.6f} ({fmt(error['exact_s']['closeness'])} s). "
+            f"Errors are estimate − exact over seeds 0–{error['seeds'] - 1}; times are means "
+            "per estimate. k is the sample the report picks at the sizes above."
+        )
+        lines.append("")
+        lines.append(
+            "| estimator | k | betweenness: RMS error (relative) | max abs error | time (s) "
+            "| top-10 by betweenness found | closeness: RMS error | max abs error | time (s) |"
+        )
+        lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for row in error["rows"]:
+            eb, ec = row["errors"]["betweenness"], row["errors"]["closeness"]
+            tb, tc = row["times"]["betweenness"], row["times"]["closeness"]
+            name = (
+                "stratified (ours)"
+                if row["estimator"] == "stratified"
+                else "uniform (networkx `k`)"
+            )
+            closeness = (
+                f"{rms(ec):.5f} | {max(abs(e) for e in ec):.5f} | {statistics.mean(tc):.2f}"
+                if ec
+                else "— | — | —"
+            )
+            lines.append(
+                f"| {name} | {row['k']} | {rms(eb):.6f} ({rms(eb) / ex['betweenness']:.1%}) "
+                f"| {max(abs(e) for e in eb):.6f} | {statistics.mean(tb):.2f} "
+                f"| {statistics.mean(row['top10_overlap']):.1f} / 10 | {closeness} |"
+            )
+    parallel = results.get("parallel")
+    if parallel or results.get("parallel_note"):
+        lines += ["", "### networkx backend dispatch: nx-parallel", ""]
+    if parallel:
+        p0 = parallel[0]
+        lines.append(
+            f"nx-parallel {p0['nx_parallel']} with networkx {p0['networkx']} on Python "
+            f"{p0['python']} (n_jobs={p0['n_jobs']}, {p0['cpus']} CPUs), switched on by "
+            '`nx.config.backend_priority.algos = ["parallel"]` with no change to the code. '
+            "Same process for both columns; dispatched calls counted in networkx's dispatcher."
+        )
+        lines.append("")
+        lines.append(
+            "| actors | report cold without (s) | with nx-parallel (s) | calls run by the backend |"
+        )
+        lines.append("|---:|---:|---:|---|")
+        for r in parallel:
+            calls = ", ".join(f"{k} ×{v}" for k, v in sorted(r["with_dispatched"].items()))
+            lines.append(
+                f"| {r['actors']:,} | {fmt(r['without_s'])} | {fmt(r['with_s'])} "
+                f"| {calls or 'none'} |"
+            )
+    if parallel or results.get("parallel_note"):
+        lines += ["", PARALLEL_SETUP]
+    if not parallel and results.get("parallel_note"):
+        lines += ["", results["parallel_note"]]
+    notes = results.get("notes")
+    if notes:
+        lines += ["", *notes]
+    return "\n".join(lines) + "\n"
+
+
+def write_section(path: Path, section: str) -> None:
+    """Append the section to ``path``, or replace an earlier version of it; nothing else in
+    the file changes."""
+    text = path.read_text() if path.exists() else "# Benchmark results\n"
+    start = text.find(SECTION)
+    if start >= 0:
+        following = re.search(r"^## ", text[start + len(SECTION) :], re.M)
+        end = start + len(SECTION) + following.start() if following else len(text)
+        text = text[:start] + section + ("\n" if following else "") + text[end:]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default=DEFAULT_SIZES, help="actors, comma-separated")
+    parser.add_argument("--repeats", type=int, default=20, help="cached report repeats")
+    parser.add_argument("--error-size", type=int, default=10_000)
+    parser.add_argument("--error-seeds", type=int, default=5)
+    parser.add_argument("--no-error", action="store_true", help="skip sampled vs exact")
+    parser.add_argument(
+        "--parallel-python",
+        help="a Python with nx-parallel installed and this project's dependencies "
+        "(default: this one, if it has nx-parallel)",
+    )
+    parser.add_argument("--no-parallel", action="store_true", help="skip the nx-parallel runs")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "recruitgraph-metrics-bench",
+        help="where the synthetic files are kept between runs",
+    )
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "RESULTS.md")
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument("--json", type=Path, help="also write the raw figures here")
+    parser.add_argument("--timeout", type=float, default=900, help="seconds per worker")
+    # Internal: one measurement in this process.
+    parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.worker:
+        kind, *params = args.worker
+        if kind == "scale":
+            result = worker_scale(int(params[0]), args.data_dir, args.repeats)
+        elif kind == "error":
+            ks = [int(k) for k in params[1].split(",")]
+            result = worker_error(int(params[0]), args.data_dir, ks, args.error_seeds)
+        elif kind == "parallel":
+            result = worker_parallel(int(params[0]), args.data_dir)
+        else:
+            parser.error(f"unknown worker {kind}")
+        args.result.write_text(json.dumps(result))
+        return 0
+
+    began = time.perf_counter()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    common = ["--data-dir", str(args.data_dir), "--repeats", str(args.repeats)]
+    results: dict[str, Any] = {
+        "machine": machine(),
+        "date": time.strftime("%Y-%m-%d"),
+        "scale": [],
+    }
+    print(f"{results['machine']}", flush=True)
+    for actors in sizes:
+        row = run_worker(sys.executable, ["scale", str(actors), *common], args.timeout)
+        results["scale"].append(row)
+        print(
+            f"{actors:>7} actors: projection {fmt(row['projection_s'])} s, report cold "
+            f"{fmt(row['report_cold_s'])} s, cached {row['report_cached_median_ms']:.3f} ms, "
+            f"sample {row['sample']}, peak {row['peak_mib']:,.0f} MiB",
+            flush=True,
+        )
+
+    if not args.no_error:
+        ks = sorted({r["sample"] for r in results["scale"] if r["sample"]}, reverse=True)
+        ks = ks or [64, 8]
+        params = [str(args.error_size), ",".join(map(str, ks))]
+        extra = ["--error-seeds", str(args.error_seeds)]
+        results["error"] = run_worker(
+            sys.executable, ["error", *params, *common, *extra], args.timeout
+        )
+        print(f"sampled vs exact at {args.error_size}: done", flush=True)
+
+    if not args.no_parallel:
+        python = args.parallel_python or sys.executable
+        if has_nx_parallel(python):
+            results["parallel"] = [
+                run_worker(python, ["parallel", str(actors), *common], args.timeout)
+                for actors in sizes
+            ]
+            print("nx-parallel: done", flush=True)
+        else:
+            results["parallel_note"] = (
+                f"Not measured: {python} cannot import nx_parallel (pass --parallel-python)."
+            )
+    results["total_s"] = time.perf_counter() - began
+
+    command = " ".join(shlex.quote(a) for a in [".venv/bin/python", "bench/metrics_bench.py"])
+    if args.parallel_python:
+        command += f" --parallel-python {shlex.quote(args.parallel_python)}"
+    for flag in ("sizes", "repeats", "error_size", "error_seeds"):
+        value = getattr(args, flag)
+        default = parser.get_default(flag)
+        if value != default:
+            command += f" --{flag.replace('_', '-')} {value}"
+    for flag in ("no_error", "no_parallel"):
+        if getattr(args, flag):
+            command += f" --{flag.replace('_', '-')}"
+    section = render(results, command)
+    print()
+    print(section)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+    if not args.no_write:
+        write_section(args.out, section)
+        print(f"written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
