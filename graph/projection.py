@@ -122,7 +122,7 @@ _CLAIM_PROPERTIES = {
 }
 
 _PROPERTY = "SELECT ?s ?o ?g WHERE { GRAPH ?g { ?s <%s> ?o } }"
-#: The same, when a single graph holds every claim (no need to tell graphs apart).
+#: The same, when a single graph states every claim (no need to tell graphs apart).
 _PROPERTY_ONE_GRAPH = "SELECT ?s ?o WHERE { GRAPH ?g { ?s <%s> ?o } }"
 
 _SOURCES = """
@@ -187,16 +187,19 @@ def _property_values(
     store: Store, graphs: list[str], claims: dict[str, str], predicate: str, *, multi: bool
 ) -> dict[str, Any]:
     """``{claim: value}`` (``multi``: ``{claim: [values]}``) of one property of ``claims``
-    (claim IRI -> the graph it is stated in), read in that graph only."""
+    (claim IRI -> the graph it is stated in), read in that graph only; the first value wins."""
     found: dict[str, Any] = {}
     homes = set(claims.values())
     if len(homes) == 1:
-        rows: Iterable[Any] = _rows(store, _PROPERTY_ONE_GRAPH % predicate, sorted(homes))
-        home = next(iter(homes))
-        rows = ((subject, obj, home) for subject, obj in rows)
-    else:
-        rows = _rows(store, _PROPERTY % predicate, graphs)
-    for iri, value, g in rows:
+        # One graph states every claim: read it alone, no graph column to compare.
+        for iri, value in _rows(store, _PROPERTY_ONE_GRAPH % predicate, sorted(homes)):
+            if iri in claims:
+                if multi:
+                    found.setdefault(iri, []).append(value)
+                elif iri not in found:
+                    found[iri] = value
+        return found
+    for iri, value, g in _rows(store, _PROPERTY % predicate, graphs):
         if claims.get(iri) == g:
             if multi:
                 found.setdefault(iri, []).append(value)
@@ -222,7 +225,7 @@ def _claims(
             rows.append((iri, rtype, src, dst, start))
     if not rows:
         return {}
-    # The embedded engine answers two of these queries at once (see _rows).
+    # One query per property, two at a time on the embedded engine (see _rows).
     threads = 2 if isinstance(store, EmbeddedStore) else 1
     with ThreadPoolExecutor(threads) as pool:
         futures = {
