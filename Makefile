@@ -21,7 +21,13 @@ install: $(STAMP)
 demo: install
 	$(BIN)/recruitgraph demo --port $(PORT)
 
-test: install
+# The page tests drive Debian's chromium; playwright's own browser download is never used.
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null
+
+test: install $(CHROMIUM)
 	$(BIN)/python -m pytest -q
 
 lint: install
