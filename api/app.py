@@ -237,11 +237,12 @@ def create_app(store: Store | None = None, settings: Settings | None = None) -> 
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return error_response(500, "internal error (logged by the server)")
 
-    from api import graph_routes, metrics_routes, sparql_routes
+    from api import graph_routes, metrics_routes, sparql_routes, viz_routes
 
     sparql_routes.install(app)
     graph_routes.install(app)
     metrics_routes.install(app)
+    viz_routes.install(app)
     app.add_middleware(sparql_routes.FastQueryPath, settings=settings, engine=engine, tokens=tokens)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 
 from api.app import caller, engine_of
@@ -48,6 +48,23 @@ def _projection_filter(
 ) -> ProjectionFilter:
     filters = _filters(start, end, kinds, relations, min_confidence, datasets)
     return replace(filters, aggregates=aggregates)
+
+
+def projection_filters(
+    start: Start = None,
+    end: End = None,
+    kinds: Kinds = None,
+    relations: Relations = None,
+    min_confidence: MinConfidence = None,
+    datasets: Datasets = None,
+    aggregates: Aggregates = True,
+) -> ProjectionFilter:
+    """The projection filters of a request (a FastAPI dependency)."""
+    return _projection_filter(start, end, kinds, relations, min_confidence, datasets, aggregates)
+
+
+#: Every projection filter as query parameters, parsed into one ProjectionFilter.
+Filters = Annotated[ProjectionFilter, Depends(projection_filters)]
 
 
 def _example(data: dict[str, Any]) -> dict[int | str, dict[str, Any]]:

@@ -278,6 +278,25 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_viz(args: argparse.Namespace) -> int:
+    from graph.viz import explorer_data, write_page
+
+    flt = projection_filter(args)
+    out = Path(args.out)
+    if not out.parent.is_dir():
+        raise UsageError(f"no such directory for the page: {out.parent}")
+    with _open(args) as store:
+        data = explorer_data(store, None, flt, window=args.window, step=args.step)
+    try:
+        write_page(out, data, title=args.title)
+    except OSError as error:
+        raise UsageError(f"cannot write {out}: {error.strerror or error}") from None
+    what = f"{len(data['nodes']):,} actors and {len(data['edges']):,} links"
+    marker = " (SYNTHETIC data among them)" if data["synthetic"] else ""
+    print(f"wrote the explorer page with {what}{marker} to {out}", file=sys.stderr)
+    return 0
+
+
 def add_filter_options(parser: argparse.ArgumentParser) -> None:
     """The options that select the claims of a projection."""
     group = parser.add_argument_group("which claims")
@@ -449,6 +468,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--top", type=int, default=10, help="rows of the broker and actor tables")
     p.add_argument("--format", **fmt)
     p.set_defaults(run=cmd_metrics)
+
+    p = sub.add_parser(
+        "viz",
+        parents=[store],
+        help="write the explorer page (network, filters, timeline) as one file",
+    )
+    add_filter_options(p)
+    p.add_argument("--out", required=True, help="the HTML file to write (opens offline)")
+    p.add_argument("--window", default="P12M", help="timeline window, ISO 8601 (default P12M)")
+    p.add_argument("--step", default="P3M", help="timeline step, ISO 8601 (default P3M)")
+    p.add_argument("--title", default="recruitgraph explorer", help="the page's title")
+    p.set_defaults(run=cmd_viz)
 
     p = sub.add_parser("datasets", parents=[store], help="list the datasets in the store")
     p.add_argument("--format", **fmt)

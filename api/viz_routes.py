@@ -1,0 +1,74 @@
+"""The explorer: the page at /viz, its data at /api/viz, its scripts and styles at /viz/assets.
+
+The page and its data come from :mod:`graph.viz` through the engine (``library``), over the
+graphs the caller may read, so a restricted dataset never reaches the page of a caller
+without the right. Everything the page loads is served here: no CDN.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import FastAPI, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+
+from api.app import ApiError, caller, engine_of
+from api.metrics_routes import Filters
+from graph.viz.page import ASSETS, MEDIA_TYPES, SERVED_POLICY, explorer_page
+
+_EXPLORER_DATA = "graph.viz.network:explorer_data"
+
+
+def install(app: FastAPI) -> None:
+    @app.get("/viz", tags=["explorer"], response_class=HTMLResponse)
+    async def viz(request: Request, filters: Filters) -> HTMLResponse:
+        """The explorer page over the claims that pass the filters (the page filters further
+        by itself, without a reload)."""
+        data = await engine_of(request).call(
+            "library", caller(request), _EXPLORER_DATA, filters, window=None
+        )
+        root = request.scope.get("root_path", "")
+        page = explorer_page(data, assets_url=f"{root}/viz/assets", api_url=root)
+        return HTMLResponse(page, headers={"Content-Security-Policy": SERVED_POLICY})
+
+    @app.get(
+        "/api/viz",
+        tags=["explorer"],
+        responses={
+            200: {
+                "content": {
+                    "application/json": {
+                        "example": {
+                            "synthetic": False,
+                            "datasets": [{"name": "claims", "synthetic": False}],
+                            "nodes": [{"id": "…", "label": "Russian Ministry of Defence"}],
+                            "edges": [{"from": "…", "to": "…", "type": "FundingFlow"}],
+                        }
+                    }
+                }
+            }
+        },
+    )
+    async def viz_data(
+        request: Request,
+        filters: Filters,
+        window: Annotated[
+            str | None,
+            Query(description="add the timeline with windows of this length (ISO 8601)"),
+        ] = None,
+        step: Annotated[str, Query(description="step between windows (ISO 8601)")] = "P3M",
+    ) -> JSONResponse:
+        """What the explorer draws: pyvis (vis-network) nodes with kind, place, position and
+        node measures; one edge per relation type between two actors, carrying its claims
+        with period, confidence, amount and sources; the legend; optionally the timeline."""
+        data = await engine_of(request).call(
+            "library", caller(request), _EXPLORER_DATA, filters, window=window, step=step
+        )
+        return JSONResponse(data)
+
+    @app.get("/viz/assets/{name}", include_in_schema=False)
+    async def viz_asset(name: str) -> FileResponse:
+        path = ASSETS.get(name)
+        if path is None:
+            raise ApiError(404, f"no explorer asset named {name!r}")
+        return FileResponse(path, media_type=MEDIA_TYPES[path.suffix])

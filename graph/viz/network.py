@@ -1,0 +1,300 @@
+"""The explorer's network: a projection drawn as a pyvis (vis-network) graph, with everything
+the page needs to filter, size, aggregate and cite without asking the server again.
+
+One vis edge stands for every claim of one relation type between two actors, and carries
+those claims (period, confidence, amount, dataset, sources), so that the page can filter by
+period, confidence, amount or dataset and still cite each claim it draws. Nodes carry their
+kind, place code and node measures. Node colour follows the actor's tier and node shape its
+kind, both read from the ontology, so that a kind added there is drawn without a change here.
+
+Positions are computed here (networkx's spring layout, seeded), not by the browser's physics:
+a page of 1,500 actors opens settled, stays where it was after a filter, and can be set
+moving again from the page.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import networkx as nx
+from pyvis.edge import Edge
+from pyvis.network import Network
+
+from graph.analysis import data_span, node_table, timeline
+from graph.cache import cached
+from graph.ingest import list_datasets
+from graph.ontology import concept_rank, concepts, kinds, relation_types
+from graph.projection import ProjectionFilter, project, simple_view
+from graph.store import Store
+
+#: Past this many actors the page aggregates (cohorts by country, then recruiters by region,
+#: then any kind by place) instead of drawing every node: vis-network's canvas stays usable
+#: up to about this size, and a layout beyond it takes minutes in users' reports.
+NODE_BUDGET = 1500
+
+#: Node colours by tier (the ontology's ``rg:tier`` of each kind); other tiers are grey.
+TIER_COLOURS = {
+    "federal": "#c0392b",
+    "regional": "#e67e22",
+    "recruiter": "#8e44ad",
+    "foreign": "#2471a3",
+    "other": "#7f8c8d",
+}
+#: vis-network shapes given to the kinds in the ontology's order; shapes whose label is drawn
+#: beneath them, so labels stay readable whatever the node size.
+_SHAPES = ("dot", "diamond", "square", "triangle", "hexagon", "star", "triangleDown")
+#: Edge styles given to the relation types in the ontology's order.
+_EDGE_COLOURS = ("#1f77b4", "#7f7f7f", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#17becf")
+_EDGE_DASHES: tuple[bool | list[int], ...] = (False, [8, 6], [2, 5], False, [12, 4, 2, 4], True)
+
+
+def kind_styles() -> list[dict[str, Any]]:
+    """The legend: each actor kind of the ontology with its label, tier, colour and shape."""
+    return [
+        {
+            "name": kind.name,
+            "label": kind.label,
+            "tier": kind.tier,
+            "colour": TIER_COLOURS.get(kind.tier or "other", TIER_COLOURS["other"]),
+            "shape": _SHAPES[i % len(_SHAPES)],
+        }
+        for i, kind in enumerate(kinds().values())
+    ]
+
+
+def relation_styles() -> list[dict[str, Any]]:
+    """Each relation type of the ontology with its edge colour and dash pattern."""
+    return [
+        {
+            "name": name,
+            "colour": _EDGE_COLOURS[i % len(_EDGE_COLOURS)],
+            "dashes": _EDGE_DASHES[i % len(_EDGE_DASHES)],
+        }
+        for i, name in enumerate(relation_types())
+    ]
+
+
+def layout(
+    G: nx.MultiDiGraph, *, seed: int = 7, spacing: float = 60.0, aspect: float = 1.6
+) -> dict[Any, tuple[float, float, int]]:
+    """Node positions (x, y) in vis-network's pixel space for the actors of ``G``, and the
+    rank of each one's connected component by size (0: the largest).
+
+    Each connected component gets a seeded spring layout (Fruchterman and Reingold 1991) of
+    its own, of radius ``spacing`` times the square root of its size (about constant room per
+    actor), and the components are then packed in rows, largest first. Laid out together,
+    the small components would be pushed to a far ring and shrink the picture. Rows are
+    ``aspect`` times as wide as the packing is high, the shape of a screen. The same data
+    always opens the same way. Fewer iterations past a few thousand actors, where each costs
+    more and the picture changes little.
+    """
+    if G.number_of_nodes() == 0:
+        return {}
+    view = simple_view(G, directed=False)
+    iterations = 50 if view.number_of_nodes() <= 2000 else 25
+    boxes = []
+    components = sorted(nx.connected_components(view), key=lambda c: (-len(c), min(c)))
+    for component in components:
+        radius = spacing * math.sqrt(len(component)) if len(component) > 1 else 0.0
+        if radius:
+            # Twice networkx's default distance between nodes (1/sqrt(n)): leaves of a hub,
+            # and their labels, bunch less.
+            local = nx.spring_layout(
+                view.subgraph(component),
+                k=2 / math.sqrt(len(component)),
+                seed=seed,
+                iterations=iterations,
+                scale=radius,
+            )
+        else:
+            local = {node: (0.0, 0.0) for node in component}
+        boxes.append((radius + spacing / 2, local))
+    # Shelf packing, largest first.
+    area = sum((2 * half) ** 2 for half, _ in boxes)
+    width = max(2 * boxes[0][0], math.sqrt(area * aspect) * 1.05)
+    positions: dict[Any, tuple[float, float, int]] = {}
+    x = y = row_height = 0.0
+    for rank, (half, local) in enumerate(boxes):
+        if x > 0 and x + 2 * half > width:
+            x, y, row_height = 0.0, y + row_height, 0.0
+        for node, (px, py) in local.items():
+            positions[node] = (round(float(px) + x + half, 1), round(float(py) + y + half, 1), rank)
+        x += 2 * half
+        row_height = max(row_height, 2 * half)
+    return positions
+
+
+def _claim_record(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": data["claim"],
+        "claim_id": data["claim_id"],
+        "start": data["start"].isoformat(),
+        "end": data["end"].isoformat(),
+        "end_stated": data["end_stated"],
+        "confidence": data["confidence"],
+        "amount": data["amount"],
+        "currency": data["currency"],
+        "purpose": data["purpose"],
+        "count": data["count"],
+        "dataset": data["dataset"],
+        "sources": [
+            {"url": url, "title": title}
+            for url, title in zip(data["sources"], data["source_titles"], strict=True)
+        ],
+    }
+
+
+def _group(attrs: dict[str, Any], label: str) -> tuple[str, str]:
+    """The aggregate an actor falls into when the page is over budget, and its label."""
+    place = attrs.get("code") or "unknown place"
+    return f"{attrs['kind']}|{place}", f"{label}: {place}"
+
+
+def build_network(G: nx.MultiDiGraph) -> Network:
+    """The pyvis network of a projection: one node per actor, one edge per (from, to, type).
+
+    Node attributes beyond vis-network's own (``kind``, ``tier``, ``code``, ``group_key``,
+    ``measures`` ...) and each edge's ``claims`` are kept in the node and edge dictionaries
+    for the page. No ``title`` is set: the page builds its tooltips as text, which keeps
+    pyvis's HTML popup (it sets ``innerHTML`` from titles that contain "href") out of use.
+    """
+    styles = {style["name"]: style for style in kind_styles()}
+    edge_styles = {style["name"]: style for style in relation_styles()}
+    positions = layout(G)
+    measures = (
+        {row["id"]: row["measures"] for row in node_table(G, by="degree", top=None)}
+        if G.number_of_nodes()
+        else {}
+    )
+    net = Network(directed=True, cdn_resources="remote")
+    for node, attrs in G.nodes(data=True):
+        style = styles[attrs["kind"]]
+        x, y, component = positions[node]
+        group_key, group_label = _group(attrs, style["label"])
+        net.add_node(
+            node,
+            label=attrs["label"],
+            shape=style["shape"],
+            color=style["colour"],
+            x=x,
+            y=y,
+            kind=attrs["kind"],
+            tier=attrs["tier"],
+            code=attrs["code"],
+            aggregate=attrs["aggregate"],
+            synthetic=attrs["synthetic"],
+            component=component,
+            group_key=group_key,
+            group_label=group_label,
+            measures=measures.get(node, {}),
+        )
+    grouped: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for u, v, data in G.edges(data=True):
+        grouped.setdefault((u, v, data["type"]), []).append(_claim_record(data))
+    for (u, v, rtype), claims in grouped.items():
+        style = edge_styles[rtype]
+        claims.sort(key=lambda claim: (claim["start"], claim["id"]))
+        # pyvis's add_edge checks both ends with a linear scan of the node list for every
+        # edge (quadratic on thousands); the ends are known to exist, so build the Edge as
+        # add_edge would and append it.
+        edge = Edge(
+            u,
+            v,
+            directed=True,
+            id=f"{u} {v} {rtype}",
+            type=rtype,
+            color=style["colour"],
+            dashes=style["dashes"],
+            claims=claims,
+        )
+        net.edges.append(edge.options)
+    net.set_options(
+        """{
+          "physics": {"enabled": false, "solver": "forceAtlas2Based",
+                      "stabilization": {"enabled": true, "iterations": 150}},
+          "interaction": {"hover": true, "tooltipDelay": 150, "hideEdgesOnDrag": true},
+          "nodes": {"font": {"size": 16, "strokeWidth": 3, "strokeColor": "#ffffff"},
+                    "scaling": {"min": 8, "max": 40,
+                                "label": {"enabled": true, "min": 14, "max": 24,
+                                          "drawThreshold": 5}}},
+          "edges": {"smooth": {"enabled": true, "type": "continuous"},
+                    "arrows": {"to": {"enabled": true, "scaleFactor": 0.5}},
+                    "scaling": {"min": 1, "max": 10}}
+        }"""
+    )
+    return net
+
+
+def explorer_data(
+    store: Store,
+    graphs: Sequence[str] | None = None,
+    flt: ProjectionFilter | None = None,
+    *,
+    window: str | None = "P12M",
+    step: str = "P3M",
+    budget: int = NODE_BUDGET,
+) -> dict[str, Any]:
+    """Everything the explorer page draws, as JSON-ready data.
+
+    ``graphs`` are the dataset graphs the caller may read (None: all); ``flt`` selects the
+    claims (the page filters further by itself). ``window`` and ``step`` give the
+    centralization timeline shown beside the network (``window=None``: leave it out, for a
+    page that fetches it from ``/api/metrics/timeline``). Cached per store version.
+
+    >>> from graph.store import EmbeddedStore
+    >>> from graph.ingest import load_default_dataset
+    >>> store = EmbeddedStore()
+    >>> _ = load_default_dataset(store)
+    >>> data = explorer_data(store)
+    >>> len(data["nodes"]) > 100, data["synthetic"]
+    (True, False)
+    """
+    flt = flt or ProjectionFilter()
+    key = (flt, None if graphs is None else tuple(sorted(graphs)), window, step, budget)
+    return cached(
+        store, "explorer", key, lambda: _explorer_data(store, graphs, flt, window, step, budget)
+    )
+
+
+def _explorer_data(
+    store: Store,
+    graphs: Sequence[str] | None,
+    flt: ProjectionFilter,
+    window: str | None,
+    step: str,
+    budget: int,
+) -> dict[str, Any]:
+    G = project(store, flt, graphs=graphs)
+    net = build_network(G)
+    nodes, edges, _heading, _height, _width, options = net.get_network_data()
+    span = data_span(store, flt, graphs)
+    readable = None if graphs is None else set(graphs)
+    datasets = [
+        {"name": info.name, "synthetic": info.synthetic, "access": info.access}
+        for info in list_datasets(store)
+        if (readable is None or info.graph in readable) and info.name in G.graph["datasets"]
+    ]
+    levels = concepts("ConfidenceScheme")
+    return {
+        "synthetic": G.graph["synthetic"],
+        "filter": G.graph["filter"],
+        "version": G.graph["version"],
+        "datasets": datasets,
+        "kinds": kind_styles(),
+        "relations": relation_styles(),
+        "confidence": sorted(levels, key=lambda name: concept_rank(levels[name]) or 0),
+        "span": None
+        if span is None
+        else {"start": span[0].isoformat(), "end": span[1].isoformat()},
+        "measures": sorted({m for node in nodes for m in node["measures"]}),
+        "budget": budget,
+        "nodes": nodes,
+        "edges": edges,
+        "options": json.loads(options),
+        "timeline": None
+        if window is None
+        else timeline(store, flt, window=window, step=step, graphs=graphs),
+    }

@@ -1,0 +1,262 @@
+"""The explorer's data, page, CLI command and routes, without a browser (see test_viz_browser
+for the page driven in Chromium): what the page is given is the projection, complete, cited and
+escaped; the served page and the file load nothing from elsewhere; restricted data stays out."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import httpx
+import pytest
+
+from graph.ingest import load_default_dataset
+from graph.ontology import kinds, relation_types
+from graph.projection import ProjectionFilter, project
+from graph.store import EmbeddedStore, Store
+from graph.viz import Explorer, explorer_data, explorer_page, write_page
+from graph.viz.network import layout
+from graph.viz.page import ASSETS, json_for_script
+from tests.conftest import run_cli
+from tests.test_api_helpers import SECRET_MARKS, LiveServer, live
+
+__all__ = ["live"]
+
+HOSTILE = '<img src=x onerror="window.__xss=1">'
+CLOSER = "</script><script>window.__xss=2</script>"
+
+
+@pytest.fixture(scope="module")
+def default_store() -> Store:
+    store = EmbeddedStore()
+    load_default_dataset(store)
+    return store
+
+
+@pytest.fixture(scope="module")
+def default_data(default_store: Store) -> dict:
+    return explorer_data(default_store)
+
+
+class _Tags(HTMLParser):
+    """The elements of a page that load something: (tag, attribute, value)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loads: list[tuple[str, str, str]] = []
+        self.inline_scripts = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("src", "href") and value is not None:
+                self.loads.append((tag, name, value))
+        if tag == "script" and not any(name == "src" for name, _ in attrs):
+            self.inline_scripts += 1
+
+
+def _data_of(page: str) -> dict:
+    match = re.search(
+        r'<script type="application/json" id="explorer-data">(.*?)</script>', page, re.S
+    )
+    assert match, "the page holds its data"
+    return json.loads(match.group(1))
+
+
+def test_the_data_is_the_projection_with_every_claim_cited(
+    default_store: Store, default_data: dict
+) -> None:
+    G = project(default_store)
+    assert {n["id"] for n in default_data["nodes"]} == set(G.nodes)
+    claims = [c for edge in default_data["edges"] for c in edge["claims"]]
+    assert sorted(c["id"] for c in claims) == sorted(k for _, _, k in G.edges(keys=True))
+    assert all(
+        c["sources"] and all(s["url"].startswith("http") for s in c["sources"]) for c in claims
+    )
+    # one vis edge per (from, to, relation type)
+    keys = [(e["from"], e["to"], e["type"]) for e in default_data["edges"]]
+    assert len(keys) == len(set(keys))
+    assert default_data["synthetic"] is False
+    assert [k["name"] for k in default_data["kinds"]] == list(kinds())
+    assert [r["name"] for r in default_data["relations"]] == list(relation_types())
+    assert default_data["confidence"] == ["low", "medium", "high"]
+    assert default_data["span"]["start"] <= default_data["span"]["end"]
+    node = next(n for n in default_data["nodes"] if n["kind"] == "FederalBody")
+    assert {"x", "y", "shape", "color", "label", "group_key", "measures"} <= set(node)
+    assert "betweenness" in default_data["measures"]
+    assert default_data["timeline"]["windows"], "the file holds its timeline"
+
+
+def test_no_title_reaches_pyvis_popup(default_data: dict) -> None:
+    # pyvis's template turns titles containing "href" into innerHTML; the page builds its own.
+    assert all("title" not in n for n in default_data["nodes"])
+    assert all("title" not in e for e in default_data["edges"])
+
+
+def test_layout_is_deterministic_and_keeps_components_apart(default_store: Store) -> None:
+    G = project(default_store)
+    first, second = layout(G), layout(G)
+    assert first == second
+    assert set(first) == set(G.nodes)
+    assert {rank for *_, rank in first.values()} >= {0, 1}
+
+
+def test_filters_narrow_the_data(default_store: Store, default_data: dict) -> None:
+    federal_only = explorer_data(
+        default_store, flt=ProjectionFilter(kinds=frozenset({"FederalBody", "RegionalGovernment"}))
+    )
+    assert 0 < len(federal_only["nodes"]) < len(default_data["nodes"])
+    assert {n["kind"] for n in federal_only["nodes"]} <= {"FederalBody", "RegionalGovernment"}
+
+
+def test_json_in_a_script_cannot_close_it() -> None:
+    text = str(json_for_script({"label": CLOSER + HOSTILE + "&amp;"}))
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert json.loads(text) == {"label": CLOSER + HOSTILE + "&amp;"}
+
+
+def test_hostile_labels_stay_data(default_data: dict) -> None:
+    data = json.loads(json.dumps(default_data))
+    data["nodes"][0]["label"] = HOSTILE
+    data["nodes"][1]["label"] = CLOSER
+    data["edges"][0]["claims"][0]["sources"][0]["title"] = CLOSER
+    page = explorer_page(data, title="<b>title</b>")
+    assert HOSTILE not in page and "</script><script>window.__xss" not in page
+    outside_data = re.sub(r'<script type="application/json".*?</script>', "", page, flags=re.S)
+    assert "__xss" not in outside_data, "hostile text only ever inside the JSON blocks"
+    assert "<b>title</b>" not in page and "&lt;b&gt;title&lt;/b&gt;" in page
+    parsed = _data_of(page)
+    assert parsed["nodes"][0]["label"] == HOSTILE
+    assert parsed["nodes"][1]["label"] == CLOSER
+
+
+def test_single_file_loads_nothing(default_data: dict) -> None:
+    page = explorer_page(default_data)
+    tags = _Tags()
+    tags.feed(page)
+    assert [value for _, _, value in tags.loads] == ["data:,"], "only the empty favicon"
+    assert tags.inline_scripts >= 2 + 2  # two data blocks, vis-network and the page's script
+    assert "connect-src 'none'" in html.unescape(page[:1000])
+    for name in ASSETS:
+        text = ASSETS[name].read_text(encoding="utf-8")
+        assert text[:200].replace("</script", "<\\/script") in page
+
+
+def test_served_page_links_only_its_own_assets(default_data: dict) -> None:
+    page = explorer_page(default_data, assets_url="/viz/assets", api_url="")
+    tags = _Tags()
+    tags.feed(page)
+    assert {value for _, _, value in tags.loads} == {"data:,"} | {
+        f"/viz/assets/{name}" for name in ASSETS
+    }
+    assert tags.inline_scripts == 2  # only the JSON blocks: no inline code
+
+
+def test_notebook_display_is_an_iframe_with_the_page(default_data: dict) -> None:
+    frame = Explorer(default_data, height=500)._repr_html_()
+    assert frame.startswith("<iframe srcdoc=") and "height:500px" in frame
+    assert "<script" not in frame, "the page is escaped inside the attribute"
+    assert "&lt;script" in frame
+
+
+def test_write_page_is_whole_or_nothing(tmp_path: Path, default_data: dict) -> None:
+    target = write_page(tmp_path / "page.html", default_data)
+    assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    with pytest.raises(TypeError):
+        write_page(tmp_path / "broken.html", default_data, unknown_option=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["page.html"]
+
+
+def test_cli_writes_the_page(tmp_path: Path, cli_env: dict[str, str]) -> None:
+    csv = Path(__file__).parents[1] / "graph" / "data" / "claims.csv"
+    assert run_cli("load", str(csv), "--dataset", "claims", env=cli_env).returncode == 0
+    out = tmp_path / "explorer.html"
+    done = run_cli("viz", "--out", str(out), "--window", "P6M", "--step", "P6M", env=cli_env)
+    assert done.returncode == 0, done.stderr
+    assert "wrote the explorer page with" in done.stderr
+    data = _data_of(out.read_text(encoding="utf-8"))
+    assert data["timeline"]["window"] == "P6M"
+    assert len(data["nodes"]) > 100
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--window", "P0M"], "duration"),
+        (["--kind", "Nope"], "unknown kind"),
+        (["--from", "2025-01-01", "--to", "2024-01-01"], "before it starts"),
+    ],
+)
+def test_cli_refuses_bad_input_and_writes_nothing(
+    tmp_path: Path, cli_env: dict[str, str], arguments: list[str], message: str
+) -> None:
+    out = tmp_path / "explorer.html"
+    done = run_cli("viz", "--out", str(out), *arguments, env=cli_env)
+    assert done.returncode == 1
+    assert message in done.stderr and "Traceback" not in done.stderr
+    assert not out.exists()
+
+
+def test_cli_refuses_a_missing_directory(tmp_path: Path, cli_env: dict[str, str]) -> None:
+    done = run_cli("viz", "--out", str(tmp_path / "no" / "page.html"), env=cli_env)
+    assert done.returncode == 1 and "no such directory" in done.stderr
+
+
+# --------------------------------------------------------------------------------------------
+# HTTP, on the shared live server (public, restricted and synthetic datasets)
+
+
+def test_viz_page_and_assets_are_served(live: LiveServer) -> None:
+    with live.client() as client:
+        page = client.get("/viz")
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        assert "script-src 'self'" in page.headers["content-security-policy"]
+        for name in ASSETS:
+            asset = client.get(f"/viz/assets/{name}")
+            assert asset.status_code == 200
+            assert asset.headers["content-type"].startswith(("text/javascript", "text/css"))
+        missing = client.get("/viz/assets/../app.py")
+        assert missing.status_code == 404
+        assert client.get("/viz/assets/nothing.js").json()["status"] == 404
+
+
+def test_viz_data_route(live: LiveServer) -> None:
+    with live.client() as client:
+        data = client.get("/api/viz", params={"window": "P12M"}).json()
+        assert data["synthetic"] is True, "the shared server holds a synthetic dataset"
+        assert {d["name"] for d in data["datasets"]} == {"pub", "synth"}
+        assert data["timeline"]["windows"]
+        only_pub = client.get("/api/viz", params={"dataset": "pub"}).json()
+        assert only_pub["synthetic"] is False and only_pub["timeline"] is None
+        assert len(only_pub["nodes"]) < len(data["nodes"])
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"window": "P0M"}, "duration"),
+        ({"kinds": "Nope"}, "unknown kind"),
+        ({"min_confidence": "certain"}, "confidence"),
+        ({"start": "yesterday"}, "date"),
+    ],
+)
+def test_viz_refuses_bad_filters(live: LiveServer, params: dict, message: str) -> None:
+    for path in ("/api/viz", "/viz"):
+        answer = httpx.get(live.base + path, params=params, timeout=30)
+        if path == "/viz" and "window" in params:
+            continue  # the page takes no timeline parameter
+        assert answer.status_code in (400, 422), answer.text
+        assert message in answer.json()["error"]
+
+
+@pytest.mark.parametrize("path", ["/viz", "/api/viz"])
+def test_restricted_data_stays_out_of_the_explorer(live: LiveServer, path: str) -> None:
+    with live.client() as anonymous, live.client("reader") as reader:
+        for client in (anonymous, reader):
+            text = client.get(path).text
+            for mark in SECRET_MARKS:
+                assert mark not in text, f"{mark} leaked through {path}"
+    with live.client("reader_secret") as allowed:
+        assert "zzsecret" in allowed.get(path).text.lower()
