@@ -433,8 +433,8 @@
       if (!filtered().nodes.has(found.id)) state.expanded.add(found.id);
       redraw();
     }
+    showDetails(found.id); // first: the panel narrows the canvas
     centre(found.id);
-    showDetails(found.id);
   });
 
   // ------------------------------------------------------------------ filter controls
@@ -588,7 +588,8 @@
     const rows = timeline ? timeline.windows : [];
     const note = $("timeline-note");
     if (!rows.length || !figure) {
-      note.textContent = timeline ? "no windows to show" : "loading…";
+      note.textContent = timeline ? "no windows to show"
+        : config.api === null ? "this file holds no timeline" : "loading…";
       return;
     }
     note.textContent = `${timeline.window} windows every ${timeline.step}; click a window to draw it`;
@@ -596,7 +597,9 @@
     const pad = { left: 40, right: 10, top: 10, bottom: 24 };
     const values = rows.map((r) => r[figure]).filter((v) => typeof v === "number");
     // Scaled to the values shown (from 0), so that small figures still show their movement.
-    const min = Math.min(0, ...values), max = Math.max(min + 1e-9, ...values) * 1.1;
+    // The figures are shares and indices in [0, 1]: the scale stops at 1 when they do.
+    const top = Math.max(1e-9, ...values);
+    const min = Math.min(0, ...values), max = top <= 1 ? Math.min(1, top * 1.1) : top * 1.1;
     const x = (i) => pad.left + (rows.length === 1 ? 0.5 : i / (rows.length - 1)) * (width - pad.left - pad.right);
     const y = (v) => pad.top + (1 - (v - min) / (max - min || 1)) * (height - pad.top - pad.bottom);
     const ns = "http://www.w3.org/2000/svg";
@@ -648,7 +651,8 @@
   const main = data.nodes.filter((n) => n.component === 0 && nodesView.get(n.id)).map((n) => n.id);
   network.fit(main.length ? { nodes: main } : undefined);
   network.once("afterDrawing", () => { document.body.dataset.ready = "true"; });
-  window.addEventListener("resize", drawTimeline);
+  // The chart is drawn to its size: again when the details panel or the window resizes it.
+  new ResizeObserver(() => drawTimeline()).observe($("timeline-chart"));
   // For scripts and tests driving the page.
   window.explorer = { network, state, redraw, nodesView, edgesView, data };
 })();

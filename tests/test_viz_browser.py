@@ -1,0 +1,346 @@
+"""The explorer page in a real browser: Debian's Chromium driven by Playwright, headless, with
+every request that does not go to 127.0.0.1 blocked and recorded.
+
+The served page runs over a live ``recruitgraph serve`` holding the shipped dataset and a
+dataset of hostile labels; the single-file page (``recruitgraph viz --out``) over 5,000
+synthetic actors. Screenshots are written to test-artifacts/screenshots (or
+$RECRUITGRAPH_TEST_ARTIFACTS/screenshots).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, Page, Route, sync_playwright
+
+from graph.ingest import load_default_dataset, load_files
+from graph.store import EmbeddedStore
+from graph.synth import write_synthetic
+from graph.viz import NODE_BUDGET, Explorer, explorer_data, write_page
+from tests.conftest import stop
+from tests.test_api_helpers import LiveServer, start_server
+from tests.test_ingest import BASE_ROW, claims_csv
+
+CHROMIUM = "/usr/bin/chromium"
+#: Headless and quiet: no sandbox (root in CI), and none of Chromium's own background traffic.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
+ARTIFACTS = (
+    Path(
+        os.environ.get("RECRUITGRAPH_TEST_ARTIFACTS", Path(__file__).parents[1] / "test-artifacts")
+    )
+    / "screenshots"
+)
+HOSTILE = '<img src=x onerror="window.__xss=1">'
+CLOSER = "</script><script>window.__xss=2</script>"
+MINISTRY = "Russian Ministry of Defence"
+READY = 20_000  # ms: the page has drawn its network
+
+
+@dataclass
+class Watch:
+    """What a page did that it should not: console errors, requests away from 127.0.0.1,
+    dialogs (an injected ``alert`` would open one)."""
+
+    errors: list[str] = field(default_factory=list)
+    outside: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+    def assert_clean(self) -> None:
+        assert self.errors == [], f"console errors: {self.errors}"
+        assert self.outside == [], f"requests leaving 127.0.0.1: {self.outside}"
+        assert self.dialogs == [], f"dialogs opened: {self.dialogs}"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+OpenPage = Callable[[str], tuple[Page, Watch]]
+
+
+@pytest.fixture
+def open_page(browser: Browser) -> Iterator[OpenPage]:
+    contexts = []
+
+    def opener(url: str) -> tuple[Page, Watch]:
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        contexts.append(context)
+        watch = Watch()
+
+        def only_loopback(route: Route) -> None:
+            target = route.request.url
+            if urlsplit(target).hostname == "127.0.0.1" or target.startswith(("data:", "blob:", "file:")):
+                route.continue_()
+            else:
+                watch.outside.append(target)
+                route.abort()
+
+        context.route("**/*", only_loopback)
+        page = context.new_page()
+        page.on("console", lambda m: watch.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda error: watch.errors.append(str(error)))
+        page.on("dialog", lambda dialog: (watch.dialogs.append(dialog.message), dialog.dismiss()))
+        page.goto(url)
+        page.wait_for_selector("body[data-ready=true]", timeout=READY)
+        return page, watch
+
+    yield opener
+    for context in contexts:
+        context.close()
+
+
+def screenshot(page: Page, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path
+
+
+def drawn(page: Page) -> int:
+    return int(page.get_attribute("#stats", "data-nodes") or -1)
+
+
+def click_node(page: Page, node_id: str) -> None:
+    """Click the node where the canvas draws it."""
+    point = page.evaluate(
+        """(id) => {
+            const net = window.explorer.network;
+            const at = net.canvasToDOM(net.getPositions([id])[id]);
+            const box = document.getElementById("network").getBoundingClientRect();
+            return { x: box.left + at.x, y: box.top + at.y };
+        }""",
+        node_id,
+    )
+    page.mouse.click(point["x"], point["y"])
+
+
+def search(page: Page, text: str) -> None:
+    page.fill("#search-input", text)
+    page.click("#search button[type=submit]")
+    page.wait_for_selector("#details:not([hidden])")
+
+
+# --------------------------------------------------------------------------------------------
+# The served page
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """``recruitgraph serve`` over the shipped dataset and one of hostile labels."""
+    work = tmp_path_factory.mktemp("viz")
+    data_dir = work / "data"
+    hostile = claims_csv(
+        work / "hostile.csv",
+        {**BASE_ROW, "object_kind": "Recruiter", "object": HOSTILE, "purpose": "recruiter_fee",
+         "source_title": CLOSER},
+        {**BASE_ROW, "claim_id": "t2", "relation": "Coordination", "object_kind": "Recruiter",
+         "object": CLOSER, "amount": "", "currency": "", "purpose": ""},
+    )  # fmt: skip
+    with EmbeddedStore(data_dir) as store:
+        load_default_dataset(store)
+        load_files(store, [hostile], "hostile")
+    server = start_server(data_dir, work / "server.log", "--data-dir", str(data_dir))
+    try:
+        yield server
+    finally:
+        stop(server.process)
+
+
+def test_page_loads_clean_and_draws_the_network(server: LiveServer, open_page: OpenPage) -> None:
+    page, watch = open_page(f"{server.base}/viz")
+    total = len(page.evaluate("window.explorer.data.nodes"))
+    assert drawn(page) == total > 150
+    assert page.is_hidden("#synthetic-banner"), "no synthetic data here"
+    legend = page.locator("#kinds label").all_inner_texts()
+    assert any("Federal body" in text for text in legend)
+    page.wait_for_function("() => document.querySelectorAll('#timeline-chart circle').length > 3")
+    screenshot(page, "explorer-default")
+    watch.assert_clean()
+
+
+def test_filters_change_the_drawn_node_count(server: LiveServer, open_page: OpenPage) -> None:
+    page, watch = open_page(f"{server.base}/viz")
+    everything = drawn(page)
+    page.uncheck("#kinds input[value=RecruitCohort]")
+    without_cohorts = drawn(page)
+    assert 0 < without_cohorts < everything
+    page.select_option("#min-confidence", label="high")
+    assert drawn(page) < without_cohorts
+    page.click("#reset")
+    assert drawn(page) == everything
+    # the period slider: the last months only
+    page.eval_on_selector(
+        "#period-from", "(el) => { el.value = el.max - 3; el.dispatchEvent(new Event('input')); }"
+    )
+    narrowed = drawn(page)
+    assert 0 < narrowed < everything
+    assert page.inner_text("#period-from-label") > "2025"
+    page.click("#period-all")
+    page.uncheck("#relations input[value=FundingFlow]")
+    assert drawn(page) < everything
+    page.click("#reset")
+    page.fill("#min-amount", "1000000")
+    page.dispatch_event("#min-amount", "change")
+    assert 0 < drawn(page) < everything
+    screenshot(page, "explorer-filtered")
+    watch.assert_clean()
+
+
+def test_search_centres_an_actor(server: LiveServer, open_page: OpenPage) -> None:
+    page, watch = open_page(f"{server.base}/viz")
+    search(page, MINISTRY.lower())
+    page.wait_for_timeout(600)  # the 300 ms focus animation
+    offset = page.evaluate(
+        """() => {
+            const net = window.explorer.network;
+            const id = net.getSelectedNodes()[0];
+            const at = net.getPositions([id])[id], view = net.getViewPosition();
+            return { id, dx: Math.abs(at.x - view.x), dy: Math.abs(at.y - view.y) };
+        }"""
+    )
+    assert offset["dx"] < 1 and offset["dy"] < 1, offset
+    assert page.inner_text("#details-title") == MINISTRY
+    screenshot(page, "explorer-search")
+    watch.assert_clean()
+
+
+def test_click_opens_the_panel_with_sources(server: LiveServer, open_page: OpenPage) -> None:
+    page, watch = open_page(f"{server.base}/viz")
+    ministry = page.evaluate(
+        "(label) => window.explorer.data.nodes.find((n) => n.label === label).id", MINISTRY
+    )
+    page.evaluate("(id) => window.explorer.network.focus(id, { scale: 1.5 })", ministry)
+    click_node(page, ministry)
+    page.wait_for_selector("#details:not([hidden])")
+    assert page.inner_text("#details-title") == MINISTRY
+    links = page.locator("#details-claims a")
+    assert links.count() > 3
+    hrefs = {links.nth(i).get_attribute("href") for i in range(links.count())}
+    assert all(href.startswith(("https://", "http://")) for href in hrefs)
+    assert links.first.get_attribute("rel") == "noopener noreferrer"
+    # expand neighbours: the node's claims hidden by a filter come back
+    neighbour_kind = page.evaluate(
+        """(id) => {
+            const data = window.explorer.data, kind = new Map(data.nodes.map((n) => [n.id, n.kind]));
+            const edge = data.edges.find((e) => (e.from === id || e.to === id)
+                && kind.get(e.from === id ? e.to : e.from) !== "FederalBody");
+            return kind.get(edge.from === id ? edge.to : edge.from);
+        }""",
+        ministry,
+    )
+    page.uncheck(f"#kinds input[value={neighbour_kind}]")
+    before = drawn(page)
+    page.click("#expand")
+    assert drawn(page) > before
+    screenshot(page, "explorer-details")
+    watch.assert_clean()
+
+
+def test_hostile_labels_run_nothing(server: LiveServer, open_page: OpenPage) -> None:
+    page, watch = open_page(f"{server.base}/viz")
+    for label in (HOSTILE, CLOSER):
+        search(page, label)
+        assert page.inner_text("#details-title") == label
+    assert page.inner_text("#details-claims").count(CLOSER) >= 1, "a hostile source title as text"
+    page.hover("#network")
+    assert page.evaluate("window.__xss") is None
+    assert page.locator("img").count() == 0
+    screenshot(page, "explorer-hostile-labels")
+    watch.assert_clean()
+
+
+def test_timeline_click_redraws_that_window(server: LiveServer, open_page: OpenPage) -> None:
+    page, watch = open_page(f"{server.base}/viz")
+    page.wait_for_function(
+        "() => document.querySelectorAll('#timeline-chart rect.window').length > 3"
+    )
+    everything = drawn(page)
+    windows = page.locator("#timeline-chart rect.window")
+    windows.nth(windows.count() - 1).click()
+    assert page.locator("#timeline-chart rect.window.selected").count() == 1
+    assert 0 < drawn(page) < everything
+    assert page.inner_text("#period-to-label") == page.evaluate(
+        "window.explorer.data.span.end.slice(0, 7)"
+    )
+    page.select_option("#timeline-figure", "burden_shift_index")
+    screenshot(page, "explorer-timeline-window")
+    watch.assert_clean()
+
+
+# --------------------------------------------------------------------------------------------
+# The single file, on 5,000 synthetic actors; and the notebook display
+
+
+@pytest.fixture(scope="module")
+def large_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    work = tmp_path_factory.mktemp("viz-large")
+    synthetic = work / "synth.nt"
+    write_synthetic(synthetic, 5000, 0.5, 11)
+    store = EmbeddedStore()
+    load_files(store, [synthetic], "synth", synthetic=True)
+    return write_page(work / "explorer.html", explorer_data(store, window="P12M", step="P12M"))
+
+
+def test_large_data_is_aggregated_and_marked_synthetic(
+    large_page: Path, open_page: OpenPage
+) -> None:
+    page, watch = open_page(large_page.as_uri())
+    assert page.is_visible("#notice")
+    assert page.get_attribute("#notice", "data-aggregated") == "true"
+    assert "5,000 actors match the filters" in page.inner_text("#notice")
+    assert 0 < drawn(page) <= NODE_BUDGET
+    assert page.is_visible("#synthetic-banner")
+    assert "Synthetic data" in page.inner_text("#synthetic-banner")
+    screenshot(page, "explorer-5k-aggregated")
+    # narrowing the filters below the budget draws every actor again
+    for kind in ("RecruitCohort", "Recruiter", "RecruitmentScheme"):
+        page.uncheck(f"#kinds input[value={kind}]")
+    assert page.get_attribute("#notice", "data-aggregated") == "false"
+    watch.assert_clean()
+
+
+def test_notebook_display_draws_in_an_iframe(browser: Browser, tmp_path: Path) -> None:
+    with EmbeddedStore() as store:
+        load_default_dataset(store)
+        cell = Explorer(explorer_data(store), height=600)._repr_html_()
+    notebook = tmp_path / "notebook-output.html"
+    notebook.write_text(f"<!DOCTYPE html><html><body>{cell}</body></html>", encoding="utf-8")
+    context = browser.new_context(viewport={"width": 1400, "height": 800})
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.goto(notebook.as_uri())
+        frame = page.frame_locator("iframe")
+        frame.locator("body[data-ready=true]").wait_for(timeout=READY)
+        assert int(frame.locator("#stats").get_attribute("data-nodes") or 0) > 150
+        screenshot(page, "explorer-notebook-iframe")
+        assert errors == []
+    finally:
+        context.close()
