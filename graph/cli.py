@@ -387,8 +387,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         base = f"http://{args.host}:{args.port}"
         print(
             f"\nstore: {store.location} ({total:,} triples in all)\n"
-            f"open {base}/sparql to query with SPARQL, {base}/healthz for status; "
-            "Ctrl-C stops the server\n",
+            f"open {base}/viz to explore the network, {base}/sparql to query with SPARQL, "
+            f"{base}/docs for the JSON API; Ctrl-C stops the server\n",
             flush=True,
         )
         _serve(store, args.host, args.port, args)
