@@ -87,21 +87,12 @@ def install(app: FastAPI) -> None:
     )
     async def metrics(
         request: Request,
-        start: Start = None,
-        end: End = None,
-        kinds: Kinds = None,
-        relations: Relations = None,
-        min_confidence: MinConfidence = None,
-        datasets: Datasets = None,
-        aggregates: Aggregates = True,
+        filters: Filters,
         top: Top = 10,
     ) -> JSONResponse:
         """The full report of the claims that pass the filters: Freeman centralization,
         hierarchy, the burden-shift index, funding per tier and currency, payer concentration,
         federal reach, the brokers between federal bodies and recruiters, the top actors."""
-        filters = _projection_filter(
-            start, end, kinds, relations, min_confidence, datasets, aggregates
-        )
         result = await engine_of(request).call("metrics_report", caller(request), filters, top)
         return JSONResponse(result)
 
@@ -119,26 +110,17 @@ def install(app: FastAPI) -> None:
     )
     async def timeline(
         request: Request,
+        filters: Filters,
         window: Annotated[
             str, Query(description="window length, ISO 8601 duration", examples=["P12M"])
         ] = "P12M",
         step: Annotated[
             str, Query(description="step between windows, ISO 8601 duration", examples=["P3M"])
         ] = "P3M",
-        start: Start = None,
-        end: End = None,
-        kinds: Kinds = None,
-        relations: Relations = None,
-        min_confidence: MinConfidence = None,
-        datasets: Datasets = None,
-        aggregates: Aggregates = True,
     ) -> JSONResponse:
         """Every graph-level figure over sliding windows from ``start`` (default: the first
         claim) to ``end`` (default: the last): is the network more centralized than a year
         ago?"""
-        filters = _projection_filter(
-            start, end, kinds, relations, min_confidence, datasets, aggregates
-        )
         result = await engine_of(request).call(
             "metrics_timeline", caller(request), filters, window, step
         )
@@ -199,6 +181,7 @@ def install(app: FastAPI) -> None:
     )
     async def nodes(
         request: Request,
+        filters: Filters,
         by: Annotated[
             str,
             Query(
@@ -208,17 +191,7 @@ def install(app: FastAPI) -> None:
             ),
         ] = "betweenness",
         top: Top = 20,
-        start: Start = None,
-        end: End = None,
-        kinds: Kinds = None,
-        relations: Relations = None,
-        min_confidence: MinConfidence = None,
-        datasets: Datasets = None,
-        aggregates: Aggregates = True,
     ) -> JSONResponse:
         """Node-level measures of every actor, ranked by one of them."""
-        filters = _projection_filter(
-            start, end, kinds, relations, min_confidence, datasets, aggregates
-        )
         result = await engine_of(request).call("metrics_nodes", caller(request), filters, by, top)
         return JSONResponse(result)

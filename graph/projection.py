@@ -437,6 +437,14 @@ def simple_view(
     return H
 
 
+def sources_of(data: dict[str, Any]) -> list[dict[str, str]]:
+    """The sources of one claim (an edge's attributes) as ``{"url", "title"}`` records."""
+    return [
+        {"url": url, "title": title}
+        for url, title in zip(data["sources"], data["source_titles"], strict=True)
+    ]
+
+
 def claims_of(
     G: nx.MultiDiGraph, edges: Iterable[tuple[str, str, str]] | None = None
 ) -> list[dict[str, Any]]:
@@ -460,12 +468,11 @@ def claims_of(
                 "end": data["end"].isoformat() if data["end_stated"] else None,
                 "amount": data["amount"],
                 "currency": data["currency"],
+                "purpose": data["purpose"],
+                "count": data["count"],
                 "confidence": data["confidence"],
                 "dataset": data["dataset"],
-                "sources": [
-                    {"url": url, "title": title}
-                    for url, title in zip(data["sources"], data["source_titles"], strict=True)
-                ],
+                "sources": sources_of(data),
             }
         )
     return sorted(records, key=lambda r: (r["start"], r["claim"]))

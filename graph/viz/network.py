@@ -27,7 +27,7 @@ from graph.analysis import data_span, node_table, timeline
 from graph.cache import cached
 from graph.ingest import list_datasets
 from graph.ontology import concept_rank, concepts, kinds, relation_types
-from graph.projection import ProjectionFilter, project, simple_view
+from graph.projection import ProjectionFilter, project, simple_view, sources_of
 from graph.store import Store
 
 #: Past this many actors the page aggregates (cohorts by country, then recruiters by region,
@@ -186,10 +186,7 @@ def _claim_record(data: dict[str, Any]) -> dict[str, Any]:
         "purpose": data["purpose"],
         "count": data["count"],
         "dataset": data["dataset"],
-        "sources": [
-            {"url": url, "title": title}
-            for url, title in zip(data["sources"], data["source_titles"], strict=True)
-        ],
+        "sources": sources_of(data),
     }
 
 
