@@ -344,3 +344,13 @@ def test_notebook_display_draws_in_an_iframe(browser: Browser, tmp_path: Path) -
         assert errors == []
     finally:
         context.close()
+
+
+def test_an_empty_store_gives_a_page_that_says_so(tmp_path: Path, open_page: OpenPage) -> None:
+    with EmbeddedStore() as store:
+        page_file = write_page(tmp_path / "empty.html", explorer_data(store))
+    page, watch = open_page(page_file.as_uri())
+    assert drawn(page) == 0
+    assert page.inner_text("#notice") == "No claim matches these filters."
+    assert page.is_disabled("#period-from")
+    watch.assert_clean()
