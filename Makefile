@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PORT   ?= 8000
 
-.PHONY: demo test install lint bench clean
+.PHONY: demo test install lint notebooks bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,12 @@ test: install $(CHROMIUM)
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+# Runs every analyst notebook on a fresh kernel and keeps the executed copies, outputs and
+# plots included, in build/notebooks/; notebooks/ itself stays without outputs.
+notebooks: install
+	rm -rf build/notebooks && mkdir -p build/notebooks && cp notebooks/*.ipynb build/notebooks/
+	MPLBACKEND=Agg $(BIN)/jupyter-execute --inplace --timeout=300 build/notebooks/*.ipynb
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -429,7 +429,7 @@ def _require_party(store: Store, graphs: Sequence[str], node: str) -> None:
         raise NotFound(f"no party of a claim {node} in the datasets you can read")
 
 
-def neighborhood(
+def neighborhood_graph(
     store: Store,
     graphs: Sequence[str],
     ref: str,
@@ -437,9 +437,17 @@ def neighborhood(
     depth: int = 1,
     filters: ProjectionFilter | None = None,
     max_nodes: int = MAX_NEIGHBORHOOD_NODES,
-) -> dict[str, Any]:
+) -> nx.MultiDiGraph:
     """The parties within ``depth`` claims (1-3, either direction) of an entity, and the claims
-    among them that pass ``filters``."""
+    among them that pass ``filters``, as a networkx multigraph to draw or analyse.
+
+    A new graph, free to change: the nodes carry the attributes of the projection
+    (:func:`graph.projection.project`: ``label``, ``kind``, ``tier``, …) and ``distance``, the
+    number of claims from the centre, and are ordered by it; each edge is a claim, keyed by its
+    IRI, with the projection's attributes. ``G.graph`` holds ``center``, ``depth``,
+    ``truncated`` (True when ``max_nodes`` cut the neighbourhood short) and the projection's
+    ``synthetic``, ``datasets`` and ``filter``. :func:`neighborhood` is the same as JSON.
+    """
     if not 1 <= depth <= 3:
         raise BadRequest("depth must be 1, 2 or 3")
     center = entity_ref(ref)
@@ -460,20 +468,41 @@ def neighborhood(
                 distance[other] = step
                 following.append(other)
         frontier = following
+    # Node attributes from the unfiltered projection: the centre is described even when the
+    # filters leave none of its claims.
     full = project(store, ProjectionFilter(), graphs=graphs)
-    nodes = [
-        _node_json(full, n, distance=d)
+    result = nx.MultiDiGraph()
+    result.add_nodes_from(
+        (n, {**full.nodes[n], "distance": d})
         for n, d in sorted(distance.items(), key=lambda item: (item[1], item[0]))
-    ]
+    )
     inside = graph.subgraph(n for n in distance if n in graph)
-    edges = sorted((_edge_json(u, v, data) for u, v, data in inside.edges(data=True)),
+    result.add_edges_from(inside.edges(keys=True, data=True))
+    result.graph.update(graph.graph, center=center, depth=depth, truncated=truncated)
+    return result
+
+
+def neighborhood(
+    store: Store,
+    graphs: Sequence[str],
+    ref: str,
+    *,
+    depth: int = 1,
+    filters: ProjectionFilter | None = None,
+    max_nodes: int = MAX_NEIGHBORHOOD_NODES,
+) -> dict[str, Any]:
+    """The parties within ``depth`` claims (1-3, either direction) of an entity, and the claims
+    among them that pass ``filters`` (:func:`neighborhood_graph` as JSON)."""
+    hood = neighborhood_graph(store, graphs, ref, depth=depth, filters=filters, max_nodes=max_nodes)
+    nodes = [_node_json(hood, n, distance=d) for n, d in hood.nodes(data="distance")]
+    edges = sorted((_edge_json(u, v, data) for u, v, data in hood.edges(data=True)),
                    key=lambda e: e["id"])  # fmt: skip
     return {
-        "center": center,
+        "center": hood.graph["center"],
         "depth": depth,
         "nodes": nodes,
         "edges": edges,
-        "truncated": truncated,
+        "truncated": hood.graph["truncated"],
     }
 
 

@@ -27,12 +27,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import pyoxigraph as ox
 
-from graph.namespaces import PREFIXES, SPARQL_PREFIXES, dataset_name
+from graph.namespaces import PREFIXES, SPARQL_PREFIXES, XSD, dataset_name
 from graph.store import QueryResult, Store
 
 if TYPE_CHECKING:
@@ -276,6 +277,90 @@ def result_rows(result: ox.QuerySolutions) -> tuple[list[str], list[list[str]]]:
     for solution in result:
         rows.append([_cell(solution[c]) for c in columns])
     return columns, rows
+
+
+_INTEGER_TYPES = frozenset(
+    XSD + name
+    for name in (
+        "integer",
+        "int",
+        "long",
+        "short",
+        "byte",
+        "nonNegativeInteger",
+        "nonPositiveInteger",
+        "positiveInteger",
+        "negativeInteger",
+        "unsignedLong",
+        "unsignedInt",
+        "unsignedShort",
+        "unsignedByte",
+    )
+)
+_FLOAT_TYPES = frozenset(XSD + name for name in ("decimal", "double", "float"))
+
+
+def python_value(term: Any) -> Any:
+    """A term of a query result as the Python value an analyst expects in a table.
+
+    IRIs become their string; blank nodes ``_:label``; literals of the XSD integer types
+    ``int``, of ``xsd:decimal``, ``xsd:double`` and ``xsd:float`` ``float`` (amounts are
+    decimals: a float keeps them exact up to 2**53), ``xsd:boolean`` ``bool``, ``xsd:date``
+    :class:`datetime.date` and ``xsd:dateTime`` :class:`datetime.datetime`; any other literal
+    (a language tag is dropped), or one whose text does not parse as its type, its text; an
+    unbound variable None.
+
+    Examples
+    --------
+    >>> python_value(ox.Literal("42", datatype=ox.NamedNode(XSD + "integer")))
+    42
+    >>> python_value(ox.Literal("2024-08-01", datatype=ox.NamedNode(XSD + "date")))
+    datetime.date(2024, 8, 1)
+    >>> python_value(ox.NamedNode("https://w3id.org/recruitgraph/id/x"))
+    'https://w3id.org/recruitgraph/id/x'
+    """
+    if term is None:
+        return None
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    if not isinstance(term, ox.Literal):
+        return term.value
+    datatype, text = term.datatype.value, term.value
+    try:
+        if datatype in _INTEGER_TYPES:
+            return int(text)
+        if datatype in _FLOAT_TYPES:
+            return float(text)
+        if datatype == XSD + "boolean":
+            return text.strip() in ("true", "1")
+        if datatype == XSD + "date":
+            return date.fromisoformat(text)
+        if datatype == XSD + "dateTime":
+            return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return text
+    return text
+
+
+def result_records(result: ox.QuerySolutions) -> list[dict[str, Any]]:
+    """The rows of a SELECT result as ``{variable: value}`` dictionaries, values as
+    :func:`python_value` gives them: ``pandas.DataFrame(result_records(result))`` is a table
+    with numbers as numbers and dates as dates. Every variable is a key of every row (None
+    where unbound), in the order of the query's projection."""
+    columns = [v.value for v in result.variables]
+    return [{c: python_value(solution[c]) for c in columns} for solution in result]
+
+
+def select_records(
+    store: Store, text: str, *, graphs: Sequence[str] | None = None
+) -> list[dict[str, Any]]:
+    """Run a SELECT query as :func:`run_query` does (over ``graphs``, default every dataset;
+    the vocabulary's prefixes need no declaration) and return its rows as
+    :func:`result_records` does. QueryError for a query that is not a SELECT."""
+    result = run_query(store, text, graphs=graphs)
+    if not isinstance(result, ox.QuerySolutions):
+        raise QueryError("select_records needs a SELECT query; use run_query for ASK or CONSTRUCT")
+    return result_records(result)
 
 
 def _cell(term: Any) -> str:

@@ -95,7 +95,9 @@ def open_page(browser: Browser) -> Iterator[OpenPage]:
 
         def only_loopback(route: Route) -> None:
             target = route.request.url
-            if urlsplit(target).hostname == "127.0.0.1" or target.startswith(("data:", "blob:", "file:")):
+            if urlsplit(target).hostname == "127.0.0.1" or target.startswith(
+                ("data:", "blob:", "file:")
+            ):
                 route.continue_()
             else:
                 watch.outside.append(target)
@@ -247,7 +249,8 @@ def test_click_opens_the_panel_with_sources(server: LiveServer, open_page: OpenP
     # expand neighbours: the node's claims hidden by a filter come back
     neighbour_kind = page.evaluate(
         """(id) => {
-            const data = window.explorer.data, kind = new Map(data.nodes.map((n) => [n.id, n.kind]));
+            const data = window.explorer.data;
+            const kind = new Map(data.nodes.map((n) => [n.id, n.kind]));
             const edge = data.edges.find((e) => (e.from === id || e.to === id)
                 && kind.get(e.from === id ? e.to : e.from) !== "FederalBody");
             return kind.get(edge.from === id ? edge.to : edge.from);
