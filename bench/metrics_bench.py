@@ -198,7 +198,7 @@ def stages(store: Any) -> dict[str, float]:
     """Where the time of a cold report goes: its steps one after the other, as
     ``analysis._report`` runs them (private helpers; a diagnosis, not an interface)."""
     from graph import analysis, cache
-    from graph.metrics import brokers
+    from graph.metrics.brokers import _brokers
     from graph.metrics.centralization import _centralizations
     from graph.metrics.funding import burden_shift_index, funding_by_tier, payer_concentration
     from graph.metrics.hierarchy import _grc_from_reach, _krackhardt
@@ -219,7 +219,7 @@ def stages(store: Any) -> dict[str, float]:
         G = timed("projection (SPARQL -> networkx)", lambda: project(store))
         view = timed("simple view", lambda: simple_view(G, weight="amount"))
         scores = analysis._scores(G, view, None)
-        timed("undirected copy", lambda: scores.undirected)
+        timed("CSR form (compiled searches)", lambda: scores.csr)
         timed("condensation and ancestors", scores.reach)
         timed(f"betweenness (sample {scores.k})", scores.betweenness)
         timed(
@@ -232,7 +232,7 @@ def stages(store: Any) -> dict[str, float]:
             lambda: (
                 _centralizations(scores, wf_improved=True),
                 _grc_from_reach(scores.reach(), scores.n),
-                _krackhardt(view, scores.reach(), lub_pairs=LUB_PAIRS, seed=0),
+                _krackhardt(view, scores.reach(), lub_pairs=LUB_PAIRS, seed=0, csr=scores.csr),
             ),
         )
         timed("federal reach", lambda: federal_reach(G))
@@ -248,7 +248,7 @@ def stages(store: Any) -> dict[str, float]:
         )
         federal = [v for v, t in G.nodes(data="tier") if t == "federal"]
         recruiters = [v for v, k in G.nodes(data="kind") if k == "Recruiter"]
-        timed("brokers (exact)", lambda: brokers(view, federal, recruiters, top=10))
+        timed("brokers (exact)", lambda: _brokers(view, federal, recruiters, 10, csr=scores.csr))
         timed("node table", lambda: analysis._node_table(G, scores, by="betweenness", top=10))
     cache.clear()
     return out

@@ -16,7 +16,8 @@ from typing import Any
 import networkx as nx
 
 from graph.cache import cached, paused_gc
-from graph.metrics import brokers, ranked
+from graph.metrics import ranked
+from graph.metrics.brokers import _brokers
 from graph.metrics.funding import burden_shift_index, funding_by_tier, payer_concentration
 from graph.metrics.node import _node_measures, _NodeScores
 from graph.metrics.reach import federal_reach
@@ -240,7 +241,8 @@ def _report(
     federal = [n for n, t in G.nodes(data="tier") if t == "federal"]
     recruiters = [n for n, k in G.nodes(data="kind") if k == "Recruiter"]
     # One simple view and one set of node scores for the figures, the brokers and the top
-    # actors: betweenness, closeness and eigenvector are each computed once.
+    # actors: betweenness, closeness and eigenvector are each computed once, and the view's
+    # CSR form built once for all of them.
     view = simple_view(G, weight="amount")
     scores = _scores(G, view, sample)
     reach = federal_reach(G)
@@ -254,7 +256,7 @@ def _report(
         "federal_reach": reach,
         "brokers": [
             {**_label(G, node), "score": score}
-            for node, score in brokers(view, federal, recruiters, top=top)
+            for node, score in _brokers(view, federal, recruiters, top, csr=scores.csr)
         ],
         "top_actors": _node_table(G, scores, by="betweenness", top=top),
     }

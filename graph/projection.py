@@ -26,7 +26,7 @@ from __future__ import annotations
 import calendar
 import csv
 import io
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from datetime import date, timedelta
@@ -96,11 +96,12 @@ class ProjectionFilter:
         return replace(self, start=start, end=end)
 
 
-# The claims are read by flat queries (the claims, then one per optional property) rather
-# than one with a dozen OPTIONALs: oxigraph's left joins, the nested one for the sources above
-# all, cost several times the reading of the same triples (100,000 synthetic actors: 31 s
-# against 9 s for the whole projection). A property counts when it is stated in the named graph
-# that states the claim, as the OPTIONALs inside one GRAPH pattern would have it.
+# The claims are read flat (one query for the claims, then the statements of each optional
+# property) rather than by one query with a dozen OPTIONALs: oxigraph's left joins, the nested
+# one for the sources above all, cost several times the reading of the same triples (100,000
+# synthetic actors: 31 s against 9 s for the whole projection). A property counts when it is
+# stated in the named graph that states the claim, as the OPTIONALs inside one GRAPH pattern
+# would have it.
 _CORE = """
 SELECT ?claim ?type ?from ?to ?start ?g
 WHERE {
@@ -120,10 +121,6 @@ _CLAIM_PROPERTIES = {
     "claim_id": RG + "claimId",
     "derived_from": PROV + "wasDerivedFrom",
 }
-
-_PROPERTY = "SELECT ?s ?o ?g WHERE { GRAPH ?g { ?s <%s> ?o } }"
-#: The same, when a single graph states every claim (no need to tell graphs apart).
-_PROPERTY_ONE_GRAPH = "SELECT ?s ?o WHERE { GRAPH ?g { ?s <%s> ?o } }"
 
 _SOURCES = """
 SELECT ?source ?url ?title ?g
@@ -166,13 +163,14 @@ def _overlaps(start: date, end: date, flt: ProjectionFilter) -> bool:
     return (flt.end is None or start <= flt.end) and (flt.start is None or end >= flt.start)
 
 
-def _rows(store: Store, text: str, graphs: list[str]) -> Iterator[list[str]]:
-    """The rows of a SELECT query whose variables are all bound, each value as its lexical form
-    (an IRI, or a literal's text: what ``.value`` gives).
+def _rows(store: Store, text: str, graphs: list[str]) -> list[list[str]]:
+    """The rows of a SELECT query, each value as its lexical form (an IRI, or a literal's text:
+    what ``.value`` gives; an unbound value reads as "").
 
     The engine writes the results as CSV and Python's csv module reads them back: this skips a
     Python object per term (a quarter of the time for the 2 million values of 300,000 claims),
-    and the embedded engine writes without holding the GIL, so that two queries run at once.
+    and the embedded engine evaluates and writes without holding the GIL, so that the queries
+    of a projection run on one core while Python reads the results of the others on the other.
     """
     result = run_query(store, text, graphs=graphs)
     assert isinstance(result, ox.QuerySolutions)
@@ -180,67 +178,103 @@ def _rows(store: Store, text: str, graphs: list[str]) -> Iterator[list[str]]:
     assert data is not None
     reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
     next(reader, None)  # the header
-    return reader
+    return list(reader)
 
 
 def _property_values(
-    store: Store, graphs: list[str], claims: dict[str, str], predicate: str, *, multi: bool
+    store: Store, graphs: list[str], predicate: str, home: dict[str, str] | None, *, multi: bool
 ) -> dict[str, Any]:
-    """``{claim: value}`` (``multi``: ``{claim: [values]}``) of one property of ``claims``
-    (claim IRI -> the graph it is stated in), read in that graph only; the first value wins."""
+    """``{claim: value}`` (``multi``: ``{claim: [values]}``) of one property, read from each
+    of ``graphs`` (those that state claims); the first value wins.
+
+    A property counts when it is stated in the graph that states the claim (``home``: claim
+    IRI -> that graph). When one graph states every claim, ``home`` is None and every subject
+    of the property in it is kept (the claims look up their own).
+    """
     found: dict[str, Any] = {}
-    homes = set(claims.values())
-    if len(homes) == 1:
-        # One graph states every claim: read it alone, no graph column to compare.
-        for iri, value in _rows(store, _PROPERTY_ONE_GRAPH % predicate, sorted(homes)):
-            if iri in claims:
-                if multi:
-                    found.setdefault(iri, []).append(value)
-                elif iri not in found:
-                    found[iri] = value
-        return found
-    for iri, value, g in _rows(store, _PROPERTY % predicate, graphs):
-        if claims.get(iri) == g:
-            if multi:
+    for g in graphs:
+        statements = store.statements(g, predicate)
+        if home is not None:
+            statements = ((iri, value) for iri, value in statements if home.get(iri) == g)
+        if multi:
+            for iri, value in statements:
                 found.setdefault(iri, []).append(value)
-            elif iri not in found:
-                found[iri] = value
+        else:
+            for iri, value in statements:
+                found.setdefault(iri, value)
     return found
 
 
+def _claim_graphs(store: Store, graphs: list[str]) -> list[str]:
+    """The graphs among ``graphs`` that state any claim (a cheap look before the queries)."""
+    ask = "ASK { GRAPH ?g { ?claim rg:from ?party } }"
+    return [g for g in graphs if run_query(store, ask, graphs=[g])]
+
+
+@dataclass
+class _Citations:
+    """The sources of claims as (urls, titles), one tuple pair per distinct set of sources
+    (shared by the claims that cite the same sources: most cite one or two reports)."""
+
+    titles: dict[tuple[str, str], dict[str, str]]  # (source, graph) -> {url: title}
+    found: dict[tuple[tuple[str, ...], str], tuple[tuple[str, ...], tuple[str, ...]]]
+
+    def of(self, sources: tuple[str, ...], g: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        key = (sources, g)
+        cited = self.found.get(key)
+        if cited is None:
+            urls: dict[str, str] = {}
+            for source in sources:
+                for url, title in self.titles.get((source, g), {}).items():
+                    urls.setdefault(url, title)
+            ordered = tuple(sorted(urls))
+            cited = self.found[key] = (ordered, tuple(urls[u] for u in ordered))
+        return cited
+
+
 def _claims(
-    store: Store, graphs: list[str], flt: ProjectionFilter
+    store: Store, graphs: list[str], flt: ProjectionFilter, pool: ThreadPoolExecutor
 ) -> dict[str, tuple[str, str, dict[str, Any]]]:
-    """The claims that pass ``flt``: ``{claim IRI: (from, to, edge attributes)}``."""
+    """The claims that pass ``flt``: ``{claim IRI: (from, to, edge attributes)}``.
+
+    The claims are found by one query (on ``pool``), their optional properties read one by one
+    (:meth:`graph.store.Store.statements`).
+    """
+    stating = _claim_graphs(store, graphs)
+    if not stating:
+        return {}
     types = sorted(flt.relations) if flt.relations is not None else relation_types()
     clauses = ["VALUES ?type { " + " ".join(f"rg:{r}" for r in types) + " }"]
     if flt.end is not None:
         # Coarse cut in the engine; the overlap with the window is decided below.
         clauses.append(f'FILTER(?start <= "{flt.end.isoformat()}"^^xsd:date)')
+    core = pool.submit(_rows, store, _CORE % "\n  ".join(clauses), graphs)
+    sources = pool.submit(_rows, store, _SOURCES, graphs)
+
+    def properties(home: dict[str, str] | None) -> dict[str, dict[str, Any]]:
+        return {
+            key: _property_values(store, stating, predicate, home, multi=key == "derived_from")
+            for key, predicate in _CLAIM_PROPERTIES.items()
+        }
+
+    # When one graph states every claim, its properties are read while the engine answers
+    # the query of the claims; otherwise they need to know which graph states which claim.
+    one = len(stating) == 1
+    values = properties(None) if one else {}
     home: dict[str, str] = {}  # claim -> the graph it is stated in (the first one found)
     rows: list[tuple[str, str, str, str, str]] = []
-    for iri, rtype, src, dst, start, g in _rows(store, _CORE % "\n  ".join(clauses), graphs):
+    for iri, rtype, src, dst, start, g in core.result():
         if iri not in home:
             home[iri] = g
             rows.append((iri, rtype, src, dst, start))
-    if not rows:
-        return {}
-    # One query per property, two at a time on the embedded engine (see _rows).
-    threads = 2 if isinstance(store, EmbeddedStore) else 1
-    with ThreadPoolExecutor(threads) as pool:
-        futures = {
-            key: pool.submit(
-                _property_values, store, graphs, home, predicate, multi=key == "derived_from"
-            )
-            for key, predicate in _CLAIM_PROPERTIES.items()
-        }
-        values = {key: future.result() for key, future in futures.items()}
+    if not one:
+        values = properties(home)
     derived = values.pop("derived_from")
     titles: dict[tuple[str, str], dict[str, str]] = {}
-    if derived:
-        # An unbound title reads as "", the title of a source without one.
-        for source, url, title, g in _rows(store, _SOURCES, graphs):
-            titles.setdefault((source, g), {}).setdefault(url, title)
+    # An unbound title reads as "", the title of a source without one.
+    for source, url, title, g in sources.result():
+        titles.setdefault((source, g), {}).setdefault(url, title)
+    citations = _Citations(titles, {})
 
     schemes = ("DatePrecisionScheme", "ConfidenceScheme", "FundingPurposeScheme")
     notation = {iri: n for scheme in schemes for n, iri in concepts(scheme).items()}
@@ -252,30 +286,25 @@ def _claims(
     counts, claim_ids = values["count"], values["claim_id"]
     type_names: dict[str, str] = {}
     dataset_names: dict[str, str | None] = {}
+    # A few thousand distinct dates among 300,000 claims: each parsed once.
+    periods: dict[tuple[str, str | None, str | None], tuple[date, date, str | None] | None] = {}
     claims: dict[str, tuple[str, str, dict[str, Any]]] = {}
     for iri, rtype, src, dst, start_text in rows:
         confidence = confidences.get(iri)
         if minimum is not None and rank.get(confidence or "", 0) < minimum:
             continue
         end_text = ends.get(iri)
-        try:
-            start = date.fromisoformat(start_text)
-            precision = notation.get(precisions.get(iri) or "")
-            end = (
-                date.fromisoformat(end_text)
-                if end_text is not None
-                else implicit_end(start, precision)
-            )
-        except ValueError:
+        key = (start_text, precisions.get(iri), end_text)
+        if key not in periods:
+            periods[key] = _period(*key, notation)
+        period = periods[key]
+        if period is None:
             continue  # not possible for validated data; data loaded otherwise is skipped
+        start, end, precision = period
         if not _overlaps(start, end, flt):
             continue
-        cited: dict[str, str] = {}
         g = home[iri]
-        for source in derived.get(iri, ()):
-            for url, title in titles.get((source, g), {}).items():
-                cited.setdefault(url, title)
-        urls = sorted(cited)
+        urls, source_titles = citations.of(tuple(derived.get(iri, ())), g)
         name = type_names.get(rtype)
         if name is None:
             name = type_names[rtype] = local_name(rtype)
@@ -300,29 +329,42 @@ def _claims(
                 "purpose": notation.get(purposes.get(iri) or ""),
                 "count": int(count) if count is not None else None,
                 "dataset": dataset_names[g],
-                "sources": tuple(urls),
-                "source_titles": tuple(cited[u] for u in urls),
+                "sources": urls,
+                "source_titles": source_titles,
             },
         )
     return claims
 
 
+def _period(
+    start_text: str, precision_iri: str | None, end_text: str | None, notation: dict[str, str]
+) -> tuple[date, date, str | None] | None:
+    """A claim's first and last day and the precision of its start; None if a date is not
+    one (not possible for validated data)."""
+    try:
+        start = date.fromisoformat(start_text)
+        precision = notation.get(precision_iri or "")
+        end = (
+            date.fromisoformat(end_text) if end_text is not None else implicit_end(start, precision)
+        )
+    except ValueError:
+        return None
+    return start, end, precision
+
+
 def _parties(store: Store, graphs: list[str]) -> dict[str, dict[str, Any]]:
     by_iri = {kind.iri: kind for kind in kinds().values()}
     values = " ".join(f"<{iri}>" for iri in by_iri)
-    result = run_query(store, _PARTIES % values, graphs=graphs)
-    assert isinstance(result, ox.QuerySolutions)
     parties = {}
-    for node, rtype, label, aggregate, synthetic, code in result:
-        kind = by_iri[rtype.value]
-        iri = node.value
+    for iri, rtype, label, aggregate, synthetic, code in _rows(store, _PARTIES % values, graphs):
+        kind = by_iri[rtype]
         parties[iri] = {
             "kind": kind.name,
             "tier": kind.tier,
-            "label": (label.value if label is not None else None) or local_name(iri),
-            "aggregate": aggregate is not None and aggregate.value == "true",
-            "synthetic": synthetic is not None and synthetic.value == "true",
-            "code": code.value if code is not None else None,
+            "label": label or local_name(iri),
+            "aggregate": aggregate == "true",
+            "synthetic": synthetic == "true",
+            "code": code or None,
         }
     return parties
 
@@ -334,6 +376,33 @@ def _visible(store: Store, flt: ProjectionFilter, graphs: Sequence[str] | None) 
     # The reference data (place codes, the ontology) always takes part when visible.
     wanted = {dataset_iri(name) for name in flt.datasets} | {dataset_iri(REFERENCE_DATASET)}
     return sorted(allowed & wanted)
+
+
+def _multidigraph(
+    nodes: dict[str, dict[str, Any]], edges: list[tuple[str, str, str, dict[str, Any]]]
+) -> nx.MultiDiGraph:
+    """The MultiDiGraph of ``nodes`` (node -> its attribute dict) and ``edges`` (from, to, key,
+    attribute dict), in that order, with the given dicts as its attribute dicts.
+
+    Written into networkx's documented data structure (node -> neighbour -> key -> attributes,
+    the same dict for a key in the successors and the predecessors) rather than through
+    ``add_edges_from``, which copies every attribute dict twice and goes through an
+    ``add_edge`` call and three views per edge: a third of the time of reading 300,000 claims.
+    The result is the graph ``add_nodes_from`` and ``add_edges_from`` would give (tested).
+    """
+    G = nx.MultiDiGraph()
+    succ, pred = G._succ, G._pred
+    for node, attrs in nodes.items():
+        G._node[node] = attrs
+        succ[node] = {}
+        pred[node] = {}
+    for u, v, key, attrs in edges:
+        keys = succ[u].get(v)
+        if keys is None:
+            keys = succ[u][v] = pred[v][u] = {}
+        keys[key] = attrs
+    nx._clear_cache(G)
+    return G
 
 
 def build_projection(
@@ -352,10 +421,14 @@ def build_projection(
     flt = flt or ProjectionFilter()
     visible = _visible(store, flt, graphs)
     version = store.version
-    claims = _claims(store, visible, flt)
-    parties = _parties(store, visible)
-    G = nx.MultiDiGraph()
+    # Two queries at a time on the embedded engine (see _rows); one at a time on a remote one.
+    with ThreadPoolExecutor(2 if isinstance(store, EmbeddedStore) else 1) as pool:
+        parties_read = pool.submit(_parties, store, visible)
+        claims = _claims(store, visible, flt, pool)
+        parties = parties_read.result()
+    nodes: dict[str, dict[str, Any]] = {}
     edges = []
+    shown = set()
     for iri, (src, dst, edge) in claims.items():
         ends = (parties.get(src), parties.get(dst))
         if ends[0] is None or ends[1] is None:
@@ -365,17 +438,17 @@ def build_projection(
         if not flt.aggregates and any(end["aggregate"] for end in ends):
             continue
         for node, attrs in ((src, ends[0]), (dst, ends[1])):
-            if node not in G:
-                G.add_node(node, **attrs)
+            if node not in nodes:
+                nodes[node] = attrs  # a dict of its own, made by _parties
         edges.append((src, dst, iri, edge))
-    G.add_edges_from(edges)
-    shown = {d for _, _, d in G.edges(data="dataset")}
+        shown.add(edge["dataset"])
+    G = _multidigraph(nodes, edges)
     synthetic_datasets = {
         info.name for info in list_datasets(store) if info.synthetic and info.graph in visible
     }
     G.graph.update(
         synthetic=bool(shown & synthetic_datasets)
-        or any(attrs["synthetic"] for _, attrs in G.nodes(data=True)),
+        or any(attrs["synthetic"] for attrs in nodes.values()),
         datasets=sorted(shown),
         filter=flt.as_dict(),
         version=version,

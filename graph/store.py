@@ -24,6 +24,8 @@ process.
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
 import os
 import time
 import uuid
@@ -118,6 +120,20 @@ class Store(ABC):
     @abstractmethod
     def quads(self, graph: str) -> Iterator[ox.Quad]:
         """All quads of one named graph."""
+
+    def statements(self, graph: str, predicate: str) -> Iterator[tuple[str, str]]:
+        """(subject, object) of each statement of ``predicate`` in the named graph ``graph``,
+        each term as SPARQL's CSV results write it: an IRI, a literal's lexical form, or ``_:``
+        and a blank node's id."""
+        text = f"SELECT ?s ?o WHERE {{ GRAPH <{graph}> {{ ?s <{predicate}> ?o }} }}"
+        result = self.query(text, default_graph=[], named_graphs=[graph])
+        assert isinstance(result, ox.QuerySolutions)
+        data = result.serialize(format=ox.QueryResultsFormat.CSV)
+        assert data is not None
+        reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
+        next(reader, None)  # the header
+        for row in reader:
+            yield row[0], row[1]
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release the store (the on-disk lock for the embedded kind)."""
@@ -242,6 +258,17 @@ class EmbeddedStore(Store):
 
     def quads(self, graph: str) -> Iterator[ox.Quad]:
         return self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+
+    def statements(self, graph: str, predicate: str) -> Iterator[tuple[str, str]]:
+        # Read from the engine's index, without a query: a third less time than having the
+        # engine write the statements as CSV and reading them back (300,000 claims).
+        blank = ox.BlankNode
+        pattern = (None, ox.NamedNode(predicate), None, ox.NamedNode(graph))
+        for s, _, o, _ in self._store.quads_for_pattern(*pattern):
+            yield (
+                "_:" + s.value if type(s) is blank else s.value,
+                "_:" + o.value if type(o) is blank else o.value,
+            )
 
     def close(self) -> None:
         if hasattr(self, "_store"):

@@ -116,6 +116,33 @@ def test_quads_of_a_graph(store: Store) -> None:
     assert len(quads) == 3 and all(q.graph_name == ox.NamedNode(G1) for q in quads)
 
 
+def test_statements_of_one_predicate_in_one_graph(store: Store) -> None:
+    blank = ox.BlankNode("b1")
+    Q = ox.NamedNode("https://example.org/q")
+    store.replace_graph(
+        G1,
+        [
+            *triples(3),
+            ox.Triple(blank, P, ox.Literal('a, "quoted"\nline', language="en")),
+            ox.Triple(ox.NamedNode("https://example.org/x"), P, blank),
+            ox.Triple(ox.NamedNode("https://example.org/x"), Q, ox.Literal("other")),
+        ],
+    )
+    store.replace_graph(G2, triples(2, prefix="t"))
+    found = dict(store.statements(G1, P.value))
+    assert [found[f"https://example.org/s{i}"] for i in range(3)] == ["0", "1", "2"]
+    # A blank node reads as "_:" and its id (a remote store may have given it an IRI when
+    # writing, to keep its identity across requests); a literal as its lexical form.
+    node = found["https://example.org/x"]
+    assert node.startswith(("_:", "https://w3id.org/recruitgraph/staging/genid/"))
+    assert found[node] == 'a, "quoted"\nline'
+    assert len(found) == 5
+    assert sorted(store.statements(G2, P.value)) == [
+        (f"https://example.org/t{i}", str(i)) for i in range(2)
+    ]
+    assert list(store.statements(G2, Q.value)) == []
+
+
 def test_disk_store_keeps_data_across_processes(tmp_path: Path) -> None:
     location = tmp_path / "store"
     writer = textwrap.dedent(f"""

@@ -8,6 +8,7 @@ from typing import Any
 import networkx as nx
 
 from graph.metrics.node import _simple
+from graph.metrics.sparse import SparseGraph, betweenness_subset, dispatched
 
 __all__ = ["brokers"]
 
@@ -70,7 +71,20 @@ def brokers(
     """
     if top is not None and top < 0:
         raise ValueError(f"top must be >= 0, got {top}")
-    S = _simple(G)
+    return _brokers(_simple(G), sources, targets, top, directed=directed)
+
+
+def _brokers(
+    S: nx.Graph,
+    sources: Iterable[Hashable],
+    targets: Iterable[Hashable],
+    top: int | None,
+    *,
+    directed: bool = True,
+    csr: SparseGraph | None = None,
+) -> list[tuple[Hashable, float]]:
+    """:func:`brokers` of a simple graph ``S`` (``csr``: ``S`` in CSR form, if the caller has
+    it and ``S`` is directed)."""
     src = {s for s in sources if s in S}
     dst = {t for t in targets if t in S}
     if not src or not dst:
@@ -79,18 +93,31 @@ def brokers(
         # Both arcs of each edge: the same shortest paths, and networkx's directed subset
         # betweenness counts each (s, t) pair once, whereas its undirected one halves it.
         S = _undirected_as_digraph(S)
-    # Only actors that a source reaches and that reach a target lie on a source–target path;
-    # searching that part of the graph gives the same scores, bit for bit (see _between).
-    S = _between(S, src, dst)
-    src = {s for s in src if s in S}
-    dst = {t for t in dst if t in S}
-    if not src or not dst:
-        return []
-    scores = nx.betweenness_centrality_subset(S, sources=src, targets=dst, normalized=False)
+        csr = None
     endpoints = src | dst
+    if dispatched(nx.betweenness_centrality_subset):
+        scores = _subset_scores(S, src, dst)
+    else:
+        # The same sums from compiled searches of the whole graph (the part _between leaves
+        # out would only add zeros). The sources are taken in the graph's order: networkx
+        # takes them in the order of a set of nodes, which varies between processes with
+        # string hashing, and so do the last bits of its sums.
+        g = csr if csr is not None else SparseGraph.from_networkx(S)
+        found = betweenness_subset(g, sorted(g.index[s] for s in src), [g.index[t] for t in dst])
+        scores = dict(zip(g.nodes, found.tolist(), strict=True))
     rows = [(v, float(b)) for v, b in scores.items() if v not in endpoints and b > 0]
     rows.sort(key=lambda item: (-item[1], str(item[0])))
     return rows if top is None else rows[:top]
+
+
+def _subset_scores(D: nx.DiGraph, src: set[Hashable], dst: set[Hashable]) -> dict[Hashable, float]:
+    """networkx's source–target betweenness of the simple digraph ``D``."""
+    # Only actors that a source reaches and that reach a target lie on a source–target path;
+    # searching that part of the graph gives the same scores, bit for bit (see _between).
+    H = _between(D, src, dst)
+    return nx.betweenness_centrality_subset(
+        H, sources={s for s in src if s in H}, targets={t for t in dst if t in H}, normalized=False
+    )
 
 
 def _undirected_as_digraph(S: nx.Graph) -> nx.DiGraph:

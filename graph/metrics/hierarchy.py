@@ -9,12 +9,15 @@ that of the transitive closure, O(n·depth) on a chain of command rather than O(
 from __future__ import annotations
 
 import random
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import networkx as nx
+import numpy as np
 
 from graph.metrics.node import _directed_simple, _simple, _weighted_simple
+from graph.metrics.sparse import SparseGraph, components, condensation, dispatched
 
 __all__ = ["global_reaching_centrality", "krackhardt"]
 
@@ -23,7 +26,7 @@ __all__ = ["global_reaching_centrality", "krackhardt"]
 class _Reach:
     """Reachability of a simple digraph, by strongly connected component (SCC)."""
 
-    condensation: nx.DiGraph  # acyclic; node c has attribute "members"
+    scc_of: dict[Hashable, int]  # actor -> its SCC
     order: list[int]  # the SCCs in topological order (ancestors first)
     position: dict[int, int]  # SCC -> its index in order
     size: dict[int, int]  # SCC -> number of actors
@@ -31,30 +34,73 @@ class _Reach:
     below: dict[int, int]  # SCC -> actors in other SCCs that it reaches
 
 
-def _reach(D: nx.DiGraph) -> _Reach:
-    C = nx.condensation(D)
-    order = list(nx.topological_sort(C))
-    size = {c: len(C.nodes[c]["members"]) for c in C}
+def _reach(D: nx.DiGraph, csr: SparseGraph | None = None) -> _Reach:
+    """The condensation of ``D`` and the ancestors of each SCC.
+
+    The condensation comes from networkx (``condensation``, ``topological_sort``) where a
+    backend is set to run those, otherwise from :func:`graph.metrics.sparse.condensation`
+    (``csr``: ``D`` in that form, if the caller has it). The SCCs are numbered and ordered
+    differently, which changes nothing below: every figure read from here is a count, or (the
+    least upper bound) does not depend on which topological order is taken.
+    """
+    parents: Sequence[Iterable[int]]
+    if dispatched(nx.condensation, nx.topological_sort):
+        C = nx.condensation(D)
+        scc_of = C.graph["mapping"]
+        order = list(nx.topological_sort(C))
+        size = {c: len(C.nodes[c]["members"]) for c in C}
+        parents = [list(C.pred[c]) for c in range(len(C))]
+    else:
+        g = csr if csr is not None else SparseGraph.from_networkx(D)
+        labels, order, parents = condensation(g)
+        scc_of = dict(zip(g.nodes, labels.tolist(), strict=True))
+        size = dict(enumerate(np.bincount(labels, minlength=len(order)).tolist()))
+    ancestors = _ancestors(order, parents)
+    return _Reach(
+        scc_of, order, {c: i for i, c in enumerate(order)}, size, ancestors, _below(ancestors, size)
+    )
+
+
+def _ancestors(order: list[int], parents: Sequence[Iterable[int]]) -> dict[int, frozenset[int]]:
+    """The ancestors of each node of a DAG, from its nodes in topological order and the
+    parents of each.
+
+    Nodes with the same parents (the cohorts of one scheme and recruiter, the recruiters of one
+    region) share one set: computed once, and later counted once by :func:`_below`.
+    """
     ancestors: dict[int, frozenset[int]] = {}
+    shared: dict[tuple[int, ...], frozenset[int]] = {}
     for c in order:
-        parents = C.pred[c]
-        if not parents:
-            ancestors[c] = frozenset()
-        elif len(parents) == 1:
-            (p,) = parents
-            ancestors[c] = ancestors[p] | {p}
-        else:
-            acc: set[int] = set()
-            for p in parents:
-                acc |= ancestors[p]
-                acc.add(p)
-            ancestors[c] = frozenset(acc)
-    below = dict.fromkeys(order, 0)
+        key = tuple(parents[c])
+        above = shared.get(key)
+        if above is None:
+            if len(key) == 1:
+                above = ancestors[key[0]] | set(key)
+            else:
+                acc = set(key)
+                for p in key:
+                    acc |= ancestors[p]
+                above = frozenset(acc)
+            shared[key] = above
+        ancestors[c] = above
+    return ancestors
+
+
+def _below(ancestors: dict[int, frozenset[int]], size: dict[int, int]) -> dict[int, int]:
+    """For each SCC, the actors of the other SCCs it reaches: the sizes of the SCCs of which
+    it is an ancestor, added up (in numpy: the ancestor sets hold millions of entries)."""
+    members: dict[frozenset[int], int] = {}
     for c, above in ancestors.items():
-        members = size[c]
-        for a in above:
-            below[a] += members
-    return _Reach(C, order, {c: i for i, c in enumerate(order)}, size, ancestors, below)
+        if above:
+            members[above] = members.get(above, 0) + size[c]
+    entries = np.fromiter(chain.from_iterable(members), dtype=np.int64)
+    weights = np.repeat(
+        np.fromiter(members.values(), dtype=np.int64, count=len(members)),
+        np.fromiter(map(len, members), dtype=np.int64, count=len(members)),
+    )
+    # Whole numbers below 2**53: the float sums are exact.
+    totals = np.bincount(entries, weights=weights, minlength=len(size)).astype(np.int64)
+    return {c: int(totals[c]) for c in ancestors}
 
 
 # --------------------------------------------------------------------------------------------
@@ -132,12 +178,19 @@ def global_reaching_centrality(G: nx.Graph, weight: str | None = None) -> float:
 
 
 def _grc_from_reach(reach: _Reach, n: int) -> float:
-    """Unweighted directed GRC from the reachability of a simple digraph with edges."""
-    below = reach.below
-    # Every actor of SCC c reaches the other members of c and everything below c.
-    lrc = {c: (reach.size[c] - 1 + below[c]) / (n - 1) for c in reach.order}
-    top = max(lrc.values())
-    return float(sum(reach.size[c] * (top - lrc[c]) for c in reach.order) / (n - 1))
+    r"""Unweighted directed GRC from the reachability of a simple digraph with edges.
+
+    Every actor of SCC :math:`c` reaches the :math:`r_c = |c| - 1 + \mathrm{below}(c)` other
+    members of :math:`c` and actors below it, so :math:`C_R = r_c / (n - 1)` and
+
+    .. math:: \mathrm{GRC} = \frac{\sum_c |c| \, (\max_{c'} r_{c'} - r_c)}{(n - 1)^2},
+
+    summed in whole numbers and divided once: correctly rounded, whatever the order of the
+    SCCs (which differs between the ways of finding them, see :func:`_reach`).
+    """
+    reached = {c: reach.size[c] - 1 + below for c, below in reach.below.items()}
+    top = max(reached.values())
+    return sum(reach.size[c] * (top - r) for c, r in reached.items()) / (n - 1) ** 2
 
 
 # --------------------------------------------------------------------------------------------
@@ -296,15 +349,29 @@ def krackhardt(
     ``connectedness``, ``hierarchy``, ``efficiency``, ``lubness``.
     """
     D = _directed_simple(G)
-    return _krackhardt(D, _reach(D), lub_pairs=lub_pairs, seed=seed)
+    csr = None if dispatched(nx.weakly_connected_components) else SparseGraph.from_networkx(D)
+    return _krackhardt(D, _reach(D, csr), lub_pairs=lub_pairs, seed=seed, csr=csr)
 
 
 def _krackhardt(
-    D: nx.DiGraph, reach: _Reach, *, lub_pairs: int | None, seed: int | None
+    D: nx.DiGraph,
+    reach: _Reach,
+    *,
+    lub_pairs: int | None,
+    seed: int | None,
+    csr: SparseGraph | None = None,
 ) -> dict[str, float]:
-    """:func:`krackhardt` of a simple digraph whose reachability is already known."""
+    """:func:`krackhardt` of a simple digraph whose reachability is already known (``csr``:
+    ``D`` in CSR form, if the caller has it)."""
     n = D.number_of_nodes()
-    weak = [list(c) for c in nx.weakly_connected_components(D)]
+    weak: list[list[Hashable]]
+    if dispatched(nx.weakly_connected_components):
+        weak = [list(c) for c in nx.weakly_connected_components(D)]
+    else:
+        g = csr if csr is not None else SparseGraph.from_networkx(D)
+        # In networkx's order of components (by first node), so that sampled estimates add up
+        # in the same order.
+        weak = [[g.nodes[i] for i in part.tolist()] for part in components(g)]
 
     if n <= 1:
         connectedness = 1.0
@@ -322,7 +389,7 @@ def _krackhardt(
     room = sum((len(c) - 1) ** 2 for c in weak)
     efficiency = 1.0 - (D.number_of_edges() - required) / room if room else 1.0
 
-    scc_of: dict[Hashable, int] = reach.condensation.graph["mapping"]
+    scc_of = reach.scc_of
     violations = 0
     max_violations = 0
     position: dict[Hashable, int] | None = None

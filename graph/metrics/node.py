@@ -20,10 +20,22 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from typing import Any
 
 import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.linalg import eigs
+
+from graph.metrics.sparse import (
+    SparseGraph,
+    betweenness_subset,
+    closeness,
+    components,
+    dispatched,
+    distances,
+)
 
 __all__ = ["node_measures", "ranked"]
 
@@ -131,7 +143,7 @@ def _closeness_scores(
 
 
 def _sampled_closeness(
-    U: nx.Graph, *, k: int, seed: int | None, wf_improved: bool
+    U: nx.Graph | SparseGraph, *, k: int, seed: int | None, wf_improved: bool
 ) -> tuple[dict[Hashable, float], dict[Hashable, float]]:
     """Closeness of a stratified sample of the nodes of the undirected ``U``, and the number
     of nodes each sampled node stands for.
@@ -144,29 +156,51 @@ def _sampled_closeness(
     :math:`k_h` draws stands for :math:`N_h / k_h` nodes. ``sum(weight * c)`` then estimates
     the sum of all scores without bias, and more closely than uniform draws would: closeness
     varies mostly with the distance from the centre, little within a stratum.
+
+    ``U`` is a networkx graph, searched by networkx, or the undirected
+    :class:`~graph.metrics.sparse.SparseGraph` of the same graph, searched in compiled code
+    with the same results.
     """
     import random
 
-    hubs = [v for v, _ in sorted(U.degree, key=lambda nd: (-nd[1], str(nd[0])))[: max(1, k // 8)]]
+    if isinstance(U, SparseGraph):
+        g = U
+        nodes = g.nodes
+        degree: Iterable[tuple[Hashable, int]] = zip(nodes, g.degrees().tolist(), strict=True)
+
+        def lengths(v: Hashable) -> dict[Hashable, int]:
+            return {nodes[i]: d for i, d in distances(g, g.index[v]).items()}
+
+        def score(v: Hashable) -> float:
+            return closeness(g, g.index[v], wf_improved=wf_improved)
+
+    else:
+        nodes = list(U)
+        degree = U.degree
+
+        def lengths(v: Hashable) -> dict[Hashable, int]:
+            return nx.single_source_shortest_path_length(U, v)
+
+        def score(v: Hashable) -> float:
+            return nx.closeness_centrality(U, u=v, wf_improved=wf_improved)
+
+    hubs = [v for v, _ in sorted(degree, key=lambda nd: (-nd[1], str(nd[0])))[: max(1, k // 8)]]
     chosen = set(hubs)
     # One more breadth-first search, from the centre, to tell the strata apart.
-    layer = nx.single_source_shortest_path_length(U, hubs[0])
+    layer = lengths(hubs[0])
     strata: dict[int, list[Hashable]] = {}
-    for v in sorted(U, key=str):
+    for v in sorted(nodes, key=str):
         if v not in chosen:
             strata.setdefault(layer.get(v, -1), []).append(v)
-    sizes = {h: len(nodes) for h, nodes in strata.items()}
+    sizes = {h: len(members) for h, members in strata.items()}
     alloc = _allocate(k, sizes, {h: float(size) for h, size in sizes.items()})
     rng = random.Random(seed)
     weights = dict.fromkeys(hubs, 1.0)
     for h in sorted(strata):
-        nodes, m = strata[h], alloc[h]
-        drawn = nodes if m >= len(nodes) else rng.sample(nodes, m)
-        weights.update(dict.fromkeys(drawn, len(nodes) / len(drawn)))
-    scores = {
-        v: nx.closeness_centrality(U, u=v, wf_improved=wf_improved)
-        for v in sorted(weights, key=str)
-    }
+        members, m = strata[h], alloc[h]
+        drawn = members if m >= len(members) else rng.sample(members, m)
+        weights.update(dict.fromkeys(drawn, len(members) / len(drawn)))
+    scores = {v: score(v) for v in sorted(weights, key=str)}
     return scores, {v: weights[v] for v in scores}
 
 
@@ -177,19 +211,20 @@ def _betweenness_scores(
     k: int | None = None,
     seed: int | None = 0,
     reach: Mapping[Hashable, int] | None = None,
+    csr: SparseGraph | None = None,
 ) -> dict[Hashable, float]:
     """Shortest-path betweenness (directed paths on a DiGraph); exact unless ``k < n``.
 
     Exact: networkx's ``betweenness_centrality``. With ``k < n``: the stratified estimate of
     :func:`_sampled_betweenness` from about ``k`` sources (``reach``: the out-reach of every
-    node, see :func:`_out_reach`, if the caller has it).
+    node, see :func:`_out_reach`, and ``csr``: ``S`` in CSR form, if the caller has them).
     """
     n = S.number_of_nodes()
     if k is not None and k < 1:
         raise ValueError(f"k must be a positive number of sampled sources, got {k}")
     if k is None or k >= n:
         return nx.betweenness_centrality(S, normalized=normalized)
-    raw = _sampled_betweenness(S, k, seed, _out_reach(S) if reach is None else reach)
+    raw = _sampled_betweenness(S, k, seed, _out_reach(S) if reach is None else reach, csr)
     if normalized:
         scale = _betweenness_normalizer(n, S.is_directed())
         return {v: b * scale for v, b in raw.items()}
@@ -208,7 +243,7 @@ def _out_reach(S: nx.Graph) -> dict[Hashable, int]:
 
 def _reach_counts(S: nx.DiGraph, reach: Any) -> dict[Hashable, int]:
     """Out-reach of every node of ``S`` from its condensation (``hierarchy._Reach``)."""
-    scc_of = reach.condensation.graph["mapping"]
+    scc_of = reach.scc_of
     return {v: reach.size[scc_of[v]] - 1 + reach.below[scc_of[v]] for v in S}
 
 
@@ -261,7 +296,11 @@ def _betweenness_sources(
 
 
 def _sampled_betweenness(
-    S: nx.Graph, k: int, seed: int | None, reach: Mapping[Hashable, int]
+    S: nx.Graph,
+    k: int,
+    seed: int | None,
+    reach: Mapping[Hashable, int],
+    csr: SparseGraph | None = None,
 ) -> dict[Hashable, float]:
     r"""Raw betweenness estimated from about ``k`` sources, stratified by out-reach.
 
@@ -279,20 +318,29 @@ def _sampled_betweenness(
     On a hierarchy a few sources at the top reach nearly everybody and carry nearly all the
     betweenness; uniform draws mostly miss them (see bench/RESULTS.md).
 
-    The dependencies of each group of sources come from networkx's
-    ``betweenness_centrality_subset`` (all nodes as targets), so a networkx backend that
-    implements it runs them.
+    The dependencies of each group of sources are networkx's
+    ``betweenness_centrality_subset`` (all nodes as targets): computed by networkx where a
+    backend is set to run it, otherwise by :func:`graph.metrics.sparse.betweenness_subset`
+    (the same numbers, bit for bit; ``csr``: ``S`` in CSR form, if the caller has it).
     """
-    total = dict.fromkeys(S, 0.0)
-    targets = list(S)
-    for weight, sources in _betweenness_sources(reach, k, seed).items():
-        part = nx.betweenness_centrality_subset(
-            S, sources=sources, targets=targets, normalized=False
-        )
-        for v, b in part.items():
-            if b:
-                total[v] += weight * b
-    return total
+    groups = _betweenness_sources(reach, k, seed)
+    if dispatched(nx.betweenness_centrality_subset):
+        total = dict.fromkeys(S, 0.0)
+        targets = list(S)
+        for weight, sources in groups.items():
+            part = nx.betweenness_centrality_subset(
+                S, sources=sources, targets=targets, normalized=False
+            )
+            for v, b in part.items():
+                if b:
+                    total[v] += weight * b
+        return total
+    g = csr if csr is not None else SparseGraph.from_networkx(S)
+    sums = np.zeros(g.n)
+    for weight, sources in groups.items():
+        # Adding weight * 0.0 where networkx's loop skips a zero leaves every sum as it is.
+        sums += weight * betweenness_subset(g, [g.index[s] for s in sources], range(g.n))
+    return dict(zip(g.nodes, sums.tolist(), strict=True))
 
 
 def _betweenness_normalizer(n: int, directed: bool) -> float:
@@ -310,7 +358,8 @@ class _NodeScores:
     The graph-level report (centralization, hierarchy) and the node table read the same
     betweenness, closeness and eigenvector scores and the same reachability; this holds them
     so that a report computes each once. ``k`` and ``seed`` are the betweenness and closeness
-    sample, as in ``centralization``.
+    sample, as in ``centralization``. The graph's CSR form (:attr:`csr`), its undirected view
+    and its condensation are likewise built once for all the measures that read them.
     """
 
     def __init__(self, S: nx.Graph, *, k: int | None = None, seed: int | None = 0) -> None:
@@ -321,6 +370,7 @@ class _NodeScores:
         self.k = None if k is None or k >= self.n else k
         self.seed = seed
         self._undirected: nx.Graph | None = None
+        self._csr: SparseGraph | None = None
         self._reach: Any = None
         self._betweenness: dict[Hashable, float] | None = None
         self._closeness: dict[tuple[bool, bool], dict[Hashable, float]] = {}
@@ -329,16 +379,24 @@ class _NodeScores:
 
     @property
     def undirected(self) -> nx.Graph:
+        """The undirected networkx graph of :func:`_eigen_undirected`."""
         if self._undirected is None:
             self._undirected = _eigen_undirected(self.S)
         return self._undirected
+
+    @property
+    def csr(self) -> SparseGraph:
+        """The graph in CSR form, for the measures computed in compiled code."""
+        if self._csr is None:
+            self._csr = SparseGraph.from_networkx(self.S)
+        return self._csr
 
     def reach(self) -> Any:
         """``hierarchy._Reach`` of the (directed) graph: its condensation and ancestors."""
         if self._reach is None:
             from graph.metrics.hierarchy import _reach  # hierarchy imports this module
 
-            self._reach = _reach(self.S)
+            self._reach = _reach(self.S, self.csr)
         return self._reach
 
     def betweenness(self, *, normalized: bool = False) -> dict[Hashable, float]:
@@ -348,7 +406,12 @@ class _NodeScores:
             if self.k is not None and self.S.is_directed():
                 reach = _reach_counts(self.S, self.reach())
             self._betweenness = _betweenness_scores(
-                self.S, normalized=False, k=self.k, seed=self.seed, reach=reach
+                self.S,
+                normalized=False,
+                k=self.k,
+                seed=self.seed,
+                reach=reach,
+                csr=None if self.k is None else self.csr,
             )
         if not normalized:
             return self._betweenness
@@ -362,8 +425,12 @@ class _NodeScores:
         if key not in self._closeness:
             if key[1]:
                 assert self.k is not None
+                # networkx's searches where a backend is set to run them, else the same
+                # searches in compiled code on the undirected CSR form.
+                searched = nx.closeness_centrality, nx.single_source_shortest_path_length
+                U = self.undirected if dispatched(*searched) else self.csr.undirected
                 scores, weights = _sampled_closeness(
-                    self.undirected, k=self.k, seed=self.seed, wf_improved=wf_improved
+                    U, k=self.k, seed=self.seed, wf_improved=wf_improved
                 )
                 self._closeness_weights = weights
             else:
@@ -379,7 +446,10 @@ class _NodeScores:
 
     def eigenvector(self) -> dict[Hashable, float]:
         if self._eigenvector is None:
-            self._eigenvector = _eigenvector_scores(self.S, undirected=self.undirected)
+            if dispatched(*_EIGEN_ALGORITHMS):
+                self._eigenvector = _eigenvector_scores(self.S, undirected=self.undirected)
+            else:
+                self._eigenvector = _sparse_eigenvector_scores(self.csr.undirected)
         return self._eigenvector
 
 
@@ -471,6 +541,63 @@ def _eigenvector_scores(S: nx.Graph, undirected: nx.Graph | None = None) -> dict
             for node, value in x.items():
                 scores[node] = max(value, 0.0) / peak
     return scores
+
+
+#: The networkx algorithms behind eigenvector scores: where a backend is set to run one of
+#: them, the scores are computed by networkx (:func:`_eigenvector_scores`).
+_EIGEN_ALGORITHMS = (
+    nx.connected_components,
+    nx.eigenvector_centrality,
+    nx.eigenvector_centrality_numpy,
+)
+
+
+def _sparse_eigenvector_scores(W: SparseGraph) -> dict[Hashable, float]:
+    """:func:`_eigenvector_scores` from the undirected CSR form ``W`` of the graph (weights:
+    the number of arcs between two nodes, :attr:`SparseGraph.undirected`).
+
+    The same definition, per connected component: components of :data:`_ARPACK_MIN_NODES`
+    nodes or more by ARPACK on their adjacency matrix, exactly as networkx's
+    ``eigenvector_centrality_numpy`` calls it (without first copying the component into a
+    networkx graph and back into a matrix); smaller ones by :func:`_component_eigenvector`.
+    The leading eigenvalue of each component is its Rayleigh quotient
+    :math:`x^\top A x / x^\top x`.
+    """
+    if W.indices.size == 0:
+        return dict.fromkeys(W.nodes, 1.0)
+    A = W.matrix
+    leaders: list[tuple[float, np.ndarray, np.ndarray]] = []
+    for members in components(W):
+        if members.size < 2:
+            continue  # an isolated node: eigenvalue 0, never the leading one
+        C = A if members.size == W.n else A[members][:, members]
+        x = _matrix_eigenvector(C, [W.nodes[i] for i in members.tolist()])
+        leaders.append((float(x @ (C @ x)) / float(x @ x), members, x))
+    top = max(lam for lam, _, _ in leaders)
+    scores = np.zeros(W.n)
+    for lam, members, x in leaders:
+        if lam >= top * (1 - _EIG_TIE):
+            scores[members] = np.maximum(x, 0.0) / x.max()
+    return dict(zip(W.nodes, scores.tolist(), strict=True))
+
+
+def _matrix_eigenvector(C: sp.csr_array, nodes: list[Hashable]) -> np.ndarray:
+    """Leading eigenvector (2-norm 1, nonnegative) of the symmetric adjacency matrix ``C`` of
+    a connected graph on ``nodes``, as :func:`_component_eigenvector` computes it."""
+    if len(nodes) >= _ARPACK_MIN_NODES:
+        # What nx.eigenvector_centrality_numpy(C, weight="w") does, on the matrix itself.
+        _, vector = eigs(C.T, k=1, which="LR", maxiter=50, tol=0)
+        largest = vector.flatten().real
+        return largest / (np.sign(largest.sum()) * np.linalg.norm(largest))
+    H = nx.Graph()
+    H.add_nodes_from(nodes)
+    upper = sp.triu(C).tocoo()
+    H.add_edges_from(
+        (nodes[u], nodes[v], {"w": w})
+        for u, v, w in zip(upper.row.tolist(), upper.col.tolist(), upper.data.tolist(), strict=True)
+    )
+    x = _component_eigenvector(H)
+    return np.array([x[v] for v in nodes])
 
 
 def _pagerank(W: nx.Graph, alpha: float = 0.85) -> dict[Hashable, float]:

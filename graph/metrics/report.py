@@ -113,7 +113,7 @@ def _graph_level_report(
     grc = _grc_from_reach(reach, n) if n >= 2 and D.number_of_edges() else 0.0
     report["global_reaching_centrality"] = grc
     # Sampled graphs also get a sampled least upper boundedness (see krackhardt).
-    k4 = _krackhardt(D, reach, lub_pairs=lub_pairs, seed=seed)
+    k4 = _krackhardt(D, reach, lub_pairs=lub_pairs, seed=seed, csr=scores.csr)
     report["krackhardt_connectedness"] = k4["connectedness"]
     report["krackhardt_hierarchy"] = k4["hierarchy"]
     report["krackhardt_efficiency"] = k4["efficiency"]
