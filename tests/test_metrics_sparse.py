@@ -85,6 +85,14 @@ def test_betweenness_subset_is_networkx_bit_for_bit(directed: bool) -> None:
             assert dict(zip(g.nodes, found.tolist(), strict=True)) == expected
 
 
+@pytest.mark.parametrize("directed", [False, True])
+def test_exact_betweenness_is_networkx_bit_for_bit(directed: bool) -> None:
+    for G in random_graphs(directed):
+        assert node_module._betweenness_scores(G, normalized=False) == nx.betweenness_centrality(
+            G, normalized=False
+        )
+
+
 def test_betweenness_subset_counts_many_shortest_paths() -> None:
     # A grid has binomially many shortest paths between opposite corners.
     G = nx.convert_node_labels_to_integers(nx.grid_2d_graph(9, 9))

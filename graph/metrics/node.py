@@ -215,7 +215,9 @@ def _betweenness_scores(
 ) -> dict[Hashable, float]:
     """Shortest-path betweenness (directed paths on a DiGraph); exact unless ``k < n``.
 
-    Exact: networkx's ``betweenness_centrality``. With ``k < n``: the stratified estimate of
+    Exact: networkx's ``betweenness_centrality``; unnormalized, where no backend is set to run
+    it, the same numbers bit for bit from :func:`graph.metrics.sparse.betweenness_subset` with
+    every node as source and target. With ``k < n``: the stratified estimate of
     :func:`_sampled_betweenness` from about ``k`` sources (``reach``: the out-reach of every
     node, see :func:`_out_reach`, and ``csr``: ``S`` in CSR form, if the caller has them).
     """
@@ -223,7 +225,11 @@ def _betweenness_scores(
     if k is not None and k < 1:
         raise ValueError(f"k must be a positive number of sampled sources, got {k}")
     if k is None or k >= n:
-        return nx.betweenness_centrality(S, normalized=normalized)
+        if normalized or dispatched(nx.betweenness_centrality):
+            return nx.betweenness_centrality(S, normalized=normalized)
+        g = csr if csr is not None else SparseGraph.from_networkx(S)
+        found = betweenness_subset(g, range(g.n), range(g.n))
+        return dict(zip(g.nodes, found.tolist(), strict=True))
     raw = _sampled_betweenness(S, k, seed, _out_reach(S) if reach is None else reach, csr)
     if normalized:
         scale = _betweenness_normalizer(n, S.is_directed())
@@ -411,7 +417,7 @@ class _NodeScores:
                 k=self.k,
                 seed=self.seed,
                 reach=reach,
-                csr=None if self.k is None else self.csr,
+                csr=self.csr,
             )
         if not normalized:
             return self._betweenness
