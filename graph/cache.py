@@ -7,7 +7,9 @@ includes the version can never return a result computed before the last write.
 from __future__ import annotations
 
 import gc
+import itertools
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
@@ -20,6 +22,26 @@ T = TypeVar("T")
 _ENTRIES: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
 _SIZE = 128
 _LOCK = threading.Lock()
+# Each store object gets a number of its own, never reused (``id()`` is reused once an object
+# is freed, and two in-memory stores at the same version would then share entries). When the
+# store is freed, its entries go too.
+_SERIALS: weakref.WeakKeyDictionary[Store, int] = weakref.WeakKeyDictionary()
+_NEXT_SERIAL = itertools.count()
+
+
+def _serial(store: Store) -> int:
+    """The number of ``store`` in this cache (call with ``_LOCK`` held)."""
+    serial = _SERIALS.get(store)
+    if serial is None:
+        serial = _SERIALS[store] = next(_NEXT_SERIAL)
+        weakref.finalize(store, _forget, serial)
+    return serial
+
+
+def _forget(serial: int) -> None:
+    with _LOCK:
+        for key in [key for key in _ENTRIES if key[0] == serial]:
+            del _ENTRIES[key]
 
 
 def cached(store: Store, kind: str, key: Hashable, compute: Callable[[], T]) -> T:
@@ -28,8 +50,9 @@ def cached(store: Store, kind: str, key: Hashable, compute: Callable[[], T]) -> 
 
     Callers must not mutate what they get back (projections are frozen for that reason).
     """
-    full = (id(store), store.location, store.version, kind, key)
+    version = store.version
     with _LOCK:
+        full = (_serial(store), version, kind, key)
         if full in _ENTRIES:
             _ENTRIES.move_to_end(full)
             return _ENTRIES[full]

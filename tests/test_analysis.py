@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import doctest
+import gc
 import importlib
 import pkgutil
 from datetime import date
@@ -169,6 +170,23 @@ def test_projection_is_cached_frozen_and_invalidated_by_writes(
     load_files(shift_store, [claims_csv(tmp_path / "more.csv", BASE_ROW)], "more")
     second = project(shift_store)
     assert second is not first and second.number_of_edges() == 31
+
+
+def test_cache_never_mixes_up_two_stores(tmp_path: Path) -> None:
+    # Stores made and dropped one after the other often get the same id(); each must still
+    # get its own projection, and a dropped store's entries go with it.
+    from graph import cache
+
+    for i in range(12):
+        store = EmbeddedStore(None)
+        source = claims_csv(tmp_path / f"c{i}.csv", {**BASE_ROW, "amount": str(1000 + i)})
+        load_files(store, [source], "claims")
+        G = project(store)
+        (amount,) = [d["amount"] for _, _, d in G.edges(data=True)]
+        assert amount == 1000 + i
+        del store, G
+    gc.collect()
+    assert not cache._ENTRIES
 
 
 def test_simple_view_weights() -> None:
