@@ -144,6 +144,12 @@ def prepare(work: Path, actors: int, validate: bool) -> tuple[Path, Path, list[s
             str(union),
             format=ox.RdfFormat.N_TRIPLES,
         )
+        # oxigraph serve gets the same quads: the same named graphs, queried as their union.
+        ox.serialize(
+            (q for g in dataset_graphs(store) for q in store.quads(g)),
+            str(work / "datasets.nq"),
+            format=ox.RdfFormat.N_QUADS,
+        )
         actors_found = [
             row["a"].value
             for row in store.query(
@@ -265,7 +271,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     work = args.work or Path(tempfile.mkdtemp(prefix="recruitgraph-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    if args.reuse and (work / "union.nt").exists() and (work / "recruitgraph").exists():
+    reusable = [work / "union.nt", work / "datasets.nq", work / "recruitgraph"]
+    if args.reuse and all(path.exists() for path in reusable):
         store_dir, union = work / "recruitgraph", work / "union.nt"
         actors = _actors(union)
     else:
@@ -299,11 +306,11 @@ def main(argv: list[str] | None = None) -> int:
                            "--max-rows", "1000000"]  # fmt: skip
                 route, ready = "/sparql", f"{base}/healthz"
             elif name == "oxigraph":
-                location = work / "oxigraph"
+                location = work / "oxigraph-quads"
                 if not location.exists():
                     subprocess.run(
                         [str(BIN / "oxigraph"), "load", "--location", str(location), "--file",
-                         str(union), "--graph", DATASET],
+                         str(work / "datasets.nq")],
                         check=True, capture_output=True,
                     )  # fmt: skip
                 command = [str(BIN / "oxigraph"), "serve", "--location", str(location),

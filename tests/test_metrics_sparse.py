@@ -86,8 +86,11 @@ def test_betweenness_subset_is_networkx_bit_for_bit(directed: bool) -> None:
 
 
 @pytest.mark.parametrize("directed", [False, True])
-def test_exact_betweenness_is_networkx_bit_for_bit(directed: bool) -> None:
-    for G in random_graphs(directed):
+def test_exact_betweenness_is_networkx_bit_for_bit(
+    directed: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(node_module, "_COMPILED_MIN_NODES", 0)  # the compiled path always
+    for G in [*random_graphs(directed), nx.gnp_random_graph(300, 0.01, seed=2, directed=directed)]:
         assert node_module._betweenness_scores(G, normalized=False) == nx.betweenness_centrality(
             G, normalized=False
         )
