@@ -177,6 +177,7 @@ def test_cache_never_mixes_up_two_stores(tmp_path: Path) -> None:
     # get its own projection, and a dropped store's entries go with it.
     from graph import cache
 
+    serials = set()
     for i in range(12):
         store = EmbeddedStore(None)
         source = claims_csv(tmp_path / f"c{i}.csv", {**BASE_ROW, "amount": str(1000 + i)})
@@ -184,9 +185,11 @@ def test_cache_never_mixes_up_two_stores(tmp_path: Path) -> None:
         G = project(store)
         (amount,) = [d["amount"] for _, _, d in G.edges(data=True)]
         assert amount == 1000 + i
+        serials.add(cache._SERIALS[store])
         del store, G
     gc.collect()
-    assert not cache._ENTRIES
+    assert len(serials) == 12
+    assert not [key for key in cache._ENTRIES if key[0] in serials]
 
 
 def test_simple_view_weights() -> None:
