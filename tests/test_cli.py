@@ -136,6 +136,21 @@ def test_invalid_input_exits_1_with_a_message(
     assert not list(tmp_path.glob("x.nq*")) and not list(tmp_path.glob("s.*"))
 
 
+def test_output_cut_short_by_its_reader_is_no_traceback(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    # `recruitgraph query ... | head -3`: the reader closes the pipe long before the rows (the
+    # reference data: a few hundred kB, more than a pipe holds) are written.
+    source = str(claims_csv(tmp_path / "c.csv", BASE_ROW))
+    run_cli("load", source, "--dataset", "claims", env=cli_env, check=True)
+    command = f"{BIN / 'recruitgraph'} query 'SELECT * WHERE {{ ?s ?p ?o }}' | head -3"
+    result = subprocess.run(
+        ["bash", "-c", command], env=cli_env, capture_output=True, text=True, timeout=120
+    )
+    assert len(result.stdout.splitlines()) == 3
+    assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr
+
+
 def test_store_in_use_is_a_clear_error(cli_env: dict[str, str], tmp_path: Path) -> None:
     from graph.store import EmbeddedStore
 
