@@ -6,6 +6,7 @@ import doctest
 import gc
 import importlib
 import pkgutil
+import weakref
 from datetime import date
 from pathlib import Path
 
@@ -174,10 +175,7 @@ def test_projection_is_cached_frozen_and_invalidated_by_writes(
 
 def test_cache_never_mixes_up_two_stores(tmp_path: Path) -> None:
     # Stores made and dropped one after the other often get the same id(); each must still
-    # get its own projection, and a dropped store's entries go with it.
-    from graph import cache
-
-    serials = set()
+    # get its own projection.
     for i in range(12):
         store = EmbeddedStore(None)
         source = claims_csv(tmp_path / f"c{i}.csv", {**BASE_ROW, "amount": str(1000 + i)})
@@ -185,11 +183,23 @@ def test_cache_never_mixes_up_two_stores(tmp_path: Path) -> None:
         G = project(store)
         (amount,) = [d["amount"] for _, _, d in G.edges(data=True)]
         assert amount == 1000 + i
-        serials.add(cache._SERIALS[store])
         del store, G
+
+
+def test_cache_entries_go_with_their_store(shift_store: Store) -> None:
+    from graph import cache
+
+    store = EmbeddedStore(None)
+    # A copy made without the loader, so that nothing but this test holds the store.
+    store._store.extend(shift_store._store.quads_for_pattern(None, None, None, None))
+    project(store)
+    serial = cache._SERIALS[store]
+    assert [key for key in cache._ENTRIES if key[0] == serial]
+    alive = weakref.ref(store)
+    del store
     gc.collect()
-    assert len(serials) == 12
-    assert not [key for key in cache._ENTRIES if key[0] in serials]
+    assert alive() is None
+    assert not [key for key in cache._ENTRIES if key[0] == serial]
 
 
 def test_simple_view_weights() -> None:
