@@ -137,18 +137,15 @@ def prepare(work: Path, actors: int, validate: bool) -> tuple[Path, Path, list[s
                 triples=len(triples), loaded_by="bench",
             )  # fmt: skip
             store.replace_graph(DATASET, [*triples, *description])
+        # oxigraph serve gets the datasets' quads (the same named graphs, queried as their
+        # union), rdflib-endpoint their triples.
         union = work / "union.nt"
-        quads = (q for g in dataset_graphs(store) for q in store.quads(g))
+        quads = [q for g in dataset_graphs(store) for q in store.quads(g)]
+        ox.serialize(quads, str(work / "datasets.nq"), format=ox.RdfFormat.N_QUADS)
         ox.serialize(
             (ox.Triple(q.subject, q.predicate, q.object) for q in quads),
             str(union),
             format=ox.RdfFormat.N_TRIPLES,
-        )
-        # oxigraph serve gets the same quads: the same named graphs, queried as their union.
-        ox.serialize(
-            (q for g in dataset_graphs(store) for q in store.quads(g)),
-            str(work / "datasets.nq"),
-            format=ox.RdfFormat.N_QUADS,
         )
         actors_found = [
             row["a"].value

@@ -85,6 +85,22 @@ def _counted(items: Iterable[Any], progress: Progress | None, every: int = 10_00
         progress(count)
 
 
+def lexical_rows(result: QueryResult) -> list[list[str]]:
+    """The rows of a SELECT result, each term as SPARQL's CSV results write it: an IRI, a
+    literal's lexical form, ``_:`` and a blank node's id, or "" when unbound.
+
+    The engine writes the CSV and Python's csv module reads it back: no Python object per
+    term (a quarter of the time for the 2 million values of 300,000 claims), and the embedded
+    engine evaluates and writes without holding the GIL.
+    """
+    assert isinstance(result, ox.QuerySolutions)
+    data = result.serialize(format=ox.QueryResultsFormat.CSV)
+    assert data is not None
+    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
+    next(reader, None)  # the header
+    return list(reader)
+
+
 class Store(ABC):
     """A quad store that answers SPARQL 1.1 and replaces named graphs atomically."""
 
@@ -126,14 +142,8 @@ class Store(ABC):
         each term as SPARQL's CSV results write it: an IRI, a literal's lexical form, or ``_:``
         and a blank node's id."""
         text = f"SELECT ?s ?o WHERE {{ GRAPH <{graph}> {{ ?s <{predicate}> ?o }} }}"
-        result = self.query(text, default_graph=[], named_graphs=[graph])
-        assert isinstance(result, ox.QuerySolutions)
-        data = result.serialize(format=ox.QueryResultsFormat.CSV)
-        assert data is not None
-        reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
-        next(reader, None)  # the header
-        for row in reader:
-            yield row[0], row[1]
+        rows = lexical_rows(self.query(text, default_graph=[], named_graphs=[graph]))
+        yield from ((s, o) for s, o in rows)
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release the store (the on-disk lock for the embedded kind)."""

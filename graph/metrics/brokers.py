@@ -104,7 +104,7 @@ def _brokers(
         # string hashing, and so do the last bits of its sums.
         g = csr if csr is not None else SparseGraph.from_networkx(S)
         found = betweenness_subset(g, sorted(g.index[s] for s in src), [g.index[t] for t in dst])
-        scores = dict(zip(g.nodes, found.tolist(), strict=True))
+        scores = g.by_node(found)
     rows = [(v, float(b)) for v, b in scores.items() if v not in endpoints and b > 0]
     rows.sort(key=lambda item: (-item[1], str(item[0])))
     return rows if top is None else rows[:top]

@@ -53,7 +53,7 @@ def _reach(D: nx.DiGraph, csr: SparseGraph | None = None) -> _Reach:
     else:
         g = csr if csr is not None else SparseGraph.from_networkx(D)
         labels, order, parents = condensation(g)
-        scc_of = dict(zip(g.nodes, labels.tolist(), strict=True))
+        scc_of = g.by_node(labels)
         size = dict(enumerate(np.bincount(labels, minlength=len(order)).tolist()))
     ancestors = _ancestors(order, parents)
     return _Reach(

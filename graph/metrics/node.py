@@ -234,7 +234,7 @@ def _betweenness_scores(
             return nx.betweenness_centrality(S, normalized=normalized)
         g = csr if csr is not None else SparseGraph.from_networkx(S)
         found = betweenness_subset(g, range(g.n), range(g.n))
-        return dict(zip(g.nodes, found.tolist(), strict=True))
+        return g.by_node(found)
     raw = _sampled_betweenness(S, k, seed, _out_reach(S) if reach is None else reach, csr)
     if normalized:
         scale = _betweenness_normalizer(n, S.is_directed())
@@ -351,7 +351,7 @@ def _sampled_betweenness(
     for weight, sources in groups.items():
         # Adding weight * 0.0 where networkx's loop skips a zero leaves every sum as it is.
         sums += weight * betweenness_subset(g, [g.index[s] for s in sources], range(g.n))
-    return dict(zip(g.nodes, sums.tolist(), strict=True))
+    return g.by_node(sums)
 
 
 def _betweenness_normalizer(n: int, directed: bool) -> float:
@@ -589,7 +589,7 @@ def _sparse_eigenvector_scores(W: SparseGraph) -> dict[Hashable, float]:
     for lam, members, x in leaders:
         if lam >= top * (1 - _EIG_TIE):
             scores[members] = np.maximum(x, 0.0) / x.max()
-    return dict(zip(W.nodes, scores.tolist(), strict=True))
+    return W.by_node(scores)
 
 
 def _matrix_eigenvector(C: sp.csr_array, nodes: list[Hashable]) -> np.ndarray:

@@ -111,6 +111,10 @@ class SparseGraph:
         W.sort_indices()
         return SparseGraph(self.nodes, self.index, W.indptr, W.indices, False, W.data)
 
+    def by_node(self, values: np.ndarray) -> dict[Hashable, Any]:
+        """``{node: value}`` of an array in node order (numpy numbers as Python ones)."""
+        return dict(zip(self.nodes, values.tolist(), strict=True))
+
     def degrees(self) -> np.ndarray:
         """The number of arcs leaving each node (in an undirected graph: its degree)."""
         return np.diff(self.indptr)
