@@ -129,9 +129,8 @@ def test_the_same_routes_show_it_to_a_granted_token(live: LiveServer) -> None:
                 without_marks.append((path, params.get("query", params.get("target"))))
     assert without_marks == [
         ("/healthz", None),
-        ("/sparql", "SELECT * WHERE { ?s ?p ?o }"),  # cut at the row cap before them
-        ("/sparql", "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }"),
-        ("/sparql", "CONSTRUCT WHERE { ?s ?p ?o }"),
+        # (The scans of every triple are cut at the row cap; this caller sees every graph, so
+        # the engine scans its union in subject order and reaches the marks before the cap.)
         ("/sparql", f"DESCRIBE <{TATARSTAN}>"),  # the secret claims are about it, not of it
         ("/sparql", "SELECT (SUM(?a) AS ?t) WHERE { ?f <https://schema.org/amount> ?a }"),
         ("/api/paths", "scheme/tatarstan-contract-bonus-scheme"),
