@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import httpx
 
@@ -90,14 +90,14 @@ def wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 600) -
 @contextlib.contextmanager
 def server(
     command: list[str], ready_url: str, log: Path, env: dict[str, str] | None = None
-) -> Iterator[None]:
+) -> Iterator[subprocess.Popen[bytes]]:
     with open(log, "wb") as out:
         process = subprocess.Popen(
             command, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
         )
     try:
         wait_for(ready_url, process)
-        yield
+        yield process
     finally:
         # Only the process group this script started.
         if process.poll() is None:
@@ -107,6 +107,22 @@ def server(
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=30)
+
+
+def group_cpu_seconds(group: int) -> float:
+    """CPU time (user + system) so far of the processes in process group ``group``: a server
+    and the processes it started (recruitgraph's engine)."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        if int(fields[2]) == group:  # pgrp; then utime, stime at 11, 12 (in clock ticks)
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def prepare(work: Path, actors: int, validate: bool) -> tuple[Path, Path, list[str]]:
@@ -158,6 +174,40 @@ def prepare(work: Path, actors: int, validate: bool) -> tuple[Path, Path, list[s
         ]
     print(f"loaded {source} into recruitgraph in {time.monotonic() - started:.1f} s", flush=True)
     return store_dir, union, actors_found
+
+
+def oxigraph_store(work: Path) -> Path:
+    """The datasets' quads in an on-disk Oxigraph store, for ``oxigraph serve``."""
+    location = work / "oxigraph-quads"
+    if not location.exists():
+        subprocess.run(
+            [str(BIN / "oxigraph"), "load", "--location", str(location), "--file",
+             str(work / "datasets.nq")],
+            check=True, capture_output=True,
+        )  # fmt: skip
+    return location
+
+
+def engine_floor(location: Path, kinds: list[str], actors: list[str], seconds: float = 5) -> dict:
+    """CPU time per query of pyoxigraph itself, in this process, one query at a time: the
+    same on-disk quads, their union as the default graph, results written as SPARQL JSON.
+    No server can spend less per request than this, plus its HTTP."""
+    import pyoxigraph as ox
+
+    store = ox.Store.read_only(str(location))
+    floor = {}
+    for kind in kinds:
+        texts = [unquote(p.split("query=", 1)[1]) for p in query_paths(kind, "/", actors)]
+        count, cpu, started = 0, time.process_time(), time.monotonic()
+        # The whole cycle of texts at least once, as wrk sends them.
+        while count < len(texts) or time.monotonic() - started < seconds:
+            result = store.query(texts[count % len(texts)], use_default_graph_as_union=True)
+            result.serialize(format=ox.QueryResultsFormat.JSON)
+            count += 1
+        floor[kind] = round((time.process_time() - cpu) / count * 1e6)
+        print(f"  pyoxigraph in-process  {kind:10} {floor[kind]} us cpu/query", flush=True)
+    del store
+    return floor
 
 
 def _actors(union: Path) -> list[str]:
@@ -292,7 +342,9 @@ def main(argv: list[str] | None = None) -> int:
         },
         "servers": {},
     }
+    results["pyoxigraph_cpu_us_per_query"] = engine_floor(oxigraph_store(work), kinds, actors)
     endpoints: dict[str, tuple[str, str]] = {}
+    groups: dict[str, int] = {}
     with contextlib.ExitStack() as running:
         for name in servers:
             port = free_port()
@@ -303,13 +355,7 @@ def main(argv: list[str] | None = None) -> int:
                            "--max-rows", "1000000"]  # fmt: skip
                 route, ready = "/sparql", f"{base}/healthz"
             elif name == "oxigraph":
-                location = work / "oxigraph-quads"
-                if not location.exists():
-                    subprocess.run(
-                        [str(BIN / "oxigraph"), "load", "--location", str(location), "--file",
-                         str(work / "datasets.nq")],
-                        check=True, capture_output=True,
-                    )  # fmt: skip
+                location = oxigraph_store(work)
                 command = [str(BIN / "oxigraph"), "serve", "--location", str(location),
                            "--bind", f"127.0.0.1:{port}", "--union-default-graph"]  # fmt: skip
                 route, ready = "/query", f"{base}/query?query=ASK%7B%7D"
@@ -320,8 +366,9 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 raise SystemExit(f"unknown server {name}")
             print(f"starting {name} …", flush=True)
-            running.enter_context(server(command, ready, work / f"{name}.log"))
+            process = running.enter_context(server(command, ready, work / f"{name}.log"))
             endpoints[name] = (base, route)
+            groups[name] = process.pid  # its own session, hence its own process group
         # The same work from each: the aggregate's answer must agree.
         answers = {name: aggregate_rows(base, route) for name, (base, route) in endpoints.items()}
         if len({json.dumps(rows) for rows in answers.values()}) != 1:
@@ -339,13 +386,19 @@ def main(argv: list[str] | None = None) -> int:
                     duration = args.slow_duration if slow else args.duration
                     if not slow:
                         run_wrk(base, paths, work, 2, args.connections, args.wrk_threads)
+                    cpu = group_cpu_seconds(groups[name])
                     result = run_wrk(
                         base, paths, work, duration, args.connections, args.wrk_threads
                     )
+                    cpu = group_cpu_seconds(groups[name]) - cpu
+                    result["cpu_us_per_request"] = (
+                        round(cpu / result["requests"] * 1e6) if result["requests"] else None
+                    )
                     runs[name][kind].append({k: v for k, v in result.items() if k != "raw"})
                     print(f"  round {round_number} {name:16} {kind:10} {result['rps']:9.1f} req/s "
-                          f" p50 {result['p50_ms']} ms  p99 {result['p99_ms']} ms  errors "
-                          f"{result['errors']}", flush=True)  # fmt: skip
+                          f" p50 {result['p50_ms']} ms  p99 {result['p99_ms']} ms  cpu "
+                          f"{result['cpu_us_per_request']} us/req  errors {result['errors']}",
+                          flush=True)  # fmt: skip
         for name in servers:
             results["servers"][name] = {
                 kind: {**_median(runs[name][kind]), "rounds": runs[name][kind]} for kind in kinds
@@ -364,6 +417,7 @@ def _median(rounds: list[dict[str, Any]]) -> dict[str, Any]:
         "rps": middle("rps"),
         "p50_ms": middle("p50_ms"),
         "p99_ms": middle("p99_ms"),
+        "cpu_us_per_request": middle("cpu_us_per_request"),
         "errors": sum(r["errors"] for r in rounds),
         "timeouts": sum(r["timeouts"] for r in rounds),
     }
