@@ -300,7 +300,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (median)")
-    parser.add_argument("--servers", default="recruitgraph,oxigraph,rdflib-endpoint")
+    parser.add_argument(
+        "--servers",
+        default="recruitgraph,oxigraph,rdflib-endpoint",
+        help="also: bare-http, bare-pyoxigraph (lower bounds for any Python server; see "
+        "bare_server.py)",
+    )
+    parser.add_argument(
+        "--bare-workers", type=int, default=os.cpu_count() or 1, help="uvicorn workers, bare-*"
+    )
     parser.add_argument("--queries", default="trivial,lookup,search,aggregate")
     parser.add_argument(
         "--rdflib-endpoint", default=shutil.which("rdflib-endpoint") or "rdflib-endpoint",
@@ -348,6 +356,7 @@ def main(argv: list[str] | None = None) -> int:
     with contextlib.ExitStack() as running:
         for name in servers:
             port = free_port()
+            env = None
             base = f"http://127.0.0.1:{port}"
             if name == "recruitgraph":
                 command = [str(BIN / "recruitgraph"), "serve", "--data-dir", str(store_dir),
@@ -363,14 +372,26 @@ def main(argv: list[str] | None = None) -> int:
                 command = [args.rdflib_endpoint, "serve", str(union), "--host", "127.0.0.1",
                            "--port", str(port)]  # fmt: skip
                 route, ready = "/", f"{base}/?query=ASK%7B%7D"
+            elif name in ("bare-http", "bare-pyoxigraph"):
+                # Lower bounds, not servers: see bench/bare_server.py.
+                command = [str(BIN / "uvicorn"), "bare_server:app", "--app-dir", str(HERE),
+                           "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
+                           "--workers", str(args.bare_workers)]  # fmt: skip
+                if name == "bare-pyoxigraph":
+                    env = dict(os.environ, BARE_STORE=str(oxigraph_store(work)))
+                route, ready = "/", f"{base}/?query=ASK%7B%7D"
             else:
                 raise SystemExit(f"unknown server {name}")
             print(f"starting {name} …", flush=True)
-            process = running.enter_context(server(command, ready, work / f"{name}.log"))
+            process = running.enter_context(server(command, ready, work / f"{name}.log", env))
             endpoints[name] = (base, route)
             groups[name] = process.pid  # its own session, hence its own process group
         # The same work from each: the aggregate's answer must agree.
-        answers = {name: aggregate_rows(base, route) for name, (base, route) in endpoints.items()}
+        answers = {
+            name: aggregate_rows(base, route)
+            for name, (base, route) in endpoints.items()
+            if name != "bare-http"  # answers nothing
+        }
         if len({json.dumps(rows) for rows in answers.values()}) != 1:
             raise SystemExit(f"the servers answer the aggregate differently: {answers}")
         # Rounds interleave the servers, so that a change in the machine's load over the run

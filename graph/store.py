@@ -297,6 +297,26 @@ class EmbeddedStore(Store):
                 raise
             self._version = new
 
+    def replace_graph(
+        self, graph: str, triples: Iterable[ox.Triple], *, progress: Progress | None = None
+    ) -> None:
+        super().replace_graph(graph, triples, progress=progress)
+        self._compact()
+
+    def drop_graph(self, graph: str) -> bool:
+        existed = super().drop_graph(graph)
+        if existed:
+            self._compact()
+        return existed
+
+    def _compact(self) -> None:
+        # A load leaves the staging copy and the graph it replaced behind as deleted entries,
+        # which every scan steps over until the engine compacts them: after loading 1M triples
+        # the store was twice its size and an aggregate took 1.7 times the CPU. Compacting
+        # takes 2.5 s there, without holding the GIL (queries go on meanwhile).
+        if self._version_file is not None:
+            self._store.optimize()
+
     @contextlib.contextmanager
     def _writing(self) -> Iterator[None]:
         # Only counted, never held: a query checks the counts around taking its snapshot.

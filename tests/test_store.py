@@ -294,3 +294,30 @@ def test_queries_during_a_write_never_see_its_staging_graph(tmp_path: Path) -> N
             assert total(store, [G1, staging.value]) == 8
         store._store.remove_graph(staging)
         assert total(store, [G1]) == 5
+
+
+def test_loads_compact_the_on_disk_store(tmp_path: Path) -> None:
+    """A load leaves deleted entries behind (its staging copy, the graph it replaced) that every
+    scan steps over until the engine compacts them: the on-disk store compacts after replacing
+    or dropping a graph, not after each small update."""
+    calls = []
+    with EmbeddedStore(tmp_path / "store") as store:
+        engine = store._store
+
+        class Spy:
+            def __getattr__(self, name: str) -> object:
+                return getattr(engine, name)
+
+            def optimize(self) -> None:
+                calls.append("optimize")
+                engine.optimize()
+
+        store._store = Spy()  # type: ignore[assignment]
+        store.replace_graph(G1, triples(3))
+        assert calls == ["optimize"]
+        store.update(f"INSERT DATA {{ GRAPH <{G2}> {{ <https://example.org/x> {P} 1 }} }}")
+        assert calls == ["optimize"]
+        assert store.drop_graph(G1)
+        assert calls == ["optimize", "optimize"]
+        assert total(store, [G2]) == 1
+        store._store = engine
