@@ -177,14 +177,18 @@ def prepare(work: Path, actors: int, validate: bool) -> tuple[Path, Path, list[s
 
 
 def oxigraph_store(work: Path) -> Path:
-    """The datasets' quads in an on-disk Oxigraph store, for ``oxigraph serve``."""
+    """The datasets' quads in an on-disk Oxigraph store, for ``oxigraph serve``: loaded, then
+    compacted (``oxigraph optimize``), as recruitgraph compacts its store after each load."""
     location = work / "oxigraph-quads"
-    if not location.exists():
-        subprocess.run(
-            [str(BIN / "oxigraph"), "load", "--location", str(location), "--file",
-             str(work / "datasets.nq")],
-            check=True, capture_output=True,
-        )  # fmt: skip
+    if not (location / "optimized").exists():
+        shutil.rmtree(location, ignore_errors=True)
+        for step in (["load", "--file", str(work / "datasets.nq")], ["optimize"]):
+            subprocess.run(
+                [str(BIN / "oxigraph"), step[0], "--location", str(location), *step[1:]],
+                check=True,
+                capture_output=True,
+            )
+        (location / "optimized").touch()
     return location
 
 
