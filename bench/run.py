@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 
 import httpx
 
@@ -201,7 +201,7 @@ def engine_floor(location: Path, kinds: list[str], actors: list[str], seconds: f
     store = ox.Store.read_only(str(location))
     floor = {}
     for kind in kinds:
-        texts = [unquote(p.split("query=", 1)[1]) for p in query_paths(kind, "/", actors)]
+        texts = query_texts(kind, actors)
         count, cpu, started = 0, time.process_time(), time.monotonic()
         # The whole cycle of texts at least once, as wrk sends them.
         while count < len(texts) or time.monotonic() - started < seconds:
@@ -225,7 +225,13 @@ def _actors(union: Path) -> list[str]:
     return found
 
 
-def query_paths(kind: str, route: str, actors: list[str], count: int = 500) -> list[str]:
+def query_paths(kind: str, route: str, actors: list[str]) -> list[str]:
+    """The request paths that wrk cycles through for one kind of query."""
+    return [f"{route}?query={quote(t, safe='')}" for t in query_texts(kind, actors)]
+
+
+def query_texts(kind: str, actors: list[str], count: int = 500) -> list[str]:
+    """The queries of one kind, the same ones on every run (a fixed seed)."""
     rng = random.Random(1)
     if kind == "lookup":
         texts = [LOOKUP.format(actor=rng.choice(actors)) for _ in range(count)]
@@ -238,7 +244,7 @@ def query_paths(kind: str, route: str, actors: list[str], count: int = 500) -> l
         texts = [AGGREGATE]
     else:
         texts = [TRIVIAL]
-    return [f"{route}?query={quote(t, safe='')}" for t in texts]
+    return texts
 
 
 def run_wrk(base: str, paths: list[str], work: Path, duration: float, connections: int,

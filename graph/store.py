@@ -264,9 +264,8 @@ class EmbeddedStore(Store):
         except ValueError:
             raise StoreError(f"{self._version_file} is not a version number") from None
         # Stores written before the counter moved to the file kept it in the system graph.
-        legacy = super().version
-        if legacy:
-            saved = max(saved, legacy)
+        if self._store.contains_named_graph(ox.NamedNode(SYSTEM_GRAPH)):
+            saved = max(saved, super().version)
             self._save_version(saved)
             self._execute_update(f"DROP SILENT GRAPH <{SYSTEM_GRAPH}>")
         return saved
@@ -313,7 +312,8 @@ class EmbeddedStore(Store):
         # A load leaves the staging copy and the graph it replaced behind as deleted entries,
         # which every scan steps over until the engine compacts them: after loading 1M triples
         # the store was twice its size and an aggregate took 1.7 times the CPU. Compacting
-        # takes 2.5 s there, without holding the GIL (queries go on meanwhile).
+        # takes 2.5 s there, without holding the GIL (queries go on meanwhile). An in-memory
+        # store (no version file) has nothing to compact.
         if self._version_file is not None:
             self._store.optimize()
 

@@ -102,7 +102,7 @@ def _brokers(
         # out would only add zeros). The sources are taken in the graph's order: networkx
         # takes them in the order of a set of nodes, which varies between processes with
         # string hashing, and so do the last bits of its sums.
-        g = csr if csr is not None else SparseGraph.from_networkx(S)
+        g = SparseGraph.of(S, csr)
         found = betweenness_subset(g, sorted(g.index[s] for s in src), [g.index[t] for t in dst])
         scores = g.by_node(found)
     rows = [(v, float(b)) for v, b in scores.items() if v not in endpoints and b > 0]

@@ -51,7 +51,7 @@ def _reach(D: nx.DiGraph, csr: SparseGraph | None = None) -> _Reach:
         size = {c: len(C.nodes[c]["members"]) for c in C}
         parents = [list(C.pred[c]) for c in range(len(C))]
     else:
-        g = csr if csr is not None else SparseGraph.from_networkx(D)
+        g = SparseGraph.of(D, csr)
         labels, order, parents = condensation(g)
         scc_of = g.by_node(labels)
         size = dict(enumerate(np.bincount(labels, minlength=len(order)).tolist()))
@@ -368,7 +368,7 @@ def _krackhardt(
     if dispatched(nx.weakly_connected_components):
         weak = [list(c) for c in nx.weakly_connected_components(D)]
     else:
-        g = csr if csr is not None else SparseGraph.from_networkx(D)
+        g = SparseGraph.of(D, csr)
         # In networkx's order of components (by first node), so that sampled estimates add up
         # in the same order.
         weak = [[g.nodes[i] for i in part.tolist()] for part in components(g)]

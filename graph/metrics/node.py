@@ -232,7 +232,7 @@ def _betweenness_scores(
     if k is None or k >= n:
         if normalized or n < _COMPILED_MIN_NODES or dispatched(nx.betweenness_centrality):
             return nx.betweenness_centrality(S, normalized=normalized)
-        g = csr if csr is not None else SparseGraph.from_networkx(S)
+        g = SparseGraph.of(S, csr)
         found = betweenness_subset(g, range(g.n), range(g.n))
         return g.by_node(found)
     raw = _sampled_betweenness(S, k, seed, _out_reach(S) if reach is None else reach, csr)
@@ -346,7 +346,7 @@ def _sampled_betweenness(
                 if b:
                     total[v] += weight * b
         return total
-    g = csr if csr is not None else SparseGraph.from_networkx(S)
+    g = SparseGraph.of(S, csr)
     sums = np.zeros(g.n)
     for weight, sources in groups.items():
         # Adding weight * 0.0 where networkx's loop skips a zero leaves every sum as it is.

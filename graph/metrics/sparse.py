@@ -86,6 +86,11 @@ class SparseGraph:
         )
         return cls(nodes, index, indptr, indices, G.is_directed())
 
+    @classmethod
+    def of(cls, G: nx.Graph, known: SparseGraph | None = None) -> SparseGraph:
+        """``known``, when the caller already has ``G`` in CSR form; else ``G``'s CSR form."""
+        return known if known is not None else cls.from_networkx(G)
+
     @property
     def n(self) -> int:
         return len(self.nodes)
