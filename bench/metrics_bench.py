@@ -459,8 +459,9 @@ def render(results: dict[str, Any], command: str) -> str:
         )
         + " s. "
         "Cached repeats are `analysis.report(store)` served from `graph.cache` "
-        f"({results['scale'][0]['repeats']} repeats; the one SPARQL query that reads the "
-        "store's version is the cost). Loading (not in the table, per size): "
+        f"({results['scale'][0]['repeats']} repeats; the embedded store keeps its version in "
+        "memory, so the cache lookup is the cost; a remote store adds one query). "
+        "Loading (not in the table, per size): "
         + ", ".join(
             f"{r['actors']:,}: {fmt(r['load_s'])} s for {r['triples']:,} triples"
             for r in results["scale"]
