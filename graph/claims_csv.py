@@ -19,7 +19,6 @@ import csv
 import io
 import re
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -29,7 +28,7 @@ import pyoxigraph as ox
 from graph.namespaces import DCTERMS, PROV, RDF, RDFS, RG, SCHEMA, SKOS, XSD, entity_iri, slugify
 from graph.namespaces import source_iri as make_source_iri
 from graph.ontology import concepts, kinds, relation_types
-from graph.reference import country_iri, province_iri
+from graph.registry import AGGREGATE_SUFFIX, CODE_PROPERTY, Registry, code_triples
 from graph.validation import Problem
 
 COLUMNS = (
@@ -58,14 +57,13 @@ COLUMNS = (
     "source_date",
     "note",
 )
+#: Columns added in version 2 of the layout. A file without them still loads, with the
+#: defaults of :data:`V1_DEFAULTS`; a file that has one must fill it as the layout says.
+V2_COLUMNS = ("amount_basis", "basis", "foreigners")
+#: What a version-1 file (without the columns of version 2) means: every claim a report, its
+#: amounts of unknown basis (left out of per-recruit comparisons), foreigners not stated.
+V1_DEFAULTS = {"basis": "report", "amount_basis": "", "foreigners": ""}
 
-#: Which ISO code a party of each kind carries, the property that holds it, and its IRI.
-CODE_PROPERTY: dict[str, tuple[str, Callable[[str], str], str]] = {
-    "RegionalGovernment": (RG + "province", province_iri, "ISO 3166-2:RU code like RU-TA"),
-    "ForeignGovernment": (RG + "country", country_iri, "ISO 3166-1 alpha-2 code like NP"),
-    "RecruitCohort": (RG + "nationality", country_iri, "ISO 3166-1 alpha-2 code like NP"),
-}
-AGGREGATE_SUFFIX = "(aggregate)"
 
 #: Column of the claim row that carries each property of the relation node.
 CLAIM_COLUMN = {
@@ -86,6 +84,9 @@ CLAIM_COLUMN = {
     PROV + "wasDerivedFrom": "source_url",
     RG + "claimId": "claim_id",
     DCTERMS + "description": "note",
+    RG + "basis": "basis",
+    RG + "amountBasis": "amount_basis",
+    RG + "coversForeigners": "foreigners",
 }
 SOURCE_COLUMN = {
     DCTERMS + "title": "source_title",
@@ -100,8 +101,14 @@ VOCABULARY_COLUMN = {
     "offer_type": ("OfferTypeScheme", RG + "offerType"),
     "action": ("EnforcementKindScheme", RG + "enforcementKind"),
     "confidence": ("ConfidenceScheme", RG + "confidence"),
+    "basis": ("ClaimBasisScheme", RG + "basis"),
+    "amount_basis": ("AmountBasisScheme", RG + "amountBasis"),
 }
+#: The ``foreigners`` column: whether the payment or scheme covers foreign nationals.
+FOREIGNERS = {"yes": "true", "no": "false"}
 _CODE = re.compile(r"^[A-Za-z]{2}(-[A-Za-z0-9]{1,3})?$")
+_WEB_ADDRESS = re.compile(r"^https?://\S+$")
+_CODE_PATHS = {prop for prop, _, _ in CODE_PROPERTY.values()}
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -114,6 +121,9 @@ class ClaimsConversion:
     triples: list[ox.Triple] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     origins: dict[str, list[tuple[int, str]]] = field(default_factory=lambda: defaultdict(list))
+    #: Parties that the registry does not know, as (kind, name, code) -> the IRI minted for
+    #: each by the rules of version 1; the load summary lists them as new actors.
+    new_actors: dict[tuple[str, str, str], str] = field(default_factory=dict)
 
 
 def _literal(value: str, datatype: str) -> ox.Literal:
@@ -123,9 +133,13 @@ def _literal(value: str, datatype: str) -> ox.Literal:
 class _RowReader:
     """Turns one CSV row into triples, collecting the problems of its cells."""
 
-    def __init__(self, conversion: ClaimsConversion, dataset: str) -> None:
+    def __init__(
+        self, conversion: ClaimsConversion, dataset: str, registry: Registry, columns: set[str]
+    ) -> None:
         self.conversion = conversion
         self.dataset = dataset
+        self.registry = registry
+        self.columns = columns
         self.labelled: set[str] = set()
         self.seen_claims: dict[str, int] = {}
 
@@ -169,26 +183,43 @@ class _RowReader:
         if code and not _CODE.match(code):
             self.problem(row, f"{role}_code", f"not an ISO code ({coded[2]})", code)  # type: ignore[index]
             return None
-        # Governments are identified by their code, so that spellings of a name converge;
-        # cohorts and the rest by their name.
-        keyed_by_code = code and kind_name in ("RegionalGovernment", "ForeignGovernment")
-        iri = entity_iri(kind.id_segment, code.lower() if keyed_by_code else slugify(name))
+        if code and name.endswith(AGGREGATE_SUFFIX):
+            self.problem(row, f"{role}_code", "an aggregate has no code", code)
+            return None
+        actor, why = self.registry.resolve(name, kind_name, code)
+        if why is not None:
+            column, _, message = why.partition(": ")
+            self.problem(row, role if column == "name" else f"{role}_{column}", message, name)
+            return None
+        if actor is not None:
+            iri, label = actor.iri, actor.label
+        else:
+            # Not in the registry: the rules of version 1. Governments are identified by their
+            # code, so that spellings of a name converge; cohorts and the rest by their name.
+            keyed_by_code = code and kind_name in ("RegionalGovernment", "ForeignGovernment")
+            iri = entity_iri(kind.id_segment, code.lower() if keyed_by_code else slugify(name))
+            label = name
+            self.conversion.new_actors.setdefault((kind_name, name, code), iri)
         self.conversion.origins[iri].append((row, role))
         if iri not in self.labelled:
             self.labelled.add(iri)
+            node = ox.NamedNode(iri)
             self.add(iri, RDF + "type", ox.NamedNode(kind.iri))
-            self.add(iri, RDFS + "label", ox.Literal(name))
-            if code and coded is not None:
-                prop, code_iri, _ = coded
-                self.add(iri, prop, ox.NamedNode(code_iri(code)))
-            elif name.endswith(AGGREGATE_SUFFIX):
-                self.add(iri, RG + "aggregate", _literal("true", "boolean"))
+            self.add(iri, RDFS + "label", ox.Literal(label))
+            self.conversion.triples += code_triples(
+                node, kind_name, code, label.endswith(AGGREGATE_SUFFIX)
+            )
         return iri
 
     def source(self, row: int, cells: dict[str, str]) -> str | None:
         url = cells["source_url"]
         if not url:
             return None  # the shapes report the claim without a source
+        if not _WEB_ADDRESS.match(url):
+            # A claim of a CSV cites a publication: a web address (the shapes also let
+            # generated data cite a urn:).
+            self.problem(row, "source_url", "not an http(s) address", url)
+            return None
         iri = make_source_iri(url)
         self.conversion.origins[iri].append((row, "source"))
         if iri in self.labelled:
@@ -239,6 +270,13 @@ class _RowReader:
         for column in ("start", "end"):
             if cells[column] and (value := self.date(row, column, cells[column])):
                 self.add(claim, RG + column, value)
+        for column, default in V1_DEFAULTS.items():
+            if column not in self.columns:
+                cells[column] = default
+            elif not cells[column] and column == "basis":
+                self.problem(row, "basis", "every claim needs a basis: report or assessment")
+        if cells["amount"] and not cells["amount_basis"] and "amount_basis" in self.columns:
+            self.problem(row, "amount_basis", "an amount needs its basis: per_recruit or total")
         for column, (scheme, prop) in VOCABULARY_COLUMN.items():
             if not cells[column]:
                 continue
@@ -253,6 +291,14 @@ class _RowReader:
             self.add(claim, PROV + "wasDerivedFrom", ox.NamedNode(source))
         if cells["note"]:
             self.add(claim, DCTERMS + "description", ox.Literal(cells["note"]))
+        else:
+            self.problem(row, "note", "every claim needs a note: one sentence on what it states")
+        if foreigners := cells["foreigners"]:
+            if foreigners.lower() in FOREIGNERS:
+                value = _literal(FOREIGNERS[foreigners.lower()], "boolean")
+                self.add(claim, RG + "coversForeigners", value)
+            else:
+                self.problem(row, "foreigners", "use yes, no or leave it empty", foreigners)
 
     def numbers(self, row: int, claim: str, cells: dict[str, str]) -> None:
         if amount := cells["amount"]:
@@ -278,17 +324,22 @@ class _RowReader:
                 self.problem(row, "count", "not a non-negative whole number", count)
 
 
-def convert_claims(text: str, dataset: str, file: str = "claims.csv") -> ClaimsConversion:
+def convert_claims(
+    text: str, dataset: str, file: str = "claims.csv", registry: Registry | None = None
+) -> ClaimsConversion:
     """Convert the text of a claims CSV into triples for ``dataset``.
 
-    Problems of the cells are collected in the result rather than raised, so that one pass
-    reports them all; a conversion with problems must not be written.
+    Party names resolve through ``registry`` (:meth:`graph.registry.Registry.resolve`); a name
+    it does not know gets an IRI by the rules of version 1 and is listed in ``new_actors``.
+    A file in the version-1 layout (without :data:`V2_COLUMNS`) is read with
+    :data:`V1_DEFAULTS`. Problems of the cells are collected in the result rather than
+    raised, so that one pass reports them all; a conversion with problems must not be written.
     """
     conversion = ClaimsConversion(file=file)
     reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
     header = reader.fieldnames or []
     missing = [c for c in COLUMNS if c not in header]
-    unknown = [c for c in header if c not in COLUMNS]
+    unknown = [c for c in header if c not in COLUMNS and c not in V2_COLUMNS]
     if missing or unknown:
         parts = []
         if missing:
@@ -304,12 +355,12 @@ def convert_claims(text: str, dataset: str, file: str = "claims.csv") -> ClaimsC
             )
         )
         return conversion
-    rows = _RowReader(conversion, dataset)
+    rows = _RowReader(conversion, dataset, registry or Registry(), set(header))
     for number, record in enumerate(reader, start=2):
         if None in record:
             rows.problem(number, "note", "more cells than columns (a comma outside quotes?)")
             continue
-        cells = {k: (v or "").strip() for k, v in record.items()}
+        cells = {k: (v or "").strip() for k, v in record.items() if k is not None}
         if not any(cells.values()):
             continue  # spreadsheets leave empty rows behind
         rows.read(number, cells)
@@ -326,11 +377,15 @@ def locate(problem: Problem, conversion: ClaimsConversion) -> Problem:
     rows = sorted({row for row, _ in origins})
     role = origins[0][1]
     path = problem.path or ""
-    if role == "claim":
-        column = CLAIM_COLUMN.get(path)
+    if role == "actor":  # a row of an actor registry
+        column = {RDFS + "label": "label"}.get(path, "code" if path in _CODE_PATHS else "kind")
+    elif role == "claim":
+        # An end before the start is a fault of the end (the start is checked on its own).
+        comparison = problem.rule == "LessThanOrEqualsConstraintComponent"
+        column = "end" if comparison else CLAIM_COLUMN.get(path)
     elif role == "source":
         column = SOURCE_COLUMN.get(path, "source_url")
-    elif path in {prop for prop, _, _ in CODE_PROPERTY.values()}:
+    elif path in _CODE_PATHS:
         column = f"{role}_code"
     elif path in (RDFS + "label", SKOS + "prefLabel"):
         column = role

@@ -93,6 +93,12 @@ def cmd_load(args: argparse.Namespace) -> int:
             f"{verb} dataset {report.dataset}{marks}: {report.triples:,} triples from "
             f"{', '.join(report.files)} into {store.location} [{report.access}]"
         )
+        if report.new_actors:
+            # Parties no registry knows: named by the rules of version 1 until registered.
+            print(f"{len(report.new_actors)} new actors (not in any actor registry):")
+            for actor in report.new_actors:
+                code = f" [{actor['code']}]" if actor["code"] else ""
+                print(f"  {actor['kind']}: {actor['name']}{code}")
     return 0
 
 

@@ -29,6 +29,8 @@ from graph.namespaces import DCTERMS, RDF, RG, SPARQL_PREFIXES, XSD, dataset_iri
 from graph.ontology import concepts, ontology_text
 from graph.rdfterms import rdflib_graph
 from graph.reference import REFERENCE_DATASET, reference_triples
+from graph.registry import Actor, Registry, is_actors_csv, read_actors_csv, registry_from_store
+from graph.sparql import dataset_graphs
 from graph.store import Store
 from graph.validation import Problem, ValidationError, validate_graph
 
@@ -84,6 +86,8 @@ class LoadReport:
     synthetic: bool
     replaced: bool
     version: int
+    #: Parties no registry knows (see :func:`new_actors`).
+    new_actors: tuple[dict[str, str], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -136,12 +140,17 @@ def _without_descriptions(triples: list[ox.Triple]) -> tuple[list[ox.Triple], bo
     return triples, synthetic
 
 
-def read_inputs(paths: Sequence[str | Path], dataset: str) -> ParsedInput:
+def read_inputs(
+    paths: Sequence[str | Path], dataset: str, registry: Registry | None = None
+) -> ParsedInput:
     """Parse and convert ``paths`` for ``dataset``, without validating against the shapes.
 
-    Raises ValidationError for files that cannot be read or parsed, and ValueError for a file
-    type that is not supported. Problems of CSV cells are returned in the result, so that one
-    pass can report them together with those of the shapes.
+    A CSV is an actor registry when its header names ``actor_id``, else a claims CSV. Party
+    names of the claims resolve through the registries among ``paths`` and, after them,
+    ``registry`` (the one already in the store). Raises ValidationError for files that cannot
+    be read or parsed, and ValueError for a file type that is not supported. Problems of CSV
+    cells are returned in the result, so that one pass can report them together with those of
+    the shapes.
     """
     dataset_iri(dataset)  # a bad name is refused before any work
     triples: list[ox.Triple] = []
@@ -149,6 +158,8 @@ def read_inputs(paths: Sequence[str | Path], dataset: str) -> ParsedInput:
     problems: list[Problem] = []
     digest = hashlib.sha256()
     names = []
+    claim_files: list[tuple[Path, str]] = []
+    registered: list[Actor] = list(registry.by_id.values()) if registry is not None else []
     for raw in paths:
         path = Path(raw)
         fmt = input_format(path)
@@ -171,7 +182,22 @@ def read_inputs(paths: Sequence[str | Path], dataset: str) -> ParsedInput:
             raise ValidationError(
                 [Problem(f"not UTF-8 text (byte {error.start})", file=str(path))]
             ) from None
-        conversion = convert_claims(text, dataset, file=str(path))
+        if not is_actors_csv(text):
+            claim_files.append((path, text))
+            continue
+        actors, found, rows = read_actors_csv(text, file=str(path))
+        problems.extend(found)
+        registered += actors  # the file's own actors replace the store's of the same id
+        own = Registry.of(actors)
+        conversion = ClaimsConversion(file=str(path), problems=found)
+        for actor in actors:
+            conversion.triples += actor.triples(own)
+            conversion.origins[actor.iri].append((rows[actor.iri], "actor"))
+        conversions.append(conversion)
+        triples.extend(conversion.triples)
+    resolver = Registry.of(registered)
+    for path, text in claim_files:
+        conversion = convert_claims(text, dataset, file=str(path), registry=resolver)
         problems.extend(conversion.problems)
         conversions.append(conversion)
         triples.extend(conversion.triples)
@@ -184,6 +210,19 @@ def read_inputs(paths: Sequence[str | Path], dataset: str) -> ParsedInput:
         conversions=tuple(conversions),
         problems=tuple(problems),
     )
+
+
+def new_actors(parsed: ParsedInput) -> list[dict[str, str]]:
+    """The parties of the claims that no registry knows: ``{kind, name, code, iri}`` each.
+
+    They were given IRIs by the rules of version 1; add them to a registry to give them a
+    stable id, aliases and a ``part_of``.
+    """
+    found: dict[str, dict[str, str]] = {}
+    for conversion in parsed.conversions:
+        for (kind, name, code), iri in conversion.new_actors.items():
+            found.setdefault(iri, {"kind": kind, "name": name, "code": code, "iri": iri})
+    return sorted(found.values(), key=lambda a: (a["kind"], a["name"]))
 
 
 def dataset_description(
@@ -241,10 +280,13 @@ def check(parsed: ParsedInput, description: Sequence[ox.Triple] = ()) -> list[Pr
     return placed
 
 
-def validate_files(paths: Sequence[str | Path]) -> list[Problem]:
-    """Every problem of ``paths`` taken as one dataset; empty if it would load. Writes nothing."""
+def validate_files(paths: Sequence[str | Path], registry: Registry | None = None) -> list[Problem]:
+    """Every problem of ``paths`` taken as one dataset; empty if it would load. Writes nothing.
+
+    ``registry`` is the actor registry party names resolve through besides those in ``paths``.
+    """
     try:
-        parsed = read_inputs(paths, "validation")
+        parsed = read_inputs(paths, "validation", registry)
     except ValidationError as error:
         return error.problems
     return check(parsed)
@@ -266,7 +308,7 @@ def load_files(
     Raises ValidationError (nothing written) if any file is malformed or violates the shapes.
     Data marked ``rg:synthetic true`` makes the dataset synthetic whatever ``synthetic`` says.
     """
-    parsed = read_inputs(paths, dataset)
+    parsed = read_inputs(paths, dataset, store_registry(store, dataset))
     if progress is not None:
         progress("read", len(parsed.triples))
     return _write(
@@ -279,6 +321,13 @@ def load_files(
         loaded_by=loaded_by,
         progress=progress,
     )
+
+
+def store_registry(store: Store, replacing: str | None = None) -> Registry:
+    """The actor registry of the store's datasets, less dataset ``replacing`` (a load replaces
+    it: its own registry, if any, comes with the files)."""
+    skip = dataset_iri(replacing) if replacing is not None else None
+    return registry_from_store(store, [g for g in dataset_graphs(store) if g != skip])
 
 
 def _write(
@@ -317,6 +366,7 @@ def _write(
         synthetic=metadata["synthetic"],
         replaced=replaced,
         version=store.version,
+        new_actors=tuple(new_actors(parsed)),
     )
 
 
@@ -356,13 +406,19 @@ def shipped_claims() -> Path:
     return Path(str(resources.files("graph.data").joinpath("claims.csv")))
 
 
+def shipped_actors() -> Path:
+    """Path of the actor registry shipped in the package, beside :func:`shipped_claims`."""
+    return Path(str(resources.files("graph.data").joinpath("actors.csv")))
+
+
 def load_default_dataset(store: Store, progress: LoadProgress | None = None) -> list[LoadReport]:
-    """Write the reference data and the shipped cited claims (dataset ``claims``)."""
+    """Write the reference data and the shipped cited claims with their actor registry
+    (dataset ``claims``)."""
     return [
         load_reference(store),
         load_files(
             store,
-            [shipped_claims()],
+            [shipped_actors(), shipped_claims()],
             DEFAULT_DATASET,
             access="public",
             licence="claims: facts from the cited public sources; see DATASET.md",

@@ -34,11 +34,14 @@ import networkx as nx
 
 from graph.cache import cached, paused_gc
 from graph.ingest import list_datasets
-from graph.namespaces import PROV, RG, SCHEMA, dataset_iri, dataset_name
+from graph.namespaces import DCTERMS, PROV, RG, SCHEMA, dataset_iri, dataset_name
 from graph.ontology import concept_rank, concepts, kinds, local_name, relation_types
 from graph.reference import REFERENCE_DATASET
 from graph.sparql import dataset_graphs, run_query
 from graph.store import EmbeddedStore, Store, lexical_rows
+
+#: The levels a projection can show actors at (see :class:`ProjectionFilter`).
+LEVELS = ("organization", "government")
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,11 @@ class ProjectionFilter:
     min_confidence: str | None = None  #: "low", "medium" or "high"
     datasets: tuple[str, ...] | None = None  #: dataset names
     aggregates: bool = True  #: whether claims about aggregates take part
+    #: "report": only claims that report a fact; None: every claim, assessments included
+    basis: str | None = None
+    #: "organization": each registered actor a node; "government": every actor rolled up along
+    #: ``org:subOrganizationOf`` to its top organization (every federal body to the center)
+    level: str = "organization"
 
     def __post_init__(self) -> None:
         if self.start and self.end and self.end < self.start:
@@ -74,6 +82,13 @@ class ProjectionFilter:
             )
         for name in self.datasets or ():
             dataset_iri(name)  # refuses a malformed name
+        bases = concepts("ClaimBasisScheme")
+        if self.basis is not None and self.basis not in bases:
+            raise ValueError(
+                f"unknown basis {self.basis!r}; use one of {', '.join(bases)} (or none for all)"
+            )
+        if self.level not in LEVELS:
+            raise ValueError(f"unknown level {self.level!r}; use one of {', '.join(LEVELS)}")
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -117,6 +132,11 @@ _CLAIM_PROPERTIES = {
     "count": RG + "count",
     "claim_id": RG + "claimId",
     "derived_from": PROV + "wasDerivedFrom",
+    "basis": RG + "basis",
+    "amount_basis": RG + "amountBasis",
+    "foreigners": RG + "coversForeigners",
+    "note": DCTERMS + "description",
+    "action": RG + "enforcementKind",
 }
 
 _SOURCES = """
@@ -263,7 +283,14 @@ def _claims(
         titles.setdefault((source, g), {}).setdefault(url, title)
     citations = _Citations(titles, {})
 
-    schemes = ("DatePrecisionScheme", "ConfidenceScheme", "FundingPurposeScheme")
+    schemes = (
+        "DatePrecisionScheme",
+        "ConfidenceScheme",
+        "FundingPurposeScheme",
+        "ClaimBasisScheme",
+        "AmountBasisScheme",
+        "EnforcementKindScheme",
+    )
     notation = {iri: n for scheme in schemes for n, iri in concepts(scheme).items()}
     levels = concepts("ConfidenceScheme")
     rank = {iri: concept_rank(iri) or 0 for iri in levels.values()}
@@ -271,6 +298,11 @@ def _claims(
     ends, precisions, confidences = values["end"], values["precision"], values["confidence"]
     amounts, currencies, purposes = values["amount"], values["currency"], values["purpose"]
     counts, claim_ids = values["count"], values["claim_id"]
+    bases, amount_bases, foreigners = values["basis"], values["amount_basis"], values["foreigners"]
+    notes, actions = values["note"], values["action"]
+    # A claim loaded before claims had a basis is a report, as a version-1 CSV is read.
+    report = concepts("ClaimBasisScheme")["report"]
+    wanted_basis = concepts("ClaimBasisScheme")[flt.basis] if flt.basis else None
     type_names: dict[str, str] = {}
     dataset_names: dict[str, str | None] = {}
     # A few thousand distinct dates among 300,000 claims: each parsed once.
@@ -279,6 +311,9 @@ def _claims(
     for iri, rtype, src, dst, start_text in rows:
         confidence = confidences.get(iri)
         if minimum is not None and rank.get(confidence or "", 0) < minimum:
+            continue
+        basis = bases.get(iri, report)
+        if wanted_basis is not None and basis != wanted_basis:
             continue
         end_text = ends.get(iri)
         key = (start_text, precisions.get(iri), end_text)
@@ -318,9 +353,19 @@ def _claims(
                 "dataset": dataset_names[g],
                 "sources": urls,
                 "source_titles": source_titles,
+                "basis": notation[basis],
+                "amount_basis": notation.get(amount_bases.get(iri) or ""),
+                "foreigners": _boolean(foreigners.get(iri)),
+                "note": notes.get(iri),
+                "action": notation.get(actions.get(iri) or ""),
             },
         )
     return claims
+
+
+def _boolean(text: str | None) -> bool | None:
+    """An xsd:boolean's lexical form as a bool; None when absent."""
+    return None if text is None else text in ("true", "1")
 
 
 def _period(
@@ -354,6 +399,42 @@ def _parties(store: Store, graphs: list[str]) -> dict[str, dict[str, Any]]:
             "code": code or None,
         }
     return parties
+
+
+_PART_OF = "SELECT DISTINCT ?actor ?parent WHERE { ?actor org:subOrganizationOf ?parent }"
+_MERGES = """
+SELECT DISTINCT ?merged ?survivor
+WHERE {
+  ?merge a rg:ActorMerge ; rg:mergedActor ?merged ; rg:survivor ?survivor .
+  FILTER NOT EXISTS { ?merge prov:invalidatedAtTime ?undone }
+}"""
+
+
+def actor_identity(
+    store: Store, graphs: Sequence[str], level: str = "organization"
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Which node each actor is shown as, and each actor's parent organization.
+
+    Returns ``(shown_as, part_of)``: ``shown_as`` maps an actor IRI to the IRI it is drawn as
+    when that differs from itself — the survivor of the analysts' merges in force
+    (``rg:ActorMerge`` records not undone) and, at the ``government`` level, the top of its
+    ``org:subOrganizationOf`` chain, merges applied at every step; ``part_of`` maps an actor
+    to its parent as the registry states it.
+    """
+    part_of = dict(_rows(store, _PART_OF, list(graphs)))
+    merged = dict(_rows(store, _MERGES, list(graphs)))
+    shown_as = {}
+    for start in {*merged, *(part_of if level == "government" else ())}:
+        node, seen = start, {start}
+        while True:
+            step = merged.get(node) or (part_of.get(node) if level == "government" else None)
+            if step is None or step in seen:
+                break  # the top, or a cycle (refused at load; data written otherwise stops)
+            seen.add(step)
+            node = step
+        if node != start:
+            shown_as[start] = node
+    return shown_as, part_of
 
 
 def _visible(store: Store, flt: ProjectionFilter, graphs: Sequence[str] | None) -> list[str]:
@@ -413,21 +494,38 @@ def build_projection(
         parties_read = pool.submit(_parties, store, visible)
         claims = _claims(store, visible, flt, pool)
         parties = parties_read.result()
+    shown_as, part_of = actor_identity(store, visible, flt.level)
     nodes: dict[str, dict[str, Any]] = {}
     edges = []
     shown = set()
     for iri, (src, dst, edge) in claims.items():
-        ends = (parties.get(src), parties.get(dst))
-        if ends[0] is None or ends[1] is None:
+        own = (parties.get(src), parties.get(dst))
+        if own[0] is None or own[1] is None:
             continue  # a party of a kind outside the model: not part of the network
+        # Drawn as the survivor of a merge or, at the government level, its top organization;
+        # the claim keeps its own parties for the evidence tables.
+        ends_at = [shown_as.get(party, party) for party in (src, dst)]
+        ends = [parties.get(node) or own[i] for i, node in enumerate(ends_at)]
+        ends_at = [node if node in parties else (src, dst)[i] for i, node in enumerate(ends_at)]
         if flt.kinds is not None and any(end["kind"] not in flt.kinds for end in ends):
             continue
         if not flt.aggregates and any(end["aggregate"] for end in ends):
             continue
-        for node, attrs in ((src, ends[0]), (dst, ends[1])):
+        for node, attrs in zip(ends_at, ends, strict=True):
             if node not in nodes:
                 nodes[node] = attrs  # a dict of its own, made by _parties
-        edges.append((src, dst, iri, edge))
+                attrs["part_of"] = part_of.get(node)
+                attrs["members"] = []
+        for node, party in zip(ends_at, (src, dst), strict=True):
+            if party != node and party not in nodes[node]["members"]:
+                nodes[node]["members"].append(party)
+        edge.update(
+            subject=src,
+            object=dst,
+            subject_label=own[0]["label"],
+            object_label=own[1]["label"],
+        )
+        edges.append((ends_at[0], ends_at[1], iri, edge))
         shown.add(edge["dataset"])
     G = _multidigraph(nodes, edges)
     synthetic_datasets = {
@@ -522,8 +620,8 @@ def claims_of(
                 "claim": data["claim"],
                 "claim_id": data["claim_id"],
                 "type": data["type"],
-                "from": G.nodes[u]["label"],
-                "to": G.nodes[v]["label"],
+                "from": data.get("subject_label", G.nodes[u]["label"]),
+                "to": data.get("object_label", G.nodes[v]["label"]),
                 "start": data["start"].isoformat(),
                 "end": data["end"].isoformat() if data["end_stated"] else None,
                 "amount": data["amount"],
@@ -531,6 +629,10 @@ def claims_of(
                 "purpose": data["purpose"],
                 "count": data["count"],
                 "confidence": data["confidence"],
+                "basis": data.get("basis", "report"),
+                "amount_basis": data.get("amount_basis"),
+                "foreigners": data.get("foreigners"),
+                "note": data.get("note"),
                 "dataset": data["dataset"],
                 "sources": sources_of(data),
             }

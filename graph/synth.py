@@ -123,6 +123,9 @@ _OFFER = _rg("offerType")
 _DECEPTIVE = _rg("deceptive")
 _ENFORCEMENT_KIND = _rg("enforcementKind")
 _COUNT = _rg("count")
+_BASIS = _rg("basis")
+_REPORT = _rg("ReportBasis")
+_AMOUNT_BASIS = _rg("amountBasis")
 _TITLE = ox.NamedNode(DCTERMS + "title")
 _PUBLISHER = ox.NamedNode(DCTERMS + "publisher")
 
@@ -578,6 +581,7 @@ class _Claims:
             yield T(node, _END, ox.Literal(end.isoformat(), datatype=_XSD_DATE))
         yield T(node, _PRECISION, precision)
         yield T(node, _CONFIDENCE, rng.choices(_CONFIDENCES, cum_weights=_CONFIDENCE_CUM)[0])
+        yield T(node, _BASIS, _REPORT)
         yield T(node, _CLAIM_ID, ox.Literal(f"s{self.n}"))
         yield T(node, _DERIVED, self.source)
         for predicate, value in terms:
@@ -585,10 +589,13 @@ class _Claims:
 
 
 def _funding(purpose: ox.NamedNode, amount: int) -> _Terms:
+    # Bonuses and fees are levels per recruit; salaries and transfers sums over the period.
+    basis = _rg("PerRecruitAmount") if purpose in (_BONUS, _FEE) else _rg("TotalAmount")
     return (
         (_AMOUNT, ox.Literal(str(amount), datatype=_XSD_DECIMAL)),
         (_CURRENCY, _RUB),
         (_PURPOSE, purpose),
+        (_AMOUNT_BASIS, basis),
     )
 
 

@@ -261,5 +261,5 @@ def test_create_app_over_an_in_memory_store() -> None:
         response = client.get(
             "/sparql", params={"query": "SELECT (COUNT(?c) AS ?n) WHERE { ?c rg:claimId ?id }"}
         )
-        assert response.json()["results"]["bindings"][0]["n"]["value"] == "142"
+        assert response.json()["results"]["bindings"][0]["n"]["value"] == "144"
     assert copy is not None and not copy.exists()

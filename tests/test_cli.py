@@ -223,7 +223,7 @@ def test_demo_loads_the_default_dataset_and_serves_sparql(cli_env: dict[str, str
         )
         sparql.setReturnFormat(JSON)
         result = sparql.query().convert()
-        assert result["results"]["bindings"][0]["n"]["value"] == "142"
+        assert result["results"]["bindings"][0]["n"]["value"] == "144"
     finally:
         stop(process)
     output = process.stdout.read() if process.stdout else ""

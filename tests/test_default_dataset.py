@@ -56,7 +56,7 @@ def test_every_row_is_a_claim(loaded: Store, rows: list[dict[str, str]]) -> None
         loaded, "SELECT ?id WHERE { ?c rg:claimId ?id ; a/rdfs:subClassOf rg:Relation }"
     )
     assert sorted(r["id"] for r in claims) == sorted(r["claim_id"] for r in rows)
-    assert len(rows) == 142
+    assert len(rows) == 144
 
 
 def test_every_claim_has_a_source_with_the_exact_url(
@@ -138,4 +138,4 @@ def test_claims_live_in_the_claims_graph(loaded: Store) -> None:
     found = select(
         loaded, f"SELECT (COUNT(?c) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?c rg:claimId ?id }} }}"
     )
-    assert found == [{"n": "142"}]
+    assert found == [{"n": "144"}]

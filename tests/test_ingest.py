@@ -246,7 +246,8 @@ id:source\\/r1 a rg:Source ; dcterms:title "Illustrative report" ;
 id:claim\\/x\\/1 a rg:FundingFlow ;
     rg:from id:regional-government\\/ru-ta ; rg:to id:scheme\\/bonus ;
     rg:start "2024-01-01"^^xsd:date ; rg:end "2024-06-30"^^xsd:date ;
-    rg:confidence rg:HighConfidence ; schema:amount 1000.0 ; schema:currency "RUB" ;
+    rg:confidence rg:HighConfidence ; rg:basis rg:ReportBasis ;
+    schema:amount 1000.0 ; schema:currency "RUB" ;
     prov:wasDerivedFrom id:source\\/r1 .
 """
 TURTLE_VIOLATIONS = [
@@ -262,7 +263,7 @@ TURTLE_VIOLATIONS = [
 def test_valid_turtle_loads(memory_store: Store, tmp_path: Path) -> None:
     path = tmp_path / "ok.ttl"
     path.write_text(TURTLE)
-    assert load_files(memory_store, [path], "turtle").triples == 17
+    assert load_files(memory_store, [path], "turtle").triples == 18
 
 
 @pytest.mark.parametrize(("old", "new", "path_end"), TURTLE_VIOLATIONS)
