@@ -21,8 +21,8 @@ from graph.graphapi import EXPORT_FORMATS, FLOW_GROUPS, BadRequest, parse_filter
 from graph.ingest import RDF_FORMATS
 from graph.projection import ProjectionFilter
 
-_ENTITY = "regional-government/ru-ta"
-_FEDERAL = "federal-body/kremlin-federal-center"
+_ENTITY = "regional-government/ru-ta-government"
+_FEDERAL = "federal-body/ru-federal-center"
 _UPLOAD_SUFFIXES = {*RDF_FORMATS, ".csv"}
 
 
@@ -397,8 +397,8 @@ def install(app: FastAPI) -> None:
                                     "id": "https://w3id.org/recruitgraph/id/claim/claims/c019",
                                     "type": "FundingFlow",
                                     "counterpart": {
-                                        "id": "…/scheme/tatarstan-regional-one-time-sign-up-"
-                                        "payment",
+                                        "id": "…/scheme/scheme-tatarstan-regional-one-time-"
+                                        "sign-up-payment",
                                         "label": "Tatarstan regional one-time sign-up payment",
                                         "kind": "RecruitmentScheme",
                                     },
@@ -426,8 +426,8 @@ def install(app: FastAPI) -> None:
         },
     )
     async def get_entity(request: Request, id: str) -> JSONResponse:
-        """One entity (``regional-government/ru-ta`` or its full IRI): attributes, and the
-        claims it is a party of, with periods, amounts, counterparts and sources."""
+        """One entity (``regional-government/ru-ta-government`` or its full IRI): attributes, and
+        the claims it is a party of, with periods, amounts, counterparts and sources."""
         return _json(await engine_of(request).call("entity", caller(request), id))
 
     @app.get(
