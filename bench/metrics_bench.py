@@ -199,8 +199,13 @@ def stages(store: Any) -> dict[str, float]:
     ``analysis._report`` runs them (private helpers; a diagnosis, not an interface)."""
     from graph import analysis, cache
     from graph.metrics.brokers import _brokers
+    from graph.metrics.burden import burden_share, burden_share_median
     from graph.metrics.centralization import _centralizations
-    from graph.metrics.funding import burden_shift_index, funding_by_tier, payer_concentration
+    from graph.metrics.funding import (
+        funding_by_tier,
+        payer_concentration,
+        regional_share_of_bonus_claims,
+    )
     from graph.metrics.hierarchy import _grc_from_reach, _krackhardt
     from graph.metrics.reach import federal_reach
     from graph.metrics.report import LUB_PAIRS
@@ -217,7 +222,7 @@ def stages(store: Any) -> dict[str, float]:
     cache.clear()
     with cache.paused_gc():  # as report() runs
         G = timed("projection (SPARQL -> networkx)", lambda: project(store))
-        view = timed("simple view", lambda: simple_view(G, weight="amount"))
+        view = timed("simple view", lambda: simple_view(G, weight="count"))
         scores = analysis._scores(G, view, None)
         timed("CSR form (compiled searches)", lambda: scores.csr)
         timed("condensation and ancestors", scores.reach)
@@ -237,12 +242,13 @@ def stages(store: Any) -> dict[str, float]:
         )
         timed("federal reach", lambda: federal_reach(G))
         timed(
-            "funding (tiers, burden shift, HHI)",
+            "funding (tiers, burden share, HHI)",
             lambda: (
                 funding_by_tier(G),
                 funding_by_tier(G, purpose="enlistment_bonus"),
-                burden_shift_index(G),
-                burden_shift_index(G, by="count"),
+                burden_share_median(G),
+                burden_share(G),
+                regional_share_of_bonus_claims(G),
                 payer_concentration(G),
             ),
         )
@@ -271,7 +277,7 @@ def worker_error(actors: int, data_dir: Path, ks: list[int], seeds: int) -> dict
     path, _ = synthetic_file(data_dir, actors)
     store, _ = load_store(path)
     G = project(store)
-    view = simple_view(G, weight="amount")  # the graph the report's measures run on
+    view = simple_view(G, weight="count")  # the graph the report's measures run on
     n = view.number_of_nodes()
 
     start = time.perf_counter()

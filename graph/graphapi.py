@@ -357,9 +357,12 @@ def parse_filter(
     relations: Iterable[str] | None = None,
     min_confidence: str | None = None,
     datasets: Iterable[str] | None = None,
+    level: str | None = None,
+    basis: str | None = None,
 ) -> ProjectionFilter:
     """A projection filter from request parameters (lists may also be comma-separated);
-    BadRequest for unknown values."""
+    BadRequest for unknown values. ``level`` is organization (the default) or government;
+    ``basis`` is report (reports only) or all (the default: assessments too)."""
     try:
         names = _split(datasets)
         return ProjectionFilter(
@@ -369,6 +372,8 @@ def parse_filter(
             relations=_split(relations),
             min_confidence=min_confidence or None,
             datasets=tuple(sorted(names)) if names else None,
+            level=level or "organization",
+            basis=None if basis in (None, "", "all") else basis,
         )
     except ValueError as error:
         raise BadRequest(str(error)) from None
@@ -418,6 +423,7 @@ def _edge_json(u: str, v: str, data: dict[str, Any]) -> dict[str, Any]:
         "confidence": data["confidence"],
         "amount": data["amount"],
         "currency": data["currency"],
+        "amount_basis": data.get("amount_basis"),
         "purpose": data["purpose"],
         "count": data["count"],
         "sources": list(data.get("sources", ())),
@@ -589,24 +595,45 @@ def _period_key(start: date | None, granularity: str) -> str:
     return f"{start.year:04d}-{start.month:02d}"
 
 
+def _flow_groups(group_by: str | Sequence[str]) -> list[str]:
+    """``group_by`` as a list of groupings: a list, or one string (comma-separated allowed)."""
+    names = [group_by] if isinstance(group_by, str) else list(group_by)
+    groups = [g.strip() for name in names for g in str(name).split(",") if g.strip()]
+    unknown = [g for g in groups if g not in FLOW_GROUPS]
+    if unknown or not groups:
+        raise BadRequest(
+            f"unknown group_by {', '.join(unknown) or '(none)'}; use one or more of "
+            f"{', '.join(FLOW_GROUPS)}"
+        )
+    if len(set(groups)) < len(groups):
+        raise BadRequest(f"group_by names a grouping twice: {', '.join(groups)}")
+    return groups
+
+
 def flows(
     store: Store,
     graphs: Sequence[str],
     *,
-    group_by: str = "payer_tier",
+    group_by: str | Sequence[str] = "payer_tier",
     granularity: str = "year",
     purpose: str | None = None,
     filters: ProjectionFilter | None = None,
 ) -> dict[str, Any]:
-    """Sums of the funding claims, grouped by ``group_by`` (payer_tier, payer, payee, purpose
-    or period) and always by currency: amounts in different currencies are never added.
+    """The funding claims grouped by ``group_by`` (one or more of payer_tier, payer, payee,
+    purpose and period: a list, or a comma-separated string such as ``"payer_tier,period"``)
+    and always by currency and amount basis: amounts in different currencies, or on different
+    bases, are never added.
 
-    Each row: ``group`` (and ``label`` for payer/payee), ``currency``, ``total`` (a decimal
-    string in fixed-point notation), ``flows`` (claims with an amount). Claims without an
+    Each row: ``group`` (the group's values joined by `` / ``) and one key per grouping
+    (``payer_tier``, ``period``, …; ``<payer|payee>_label`` beside a payer or payee, and
+    ``label`` when it is the only grouping), ``currency``, ``amount_basis`` (per_recruit,
+    total, or unknown where the claim does not say), ``flows`` (claims with an amount), and
+    ``median``, ``min``, ``max`` of their amounts (decimal strings in fixed-point notation).
+    ``total`` is their sum for ``total`` amounts (money paid out) and None otherwise: a
+    per-recruit amount is a payment level, and a sum of levels means nothing. Claims without an
     amount are counted per group in ``unquantified``.
     """
-    if group_by not in FLOW_GROUPS:
-        raise BadRequest(f"group_by must be one of {', '.join(FLOW_GROUPS)}")
+    groups = _flow_groups(group_by)
     if granularity not in ("year", "quarter", "month"):
         raise BadRequest("granularity must be year, quarter or month")
     if purpose is not None and purpose not in concepts("FundingPurposeScheme"):
@@ -616,42 +643,74 @@ def flows(
     graph = _network(
         store, graphs, replace(filters or ProjectionFilter(), relations=frozenset({"FundingFlow"}))
     )
-    totals: dict[tuple[str, str], list[Any]] = {}
+    amounts: dict[tuple[tuple[str, ...], str, str], list[Decimal]] = {}
     unquantified: dict[str, int] = defaultdict(int)
     labels: dict[str, str] = {}
     for u, v, data in graph.edges(data=True):
         if purpose is not None and data["purpose"] != purpose:
             continue
-        if group_by == "payer_tier":
-            group = graph.nodes[u].get("tier") or "other"
-        elif group_by == "payer":
-            group = u
-            labels[u] = graph.nodes[u].get("label")
-        elif group_by == "payee":
-            group = v
-            labels[v] = graph.nodes[v].get("label")
-        elif group_by == "purpose":
-            group = data["purpose"] or "unspecified"
-        else:
-            group = _period_key(data["start"], granularity)
+        values = []
+        for name in groups:
+            if name == "payer_tier":
+                values.append(graph.nodes[u].get("tier") or "other")
+            elif name in ("payer", "payee"):
+                node = u if name == "payer" else v
+                labels[node] = graph.nodes[node].get("label")
+                values.append(node)
+            elif name == "purpose":
+                values.append(data["purpose"] or "unspecified")
+            else:
+                values.append(_period_key(data["start"], granularity))
+        key = tuple(values)
         if data["amount"] is None:
-            unquantified[group] += 1
+            unquantified[" / ".join(key)] += 1
             continue
-        entry = totals.setdefault((group, data["currency"] or "unknown"), [Decimal(0), 0])
-        entry[0] += Decimal(repr(data["amount"]))
-        entry[1] += 1
+        basis = data.get("amount_basis") or "unknown"
+        amounts.setdefault((key, data["currency"] or "unknown", basis), []).append(
+            Decimal(repr(data["amount"]))
+        )
     rows = []
-    for (group, currency), (total, count) in totals.items():
-        row: dict[str, Any] = {"group": group}
-        if group in labels:
-            row["label"] = labels[group]
-        row.update({"currency": currency, "total": _fixed(total), "flows": count})
+    for (key, currency, basis), found in amounts.items():
+        row: dict[str, Any] = {"group": " / ".join(key)}
+        for name, value in zip(groups, key, strict=True):
+            row[name] = value
+            if name in ("payer", "payee"):
+                row[f"{name}_label"] = labels[value]
+        if len(groups) == 1 and groups[0] in ("payer", "payee"):
+            row["label"] = labels[key[0]]
+        found.sort()
+        half = len(found) // 2
+        median = found[half] if len(found) % 2 else (found[half - 1] + found[half]) / 2
+        row.update(
+            {
+                "currency": currency,
+                "amount_basis": basis,
+                "total": _fixed(sum(found, Decimal(0))) if basis == "total" else None,
+                "flows": len(found),
+                "median": _fixed(median),
+                "min": _fixed(found[0]),
+                "max": _fixed(found[-1]),
+            }
+        )
         rows.append(row)
-    if group_by == "period":
-        rows.sort(key=lambda r: (r["group"], r["currency"]))
-    else:
-        rows.sort(key=lambda r: (r["currency"], -Decimal(r["total"]), r["group"]))
-    return {"group_by": group_by, "rows": rows, "unquantified": dict(sorted(unquantified.items()))}
+
+    def order(row: dict[str, Any]) -> tuple[Any, ...]:
+        money = (row["currency"], row["amount_basis"])
+        values = tuple(row[g] for g in groups)
+        if groups[0] == "period":
+            return (*values, *money)
+        if len(groups) > 1:
+            return (*money, *values)
+        # One grouping: the largest first (money paid out, else the number of claims).
+        paid = -Decimal(row["total"]) if row["total"] is not None else Decimal(0)
+        return (*money, paid, -row["flows"], *values)
+
+    rows.sort(key=order)
+    return {
+        "group_by": groups[0] if len(groups) == 1 else groups,
+        "rows": rows,
+        "unquantified": dict(sorted(unquantified.items())),
+    }
 
 
 def _fixed(value: Decimal) -> str:
@@ -757,6 +816,7 @@ _CSV_COLUMNS = (
     "confidence",
     "amount",
     "currency",
+    "amount_basis",
     "purpose",
     "count",
     "sources",

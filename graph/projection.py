@@ -494,7 +494,10 @@ def build_projection(
         parties_read = pool.submit(_parties, store, visible)
         claims = _claims(store, visible, flt, pool)
         parties = parties_read.result()
-    shown_as, part_of = actor_identity(store, visible, flt.level)
+    # Who is who (the registry, the merges) is read from every dataset the caller may see,
+    # whichever datasets' claims are shown.
+    identities = list(dataset_graphs(store) if graphs is None else graphs)
+    shown_as, part_of = actor_identity(store, identities, flt.level)
     nodes: dict[str, dict[str, Any]] = {}
     edges = []
     shown = set()
@@ -514,7 +517,8 @@ def build_projection(
         for node, attrs in zip(ends_at, ends, strict=True):
             if node not in nodes:
                 nodes[node] = attrs  # a dict of its own, made by _parties
-                attrs["part_of"] = part_of.get(node)
+                parent = part_of.get(node)
+                attrs["part_of"] = shown_as.get(parent, parent) if parent else None
                 attrs["members"] = []
         for node, party in zip(ends_at, (src, dst), strict=True):
             if party != node and party not in nodes[node]["members"]:
@@ -564,29 +568,48 @@ def project(
 
 
 def simple_view(
-    G: nx.MultiDiGraph, *, directed: bool = True, weight: str | None = None
+    G: nx.MultiDiGraph,
+    *,
+    directed: bool = True,
+    weight: str | None = None,
+    currency: str | None = None,
+    amount_basis: str | None = None,
 ) -> nx.Graph | nx.DiGraph:
     """A simple graph of ``G`` for algorithms that need one.
 
     Parallel claims between two parties become one edge whose ``weight`` is the number of
-    claims (``weight="count"``) or the sum of their amounts (``weight="amount"``, claims
-    without an amount adding 0); with ``weight=None`` edges carry no weight. Node attributes
-    are kept. Self-loops are dropped.
+    claims (``weight="count"``) or the sum of the amounts of those in ``currency`` whose
+    ``amount_basis`` is ``"total"`` (``weight="amount"``; other claims add 0); with
+    ``weight=None`` edges carry no weight. Money is never added across currencies, and
+    per-recruit levels (or amounts of unknown basis) are never added at all, so
+    ``weight="amount"`` needs ``currency`` and ``amount_basis="total"``. Node attributes are
+    kept. Self-loops are dropped.
     """
     if weight not in (None, "count", "amount"):
         raise ValueError(f"weight must be None, 'count' or 'amount', not {weight!r}")
+    if weight == "amount" and (currency is None or amount_basis != "total"):
+        raise ValueError(
+            "weight='amount' sums money: give one currency and amount_basis='total' "
+            "(per-recruit levels are never summed), or use weight='count'"
+        )
+    if weight != "amount" and (currency is not None or amount_basis is not None):
+        raise ValueError("currency and amount_basis go with weight='amount'")
     H: nx.Graph | nx.DiGraph = nx.DiGraph() if directed else nx.Graph()
     H.add_nodes_from(G.nodes(data=True))
     H.graph.update(G.graph)
     # Summed in a dict first (one pass, in the order of first appearance), then added at once:
     # a has_edge test and an attribute update per claim cost twice as much on 300,000 claims.
     totals: dict[tuple[Any, Any], float] = {}
-    for u, v, amount in G.edges(data="amount"):
+    for u, v, data in G.edges(data=True):
         if u == v:
             continue
         if not directed and (v, u) in totals:
             u, v = v, u
-        add = 1.0 if weight == "count" else float(amount or 0.0)
+        if weight == "amount":
+            money = data.get("currency") == currency and data.get("amount_basis") == amount_basis
+            add = float(data.get("amount") or 0.0) if money else 0.0
+        else:
+            add = 1.0
         totals[u, v] = totals.get((u, v), 0.0) + add
     if weight is None:
         H.add_edges_from(totals)

@@ -47,6 +47,7 @@ def row(
         "start": start,
         "date_precision": "day",
         "confidence": "high",
+        "note": f"Illustrative claim {claim_id}.",
         **extra,
     }
 
@@ -85,7 +86,10 @@ def test_timeline_shows_control_moving_from_provinces_to_centre(shift_store: Sto
     windows = {w["start"][:4]: w for w in result["windows"]}
     assert set(windows) == {"2023", "2024", "2025"}
     early, late = windows["2023"], windows["2025"]
-    assert early["burden_shift_index"] == 1.0 and late["burden_shift_index"] == 0.0
+    share = "regional_share_of_bonus_claims"
+    assert early[share] == 1.0 and late[share] == 0.0
+    # The amounts state no basis (a version-1 file): they never enter the per-recruit share.
+    assert early["burden_share_median"] is None and late["burden_share_median"] is None
     assert early["federal_reach"] == 0.0 and late["federal_reach"] == 1.0
     assert late["centralization_degree"] > early["centralization_degree"]
     assert late["centralization_out_degree"] == 1.0  # a pure out-star of the centre
@@ -97,7 +101,7 @@ def test_compare_gives_change_and_the_claims_behind_each_side(shift_store: Store
     result = analysis.compare(
         shift_store, analysis.parse_period("2023"), analysis.parse_period("2025")
     )
-    assert result["change"]["burden_shift_index"] == -1.0
+    assert result["change"]["regional_share_of_bonus_claims"] == -1.0
     assert result["change"]["federal_reach"] == 1.0
     first_ids = {c["claim_id"] for c in result["first"]["claims"]}
     assert first_ids == {f"{p}{i}" for p in "ab" for i in range(6)}
@@ -109,9 +113,12 @@ def test_compare_gives_change_and_the_claims_behind_each_side(shift_store: Store
 
 def test_report_funding_by_tier_and_brokers(shift_store: Store) -> None:
     result = analysis.report(shift_store)
-    rub = result["funding_by_tier"]["RUB"]
-    assert rub["regional"] == rub["federal"] == 600_000 and rub["claims"] == 12
-    assert result["figures"]["burden_shift_index"] == 0.5
+    # Amounts without a stated basis (a version-1 file) are never summed: levels per tier.
+    unknown = result["funding_by_tier"]["RUB"]["unknown"]
+    assert unknown["claims"] == 12 and set(result["funding_by_tier"]["RUB"]) == {"unknown"}
+    assert unknown["regional"]["claims"] == unknown["federal"]["claims"] == 6
+    assert unknown["regional"]["total"] is None and unknown["federal"]["median"] == 100_000
+    assert result["figures"]["regional_share_of_bonus_claims"] == 0.5
     assert result["top_actors"][0]["label"]
 
 
@@ -204,11 +211,18 @@ def test_cache_entries_go_with_their_store(shift_store: Store) -> None:
 
 def test_simple_view_weights() -> None:
     G = nx.MultiDiGraph()
-    G.add_edge("a", "b", amount=5.0)
+    G.add_edge("a", "b", amount=5.0, currency="RUB", amount_basis="total")
     G.add_edge("a", "b", amount=None)
-    G.add_edge("a", "a", amount=1.0)
-    assert simple_view(G, weight="count")["a"]["b"]["weight"] == 2.0
-    assert simple_view(G, weight="amount")["a"]["b"]["weight"] == 5.0
+    G.add_edge("a", "b", amount=7.0, currency="USD", amount_basis="total")
+    G.add_edge("a", "b", amount=9.0, currency="RUB", amount_basis="per_recruit")
+    G.add_edge("a", "a", amount=1.0, currency="RUB", amount_basis="total")
+    assert simple_view(G, weight="count")["a"]["b"]["weight"] == 4.0
+    # Money of one currency paid out; never per-recruit levels, never another currency.
+    rub = simple_view(G, weight="amount", currency="RUB", amount_basis="total")
+    assert rub["a"]["b"]["weight"] == 5.0
+    for bad in ({}, {"currency": "RUB"}, {"currency": "RUB", "amount_basis": "per_recruit"}):
+        with pytest.raises(ValueError, match="amount"):
+            simple_view(G, weight="amount", **bad)
     assert not simple_view(G).has_edge("a", "a")
 
 
@@ -238,7 +252,7 @@ def test_synthetic_centralization_rises_with_the_planted_parameter(tmp_path: Pat
     for key in ("centralization_degree", "federal_reach", "global_reaching_centrality"):
         series = [f[key] for f in figures]
         assert series == sorted(series) and series[0] < series[-1], (key, series)
-    bonus = [f["burden_shift_index"] for f in figures]
+    bonus = [f["regional_share_of_bonus_claims"] for f in figures]
     assert bonus == sorted(bonus, reverse=True) and bonus[0] == 1.0, bonus
 
 

@@ -79,6 +79,8 @@ def test_entity_detail_with_relations_periods_amounts_and_sources(client: httpx.
         ("/api/paths", {"source": SCHEME, "target": COHORT, "mode": "some"}, 400),
         ("/api/paths", {"source": SCHEME, "target": COHORT, "max_length": 9}, 422),
         ("/api/flows", {"group_by": "colour"}, 400),
+        ("/api/flows", {"group_by": "payer_tier,colour"}, 400),
+        ("/api/flows", {"group_by": "period,period"}, 400),
         ("/api/flows", {"purpose": "bribes"}, 400),
         ("/api/flows", {"group_by": "period", "granularity": "week"}, 400),
         ("/api/export", {"format": "pdf"}, 400),
@@ -148,7 +150,20 @@ def test_paths_shortest_all_and_directed(client: httpx.Client) -> None:
 
 def test_flows_grouped_and_per_currency(client: httpx.Client) -> None:
     pub = client.get("/api/flows", params={"dataset": "pub"}).json()
-    assert pub["rows"] == [{"group": "regional", "currency": "RUB", "total": "400000", "flows": 1}]
+    # A version-1 file: the amount's basis is unknown, so it is a level, never summed.
+    assert pub["rows"] == [
+        {
+            "group": "regional",
+            "payer_tier": "regional",
+            "currency": "RUB",
+            "amount_basis": "unknown",
+            "total": None,
+            "flows": 1,
+            "median": "400000",
+            "min": "400000",
+            "max": "400000",
+        }
+    ]
     by_payer = client.get("/api/flows", params={"group_by": "payer", "dataset": "pub"}).json()
     assert by_payer["rows"][0]["group"] == TATARSTAN
     assert by_payer["rows"][0]["label"] == "Government of Tatarstan"
@@ -162,11 +177,19 @@ def test_flows_grouped_and_per_currency(client: httpx.Client) -> None:
     ).json()
     assert all("-Q" in r["group"] for r in by_quarter["rows"])
     tiers = client.get("/api/flows", params={"group_by": "payer_tier"}).json()
-    currencies = {(r["group"], r["currency"]) for r in tiers["rows"]}
-    assert len(currencies) == len(tiers["rows"])  # one row per group and currency
+    money = {(r["group"], r["currency"], r["amount_basis"]) for r in tiers["rows"]}
+    assert len(money) == len(tiers["rows"])  # one row per group, currency and amount basis
+    # Sums only of money paid out; a per-recruit level (or one of unknown basis) is not added.
+    assert all((r["total"] is None) == (r["amount_basis"] != "total") for r in tiers["rows"])
     bonus = client.get("/api/flows", params={"purpose": "enlistment_bonus"}).json()
-    total = sum(float(r["total"]) for r in bonus["rows"])
-    assert 0 < total <= sum(float(r["total"]) for r in tiers["rows"])
+    flows = sum(r["flows"] for r in bonus["rows"])
+    assert 0 < flows <= sum(r["flows"] for r in tiers["rows"])
+    # Two groupings at once: by tier and by year, each row carrying both.
+    both = client.get("/api/flows", params={"group_by": "payer_tier,period"}).json()
+    assert both["group_by"] == ["payer_tier", "period"]
+    assert all(r["group"] == f"{r['payer_tier']} / {r['period']}" for r in both["rows"])
+    assert {r["period"] for r in both["rows"]} == set(groups)
+    assert sum(r["flows"] for r in both["rows"]) == sum(r["flows"] for r in tiers["rows"])
 
 
 @pytest.mark.parametrize(

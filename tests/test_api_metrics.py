@@ -25,8 +25,11 @@ def test_report_of_public_data(client: httpx.Client) -> None:
     report = response.json()
     assert report["synthetic"] is False and report["datasets"] == ["pub"]
     assert report["figures"]["claims"] == 2
-    assert report["funding_by_tier"]["RUB"]["regional"] == 400000.0
-    assert report["figures"]["burden_shift_index"] == 1.0
+    # A version-1 file: the amount's basis is unknown, so a level (median), never a sum.
+    regional = report["funding_by_tier"]["RUB"]["unknown"]["regional"]
+    assert regional["median"] == 400000.0 and regional["total"] is None
+    assert report["figures"]["regional_share_of_bonus_claims"] == 1.0
+    assert {"burden_share", "roles", "enforcement"} <= set(report)
 
 
 def test_synthetic_flag_is_carried(client: httpx.Client) -> None:
@@ -42,7 +45,8 @@ def test_timeline_compare_and_nodes(client: httpx.Client) -> None:
     ).json()
     assert [w["start"] for w in timeline["windows"]] == ["2024-01-01", "2024-07-01"]
     compared = client.get(
-        "/api/metrics/compare", params={"first": "2023", "second": "2024", "dataset": "pub"}
+        "/api/metrics/compare",
+        params={"first": "2023", "second": "2024", "dataset": "pub", "rounds": 19},
     ).json()
     assert compared["first"]["figures"]["claims"] == 0
     assert compared["second"]["figures"]["claims"] == 2
@@ -80,9 +84,12 @@ def test_restricted_claims_stay_out_of_metrics(live: LiveServer) -> None:
                 )
                 assert response.status_code == 200
                 assert_no_secret(response.text, f"{path} as {role}")
-            compared = c.get("/api/metrics/compare", params={"first": "2023", "second": "2025"})
+            compared = c.get(
+                "/api/metrics/compare",
+                params={"first": "2023", "second": "2025", "rounds": 0, "leave_out": False},
+            )
             assert_no_secret(compared.text, f"compare as {role}")
     # The same request with the grant does show them, so the checks above can fail.
     with live.client("reader_secret") as c:
-        wide = {"first": "2000-01-01/2040-12-31", "second": "2025"}
+        wide = {"first": "2000-01-01/2040-12-31", "second": "2025", "rounds": 0, "leave_out": False}
         assert "zzsecret" in c.get("/api/metrics/compare", params=wide).text.lower()

@@ -673,7 +673,9 @@ def node_measures(
     weight : str or None
         Edge attribute summed by ``strength`` and used as tie strength by ``pagerank``
         (e.g. a funding amount). Parallel relations add up; a relation without the attribute
-        counts 0. ``None``: every relation counts 1. Not used by degree, betweenness,
+        counts 0. ``None``: every relation counts 1. ``"amount"`` is refused (ValueError)
+        when the amounts are of several currencies or amount bases, or per-recruit levels:
+        money is never added across them. Not used by degree, betweenness,
         closeness or eigenvector (see the module docstring).
     k : int or None
         Estimate betweenness from about ``k`` sampled source nodes, stratified by their reach
@@ -705,10 +707,30 @@ def node_measures(
     (2001). A faster algorithm for betweenness centrality. *J. Math. Sociology* 25, 163–177.
     Wasserman, S. & Faust, K. (1994). *Social Network Analysis*. Cambridge UP.
     """
+    if weight == "amount":
+        _refuse_mixed_money(G)
     S = _simple(G)
     if S.number_of_nodes() == 0:
         return {}
     return _node_measures(G, weight, _NodeScores(S, k=k, seed=seed))
+
+
+def _refuse_mixed_money(G: nx.Graph) -> None:
+    """ValueError when the funding amounts of ``G`` are not one kind of money: strength would
+    add amounts in several currencies or on several bases, or per-recruit levels (a price per
+    person, not money paid). Amounts that carry no currency (plain numbers) pass."""
+    money = {
+        (data.get("currency"), data.get("amount_basis"))
+        for *_, data in G.edges(data=True)
+        if data.get("amount") is not None
+    }
+    if len(money) > 1 or any(c is not None and b != "total" for c, b in money):
+        raise ValueError(
+            "strength by amount would add money of several currencies or amount bases, or "
+            "per-recruit levels: weigh by claim count (weight=None), or pass the simple view "
+            "graph.projection.simple_view(G, weight='amount', currency=..., "
+            "amount_basis='total') with weight='weight'"
+        )
 
 
 def _node_measures(
