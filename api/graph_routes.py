@@ -10,13 +10,14 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
+from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
 
 from api.app import ApiError, caller, engine_of, require_editor
 from api.sparql_routes import RDF_BODY_SUFFIX, save_body
-from graph.auth import ANONYMOUS, AuthError
+from graph.auth import ANONYMOUS, AuthError, Principal
 from graph.graphapi import EXPORT_FORMATS, FLOW_GROUPS, BadRequest, parse_filter
 from graph.ingest import RDF_FORMATS
 from graph.projection import ProjectionFilter
@@ -33,6 +34,8 @@ def _filters(
     relations: list[str] | None,
     min_confidence: str | None,
     datasets: list[str] | None,
+    level: str | None = None,
+    basis: str | None = None,
 ) -> ProjectionFilter:
     try:
         return parse_filter(
@@ -42,6 +45,8 @@ def _filters(
             relations=relations,
             min_confidence=min_confidence,
             datasets=datasets,
+            level=level,
+            basis=basis,
         )
     except BadRequest as error:
         raise ApiError(400, str(error)) from None
@@ -75,10 +80,58 @@ Datasets = Annotated[
     list[str] | None,
     Query(alias="dataset", description="only these datasets (repeat)", examples=["claims"]),
 ]
+Level = Annotated[
+    str,
+    Query(
+        description="organization: each registered actor a node; government: every actor "
+        "rolled up along part_of to its top organization (every federal body to the federal "
+        "center, an agency to its government)",
+        examples=["government"],
+    ),
+]
+Basis = Annotated[
+    str,
+    Query(
+        description="report: only claims that report a fact; all: assessments too",
+        examples=["report"],
+    ),
+]
 
 
 def _json(data: Any, status: int = 200) -> JSONResponse:
     return JSONResponse(data, status)
+
+
+def _editor(request: Request) -> Principal:
+    """The caller, if an editor or admin (401/403 otherwise): a dependency, so that it is
+    checked before the body."""
+    principal = caller(request)
+    require_editor(principal, "merging and unmerging actors")
+    return principal
+
+
+Editor = Annotated[Principal, Depends(_editor)]
+
+
+class MergeRequest(BaseModel):
+    """Merge ``actor`` into ``into``: the claims of ``actor`` are shown as those of ``into``."""
+
+    actor: str = Field(
+        description="the actor merged away: actor_id, IRI or exact label",
+        examples=["ru-armed-forces"],
+    )
+    into: str = Field(description="the actor that survives", examples=["ru-mod"])
+    reason: str = Field(
+        description="why they are one actor (recorded; not empty)",
+        examples=["the sources use both names for the same command"],
+    )
+
+
+class UnmergeRequest(BaseModel):
+    """Undo the merge in force of ``actor``."""
+
+    actor: str = Field(description="the merged actor", examples=["ru-armed-forces"])
+    reason: str | None = Field(default=None, description="why the merge is undone (optional)")
 
 
 def install(app: FastAPI) -> None:
@@ -430,6 +483,125 @@ def install(app: FastAPI) -> None:
         the claims it is a party of, with periods, amounts, counterparts and sources."""
         return _json(await engine_of(request).call("entity", caller(request), id))
 
+    # -- actors ------------------------------------------------------------------------------
+    actor_example = {
+        "id": "ru-mod",
+        "iri": "https://w3id.org/recruitgraph/id/" + "federal-body/ru-mod",
+        "kind": "FederalBody",
+        "label": "Russian Ministry of Defence",
+        "code": None,
+        "part_of": "ru-federal-center",
+        "aliases": ["Russian Ministry of Defence (army officers)"],
+        "registered": True,
+        "claims": 7,
+        "merged_into": None,
+    }
+    merge_example = {
+        "merge": "https://w3id.org/recruitgraph/id/merge/ru-armed-forces-into-ru-mod-1a2b3c4d",
+        "dataset": "merges",
+        "merged": {"id": "ru-armed-forces", "label": "Russian armed forces"},
+        "survivor": {"id": "ru-mod", "label": "Russian Ministry of Defence"},
+        "by": "analyst",
+        "at": "2026-01-05T10:00:00.000000Z",
+        "reason": "the sources use both names for the same command",
+        "undone": None,
+        "undone_by": None,
+        "undo_reason": None,
+        "in_force": True,
+    }
+
+    @app.get(
+        "/api/actors",
+        tags=["actors"],
+        responses={200: {"content": {"application/json": {"example": [actor_example]}}}},
+    )
+    async def list_actors(
+        request: Request,
+        kind: Annotated[
+            str | None, Query(description="only actors of this kind", examples=["FederalBody"])
+        ] = None,
+        search: Annotated[
+            str | None,
+            Query(description="text in the id, label or an alias, any case", examples=["defence"]),
+        ] = None,
+    ) -> JSONResponse:
+        """The actors of the datasets you can read: registered ones (stable id, label, aliases,
+        part_of) and parties no registry knows, each with the number of claims naming it and
+        the merge in force that folds it into another actor, if any."""
+        return _json(
+            await engine_of(request).call("actors_list", caller(request), kind=kind, search=search)
+        )
+
+    @app.get(
+        "/api/actors/{actor_id:path}",
+        tags=["actors"],
+        responses={
+            200: {
+                "content": {
+                    "application/json": {
+                        "example": {
+                            **actor_example,
+                            "note": None,
+                            "parents": [{"id": "ru-federal-center"}],
+                            "members": [{"id": "ru-armed-forces"}],
+                            "merged_from": [],
+                            "claim_ids": ["c010", "c011"],
+                            "merges": [],
+                        }
+                    }
+                }
+            },
+            404: {"description": "no such actor among the datasets you can read"},
+        },
+    )
+    async def get_actor(request: Request, actor_id: str) -> JSONResponse:
+        """One actor (``ru-mod``, ``federal-body/ru-mod``, its IRI or exact label): its
+        aliases, its part_of chain, the actors part of it, the claims naming it and its merge
+        history."""
+        return _json(await engine_of(request).call("actor_show", caller(request), actor_id))
+
+    @app.post(
+        "/api/actors/merge",
+        tags=["actors"],
+        status_code=201,
+        responses={
+            201: {"content": {"application/json": {"example": merge_example}}},
+            400: {"description": "an unknown actor, a cycle, kinds that differ, no reason…"},
+            401: {"description": "no token"},
+            403: {"description": "not an editor token"},
+        },
+    )
+    async def merge_actors(request: Request, principal: Editor, body: MergeRequest) -> JSONResponse:
+        """Record that ``actor`` is the same as ``into`` (who: your token's name; when: now;
+        why: ``reason``) in the dataset ``merges``. Claims are not rewritten; every figure,
+        page and export shows the merged actor's claims on the survivor until it is undone."""
+        result = await engine_of(request).call(
+            "actors_merge", principal, body.actor, body.into, body.reason, write=True
+        )
+        return _json(result, 201)
+
+    @app.post(
+        "/api/actors/unmerge",
+        tags=["actors"],
+        responses={
+            200: {
+                "content": {"application/json": {"example": {**merge_example, "in_force": False}}}
+            },
+            400: {"description": "an unknown actor, or one not merged"},
+            401: {"description": "no token"},
+            403: {"description": "not an editor token"},
+        },
+    )
+    async def unmerge_actor(
+        request: Request, principal: Editor, body: UnmergeRequest
+    ) -> JSONResponse:
+        """Undo the merge in force of ``actor``: the record stays, marked undone (when, by
+        whom), and the actor's claims are its own again."""
+        result = await engine_of(request).call(
+            "actors_unmerge", principal, body.actor, reason=body.reason, write=True
+        )
+        return _json(result)
+
     @app.get(
         "/api/neighborhood",
         tags=["graph"],
@@ -475,9 +647,11 @@ def install(app: FastAPI) -> None:
         relations: Relations = None,
         min_confidence: MinConfidence = None,
         datasets: Datasets = None,
+        level: Level = "organization",
+        basis: Basis = "all",
     ) -> JSONResponse:
         """The parties within ``depth`` claims of an entity and the claims among them."""
-        filters = _filters(start, end, kinds, relations, min_confidence, datasets)
+        filters = _filters(start, end, kinds, relations, min_confidence, datasets, level, basis)
         return _json(
             await engine_of(request).call(
                 "neighborhood", caller(request), id, depth=depth, filters=filters
@@ -527,9 +701,11 @@ def install(app: FastAPI) -> None:
         relations: Relations = None,
         min_confidence: MinConfidence = None,
         datasets: Datasets = None,
+        level: Level = "organization",
+        basis: Basis = "all",
     ) -> JSONResponse:
         """Shortest, or all simple, paths of claims between two parties."""
-        filters = _filters(start, end, kinds, relations, min_confidence, datasets)
+        filters = _filters(start, end, kinds, relations, min_confidence, datasets, level, basis)
         return _json(
             await engine_of(request).call(
                 "paths",
@@ -556,18 +732,28 @@ def install(app: FastAPI) -> None:
                             "rows": [
                                 {
                                     "group": "regional",
+                                    "payer_tier": "regional",
                                     "currency": "RUB",
-                                    "total": "2078924713",
-                                    "flows": 58,
+                                    "amount_basis": "per_recruit",
+                                    "total": None,
+                                    "flows": 57,
+                                    "median": "1100000",
+                                    "min": "0",
+                                    "max": "4100000",
                                 },
                                 {
-                                    "group": "federal",
+                                    "group": "regional",
+                                    "payer_tier": "regional",
                                     "currency": "RUB",
-                                    "total": "595000",
-                                    "flows": 2,
+                                    "amount_basis": "total",
+                                    "total": "2000000000",
+                                    "flows": 1,
+                                    "median": "2000000000",
+                                    "min": "2000000000",
+                                    "max": "2000000000",
                                 },
                             ],
-                            "unquantified": {"federal": 1},
+                            "unquantified": {"federal": 1, "regional": 1},
                         }
                     }
                 }
@@ -577,7 +763,11 @@ def install(app: FastAPI) -> None:
     async def flows(
         request: Request,
         group_by: Annotated[
-            str, Query(description=", ".join(FLOW_GROUPS), examples=["payer_tier"])
+            str,
+            Query(
+                description="one or more of " + ", ".join(FLOW_GROUPS) + ", comma-separated",
+                examples=["payer_tier", "payer_tier,period"],
+            ),
         ] = "payer_tier",
         granularity: Annotated[
             str, Query(description="for group_by=period: year, quarter, month")
@@ -590,9 +780,12 @@ def install(app: FastAPI) -> None:
         kinds: Kinds = None,
         min_confidence: MinConfidence = None,
         datasets: Datasets = None,
+        level: Level = "organization",
+        basis: Basis = "all",
     ) -> JSONResponse:
-        """Money: sums of the funding claims per group and currency (never mixed)."""
-        filters = _filters(start, end, kinds, None, min_confidence, datasets)
+        """Money per group, currency and amount basis (never mixed): totals of money paid
+        out, and the median, minimum and maximum of per-recruit levels (never summed)."""
+        filters = _filters(start, end, kinds, None, min_confidence, datasets, level, basis)
         return _json(
             await engine_of(request).call(
                 "flows",
@@ -630,6 +823,8 @@ def install(app: FastAPI) -> None:
         kinds: Kinds = None,
         relations: Relations = None,
         min_confidence: MinConfidence = None,
+        level: Level = "organization",
+        basis: Basis = "all",
     ) -> Response:
         """Download the datasets you can read (or the named ones) as RDF, or the claims network
         as GraphML, GEXF or a CSV edge list (with the filters)."""
@@ -637,7 +832,7 @@ def install(app: FastAPI) -> None:
             raise ApiError(
                 400, f"unknown export format {format!r}; use {', '.join(EXPORT_FORMATS)}"
             )
-        filters = _filters(start, end, kinds, relations, min_confidence, None)
+        filters = _filters(start, end, kinds, relations, min_confidence, None, level, basis)
         path, _count = await engine_of(request).call(
             "export", caller(request), format, datasets=datasets, filters=filters
         )

@@ -14,7 +14,18 @@ from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 
 from api.app import caller, engine_of
-from api.graph_routes import Datasets, End, Kinds, MinConfidence, Relations, Start, _filters
+from api.graph_routes import (
+    Basis,
+    Datasets,
+    End,
+    Kinds,
+    Level,
+    MinConfidence,
+    Relations,
+    Start,
+    _filters,
+)
+from graph.analysis import COMPARE_ROUNDS
 from graph.projection import ProjectionFilter
 
 Aggregates = Annotated[
@@ -24,16 +35,17 @@ Aggregates = Annotated[
 Top = Annotated[int, Query(ge=1, le=1000, description="rows of the ranked tables")]
 
 _FIGURES_EXAMPLE = {
-    "actors": 157,
-    "claims": 142,
+    "actors": 162,
+    "claims": 144,
     "sampled_from": None,
-    "centralization_degree": 0.0148,
-    "centralization_betweenness": 0.0008,
-    "global_reaching_centrality": 0.0518,
-    "krackhardt_hierarchy": 0.9934,
-    "burden_shift_index": 0.9925,
-    "payer_concentration": 0.9251,
-    "federal_reach": 0.1351,
+    "centralization_degree": 0.021,
+    "centralization_betweenness": 0.0009,
+    "global_reaching_centrality": 0.0439,
+    "krackhardt_hierarchy": 0.9937,
+    "burden_share_median": 0.7204,
+    "regional_share_of_bonus_claims": 0.9032,
+    "payer_concentration": 1.0,
+    "federal_reach": 0.1268,
 }
 
 
@@ -45,8 +57,10 @@ def _projection_filter(
     min_confidence: str | None,
     datasets: list[str] | None,
     aggregates: bool,
+    level: str | None = None,
+    basis: str | None = None,
 ) -> ProjectionFilter:
-    filters = _filters(start, end, kinds, relations, min_confidence, datasets)
+    filters = _filters(start, end, kinds, relations, min_confidence, datasets, level, basis)
     return replace(filters, aggregates=aggregates)
 
 
@@ -58,9 +72,13 @@ def projection_filters(
     min_confidence: MinConfidence = None,
     datasets: Datasets = None,
     aggregates: Aggregates = True,
+    level: Level = "organization",
+    basis: Basis = "all",
 ) -> ProjectionFilter:
     """The projection filters of a request (a FastAPI dependency)."""
-    return _projection_filter(start, end, kinds, relations, min_confidence, datasets, aggregates)
+    return _projection_filter(
+        start, end, kinds, relations, min_confidence, datasets, aggregates, level, basis
+    )
 
 
 #: Every projection filter as query parameters, parsed into one ProjectionFilter.
@@ -80,7 +98,23 @@ def install(app: FastAPI) -> None:
                 "synthetic": False,
                 "datasets": ["claims"],
                 "figures": _FIGURES_EXAMPLE,
-                "funding_by_tier": {"RUB": {"federal": 595000.0, "regional": 2078924713.0}},
+                "funding_by_tier": {
+                    "RUB": {
+                        "per_recruit": {
+                            "claims": 62,
+                            "federal": {
+                                "claims": 5,
+                                "payers": 2,
+                                "assessments": 0,
+                                "total": None,
+                                "median": 400000.0,
+                                "min": 195000.0,
+                                "max": 400000.0,
+                            },
+                        },
+                    }
+                },
+                "burden_share": [{"period": "2025", "currency": "RUB", "n": 19, "median": 0.8}],
                 "brokers": [{"label": "Russian Ministry of Defence", "score": 3.0}],
             }
         ),
@@ -91,8 +125,10 @@ def install(app: FastAPI) -> None:
         top: Top = 10,
     ) -> JSONResponse:
         """The full report of the claims that pass the filters: Freeman centralization,
-        hierarchy, the burden-shift index, funding per tier and currency, payer concentration,
-        federal reach, the brokers between federal bodies and recruiters, the top actors."""
+        hierarchy, the per-recruit burden share (its median across regions, and per year),
+        funding per tier, currency and amount basis (never summed across them), payer
+        concentration, federal reach, operators and payers by tier per year, enforcement per
+        year, the brokers between federal bodies and recruiters, the top actors."""
         result = await engine_of(request).call("metrics_report", caller(request), filters, top)
         return JSONResponse(result)
 
@@ -134,7 +170,46 @@ def install(app: FastAPI) -> None:
                 "synthetic": False,
                 "first": {"start": "2024-01-01", "end": "2024-12-31", "figures": {}, "claims": []},
                 "second": {"start": "2025-01-01", "end": "2025-12-31", "figures": {}, "claims": []},
-                "change": {"burden_shift_index": 0.0357, "federal_reach": 0.073},
+                "change": {"federal_reach": 0.0424},
+                "rounds": 499,
+                "confidence": 0.95,
+                "seed": 0,
+                "changes": {
+                    "all": [
+                        {
+                            "figure": "federal_reach",
+                            "first": 0.129,
+                            "second": 0.1714,
+                            "change": 0.0424,
+                            "sign": 1,
+                            "interval": [-0.1409, 0.2161],
+                            "method": "newcombe",
+                            "first_interval": [0.0513, 0.2885],
+                            "second_interval": [0.081, 0.3268],
+                            "side_methods": ["wilson", "wilson"],
+                            "degenerate": [False, False],
+                            "p_value": 0.58,
+                            "p_adjusted": 1.0,
+                            "claims": [8, 8],
+                            "assessments": [2, 3],
+                            "assessment_share": [0.25, 0.375],
+                            "counts": [[4, 31], [6, 35]],
+                            "flips": [
+                                {
+                                    "claim": "https://w3id.org/recruitgraph/id/claim/claims/c005",
+                                    "claim_id": "c005",
+                                    "side": "second",
+                                    "first": 0.129,
+                                    "second": 0.1143,
+                                    "change": -0.0147,
+                                }
+                            ],
+                            "note": None,
+                            "side_notes": [None, None],
+                        }
+                    ],
+                    "report": [],
+                },
             }
         ),
     )
@@ -149,14 +224,33 @@ def install(app: FastAPI) -> None:
         min_confidence: MinConfidence = None,
         datasets: Datasets = None,
         aggregates: Aggregates = True,
+        level: Level = "organization",
+        basis: Basis = "all",
+        rounds: Annotated[
+            int,
+            Query(
+                ge=0,
+                le=9999,
+                description="resampling rounds of the intervals and permutation tests "
+                "(0: exact intervals only, no p-values)",
+                examples=[COMPARE_ROUNDS],
+            ),
+        ] = COMPARE_ROUNDS,
+        leave_out: Annotated[
+            bool,
+            Query(description="find the claims whose removal alone flips a change"),
+        ] = True,
     ) -> JSONResponse:
         """The figures of two periods, the change between them, and the claims with their
-        sources behind each side."""
+        sources behind each side; under ``changes``, for all claims and for reports only side
+        by side, each figure's change with its sign, interval, permutation p and Holm-adjusted
+        p, the claims it rests on and the share of them that are assessments, and the claims
+        whose removal alone would flip it (:func:`graph.analysis.compare`)."""
         filters = _projection_filter(
-            None, None, kinds, relations, min_confidence, datasets, aggregates
+            None, None, kinds, relations, min_confidence, datasets, aggregates, level, basis
         )
         result = await engine_of(request).call(
-            "metrics_compare", caller(request), filters, first, second
+            "metrics_compare", caller(request), filters, first, second, rounds, leave_out
         )
         return JSONResponse(result)
 
@@ -169,8 +263,8 @@ def install(app: FastAPI) -> None:
                 "by": "betweenness",
                 "nodes": [
                     {
-                        "id": "https://w3id.org/recruitgraph/id/federal-body/russian-government",
-                        "label": "Russian government",
+                        "id": "https://w3id.org/recruitgraph/id/federal-body/ru-federal-center",
+                        "label": "Russian federal government (federal center)",
                         "kind": "FederalBody",
                         "rank": 1,
                         "betweenness": 0.0008,

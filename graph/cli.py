@@ -212,6 +212,8 @@ def projection_filter(args: argparse.Namespace) -> Any:
         min_confidence=args.min_confidence,
         datasets=tuple(args.dataset) if args.dataset else None,
         aggregates=not args.no_aggregates,
+        level=getattr(args, "level", "organization"),
+        basis=None if getattr(args, "basis", "all") == "all" else args.basis,
     )
 
 
@@ -231,7 +233,8 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     with _open(args) as store:
         if args.compare:
             first, second = (analysis.parse_period(p) for p in args.compare)
-            result = analysis.compare(store, first, second, flt)
+            rounds = analysis.COMPARE_ROUNDS if args.rounds is None else args.rounds
+            result = analysis.compare(store, first, second, flt, rounds=rounds)
         elif args.window or args.step:
             result = analysis.timeline(
                 store, flt, window=args.window or "P12M", step=args.step or "P3M"
@@ -244,22 +247,14 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     if result["synthetic"]:
         print("SYNTHETIC DATA: some of the claims behind these figures are generated, not real.\n")
     if args.compare:
-        a, b = result["first"], result["second"]
-        rows = [
-            [key, _number(value), _number(b["figures"][key]), _number(result["change"][key])]
-            for key, value in a["figures"].items()
-        ]
-        header = [f"{a['start']}..{a['end']}", f"{b['start']}..{b['end']}", "change"]
-        print(format_table(["figure", *header], rows))
-        counts = f"{len(a['claims'])} and {len(b['claims'])}"
-        print(f"\nclaims behind them: {counts} (--format json lists them with their sources)")
+        _print_compare(result)
     elif args.window or args.step:
         keys = [
             "claims",
             "centralization_degree",
             "centralization_betweenness",
             "global_reaching_centrality",
-            "burden_shift_index",
+            "burden_share_median",
             "federal_reach",
         ]
         rows = [[w["start"], w["end"], *(_number(w[k]) for k in keys)] for w in result["windows"]]
@@ -270,11 +265,20 @@ def cmd_metrics(args: argparse.Namespace) -> int:
                 ["figure", "value"], [[k, _number(v)] for k, v in result["figures"].items()]
             )
         )
-        for currency, tiers in result["funding_by_tier"].items():
-            paid = ", ".join(f"{t} {_number(v)}" for t, v in tiers.items() if t != "claims" and v)
-            print(
-                f"\nfunding in {currency} by payer tier ({tiers['claims']} claims): {paid or '-'}"
-            )
+        # Never summed across currencies or amount bases: totals for money paid out, the
+        # median level for per-recruit amounts (and those of unknown basis).
+        for currency, bases in result["funding_by_tier"].items():
+            for basis, tiers in bases.items():
+                what = "total" if basis == "total" else "median"
+                paid = ", ".join(
+                    f"{t} {_number(cell[what])} ({cell['claims']})"
+                    for t, cell in tiers.items()
+                    if t != "claims"
+                )
+                print(
+                    f"\nfunding in {currency}, {basis} amounts, {what} by payer tier "
+                    f"(claims): {paid or '-'}"
+                )
         print("\nbrokers between federal bodies and recruiters:")
         for broker in result["brokers"] or [{"label": "(none)", "score": None}]:
             print(f"  {broker['label']}  {_number(broker['score'])}")
@@ -283,6 +287,77 @@ def cmd_metrics(args: argparse.Namespace) -> int:
             who = f"{actor['label']} ({actor['kind']})"
             print(f"  {actor['rank']:>2}. {who}  {_number(actor['betweenness'])}")
     return 0
+
+
+def _flips(flips: list[dict[str, Any]] | None) -> str:
+    if flips is None:
+        return "-"
+    if not flips:
+        return "none"
+    ids = [str(f["claim_id"] or f["claim"]) for f in flips]
+    return ", ".join(ids[:4]) + (f", … ({len(ids)})" if len(ids) > 4 else "")
+
+
+def _print_compare(result: dict[str, Any]) -> None:
+    """The table of ``metrics --compare``: each change with its sign, interval, p-values and
+    what it rests on, for all claims and for reports only."""
+    from graph.sparql import format_table
+
+    a, b = result["first"], result["second"]
+    level = f"{result['confidence']:.0%}"
+    rows = []
+    for basis, label in (("all", "all claims"), ("report", "reports only")):
+        for row in result["changes"][basis]:
+            interval = row["interval"]
+            share = row["assessment_share"]
+            rows.append(
+                [
+                    row["figure"],
+                    label,
+                    _number(row["first"]),
+                    _number(row["second"]),
+                    "-" if row["change"] is None else f"{row['change']:+.4f}",
+                    "-"
+                    if interval is None
+                    else f"[{interval[0]:+.4f}, {interval[1]:+.4f}]"
+                    + (" *" if any(row["degenerate"]) else ""),
+                    "-" if row["p_value"] is None else f"{row['p_value']:.3f}",
+                    "-" if row["p_adjusted"] is None else f"{row['p_adjusted']:.3f}",
+                    "/".join(str(n) for n in row["claims"]),
+                    "/".join("-" if s is None else f"{s:.2f}" for s in share),
+                    _flips(row["flips"]),
+                ]
+            )
+    columns = [
+        "figure",
+        "basis",
+        f"{a['start']}..{a['end']}",
+        f"{b['start']}..{b['end']}",
+        "change",
+        f"{level} interval",
+        "p",
+        "adj. p",
+        "claims behind",
+        "from assessments",
+        "flips if one claim is left out",
+    ]
+    print(format_table(columns, rows))
+    tested = {
+        basis: sum(r["p_value"] is not None for r in found)
+        for basis, found in result["changes"].items()
+    }
+    print(
+        f"\nintervals: Wilson for proportions of counts and Newcombe for their change; otherwise a "
+        f"percentile bootstrap over claims ({result['rounds']} resamples), or, where every "
+        "resample agrees (marked *), the exact binomial bound on the share of claims that could "
+        "disagree."
+        f"\np: permutation test ({result['rounds']} deals); adj. p: Holm over the figures tested "
+        f"together ({tested['all']} on all claims, {tested['report']} on reports only)."
+        "\nclaims behind: the claims each side's figure is computed from (first/second); from "
+        "assessments: the share of them that are experts' assessments rather than reports."
+    )
+    counts = f"{len(a['claims'])} and {len(b['claims'])}"
+    print(f"\nclaims in each period: {counts} (--format json lists them with their sources)")
 
 
 def cmd_viz(args: argparse.Namespace) -> int:
@@ -304,6 +379,86 @@ def cmd_viz(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_actor(found: dict[str, Any]) -> None:
+    """``actors show`` as text: names, place among organizations, claims, merges."""
+    print(f"{found['id']}: {found['label']} ({found['kind']})")
+    chain = " > ".join(p["id"] for p in found["parents"])
+    merged = found["merged_into"]
+    lines = [
+        ("iri", found["iri"]),
+        ("registered", "yes" if found["registered"] else "no (named by the rules of version 1)"),
+        ("code", found["code"]),
+        ("aliases", "; ".join(found["aliases"])),
+        ("part of", chain),
+        ("members", ", ".join(m["id"] for m in found["members"])),
+        ("merged into", merged and f"{merged['survivor']['id']} ({merged['merge']})"),
+        ("merged from", ", ".join(m["id"] for m in found["merged_from"])),
+        ("note", found["note"]),
+        (f"claims ({len(found['claim_ids'])})", ", ".join(found["claim_ids"])),
+    ]
+    for name, value in lines:
+        print(f"  {name}: {value or '-'}")
+    if found["merges"]:
+        print("  merges:")
+    for record in found["merges"]:
+        undone = (
+            f"; undone {record['undone']} by {record['undone_by'] or '?'}"
+            if record["undone"]
+            else " (in force)"
+        )
+        print(
+            f"    {record['at']} {record['merged']['id']} -> {record['survivor']['id']} by "
+            f"{record['by'] or '?'}: {record['reason'] or '-'}{undone}"
+        )
+
+
+def cmd_actors(args: argparse.Namespace) -> int:
+    import getpass
+
+    from graph import actors
+    from graph.sparql import format_table
+
+    with _open(args) as store:
+        # Asked only when writing: a user name may be unknown where nothing is written.
+        who = (getattr(args, "by", None) or getpass.getuser()) if args.action else ""
+        if args.action == "show":
+            result: Any = actors.actor(store, args.ref)
+        elif args.action == "merge":
+            result = actors.merge(store, args.actor, args.into, args.reason, who)
+        elif args.action == "unmerge":
+            result = actors.unmerge(store, args.actor, who, reason=args.reason)
+        else:
+            result = actors.actors(store, kind=args.kind, search=args.search)
+    if args.format == "json":
+        _print_json(result)
+    elif args.action == "show":
+        _print_actor(result)
+    elif args.action in ("merge", "unmerge"):
+        a, b = result["merged"], result["survivor"]
+        verb = "merged" if args.action == "merge" else "undid the merge of"
+        print(
+            f"{verb} {a['id']} ({a['label']}) into {b['id']} ({b['label']}), by "
+            f"{result['undone_by'] or result['by']}; record {result['merge']} in dataset "
+            f"{result['dataset']}"
+        )
+    else:
+        rows = [
+            [
+                a["id"],
+                a["kind"],
+                a["label"],
+                a["code"] or "",
+                a["part_of"] or "",
+                str(a["claims"]),
+                a["merged_into"]["survivor"]["id"] if a["merged_into"] else "",
+            ]
+            for a in result
+        ]
+        columns = ["id", "kind", "label", "code", "part of", "claims", "merged into"]
+        print(format_table(columns, rows))
+    return 0
+
+
 def add_filter_options(parser: argparse.ArgumentParser) -> None:
     """The options that select the claims of a projection."""
     group = parser.add_argument_group("which claims")
@@ -312,6 +467,18 @@ def add_filter_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--relation", action="append", help="relation type (repeat)")
     group.add_argument("--kind", action="append", help="kind of party (repeat)")
     group.add_argument("--min-confidence", choices=["low", "medium", "high"])
+    group.add_argument(
+        "--level",
+        default="organization",
+        help="organization (default): each registered actor a node; government: every actor "
+        "rolled up along part_of to its top organization (every federal body to the center)",
+    )
+    group.add_argument(
+        "--basis",
+        choices=["report", "all"],
+        default="all",
+        help="report: only claims that report a fact; all (default): assessments too",
+    )
     group.add_argument("--dataset", action="append", help="dataset name (repeat)")
     group.add_argument(
         "--no-aggregates",
@@ -472,6 +639,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PERIOD",
         help="compare two periods: 2024, 2024-07 or 2024-01-01/2024-06-30",
     )
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=None,
+        help="--compare: bootstrap resamples and permutation deals (default: the library's, "
+        "graph.analysis.COMPARE_ROUNDS)",
+    )
     p.add_argument("--top", type=int, default=10, help="rows of the broker and actor tables")
     p.add_argument("--format", **fmt)
     p.set_defaults(run=cmd_metrics)
@@ -487,6 +661,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--step", default="P3M", help="timeline step, ISO 8601 (default P3M)")
     p.add_argument("--title", default="recruitgraph explorer", help="the page's title")
     p.set_defaults(run=cmd_viz)
+
+    _add_actors_parser(sub, store)
 
     p = sub.add_parser("datasets", parents=[store], help="list the datasets in the store")
     p.add_argument("--format", **fmt)
@@ -585,6 +761,50 @@ def build_parser() -> argparse.ArgumentParser:
     revoke.add_argument("key", metavar="ID_OR_NAME")
     p.set_defaults(run=cmd_token)
     return parser
+
+
+def _add_actors_parser(sub: Any, store: argparse.ArgumentParser) -> None:
+    """``actors`` (the list) and its actions ``show``, ``merge`` and ``unmerge``."""
+    p = sub.add_parser(
+        "actors",
+        parents=[store],
+        help="list and show actors; merge two names of one actor, or undo a merge",
+        description="Without an action: list the actors (registered ones and parties no "
+        "registry knows) with the claims naming each and the merge in force. A merge is "
+        "recorded (who, when, why) in the dataset 'merges'; claims are never rewritten, and "
+        "every figure, page and export follows the merges in force.",
+    )
+    p.add_argument("--kind", help="only actors of this kind (FederalBody, Recruiter, ...)")
+    p.add_argument("--search", help="only actors whose id, label or an alias holds this text")
+    p.add_argument("--format", choices=["table", "json"], default="table", help="output format")
+    p.set_defaults(run=cmd_actors, action=None)
+    # The actions take the store options and --format too; their defaults are suppressed so
+    # that `actors --data-dir D show X` keeps D (a subparser's defaults would overwrite it).
+    quiet = _store_options()
+    for action in quiet._actions:
+        action.default = argparse.SUPPRESS
+    fmt = {"choices": ["table", "json"], "default": argparse.SUPPRESS, "help": "output format"}
+    actions = p.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    show = actions.add_parser(
+        "show", parents=[quiet], help="one actor: aliases, part_of chain, members, claims, merges"
+    )
+    show.add_argument("ref", metavar="REF", help="actor_id, IRI or exact label or alias")
+    show.add_argument("--format", **fmt)
+    merge = actions.add_parser(
+        "merge", parents=[quiet], help="record that actor A is actor B (A's claims shown as B's)"
+    )
+    merge.add_argument("actor", metavar="A", help="the actor merged away")
+    merge.add_argument("into", metavar="B", help="the actor that survives")
+    merge.add_argument("--reason", required=True, help="why they are one actor (recorded)")
+    merge.add_argument("--by", help="who makes the merge (default: your user name)")
+    merge.add_argument("--format", **fmt)
+    unmerge = actions.add_parser(
+        "unmerge", parents=[quiet], help="undo the merge in force of actor A (the record stays)"
+    )
+    unmerge.add_argument("actor", metavar="A", help="the merged actor")
+    unmerge.add_argument("--reason", help="why the merge is undone (recorded)")
+    unmerge.add_argument("--by", help="who undoes it (default: your user name)")
+    unmerge.add_argument("--format", **fmt)
 
 
 def _print_problems(problems: Sequence[Problem]) -> None:

@@ -24,7 +24,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from graph import analysis, graphapi
+from graph import actors, analysis, graphapi
 from graph.auth import Catalog, Forbidden, Principal, read_catalog
 from graph.ingest import list_datasets, load_files
 from graph.namespaces import DATASET, dataset_iri, dataset_name
@@ -473,11 +473,24 @@ def metrics_timeline(
 
 
 def metrics_compare(
-    ctx: Context, principal: Principal, filters: Any, first: str, second: str
+    ctx: Context,
+    principal: Principal,
+    filters: Any,
+    first: str,
+    second: str,
+    rounds: int = analysis.COMPARE_ROUNDS,
+    leave_out: bool = True,
 ) -> dict[str, Any]:
     """Two periods side by side with the claims behind each (:func:`graph.analysis.compare`)."""
     periods = analysis.parse_period(first), analysis.parse_period(second)
-    return analysis.compare(ctx.store, *periods, filters, graphs=ctx.readable(principal))
+    return analysis.compare(
+        ctx.store,
+        *periods,
+        filters,
+        graphs=ctx.readable(principal),
+        rounds=rounds,
+        leave_out=leave_out,
+    )
 
 
 def metrics_nodes(
@@ -491,6 +504,75 @@ def metrics_nodes(
         "by": by,
         "nodes": analysis.node_table(G, by=by, top=top),
     }
+
+
+# --------------------------------------------------------------------------------------------
+# Actors and merges
+
+
+def actors_list(
+    ctx: Context, principal: Principal, kind: str | None = None, search: str | None = None
+) -> list[dict[str, Any]]:
+    """The actors of the caller's datasets (:func:`graph.actors.actors`)."""
+    return actors.actors(ctx.store, ctx.readable(principal), kind=kind, search=search)
+
+
+def actor_show(ctx: Context, principal: Principal, ref: str) -> dict[str, Any]:
+    """One actor (:func:`graph.actors.actor`); NotFound if no actor the caller sees is ``ref``."""
+    try:
+        return actors.actor(ctx.store, ref, ctx.readable(principal))
+    except actors.UnknownActorError as error:
+        raise graphapi.NotFound(str(error)) from None
+
+
+def _may_record(ctx: Context, principal: Principal, name: str, what: str) -> str | None:
+    """The access level of dataset ``name`` (None if new); Forbidden unless the caller may
+    write it (or create it, public)."""
+    graph = dataset_iri(name)
+    catalog = ctx.catalog()
+    level = catalog.level(graph) if graph in catalog else None
+    allowed = (
+        principal.may_write(name, level)
+        if graph in catalog
+        else principal.may_create(name, "public")
+    )
+    if not allowed:
+        raise Forbidden(
+            f"you may not write dataset {name} ({what})"
+            if principal.can_edit
+            else f"{what} needs an editor or admin token"
+        )
+    return level
+
+
+def actors_merge(ctx: Context, principal: Principal, a: str, b: str, reason: str) -> dict[str, Any]:
+    """Merge actor ``a`` into ``b`` (:func:`graph.actors.merge`) as the caller. A public record
+    names only actors of public datasets, so that it reveals nothing of a restricted one."""
+    with ctx.write_lock:
+        level = _may_record(ctx, principal, actors.MERGES_DATASET, "merging actors")
+        graphs = ctx.readable(principal)
+        if level in (None, "public"):
+            catalog = ctx.catalog()
+            graphs = [g for g in graphs if catalog.level(g) == "public"]
+        try:
+            return actors.merge(ctx.store, a, b, reason, principal.name, graphs=graphs)
+        finally:
+            ctx.changed()
+
+
+def actors_unmerge(
+    ctx: Context, principal: Principal, a: str, reason: str | None = None
+) -> dict[str, Any]:
+    """Undo the merge in force of actor ``a`` (:func:`graph.actors.unmerge`) as the caller."""
+    with ctx.write_lock:
+        graphs = ctx.readable(principal)
+        found = actors.actor(ctx.store, a, graphs)["merged_into"]
+        if found is not None:
+            _may_record(ctx, principal, found["dataset"], "undoing a merge")
+        try:
+            return actors.unmerge(ctx.store, a, principal.name, reason=reason, graphs=graphs)
+        finally:
+            ctx.changed()
 
 
 def library(ctx: Context, principal: Principal, target: str, *args: Any, **kwargs: Any) -> Any:
@@ -528,6 +610,10 @@ OPERATIONS: dict[str, Callable[..., Any]] = {
         metrics_timeline,
         metrics_compare,
         metrics_nodes,
+        actors_list,
+        actor_show,
+        actors_merge,
+        actors_unmerge,
         library,
     )
 }

@@ -19,6 +19,7 @@ COMMANDS = [
     "query",
     "export",
     "datasets",
+    "actors",
     "delete",
     "metrics",
     "synth",
@@ -238,7 +239,8 @@ def test_metrics_report_timeline_and_compare(cli_env: dict[str, str], tmp_path: 
     report = json.loads(run_cli("metrics", "--format", "json", env=cli_env, check=True).stdout)
     assert report["figures"]["claims"] == 30 and report["synthetic"] is False
     table = run_cli("metrics", env=cli_env, check=True).stdout
-    assert "burden_shift_index" in table and "brokers between federal bodies" in table
+    assert "burden_share_median" in table and "brokers between federal bodies" in table
+    assert "funding in RUB, unknown amounts, median by payer tier" in table
     series = json.loads(
         run_cli(
             "metrics",
@@ -252,7 +254,8 @@ def test_metrics_report_timeline_and_compare(cli_env: dict[str, str], tmp_path: 
             check=True,
         ).stdout
     )
-    assert [w["burden_shift_index"] for w in series["windows"]] == [1.0, None, 0.0]
+    shares = [w["regional_share_of_bonus_claims"] for w in series["windows"]]
+    assert shares == [1.0, None, 0.0]
     compared = json.loads(
         run_cli(
             "metrics",
@@ -267,7 +270,7 @@ def test_metrics_report_timeline_and_compare(cli_env: dict[str, str], tmp_path: 
             check=True,
         ).stdout
     )
-    assert compared["change"]["burden_shift_index"] == -1.0
+    assert compared["change"]["regional_share_of_bonus_claims"] == -1.0
     assert {c["type"] for c in compared["first"]["claims"]} == {"FundingFlow"}
     for bad, message in (
         (["--window", "12 months"], "ISO 8601"),
