@@ -58,9 +58,12 @@ def install(app: FastAPI) -> None:
         ] = None,
         step: Annotated[str, Query(description="step between windows (ISO 8601)")] = "P3M",
     ) -> JSONResponse:
-        """What the explorer draws: pyvis (vis-network) nodes with kind, place, position and
-        node measures; one edge per relation type between two actors, carrying its claims
-        with period, confidence, amount and sources; the legend; optionally the timeline."""
+        """What the explorer draws: pyvis (vis-network) nodes with kind, place, position,
+        node measures and the actors each stands for (``level=government`` rolls every actor
+        up to its top organization); one edge per relation type and basis between two actors
+        (an assessment's dashed), carrying its claims with period, confidence, basis, note,
+        own parties, amount with currency and amount basis, and sources (``basis=report``:
+        reports only); the legend; optionally the timeline."""
         data = await engine_of(request).call(
             "library", caller(request), _EXPLORER_DATA, filters, window=window, step=step
         )

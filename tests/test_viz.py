@@ -7,10 +7,12 @@ from __future__ import annotations
 import html
 import json
 import re
+from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 
 import httpx
+import networkx as nx
 import pytest
 
 from graph.ingest import load_default_dataset
@@ -18,7 +20,7 @@ from graph.ontology import kinds, relation_types
 from graph.projection import ProjectionFilter, project
 from graph.store import EmbeddedStore, Store
 from graph.viz import Explorer, explorer_data, explorer_page, write_page
-from graph.viz.network import layout
+from graph.viz.network import basis_styles, build_network, layout
 from graph.viz.page import ASSETS, json_for_script
 from tests.conftest import run_cli
 from tests.test_api_helpers import SECRET_MARKS, LiveServer, live
@@ -27,6 +29,9 @@ __all__ = ["live"]
 
 HOSTILE = '<img src=x onerror="window.__xss=1">'
 CLOSER = "</script><script>window.__xss=2</script>"
+#: The claims of the shipped dataset coded as an expert's assessment (claims.csv, column basis).
+ASSESSMENTS = {"c001", "c002", "c003", "c004", "c005", "c006", "c007", "c040"}
+CENTER = "Russian federal government (federal center)"
 
 
 @pytest.fixture(scope="module")
@@ -111,6 +116,142 @@ def test_filters_narrow_the_data(default_store: Store, default_data: dict) -> No
     assert {n["kind"] for n in federal_only["nodes"]} <= {"FederalBody", "RegionalGovernment"}
 
 
+def _claims_by_id(data: dict) -> dict[str, tuple[dict, dict]]:
+    """Each claim of the page's data by its id, with the vis edge that carries it."""
+    return {c["claim_id"]: (edge, c) for edge in data["edges"] for c in edge["claims"]}
+
+
+def test_assessments_are_dashed_and_carry_their_basis(default_data: dict) -> None:
+    claims = _claims_by_id(default_data)
+    assert {cid for cid, (_, c) in claims.items() if c["basis"] == "assessment"} == ASSESSMENTS
+    for _edge, claim in claims.values():
+        # one vis edge per basis: an edge's claims share its basis, and its dashes tell it
+        assert claim["basis"] == _edge["basis"]
+        assert _edge["dashes"] is (claim["basis"] == "assessment")
+    assert [(b["name"], b["dashes"]) for b in default_data["bases"]] == [
+        ("report", False),
+        ("assessment", True),
+    ]
+    assert "assessment (expert judgment)" in [b["legend"] for b in default_data["bases"]]
+    # the claim's own note, as the CSV states it
+    _, c005 = claims["c005"]
+    assert c005["note"].startswith("Stevens linked this to ongoing burden-shifting")
+    assert c005["subject_label"] == CENTER
+    assert all(c["note"] for _, c in claims.values()), "every shipped claim has a note"
+
+
+def test_reports_only_leaves_the_assessments_out(default_store: Store, default_data: dict) -> None:
+    reports = explorer_data(default_store, flt=ProjectionFilter(basis="report"), window=None)
+    claims = _claims_by_id(reports)
+    assert set(claims) == set(_claims_by_id(default_data)) - ASSESSMENTS
+    assert not any(edge["dashes"] for edge in reports["edges"])
+    assert reports["filter"]["basis"] == "report"
+
+
+def test_government_level_draws_one_federal_node(default_store: Store, default_data: dict) -> None:
+    government = explorer_data(default_store, flt=ProjectionFilter(level="government"), window=None)
+    assert government["filter"]["level"] == "government"
+    federal = [n for n in default_data["nodes"] if n["kind"] == "FederalBody"]
+    assert len(federal) > 1
+    [center] = [n for n in government["nodes"] if n["kind"] == "FederalBody"]
+    assert center["label"] == CENTER
+    # it stands for every federal body drawn at the organization level, itself included
+    assert sorted(a["label"] for a in center["stands_for"]) == sorted(n["label"] for n in federal)
+    assert len(center["members"]) == len(federal) - 1
+    # at the organization level every node stands for itself alone
+    assert all(len(n["stands_for"]) == 1 for n in default_data["nodes"])
+    # the claims keep their own parties: the Ministry's claims are drawn from the center
+    ministry = next(n["id"] for n in federal if n["label"] == "Russian Ministry of Defence")
+    moved = [
+        (edge, c)
+        for edge in government["edges"]
+        for c in edge["claims"]
+        if c["subject"] == ministry
+    ]
+    assert moved
+    for edge, claim in moved:
+        assert edge["from"] == center["id"]
+        assert claim["subject_label"] == "Russian Ministry of Defence"
+    # the same claims at both levels
+    assert set(_claims_by_id(government)) == set(_claims_by_id(default_data))
+
+
+def _claim(cid: str, u: str, v: str, **values: object) -> tuple[str, str, str, dict]:
+    data = {
+        "claim": f"urn:claim:{cid}",
+        "claim_id": cid,
+        "type": "FundingFlow",
+        "start": date(2024, 1, 1),
+        "end": date(2024, 12, 31),
+        "end_stated": True,
+        "precision": "month",
+        "confidence": "high",
+        "amount": None,
+        "currency": None,
+        "purpose": "enlistment_bonus",
+        "count": None,
+        "dataset": "hand",
+        "sources": ("https://example.org/a",),
+        "source_titles": ("A",),
+        "basis": "report",
+        "amount_basis": None,
+        "foreigners": True,
+        "note": f"note of {cid}",
+        "subject": u,
+        "object": v,
+        "subject_label": u.upper(),
+        "object_label": v.upper(),
+    }
+    data.update(values)
+    return u, v, data["claim"], data
+
+
+def test_edge_width_counts_claims_and_never_adds_money() -> None:
+    # Two reports from one region to one scheme: 400,000 RUB per recruit and 2,500 USD per
+    # recruit, and one total of 2,000,000,000 RUB; an assessment beside them. The width of
+    # the reports' edge is 3 claims (not 2,000,402,500 of anything); the assessment's is 1.
+    G = nx.MultiDiGraph()
+    for node, kind, tier in (("r", "RegionalGovernment", "regional"),
+                             ("s", "RecruitmentScheme", "other")):  # fmt: skip
+        G.add_node(node, kind=kind, tier=tier, label=node.upper(), aggregate=False,
+                   synthetic=False, code=None, part_of=None, members=[])  # fmt: skip
+    claims = [
+        _claim("h1", "r", "s", amount=400000.0, currency="RUB", amount_basis="per_recruit"),
+        _claim("h2", "r", "s", amount=2500.0, currency="USD", amount_basis="per_recruit"),
+        _claim("h3", "r", "s", amount=2e9, currency="RUB", amount_basis="total"),
+        _claim("h4", "r", "s", basis="assessment", note="an expert thinks so"),
+    ]
+    for u, v, key, data in claims:
+        G.add_edge(u, v, key=key, **data)
+    edges = {edge["basis"]: edge for edge in build_network(G).edges}
+    assert set(edges) == {"report", "assessment"}
+    assert edges["report"]["value"] == 3 and edges["report"]["dashes"] is False
+    assert edges["assessment"]["value"] == 1 and edges["assessment"]["dashes"] is True
+    amounts = {(c["amount"], c["currency"], c["amount_basis"]) for c in edges["report"]["claims"]}
+    assert amounts == {(400000.0, "RUB", "per_recruit"), (2500.0, "USD", "per_recruit"),
+                       (2e9, "RUB", "total")}  # fmt: skip
+    assert edges["assessment"]["claims"][0]["note"] == "an expert thinks so"
+
+
+def test_nodes_are_not_sized_by_summed_money(default_data: dict) -> None:
+    # A node's strength, offered as its size, is the number of claims at it (self-loops
+    # aside), counted here from the edges the page draws: no amount enters it.
+    claims_at: dict[str, int] = {}
+    for edge in default_data["edges"]:
+        if edge["from"] != edge["to"]:
+            for end in (edge["from"], edge["to"]):
+                claims_at[end] = claims_at.get(end, 0) + len(edge["claims"])
+    assert "strength" in default_data["measures"]
+    for node in default_data["nodes"]:
+        assert node["measures"]["strength"] == claims_at.get(node["id"], 0), node["label"]
+
+
+def test_basis_legend_follows_the_ontology() -> None:
+    from graph.ontology import concepts
+
+    assert {b["name"] for b in basis_styles()} == set(concepts("ClaimBasisScheme"))
+
+
 def test_json_in_a_script_cannot_close_it() -> None:
     text = str(json_for_script({"label": CLOSER + HOSTILE + "&amp;"}))
     assert "<" not in text and ">" not in text and "&" not in text
@@ -181,6 +322,24 @@ def test_cli_writes_the_page(tmp_path: Path, cli_env: dict[str, str]) -> None:
     assert len(data["nodes"]) > 100
 
 
+def test_cli_writes_the_government_level_of_reports(
+    tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    # the claims with the actor registry, whose part_of rolls the federal bodies up
+    shipped = Path(__file__).parents[1] / "graph" / "data"
+    files = [str(shipped / "actors.csv"), str(shipped / "claims.csv")]
+    assert run_cli("load", *files, "--dataset", "claims", env=cli_env).returncode == 0
+    out = tmp_path / "explorer.html"
+    done = run_cli(
+        "viz", "--out", str(out), "--level", "government", "--basis", "report", env=cli_env
+    )
+    assert done.returncode == 0, done.stderr
+    data = _data_of(out.read_text(encoding="utf-8"))
+    assert data["filter"]["level"] == "government" and data["filter"]["basis"] == "report"
+    assert [n["label"] for n in data["nodes"] if n["kind"] == "FederalBody"] == [CENTER]
+    assert not ASSESSMENTS & set(_claims_by_id(data))
+
+
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
@@ -233,6 +392,15 @@ def test_viz_data_route(live: LiveServer) -> None:
         assert len(only_pub["nodes"]) < len(data["nodes"])
 
 
+def test_viz_data_route_takes_level_and_basis(live: LiveServer) -> None:
+    with live.client() as client:
+        data = client.get("/api/viz", params={"level": "government", "basis": "report"}).json()
+        assert data["filter"]["level"] == "government" and data["filter"]["basis"] == "report"
+        assert all(c["basis"] == "report" for e in data["edges"] for c in e["claims"])
+        everything = client.get("/api/viz", params={"basis": "all"}).json()
+        assert everything["filter"]["basis"] is None
+
+
 @pytest.mark.parametrize(
     ("params", "message"),
     [
@@ -240,6 +408,8 @@ def test_viz_data_route(live: LiveServer) -> None:
         ({"kinds": "Nope"}, "unknown kind"),
         ({"min_confidence": "certain"}, "confidence"),
         ({"start": "yesterday"}, "date"),
+        ({"level": "village"}, "level"),
+        ({"basis": "rumour"}, "basis"),
     ],
 )
 def test_viz_refuses_bad_filters(live: LiveServer, params: dict, message: str) -> None:

@@ -49,7 +49,10 @@ ARTIFACTS = (
 HOSTILE = '<img src=x onerror="window.__xss=1">'
 CLOSER = "</script><script>window.__xss=2</script>"
 MINISTRY = "Russian Ministry of Defence"
+CENTER = "Russian federal government (federal center)"
 READY = 20_000  # ms: the page has drawn its network
+#: The claims of the shipped dataset coded as an expert's assessment (claims.csv, column basis).
+ASSESSMENTS = {"c001", "c002", "c003", "c004", "c005", "c006", "c007", "c040"}
 
 
 @dataclass
@@ -160,9 +163,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     hostile = claims_csv(
         work / "hostile.csv",
         {**BASE_ROW, "object_kind": "Recruiter", "object": HOSTILE, "purpose": "recruiter_fee",
-         "source_title": CLOSER},
+         "source_title": CLOSER, "note": HOSTILE + CLOSER},
         {**BASE_ROW, "claim_id": "t2", "relation": "Coordination", "object_kind": "Recruiter",
-         "object": CLOSER, "amount": "", "currency": "", "purpose": ""},
+         "object": CLOSER, "amount": "", "currency": "", "purpose": "", "note": CLOSER + HOSTILE},
     )  # fmt: skip
     with EmbeddedStore(data_dir) as store:
         load_default_dataset(store)
@@ -271,6 +274,8 @@ def test_hostile_labels_run_nothing(server: LiveServer, open_page: OpenPage) -> 
         search(page, label)
         assert page.inner_text("#details-title") == label
     assert page.inner_text("#details-claims").count(CLOSER) >= 1, "a hostile source title as text"
+    notes = page.locator("#details-claims .claim-note").all_inner_texts()
+    assert CLOSER + HOSTILE in notes, "a hostile note as text"
     page.hover("#network")
     assert page.evaluate("window.__xss") is None
     assert page.locator("img").count() == 0
@@ -291,8 +296,114 @@ def test_timeline_click_redraws_that_window(server: LiveServer, open_page: OpenP
     assert page.inner_text("#period-to-label") == page.evaluate(
         "window.explorer.data.span.end.slice(0, 7)"
     )
-    page.select_option("#timeline-figure", "burden_shift_index")
+    page.select_option("#timeline-figure", "burden_share_median")
     screenshot(page, "explorer-timeline-window")
+    watch.assert_clean()
+
+
+def drawn_federal(page: Page) -> list[dict]:
+    """The federal nodes the canvas draws: their ids and drawn labels."""
+    return page.evaluate(
+        """() => {
+            const x = window.explorer;
+            const kind = new Map(x.data.nodes.map((n) => [n.id, n.kind]));
+            return x.nodesView.get().filter((n) => kind.get(n.id) === "FederalBody")
+                .map((n) => ({ id: n.id, label: n.label }));
+        }"""
+    )
+
+
+def dashed_edges(page: Page) -> int:
+    return page.evaluate("window.explorer.edgesView.get().filter((e) => e.dashes).length")
+
+
+def choose(page: Page, control: str, value: str) -> None:
+    """Pick a level or basis and wait for the page to draw it."""
+    page.check(f"#{control} input[value={value}]")
+    page.wait_for_selector(f"body[data-{control}={value}][data-loading=false]", timeout=READY)
+
+
+def test_level_toggle_rolls_the_federal_bodies_into_one(
+    server: LiveServer, open_page: OpenPage
+) -> None:
+    page, watch = open_page(f"{server.base}/viz")
+    assert page.is_checked("#level input[value=organization]")
+    assert page.inner_text("#view").startswith("Organization level")
+    organizations = drawn_federal(page)
+    assert len(organizations) > 1
+    choose(page, "level", "government")
+    assert "level=government" in page.url
+    assert page.inner_text("#view").startswith("Government level")
+    [center] = drawn_federal(page)
+    # the rolled-up node says on the canvas how many organizations it stands for
+    assert center["label"] == f"{CENTER}\n({len(organizations)} organizations)"
+    page.evaluate("(id) => window.explorer.network.focus(id, { scale: 1.2 })", center["id"])
+    click_node(page, center["id"])
+    page.wait_for_selector("#details:not([hidden])")
+    assert page.inner_text("#details-title") == CENTER
+    assert f"{len(organizations)} organizations" in page.inner_text("#details-attributes")
+    # its claims still name their own parties, and say where they are drawn
+    ministry = page.locator("#details-claims li", has_text=f"{MINISTRY} →").first
+    assert f"drawn as {CENTER} →" in ministry.inner_text()
+    # the timeline beside it is asked for at the same level
+    page.wait_for_function(
+        "() => document.querySelectorAll('#timeline-chart circle').length > 3"
+        " && document.getElementById('timeline-note').textContent.includes('government level')"
+    )
+    screenshot(page, "explorer-government-level")
+    choose(page, "level", "organization")
+    assert len(drawn_federal(page)) == len(organizations)
+    watch.assert_clean()
+
+
+def test_reports_only_takes_the_dashed_assessments_away(
+    server: LiveServer, open_page: OpenPage
+) -> None:
+    page, watch = open_page(f"{server.base}/viz")
+    claims = int(page.get_attribute("#stats", "data-claims") or 0)
+    assert page.get_attribute("#stats", "data-assessments") == str(len(ASSESSMENTS))
+    assert dashed_edges(page) > 0
+    assert "assessment (expert judgment)" in page.inner_text("#bases")
+    choose(page, "basis", "report")
+    assert "basis=report" in page.url
+    assert dashed_edges(page) == 0
+    assert page.get_attribute("#stats", "data-assessments") == "0"
+    assert int(page.get_attribute("#stats", "data-claims") or 0) == claims - len(ASSESSMENTS)
+    assert page.inner_text("#view") == "Organization level · reports only"
+    page.wait_for_function(
+        "() => document.getElementById('timeline-note').textContent.includes('reports only')"
+    )
+    screenshot(page, "explorer-reports-only")
+    choose(page, "basis", "all")
+    assert int(page.get_attribute("#stats", "data-claims") or 0) == claims
+    assert dashed_edges(page) > 0
+    watch.assert_clean()
+
+
+def test_claim_details_show_note_basis_parties_and_amount(
+    server: LiveServer, open_page: OpenPage
+) -> None:
+    page, watch = open_page(f"{server.base}/viz")
+    search(page, CENTER)
+    c005 = page.locator("#details-claims li[data-claim=c005]")
+    text = c005.inner_text()
+    note = c005.locator(".claim-note").inner_text()
+    assert note.startswith("Stevens linked this to ongoing burden-shifting")
+    assert "basis: assessment (expert judgment)" in text
+    assert c005.locator(".badge-assessment").inner_text().lower() == "assessment"
+    assert f"{CENTER} → Russian provincial (regional) governments" in text
+    assert (c005.locator("a").first.get_attribute("href") or "").startswith("https://")
+    # an amount with its currency and whether it is a per-recruit level or a total
+    subject = page.evaluate(
+        """() => {
+            for (const e of window.explorer.data.edges) for (const c of e.claims)
+                if (c.amount === 400000 && c.currency === "RUB" && c.amount_basis === "per_recruit")
+                    return c.subject_label;
+        }"""
+    )
+    search(page, subject)
+    assert "400,000 RUB per recruit" in page.inner_text("#details-claims")
+    screenshot(page, "explorer-claim-details")
     watch.assert_clean()
 
 
@@ -347,6 +458,29 @@ def test_notebook_display_draws_in_an_iframe(browser: Browser, tmp_path: Path) -
         assert errors == []
     finally:
         context.close()
+
+
+def test_the_file_holds_one_level_and_filters_the_basis_itself(
+    tmp_path: Path, open_page: OpenPage
+) -> None:
+    with EmbeddedStore() as store:
+        load_default_dataset(store)
+        page_file = write_page(tmp_path / "explorer.html", explorer_data(store))
+    page, watch = open_page(page_file.as_uri())
+    # no server to ask for another level: the toggle says how to write one
+    assert page.is_checked("#level input[value=organization]")
+    assert page.is_disabled("#level input[value=government]")
+    assert "recruitgraph viz --level government" in page.inner_text("#level-note")
+    # the basis is filtered in the page: its claims carry their basis
+    assert dashed_edges(page) > 0
+    claims = int(page.get_attribute("#stats", "data-claims") or 0)
+    choose(page, "basis", "report")
+    assert dashed_edges(page) == 0
+    assert int(page.get_attribute("#stats", "data-claims") or 0) == claims - len(ASSESSMENTS)
+    note = page.inner_text("#timeline-note")
+    assert "this file holds no timeline of the view drawn above" in note
+    screenshot(page, "explorer-file-reports-only")
+    watch.assert_clean()
 
 
 def test_an_empty_store_gives_a_page_that_says_so(tmp_path: Path, open_page: OpenPage) -> None:

@@ -1,11 +1,18 @@
 """The explorer's network: a projection drawn as a pyvis (vis-network) graph, with everything
 the page needs to filter, size, aggregate and cite without asking the server again.
 
-One vis edge stands for every claim of one relation type between two actors, and carries
-those claims (period, confidence, amount, dataset, sources), so that the page can filter by
-period, confidence, amount or dataset and still cite each claim it draws. Nodes carry their
-kind, place code and node measures. Node colour follows the actor's tier and node shape its
-kind, both read from the ontology, so that a kind added there is drawn without a change here.
+One vis edge stands for every claim of one relation type and one basis (report or
+assessment) between two actors, and carries those claims (period, confidence, amount with its
+currency and basis, note, the claim's own parties, dataset, sources), so that the page can
+filter by period, confidence, basis, amount or dataset and still cite each claim it draws.
+Nodes carry their kind, place code, node measures and, once actors are rolled up (the
+``government`` level, or analysts' merges), the actors they stand for. Node colour follows the
+actor's tier and node shape its kind; an edge's colour and arrowhead follow its relation type,
+and its dashes its basis (dashed: an assessment), all read from the ontology, so that a kind,
+relation type or basis added there is drawn without a change here.
+
+An edge's width is the number of claims it carries, never a sum of amounts: the amounts of one
+link may be in several currencies, and per-recruit payment levels cannot be added to totals.
 
 Positions are computed here (networkx's spring layout, seeded), not by the browser's physics:
 a page of 1,500 actors opens settled, stays where it was after a filter, and can be set
@@ -22,13 +29,28 @@ from typing import Any
 import networkx as nx
 from pyvis.edge import Edge
 from pyvis.network import Network
+from rdflib import Literal, URIRef
+from rdflib.namespace import SKOS
 
 from graph.analysis import data_span, node_table, timeline
 from graph.cache import cached
 from graph.ingest import list_datasets
-from graph.ontology import concept_rank, concepts, kinds, relation_types
-from graph.projection import ProjectionFilter, project, simple_view, sources_of
+from graph.ontology import concept_rank, concepts, kinds, ontology_graph, relation_types
+from graph.projection import LEVELS, ProjectionFilter, project, simple_view, sources_of
 from graph.store import Store
+
+__all__ = [
+    "NODE_BUDGET",
+    "TIER_COLOURS",
+    "basis_styles",
+    "build_network",
+    "explorer_data",
+    "group_key",
+    "kind_styles",
+    "layout",
+    "relation_styles",
+    "vocabulary",
+]
 
 #: Past this many actors the page aggregates (cohorts by country, then recruiters by region,
 #: then any kind by place) instead of drawing every node: vis-network's canvas stays usable
@@ -46,9 +68,16 @@ TIER_COLOURS = {
 #: vis-network shapes given to the kinds in the ontology's order; shapes whose label is drawn
 #: beneath them, so labels stay readable whatever the node size.
 _SHAPES = ("dot", "diamond", "square", "triangle", "hexagon", "star", "triangleDown")
-#: Edge styles given to the relation types in the ontology's order.
+#: Edge colours and vis-network arrowheads given to the relation types in the ontology's order:
+#: a relation type is told by its arrowhead as well as its colour (not by colour alone), which
+#: leaves the dashes to tell an assessment from a report.
 _EDGE_COLOURS = ("#1f77b4", "#7f7f7f", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#17becf")
-_EDGE_DASHES: tuple[bool | list[int], ...] = (False, [8, 6], [2, 5], False, [12, 4, 2, 4], True)
+_ARROWS = ("arrow", "circle", "diamond", "vee", "bar", "box", "inv_triangle")
+#: The basis whose claims are drawn solid; every other basis of the ontology (an expert's
+#: assessment) is drawn dashed. "report" is also the value of ``ProjectionFilter.basis``.
+_REPORT = "report"
+#: A few words for the legend beside each basis's label, where its definition is too long.
+_BASIS_WORDS = {"report": "documented by the source", "assessment": "expert judgment"}
 
 
 def kind_styles() -> list[dict[str, Any]]:
@@ -66,15 +95,95 @@ def kind_styles() -> list[dict[str, Any]]:
 
 
 def relation_styles() -> list[dict[str, Any]]:
-    """Each relation type of the ontology with its edge colour and dash pattern."""
+    """Each relation type of the ontology with its edge colour and arrowhead (a vis-network
+    arrow type)."""
     return [
         {
             "name": name,
             "colour": _EDGE_COLOURS[i % len(_EDGE_COLOURS)],
-            "dashes": _EDGE_DASHES[i % len(_EDGE_DASHES)],
+            "arrow": _ARROWS[i % len(_ARROWS)],
         }
         for i, name in enumerate(relation_types())
     ]
+
+
+def _concept_texts(scheme: str) -> dict[str, dict[str, str]]:
+    """The concepts of a SKOS scheme as ``{notation: {"label", "definition"}}`` (English)."""
+    onto = ontology_graph()
+
+    def text(iri: str, prop: URIRef) -> str | None:
+        values = [v for v in onto.objects(URIRef(iri), prop) if isinstance(v, Literal)]
+        english = [v for v in values if v.language in (None, "en")]
+        return str((english or values)[0]) if values else None
+
+    return {
+        name: {
+            "label": text(iri, SKOS.prefLabel) or name.replace("_", " "),
+            "definition": text(iri, SKOS.definition) or "",
+        }
+        for name, iri in concepts(scheme).items()
+    }
+
+
+def basis_styles() -> list[dict[str, Any]]:
+    """The legend of claim bases: each basis of the ontology's ``ClaimBasisScheme`` with its
+    label, its definition, the words the legend shows, and whether its edges are dashed.
+
+    Reports are drawn solid, every other basis (an expert's assessment) dashed, so that a
+    judgment is never read as a documented fact, whatever the colours a reader can tell.
+
+    Returns
+    -------
+    list of dict
+        ``name`` (the notation, as in the claims' ``basis``), ``label``, ``definition``,
+        ``legend`` (e.g. ``"assessment (expert judgment)"``) and ``dashes`` (bool).
+
+    Examples
+    --------
+    >>> for style in basis_styles():
+    ...     print(style["name"], style["dashes"], style["legend"])
+    report False report (documented by the source)
+    assessment True assessment (expert judgment)
+
+    References
+    ----------
+    .. [1] The ``rg:ClaimBasisScheme`` of ``ontologies/recruitment.ttl``.
+    """
+    texts = _concept_texts("ClaimBasisScheme")
+    # Reports first: the solid line before the dashed one in the legend.
+    names = sorted(texts, key=lambda name: name != _REPORT)
+    return [
+        {
+            "name": name,
+            "label": text["label"],
+            "definition": text["definition"],
+            "legend": f"{text['label']} ({_BASIS_WORDS.get(name, text['definition'])})",
+            "dashes": name != _REPORT,
+        }
+        for name in names
+        for text in (texts[name],)
+    ]
+
+
+def vocabulary() -> dict[str, dict[str, str]]:
+    """The plain words the page uses for the coded values of a claim: the label of each
+    amount basis (``"per recruit"``, ``"total"``) and funding purpose
+    (``"enlistment bonus"`` ...), read from the ontology's SKOS schemes.
+
+    Examples
+    --------
+    >>> words = vocabulary()
+    >>> words["amount_basis"]["per_recruit"], words["purpose"]["enlistment_bonus"]
+    ('per recruit', 'enlistment bonus')
+    """
+    return {
+        "amount_basis": {
+            name: texts["label"] for name, texts in _concept_texts("AmountBasisScheme").items()
+        },
+        "purpose": {
+            name: texts["label"] for name, texts in _concept_texts("FundingPurposeScheme").items()
+        },
+    }
 
 
 def layout(
@@ -173,17 +282,29 @@ def _grouped_layout(
     return positions
 
 
-def _claim_record(data: dict[str, Any]) -> dict[str, Any]:
+def _claim_record(data: dict[str, Any], u: str, v: str) -> dict[str, Any]:
+    """One claim as the page lists it: its own parties (``subject``, ``object`` and their
+    labels, which differ from the drawn ends ``u``, ``v`` once actors are rolled up), its
+    basis, note, amount with currency and amount basis, and its sources."""
     return {
         "id": data["claim"],
         "claim_id": data["claim_id"],
+        "type": data["type"],
         "start": data["start"].isoformat(),
         "end": data["end"].isoformat(),
         "end_stated": data["end_stated"],
         "confidence": data["confidence"],
+        "basis": data.get("basis") or _REPORT,
+        "note": data.get("note"),
+        "subject": data.get("subject", u),
+        "object": data.get("object", v),
+        "subject_label": data.get("subject_label"),
+        "object_label": data.get("object_label"),
         "amount": data["amount"],
         "currency": data["currency"],
+        "amount_basis": data.get("amount_basis"),
         "purpose": data["purpose"],
+        "foreigners": data.get("foreigners"),
         "count": data["count"],
         "dataset": data["dataset"],
         "sources": sources_of(data),
@@ -196,26 +317,48 @@ def group_key(attrs: dict[str, Any]) -> str:
     return f"{attrs['kind']}|{attrs.get('code') or 'unknown place'}"
 
 
+def _stands_for(G: nx.MultiDiGraph) -> dict[Any, dict[str, str]]:
+    """For each node, the actors whose claims it carries, ``{IRI: label}``: itself alone,
+    unless actors are rolled up into it (the government level, analysts' merges)."""
+    actors: dict[Any, dict[str, str]] = {node: {} for node in G}
+    for u, v, data in G.edges(data=True):
+        for end, role in ((u, "subject"), (v, "object")):
+            party = data.get(role, end)
+            actors[end].setdefault(party, data.get(f"{role}_label") or G.nodes[end]["label"])
+    return actors
+
+
 def build_network(G: nx.MultiDiGraph) -> Network:
-    """The pyvis network of a projection: one node per actor, one edge per (from, to, type).
+    """The pyvis network of a projection: one node per actor, one edge per (from, to, relation
+    type, basis).
 
     Node attributes beyond vis-network's own (``kind``, ``tier``, ``code``, ``group_key``,
-    ``measures`` ...) and each edge's ``claims`` are kept in the node and edge dictionaries
-    for the page. No ``title`` is set: the page builds its tooltips as text, which keeps
-    pyvis's HTML popup (it sets ``innerHTML`` from titles that contain "href") out of use.
+    ``measures``, ``part_of``, ``members``, ``stands_for`` ...) and each edge's ``claims``,
+    ``basis`` and ``value`` (the number of its claims, which sets its width) are kept in the
+    node and edge dictionaries for the page; an assessment's edge is dashed. No ``title`` is
+    set: the page builds its tooltips as text, which keeps pyvis's HTML popup (it sets
+    ``innerHTML`` from titles that contain "href") out of use.
+
+    ``stands_for`` lists the actors whose claims a node carries, ``{"id", "label"}`` each:
+    the node itself alone at the organization level, every organization rolled into it at
+    the ``government`` level (the federal center stands for each federal body that is a
+    party to a claim shown).
     """
     styles = {style["name"]: style for style in kind_styles()}
     edge_styles = {style["name"]: style for style in relation_styles()}
+    dashed = {style["name"]: style["dashes"] for style in basis_styles()}
     positions = layout(G)
     measures = (
         {row["id"]: row["measures"] for row in node_table(G, by="degree", top=None)}
         if G.number_of_nodes()
         else {}
     )
+    stands_for = _stands_for(G)
     net = Network(directed=True, cdn_resources="remote")
     for node, attrs in G.nodes(data=True):
         style = styles[attrs["kind"]]
         x, y, component = positions[node]
+        actors = sorted(stands_for[node].items(), key=lambda item: (item[0] != node, item[1]))
         net.add_node(
             node,
             label=attrs["label"],
@@ -228,15 +371,21 @@ def build_network(G: nx.MultiDiGraph) -> Network:
             code=attrs["code"],
             aggregate=attrs["aggregate"],
             synthetic=attrs["synthetic"],
+            part_of=attrs.get("part_of"),
+            members=list(attrs.get("members") or ()),
+            stands_for=[{"id": actor, "label": label} for actor, label in actors],
             component=component,
             group_key=group_key(attrs),
             group_label=f"{style['label']}: {attrs.get('code') or 'unknown place'}",
+            # node_table weighs ties by the number of claims (strength, PageRank), never by
+            # summed amounts
             measures=measures.get(node, {}),
         )
-    grouped: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    grouped: dict[tuple[str, str, str, str], list[dict[str, Any]]] = {}
     for u, v, data in G.edges(data=True):
-        grouped.setdefault((u, v, data["type"]), []).append(_claim_record(data))
-    for (u, v, rtype), claims in grouped.items():
+        record = _claim_record(data, u, v)
+        grouped.setdefault((u, v, data["type"], record["basis"]), []).append(record)
+    for (u, v, rtype, basis), claims in grouped.items():
         style = edge_styles[rtype]
         claims.sort(key=lambda claim: (claim["start"], claim["id"]))
         # pyvis's add_edge checks both ends with a linear scan of the node list for every
@@ -246,10 +395,14 @@ def build_network(G: nx.MultiDiGraph) -> Network:
             u,
             v,
             directed=True,
-            id=f"{u} {v} {rtype}",
+            id=f"{u} {v} {rtype} {basis}",
             type=rtype,
+            basis=basis,
             color=style["colour"],
-            dashes=style["dashes"],
+            arrows={"to": {"enabled": True, "type": style["arrow"]}},
+            dashes=dashed.get(basis, True),
+            # The number of claims, never summed amounts (currencies, per-recruit vs total).
+            value=len(claims),
             claims=claims,
         )
         net.edges.append(edge.options)
@@ -263,7 +416,7 @@ def build_network(G: nx.MultiDiGraph) -> Network:
                                 "label": {"enabled": true, "min": 14, "max": 24,
                                           "drawThreshold": 5}}},
           "edges": {"smooth": {"enabled": true, "type": "continuous"},
-                    "arrows": {"to": {"enabled": true, "scaleFactor": 0.5}},
+                    "arrows": {"to": {"enabled": true, "scaleFactor": 0.7}},
                     "scaling": {"min": 1, "max": 10}}
         }"""
     )
@@ -327,6 +480,9 @@ def _explorer_data(
         "datasets": datasets,
         "kinds": kind_styles(),
         "relations": relation_styles(),
+        "bases": basis_styles(),
+        "levels": list(LEVELS),
+        "vocabulary": vocabulary(),
         "confidence": sorted(levels, key=lambda name: concept_rank(levels[name]) or 0),
         "span": None
         if span is None

@@ -5,6 +5,12 @@ the app) or the CLI writes it to a file (``recruitgraph viz --out``: everything 
 the file opens anywhere with no network). Nothing is loaded from a CDN: vis-network comes from
 the copy that pyvis ships, the page's own script and style from this package.
 
+The level (organization | government) and the basis (all claims | reports only) are chosen on
+the page. The served page asks ``/api/viz`` again with ``level=`` and ``basis=``; a file holds
+the level it was written with (``recruitgraph viz --level``), so its level toggle is disabled
+and says how to write the other, while its basis filter works in the page (every claim
+carries its basis) unless the file was written with ``--basis report``.
+
 Escaping: the template autoescapes, the data travels as JSON inside a ``<script
 type="application/json">`` element with ``<``, ``>`` and ``&`` written as ``\\u`` escapes (no
 label can close the element), and the page's script puts every text from the data into the

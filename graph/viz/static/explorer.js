@@ -1,30 +1,46 @@
 // recruitgraph explorer: filters, aggregation, search, details and the timeline over the
 // network data that graph/viz/network.py puts into the page. Every text from the data goes
 // into the document as text (textContent, DOM nodes), never as HTML.
+//
+// The level (organization | government) and the basis (all claims | reports only) are the
+// server's filters: the served page asks /api/viz again with `level=` and `basis=` and swaps
+// the data in, keeping the other filters. A file (`recruitgraph viz --out`) cannot ask: it
+// holds one level, and filters the basis by itself (its claims carry their basis).
 "use strict";
 
 (function () {
-  const data = JSON.parse(document.getElementById("explorer-data").textContent);
+  let data = JSON.parse(document.getElementById("explorer-data").textContent);
   const config = JSON.parse(document.getElementById("explorer-config").textContent);
   const $ = (id) => document.getElementById(id);
+  const served = config.api !== null;
+  const REPORT = "report"; // the basis that `basis=report` keeps (graph.projection)
 
   // ------------------------------------------------------------------ indexes
-  const nodeById = new Map(data.nodes.map((n) => [n.id, n]));
-  const edgesByNode = new Map();
-  for (const edge of data.edges) {
-    for (const end of [edge.from, edge.to]) {
-      if (!edgesByNode.has(end)) edgesByNode.set(end, []);
-      edgesByNode.get(end).push(edge);
+  let nodeById, edgesByNode, kindStyle, relationStyle, basisStyle, confidenceRank, months;
+  let presentKinds, presentRelations, syntheticDatasets;
+  function index() {
+    nodeById = new Map(data.nodes.map((n) => [n.id, n]));
+    edgesByNode = new Map();
+    for (const edge of data.edges) {
+      for (const end of [edge.from, edge.to]) {
+        if (!edgesByNode.has(end)) edgesByNode.set(end, []);
+        edgesByNode.get(end).push(edge);
+      }
     }
+    kindStyle = new Map(data.kinds.map((k) => [k.name, k]));
+    relationStyle = new Map(data.relations.map((r) => [r.name, r]));
+    basisStyle = new Map(data.bases.map((b) => [b.name, b]));
+    confidenceRank = new Map(data.confidence.map((name, i) => [name, i + 1]));
+    months = monthsOf(data.span);
+    presentKinds = new Set(data.nodes.map((n) => n.kind));
+    presentRelations = new Set(data.edges.map((e) => e.type));
+    syntheticDatasets = new Set(data.datasets.filter((d) => d.synthetic).map((d) => d.name));
   }
-  const kindStyle = new Map(data.kinds.map((k) => [k.name, k]));
-  const relationStyle = new Map(data.relations.map((r) => [r.name, r]));
-  const confidenceRank = new Map(data.confidence.map((name, i) => [name, i + 1]));
-  const months = monthsOf(data.span);
-  const presentKinds = new Set(data.nodes.map((n) => n.kind));
-  const presentRelations = new Set(data.edges.map((e) => e.type));
+  index();
 
   const state = {
+    level: data.filter.level || "organization",
+    basis: data.filter.basis === REPORT ? REPORT : "all",
     from: 0,
     to: Math.max(0, months.length - 1),
     kinds: new Set(presentKinds),
@@ -33,7 +49,6 @@
     minAmount: null,
     datasets: new Set(data.datasets.map((d) => d.name)),
     sizeBy: "claims",
-    widthBy: "count",
     expanded: new Set(), // actors whose every claim is drawn, whatever the filters
     opened: new Set(), // aggregates opened into their members
     timelineWindow: null,
@@ -63,6 +78,12 @@
     if (cls) node.className = cls;
     return node;
   }
+  const SVG = "http://www.w3.org/2000/svg";
+  function svgNode(tag, attrs) {
+    const node = document.createElementNS(SVG, tag);
+    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+    return node;
+  }
   function safeUrl(url) {
     try {
       const parsed = new URL(url);
@@ -74,6 +95,9 @@
   function number(value) {
     return Number(value).toLocaleString("en", { maximumFractionDigits: 2 });
   }
+  function capitalised(text) {
+    return text.charAt(0).toUpperCase() + text.slice(1);
+  }
   function period(claim) {
     return claim.end_stated ? `${claim.start} – ${claim.end}` : `${claim.start} (to ${claim.end}, implied)`;
   }
@@ -81,10 +105,41 @@
     const node = nodeById.get(id);
     return node ? node.label : id;
   }
+  function isReport(claim) {
+    return claim.basis === REPORT;
+  }
+  function basisWords(name) {
+    const style = basisStyle.get(name);
+    return style ? style.legend : name;
+  }
+  // "400,000 RUB per recruit", "2,000,000,000 RUB total": an amount is never shown without
+  // its currency and whether it is a per-recruit level or a total.
+  function amountText(claim) {
+    const money = `${number(claim.amount)} ${claim.currency || "(currency not stated)"}`;
+    const basis = claim.amount_basis ? data.vocabulary.amount_basis[claim.amount_basis] || claim.amount_basis : null;
+    return basis ? `${money} ${basis}` : `${money} (per recruit or total: not stated)`;
+  }
+  function purposeText(purpose) {
+    return data.vocabulary.purpose[purpose] || purpose.replaceAll("_", " ");
+  }
+  // How many actors a rolled-up node carries the claims of (itself included): 1 unless the
+  // government level or an analysts' merge rolled others into it.
+  function standsFor(node) {
+    return (node.stands_for || []).length;
+  }
+  function standsForText(node) {
+    const n = standsFor(node);
+    if (n < 2) return "";
+    return state.level === "government" ? `${n} organizations` : `${n} merged actors`;
+  }
+  function levelWords(level = state.level, basis = state.basis) {
+    return `${capitalised(level)} level · ${basis === REPORT ? "reports only" : "all claims"}`;
+  }
 
   // ------------------------------------------------------------------ filtering
   function claimPasses(claim) {
     if (!state.datasets.has(claim.dataset)) return false;
+    if (state.basis === REPORT && !isReport(claim)) return false;
     if (months.length) {
       const lo = `${months[state.from]}-01`;
       const hi = monthEnd(months[state.to]);
@@ -110,7 +165,9 @@
         const a = nodeById.get(edge.from), b = nodeById.get(edge.to);
         if (!state.kinds.has(a.kind) || !state.kinds.has(b.kind)) continue;
       } else if (!claims.length) {
-        claims = edge.claims.filter((c) => state.datasets.has(c.dataset));
+        // Expanding brings back what the filters hide, but never the datasets or the basis
+        // the reader left out.
+        claims = edge.claims.filter((c) => state.datasets.has(c.dataset) && (state.basis !== REPORT || isReport(c)));
       }
       if (claims.length) edges.push({ edge, claims });
     }
@@ -155,23 +212,49 @@
   // ------------------------------------------------------------------ tooltips (as text)
   function tooltip(lines) {
     const box = el("div", null, "tip");
-    lines.forEach((line, i) => box.appendChild(el(i === 0 ? "strong" : "div", line)));
+    lines.filter((line) => line).forEach((line, i) => box.appendChild(el(i === 0 ? "strong" : "div", line)));
     return box;
   }
-  function edgeTotals(claims) {
-    const totals = new Map();
+  // The amounts of a link, per currency and amount basis, as ranges: never summed, since
+  // per-recruit levels do not add up, and totals of several claims may count one budget twice.
+  function amountRanges(claims) {
+    const ranges = new Map();
     for (const c of claims) {
       if (c.amount === null) continue;
-      totals.set(c.currency || "?", (totals.get(c.currency || "?") || 0) + c.amount);
+      const key = `${c.currency || "(currency not stated)"}|${c.amount_basis || ""}`;
+      const range = ranges.get(key) || { ...c, min: c.amount, max: c.amount, n: 0 };
+      range.min = Math.min(range.min, c.amount); range.max = Math.max(range.max, c.amount); range.n += 1;
+      ranges.set(key, range);
     }
-    return [...totals].map(([cur, sum]) => `${number(sum)} ${cur}`).join(", ");
+    return [...ranges.values()].map((r) => {
+      const text = amountText({ ...r, amount: r.min });
+      if (r.min === r.max) return r.n > 1 ? `${text} (${r.n} claims)` : text;
+      return `${number(r.min)}–${amountText({ ...r, amount: r.max })} (${r.n} claims)`;
+    }).join("; ");
   }
 
   // ------------------------------------------------------------------ drawing
   const nodesView = new vis.DataSet();
   const edgesView = new vis.DataSet();
   const network = new vis.Network($("network"), { nodes: nodesView, edges: edgesView }, data.options);
-  let drawn = { groups: new Map(), shown: 0, matched: 0, claims: 0 };
+  let drawn = { groups: new Map(), shown: 0, matched: 0, claims: 0, merged: new Map() };
+
+  // Links between the same two nodes (another relation type, another basis, the other
+  // direction) are bent apart, so that none hides another.
+  function spread(visEdges) {
+    const byPair = new Map();
+    for (const edge of visEdges) {
+      const pair = edge.from < edge.to ? `${edge.from} ${edge.to}` : `${edge.to} ${edge.from}`;
+      if (!byPair.has(pair)) byPair.set(pair, []);
+      byPair.get(pair).push(edge);
+    }
+    for (const siblings of byPair.values()) {
+      siblings.forEach((edge, i) => {
+        if (i === 0 || edge.from === edge.to) return;
+        edge.smooth = { enabled: true, type: i % 2 ? "curvedCW" : "curvedCCW", roundness: 0.18 * Math.ceil(i / 2) };
+      });
+    }
+  }
 
   function redraw() {
     const { edges, nodes } = filtered();
@@ -185,8 +268,8 @@
       for (const end of [edge.from, edge.to]) claimsAt.set(end, (claimsAt.get(end) || 0) + claims.length);
       const from = place(edge.from), to = place(edge.to);
       if (from === to && groupOf.has(edge.from)) continue; // inside one aggregate
-      const key = `${from} ${to} ${edge.type}`;
-      if (!merged.has(key)) merged.set(key, { id: key, from, to, type: edge.type, claims: [], edges: [] });
+      const key = `${from} ${to} ${edge.type} ${edge.basis}`;
+      if (!merged.has(key)) merged.set(key, { id: key, from, to, type: edge.type, basis: edge.basis, claims: [], edges: [] });
       const link = merged.get(key);
       for (const claim of claims) { link.claims.push(claim); link.edges.push(edge); }
     }
@@ -202,11 +285,14 @@
         continue;
       }
       const at = previous[id] || { x: node.x, y: node.y };
+      const rolled = standsForText(node);
       visNodes.push({
-        id, label: node.label, shape: node.shape, color: node.color, x: at.x, y: at.y,
+        id, label: rolled ? `${node.label}\n(${rolled})` : node.label,
+        shape: node.shape, color: node.color, x: at.x, y: at.y,
         value: sizeOf(id, claimsAt),
-        title: tooltip([node.label, kindStyle.get(node.kind).label, node.code || "", `${claimsAt.get(id) || 0} claims shown`]),
-        borderWidth: state.expanded.has(id) ? 3 : 1,
+        title: tooltip([node.label, kindStyle.get(node.kind).label, node.code || "",
+          rolled ? `stands for ${rolled}` : "", `${claimsAt.get(id) || 0} claims shown`]),
+        borderWidth: state.expanded.has(id) || rolled ? 3 : 1,
       });
     }
     for (const group of groups.values()) {
@@ -227,28 +313,37 @@
     const visEdges = [];
     for (const edge of merged.values()) {
       const style = relationStyle.get(edge.type);
-      const value = state.widthBy === "amount"
-        ? edge.claims.reduce((sum, c) => sum + (c.amount || 0), 0)
-        : edge.claims.length;
-      const totals = edgeTotals(edge.claims);
+      const basis = basisStyle.get(edge.basis);
+      const amounts = amountRanges(edge.claims);
       visEdges.push({
-        id: edge.id, from: edge.from, to: edge.to, value, dashes: style.dashes,
+        id: edge.id, from: edge.from, to: edge.to,
+        // The width: the number of claims (amounts of several currencies, or per-recruit
+        // levels and totals, do not add up).
+        value: edge.claims.length,
+        dashes: basis ? basis.dashes : true,
         color: { color: style.colour, highlight: style.colour, hover: style.colour, opacity: 0.75 },
-        arrows: "to",
+        arrows: { to: { enabled: true, type: style.arrow } },
         title: tooltip([`${edge.type}: ${labelOf(edge.from)} → ${labelOf(edge.to)}`,
-          `${edge.claims.length} claims`, totals ? `amounts: ${totals}` : ""]),
+          basisWords(edge.basis),
+          `${edge.claims.length} ${edge.claims.length === 1 ? "claim" : "claims"}`,
+          amounts ? `amounts: ${amounts}` : ""]),
       });
     }
+    visEdges.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    spread(visEdges);
     nodesView.clear(); edgesView.clear();
     nodesView.add(visNodes); edgesView.add(visEdges);
     drawn = { groups, shown: visNodes.length, matched: nodes.size, claims: claimCount, merged };
 
     const stats = $("stats");
+    const assessments = edges.reduce((n, { claims }) => n + claims.filter((c) => !isReport(c)).length, 0);
     stats.textContent = `${visNodes.length.toLocaleString("en")} nodes, ${visEdges.length.toLocaleString("en")} links, ` +
-      `${claimCount.toLocaleString("en")} claims shown · ${data.nodes.length.toLocaleString("en")} actors in all`;
+      `${claimCount.toLocaleString("en")} claims shown (${assessments.toLocaleString("en")} assessments)` +
+      ` · ${data.nodes.length.toLocaleString("en")} actors in all`;
     stats.dataset.nodes = String(visNodes.length);
     stats.dataset.edges = String(visEdges.length);
     stats.dataset.claims = String(claimCount);
+    stats.dataset.assessments = String(assessments);
     const notice = $("notice");
     notice.replaceChildren();
     if (groups.size) {
@@ -272,8 +367,8 @@
     const syntheticShown = edges.some(({ claims }) => claims.some((c) => syntheticDatasets.has(c.dataset)))
       || [...nodes].some((id) => nodeById.get(id).synthetic);
     $("synthetic-banner").hidden = !(syntheticShown || (data.synthetic && !edges.length));
+    showView();
   }
-  const syntheticDatasets = new Set(data.datasets.filter((d) => d.synthetic).map((d) => d.name));
   function describeStage(stage) {
     return ["", "recruit cohorts (by country)", "recruit cohorts (by country) and recruiters (by region)",
       "actors (by kind and place)"][stage];
@@ -285,18 +380,37 @@
     }
     return label(id);
   }
+  // The level and basis drawn, in the header and on the body (for scripts and tests).
+  function showView() {
+    $("view").textContent = levelWords();
+    document.body.dataset.level = state.level;
+    document.body.dataset.basis = state.basis;
+  }
 
   // ------------------------------------------------------------------ details panel
   function claimItem(edge, claim) {
-    const item = el("li", null, claimPasses(claim) ? "" : "filtered-out");
+    const assessment = !isReport(claim);
+    const item = el("li", null, ["claim", assessment ? "assessment" : "report", claimPasses(claim) ? "" : "filtered-out"].join(" ").trim());
+    item.dataset.claim = claim.claim_id || claim.id;
     const head = el("div", null, "claim-head");
-    head.appendChild(el("strong", edge.type));
-    head.appendChild(el("span", ` ${label(edge.from)} → ${label(edge.to)}`));
+    head.appendChild(el("strong", claim.type || edge.type));
+    head.appendChild(el("span", assessment ? "assessment" : "report", `badge ${assessment ? "badge-assessment" : "badge-report"}`));
+    // The claim's own parties; at the government level they differ from the drawn ends.
+    const subject = claim.subject_label || label(claim.subject || edge.from);
+    const object = claim.object_label || label(claim.object || edge.to);
+    head.appendChild(el("span", ` ${subject} → ${object}`, "parties"));
     item.appendChild(head);
-    const facts = [period(claim)];
-    if (claim.amount !== null) facts.push(`${number(claim.amount)} ${claim.currency || ""}`.trim());
+    if ((claim.subject && claim.subject !== edge.from) || (claim.object && claim.object !== edge.to)) {
+      item.appendChild(el("div", `drawn as ${label(edge.from)} → ${label(edge.to)}`, "claim-drawn"));
+    }
+    item.appendChild(el("p", claim.note || "(no note recorded)", claim.note ? "claim-note" : "claim-note missing"));
+    const facts = [`basis: ${basisWords(claim.basis)}`, period(claim)];
+    if (claim.amount !== null) facts.push(amountText(claim));
     if (claim.count !== null) facts.push(`${number(claim.count)} people`);
-    if (claim.purpose) facts.push(claim.purpose);
+    if (claim.purpose) facts.push(purposeText(claim.purpose));
+    if (claim.foreigners !== null && claim.foreigners !== undefined) {
+      facts.push(claim.foreigners ? "covers foreigners" : "does not cover foreigners");
+    }
     facts.push(`confidence: ${claim.confidence || "not stated"}`);
     facts.push(`dataset: ${claim.dataset}`);
     if (claim.claim_id) facts.push(`claim ${claim.claim_id}`);
@@ -341,12 +455,18 @@
       $("expand").textContent = "Open this group";
     } else {
       const node = nodeById.get(id);
+      if (!node) { panel.hidden = true; selected = null; return; }
       members = [id];
       $("details-title").textContent = node.label;
       $("details-kind").textContent = kindStyle.get(node.kind).label;
       add("identifier", node.id);
       add("tier", node.tier);
       add("place", node.code);
+      const rolled = standsForText(node);
+      if (rolled) {
+        add("stands for", `${rolled}: ${node.stands_for.map((actor) => actor.label).join("; ")}`);
+      }
+      if (node.part_of) add("part of", label(node.part_of));
       if (node.aggregate) add("aggregate", "yes: stands for a group as a whole");
       if (node.synthetic) add("synthetic", "yes: generated, not from a source");
       for (const [measure, value] of Object.entries(node.measures || {})) {
@@ -362,6 +482,7 @@
         if (seen.has(edge.id)) continue;
         seen.add(edge.id);
         for (const claim of edge.claims) {
+          if (state.basis === REPORT && !isReport(claim)) continue; // not even greyed out
           total += 1;
           if (total <= LIMIT) list.appendChild(claimItem(edge, claim));
         }
@@ -376,7 +497,7 @@
     if (!edge) return;
     selected = null;
     $("details-title").textContent = `${edge.type}: ${labelOf(edge.from)} → ${labelOf(edge.to)}`;
-    $("details-kind").textContent = "Claims behind this link (those shown under the filters)";
+    $("details-kind").textContent = `${capitalised(basisWords(edge.basis))}: the claims behind this link (those shown under the filters)`;
     $("details-attributes").replaceChildren();
     const list = $("details-claims");
     list.replaceChildren();
@@ -412,15 +533,20 @@
   }
 
   // ------------------------------------------------------------------ search
-  const datalist = $("search-labels");
-  [...new Set(data.nodes.map((n) => n.label))].sort().slice(0, 5000)
-    .forEach((text) => { const option = el("option"); option.value = text; datalist.appendChild(option); });
+  function fillSearch() {
+    const datalist = $("search-labels");
+    datalist.replaceChildren();
+    [...new Set(data.nodes.map((n) => n.label))].sort().slice(0, 5000)
+      .forEach((text) => { const option = el("option"); option.value = text; datalist.appendChild(option); });
+  }
   $("search").addEventListener("submit", (event) => {
     event.preventDefault();
     const wanted = $("search-input").value.trim().toLowerCase();
     if (!wanted) return;
     const found = data.nodes.find((n) => n.label.toLowerCase() === wanted)
-      || data.nodes.find((n) => n.label.toLowerCase().includes(wanted));
+      || data.nodes.find((n) => n.label.toLowerCase().includes(wanted))
+      // At the government level an organization is found in the node it is rolled into.
+      || data.nodes.find((n) => (n.stands_for || []).some((a) => a.label.toLowerCase().includes(wanted)));
     const notice = $("notice");
     if (!found) {
       notice.textContent = `No actor's name contains “${$("search-input").value.trim()}”.`;
@@ -454,6 +580,25 @@
       container.appendChild(row);
     }
   }
+  // A short line as the page draws it: the relation type's colour and arrowhead, or a basis's
+  // dashes (grey: the dashes alone tell the basis, whatever the colour).
+  function lineSwatch(colour, arrow, dashed) {
+    const svg = svgNode("svg", { width: 30, height: 12, viewBox: "0 0 30 12", class: "line", "aria-hidden": "true" });
+    svg.appendChild(svgNode("line", { x1: 1, y1: 6, x2: arrow ? 21 : 29, y2: 6, stroke: colour, "stroke-width": 2.5,
+      "stroke-dasharray": dashed ? "4 3" : "none" }));
+    const filled = { fill: colour, stroke: colour };
+    const heads = {
+      arrow: () => svgNode("polygon", { points: "20,2 28,6 20,10", ...filled }),
+      vee: () => svgNode("polygon", { points: "19,2 28,6 19,10 22,6", ...filled }),
+      circle: () => svgNode("circle", { cx: 24, cy: 6, r: 3.5, ...filled }),
+      diamond: () => svgNode("polygon", { points: "20,6 24,2 28,6 24,10", ...filled }),
+      bar: () => svgNode("line", { x1: 24, y1: 1, x2: 24, y2: 11, stroke: colour, "stroke-width": 2.5 }),
+      box: () => svgNode("rect", { x: 20, y: 2, width: 8, height: 8, ...filled }),
+      inv_triangle: () => svgNode("polygon", { points: "28,2 20,6 28,10", ...filled }),
+    };
+    if (arrow) svg.appendChild((heads[arrow] || heads.arrow)());
+    return svg;
+  }
   // The kinds and relations double as the legend: a swatch of each colour, shape and line.
   function buildChecks() {
     checkboxes($("kinds"), data.kinds.filter((k) => presentKinds.has(k.name)), state.kinds, (kind) => {
@@ -461,16 +606,155 @@
       swatch.style.setProperty("--swatch", kind.colour);
       return swatch;
     });
-    checkboxes($("relations"), data.relations.filter((r) => presentRelations.has(r.name)), state.relations, (relation) => {
-      const line = el("span", null, "line");
-      line.style.borderTopColor = relation.colour;
-      line.style.borderTopStyle = relation.dashes ? "dashed" : "solid";
-      return line;
-    });
+    checkboxes($("relations"), data.relations.filter((r) => presentRelations.has(r.name)), state.relations,
+      (relation) => lineSwatch(relation.colour, relation.arrow, false));
     checkboxes($("datasets"), data.datasets.map((d) => ({ ...d, label: d.synthetic ? `${d.name} (synthetic)` : d.name })),
       state.datasets, () => el("span"), true);
   }
-  buildChecks();
+
+  // ------------------------------------------------------------------ level and basis
+  function radios(container, name, items, chosen, disabled, onChange) {
+    container.replaceChildren();
+    for (const item of items) {
+      const row = el("label", null, "check");
+      const input = el("input");
+      input.type = "radio"; input.name = name; input.value = item.value;
+      input.checked = item.value === chosen;
+      input.disabled = disabled(item.value);
+      input.addEventListener("change", () => { if (input.checked) onChange(item.value); });
+      row.appendChild(input);
+      row.appendChild(el("span", item.label));
+      container.appendChild(row);
+    }
+  }
+  function syncChoices() {
+    for (const input of document.querySelectorAll("#level input")) input.checked = input.value === state.level;
+    for (const input of document.querySelectorAll("#basis input")) input.checked = input.value === state.basis;
+  }
+  function buildViewControls() {
+    // A file holds one level, and the basis it was written with: what it cannot show is
+    // disabled, and the note says how to get it.
+    const fileLevel = data.filter.level || "organization";
+    const fileBasis = data.filter.basis === REPORT ? REPORT : "all";
+    radios($("level"), "level", data.levels.map((level) => ({ value: level, label: capitalised(level) })), state.level,
+      (level) => !served && level !== fileLevel, (level) => { state.level = level; reload(); });
+    radios($("basis"), "basis", [{ value: "all", label: "All claims" }, { value: REPORT, label: "Reports only" }], state.basis,
+      (basis) => !served && fileBasis === REPORT && basis !== REPORT,
+      (basis) => { state.basis = basis; served ? reload() : changed(); });
+    const notes = [];
+    if (!served) {
+      const other = data.levels.filter((level) => level !== fileLevel);
+      notes.push(`This file holds the ${fileLevel} level; for the ${other.join(", ")} level write another with ` +
+        `recruitgraph viz --level ${other[0] || fileLevel}.`);
+      if (fileBasis === REPORT) notes.push("It holds reports only (written with --basis report).");
+    }
+    $("level-note").textContent = notes.join(" ");
+    $("level-note").hidden = !notes.length;
+    const legend = $("bases");
+    legend.replaceChildren();
+    for (const basis of data.bases) {
+      const row = el("div", null, "check legend-row");
+      row.appendChild(lineSwatch("#5f6b76", null, basis.dashes));
+      const words = el("span", basis.legend);
+      words.title = basis.definition;
+      row.appendChild(words);
+      legend.appendChild(row);
+    }
+  }
+
+  // The server's filters of this page (its own query) with the level and basis chosen.
+  function serverParams() {
+    const params = new URLSearchParams(window.location.search);
+    for (const name of ["window", "step", "level", "basis"]) params.delete(name);
+    params.set("level", state.level);
+    params.set("basis", state.basis);
+    return params;
+  }
+
+  let pendingData = null;
+  function reload() {
+    if (!served) return;
+    const params = serverParams();
+    const request = fetch(`${config.api}/api/viz?${params}`, { headers: { Accept: "application/json" } })
+      .then((response) => response.ok ? response.json()
+        : response.json().then((body) => Promise.reject(new Error(body.error || `HTTP ${response.status}`)),
+          () => Promise.reject(new Error(`HTTP ${response.status}`))));
+    pendingData = request;
+    document.body.dataset.loading = "true";
+    for (const input of document.querySelectorAll("#level input, #basis input")) input.disabled = true;
+    $("view").textContent = `loading ${levelWords()}…`;
+    request.then((next) => {
+      if (pendingData !== request) return;
+      const level = next.filter.level || "organization";
+      const basis = next.filter.basis === REPORT ? REPORT : "all";
+      if (level !== state.level || basis !== state.basis) {
+        throw new Error(`the server answered with the ${levelWords(level, basis).toLowerCase()}`);
+      }
+      swap(next);
+      window.history.replaceState(null, "", `${window.location.pathname}?${params}`);
+    }).catch((error) => {
+      if (pendingData !== request) return;
+      state.level = data.filter.level || "organization";
+      state.basis = data.filter.basis === REPORT ? REPORT : "all";
+      syncChoices();
+      showView();
+      const notice = $("notice");
+      notice.textContent = `Could not load that view (${error.message}); still showing the ${levelWords().toLowerCase()}.`;
+      notice.hidden = false;
+    }).finally(() => {
+      if (pendingData !== request) return;
+      pendingData = null;
+      for (const input of document.querySelectorAll("#level input, #basis input")) input.disabled = false;
+      document.body.dataset.loading = "false";
+    });
+  }
+
+  // Another level or basis from the server: the reader's other choices are kept (what was
+  // left unchecked stays unchecked; the period stays the same months).
+  function swap(next) {
+    const levelChanged = (next.filter.level || "organization") !== (data.filter.level || "organization");
+    const unchecked = {
+      kinds: [...presentKinds].filter((k) => !state.kinds.has(k)),
+      relations: [...presentRelations].filter((r) => !state.relations.has(r)),
+      datasets: data.datasets.map((d) => d.name).filter((d) => !state.datasets.has(d)),
+    };
+    const whole = state.from === 0 && state.to === months.length - 1;
+    const [fromMonth, toMonth] = [months[state.from], months[state.to]];
+    data = next;
+    index();
+    state.kinds = new Set([...presentKinds].filter((k) => !unchecked.kinds.includes(k)));
+    state.relations = new Set([...presentRelations].filter((r) => !unchecked.relations.includes(r)));
+    state.datasets = new Set(data.datasets.map((d) => d.name).filter((d) => !unchecked.datasets.includes(d)));
+    if (whole || !months.length) {
+      state.from = 0; state.to = Math.max(0, months.length - 1);
+    } else {
+      setPeriod(`${fromMonth}-01`, `${toMonth}-01`);
+    }
+    if (levelChanged) {
+      // Other nodes: nothing of the old level kept open.
+      state.expanded.clear(); state.opened.clear();
+    }
+    // Reports only draws a part of what was drawn: it stays where it was. Anything else is
+    // drawn where the server's layout of that level and basis puts it (the same data always
+    // opens the same way).
+    const relayout = levelChanged || state.basis !== REPORT;
+    if (relayout) { nodesView.clear(); edgesView.clear(); }
+    buildChecks();
+    fillSizes();
+    fillSearch();
+    setupPeriod();
+    syncPeriod();
+    redraw();
+    if (selected && nodeById.has(selected) && !levelChanged) showDetails(selected);
+    else { $("details").hidden = true; selected = null; }
+    if (relayout) fitMain();
+    // The timeline of the new view: the server's (asked for now), never the old one's.
+    timeline = data.timeline;
+    timelineView = { level: state.level, basis: state.basis };
+    fillFigures();
+    drawTimeline();
+    refreshTimeline();
+  }
 
   const confidence = $("min-confidence");
   confidence.appendChild(Object.assign(el("option", "any"), { value: "0" }));
@@ -483,17 +767,25 @@
   });
 
   const sizeBy = $("size-by");
-  sizeBy.appendChild(Object.assign(el("option", "claims shown"), { value: "claims" }));
-  data.measures.forEach((m) => sizeBy.appendChild(Object.assign(el("option", m.replace("_", " ")), { value: m })));
+  function fillSizes() {
+    sizeBy.replaceChildren();
+    sizeBy.appendChild(Object.assign(el("option", "claims shown"), { value: "claims" }));
+    data.measures.forEach((m) => sizeBy.appendChild(Object.assign(el("option", m.replace("_", " ")), { value: m })));
+    if (!["claims", ...data.measures].includes(state.sizeBy)) state.sizeBy = "claims";
+    sizeBy.value = state.sizeBy;
+  }
   sizeBy.addEventListener("change", () => { state.sizeBy = sizeBy.value; redraw(); });
-  $("width-by").addEventListener("change", () => { state.widthBy = $("width-by").value; redraw(); });
   $("physics").addEventListener("change", () => network.setOptions({ physics: { enabled: $("physics").checked } }));
   $("fit").addEventListener("click", () => network.fit({ animation: { duration: 300 } }));
 
   const fromInput = $("period-from"), toInput = $("period-to");
+  function setupPeriod() {
+    for (const input of [fromInput, toInput]) {
+      input.max = String(Math.max(0, months.length - 1));
+      input.disabled = !months.length;
+    }
+  }
   for (const input of [fromInput, toInput]) {
-    input.max = String(Math.max(0, months.length - 1));
-    input.disabled = !months.length;
     input.addEventListener("input", () => {
       state.from = Number(fromInput.value); state.to = Number(toInput.value);
       if (state.from > state.to) {
@@ -511,7 +803,8 @@
   function setPeriod(start, end) {
     const first = months.indexOf(start.slice(0, 7)), last = months.indexOf(end.slice(0, 7));
     state.from = first < 0 ? 0 : first;
-    state.to = last < 0 ? months.length - 1 : last;
+    state.to = last < 0 ? Math.max(0, months.length - 1) : last;
+    if (state.from > state.to) state.from = state.to;
   }
   $("period-all").addEventListener("click", () => {
     state.from = 0; state.to = Math.max(0, months.length - 1); state.timelineWindow = null; changed();
@@ -538,12 +831,15 @@
 
   // ------------------------------------------------------------------ timeline
   let timeline = data.timeline;
+  // The level and basis the timeline was computed on: the file's own, or those it was asked with.
+  let timelineView = { level: state.level, basis: state.basis };
   const FIGURE_NAMES = {
     centralization_degree: "degree centralization",
     centralization_betweenness: "betweenness centralization",
     global_reaching_centrality: "global reaching centrality",
     krackhardt_hierarchy: "Krackhardt hierarchy",
-    burden_shift_index: "burden-shift index (regional share of bonuses)",
+    burden_share_median: "burden share per recruit (median of regions)",
+    regional_share_of_bonus_claims: "regional share of bonus claims",
     payer_concentration: "payer concentration (HHI)",
     federal_reach: "federal reach",
   };
@@ -555,27 +851,31 @@
       && (typeof row[k] === "number" || row[k] === null));
   }
   function fillFigures() {
-    const current = figureSelect.value || "centralization_degree";
+    const current = chosenFigure || figureSelect.value || "centralization_degree";
     figureSelect.replaceChildren();
     for (const name of figures()) {
       figureSelect.appendChild(Object.assign(el("option", FIGURE_NAMES[name] || name.replaceAll("_", " ")), { value: name }));
     }
     if (figures().includes(current)) figureSelect.value = current;
   }
-  figureSelect.addEventListener("change", drawTimeline);
+  let chosenFigure = null; // kept while another view's timeline loads
+  figureSelect.addEventListener("change", () => { chosenFigure = figureSelect.value; drawTimeline(); });
 
   function refreshTimeline() {
-    if (config.api === null) return; // a file: the timeline it holds is the whole data's
-    const params = new URLSearchParams({ window: "P12M", step: "P3M" });
+    if (!served) return; // a file: the timeline it holds is the whole data's
+    const params = serverParams();
+    params.delete("dataset");
+    params.set("window", "P12M"); params.set("step", "P3M");
     for (const name of state.datasets) params.append("dataset", name);
-    if (!state.datasets.size) { timeline = { windows: [] }; drawTimeline(); return; }
+    const view = { level: state.level, basis: state.basis };
+    if (!state.datasets.size) { timeline = { windows: [] }; timelineView = view; drawTimeline(); return; }
     const request = fetch(`${config.api}/api/metrics/timeline?${params}`, { headers: { Accept: "application/json" } })
       .then((response) => response.ok ? response.json() : Promise.reject(new Error(`HTTP ${response.status}`)));
     pendingTimeline = request;
     $("timeline-note").textContent = "loading…";
     request.then((result) => {
       if (pendingTimeline !== request) return;
-      timeline = result; fillFigures(); drawTimeline();
+      timeline = result; timelineView = view; fillFigures(); drawTimeline();
     }).catch((error) => {
       if (pendingTimeline === request) $("timeline-note").textContent = `timeline not available (${error.message})`;
     });
@@ -589,10 +889,12 @@
     const note = $("timeline-note");
     if (!rows.length || !figure) {
       note.textContent = timeline ? "no windows to show"
-        : config.api === null ? "this file holds no timeline" : "loading…";
+        : served ? "loading…" : "this file holds no timeline";
       return;
     }
-    note.textContent = `${timeline.window} windows every ${timeline.step}; click a window to draw it`;
+    const differs = timelineView.basis !== state.basis || timelineView.level !== state.level;
+    note.textContent = `${timeline.window} windows every ${timeline.step} · ${levelWords(timelineView.level, timelineView.basis).toLowerCase()}` +
+      (differs ? " (this file holds no timeline of the view drawn above)" : "") + "; click a window to draw it";
     const width = svg.clientWidth || 600, height = svg.clientHeight || 140;
     const pad = { left: 40, right: 10, top: 10, bottom: 24 };
     const values = rows.map((r) => r[figure]).filter((v) => typeof v === "number");
@@ -602,10 +904,8 @@
     const min = Math.min(0, ...values), max = top <= 1 ? Math.min(1, top * 1.1) : top * 1.1;
     const x = (i) => pad.left + (rows.length === 1 ? 0.5 : i / (rows.length - 1)) * (width - pad.left - pad.right);
     const y = (v) => pad.top + (1 - (v - min) / (max - min || 1)) * (height - pad.top - pad.bottom);
-    const ns = "http://www.w3.org/2000/svg";
     const svgEl = (tag, attrs, text) => {
-      const node = document.createElementNS(ns, tag);
-      for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+      const node = svgNode(tag, attrs);
       if (text !== undefined) node.textContent = text;
       svg.appendChild(node);
       return node;
@@ -624,7 +924,7 @@
         x: x(i) - band / 2, y: pad.top, width: band, height: height - pad.top - pad.bottom,
         class: state.timelineWindow === i ? "window selected" : "window", "data-index": i,
       });
-      const tip = document.createElementNS(ns, "title");
+      const tip = document.createElementNS(SVG, "title");
       tip.textContent = `${row.start} – ${row.end}: ${row[figure] === null ? "no value" : number(row[figure])} (${row.claims} claims)`;
       hit.appendChild(tip);
       hit.addEventListener("click", () => {
@@ -642,17 +942,29 @@
   }
 
   // ------------------------------------------------------------------ start
+  // Open on the largest connected component, where labels can be read; "Fit" shows all.
+  function fitMain() {
+    const main = data.nodes.filter((n) => n.component === 0 && nodesView.get(n.id)).map((n) => n.id);
+    network.fit(main.length ? { nodes: main } : undefined);
+  }
+  buildChecks();
+  buildViewControls();
+  fillSizes();
+  fillSearch();
+  setupPeriod();
   syncPeriod();
   redraw();
   fillFigures();
   drawTimeline();
   if (!timeline) refreshTimeline();
-  // Open on the largest connected component, where labels can be read; "Fit" shows all.
-  const main = data.nodes.filter((n) => n.component === 0 && nodesView.get(n.id)).map((n) => n.id);
-  network.fit(main.length ? { nodes: main } : undefined);
+  fitMain();
+  document.body.dataset.loading = "false";
   network.once("afterDrawing", () => { document.body.dataset.ready = "true"; });
   // The chart is drawn to its size: again when the details panel or the window resizes it.
   new ResizeObserver(() => drawTimeline()).observe($("timeline-chart"));
   // For scripts and tests driving the page.
-  window.explorer = { network, state, redraw, nodesView, edgesView, data };
+  window.explorer = {
+    network, state, redraw, nodesView, edgesView, reload,
+    get data() { return data; },
+  };
 })();
