@@ -123,13 +123,27 @@ def install(app: FastAPI) -> None:
         request: Request,
         filters: Filters,
         top: Top = 10,
+        rounds: Annotated[
+            int,
+            Query(
+                ge=0,
+                le=9999,
+                description="bootstrap resamples for the intervals of the figures that are "
+                "not proportions (0: exact intervals of proportions only)",
+                examples=[COMPARE_ROUNDS],
+            ),
+        ] = 0,
     ) -> JSONResponse:
         """The full report of the claims that pass the filters: Freeman centralization,
         hierarchy, the per-recruit burden share (its median across regions, and per year),
         funding per tier, currency and amount basis (never summed across them), payer
         concentration, federal reach, operators and payers by tier per year, enforcement per
-        year, the brokers between federal bodies and recruiters, the top actors."""
-        result = await engine_of(request).call("metrics_report", caller(request), filters, top)
+        year, the brokers between federal bodies and recruiters, the top actors; under
+        ``evidence``, each figure with the claims it rests on, the share of them that are
+        assessments, and its interval."""
+        result = await engine_of(request).call(
+            "metrics_report", caller(request), filters, top, rounds
+        )
         return JSONResponse(result)
 
     @app.get(

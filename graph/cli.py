@@ -240,7 +240,8 @@ def cmd_metrics(args: argparse.Namespace) -> int:
                 store, flt, window=args.window or "P12M", step=args.step or "P3M"
             )
         else:
-            result = analysis.report(store, flt, top=args.top)
+            rounds = analysis.COMPARE_ROUNDS if args.rounds is None else args.rounds
+            result = analysis.report(store, flt, top=args.top, rounds=rounds)
     if args.format == "json":
         _print_json(result)
         return 0
@@ -260,11 +261,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
         rows = [[w["start"], w["end"], *(_number(w[k]) for k in keys)] for w in result["windows"]]
         print(format_table(["start", "end", *keys], rows))
     else:
-        print(
-            format_table(
-                ["figure", "value"], [[k, _number(v)] for k, v in result["figures"].items()]
-            )
-        )
+        _print_report_figures(result, format_table)
         # Never summed across currencies or amount bases: totals for money paid out, the
         # median level for per-recruit amounts (and those of unknown basis).
         for currency, bases in result["funding_by_tier"].items():
@@ -287,6 +284,76 @@ def cmd_metrics(args: argparse.Namespace) -> int:
             who = f"{actor['label']} ({actor['kind']})"
             print(f"  {actor['rank']:>2}. {who}  {_number(actor['betweenness'])}")
     return 0
+
+
+def _interval_text(low: float | None, high: float | None) -> str:
+    return "-" if low is None or high is None else f"[{low:.4f}, {high:.4f}]"
+
+
+def _print_report_figures(result: dict[str, Any], format_table: Callable[..., str]) -> None:
+    """Each figure with what it rests on, then the per-year tables that answer the question:
+    the burden share per recruit, who operates and who pays, enforcement."""
+    evidence = result.get("evidence") or {}
+    rows = []
+    for name, value in result["figures"].items():
+        found = evidence.get(name)
+        if found is None:
+            rows.append([name, _number(value), "", "", "", ""])
+            continue
+        share = found["assessment_share"]
+        rows.append(
+            [
+                name,
+                _number(value),
+                _interval_text(found["low"], found["high"]) + (" *" if found["degenerate"] else ""),
+                found["method"],
+                str(found["claims"]),
+                "-" if share is None else f"{share:.2f}",
+            ]
+        )
+    headers = ["figure", "value", "95% interval", "interval", "claims", "from assessments"]
+    print(format_table(headers, rows))
+    if evidence:
+        print(
+            "claims: the claims each figure is computed from; from assessments: the share of "
+            "them that are experts' judgments rather than reports (see --basis report)."
+        )
+    print("\nburden share per recruit (regional level / regional + federal level in force):")
+    burden = [
+        [
+            row["period"],
+            str(row["n"]),
+            _number(row["median"]),
+            _interval_text(row["lower_quartile"], row["upper_quartile"]),
+            str(len(row["claims"])),
+            str(row["assessments"]),
+        ]
+        for row in result["burden_share"]
+    ]
+    print(format_table(["year", "regions", "median", "quartiles", "claims", "assessments"], burden))
+    print("\nwho operates and who pays, claims (actors) per tier:")
+    roles = []
+    for row in result["roles"]:
+        for role in ("operators", "payers"):
+            cells = ", ".join(
+                f"{tier} {cell['claims']} ({cell['actors']})" for tier, cell in row[role].items()
+            )
+            roles.append([row["period"], role, cells or "-"])
+    print(format_table(["year", "role", "tier: claims (actors)"], roles))
+    print("\nenforcement by foreign governments, per year:")
+    enforcement = [
+        [
+            str(row["year"]),
+            str(row["events"]),
+            ", ".join(f"{a} {n}" for a, n in row["by_action"].items()) or "-",
+            str(row["n_acting_countries"]),
+            str(row["claims"]),
+            _number(row["rate"]),
+        ]
+        for row in result["enforcement"]
+    ]
+    headers = ["year", "events", "by action", "acting countries", "claims about them", "rate"]
+    print(format_table(headers, enforcement))
 
 
 def _flips(flips: list[dict[str, Any]] | None) -> str:
@@ -643,8 +710,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--rounds",
         type=int,
         default=None,
-        help="--compare: bootstrap resamples and permutation deals (default: the library's, "
-        "graph.analysis.COMPARE_ROUNDS)",
+        help="bootstrap resamples of the intervals, and permutation deals of --compare "
+        "(default: the library's, graph.analysis.COMPARE_ROUNDS)",
     )
     p.add_argument("--top", type=int, default=10, help="rows of the broker and actor tables")
     p.add_argument("--format", **fmt)

@@ -83,6 +83,7 @@ __all__ = [
     "claims_behind",
     "compare_networks",
     "figure_counts",
+    "figure_evidence",
     "figure_interval",
     "figure_value",
     "leave_one_out",
@@ -875,6 +876,84 @@ def figure_interval(
         resampled = _bootstrap_values(G, [figure], rounds, _rng(seed))[figure]
     claims = len(_edges_behind(G, figure))
     return _interval(figure, value, counts, resampled, claims, confidence, proportion)
+
+
+def figure_evidence(
+    G: nx.MultiDiGraph,
+    *,
+    values: Mapping[str, Any] | None = None,
+    rounds: int = 0,
+    confidence: float = 0.95,
+    seed: int | random.Random | None = 0,
+) -> dict[str, dict[str, Any]]:
+    """Every figure of ``G`` with what it rests on: its interval, the claims behind it and how
+    many of them are assessments.
+
+    The intervals follow :func:`figure_interval`: exact (Wilson) for the proportions of counts
+    at any ``rounds``; for the other figures a percentile bootstrap over ``rounds`` resamples of
+    the claims, drawn once for all figures (``rounds=0``, or a network past
+    :data:`RESAMPLE_LIMIT` claims: no interval, method ``"none"``).
+
+    Parameters
+    ----------
+    G : MultiDiGraph
+        A projection.
+    values : mapping, optional
+        The figures of ``G`` if the caller has them (:func:`graph.analysis.network_figures`).
+    rounds : int
+        Bootstrap resamples for the figures that are not proportions.
+    confidence : float
+        Coverage of the intervals.
+    seed : int or random.Random, optional
+        The same seed gives the same resamples.
+
+    Returns
+    -------
+    dict
+        ``{figure: {**Interval.as_dict(), "assessments": a, "assessment_share": a / claims}}``
+        for every figure of :data:`FIGURES` but the sizes.
+
+    Examples
+    --------
+    Two regional bonus claims, one of them an expert's assessment, and a federal one:
+
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_node("centre", tier="federal"); G.add_node("r1", tier="regional")
+    >>> G.add_node("r2", tier="regional")
+    >>> bonus = dict(type="FundingFlow", purpose="enlistment_bonus")
+    >>> for payer, basis in [("r1", "report"), ("r2", "assessment"), ("centre", "report")]:
+    ...     _ = G.add_edge(payer, "scheme", basis=basis, **bonus)
+    >>> share = figure_evidence(G)["regional_share_of_bonus_claims"]
+    >>> share["value"], share["counts"], share["claims"], share["assessments"]
+    (0.6666666666666666, (2, 3), 3, 1)
+    """
+    _check_interval_options(rounds, confidence, "wilson")
+    names = [name for name in FIGURES if name not in SIZES]
+    found = dict(values) if values is not None else _values(G, names)
+    counts = {name: figure_counts(G, name) for name in names}
+    resampled: dict[str, list[float | None]] = {}
+    if rounds > 0 and G.number_of_edges() <= RESAMPLE_LIMIT:
+        wanted = [n for n in names if counts[n] is None and found.get(n) is not None]
+        if wanted:
+            resampled = _bootstrap_values(G, wanted, rounds, _rng(seed))
+    evidence = {}
+    for name in names:
+        value = found.get(name)
+        claims, assessments = _basis_counts(G, _edges_behind(G, name))
+        interval = _interval(
+            name,
+            None if value is None else float(value),
+            counts[name],
+            resampled.get(name),
+            claims,
+            confidence,
+        )
+        evidence[name] = {
+            **interval.as_dict(),
+            "assessments": assessments,
+            "assessment_share": assessments / claims if claims else None,
+        }
+    return evidence
 
 
 def _sign(value: float) -> int:

@@ -457,10 +457,12 @@ def export(ctx: Context, principal: Principal, fmt: str, **params: Any) -> tuple
 
 
 def metrics_report(
-    ctx: Context, principal: Principal, filters: Any, top: int = 10
+    ctx: Context, principal: Principal, filters: Any, top: int = 10, rounds: int = 0
 ) -> dict[str, Any]:
     """The full metrics report (:func:`graph.analysis.report`) over the caller's graphs."""
-    return analysis.report(ctx.store, filters, graphs=ctx.readable(principal), top=top)
+    return analysis.report(
+        ctx.store, filters, graphs=ctx.readable(principal), top=top, rounds=rounds
+    )
 
 
 def metrics_timeline(

@@ -612,3 +612,24 @@ def test_cli_compare_prints_each_change_with_its_evidence(
     data = json.loads(run_cli(*compare, "--format", "json", env=cli_env, check=True).stdout)
     assert data["rounds"] == 9 and set(data["changes"]) == {"all", "report"}
     assert all(set(r) == ROW_FIELDS for r in data["changes"]["report"])
+
+
+def test_a_report_shows_what_each_figure_rests_on() -> None:
+    from graph.analysis import report
+    from graph.ingest import load_default_dataset
+    from graph.projection import ProjectionFilter
+    from graph.store import EmbeddedStore
+
+    store = EmbeddedStore()
+    load_default_dataset(store)
+    every = report(store, rounds=19)["evidence"]
+    reach = every["federal_reach"]
+    # Counts straight from claims.csv: the assessments c005 and c006 are coordination claims
+    # from the federal center, so federal reach rests partly on them.
+    assert reach["assessments"] >= 2 and 0 < reach["assessment_share"] < 1
+    assert reach["method"] == "wilson" and reach["low"] < reach["value"] < reach["high"]
+    assert every["centralization_degree"]["method"] == "bootstrap"
+    assert every["centralization_degree"]["claims"] == 144
+    reports = report(store, ProjectionFilter(basis="report"))["evidence"]
+    assert all(e["assessments"] == 0 for e in reports.values())
+    assert reports["centralization_degree"]["method"] == "none"  # rounds=0: no bootstrap
