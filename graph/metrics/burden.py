@@ -21,6 +21,7 @@ from datetime import date
 from typing import Any
 
 import networkx as nx
+import numpy as np
 
 from graph.metrics.funding import BONUS, _flows
 
@@ -207,6 +208,27 @@ def _pick(claims: Iterable[_Claim], lo: date, hi: date, rule: str) -> _Claim | N
     return best
 
 
+class _Payments:
+    """Payments with their periods as arrays, so that the one in force is found among many
+    (the centre's payments of a large synthetic network) without a Python step per claim."""
+
+    def __init__(self, claims: Sequence[_Claim]) -> None:
+        self.claims = list(claims)
+        self.starts = np.array([c[3]["start"].toordinal() for c in self.claims], dtype=np.int64)
+        self.ends = np.array([c[3]["end"].toordinal() for c in self.claims], dtype=np.int64)
+
+    def pick(self, lo: date, hi: date, rule: str) -> _Claim | None:
+        """:func:`_pick` of these payments: the leaders on the first element of its key are
+        found on the arrays, and :func:`_pick` breaks the ties among them."""
+        days = np.minimum(hi.toordinal(), self.ends) - np.maximum(lo.toordinal(), self.starts)
+        live = np.flatnonzero(days >= 0)
+        if live.size == 0:
+            return None
+        lead = days[live] if rule == "longest" else self.starts[live]
+        top = live[lead == lead.max()]
+        return _pick((self.claims[i] for i in top), lo, hi, rule)
+
+
 def _period_shares(
     G: nx.MultiDiGraph,
     regional: dict[Hashable, list[_Claim]],
@@ -232,6 +254,7 @@ def _period_shares(
         if c[3].get("currency") == currency
         and not (foreigners_only and c[3].get("foreigners") is False)
     ]
+    payments = _Payments(centre)
     shares: list[dict[str, Any]] = []
     left_out: list[dict[str, Any]] = []
     edges: list[Edge] = []
@@ -260,7 +283,7 @@ def _period_shares(
         assert chosen is not None  # every claim of `same` is in force in the period
         r = chosen[3]
         # The federal level in force while the chosen regional payment is, within the period.
-        centre_pick = _pick(centre, max(lo, r["start"]), min(hi, r["end"]), rule)
+        centre_pick = payments.pick(max(lo, r["start"]), min(hi, r["end"]), rule)
         if centre_pick is None:
             leave("no federal payment in force", [chosen])
             continue
