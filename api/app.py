@@ -1,12 +1,13 @@
 """The FastAPI application: a thin HTTP layer over the :mod:`graph` library.
 
 The application does not open the store itself. At start-up it starts the engine process
-(:mod:`graph.engine`), which owns the store and runs every operation of :mod:`graph.service`
+(:mod:`graph.server.engine`), which owns the store and runs every operation of
+:mod:`graph.server.service`
 with a time limit; each route parses its request, works out the caller from its token
-(:mod:`graph.auth`) and hands one call to the engine.
+(:mod:`graph.server.auth`) and hands one call to the engine.
 
 Other modules add their routes the same way: ``await request.app.state.engine.call("library",
-principal, "graph.metrics:some_function", ...)`` runs ``some_function(store, graphs, ...)``
+principal, "graph.analysis.metrics:some_function", ...)`` runs ``some_function(store, graphs, ...)``
 over the caller's readable graphs in the engine process, within the time limit.
 """
 
@@ -30,8 +31,8 @@ from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from graph.auth import AuthError, Principal, TokenStore, principal_for
-from graph.engine import Engine, EngineError, StoreSpec
+from graph.server.auth import AuthError, Principal, TokenStore, principal_for
+from graph.server.engine import Engine, EngineError, StoreSpec
 from graph.store import Store, default_data_dir
 
 log = logging.getLogger("recruitgraph.api")

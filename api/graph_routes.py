@@ -1,6 +1,6 @@
 """The JSON graph API under /api, and /healthz. Each route parses its parameters and makes one
-call to the engine, which runs the library function (:mod:`graph.graphapi`, :mod:`graph.ingest`
-through :mod:`graph.service`) over the graphs the caller may read."""
+call to the engine, which runs the library function (:mod:`graph.analysis.queries`,
+:mod:`graph.ingest` through :mod:`graph.server.service`) over the graphs the caller may read."""
 
 from __future__ import annotations
 
@@ -17,10 +17,10 @@ from starlette.background import BackgroundTask
 
 from api.app import ApiError, caller, engine_of, require_editor
 from api.sparql_routes import RDF_BODY_SUFFIX, save_body
-from graph.auth import ANONYMOUS, AuthError, Principal
-from graph.graphapi import EXPORT_FORMATS, FLOW_GROUPS, BadRequest, parse_filter
+from graph.analysis.projection import ProjectionFilter
+from graph.analysis.queries import EXPORT_FORMATS, FLOW_GROUPS, BadRequest, parse_filter
 from graph.ingest import RDF_FORMATS
-from graph.projection import ProjectionFilter
+from graph.server.auth import ANONYMOUS, AuthError, Principal
 
 _ENTITY = "regional-government/ru-ta-government"
 _FEDERAL = "federal-body/ru-federal-center"

@@ -1,7 +1,7 @@
 """The metrics under /api/metrics: how centralized the network is, who pays, and the trend.
 
 Each route parses the projection filters and makes one call to the engine, which runs the
-library function of :mod:`graph.analysis` over the graphs the caller may read. Every answer
+library function of :mod:`graph.analysis.figures` over the graphs the caller may read. Every answer
 carries ``synthetic``: true when any of the data behind it is generated.
 """
 
@@ -25,8 +25,8 @@ from api.graph_routes import (
     Start,
     _filters,
 )
-from graph.analysis import COMPARE_ROUNDS
-from graph.projection import ProjectionFilter
+from graph.analysis.figures import COMPARE_ROUNDS
+from graph.analysis.projection import ProjectionFilter
 
 Aggregates = Annotated[
     bool,
@@ -259,7 +259,7 @@ def install(app: FastAPI) -> None:
         sources behind each side; under ``changes``, for all claims and for reports only side
         by side, each figure's change with its sign, interval, permutation p and Holm-adjusted
         p, the claims it rests on and the share of them that are assessments, and the claims
-        whose removal alone would flip it (:func:`graph.analysis.compare`)."""
+        whose removal alone would flip it (:func:`graph.analysis.figures.compare`)."""
         filters = _projection_filter(
             None, None, kinds, relations, min_confidence, datasets, aggregates, level, basis
         )

@@ -15,8 +15,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.app import ApiError, Settings, caller, engine_of, require_editor
-from graph.auth import AuthError, TokenStore, principal_for
-from graph.engine import Engine, EngineError
+from graph.server.auth import AuthError, TokenStore, principal_for
+from graph.server.engine import Engine, EngineError
 from graph.sparql import MEDIA_TYPES, QueryError, accepts_html, format_name, negotiate
 
 _FORM = "application/x-www-form-urlencoded"

@@ -57,8 +57,8 @@ def _per_call(run, n: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
 
 
 async def _engine(data_dir: str, n: int) -> dict[str, dict[str, float]]:
-    from graph.auth import ANONYMOUS
-    from graph.engine import Engine, StoreSpec
+    from graph.server.auth import ANONYMOUS
+    from graph.server.engine import Engine, StoreSpec
 
     engine = Engine(StoreSpec("embedded", data_dir))
     await engine.start()
@@ -84,8 +84,8 @@ async def _engine(data_dir: str, n: int) -> dict[str, dict[str, float]]:
 
 
 def _in_process(data_dir: str, n: int) -> dict[str, dict[str, dict[str, float]]]:
-    from graph.auth import ANONYMOUS
-    from graph.service import Context, sparql_query
+    from graph.server.auth import ANONYMOUS
+    from graph.server.service import Context, sparql_query
     from graph.store import EmbeddedStore
 
     store = EmbeddedStore(data_dir)

@@ -1,10 +1,10 @@
 """Metrics at scale (issue 5): the projection and the full metrics report on synthetic networks.
 
-On synthetic projections of 1,000, 10,000 and 100,000 actors (``graph.synth``, centralization
+On synthetic projections of 1,000, 10,000 and 100,000 actors (``graph.ingest.synth``, centralization
 0.5, seed 1) it measures
 
 * the projection (SPARQL -> networkx), the report's analytics on a cached projection, and the
-  full ``analysis.report(store)`` cold (``graph.cache.clear()`` first) and cached (median of
+  full ``figures.report(store)`` cold (``graph.store.cache.clear()`` first) and cached (median of
   repeats);
 * the peak memory of each size, run in its own process (``ru_maxrss``);
 * at 10,000 actors, the sampled betweenness and closeness centralization against exact values,
@@ -71,7 +71,7 @@ SEED = 1
 def synthetic_file(data_dir: Path, actors: int) -> tuple[Path, float]:
     """The synthetic N-Triples file of ``actors`` actors (generated once, then reused), and the
     seconds its generation took (0.0 when reused)."""
-    from graph.synth import write_synthetic
+    from graph.ingest.synth import write_synthetic
 
     data_dir.mkdir(parents=True, exist_ok=True)
     path = data_dir / f"synth-{actors}-c{CENTRALIZATION}-s{SEED}.nt"
@@ -88,7 +88,7 @@ def load_store(path: Path) -> tuple[Any, int]:
     import pyoxigraph as ox
 
     from graph.ingest import dataset_description, load_reference
-    from graph.namespaces import dataset_iri
+    from graph.model.namespaces import dataset_iri
     from graph.store import EmbeddedStore
 
     store = EmbeddedStore(None)
@@ -115,10 +115,11 @@ def load_store(path: Path) -> tuple[Any, int]:
 def warm_up(data_dir: Path) -> None:
     """One report on a small network first, so that no timing below pays for importing scipy
     or compiling networkx's dispatch wrappers."""
-    from graph import analysis, cache
+    from graph.analysis import figures
+    from graph.store import cache
 
     store, _ = load_store(synthetic_file(data_dir, 300)[0])
-    analysis.report(store)
+    figures.report(store)
     cache.clear()
 
 
@@ -135,8 +136,9 @@ def peak_mib() -> float:
 def worker_scale(
     actors: int, data_dir: Path, repeats: int, cold_repeats: int, breakdown: bool
 ) -> dict[str, Any]:
-    from graph import analysis, cache
-    from graph.projection import project
+    from graph.analysis import figures, network
+    from graph.analysis.projection import project
+    from graph.store import cache
 
     warm_up(data_dir)
     path, generated = synthetic_file(data_dir, actors)
@@ -149,24 +151,24 @@ def worker_scale(
     start = time.perf_counter()
     G = project(store)
     projection_s = time.perf_counter() - start
-    k = analysis.sample_size(G)
+    k = network.sample_size(G)
 
     # The analytics alone, on the projection just cached.
     start = time.perf_counter()
-    analysis.report(store)
+    figures.report(store)
     analytics_s = time.perf_counter() - start
 
     colds = []
     for _ in range(cold_repeats):
         cache.clear()
         start = time.perf_counter()
-        report = analysis.report(store)
+        report = figures.report(store)
         colds.append(time.perf_counter() - start)
 
     cached = []
     for _ in range(repeats):
         start = time.perf_counter()
-        again = analysis.report(store)
+        again = figures.report(store)
         cached.append(time.perf_counter() - start)
         assert again is report
     figures = report["figures"]
@@ -196,20 +198,21 @@ def worker_scale(
 
 def stages(store: Any) -> dict[str, float]:
     """Where the time of a cold report goes: its steps one after the other, as
-    ``analysis._report`` runs them (private helpers; a diagnosis, not an interface)."""
-    from graph import analysis, cache
-    from graph.metrics.brokers import _brokers
-    from graph.metrics.burden import burden_share, burden_share_median
-    from graph.metrics.centralization import _centralizations
-    from graph.metrics.funding import (
+    ``figures._report`` runs them (private helpers; a diagnosis, not an interface)."""
+    from graph.analysis import figures, network
+    from graph.analysis.metrics.brokers import _brokers
+    from graph.analysis.metrics.burden import burden_share, burden_share_median
+    from graph.analysis.metrics.centralization import _centralizations
+    from graph.analysis.metrics.funding import (
         funding_by_tier,
         payer_concentration,
         regional_share_of_bonus_claims,
     )
-    from graph.metrics.hierarchy import _grc_from_reach, _krackhardt
-    from graph.metrics.reach import federal_reach
-    from graph.metrics.report import LUB_PAIRS
-    from graph.projection import project, simple_view
+    from graph.analysis.metrics.hierarchy import _grc_from_reach, _krackhardt
+    from graph.analysis.metrics.reach import federal_reach
+    from graph.analysis.metrics.report import LUB_PAIRS
+    from graph.analysis.projection import project, simple_view
+    from graph.store import cache
 
     out: dict[str, float] = {}
 
@@ -223,7 +226,7 @@ def stages(store: Any) -> dict[str, float]:
     with cache.paused_gc():  # as report() runs
         G = timed("projection (SPARQL -> networkx)", lambda: project(store))
         view = timed("simple view", lambda: simple_view(G, weight="count"))
-        scores = analysis._scores(G, view, None)
+        scores = network._scores(G, view, None)
         timed("CSR form (compiled searches)", lambda: scores.csr)
         timed("condensation and ancestors", scores.reach)
         timed(f"betweenness (sample {scores.k})", scores.betweenness)
@@ -255,13 +258,13 @@ def stages(store: Any) -> dict[str, float]:
         federal = [v for v, t in G.nodes(data="tier") if t == "federal"]
         recruiters = [v for v, k in G.nodes(data="kind") if k == "Recruiter"]
         timed("brokers (exact)", lambda: _brokers(view, federal, recruiters, 10, csr=scores.csr))
-        timed("node table", lambda: analysis._node_table(G, scores, by="betweenness", top=10))
+        timed("node table", lambda: figures._node_table(G, scores, by="betweenness", top=10))
     cache.clear()
     return out
 
 
 def _index(scores: dict[Any, float], n: int, measure: str, weights: Any = None) -> float:
-    from graph.metrics.centralization import _freeman, theoretical_max
+    from graph.analysis.metrics.centralization import _freeman, theoretical_max
 
     return _freeman(scores.values(), theoretical_max(measure, n, True), weights)
 
@@ -270,9 +273,9 @@ def worker_error(actors: int, data_dir: Path, ks: list[int], seeds: int) -> dict
     """Sampled against exact betweenness and closeness centralization of one projection."""
     import networkx as nx
 
-    from graph.metrics import centralization
-    from graph.metrics.node import _betweenness_scores
-    from graph.projection import project, simple_view
+    from graph.analysis.metrics import centralization
+    from graph.analysis.metrics.node import _betweenness_scores
+    from graph.analysis.projection import project, simple_view
 
     path, _ = synthetic_file(data_dir, actors)
     store, _ = load_store(path)
@@ -335,7 +338,8 @@ def worker_parallel(actors: int, data_dir: Path) -> dict[str, Any]:
     import networkx as nx
     from networkx.utils import backends
 
-    from graph import analysis, cache
+    from graph.analysis import figures
+    from graph.store import cache
 
     dispatched: Counter[str] = Counter()
     for method in ("_call_with_backend", "_convert_and_call"):
@@ -361,7 +365,7 @@ def worker_parallel(actors: int, data_dir: Path) -> dict[str, Any]:
         dispatched.clear()
         cache.clear()
         start = time.perf_counter()
-        report = analysis.report(store)
+        report = figures.report(store)
         out[f"{mode}_s"] = time.perf_counter() - start
         out[f"{mode}_dispatched"] = dict(dispatched)
         out[f"{mode}_betweenness"] = report["figures"]["centralization_betweenness"]
@@ -434,7 +438,7 @@ def render(results: dict[str, Any], command: str) -> str:
     )
     lines += ["", "```", command, "```", ""]
     lines.append(
-        "Synthetic networks of `graph.synth` (centralization 0.5, seed 1), loaded into an "
+        "Synthetic networks of `graph.ingest.synth` (centralization 0.5, seed 1), loaded into an "
         "in-memory `EmbeddedStore` by writing the parsed triples and a dataset description "
         "directly: **SHACL validation is bypassed** (it is not what is measured). Each size "
         "runs in its own process; peak memory is that process's `ru_maxrss` (the store, the "
@@ -458,13 +462,13 @@ def render(results: dict[str, Any], command: str) -> str:
     lines.append("")
     lines.append(
         f"Report cold is the median of {results['scale'][0].get('cold_repeats', 3)} runs "
-        "(`graph.cache.clear()` before each; projection included): "
+        "(`graph.store.cache.clear()` before each; projection included): "
         + ", ".join(
             f"{r['actors']:,}: " + " / ".join(fmt(t) for t in r["report_cold_all_s"])
             for r in results["scale"]
         )
         + " s. "
-        "Cached repeats are `analysis.report(store)` served from `graph.cache` "
+        "Cached repeats are `figures.report(store)` served from `graph.store.cache` "
         f"({results['scale'][0]['repeats']} repeats; the embedded store keeps its version in "
         "memory, so the cache lookup is the cost; a remote store adds one query). "
         "Loading (not in the table, per size): "

@@ -16,8 +16,8 @@ from typing import Any, NoReturn
 
 import pyoxigraph as ox
 
+from graph.ingest.validation import Problem, ValidationError
 from graph.store import Store, StoreError, default_data_dir, open_store
-from graph.validation import Problem, ValidationError
 
 
 class UsageError(Exception):
@@ -143,7 +143,7 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from graph.export import export_datasets
+    from graph.store.export import export_datasets
 
     with _open(args) as store:
         count = export_datasets(store, args.out, args.format, args.dataset)
@@ -176,7 +176,7 @@ def cmd_datasets(args: argparse.Namespace) -> int:
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
-    from graph.namespaces import dataset_iri
+    from graph.model.namespaces import dataset_iri
 
     with _open(args) as store:
         if not store.drop_graph(dataset_iri(args.dataset)):
@@ -186,7 +186,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
-    from graph.synth import write_synthetic
+    from graph.ingest.synth import write_synthetic
 
     extra: dict[str, Any] = {}
     if args.centralization_end is not None:
@@ -202,7 +202,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 def projection_filter(args: argparse.Namespace) -> Any:
     """The projection filter given by the common filter options."""
-    from graph.projection import ProjectionFilter
+    from graph.analysis.projection import ProjectionFilter
 
     return ProjectionFilter(
         start=getattr(args, "from_date", None),
@@ -226,22 +226,22 @@ def _number(value: Any) -> str:
 
 
 def cmd_metrics(args: argparse.Namespace) -> int:
-    from graph import analysis
+    from graph.analysis import figures
     from graph.sparql import format_table
 
     flt = projection_filter(args)
     with _open(args) as store:
         if args.compare:
-            first, second = (analysis.parse_period(p) for p in args.compare)
-            rounds = analysis.COMPARE_ROUNDS if args.rounds is None else args.rounds
-            result = analysis.compare(store, first, second, flt, rounds=rounds)
+            first, second = (figures.parse_period(p) for p in args.compare)
+            rounds = figures.COMPARE_ROUNDS if args.rounds is None else args.rounds
+            result = figures.compare(store, first, second, flt, rounds=rounds)
         elif args.window or args.step:
-            result = analysis.timeline(
+            result = figures.timeline(
                 store, flt, window=args.window or "P12M", step=args.step or "P3M"
             )
         else:
-            rounds = analysis.COMPARE_ROUNDS if args.rounds is None else args.rounds
-            result = analysis.report(store, flt, top=args.top, rounds=rounds)
+            rounds = figures.COMPARE_ROUNDS if args.rounds is None else args.rounds
+            result = figures.report(store, flt, top=args.top, rounds=rounds)
     if args.format == "json":
         _print_json(result)
         return 0
@@ -482,7 +482,7 @@ def _print_actor(found: dict[str, Any]) -> None:
 def cmd_actors(args: argparse.Namespace) -> int:
     import getpass
 
-    from graph import actors
+    from graph.ingest import actors
     from graph.sparql import format_table
 
     with _open(args) as store:
@@ -578,7 +578,7 @@ def _serve(store: Store, host: str, port: int, args: argparse.Namespace | None =
 
 
 def cmd_token(args: argparse.Namespace) -> int:
-    from graph.auth import TokenStore
+    from graph.server.auth import TokenStore
 
     tokens = TokenStore(args.data_dir or default_data_dir())
     if args.action == "create":
@@ -711,7 +711,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         help="bootstrap resamples of the intervals, and permutation deals of --compare "
-        "(default: the library's, graph.analysis.COMPARE_ROUNDS)",
+        "(default: the library's, graph.analysis.figures.COMPARE_ROUNDS)",
     )
     p.add_argument("--top", type=int, default=10, help="rows of the broker and actor tables")
     p.add_argument("--format", **fmt)

@@ -18,11 +18,11 @@ import networkx as nx
 import pyoxigraph as ox
 import pytest
 
-from graph import actors as lib
+from graph.analysis.projection import ProjectionFilter, project
 from graph.cli import main
+from graph.ingest import actors as lib
 from graph.ingest import list_datasets, load_default_dataset, load_files
-from graph.namespaces import DCTERMS, PROV, RDFS, RG, dataset_iri, entity_iri
-from graph.projection import ProjectionFilter, project
+from graph.model.namespaces import DCTERMS, PROV, RDFS, RG, dataset_iri, entity_iri
 from graph.store import EmbeddedStore, Store
 from tests.test_ingest import BASE_ROW, SECOND_ROW, claims_csv
 
@@ -356,7 +356,7 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, dict[st
     from fastapi.testclient import TestClient
 
     from api.app import create_app
-    from graph.auth import TokenStore
+    from graph.server.auth import TokenStore
 
     opened = EmbeddedStore(None)
     load_default_dataset(opened)

@@ -13,12 +13,12 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-import graph.metrics
-from graph import analysis
+import graph.analysis.metrics
+from graph.analysis import figures
+from graph.analysis.projection import ProjectionFilter, implicit_end, project, simple_view
 from graph.ingest import load_files
-from graph.projection import ProjectionFilter, implicit_end, project, simple_view
+from graph.ingest.synth import write_synthetic
 from graph.store import EmbeddedStore, Store
-from graph.synth import write_synthetic
 from tests.test_ingest import BASE_ROW, claims_csv
 
 SOURCE = {"source_title": "Illustrative report", "source_url": "https://example.org/shift"}
@@ -82,7 +82,7 @@ def shift_store(tmp_path: Path) -> Store:
 
 
 def test_timeline_shows_control_moving_from_provinces_to_centre(shift_store: Store) -> None:
-    result = analysis.timeline(shift_store, window="P12M", step="P12M")
+    result = figures.timeline(shift_store, window="P12M", step="P12M")
     windows = {w["start"][:4]: w for w in result["windows"]}
     assert set(windows) == {"2023", "2024", "2025"}
     early, late = windows["2023"], windows["2025"]
@@ -98,8 +98,8 @@ def test_timeline_shows_control_moving_from_provinces_to_centre(shift_store: Sto
 
 
 def test_compare_gives_change_and_the_claims_behind_each_side(shift_store: Store) -> None:
-    result = analysis.compare(
-        shift_store, analysis.parse_period("2023"), analysis.parse_period("2025")
+    result = figures.compare(
+        shift_store, figures.parse_period("2023"), figures.parse_period("2025")
     )
     assert result["change"]["regional_share_of_bonus_claims"] == -1.0
     assert result["change"]["federal_reach"] == 1.0
@@ -112,7 +112,7 @@ def test_compare_gives_change_and_the_claims_behind_each_side(shift_store: Store
 
 
 def test_report_funding_by_tier_and_brokers(shift_store: Store) -> None:
-    result = analysis.report(shift_store)
+    result = figures.report(shift_store)
     # Amounts without a stated basis (a version-1 file) are never summed: levels per tier.
     unknown = result["funding_by_tier"]["RUB"]["unknown"]
     assert unknown["claims"] == 12 and set(result["funding_by_tier"]["RUB"]) == {"unknown"}
@@ -194,7 +194,7 @@ def test_cache_never_mixes_up_two_stores(tmp_path: Path) -> None:
 
 
 def test_cache_entries_go_with_their_store(shift_store: Store) -> None:
-    from graph import cache
+    from graph.store import cache
 
     store = EmbeddedStore(None)
     # A copy made without the loader, so that nothing but this test holds the store.
@@ -232,35 +232,35 @@ def test_bad_filters_and_periods_are_refused() -> None:
     with pytest.raises(ValueError, match="ends"):
         ProjectionFilter(start=date(2025, 1, 1), end=date(2024, 1, 1))
     with pytest.raises(ValueError, match="not a period"):
-        analysis.parse_period("last year")
+        figures.parse_period("last year")
     with pytest.raises(ValueError, match="ISO 8601 duration"):
-        analysis.Duration.parse("12 months")
-    assert analysis.parse_period("2024-02") == (date(2024, 2, 1), date(2024, 2, 29))
-    assert analysis.Duration.parse("P1Y6M").months == 18
+        figures.Duration.parse("12 months")
+    assert figures.parse_period("2024-02") == (date(2024, 2, 1), date(2024, 2, 29))
+    assert figures.Duration.parse("P1Y6M").months == 18
 
 
 def test_synthetic_centralization_rises_with_the_planted_parameter(tmp_path: Path) -> None:
-    figures = []
+    rows = []
     for x in (0.0, 0.25, 0.5, 0.75, 1.0):
         out = tmp_path / f"synth-{x}.nt"
         write_synthetic(out, actors=300, centralization=x, seed=5)
         store = EmbeddedStore(None)
         load_files(store, [out], "synthetic")
-        result = analysis.report(store)
+        result = figures.report(store)
         assert result["synthetic"]
-        figures.append(result["figures"])
+        rows.append(result["figures"])
     for key in ("centralization_degree", "federal_reach", "global_reaching_centrality"):
-        series = [f[key] for f in figures]
+        series = [f[key] for f in rows]
         assert series == sorted(series) and series[0] < series[-1], (key, series)
-    bonus = [f["regional_share_of_bonus_claims"] for f in figures]
+    bonus = [f["regional_share_of_bonus_claims"] for f in rows]
     assert bonus == sorted(bonus, reverse=True) and bonus[0] == 1.0, bonus
 
 
 def test_docstring_examples_run() -> None:
     modules = [
-        importlib.import_module(f"graph.metrics.{m.name}")
-        for m in pkgutil.iter_modules(graph.metrics.__path__)
+        importlib.import_module(f"graph.analysis.metrics.{m.name}")
+        for m in pkgutil.iter_modules(graph.analysis.metrics.__path__)
     ]
-    for module in [*modules, analysis]:
+    for module in [*modules, figures]:
         failed, _ = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
         assert failed == 0, module.__name__

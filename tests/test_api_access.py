@@ -12,7 +12,7 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-from graph.namespaces import dataset_iri
+from graph.model.namespaces import dataset_iri
 from tests.test_api_helpers import (
     PUBLIC_GRAPH,
     SECRET_GRAPH,

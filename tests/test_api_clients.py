@@ -16,9 +16,9 @@ import rdflib
 from rdflib.plugins.stores.sparqlstore import SPARQLStore, SPARQLUpdateStore
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, POST, TSV, TURTLE, XML, SPARQLWrapper
 
-from graph.auth import TokenStore
 from graph.ingest import load_default_dataset, load_files
-from graph.namespaces import dataset_iri
+from graph.model.namespaces import dataset_iri
+from graph.server.auth import TokenStore
 from graph.store import EmbeddedStore, RemoteStore
 from tests.conftest import run_cli, stop
 from tests.test_api_helpers import (

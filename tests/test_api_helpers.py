@@ -19,11 +19,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from graph.auth import TokenStore
 from graph.ingest import load_files
-from graph.namespaces import dataset_iri
+from graph.ingest.synth import write_synthetic
+from graph.model.namespaces import dataset_iri
+from graph.server.auth import TokenStore
 from graph.store import EmbeddedStore
-from graph.synth import write_synthetic
 from tests.conftest import BIN, free_port, stop, wait_for_http
 from tests.test_ingest import BASE_ROW, SECOND_ROW, claims_csv
 

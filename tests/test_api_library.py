@@ -9,13 +9,12 @@ import io
 import pyoxigraph as ox
 import pytest
 
-from graph.auth import ANONYMOUS, Catalog, Principal
+from graph.server.auth import ANONYMOUS, Catalog, Principal, authorize_update
 from graph.sparql import (
     RESULT_FORMATS,
     AccessError,
     QueryError,
     accepts_html,
-    authorize_update,
     inspect_query,
     negotiate,
     plan_update,

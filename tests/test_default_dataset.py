@@ -14,8 +14,8 @@ from graph.ingest import (
     shipped_claims,
     validate_files,
 )
-from graph.namespaces import dataset_iri
-from graph.reference import REFERENCE_DATASET
+from graph.model.namespaces import dataset_iri
+from graph.model.reference import REFERENCE_DATASET
 from graph.sparql import run_query
 from graph.store import EmbeddedStore, Store
 

@@ -1,6 +1,7 @@
-"""The evidence behind a figure (graph.evidence), and the library functions the notebooks lean on:
+"""The evidence behind a figure (graph.analysis.evidence), and the library functions the notebooks
+lean on:
 SPARQL rows as typed records (graph.sparql.select_records) and a neighbourhood as a networkx
-graph (graph.graphapi.neighborhood_graph)."""
+graph (graph.analysis.queries.neighborhood_graph)."""
 
 from __future__ import annotations
 
@@ -13,14 +14,15 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from graph import analysis, evidence, graphapi, sparql
-from graph.claims_csv import COLUMNS, V2_COLUMNS
+from graph import sparql
+from graph.analysis import evidence, figures, queries
+from graph.analysis.metrics.uncertainty import holm, newcombe_interval, wilson_interval
+from graph.analysis.projection import ProjectionFilter, claims_of, project
 from graph.ingest import load_default_dataset, load_files
-from graph.metrics.uncertainty import holm, newcombe_interval, wilson_interval
-from graph.projection import ProjectionFilter, claims_of, project
+from graph.ingest.claims_csv import COLUMNS, V2_COLUMNS
+from graph.ingest.synth import write_synthetic
 from graph.sparql import QueryError, select_records
 from graph.store import EmbeddedStore, Store
-from graph.synth import write_synthetic
 from tests.conftest import run_cli
 from tests.test_analysis import CENTRE, REGIONS, row, shift_rows
 from tests.test_ingest import claims_csv
@@ -65,9 +67,9 @@ def test_every_figure_alone_equals_the_report(
         project(synthetic),
         nx.MultiDiGraph(),
     ]
-    assert set(evidence.FIGURES) == set(analysis.network_figures(graphs[0])) - {"sampled_from"}
+    assert set(evidence.FIGURES) == set(figures.network_figures(graphs[0])) - {"sampled_from"}
     for G in graphs:
-        report = analysis.network_figures(G)
+        report = figures.network_figures(G)
         for name in evidence.FIGURES:
             alone = evidence.figure_value(G, name)
             if report[name] is None:
@@ -140,7 +142,7 @@ def test_broker_claims_are_the_paths_through_the_broker() -> None:
     _claim(G, "agency", "r1", "c4", "FundingFlow")
     _claim(G, "region", "r2", "c5", "FundingFlow")
     _claim(G, "mod", "r3", "c6", "Coordination")  # the centre's own line: no broker
-    from graph.metrics import brokers
+    from graph.analysis.metrics import brokers
 
     ranked = dict(brokers(G, ["mod"], ["agency", "r1", "r2", "r3"]))
     assert ranked == {"region": 3.0}
@@ -163,7 +165,7 @@ def test_broker_claims_are_the_paths_through_the_broker() -> None:
 
 def test_brokers_of_the_report_have_their_claims(default_store: Store) -> None:
     G = project(default_store)
-    for broker in analysis.report(default_store)["brokers"]:
+    for broker in figures.report(default_store)["brokers"]:
         found = evidence.broker_claims(G, broker["id"])
         # Every pair the broker carries adds at most 1 to its score.
         assert 0 < broker["score"] <= len(found["pairs"])
@@ -256,8 +258,8 @@ def test_neighborhood_graph_is_the_json_neighbourhood_as_networkx(default_store:
     graphs = sparql.dataset_graphs(default_store)
     ref = "regional-government/ru-ta-government"
     for depth in (1, 2):
-        hood = graphapi.neighborhood_graph(default_store, graphs, ref, depth=depth)
-        as_json = graphapi.neighborhood(default_store, graphs, ref, depth=depth)
+        hood = queries.neighborhood_graph(default_store, graphs, ref, depth=depth)
+        as_json = queries.neighborhood(default_store, graphs, ref, depth=depth)
         assert [n["id"] for n in as_json["nodes"]] == list(hood)
         assert [n["distance"] for n in as_json["nodes"]] == [d for _, d in hood.nodes("distance")]
         assert sorted(e["id"] for e in as_json["edges"]) == sorted(k for _, _, k in hood.edges)
@@ -265,7 +267,7 @@ def test_neighborhood_graph_is_the_json_neighbourhood_as_networkx(default_store:
         assert hood.nodes[as_json["center"]]["kind"] == "RegionalGovernment"
     hood.add_node("scratch")  # a copy: the cached projection is not touched
     assert "scratch" not in project(default_store)
-    cut = graphapi.neighborhood_graph(default_store, graphs, ref, depth=2, max_nodes=2)
+    cut = queries.neighborhood_graph(default_store, graphs, ref, depth=2, max_nodes=2)
     assert cut.number_of_nodes() == 2 and cut.graph["truncated"]
 
 
@@ -561,8 +563,8 @@ def _v2_csv(path: Path, rows: list[dict[str, str]]) -> Path:
 def test_compare_on_all_claims_and_on_reports_only(tmp_path: Path) -> None:
     store = EmbeddedStore(None)
     load_files(store, [_v2_csv(tmp_path / "v2.csv", _v2_rows())], "v2")
-    result = analysis.compare(
-        store, analysis.parse_period("2023"), analysis.parse_period("2025"), rounds=20
+    result = figures.compare(
+        store, figures.parse_period("2023"), figures.parse_period("2025"), rounds=20
     )
     # What compare always gave: both sides' figures and claims, and the changes.
     assert result["change"]["federal_reach"] == 1.0
@@ -589,8 +591,8 @@ def test_compare_on_all_claims_and_on_reports_only(tmp_path: Path) -> None:
     assert degree["all"]["claims"] == [6, 9] and degree["report"]["claims"] == [6, 8]
     assert result["changes"]["all"] != result["changes"]["report"]
     # Cached: the same request gives the same result without computing again.
-    again = analysis.compare(
-        store, analysis.parse_period("2023"), analysis.parse_period("2025"), rounds=20
+    again = figures.compare(
+        store, figures.parse_period("2023"), figures.parse_period("2025"), rounds=20
     )
     assert again is result
 
@@ -615,9 +617,9 @@ def test_cli_compare_prints_each_change_with_its_evidence(
 
 
 def test_a_report_shows_what_each_figure_rests_on() -> None:
-    from graph.analysis import report
+    from graph.analysis.figures import report
+    from graph.analysis.projection import ProjectionFilter
     from graph.ingest import load_default_dataset
-    from graph.projection import ProjectionFilter
     from graph.store import EmbeddedStore
 
     store = EmbeddedStore()

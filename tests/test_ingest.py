@@ -11,11 +11,11 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from graph.claims_csv import COLUMNS
 from graph.ingest import list_datasets, load_files, read_inputs, validate_files
-from graph.namespaces import RG, dataset_iri
+from graph.ingest.claims_csv import COLUMNS
+from graph.ingest.validation import ValidationError
+from graph.model.namespaces import RG, dataset_iri
 from graph.store import Store
-from graph.validation import ValidationError
 
 BASE_ROW = {
     "claim_id": "t1",

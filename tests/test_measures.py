@@ -12,11 +12,9 @@ from typing import Any
 import networkx as nx
 import pytest
 
-from graph import analysis, graphapi
-from graph.claims_csv import COLUMNS, V2_COLUMNS
-from graph.ingest import load_files
-from graph.metrics import node_measures
-from graph.metrics.burden import (
+from graph.analysis import figures, queries
+from graph.analysis.metrics import node_measures
+from graph.analysis.metrics.burden import (
     burden_share,
     burden_share_edges,
     burden_share_median,
@@ -24,14 +22,16 @@ from graph.metrics.burden import (
     period_label,
     quantile,
 )
-from graph.metrics.enforcement import claim_year, country_of, enforcement_by_year
-from graph.metrics.funding import (
+from graph.analysis.metrics.enforcement import claim_year, country_of, enforcement_by_year
+from graph.analysis.metrics.funding import (
     funding_by_tier,
     payer_concentration,
     regional_share_of_bonus_claims,
 )
-from graph.metrics.roles import roles_by_tier
-from graph.projection import ProjectionFilter, project, simple_view
+from graph.analysis.metrics.roles import roles_by_tier
+from graph.analysis.projection import ProjectionFilter, project, simple_view
+from graph.ingest import load_files
+from graph.ingest.claims_csv import COLUMNS, V2_COLUMNS
 from graph.sparql import dataset_graphs
 from graph.store import EmbeddedStore, Store
 from tests.test_analysis import CENTRE, row
@@ -547,7 +547,7 @@ def _v2_store(tmp_path: Path) -> Store:
 def test_flows_grouped_by_tier_and_period_together(tmp_path: Path) -> None:
     store = _v2_store(tmp_path)
     graphs = dataset_graphs(store)
-    result = graphapi.flows(store, graphs, group_by=["payer_tier", "period"])
+    result = queries.flows(store, graphs, group_by=["payer_tier", "period"])
     assert result["group_by"] == ["payer_tier", "period"]
     found = [
         (
@@ -570,10 +570,10 @@ def test_flows_grouped_by_tier_and_period_together(tmp_path: Path) -> None:
     ]
     assert result["unquantified"] == {"federal / 2025": 1}
     # The same as a comma-separated string (the HTTP query form).
-    same = graphapi.flows(store, graphs, group_by="payer_tier,period")
+    same = queries.flows(store, graphs, group_by="payer_tier,period")
     assert same["rows"] == result["rows"]
     # One grouping: regional per-recruit levels 600,000 and 800,000, median 700,000, no sum.
-    tiers = graphapi.flows(store, graphs, group_by="payer_tier")
+    tiers = queries.flows(store, graphs, group_by="payer_tier")
     regional = next(
         r
         for r in tiers["rows"]
@@ -585,12 +585,12 @@ def test_flows_grouped_by_tier_and_period_together(tmp_path: Path) -> None:
     assert regional["total"] is None and tiers["group_by"] == "payer_tier"
     for bad in (["payer_tier", "colour"], "period,period", []):
         with pytest.raises(ValueError, match="group_by"):
-            graphapi.flows(store, graphs, group_by=bad)
+            queries.flows(store, graphs, group_by=bad)
 
 
 def test_report_has_the_new_measures(tmp_path: Path) -> None:
     store = _v2_store(tmp_path)
-    result = analysis.report(store)
+    result = figures.report(store)
     by_year = {r["period"]: r for r in result["burden_share"]}
     # 2024: Tatarstan's 600,000 (from March) beside the 400,000 (from August): 0.6; Ryazan's
     # USD payment left out. 2025: 800,000 and no federal level in force: no share.
@@ -603,7 +603,7 @@ def test_report_has_the_new_measures(tmp_path: Path) -> None:
     roles = {r["period"]: r for r in result["roles"]}
     assert roles["2025"]["payers"]["regional"]["purposes"]["recruiter_fee"]["claim_ids"] == ["t1"]
     assert result["enforcement"] == []  # no claim concerns a foreign country
-    windowed = analysis.report(
+    windowed = figures.report(
         store, ProjectionFilter(start=date(2024, 1, 1), end=date(2024, 12, 31))
     )
     assert windowed["figures"]["burden_share_median"] == pytest.approx(0.6)

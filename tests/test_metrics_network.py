@@ -30,7 +30,7 @@ import igraph as ig
 import networkx as nx
 import pytest
 
-from graph.metrics import (
+from graph.analysis.metrics import (
     MEASURES,
     REPORT_KEYS,
     brokers,
@@ -327,7 +327,11 @@ def eigenvector_is_unique(g) -> bool:
 
 @pytest.mark.parametrize("directed", [False, True], ids=["undirected", "directed"])
 def test_agreement_with_igraph(directed: bool) -> None:
-    from graph.metrics.node import _betweenness_scores, _closeness_scores, _eigenvector_scores
+    from graph.analysis.metrics.node import (
+        _betweenness_scores,
+        _closeness_scores,
+        _eigenvector_scores,
+    )
 
     measures = MEASURES if directed else UNDIRECTED_MEASURES
     compared = dict.fromkeys(measures, 0)
@@ -368,7 +372,7 @@ def test_agreement_with_igraph(directed: bool) -> None:
 
 def test_eigenvector_arpack_path_agrees_with_igraph(monkeypatch) -> None:
     # Large components use ARPACK (scipy, a dependency); force it on small graphs.
-    from graph.metrics import node
+    from graph.analysis.metrics import node
 
     monkeypatch.setattr(node, "_ARPACK_MIN_NODES", 3)
     checked = 0
@@ -614,7 +618,7 @@ def test_node_measures() -> None:
 
 
 def test_eigenvector_falls_back_when_power_iteration_fails(monkeypatch) -> None:
-    from graph.metrics import node
+    from graph.analysis.metrics import node
 
     def fail(*args, **kwargs):
         raise nx.PowerIterationFailedConvergence(1)
@@ -667,7 +671,7 @@ def chain_of_command(mids: int = 40, per_mid: int = 20) -> nx.DiGraph:
 
 
 def test_stratified_betweenness_is_exact_when_every_stratum_is_taken_whole() -> None:
-    from graph.metrics.node import _out_reach, _sampled_betweenness
+    from graph.analysis.metrics.node import _out_reach, _sampled_betweenness
 
     for directed in (True, False):
         G = nx.gnp_random_graph(60, 0.05, seed=11, directed=directed)
@@ -692,7 +696,7 @@ def test_sampled_least_upper_boundedness_does_not_depend_on_string_hashing() -> 
     # The components are sets, whose order changes with PYTHONHASHSEED; the sample must not.
     code = (
         "import random, networkx as nx\n"
-        "from graph.metrics import krackhardt\n"
+        "from graph.analysis.metrics import krackhardt\n"
         "rng = random.Random(1)\n"
         "G = nx.DiGraph()\n"
         "for v in range(1, 400):\n"
@@ -717,6 +721,6 @@ def test_sampled_least_upper_boundedness_does_not_depend_on_string_hashing() -> 
 
 @pytest.mark.parametrize("module", ["node", "centralization", "hierarchy", "brokers", "report"])
 def test_docstring_examples(module: str) -> None:
-    mod = importlib.import_module(f"graph.metrics.{module}")
+    mod = importlib.import_module(f"graph.analysis.metrics.{module}")
     result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0

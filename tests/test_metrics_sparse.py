@@ -17,13 +17,17 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from graph.metrics import brokers, graph_level_report, krackhardt, node_measures
-from graph.metrics import hierarchy as hierarchy_module
-from graph.metrics import node as node_module
-from graph.metrics import sparse as sparse_module
-from graph.metrics.brokers import _brokers
-from graph.metrics.node import _eigen_undirected, _eigenvector_scores, _sparse_eigenvector_scores
-from graph.metrics.sparse import (
+from graph.analysis.metrics import brokers, graph_level_report, krackhardt, node_measures
+from graph.analysis.metrics import hierarchy as hierarchy_module
+from graph.analysis.metrics import node as node_module
+from graph.analysis.metrics import sparse as sparse_module
+from graph.analysis.metrics.brokers import _brokers
+from graph.analysis.metrics.node import (
+    _eigen_undirected,
+    _eigenvector_scores,
+    _sparse_eigenvector_scores,
+)
+from graph.analysis.metrics.sparse import (
     SparseGraph,
     betweenness_subset,
     closeness,
@@ -32,7 +36,7 @@ from graph.metrics.sparse import (
     dispatched,
     distances,
 )
-from graph.projection import _multidigraph
+from graph.analysis.projection import _multidigraph
 
 
 def random_graphs(directed: bool, count: int = 60, seed: int = 7) -> list[nx.Graph]:
@@ -189,8 +193,9 @@ def test_sparse_eigenvector_matches_networkx_path() -> None:
 
 def _networkx_everywhere(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make every measure take its networkx path, as it does where a backend is set."""
-    # graph.metrics.brokers is also the name of a function in graph.metrics: import the module.
-    brokers_module = importlib.import_module("graph.metrics.brokers")
+    # graph.analysis.metrics.brokers is also the name of a function in graph.analysis.metrics:
+    # import the module.
+    brokers_module = importlib.import_module("graph.analysis.metrics.brokers")
     for module in (node_module, hierarchy_module, brokers_module):
         monkeypatch.setattr(module, "dispatched", lambda *algorithms: True)
 

@@ -16,16 +16,16 @@ from pathlib import Path
 
 import pytest
 
+from graph.analysis.projection import ProjectionFilter, claims_of, project
 from graph.ingest import (
     load_files,
     shipped_actors,
     shipped_claims,
     validate_files,
 )
-from graph.projection import ProjectionFilter, claims_of, project
-from graph.registry import Actor, Registry, read_actors_csv
+from graph.ingest.registry import Actor, Registry, read_actors_csv
+from graph.ingest.validation import ValidationError
 from graph.store import EmbeddedStore
-from graph.validation import ValidationError
 
 CHECK = Path(shipped_claims()).with_name("check_data.py")
 Rows = list[dict[str, str]]

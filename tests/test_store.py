@@ -12,7 +12,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from graph.namespaces import STAGING
+from graph.model.namespaces import STAGING
 from graph.store import EmbeddedStore, RemoteStore, Store, StoreError
 
 G1 = "https://example.org/graph/one"
@@ -262,7 +262,7 @@ def test_failed_update_keeps_the_version(tmp_path: Path) -> None:
 
 def test_version_of_an_older_store_moves_out_of_the_graphs(tmp_path: Path) -> None:
     """Stores written before the counter moved kept it in the system graph."""
-    from graph.namespaces import RG, SYSTEM_GRAPH
+    from graph.model.namespaces import RG, SYSTEM_GRAPH
 
     raw = ox.Store(str(tmp_path / "store"))
     raw.add(ox.Quad(ox.NamedNode("https://example.org/x"), P, ox.Literal("1"), ox.NamedNode(G1)))

@@ -17,9 +17,9 @@ import pyshacl
 import pytest
 import rdflib
 
-from graph.rdfterms import rdflib_graph
-from graph.reference import reference_triples
-from graph.synth import synthetic_triples, write_synthetic
+from graph.ingest.synth import synthetic_triples, write_synthetic
+from graph.model.rdfterms import rdflib_graph
+from graph.model.reference import reference_triples
 
 RG = "https://w3id.org/recruitgraph/ontology#"
 ID = "https://w3id.org/recruitgraph/id/"

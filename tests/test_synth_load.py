@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from graph.ingest import list_datasets, load_files
+from graph.ingest.synth import write_synthetic
 from graph.store import EmbeddedStore
-from graph.synth import write_synthetic
 
 
 def test_synth_100k_triples_validates_and_loads(tmp_path: Path) -> None:

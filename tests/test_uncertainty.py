@@ -1,4 +1,5 @@
-"""The statistics of graph.metrics.uncertainty, each checked against its definition or against
+"""The statistics of graph.analysis.metrics.uncertainty, each checked against its definition or
+against
 published values: Wilson and Clopper–Pearson intervals, Newcombe's difference interval, Holm's
 adjustment, the interval of a degenerate bootstrap, and the null of a centralization."""
 
@@ -12,9 +13,9 @@ from collections import Counter
 import networkx as nx
 import pytest
 
-from graph.metrics import uncertainty
-from graph.metrics.centralization import centralization
-from graph.metrics.uncertainty import (
+from graph.analysis.metrics import uncertainty
+from graph.analysis.metrics.centralization import centralization
+from graph.analysis.metrics.uncertainty import (
     centralization_null,
     clopper_pearson_interval,
     degenerate_interval,

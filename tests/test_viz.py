@@ -15,9 +15,9 @@ import httpx
 import networkx as nx
 import pytest
 
+from graph.analysis.projection import ProjectionFilter, project
 from graph.ingest import load_default_dataset
-from graph.ontology import kinds, relation_types
-from graph.projection import ProjectionFilter, project
+from graph.model.ontology import kinds, relation_types
 from graph.store import EmbeddedStore, Store
 from graph.viz import Explorer, explorer_data, explorer_page, write_page
 from graph.viz.network import basis_styles, build_network, layout
@@ -247,7 +247,7 @@ def test_nodes_are_not_sized_by_summed_money(default_data: dict) -> None:
 
 
 def test_basis_legend_follows_the_ontology() -> None:
-    from graph.ontology import concepts
+    from graph.model.ontology import concepts
 
     assert {b["name"] for b in basis_styles()} == set(concepts("ClaimBasisScheme"))
 

@@ -19,8 +19,8 @@ import pytest
 from playwright.sync_api import Browser, Page, Route, sync_playwright
 
 from graph.ingest import load_default_dataset, load_files
+from graph.ingest.synth import write_synthetic
 from graph.store import EmbeddedStore
-from graph.synth import write_synthetic
 from graph.viz import NODE_BUDGET, Explorer, explorer_data, write_page
 from tests.conftest import stop
 from tests.test_api_helpers import LiveServer, start_server

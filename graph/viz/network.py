@@ -32,12 +32,12 @@ from pyvis.network import Network
 from rdflib import Literal, URIRef
 from rdflib.namespace import SKOS
 
-from graph.analysis import data_span, node_table, timeline
-from graph.cache import cached
+from graph.analysis.figures import data_span, node_table, timeline
+from graph.analysis.projection import LEVELS, ProjectionFilter, project, simple_view, sources_of
 from graph.ingest import list_datasets
-from graph.ontology import concept_rank, concepts, kinds, ontology_graph, relation_types
-from graph.projection import LEVELS, ProjectionFilter, project, simple_view, sources_of
+from graph.model.ontology import concept_rank, concepts, kinds, ontology_graph, relation_types
 from graph.store import Store
+from graph.store.cache import cached
 
 __all__ = [
     "NODE_BUDGET",

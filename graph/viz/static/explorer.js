@@ -13,7 +13,7 @@
   const config = JSON.parse(document.getElementById("explorer-config").textContent);
   const $ = (id) => document.getElementById(id);
   const served = config.api !== null;
-  const REPORT = "report"; // the basis that `basis=report` keeps (graph.projection)
+  const REPORT = "report"; // the basis that `basis=report` keeps (graph.analysis.projection)
 
   // ------------------------------------------------------------------ indexes
   let nodeById, edgesByNode, kindStyle, relationStyle, basisStyle, confidenceRank, months;

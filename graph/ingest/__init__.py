@@ -1,0 +1,60 @@
+"""Getting data in: parse, validate against the shapes, write one named graph atomically.
+
+:mod:`~graph.ingest.load` reads RDF files and claims CSVs into datasets (a load with any
+problem writes nothing); :mod:`~graph.ingest.claims_csv` turns the claims CSV into RDF,
+resolving every party through the actor registry of :mod:`~graph.ingest.registry`;
+:mod:`~graph.ingest.validation` checks a graph against ``ontologies/shapes.ttl``;
+:mod:`~graph.ingest.actors` lists actors and records merges; :mod:`~graph.ingest.synth`
+writes synthetic claim sets, marked synthetic, for tests and benchmarks. The load functions most
+callers need are importable from this package.
+"""
+
+from graph.ingest.load import (
+    CLAIMS_SUFFIX,
+    DEFAULT_DATASET,
+    MAX_FILE_BYTES,
+    RDF_FORMATS,
+    DatasetInfo,
+    LoadProgress,
+    LoadReport,
+    ParsedInput,
+    check,
+    dataset_description,
+    ensure_reference,
+    input_format,
+    list_datasets,
+    load_default_dataset,
+    load_files,
+    load_reference,
+    new_actors,
+    read_inputs,
+    shipped_actors,
+    shipped_claims,
+    store_registry,
+    validate_files,
+)
+
+__all__ = [
+    "CLAIMS_SUFFIX",
+    "DEFAULT_DATASET",
+    "MAX_FILE_BYTES",
+    "RDF_FORMATS",
+    "DatasetInfo",
+    "LoadProgress",
+    "LoadReport",
+    "ParsedInput",
+    "check",
+    "dataset_description",
+    "ensure_reference",
+    "input_format",
+    "list_datasets",
+    "load_default_dataset",
+    "load_files",
+    "load_reference",
+    "new_actors",
+    "read_inputs",
+    "shipped_actors",
+    "shipped_claims",
+    "store_registry",
+    "validate_files",
+]

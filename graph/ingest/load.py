@@ -1,0 +1,502 @@
+"""Ingest: parse → validate against the shapes → write one named graph atomically.
+
+A *dataset* is one named graph, ``https://w3id.org/recruitgraph/dataset/<name>``, that holds its
+data and its own description (who loaded it, when, the checksum of the files, licence, access
+level, whether it is synthetic). Loading a dataset of an existing name replaces it atomically;
+a load with any problem writes nothing.
+
+Formats: Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML and the claims CSV
+(:mod:`graph.ingest.claims_csv`). RDF files are parsed by pyoxigraph (fast, streaming, errors with
+line and column); the graph names of quad formats are not kept, since the dataset is the graph.
+JSON-LD remote ``@context`` documents are never fetched: nothing here goes to the network.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from graph.ingest.claims_csv import ClaimsConversion, convert_claims, locate
+from graph.ingest.registry import (
+    Actor,
+    Registry,
+    is_actors_csv,
+    read_actors_csv,
+    registry_from_store,
+)
+from graph.ingest.validation import Problem, ValidationError, validate_graph
+from graph.model.namespaces import DCTERMS, RDF, RG, SPARQL_PREFIXES, XSD, dataset_iri, dataset_name
+from graph.model.ontology import concepts, ontology_text
+from graph.model.rdfterms import rdflib_graph
+from graph.model.reference import REFERENCE_DATASET, reference_triples
+from graph.sparql import dataset_graphs
+from graph.store import Store
+
+RDF_FORMATS: dict[str, ox.RdfFormat] = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".turtle": ox.RdfFormat.TURTLE,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".nq": ox.RdfFormat.N_QUADS,
+    ".trig": ox.RdfFormat.TRIG,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+    ".json": ox.RdfFormat.JSON_LD,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".owl": ox.RdfFormat.RDF_XML,
+}
+CLAIMS_SUFFIX = ".csv"
+#: The dataset that ``recruitgraph demo`` loads from the claims shipped in the package.
+DEFAULT_DATASET = "claims"
+#: Input larger than this is refused (the store itself has no such limit; this guards memory).
+MAX_FILE_BYTES = 2 * 1024**3
+
+#: Told the phase of a load ("read", "validate", "write") and how many triples it has seen.
+LoadProgress = Callable[[str, int], None]
+
+_A = ox.NamedNode(RDF + "type")
+_DATASET_CLASS = ox.NamedNode(RG + "Dataset")
+_SYNTHETIC = ox.NamedNode(RG + "synthetic")
+_TRUE = ox.Literal("true", datatype=ox.NamedNode(XSD + "boolean"))
+
+
+@dataclass(frozen=True)
+class ParsedInput:
+    """What one or more input files hold, before it is written."""
+
+    triples: list[ox.Triple]
+    checksum: str
+    files: tuple[str, ...]
+    synthetic: bool
+    conversions: tuple[ClaimsConversion, ...]
+    #: Problems of CSV cells, found while converting; the shapes still check the rest.
+    problems: tuple[Problem, ...] = ()
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """What a load wrote."""
+
+    dataset: str
+    graph: str
+    triples: int
+    files: tuple[str, ...]
+    checksum: str
+    access: str
+    synthetic: bool
+    replaced: bool
+    version: int
+    #: Parties no registry knows (see :func:`new_actors`).
+    new_actors: tuple[dict[str, str], ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+def input_format(path: Path) -> ox.RdfFormat | None:
+    """The RDF format of ``path`` by its suffix; None for a claims CSV; ValueError otherwise."""
+    suffix = path.suffix.lower()
+    if suffix == CLAIMS_SUFFIX:
+        return None
+    if suffix not in RDF_FORMATS:
+        known = ", ".join(sorted([*RDF_FORMATS, CLAIMS_SUFFIX]))
+        raise ValueError(f"{path}: unknown file type {suffix or '(none)'}; use one of {known}")
+    return RDF_FORMATS[suffix]
+
+
+def _syntax_problem(path: Path, error: SyntaxError) -> Problem:
+    message = str(error)
+    if "LoadDocumentCallback" in message:
+        message = (
+            "a remote JSON-LD @context is not fetched (recruitgraph makes no network requests);"
+            " put the context inline in the document"
+        )
+    return Problem(
+        f"malformed {path.suffix[1:]}: {message}",
+        file=str(path),
+        line=error.lineno,
+        column=error.offset,
+    )
+
+
+def _parse_rdf(path: Path, data: bytes, fmt: ox.RdfFormat) -> list[ox.Triple]:
+    try:
+        # Quads lose their graph name: the dataset is the graph.
+        return [
+            ox.Triple(q.subject, q.predicate, q.object)
+            for q in ox.parse(data, format=fmt, base_iri=path.resolve().as_uri())
+        ]
+    except SyntaxError as error:
+        raise ValidationError([_syntax_problem(path, error)]) from None
+
+
+def _without_descriptions(triples: list[ox.Triple]) -> tuple[list[ox.Triple], bool]:
+    """Drop dataset descriptions that came with the input (an export being re-loaded: the load
+    writes a fresh one) and tell whether any data in it is marked synthetic."""
+    described = {t.subject for t in triples if t.predicate == _A and t.object == _DATASET_CLASS}
+    synthetic = any(t.predicate == _SYNTHETIC and t.object == _TRUE for t in triples)
+    if described:
+        triples = [t for t in triples if t.subject not in described]
+    return triples, synthetic
+
+
+def read_inputs(
+    paths: Sequence[str | Path], dataset: str, registry: Registry | None = None
+) -> ParsedInput:
+    """Parse and convert ``paths`` for ``dataset``, without validating against the shapes.
+
+    A CSV is an actor registry when its header names ``actor_id``, else a claims CSV. Party
+    names of the claims resolve through the registries among ``paths`` and, after them,
+    ``registry`` (the one already in the store). Raises ValidationError for files that cannot
+    be read or parsed, and ValueError for a file type that is not supported. Problems of CSV
+    cells are returned in the result, so that one pass can report them together with those of
+    the shapes.
+    """
+    dataset_iri(dataset)  # a bad name is refused before any work
+    triples: list[ox.Triple] = []
+    conversions = []
+    problems: list[Problem] = []
+    digest = hashlib.sha256()
+    names = []
+    claim_files: list[tuple[Path, str]] = []
+    registered: list[Actor] = list(registry.by_id.values()) if registry is not None else []
+    for raw in paths:
+        path = Path(raw)
+        fmt = input_format(path)
+        try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                raise ValidationError([Problem("file is larger than 2 GiB", file=str(path))])
+            data = path.read_bytes()
+        except OSError as error:
+            raise ValidationError(
+                [Problem(f"cannot read: {error.strerror}", file=str(path))]
+            ) from None
+        digest.update(data)
+        names.append(path.name)
+        if fmt is not None:
+            triples.extend(_parse_rdf(path, data, fmt))
+            continue
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise ValidationError(
+                [Problem(f"not UTF-8 text (byte {error.start})", file=str(path))]
+            ) from None
+        if not is_actors_csv(text):
+            claim_files.append((path, text))
+            continue
+        actors, found, rows = read_actors_csv(text, file=str(path))
+        problems.extend(found)
+        registered += actors  # the file's own actors replace the store's of the same id
+        own = Registry.of(actors)
+        conversion = ClaimsConversion(file=str(path), problems=found)
+        for actor in actors:
+            conversion.triples += actor.triples(own)
+            conversion.origins[actor.iri].append((rows[actor.iri], "actor"))
+        conversions.append(conversion)
+        triples.extend(conversion.triples)
+    resolver = Registry.of(registered)
+    for path, text in claim_files:
+        conversion = convert_claims(text, dataset, file=str(path), registry=resolver)
+        problems.extend(conversion.problems)
+        conversions.append(conversion)
+        triples.extend(conversion.triples)
+    triples, synthetic = _without_descriptions(triples)
+    return ParsedInput(
+        triples=triples,
+        checksum="sha256:" + digest.hexdigest(),
+        files=tuple(names),
+        synthetic=synthetic,
+        conversions=tuple(conversions),
+        problems=tuple(problems),
+    )
+
+
+def new_actors(parsed: ParsedInput) -> list[dict[str, str]]:
+    """The parties of the claims that no registry knows: ``{kind, name, code, iri}`` each.
+
+    They were given IRIs by the rules of version 1; add them to a registry to give them a
+    stable id, aliases and a ``part_of``.
+    """
+    found: dict[str, dict[str, str]] = {}
+    for conversion in parsed.conversions:
+        for (kind, name, code), iri in conversion.new_actors.items():
+            found.setdefault(iri, {"kind": kind, "name": name, "code": code, "iri": iri})
+    return sorted(found.values(), key=lambda a: (a["kind"], a["name"]))
+
+
+def dataset_description(
+    dataset: str,
+    *,
+    checksum: str,
+    files: Iterable[str],
+    access: str = "public",
+    licence: str | None = None,
+    synthetic: bool = False,
+    loaded_by: str | None = None,
+    triples: int = 0,
+) -> list[ox.Triple]:
+    """The triples that describe dataset ``dataset`` inside its own named graph."""
+    access_levels = concepts("AccessLevelScheme")
+    if access not in access_levels:
+        raise ValueError(f"unknown access level {access!r}; use one of {', '.join(access_levels)}")
+    g = ox.NamedNode(dataset_iri(dataset))
+
+    def typed(value: str, datatype: str) -> ox.Literal:
+        return ox.Literal(value, datatype=ox.NamedNode(XSD + datatype))
+
+    now = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    description = [
+        ox.Triple(g, _A, _DATASET_CLASS),
+        ox.Triple(g, ox.NamedNode(DCTERMS + "title"), ox.Literal(dataset)),
+        ox.Triple(g, ox.NamedNode(DCTERMS + "created"), typed(now, "dateTime")),
+        ox.Triple(g, ox.NamedNode(RG + "checksum"), ox.Literal(checksum)),
+        ox.Triple(g, ox.NamedNode(RG + "accessLevel"), ox.NamedNode(access_levels[access])),
+        ox.Triple(g, _SYNTHETIC, typed("true" if synthetic else "false", "boolean")),
+        ox.Triple(g, ox.NamedNode(RG + "loadedBy"), ox.Literal(loaded_by or getpass.getuser())),
+        ox.Triple(g, ox.NamedNode(RG + "tripleCount"), typed(str(triples), "integer")),
+    ]
+    description += [ox.Triple(g, ox.NamedNode(DCTERMS + "source"), ox.Literal(f)) for f in files]
+    if licence:
+        description.append(ox.Triple(g, ox.NamedNode(DCTERMS + "license"), ox.Literal(licence)))
+    return description
+
+
+def check(parsed: ParsedInput, description: Sequence[ox.Triple] = ()) -> list[Problem]:
+    """All problems of ``parsed`` (plus its description): those of CSV cells, then those of the
+    shapes, placed at the CSV row and column they came from."""
+    if any(p.line == 1 for p in parsed.problems):
+        return list(parsed.problems)  # a wrong header: the rows were not read
+    reported = {(p.file, p.line, p.column) for p in parsed.problems}
+    placed = list(parsed.problems)
+    for problem in validate_graph(rdflib_graph([*parsed.triples, *description])):
+        for conversion in parsed.conversions:
+            if problem.focus in conversion.origins:
+                problem = locate(problem, conversion)
+                break
+        # A cell that could not be read is also missing from the graph: say it once.
+        if (problem.file, problem.line, problem.column) not in reported:
+            placed.append(problem)
+    return placed
+
+
+def validate_files(paths: Sequence[str | Path], registry: Registry | None = None) -> list[Problem]:
+    """Every problem of ``paths`` taken as one dataset; empty if it would load. Writes nothing.
+
+    ``registry`` is the actor registry party names resolve through besides those in ``paths``.
+    """
+    try:
+        parsed = read_inputs(paths, "validation", registry)
+    except ValidationError as error:
+        return error.problems
+    return check(parsed)
+
+
+def load_files(
+    store: Store,
+    paths: Sequence[str | Path],
+    dataset: str,
+    *,
+    access: str = "public",
+    licence: str | None = None,
+    synthetic: bool = False,
+    loaded_by: str | None = None,
+    progress: LoadProgress | None = None,
+) -> LoadReport:
+    """Validate ``paths`` as one dataset and write it as named graph ``dataset``, atomically.
+
+    Raises ValidationError (nothing written) if any file is malformed or violates the shapes.
+    Data marked ``rg:synthetic true`` makes the dataset synthetic whatever ``synthetic`` says.
+    """
+    parsed = read_inputs(paths, dataset, store_registry(store, dataset))
+    if progress is not None:
+        progress("read", len(parsed.triples))
+    return _write(
+        store,
+        parsed,
+        dataset,
+        access=access,
+        licence=licence,
+        synthetic=synthetic or parsed.synthetic,
+        loaded_by=loaded_by,
+        progress=progress,
+    )
+
+
+def store_registry(store: Store, replacing: str | None = None) -> Registry:
+    """The actor registry of the store's datasets, less dataset ``replacing`` (a load replaces
+    it: its own registry, if any, comes with the files)."""
+    skip = dataset_iri(replacing) if replacing is not None else None
+    return registry_from_store(store, [g for g in dataset_graphs(store) if g != skip])
+
+
+def _write(
+    store: Store,
+    parsed: ParsedInput,
+    dataset: str,
+    *,
+    progress: LoadProgress | None = None,
+    **metadata: Any,
+) -> LoadReport:
+    description = dataset_description(
+        dataset,
+        checksum=parsed.checksum,
+        files=parsed.files,
+        triples=len(parsed.triples),
+        **metadata,
+    )
+    if progress is not None:
+        progress("validate", len(parsed.triples))
+    problems = check(parsed, description)
+    if problems:
+        raise ValidationError(problems)
+    if dataset != REFERENCE_DATASET:
+        ensure_reference(store)
+    graph = dataset_iri(dataset)
+    replaced = graph in store.graph_names()
+    written = None if progress is None else (lambda count: progress("write", count))
+    store.replace_graph(graph, [*parsed.triples, *description], progress=written)
+    return LoadReport(
+        dataset=dataset,
+        graph=graph,
+        triples=len(parsed.triples),
+        files=parsed.files,
+        checksum=parsed.checksum,
+        access=metadata["access"],
+        synthetic=metadata["synthetic"],
+        replaced=replaced,
+        version=store.version,
+        new_actors=tuple(new_actors(parsed)),
+    )
+
+
+def load_reference(store: Store) -> LoadReport:
+    """(Re)write the reference dataset: the ontology itself (so that queries can use class
+    labels, the class hierarchy and the notations of concepts) and the federal subjects,
+    countries and currencies of pycountry."""
+    import pycountry
+
+    ontology = [
+        ox.Triple(q.subject, q.predicate, q.object)
+        for q in ox.parse(ontology_text(), format=ox.RdfFormat.TURTLE)
+    ]
+    triples = [*ontology, *reference_triples()]
+    digest = hashlib.sha256(b"".join(str(t).encode() for t in triples)).hexdigest()
+    sources = ("recruitment.ttl", f"pycountry {pycountry.__version__}")
+    parsed = ParsedInput(triples, "sha256:" + digest, sources, False, ())
+    return _write(
+        store,
+        parsed,
+        REFERENCE_DATASET,
+        access="public",
+        licence="ontology: Apache-2.0; ISO codes and names from pycountry (LGPL-2.1)",
+        synthetic=False,
+        loaded_by="recruitgraph",
+    )
+
+
+def ensure_reference(store: Store) -> None:
+    """Load the reference dataset if the store lacks it."""
+    if dataset_iri(REFERENCE_DATASET) not in store.graph_names():
+        load_reference(store)
+
+
+def shipped_claims() -> Path:
+    """Path of the claims CSV shipped in the package (the default dataset's source)."""
+    return Path(str(resources.files("graph.data").joinpath("claims.csv")))
+
+
+def shipped_actors() -> Path:
+    """Path of the actor registry shipped in the package, beside :func:`shipped_claims`."""
+    return Path(str(resources.files("graph.data").joinpath("actors.csv")))
+
+
+def load_default_dataset(store: Store, progress: LoadProgress | None = None) -> list[LoadReport]:
+    """Write the reference data and the shipped cited claims with their actor registry
+    (dataset ``claims``)."""
+    return [
+        load_reference(store),
+        load_files(
+            store,
+            [shipped_actors(), shipped_claims()],
+            DEFAULT_DATASET,
+            access="public",
+            licence="claims: facts from the cited public sources; see DATASET.md",
+            loaded_by="recruitgraph",
+            progress=progress,
+        ),
+    ]
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """A dataset's description, as stored in its named graph."""
+
+    name: str
+    graph: str
+    created: str
+    checksum: str
+    access: str
+    synthetic: bool
+    triples: int
+    files: tuple[str, ...]
+    licence: str | None
+    loaded_by: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+_LIST_DATASETS = (
+    SPARQL_PREFIXES
+    + """
+SELECT ?g ?created ?checksum ?level ?synthetic ?count ?licence ?by
+       (GROUP_CONCAT(?file; separator="\\n") AS ?files)
+WHERE {
+  GRAPH ?g {
+    ?g a rg:Dataset ; dcterms:created ?created ; rg:checksum ?checksum ;
+       rg:accessLevel ?level ; rg:synthetic ?synthetic .
+    OPTIONAL { ?g rg:tripleCount ?count }
+    OPTIONAL { ?g dcterms:license ?licence }
+    OPTIONAL { ?g rg:loadedBy ?by }
+    OPTIONAL { ?g dcterms:source ?file }
+  }
+}
+GROUP BY ?g ?created ?checksum ?level ?synthetic ?count ?licence ?by
+ORDER BY ?g"""
+)
+
+
+def list_datasets(store: Store) -> list[DatasetInfo]:
+    """The datasets in the store with their descriptions."""
+    # The access level's notation lives in the ontology, not the store: resolve it here.
+    levels = {iri: notation for notation, iri in concepts("AccessLevelScheme").items()}
+    result = store.query(_LIST_DATASETS)
+    assert isinstance(result, ox.QuerySolutions)
+    infos = []
+    for row in result:
+        graph = row["g"].value
+        name = dataset_name(graph)
+        if name is None:
+            continue
+        infos.append(
+            DatasetInfo(
+                name=name,
+                graph=graph,
+                created=row["created"].value,
+                checksum=row["checksum"].value,
+                access=levels.get(row["level"].value, "restricted"),
+                synthetic=row["synthetic"].value == "true",
+                triples=int(row["count"].value) if row["count"] else 0,
+                files=tuple(f for f in row["files"].value.split("\n") if f) if row["files"] else (),
+                licence=row["licence"].value if row["licence"] else None,
+                loaded_by=row["by"].value if row["by"] else None,
+            )
+        )
+    return infos

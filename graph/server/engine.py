@@ -1,0 +1,532 @@
+"""The store in a process of its own, so that a time limit really stops a query.
+
+pyoxigraph cannot cancel a running query, and a Python thread cannot be killed; a process can.
+So the server does not open the store itself. One *engine process* owns it (an on-disk store
+can be opened by one process only, so that process does the writes too) and runs the
+operations of :mod:`graph.server.service` on a pool of threads; pyoxigraph releases the GIL while it
+evaluates and serializes, so queries of different clients run side by side.
+
+The server (:class:`Engine`, asyncio) talks to the engine process over a socket pair:
+length-prefixed pickles, one id per call, replies in any order.
+
+* Every call has a time limit (``timeout``, 30 s by default; writes have ``write_timeout``).
+  When a call runs past it, the server kills the engine process (SIGKILL stops whatever it was
+  doing), starts a new one on the same store, and the caller gets :class:`EngineTimeout`.
+* Reads of other clients that were in flight are sent again to the new process, within their
+  own time limits: those clients see a delay, not an error. Writes in flight are never cut:
+  a restart caused by a read first waits for them to finish (each within its own limit). A
+  write that is itself past its limit is killed; writes are transactions, so it is then either
+  wholly applied or not at all, and its caller is told so.
+* At most ``threads`` calls are inside the engine at once; others wait for a slot, up to their
+  time limit (then :class:`EngineBusy`). Waiting for a slot never counts against a query's own
+  limit, so a queue never causes a restart.
+
+Run directly (``python -m graph.server.engine FD SPEC``) it is the engine process itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import os
+import pickle
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any, BinaryIO
+
+_HEADER = struct.Struct("!Q")
+_STOP = "__stop__"
+
+
+@dataclass(frozen=True)
+class StoreSpec:
+    """Which store the engine process opens: an embedded store's directory, or a remote
+    endpoint; what SERVICE/LOAD may reach; how many threads run calls."""
+
+    kind: str  # "embedded" or "remote"
+    location: str  # directory, or query endpoint URL
+    update_url: str | None = None
+    allow: tuple[str, ...] = ()
+    threads: int = 4
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> StoreSpec:
+        data = json.loads(text)
+        data["allow"] = tuple(data.get("allow", ()))
+        return cls(**data)
+
+    def open(self) -> Any:
+        from graph.store import EmbeddedStore, RemoteStore
+
+        if self.kind == "remote":
+            return RemoteStore(self.location, self.update_url)
+        return EmbeddedStore(self.location)
+
+
+class EngineError(Exception):
+    """An operation failed in the engine: ``status`` is the HTTP status to answer with."""
+
+    def __init__(self, status: int, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.details = details
+
+
+class EngineTimeout(EngineError):
+    """A call ran past its time limit and was stopped (HTTP 503)."""
+
+    def __init__(self, seconds: float, write: bool = False) -> None:
+        what = "update" if write else "query"
+        detail = (
+            " It was a transaction: it was applied entirely or not at all; check before retrying."
+            if write
+            else " Narrow it (LIMIT, more specific patterns) or ask for a longer limit."
+        )
+        super().__init__(
+            503, f"the {what} was stopped after the time limit of {seconds:g} s.{detail}"
+        )
+        self.seconds = seconds
+
+
+class EngineBusy(EngineError):
+    """No slot in the engine freed up within the time limit (HTTP 503)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(503, f"the server is busy: no query slot freed up in {seconds:g} s")
+
+
+class EngineUnavailable(EngineError):
+    """The engine process could not be started, or died (HTTP 503)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(503, message)
+
+
+class _WorkerGone(Exception):
+    pass
+
+
+@dataclass
+class _Pending:
+    future: asyncio.Future[tuple[bool, Any]]
+    write: bool
+
+
+class _Connection(asyncio.Protocol):
+    """The server's end of the socket to one engine process: frames in, frames out.
+
+    Replies are parsed as they arrive (no task per read); requests written in one turn of the
+    event loop go out in one write, so a burst of requests costs the engine process one
+    wake-up rather than one each.
+    """
+
+    def __init__(self, worker: _Worker) -> None:
+        self.worker = worker
+        self.transport: asyncio.Transport | None = None
+        self.buffer = bytearray()
+        self.outbox: list[bytes] = []
+        self.closed = asyncio.get_running_loop().create_future()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        buffer = self.buffer
+        buffer += data
+        offset = 0
+        while len(buffer) - offset >= _HEADER.size:
+            (size,) = _HEADER.unpack_from(buffer, offset)
+            end = offset + _HEADER.size + size
+            if len(buffer) < end:
+                break
+            self.worker.received(pickle.loads(memoryview(buffer)[offset + _HEADER.size : end]))
+            offset = end
+        if offset:
+            del buffer[:offset]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.closed.done():
+            self.closed.set_result(None)
+        self.worker.lost()
+
+    def send(self, frame: bytes) -> None:
+        if not self.outbox:
+            asyncio.get_running_loop().call_soon(self._flush)
+        self.outbox.append(frame)
+
+    def _flush(self) -> None:
+        frames, self.outbox = self.outbox, []
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(b"".join(frames))
+
+
+def _frame(message: Any) -> bytes:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    return _HEADER.pack(len(data)) + data
+
+
+class _Worker:
+    """One engine process and the calls in flight in it (server side)."""
+
+    def __init__(
+        self, process: subprocess.Popen[bytes], on_exit: Callable[[_Worker], None]
+    ) -> None:
+        self.process = process
+        self.pending: dict[int, _Pending] = {}
+        self.alive = True
+        self.killed = False
+        self.connection: _Connection | None = None
+        self._on_exit = on_exit
+        self._hello: asyncio.Future[tuple[bool, Any]] = asyncio.get_running_loop().create_future()
+
+    async def connect(self, sock: socket.socket, seconds: float) -> tuple[bool, Any]:
+        """Attach to the socket and wait for the engine's hello (its store is open)."""
+        loop = asyncio.get_running_loop()
+        _, self.connection = await loop.create_connection(lambda: _Connection(self), sock=sock)
+        return await asyncio.wait_for(asyncio.shield(self._hello), seconds)
+
+    def received(self, message: tuple[int, bool, Any]) -> None:
+        call_id, ok, payload = message
+        if call_id == 0:
+            if not self._hello.done():
+                self._hello.set_result((ok, payload))
+            return
+        pending = self.pending.pop(call_id, None)
+        if pending is not None and not pending.future.done():
+            pending.future.set_result((ok, payload))
+
+    def lost(self) -> None:
+        self.alive = False
+        if not self._hello.done():
+            self._hello.set_exception(_WorkerGone())
+        for pending in self.pending.values():
+            if not pending.future.done():
+                pending.future.set_exception(_WorkerGone())
+        self.pending.clear()
+        self._on_exit(self)
+
+    def send(self, call_id: int, op: str, args: tuple, kwargs: dict, write: bool) -> _Pending:
+        if not self.alive or self.connection is None:
+            raise _WorkerGone()
+        future: asyncio.Future[tuple[bool, Any]] = asyncio.get_running_loop().create_future()
+        # The exception of a future nobody awaits any more must not be logged as lost.
+        future.add_done_callback(lambda f: f.cancelled() or f.exception())
+        pending = _Pending(future, write)
+        self.pending[call_id] = pending
+        self.connection.send(_frame((call_id, op, args, kwargs)))
+        return pending
+
+    def forget(self, call_id: int) -> None:
+        pending = self.pending.pop(call_id, None)
+        if pending is not None and not pending.future.done():
+            pending.future.cancel()
+
+    def _close(self) -> None:
+        if self.connection is not None and self.connection.transport is not None:
+            self.connection.transport.close()
+
+    async def kill(self) -> None:
+        self.killed = True
+        with contextlib.suppress(ProcessLookupError):
+            self.process.kill()
+        self._close()
+        await asyncio.get_running_loop().run_in_executor(None, self.process.wait)
+
+    async def stop(self, seconds: float = 30) -> None:
+        """Ask the process to finish its calls and close the store; kill it if it won't."""
+        if self.connection is not None:
+            self.connection.send(_frame((0, _STOP, (), {})))
+        loop = asyncio.get_running_loop()
+        try:
+            await asyncio.wait_for(loop.run_in_executor(None, self.process.wait), seconds)
+        except TimeoutError:
+            await self.kill()
+        self._close()
+
+
+class Engine:
+    """The server side of the engine process: calls with time limits, restarts, retries."""
+
+    def __init__(
+        self,
+        spec: StoreSpec,
+        *,
+        timeout: float = 30.0,
+        write_timeout: float = 600.0,
+        start_timeout: float = 120.0,
+    ) -> None:
+        self.spec = spec
+        self.timeout = timeout
+        self.write_timeout = write_timeout
+        self.start_timeout = start_timeout
+        #: How many times the engine process was restarted (time limits, crashes).
+        self.restarts = 0
+        self._worker: _Worker | None = None
+        self._ready = asyncio.Event()
+        self._lock = asyncio.Lock()
+        self._slots = asyncio.Semaphore(spec.threads)
+        self._ids = itertools.count(1)
+        self._closing = False
+        self._start_error: str | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # -- life cycle ----------------------------------------------------------------------
+    async def start(self) -> None:
+        """Start the engine process; EngineUnavailable if the store cannot be opened."""
+        async with self._lock:
+            await self._spawn()
+
+    async def close(self) -> None:
+        self._closing = True
+        for task in list(self._tasks):
+            with contextlib.suppress(Exception):
+                await task
+        worker, self._worker = self._worker, None
+        self._ready.clear()
+        if worker is not None:
+            await worker.stop()
+
+    async def _spawn(self) -> None:
+        parent, child = socket.socketpair()
+        try:
+            process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "graph.server.engine",
+                    str(child.fileno()),
+                    self.spec.to_json(),
+                ],
+                pass_fds=[child.fileno()],
+                stdin=subprocess.DEVNULL,
+            )
+        finally:
+            child.close()
+        worker = _Worker(process, self._exited)
+        try:
+            ok, payload = await worker.connect(parent, self.start_timeout)
+        except (TimeoutError, _WorkerGone, OSError):
+            await worker.kill()
+            raise EngineUnavailable("the query engine did not start") from None
+        if not ok:
+            await worker.kill()
+            self._start_error = payload[1]
+            raise EngineUnavailable(f"the query engine could not open the store: {payload[1]}")
+        self._worker = worker
+        self._ready.set()
+
+    def _exited(self, worker: _Worker) -> None:
+        """The engine process went away. If nobody killed it (a crash), start a new one."""
+        if worker is self._worker and not worker.killed and not self._closing:
+            self._ready.clear()
+            self._worker = None
+            asyncio.get_running_loop().create_task(self._respawn_after_crash())
+
+    async def _respawn_after_crash(self) -> None:
+        async with self._lock:
+            if self._worker is None and not self._closing:
+                self.restarts += 1
+                with contextlib.suppress(EngineUnavailable):
+                    await self._spawn()
+
+    async def _restart(self, culprit: _Worker, call_id: int) -> None:
+        """Kill ``culprit`` (if it is still the current process) and start a new one."""
+        async with self._lock:
+            if culprit is not self._worker:
+                return  # another call restarted it already
+            # Writes in flight finish first, each within its own limit.
+            writes = [p.future for i, p in culprit.pending.items() if p.write and i != call_id]
+            if writes:
+                await asyncio.wait(writes, timeout=self.write_timeout)
+            self._ready.clear()
+            self._worker = None
+            self.restarts += 1
+            await culprit.kill()
+            if not self._closing:
+                with contextlib.suppress(EngineUnavailable):
+                    await self._spawn()
+
+    async def _current(self, deadline: float) -> _Worker:
+        loop = asyncio.get_running_loop()
+        while True:
+            worker = self._worker
+            if worker is not None and worker.alive:
+                return worker
+            if self._closing:
+                raise EngineUnavailable("the server is shutting down")
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise EngineUnavailable("the query engine is restarting; try again")
+            if self._worker is None and not self._lock.locked():
+                # Nobody is starting one (a failed start): try now.
+                async with self._lock:
+                    if self._worker is None:
+                        try:
+                            await self._spawn()
+                        except EngineUnavailable:
+                            await asyncio.sleep(min(1.0, remaining))
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._ready.wait(), min(remaining, 1.0))
+
+    # -- calls ---------------------------------------------------------------------------
+    async def call(
+        self,
+        op: str,
+        *args: Any,
+        write: bool = False,
+        timeout: float | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Run operation ``op`` of :mod:`graph.server.service` in the engine process.
+
+        Raises EngineError (with the HTTP status of the failure), EngineTimeout, EngineBusy
+        or EngineUnavailable.
+        """
+        limit = timeout if timeout is not None else (self.write_timeout if write else self.timeout)
+        loop = asyncio.get_running_loop()
+        try:
+            await asyncio.wait_for(self._slots.acquire(), limit)
+        except TimeoutError:
+            raise EngineBusy(limit) from None
+        try:
+            deadline = loop.time() + limit
+            while True:
+                worker = await self._current(deadline)
+                call_id = next(self._ids)
+                try:
+                    pending = worker.send(call_id, op, args, kwargs, write)
+                except _WorkerGone:
+                    continue
+                try:
+                    ok, payload = await asyncio.wait_for(
+                        asyncio.shield(pending.future), max(0.0, deadline - loop.time())
+                    )
+                except TimeoutError:
+                    worker.forget(call_id)
+                    # The caller hears at once; the restart goes on in the background (other
+                    # calls wait for it in _current).
+                    task = loop.create_task(self._restart(worker, call_id))
+                    self._tasks.add(task)
+                    task.add_done_callback(self._tasks.discard)
+                    raise EngineTimeout(limit, write) from None
+                except _WorkerGone:
+                    if write:
+                        raise EngineUnavailable(
+                            "the query engine stopped while your write ran; it was applied "
+                            "entirely or not at all: check before retrying"
+                        ) from None
+                    if loop.time() >= deadline:
+                        raise EngineTimeout(limit) from None
+                    continue  # a read: run it again in the new engine process
+                if ok:
+                    return payload
+                raise EngineError(*payload)
+        finally:
+            self._slots.release()
+
+
+# ---------------------------------------------------------------------------------------------
+# The engine process
+
+
+def _read_exact(stream: BinaryIO, size: int) -> bytes | None:
+    data = stream.read(size)
+    if data is None or len(data) < size:
+        return None
+    return data
+
+
+def serve(fd: int, spec: StoreSpec) -> int:
+    """The engine process: open the store, then run calls until the socket closes.
+
+    ``spec.threads`` threads take turns reading the next call from the socket (one at a time,
+    under a lock) and then run it themselves: no hand-over between a reader and a pool.
+    """
+    sock = socket.socket(fileno=fd)
+    send_lock = threading.Lock()
+
+    def send(message: tuple[int, bool, Any]) -> None:
+        try:
+            data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as error:  # a result that cannot be pickled
+            data = pickle.dumps((message[0], False, (500, f"unsendable result: {error}", None)))
+        header = _HEADER.pack(len(data))
+        with send_lock:
+            if len(data) < 1 << 16:
+                sock.sendall(header + data)
+            else:  # no copy of a large result
+                sock.sendall(header)
+                sock.sendall(data)
+
+    from graph.server.service import OPERATIONS, Context, describe_error
+
+    try:
+        store = spec.open()
+    except Exception as error:
+        with contextlib.suppress(OSError):
+            send((0, False, describe_error(error)))
+        return 1
+    context = Context(store, allow=spec.allow)
+    stream = sock.makefile("rb")
+    read_lock = threading.Lock()
+    done = threading.Event()
+
+    def next_call() -> tuple[int, str, tuple, dict] | None:
+        with read_lock:
+            if done.is_set():
+                return None
+            header = _read_exact(stream, _HEADER.size)
+            body = None if header is None else _read_exact(stream, _HEADER.unpack(header)[0])
+            message = None if body is None else pickle.loads(body)
+            if message is None or message[1] == _STOP:
+                done.set()
+                return None
+            return message
+
+    def work() -> None:
+        while (message := next_call()) is not None:
+            call_id, op, args, kwargs = message
+            try:
+                reply: tuple[int, bool, Any] = (
+                    call_id,
+                    True,
+                    OPERATIONS[op](context, *args, **kwargs),
+                )
+            except BaseException as error:
+                reply = (call_id, False, describe_error(error))
+            with contextlib.suppress(OSError):
+                send(reply)
+
+    try:
+        send((0, True, {"pid": os.getpid(), "started": time.time()}))
+    except OSError:  # the server is gone already
+        store.close()
+        return 1
+    threads = [
+        threading.Thread(target=work, name=f"engine-{i}", daemon=True) for i in range(spec.threads)
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        for thread in threads:
+            thread.join()
+    finally:
+        store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(serve(int(sys.argv[1]), StoreSpec.from_json(sys.argv[2])))

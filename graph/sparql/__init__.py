@@ -1,0 +1,66 @@
+"""SPARQL over the datasets: the checks a text passes, running queries, results on the wire,
+and what an update reads and writes.
+
+:mod:`~graph.sparql.guard` refuses malformed text and outbound requests (``SERVICE``,
+``LOAD``); :mod:`~graph.sparql.query` runs a query over the datasets a caller may see;
+:mod:`~graph.sparql.results` negotiates and serializes results with a size cap;
+:mod:`~graph.sparql.update` reads from a parsed update the graphs it reads and writes. The names
+most callers need are importable from this package.
+"""
+
+from graph.sparql.guard import AccessError, QueryError, QueryInfo, inspect_query
+from graph.sparql.query import (
+    dataset_graphs,
+    execute_query,
+    format_table,
+    python_value,
+    query_dataset,
+    result_records,
+    result_rows,
+    run_query,
+    select_records,
+)
+from graph.sparql.results import (
+    FORMAT_NAMES,
+    GRAPH_FORMATS,
+    MEDIA_TYPES,
+    RESULT_FORMATS,
+    Serialized,
+    accepts_html,
+    format_name,
+    is_graph_result,
+    negotiate,
+    serialize_capped,
+    serialize_result,
+)
+from graph.sparql.update import DEFAULT_GRAPH, UpdatePlan, plan_update
+
+__all__ = [
+    "DEFAULT_GRAPH",
+    "FORMAT_NAMES",
+    "GRAPH_FORMATS",
+    "MEDIA_TYPES",
+    "RESULT_FORMATS",
+    "AccessError",
+    "QueryError",
+    "QueryInfo",
+    "Serialized",
+    "UpdatePlan",
+    "accepts_html",
+    "dataset_graphs",
+    "execute_query",
+    "format_name",
+    "format_table",
+    "inspect_query",
+    "is_graph_result",
+    "negotiate",
+    "plan_update",
+    "python_value",
+    "query_dataset",
+    "result_records",
+    "result_rows",
+    "run_query",
+    "select_records",
+    "serialize_capped",
+    "serialize_result",
+]

@@ -1,0 +1,206 @@
+"""Running SPARQL queries over the datasets, as the CLI, the HTTP API and notebooks all do.
+
+Queries see the datasets as named graphs, and their union as the default graph, so that
+``SELECT ?f WHERE { ?f a rg:FundingFlow }`` finds every claim. The internal graphs (the version
+counter, staging graphs of loads in progress) are never visible. What a caller may see is
+decided by the graphs given to the engine (``default_graph`` and ``named_graphs``, which
+override ``FROM``, ``FROM NAMED`` and ``GRAPH <iri>``); query text is never rewritten.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+import pyoxigraph as ox
+
+from graph.model.namespaces import PREFIXES, XSD
+from graph.sparql.guard import _NO_INFO, QueryError, QueryInfo, inspect_query
+from graph.store import QueryResult, Store
+from graph.store.stores import dataset_graphs
+
+
+def query_dataset(
+    visible: Sequence[str],
+    info: QueryInfo = _NO_INFO,
+    default_graph_uri: Sequence[str] | None = None,
+    named_graph_uri: Sequence[str] | None = None,
+) -> tuple[list[str], list[str]]:
+    """The (default graphs, named graphs) a query runs over, each within ``visible``.
+
+    The protocol's ``default-graph-uri`` / ``named-graph-uri`` win over the query's ``FROM`` /
+    ``FROM NAMED``, which win over the default: the union of the visible graphs as the default
+    graph and each visible graph as a named graph. As in SPARQL, giving only one of the two
+    leaves the other empty. A graph that is not visible is simply absent.
+    """
+    allowed = set(visible)
+    if default_graph_uri or named_graph_uri:
+        default, named = list(default_graph_uri or ()), list(named_graph_uri or ())
+    elif info.from_default is not None or info.from_named is not None:
+        default, named = list(info.from_default or ()), list(info.from_named or ())
+    else:
+        return list(visible), list(visible)
+    return [g for g in default if g in allowed], [g for g in named if g in allowed]
+
+
+def execute_query(
+    store: Store,
+    text: str,
+    visible: Sequence[str],
+    *,
+    default_graph_uri: Sequence[str] | None = None,
+    named_graph_uri: Sequence[str] | None = None,
+    allow: Sequence[str] = (),
+) -> QueryResult:
+    """Run a query over the graphs in ``visible`` only (see :func:`query_dataset`)."""
+    info = inspect_query(text, allow=allow)
+    default, named = query_dataset(visible, info, default_graph_uri, named_graph_uri)
+    try:
+        return store.query(text, default_graph=default, named_graphs=named, prefixes=PREFIXES)
+    except SyntaxError as error:
+        raise QueryError(f"malformed SPARQL query: {error}") from None
+
+
+def run_query(
+    store: Store,
+    text: str,
+    *,
+    graphs: Sequence[str] | None = None,
+    default_graph: Sequence[str] | None = None,
+) -> QueryResult:
+    """Run a SPARQL query over ``graphs`` (default: every dataset).
+
+    ``default_graph`` is the graphs whose union is the query's default graph (the protocol's
+    ``default-graph-uri``); it defaults to all of ``graphs``. Graphs outside ``graphs`` do not
+    exist for the query, whatever its FROM, FROM NAMED or GRAPH clauses say. The prefixes of
+    the vocabulary (rg:, prov:, schema:, dcterms:, skos:, …) need no declaration.
+    """
+    visible = list(dataset_graphs(store) if graphs is None else graphs)
+    if default_graph is not None:
+        return execute_query(
+            store, text, visible, default_graph_uri=default_graph, named_graph_uri=visible
+        )
+    return execute_query(store, text, visible)
+
+
+def result_rows(result: ox.QuerySolutions) -> tuple[list[str], list[list[str]]]:
+    """Column names and the rows of a SELECT result, each cell as readable text."""
+    columns = [v.value for v in result.variables]
+    rows = []
+    for solution in result:
+        rows.append([_cell(solution[c]) for c in columns])
+    return columns, rows
+
+
+_INTEGER_TYPES = frozenset(
+    XSD + name
+    for name in (
+        "integer",
+        "int",
+        "long",
+        "short",
+        "byte",
+        "nonNegativeInteger",
+        "nonPositiveInteger",
+        "positiveInteger",
+        "negativeInteger",
+        "unsignedLong",
+        "unsignedInt",
+        "unsignedShort",
+        "unsignedByte",
+    )
+)
+_FLOAT_TYPES = frozenset(XSD + name for name in ("decimal", "double", "float"))
+
+
+def python_value(term: Any) -> Any:
+    """A term of a query result as the Python value an analyst expects in a table.
+
+    IRIs become their string; blank nodes ``_:label``; literals of the XSD integer types
+    ``int``, of ``xsd:decimal``, ``xsd:double`` and ``xsd:float`` ``float`` (amounts are
+    decimals: a float keeps them exact up to 2**53), ``xsd:boolean`` ``bool``, ``xsd:date``
+    :class:`datetime.date` and ``xsd:dateTime`` :class:`datetime.datetime`; any other literal
+    (a language tag is dropped), or one whose text does not parse as its type, its text; an
+    unbound variable None.
+
+    Examples
+    --------
+    >>> python_value(ox.Literal("42", datatype=ox.NamedNode(XSD + "integer")))
+    42
+    >>> python_value(ox.Literal("2024-08-01", datatype=ox.NamedNode(XSD + "date")))
+    datetime.date(2024, 8, 1)
+    >>> python_value(ox.NamedNode("https://w3id.org/recruitgraph/id/x"))
+    'https://w3id.org/recruitgraph/id/x'
+    """
+    if term is None:
+        return None
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    if not isinstance(term, ox.Literal):
+        return term.value
+    datatype, text = term.datatype.value, term.value
+    try:
+        if datatype in _INTEGER_TYPES:
+            return int(text)
+        if datatype in _FLOAT_TYPES:
+            return float(text)
+        if datatype == XSD + "boolean":
+            return text.strip() in ("true", "1")
+        if datatype == XSD + "date":
+            return date.fromisoformat(text)
+        if datatype == XSD + "dateTime":
+            return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return text
+    return text
+
+
+def result_records(result: ox.QuerySolutions) -> list[dict[str, Any]]:
+    """The rows of a SELECT result as ``{variable: value}`` dictionaries, values as
+    :func:`python_value` gives them: ``pandas.DataFrame(result_records(result))`` is a table
+    with numbers as numbers and dates as dates. Every variable is a key of every row (None
+    where unbound), in the order of the query's projection."""
+    columns = [v.value for v in result.variables]
+    return [{c: python_value(solution[c]) for c in columns} for solution in result]
+
+
+def select_records(
+    store: Store, text: str, *, graphs: Sequence[str] | None = None
+) -> list[dict[str, Any]]:
+    """Run a SELECT query as :func:`run_query` does (over ``graphs``, default every dataset;
+    the vocabulary's prefixes need no declaration) and return its rows as
+    :func:`result_records` does. QueryError for a query that is not a SELECT."""
+    result = run_query(store, text, graphs=graphs)
+    if not isinstance(result, ox.QuerySolutions):
+        raise QueryError("select_records needs a SELECT query; use run_query for ASK or CONSTRUCT")
+    return result_records(result)
+
+
+def _cell(term: Any) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        for prefix, namespace in PREFIXES.items():
+            if term.value.startswith(namespace):
+                return f"{prefix}:{term.value[len(namespace) :]}"
+        return term.value
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    return term.value
+
+
+def format_table(columns: list[str], rows: list[list[str]], max_width: int = 60) -> str:
+    """A plain-text table, cells cut to ``max_width`` characters."""
+
+    def cut(text: str) -> str:
+        text = text.replace("\n", " ")
+        return text if len(text) <= max_width else text[: max_width - 1] + "…"
+
+    cells = [[cut(c) for c in row] for row in rows]
+    widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
+    line = "  ".join("-" * w for w in widths)
+    out = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)), line]
+    out += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
+    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(out)

@@ -1,0 +1,33 @@
+"""Where the triples live: one store interface over pyoxigraph's embedded store and any SPARQL
+1.1 endpoint, with atomic replacement of a named graph and a version counter that every write
+bumps.
+
+:mod:`~graph.store.stores` holds the two stores; :mod:`~graph.store.cache` keeps results
+computed from a store (the networkx projection, reports) until its next write;
+:mod:`~graph.store.export` writes datasets out. Everything above this package speaks SPARQL or
+quads and never asks which kind of store it has.
+"""
+
+from graph.store.stores import (
+    EmbeddedStore,
+    Progress,
+    QueryResult,
+    RemoteStore,
+    Store,
+    StoreError,
+    default_data_dir,
+    lexical_rows,
+    open_store,
+)
+
+__all__ = [
+    "EmbeddedStore",
+    "Progress",
+    "QueryResult",
+    "RemoteStore",
+    "Store",
+    "StoreError",
+    "default_data_dir",
+    "lexical_rows",
+    "open_store",
+]
