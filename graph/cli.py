@@ -17,6 +17,7 @@ from typing import Any, NoReturn
 import pyoxigraph as ox
 
 from graph.ingest.validation import Problem, ValidationError
+from graph.model.ontology import concepts, confidence_levels, kinds
 from graph.store import Store, StoreError, default_data_dir, open_store
 
 
@@ -532,8 +533,11 @@ def add_filter_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--from", dest="from_date", type=_date, help="period start (YYYY-MM-DD)")
     group.add_argument("--to", dest="to_date", type=_date, help="period end (YYYY-MM-DD)")
     group.add_argument("--relation", action="append", help="relation type (repeat)")
-    group.add_argument("--kind", action="append", help="kind of party (repeat)")
-    group.add_argument("--min-confidence", choices=["low", "medium", "high"])
+    # No choices for --kind: an unknown kind is answered by the projection's own message.
+    group.add_argument(
+        "--kind", action="append", help=f"kind of party (repeat): {', '.join(kinds())}"
+    )
+    group.add_argument("--min-confidence", choices=confidence_levels())
     group.add_argument(
         "--level",
         default="organization",
@@ -663,7 +667,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML or claims CSV",
     )
     p.add_argument("--dataset", required=True, help="dataset name; an existing one is replaced")
-    p.add_argument("--access", choices=["public", "restricted"], default="public")
+    p.add_argument("--access", choices=sorted(concepts("AccessLevelScheme")), default="public")
     p.add_argument("--licence", help="licence of the data, recorded in the dataset description")
     p.add_argument("--synthetic", action="store_true", help="mark the dataset as synthetic")
     p.add_argument("--format", **fmt)
@@ -841,7 +845,7 @@ def _add_actors_parser(sub: Any, store: argparse.ArgumentParser) -> None:
         "recorded (who, when, why) in the dataset 'merges'; claims are never rewritten, and "
         "every figure, page and export follows the merges in force.",
     )
-    p.add_argument("--kind", help="only actors of this kind (FederalBody, Recruiter, ...)")
+    p.add_argument("--kind", help=f"only actors of this kind: {', '.join(kinds())}")
     p.add_argument("--search", help="only actors whose id, label or an alias holds this text")
     p.add_argument("--format", choices=["table", "json"], default="table", help="output format")
     p.set_defaults(run=cmd_actors, action=None)

@@ -34,7 +34,14 @@ import networkx as nx
 
 from graph.ingest import list_datasets
 from graph.model.namespaces import DCTERMS, PROV, RG, SCHEMA, dataset_iri, dataset_name
-from graph.model.ontology import concept_rank, concepts, kinds, local_name, relation_types
+from graph.model.ontology import (
+    concept_rank,
+    concepts,
+    confidence_levels,
+    kinds,
+    local_name,
+    relation_types,
+)
 from graph.model.reference import REFERENCE_DATASET
 from graph.sparql import dataset_graphs, run_query
 from graph.store import EmbeddedStore, Store, lexical_rows
@@ -75,7 +82,7 @@ class ProjectionFilter:
             raise ValueError(
                 f"unknown kind {', '.join(sorted(unknown))}; use one of {', '.join(kinds())}"
             )
-        levels = concepts("ConfidenceScheme")
+        levels = confidence_levels()
         if self.min_confidence is not None and self.min_confidence not in levels:
             raise ValueError(
                 f"unknown confidence {self.min_confidence!r}; use one of {', '.join(levels)}"

@@ -25,7 +25,7 @@ from decimal import Decimal, InvalidOperation
 
 import pyoxigraph as ox
 
-from graph.ingest.registry import AGGREGATE_SUFFIX, CODE_PROPERTY, Registry, code_triples
+from graph.ingest.registry import AGGREGATE_SUFFIX, Registry, code_triples
 from graph.ingest.validation import Problem
 from graph.model.namespaces import (
     DCTERMS,
@@ -119,7 +119,7 @@ VOCABULARY_COLUMN = {
 FOREIGNERS = {"yes": "true", "no": "false"}
 _CODE = re.compile(r"^[A-Za-z]{2}(-[A-Za-z0-9]{1,3})?$")
 _WEB_ADDRESS = re.compile(r"^https?://\S+$")
-_CODE_PATHS = {prop for prop, _, _ in CODE_PROPERTY.values()}
+_CODE_PATHS = {kind.code.property for kind in kinds().values() if kind.code is not None}
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -185,14 +185,14 @@ class _RowReader:
         if not name:
             self.problem(row, role, f"the {role} needs a name")
             return None
-        coded = CODE_PROPERTY.get(kind_name)
+        coded = kind.code
         if code and coded is None:
             self.problem(
                 row, f"{role}_code", f"a {kind_name} has no ISO code; leave it empty", code
             )
             return None
         if code and not _CODE.match(code):
-            self.problem(row, f"{role}_code", f"not an ISO code ({coded[2]})", code)  # type: ignore[index]
+            self.problem(row, f"{role}_code", f"not an ISO code ({coded.hint})", code)  # type: ignore[union-attr]
             return None
         if code and name.endswith(AGGREGATE_SUFFIX):
             self.problem(row, f"{role}_code", "an aggregate has no code", code)
@@ -207,7 +207,7 @@ class _RowReader:
         else:
             # Not in the registry: the rules of version 1. Governments are identified by their
             # code, so that spellings of a name converge; cohorts and the rest by their name.
-            keyed_by_code = code and kind_name in ("RegionalGovernment", "ForeignGovernment")
+            keyed_by_code = code and kind.government
             iri = entity_iri(kind.id_segment, code.lower() if keyed_by_code else slugify(name))
             label = name
             self.conversion.new_actors.setdefault((kind_name, name, code), iri)

@@ -33,14 +33,12 @@ import pyoxigraph as ox
 from graph.ingest.validation import Problem
 from graph.model.namespaces import DCTERMS, ORG, RDF, RDFS, RG, SKOS, XSD, entity_iri
 from graph.model.ontology import kinds
-from graph.model.reference import country_iri, province_iri
 from graph.sparql import dataset_graphs, run_query
 from graph.store import Store, lexical_rows
 
 __all__ = [
     "ACTOR_COLUMNS",
     "AGGREGATE_SUFFIX",
-    "CODE_PROPERTY",
     "FEDERAL_ROOT",
     "Actor",
     "Registry",
@@ -53,12 +51,6 @@ ACTOR_COLUMNS = ("actor_id", "kind", "label", "code", "part_of", "aliases", "not
 #: The top of the Russian federal chain: every federal body rolls up to it.
 FEDERAL_ROOT = "ru-federal-center"
 AGGREGATE_SUFFIX = "(aggregate)"
-#: Which ISO code a party of each kind carries: the property, the IRI of a code, a hint.
-CODE_PROPERTY = {
-    "RegionalGovernment": (RG + "province", province_iri, "ISO 3166-2:RU code like RU-TA"),
-    "ForeignGovernment": (RG + "country", country_iri, "ISO 3166-1 alpha-2 code like NP"),
-    "RecruitCohort": (RG + "nationality", country_iri, "ISO 3166-1 alpha-2 code like NP"),
-}
 #: Where a reader reports a problem: (row, column, message, offending value).
 ProblemSink = Callable[..., None]
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -111,12 +103,11 @@ class Actor:
 
 
 def code_triples(node: ox.NamedNode, kind: str, code: str, aggregate: bool) -> list[ox.Triple]:
-    """The ISO code of a party (``rg:province``, ``rg:country`` or ``rg:nationality``) or, for an
-    aggregate, its flag."""
-    coded = CODE_PROPERTY.get(kind)
+    """The ISO code of a party (the ``rg:codeProperty`` of its kind: ``rg:province``,
+    ``rg:country`` or ``rg:nationality``) or, for an aggregate, its flag."""
+    coded = kinds()[kind].code
     if code and coded is not None:
-        prop, code_iri, _ = coded
-        return [ox.Triple(node, ox.NamedNode(prop), ox.NamedNode(code_iri(code.upper())))]
+        return [ox.Triple(node, ox.NamedNode(coded.property), ox.NamedNode(coded.iri(code)))]
     if aggregate:
         flag = ox.Literal("true", datatype=ox.NamedNode(XSD + "boolean"))
         return [ox.Triple(node, ox.NamedNode(RG + "aggregate"), flag)]
@@ -280,7 +271,7 @@ def _actor(row: int, cells: dict[str, str], problem: ProblemSink) -> Actor | Non
 
 def _code_ok(row: int, kind: str, name: str, code: str, problem: ProblemSink) -> bool:
     """The code rules that do not need the reference data (the shapes check the codes)."""
-    coded = CODE_PROPERTY.get(kind)
+    coded = kinds()[kind].code
     if coded is None:
         if code:
             problem(row, "code", f"a {kind} has no ISO code; leave it empty", code)
@@ -292,10 +283,10 @@ def _code_ok(row: int, kind: str, name: str, code: str, problem: ProblemSink) ->
             return False
         return True
     if not code:
-        problem(row, "code", f"a {kind} needs an ISO code ({coded[2]}) unless it is an aggregate")
+        problem(row, "code", f"a {kind} needs an ISO code ({coded.hint}) unless it is an aggregate")
         return False
     if not _CODE.match(code):
-        problem(row, "code", f"not an ISO code ({coded[2]})", code)
+        problem(row, "code", f"not an ISO code ({coded.hint})", code)
         return False
     return True
 
@@ -325,7 +316,7 @@ def _check_part_of(actor: Actor, registry: Registry, row: int, problem: ProblemS
                 parent_id or None,
             )
     parent = registry.by_id.get(parent_id)
-    if parent is None or actor.kind not in ("ForeignGovernment", "RegionalGovernment"):
+    if parent is None or not kinds()[actor.kind].government:
         return
     if (parent.kind, parent.code) != (actor.kind, actor.code):
         problem(

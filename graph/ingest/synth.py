@@ -35,6 +35,10 @@ federal bodies, recruiters co-operate schemes of their home region, schemes and 
 recruit cohorts, foreign governments act against recruiters, schemes, cohorts and federal
 bodies, and hold diplomatic contacts with federal bodies.
 
+The model is the ontology's: the classes, IRI segments, labels and code properties of the six
+kinds and the confidence levels are read from :mod:`graph.model.ontology`, the namespaces from
+:mod:`graph.model.namespaces`; this module only names the kinds and concepts it plants.
+
 Identity and provenance
 -----------------------
 Synthetic actors get IRIs of their own (``id/<kind>/synth-<seed>-<n>``) and labels that say
@@ -56,7 +60,6 @@ Examples
 True
 """
 
-import hashlib
 import math
 import os
 import random
@@ -68,30 +71,24 @@ from pathlib import Path
 import pycountry
 import pyoxigraph as ox
 
-__all__ = ["synthetic_triples", "write_synthetic"]
+from graph.model.namespaces import DCTERMS, ID, PROV, RDF, RDFS, RG, SCHEMA, XSD, source_iri
+from graph.model.ontology import Kind, concepts, confidence_levels, id_segment, kinds
 
-RG = "https://w3id.org/recruitgraph/ontology#"
-ID = "https://w3id.org/recruitgraph/id/"
-PROV = "http://www.w3.org/ns/prov#"
-SCHEMA = "https://schema.org/"
-DCTERMS = "http://purl.org/dc/terms/"
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
+__all__ = ["synthetic_triples", "write_synthetic"]
 
 MIN_ACTORS = 10
 DEFAULT_START = date(2022, 1, 1)
 DEFAULT_END = date(2025, 12, 31)
 
-# Entity kinds as they appear in IRIs, and the words used in labels.
-_KINDS = {
-    "federal-body": "federal body",
-    "regional-government": "regional government",
-    "foreign-government": "foreign government",
-    "cohort": "recruit cohort",
-    "scheme": "recruitment scheme",
-    "recruiter": "recruiter",
-}
+# The kinds the generator plants (class, IRI segment, label and code property from the
+# ontology), and the order their actors are minted in, on which the seeded output depends.
+_FEDERAL_BODY = kinds()["FederalBody"]
+_REGIONAL = kinds()["RegionalGovernment"]
+_FOREIGN = kinds()["ForeignGovernment"]
+_COHORT = kinds()["RecruitCohort"]
+_SCHEME = kinds()["RecruitmentScheme"]
+_RECRUITER = kinds()["Recruiter"]
+_PLANTED = (_FEDERAL_BODY, _REGIONAL, _FOREIGN, _COHORT, _SCHEME, _RECRUITER)
 
 _FORMATS = {".nt": ox.RdfFormat.N_TRIPLES, ".ttl": ox.RdfFormat.TURTLE}
 
@@ -104,9 +101,6 @@ def _rg(name: str) -> ox.NamedNode:
 _TYPE = ox.NamedNode(RDF + "type")
 _LABEL = ox.NamedNode(RDFS + "label")
 _SYNTHETIC = _rg("synthetic")
-_PROVINCE = _rg("province")
-_COUNTRY = _rg("country")
-_NATIONALITY = _rg("nationality")
 _FROM = _rg("from")
 _TO = _rg("to")
 _START = _rg("start")
@@ -137,14 +131,6 @@ _TRUE = ox.Literal("true", datatype=ox.NamedNode(XSD + "boolean"))
 _FALSE = ox.Literal("false", datatype=ox.NamedNode(XSD + "boolean"))
 _RUB = ox.Literal("RUB")
 
-_CLASSES = {
-    "federal-body": _rg("FederalBody"),
-    "regional-government": _rg("RegionalGovernment"),
-    "foreign-government": _rg("ForeignGovernment"),
-    "cohort": _rg("RecruitCohort"),
-    "scheme": _rg("RecruitmentScheme"),
-    "recruiter": _rg("Recruiter"),
-}
 _FUNDING = _rg("FundingFlow")
 _COORDINATION = _rg("Coordination")
 _OPERATION = _rg("Operation")
@@ -153,8 +139,12 @@ _ENFORCEMENT = _rg("EnforcementAction")
 _DIPLOMATIC = _rg("DiplomaticContact")
 
 _DAY, _MONTH, _YEAR = _rg("DayPrecision"), _rg("MonthPrecision"), _rg("YearPrecision")
-_CONFIDENCES = (_rg("HighConfidence"), _rg("MediumConfidence"), _rg("LowConfidence"))
-_CONFIDENCE_CUM = (0.55, 0.90, 1.0)  # mostly high and medium, as curated claims are
+# The confidence levels of the ontology, firmest first: mostly high and medium, as curated
+# claims are.
+_CONFIDENCES = tuple(
+    ox.NamedNode(concepts("ConfidenceScheme")[level]) for level in reversed(confidence_levels())
+)
+_CONFIDENCE_CUM = (0.55, 0.90, 1.0)
 _BONUS, _FEE, _SALARY, _TRANSFER = (
     _rg("EnlistmentBonus"),
     _rg("RecruiterFee"),
@@ -193,10 +183,9 @@ _BASE_PREFIXES = {
     "rdf": RDF,
     "rdfs": RDFS,
     "xsd": XSD,
-    "province": ID + "province/",
-    "country": ID + "country/",
+    **{place: f"{ID}{place}/" for place in (id_segment("Province"), id_segment("Country"))},
     "source": ID + "source/",
-    **{kind: f"{ID}{kind}/" for kind in _KINDS},
+    **{kind.id_segment: f"{ID}{kind.id_segment}/" for kind in _PLANTED},
 }
 
 
@@ -358,22 +347,22 @@ def _day(name: str, value: date) -> date:
     return value
 
 
-def _actor_counts(actors: int, max_regions: int, max_foreign: int) -> dict[str, int]:
+def _actor_counts(actors: int, max_regions: int, max_foreign: int) -> dict[Kind, int]:
     """How many actors of each kind: a small state core, many recruiters."""
 
     def share(fraction: float, low: int, high: int) -> int:
         return max(low, min(high, round(actors * fraction)))
 
     counts = {
-        "federal-body": share(0.01, 1, 10),
+        _FEDERAL_BODY: share(0.01, 1, 10),
         # One government per real federal subject (83 in ISO 3166-2) or country: past that,
         # the remainder become recruiters.
-        "regional-government": share(0.08, 2, max_regions),
-        "foreign-government": share(0.03, 1, max_foreign),
-        "cohort": share(0.15, 1, actors),
-        "scheme": share(0.20, 1, actors),
+        _REGIONAL: share(0.08, 2, max_regions),
+        _FOREIGN: share(0.03, 1, max_foreign),
+        _COHORT: share(0.15, 1, actors),
+        _SCHEME: share(0.20, 1, actors),
     }
-    counts["recruiter"] = actors - sum(counts.values())
+    counts[_RECRUITER] = actors - sum(counts.values())
     return counts
 
 
@@ -392,7 +381,7 @@ def _generate(p: _Params) -> Iterator[ox.Triple]:
 
     # The one shared source. Its IRI follows the contract: first 16 hex of sha1(url).
     url = f"urn:recruitgraph:synthetic:seed-{p.seed}"
-    source = ox.NamedNode(f"{ID}source/{hashlib.sha1(url.encode()).hexdigest()[:16]}")
+    source = ox.NamedNode(source_iri(url))
     yield T(source, _TYPE, _rg("Source"))
     title = f"Synthetic claims generated by recruitgraph synth (seed {p.seed}, {p.describe()})"
     yield T(source, _TITLE, ox.Literal(title))
@@ -401,15 +390,16 @@ def _generate(p: _Params) -> Iterator[ox.Triple]:
     yield T(source, _SYNTHETIC, _TRUE)
 
     # --- actors -------------------------------------------------------------------------------
-    nodes: dict[str, list[ox.NamedNode]] = {}
+    nodes: dict[Kind, list[ox.NamedNode]] = {}
     for kind, n in counts.items():
-        nodes[kind] = [ox.NamedNode(f"{ID}{kind}/synth-{p.seed}-{i}") for i in range(1, n + 1)]
-    federal = nodes["federal-body"]
-    regions = nodes["regional-government"]
-    foreign = nodes["foreign-government"]
-    cohorts = nodes["cohort"]
-    schemes = nodes["scheme"]
-    recruiters = nodes["recruiter"]
+        segment = kind.id_segment
+        nodes[kind] = [ox.NamedNode(f"{ID}{segment}/synth-{p.seed}-{i}") for i in range(1, n + 1)]
+    federal = nodes[_FEDERAL_BODY]
+    regions = nodes[_REGIONAL]
+    foreign = nodes[_FOREIGN]
+    cohorts = nodes[_COHORT]
+    schemes = nodes[_SCHEME]
+    recruiters = nodes[_RECRUITER]
 
     province_codes = rng.sample(provinces, len(regions))
     foreign_codes = rng.sample(countries, len(foreign))
@@ -435,28 +425,28 @@ def _generate(p: _Params) -> Iterator[ox.Triple]:
         offer = rng.choices(_OFFERS, cum_weights=_OFFER_CUM)[0]
         scheme_offer.append((offer, _deceptive(rng, offer)))
 
-    def actor(kind: str, i: int, code: str | None = None) -> Iterator[ox.Triple]:
+    def actor(kind: Kind, i: int, code: str | None = None) -> Iterator[ox.Triple]:
         node = nodes[kind][i]
-        label = f"Synthetic {_KINDS[kind]} {i + 1}" + (f" ({code})" if code else "")
-        yield T(node, _TYPE, _CLASSES[kind])
+        label = f"Synthetic {kind.label.lower()} {i + 1}" + (f" ({code})" if code else "")
+        yield T(node, _TYPE, ox.NamedNode(kind.iri))
         yield T(node, _LABEL, ox.Literal(label, language="en"))
         yield T(node, _SYNTHETIC, _TRUE)
+        if code is not None and kind.code is not None:
+            # The kind's rg:codeProperty, to the real province or country of the reference data.
+            yield T(node, ox.NamedNode(kind.code.property), ox.NamedNode(kind.code.iri(code)))
 
     for i in range(len(federal)):
-        yield from actor("federal-body", i)
+        yield from actor(_FEDERAL_BODY, i)
     for i, code in enumerate(province_codes):
-        yield from actor("regional-government", i, code)
-        yield T(regions[i], _PROVINCE, ox.NamedNode(f"{ID}province/{code.lower()}"))
+        yield from actor(_REGIONAL, i, code)
     for i, code in enumerate(foreign_codes):
-        yield from actor("foreign-government", i, code)
-        yield T(foreign[i], _COUNTRY, ox.NamedNode(f"{ID}country/{code.lower()}"))
+        yield from actor(_FOREIGN, i, code)
     for i, code in enumerate(cohort_codes):
-        yield from actor("cohort", i, code)
-        yield T(cohorts[i], _NATIONALITY, ox.NamedNode(f"{ID}country/{code.lower()}"))
+        yield from actor(_COHORT, i, code)
     for i in range(len(schemes)):
-        yield from actor("scheme", i)
+        yield from actor(_SCHEME, i)
     for i in range(len(recruiters)):
-        yield from actor("recruiter", i)
+        yield from actor(_RECRUITER, i)
 
     # --- relations ----------------------------------------------------------------------------
     claim = _Claims(rng, p, source)

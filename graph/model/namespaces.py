@@ -31,6 +31,10 @@ RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 OWL = "http://www.w3.org/2002/07/owl#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 SH = "http://www.w3.org/ns/shacl#"
+#: SPARQL 1.1 Service Description, and the W3C's IRIs of result formats (both for the endpoint's
+#: description of itself).
+SD = "http://www.w3.org/ns/sparql-service-description#"
+FORMATS_NS = "http://www.w3.org/ns/formats/"
 
 PREFIXES: dict[str, str] = {
     "rg": RG,

@@ -38,6 +38,7 @@ __all__ = [
     "concepts",
     "confidence_levels",
     "control_relations",
+    "id_segment",
     "kinds",
     "local_name",
     "ontology_graph",
@@ -118,6 +119,19 @@ class Code:
     def iri(self, code: str) -> str:
         """The IRI of the reference node of ``code`` (any case)."""
         return entity_iri(self.place_segment, code.lower())
+
+
+@cache
+def id_segment(cls: str) -> str:
+    """The path segment of the entity IRIs of class ``rg:<cls>`` (its ``rg:idSegment``).
+
+    >>> id_segment("Province"), id_segment("RecruitCohort")
+    ('province', 'cohort')
+    """
+    segment = ontology_graph().value(_RG[cls], _RG.idSegment)
+    if segment is None:
+        raise KeyError(f"the ontology gives rg:{cls} no rg:idSegment")
+    return str(segment)
 
 
 def _code(onto: rdflib.Graph, cls: rdflib.term.Node) -> Code | None:

@@ -12,7 +12,9 @@ import pyoxigraph as ox
 import rdflib
 from rdflib.term import Node
 
-_STRING = "http://www.w3.org/2001/XMLSchema#string"
+from graph.model.namespaces import XSD
+
+_STRING = XSD + "string"
 
 
 def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:

@@ -16,6 +16,7 @@ import pycountry
 import pyoxigraph as ox
 
 from graph.model.namespaces import RDF, RDFS, RG, SKOS, entity_iri
+from graph.model.ontology import id_segment
 
 #: Name of the dataset that holds the reference data in the store.
 REFERENCE_DATASET = "reference"
@@ -29,17 +30,17 @@ _COUNTRY = ox.NamedNode(RG + "country")
 
 def province_iri(code: str) -> str:
     """IRI of the Russian federal subject with ISO 3166-2 code ``code`` (``RU-TA``)."""
-    return entity_iri("province", code.lower())
+    return entity_iri(id_segment("Province"), code.lower())
 
 
 def country_iri(alpha_2: str) -> str:
     """IRI of the country with ISO 3166-1 alpha-2 code ``alpha_2`` (``NP``)."""
-    return entity_iri("country", alpha_2.lower())
+    return entity_iri(id_segment("Country"), alpha_2.lower())
 
 
 def currency_iri(code: str) -> str:
     """IRI of the ISO 4217 currency ``code`` (``RUB``)."""
-    return entity_iri("currency", code.lower())
+    return entity_iri(id_segment("Currency"), code.lower())
 
 
 def _node(iri: str, cls: str, notation: str, label: str) -> Iterator[ox.Triple]:

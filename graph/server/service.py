@@ -28,7 +28,7 @@ from graph.analysis import figures, queries
 from graph.analysis.projection import project
 from graph.ingest import actors, list_datasets, load_files
 from graph.ingest.validation import ValidationError
-from graph.model.namespaces import DATASET, dataset_iri, dataset_name
+from graph.model.namespaces import DATASET, FORMATS_NS, RDF, SD, dataset_iri, dataset_name
 from graph.server.auth import Catalog, Forbidden, Principal, authorize_update, read_catalog
 from graph.sparql import (
     GRAPH_FORMATS,
@@ -40,9 +40,6 @@ from graph.sparql import (
     serialize_capped,
 )
 from graph.store import Store, StoreError
-
-SD = "http://www.w3.org/ns/sparql-service-description#"
-FORMATS_NS = "http://www.w3.org/ns/formats/"
 
 
 class Context:
@@ -302,7 +299,7 @@ def service_description(
 ) -> bytes:
     """The SPARQL 1.1 Service Description of the endpoint, listing the caller's graphs."""
     sd = ox.NamedNode(endpoint)
-    a = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    a = ox.NamedNode(RDF + "type")
 
     def iri(text: str) -> ox.NamedNode:
         return ox.NamedNode(text)

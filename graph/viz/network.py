@@ -29,13 +29,17 @@ from typing import Any
 import networkx as nx
 from pyvis.edge import Edge
 from pyvis.network import Network
-from rdflib import Literal, URIRef
-from rdflib.namespace import SKOS
 
 from graph.analysis.figures import data_span, node_table, timeline
 from graph.analysis.projection import LEVELS, ProjectionFilter, project, simple_view, sources_of
 from graph.ingest import list_datasets
-from graph.model.ontology import concept_rank, concepts, kinds, ontology_graph, relation_types
+from graph.model.ontology import (
+    concept_texts,
+    confidence_levels,
+    kinds,
+    relation_types,
+    tiers,
+)
 from graph.store import Store
 from graph.store.cache import cached
 
@@ -57,14 +61,13 @@ __all__ = [
 #: up to about this size, and a layout beyond it takes minutes in users' reports.
 NODE_BUDGET = 1500
 
-#: Node colours by tier (the ontology's ``rg:tier`` of each kind); other tiers are grey.
-TIER_COLOURS = {
-    "federal": "#c0392b",
-    "regional": "#e67e22",
-    "recruiter": "#8e44ad",
-    "foreign": "#2471a3",
-    "other": "#7f8c8d",
-}
+#: Node colours given to the tiers in the ontology's order (``rg:order``: federal red, regional
+#: orange, recruiter purple, foreign blue, other grey); a kind's tier is its ``rg:tier``.
+_TIER_PALETTE = ("#c0392b", "#e67e22", "#8e44ad", "#2471a3", "#7f8c8d")
+#: The colour of a tier past the palette.
+_GREY = "#7f8c8d"
+#: Node colours by tier.
+TIER_COLOURS = dict(zip(tiers(), _TIER_PALETTE, strict=False))
 #: vis-network shapes given to the kinds in the ontology's order; shapes whose label is drawn
 #: beneath them, so labels stay readable whatever the node size.
 _SHAPES = ("dot", "diamond", "square", "triangle", "hexagon", "star", "triangleDown")
@@ -76,8 +79,6 @@ _ARROWS = ("arrow", "circle", "diamond", "vee", "bar", "box", "inv_triangle")
 #: The basis whose claims are drawn solid; every other basis of the ontology (an expert's
 #: assessment) is drawn dashed. "report" is also the value of ``ProjectionFilter.basis``.
 _REPORT = "report"
-#: A few words for the legend beside each basis's label, where its definition is too long.
-_BASIS_WORDS = {"report": "documented by the source", "assessment": "expert judgment"}
 
 
 def kind_styles() -> list[dict[str, Any]]:
@@ -87,7 +88,7 @@ def kind_styles() -> list[dict[str, Any]]:
             "name": kind.name,
             "label": kind.label,
             "tier": kind.tier,
-            "colour": TIER_COLOURS.get(kind.tier or "other", TIER_COLOURS["other"]),
+            "colour": TIER_COLOURS.get(kind.tier, _GREY),
             "shape": _SHAPES[i % len(_SHAPES)],
         }
         for i, kind in enumerate(kinds().values())
@@ -105,24 +106,6 @@ def relation_styles() -> list[dict[str, Any]]:
         }
         for i, name in enumerate(relation_types())
     ]
-
-
-def _concept_texts(scheme: str) -> dict[str, dict[str, str]]:
-    """The concepts of a SKOS scheme as ``{notation: {"label", "definition"}}`` (English)."""
-    onto = ontology_graph()
-
-    def text(iri: str, prop: URIRef) -> str | None:
-        values = [v for v in onto.objects(URIRef(iri), prop) if isinstance(v, Literal)]
-        english = [v for v in values if v.language in (None, "en")]
-        return str((english or values)[0]) if values else None
-
-    return {
-        name: {
-            "label": text(iri, SKOS.prefLabel) or name.replace("_", " "),
-            "definition": text(iri, SKOS.definition) or "",
-        }
-        for name, iri in concepts(scheme).items()
-    }
 
 
 def basis_styles() -> list[dict[str, Any]]:
@@ -149,7 +132,7 @@ def basis_styles() -> list[dict[str, Any]]:
     ----------
     .. [1] The ``rg:ClaimBasisScheme`` of ``ontologies/recruitment.ttl``.
     """
-    texts = _concept_texts("ClaimBasisScheme")
+    texts = concept_texts("ClaimBasisScheme")
     # Reports first: the solid line before the dashed one in the legend.
     names = sorted(texts, key=lambda name: name != _REPORT)
     return [
@@ -157,7 +140,9 @@ def basis_styles() -> list[dict[str, Any]]:
             "name": name,
             "label": text["label"],
             "definition": text["definition"],
-            "legend": f"{text['label']} ({_BASIS_WORDS.get(name, text['definition'])})",
+            # A few words beside the label (the concept's skos:scopeNote), where the
+            # definition is too long for a legend.
+            "legend": f"{text['label']} ({text['note']})",
             "dashes": name != _REPORT,
         }
         for name in names
@@ -178,10 +163,10 @@ def vocabulary() -> dict[str, dict[str, str]]:
     """
     return {
         "amount_basis": {
-            name: texts["label"] for name, texts in _concept_texts("AmountBasisScheme").items()
+            name: texts["label"] for name, texts in concept_texts("AmountBasisScheme").items()
         },
         "purpose": {
-            name: texts["label"] for name, texts in _concept_texts("FundingPurposeScheme").items()
+            name: texts["label"] for name, texts in concept_texts("FundingPurposeScheme").items()
         },
     }
 
@@ -472,7 +457,6 @@ def _explorer_data(
         for info in list_datasets(store)
         if (readable is None or info.graph in readable) and info.name in G.graph["datasets"]
     ]
-    levels = concepts("ConfidenceScheme")
     return {
         "synthetic": G.graph["synthetic"],
         "filter": G.graph["filter"],
@@ -483,7 +467,7 @@ def _explorer_data(
         "bases": basis_styles(),
         "levels": list(LEVELS),
         "vocabulary": vocabulary(),
-        "confidence": sorted(levels, key=lambda name: concept_rank(levels[name]) or 0),
+        "confidence": list(confidence_levels()),
         "span": None
         if span is None
         else {"start": span[0].isoformat(), "end": span[1].isoformat()},

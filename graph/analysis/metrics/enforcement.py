@@ -16,14 +16,11 @@ from typing import Any
 import networkx as nx
 
 from graph.analysis.metrics.burden import _claim_id
-from graph.model.ontology import concepts
+from graph.model.ontology import concepts, kinds
 
 __all__ = ["ENFORCEMENT", "claim_year", "country_of", "enforcement_by_year"]
 
 ENFORCEMENT = "EnforcementAction"
-#: The kinds of party whose ``code`` names a country: a foreign government (its country) and
-#: a recruit cohort (its nationality).
-_COUNTRY_KINDS = ("ForeignGovernment", "RecruitCohort")
 #: The action under which an enforcement claim without one is counted.
 UNSPECIFIED = "unspecified"
 
@@ -38,7 +35,10 @@ def country_of(attrs: dict[str, Any]) -> str | None:
     >>> country_of({"kind": "RegionalGovernment", "code": "RU-TA"}) is None
     True
     """
-    if attrs.get("kind") not in _COUNTRY_KINDS or not attrs.get("code"):
+    kind = kinds().get(attrs.get("kind") or "")
+    # The kinds whose code names a country: a foreign government (its country) and a recruit
+    # cohort (its nationality), as the ontology's rg:codeProperty says.
+    if kind is None or kind.code is None or kind.code.place != "Country" or not attrs.get("code"):
         return None
     return str(attrs["code"]).split("-", 1)[0].upper()
 

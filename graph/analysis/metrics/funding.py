@@ -25,7 +25,9 @@ from typing import Any
 
 import networkx as nx
 
-from graph.model.ontology import concepts, kinds
+# ``tiers`` is the model's (graph.model.ontology); it stays importable from here, where the
+# funding tables that are ordered by it live.
+from graph.model.ontology import concepts, tiers
 
 __all__ = [
     "BONUS",
@@ -47,13 +49,6 @@ TOTAL = "total"
 UNKNOWN_BASIS = "unknown"
 
 Edge = tuple[Hashable, Hashable, Hashable]
-
-
-def tiers() -> list[str]:
-    """The tiers of payer, in the ontology's order of first use (federal first)."""
-    order = ["federal", "regional", "recruiter", "foreign", "other"]
-    known = {kind.tier for kind in kinds().values()}
-    return [t for t in order if t in known] + sorted(known - set(order))
 
 
 def amount_bases() -> list[str]:

@@ -7,8 +7,11 @@ from typing import Any
 
 import networkx as nx
 
-#: The relations through which control or money passes from one party to the next.
-REACH_RELATIONS = ("Coordination", "FundingFlow", "Operation")
+from graph.model.ontology import control_relations
+
+#: The relations through which control or money passes from one party to the next (the
+#: ontology's ``rg:conveysControl``).
+REACH_RELATIONS = control_relations()
 
 
 def _reached(G: nx.Graph, sources: Iterable[Any], allowed: set[str]) -> set[Any]:

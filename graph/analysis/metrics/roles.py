@@ -15,8 +15,6 @@ from functools import cache
 from typing import Any
 
 import networkx as nx
-import rdflib
-from rdflib.namespace import RDFS
 
 from graph.analysis.metrics.burden import (
     _checked_periods,
@@ -25,9 +23,8 @@ from graph.analysis.metrics.burden import (
     _years_of,
     period_label,
 )
-from graph.analysis.metrics.funding import FUNDING, tiers
-from graph.model.namespaces import RG
-from graph.model.ontology import local_name, ontology_graph
+from graph.analysis.metrics.funding import FUNDING
+from graph.model.ontology import kinds, tiers
 
 __all__ = ["OPERATION", "RECRUITMENT", "actor_kinds", "roles_by_tier"]
 
@@ -41,10 +38,7 @@ UNSPECIFIED = "unspecified"
 def actor_kinds() -> frozenset[str]:
     """The kinds of party that are actors (the subclasses of ``rg:Actor`` in the ontology):
     a recruitment scheme or a cohort is not one who operates."""
-    onto = ontology_graph()
-    return frozenset(
-        local_name(str(c)) for c in onto.subjects(RDFS.subClassOf, rdflib.URIRef(RG + "Actor"))
-    )
+    return frozenset(name for name, kind in kinds().items() if kind.actor)
 
 
 def _cell() -> dict[str, Any]:
@@ -115,7 +109,7 @@ def roles_by_tier(
     list of dict
         One row per period: ``period``, ``start``, ``end``, ``operators`` and ``payers``, each
         ``{tier: cell}`` for the tiers that have a claim (in the order of
-        :func:`graph.analysis.metrics.funding.tiers`). A cell is ``{"claims", "actors",
+        :func:`graph.model.ontology.tiers`). A cell is ``{"claims", "actors",
         "assessments",
         "aggregates", "claim_ids"}`` (``aggregates``: claims whose subject stands for several
         governments or recruiters taken as a whole), and splits into ``types`` (operators:
