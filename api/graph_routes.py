@@ -20,6 +20,8 @@ from api.sparql_routes import RDF_BODY_SUFFIX, save_body
 from graph.analysis.projection import ProjectionFilter
 from graph.analysis.queries import EXPORT_FORMATS, FLOW_GROUPS, BadRequest, parse_filter
 from graph.ingest import RDF_FORMATS
+from graph.model.namespaces import ID
+from graph.model.ontology import concepts, confidence_levels, kinds, relation_types
 from graph.server.auth import ANONYMOUS, AuthError, Principal
 
 _ENTITY = "regional-government/ru-ta-government"
@@ -64,17 +66,24 @@ End = Annotated[
 Kinds = Annotated[
     list[str] | None,
     Query(
-        description="only parties of these kinds (repeat or comma-separate)",
+        description=f"only parties of these kinds (repeat or comma-separate): {', '.join(kinds())}",
         examples=["RegionalGovernment,RecruitmentScheme"],
     ),
 ]
 Relations = Annotated[
     list[str] | None,
-    Query(description="only claims of these relation types", examples=["FundingFlow"]),
+    Query(
+        description=f"only claims of these relation types: {', '.join(relation_types())}",
+        examples=["FundingFlow"],
+    ),
 ]
 MinConfidence = Annotated[
     str | None,
-    Query(description="low, medium or high: claims at least this firm", examples=["medium"]),
+    Query(
+        description=f"claims at least this firm: {', '.join(confidence_levels())}",
+        examples=["medium"],
+        json_schema_extra={"enum": list(confidence_levels())},
+    ),
 ]
 Datasets = Annotated[
     list[str] | None,
@@ -244,7 +253,10 @@ def install(app: FastAPI) -> None:
                                     "description": "one or more files (claims CSV, Turtle, "
                                     "N-Triples, N-Quads, TriG, JSON-LD, RDF/XML), by suffix",
                                 },
-                                "access": {"type": "string", "enum": ["public", "restricted"]},
+                                "access": {
+                                    "type": "string",
+                                    "enum": sorted(concepts("AccessLevelScheme")),
+                                },
                                 "licence": {"type": "string"},
                                 "synthetic": {"type": "boolean"},
                             },
@@ -486,7 +498,7 @@ def install(app: FastAPI) -> None:
     # -- actors ------------------------------------------------------------------------------
     actor_example = {
         "id": "ru-mod",
-        "iri": "https://w3id.org/recruitgraph/id/" + "federal-body/ru-mod",
+        "iri": ID + "federal-body/ru-mod",
         "kind": "FederalBody",
         "label": "Russian Ministry of Defence",
         "code": None,
