@@ -224,7 +224,9 @@ def test_every_family_is_read_from_the_ontology() -> None:
 def test_synth_uses_exactly_the_ontology_classes() -> None:
     triples = list(synthetic_triples(60, 0.5, seed=3))
     rdf_type = ox.NamedNode(namespaces.RDF + "type")
-    used = {t.object.value for t in triples if t.predicate == rdf_type}
+    # subject -> its class (every class of synth is an IRI)
+    classes = {t.subject: str(t.object.value) for t in triples if t.predicate == rdf_type}  # type: ignore[union-attr]
+    used = set(classes.values())
     party_classes = {kind.iri for kind in kinds().values()}
     relation_classes = {namespaces.RG + r for r in relation_types()}
     assert used == party_classes | relation_classes | {namespaces.RG + "Source"}
@@ -240,9 +242,7 @@ def test_synth_uses_exactly_the_ontology_classes() -> None:
     assert terms and terms <= defined, sorted(terms - defined)
     # Each kind's ISO code goes by the kind's rg:codeProperty to a reference node.
     for name, kind in kinds().items():
-        members = {
-            t.subject for t in triples if t.predicate == rdf_type and t.object.value == kind.iri
-        }
+        members = {node for node, cls in classes.items() if cls == kind.iri}
         code_props = {t.predicate.value for t in triples if t.subject in members} - {
             namespaces.RDF + "type",
             namespaces.RDFS + "label",
@@ -250,7 +250,7 @@ def test_synth_uses_exactly_the_ontology_classes() -> None:
             namespaces.RG + "offerType",
             namespaces.RG + "deceptive",
         }
-        assert code_props == ({kind.code.property} if kind.code else set()), name
+        assert code_props == ({kind.code.predicate} if kind.code else set()), name
 
 
 def test_code_iris_are_those_of_the_reference_data() -> None:
@@ -302,7 +302,7 @@ def test_a_tier_without_an_order_is_refused(tmp_path: Path) -> None:
     onto.remove(
         (rdflib.URIRef(namespaces.RG + "OtherTier"), rdflib.URIRef(namespaces.RG + "order"), None)
     )
-    with pytest.raises(ValueError, match="OtherTier has no rg:order"):
+    with pytest.raises(ValueError, match="OtherTier of rg:TierScheme has no rg:order"):
         tiers(onto)
 
 

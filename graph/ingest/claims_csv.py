@@ -119,7 +119,7 @@ VOCABULARY_COLUMN = {
 FOREIGNERS = {"yes": "true", "no": "false"}
 _CODE = re.compile(r"^[A-Za-z]{2}(-[A-Za-z0-9]{1,3})?$")
 _WEB_ADDRESS = re.compile(r"^https?://\S+$")
-_CODE_PATHS = {kind.code.property for kind in kinds().values() if kind.code is not None}
+_CODE_PATHS = {kind.code.predicate for kind in kinds().values() if kind.code is not None}
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -191,8 +191,8 @@ class _RowReader:
                 row, f"{role}_code", f"a {kind_name} has no ISO code; leave it empty", code
             )
             return None
-        if code and not _CODE.match(code):
-            self.problem(row, f"{role}_code", f"not an ISO code ({coded.hint})", code)  # type: ignore[union-attr]
+        if code and coded is not None and not _CODE.match(code):
+            self.problem(row, f"{role}_code", f"not an ISO code ({coded.hint})", code)
             return None
         if code and name.endswith(AGGREGATE_SUFFIX):
             self.problem(row, f"{role}_code", "an aggregate has no code", code)

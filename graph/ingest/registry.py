@@ -107,7 +107,7 @@ def code_triples(node: ox.NamedNode, kind: str, code: str, aggregate: bool) -> l
     ``rg:country`` or ``rg:nationality``) or, for an aggregate, its flag."""
     coded = kinds()[kind].code
     if code and coded is not None:
-        return [ox.Triple(node, ox.NamedNode(coded.property), ox.NamedNode(coded.iri(code)))]
+        return [ox.Triple(node, ox.NamedNode(coded.predicate), ox.NamedNode(coded.iri(code)))]
     if aggregate:
         flag = ox.Literal("true", datatype=ox.NamedNode(XSD + "boolean"))
         return [ox.Triple(node, ox.NamedNode(RG + "aggregate"), flag)]

@@ -433,7 +433,7 @@ def _generate(p: _Params) -> Iterator[ox.Triple]:
         yield T(node, _SYNTHETIC, _TRUE)
         if code is not None and kind.code is not None:
             # The kind's rg:codeProperty, to the real province or country of the reference data.
-            yield T(node, ox.NamedNode(kind.code.property), ox.NamedNode(kind.code.iri(code)))
+            yield T(node, ox.NamedNode(kind.code.predicate), ox.NamedNode(kind.code.iri(code)))
 
     for i in range(len(federal)):
         yield from actor(_FEDERAL_BODY, i)

@@ -101,11 +101,11 @@ class Code:
     Examples
     --------
     >>> code = kinds()["RecruitCohort"].code
-    >>> local_name(code.property), code.place, code.iri("NP")
+    >>> local_name(code.predicate), code.place, code.iri("NP")
     ('nationality', 'Country', 'https://w3id.org/recruitgraph/id/country/np')
     """
 
-    property: str  #: IRI of the property that links a member to its code's node
+    predicate: str  #: IRI of the property that links a member to its code's node
     place: str  #: local name of the reference class of that node (``Province``, ``Country``)
     place_segment: str  #: path segment of the IRIs of that class (``province``)
     standard: str  #: the standard of the codes (``ISO 3166-2:RU``)
@@ -140,7 +140,7 @@ def _code(onto: rdflib.Graph, cls: rdflib.term.Node) -> Code | None:
         return None
     place = onto.value(prop, RDFS.range)
     return Code(
-        property=str(prop),
+        predicate=str(prop),
         place=local_name(str(place)),
         place_segment=str(onto.value(place, _RG.idSegment)),
         standard=str(onto.value(place, _RG.codeStandard)),
@@ -201,14 +201,19 @@ def kinds() -> dict[str, Kind]:
     return dict(sorted(found.items()))
 
 
-def _tiers(onto: rdflib.Graph) -> tuple[str, ...]:
+def _ordered(onto: rdflib.Graph, scheme: str, key: str) -> tuple[str, ...]:
+    """The notations of ``rg:<scheme>`` sorted by the integer ``rg:<key>`` of each concept."""
     ranked = []
-    for concept in onto.subjects(SKOS.inScheme, _RG.TierScheme):
-        order = onto.value(concept, _RG.order)
-        if order is None:
-            raise ValueError(f"the tier {concept} has no rg:order")
-        ranked.append((int(order), str(onto.value(concept, SKOS.notation))))
+    for concept in onto.subjects(SKOS.inScheme, _RG[scheme]):
+        position = onto.value(concept, _RG[key])
+        if position is None:
+            raise ValueError(f"{local_name(str(concept))} of rg:{scheme} has no rg:{key}")
+        ranked.append((int(str(position)), str(onto.value(concept, SKOS.notation))))
     return tuple(name for _, name in sorted(ranked))
+
+
+def _tiers(onto: rdflib.Graph) -> tuple[str, ...]:
+    return _ordered(onto, "TierScheme", "order")
 
 
 @lru_cache(maxsize=1)
@@ -239,11 +244,7 @@ def tiers(ontology: rdflib.Graph | None = None) -> tuple[str, ...]:
 
 
 def _by_rank(onto: rdflib.Graph) -> tuple[str, ...]:
-    ranked = [
-        (int(onto.value(c, _RG.rank)), str(onto.value(c, SKOS.notation)))
-        for c in onto.subjects(SKOS.inScheme, _RG.ConfidenceScheme)
-    ]
-    return tuple(name for _, name in sorted(ranked))
+    return _ordered(onto, "ConfidenceScheme", "rank")
 
 
 @lru_cache(maxsize=1)
@@ -330,7 +331,7 @@ def concept_rank(concept_iri: str) -> int | None:
     2
     """
     value = ontology_graph().value(rdflib.URIRef(concept_iri), _RG.rank)
-    return int(value) if value is not None else None
+    return int(str(value)) if value is not None else None
 
 
 @cache
