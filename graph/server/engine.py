@@ -539,6 +539,6 @@ def serve(fd: int, spec: StoreSpec) -> int:
 if __name__ == "__main__":
     # The tracebacks of internal errors go to the server's stderr, each under its request id.
     logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s [engine]: %(message)s"
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s [engine]: %(message)s"
     )
     sys.exit(serve(int(sys.argv[1]), StoreSpec.from_json(sys.argv[2])))
