@@ -31,8 +31,10 @@ from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from graph.errors import RecruitgraphError
 from graph.server.auth import AuthError, Principal, TokenStore, principal_for
 from graph.server.engine import Engine, EngineError, StoreSpec
+from graph.server.service import describe_error, internal_error
 from graph.store import Store, default_data_dir
 
 log = logging.getLogger("recruitgraph.api")
@@ -214,7 +216,13 @@ def create_app(store: Store | None = None, settings: Settings | None = None) -> 
 
     @app.exception_handler(EngineError)
     async def _engine_error(request: Request, error: EngineError) -> JSONResponse:
-        return error_response(error.status, error.message, error.details)
+        return error_response(error.status, error.message, error.details, error.headers)
+
+    @app.exception_handler(RecruitgraphError)
+    async def _library_error(request: Request, error: RecruitgraphError) -> JSONResponse:
+        # The library's own errors raised in this process (parsing a request), as the engine
+        # answers them.
+        return error_response(*describe_error(error))
 
     @app.exception_handler(AuthError)
     async def _auth_error(request: Request, error: AuthError) -> JSONResponse:
@@ -235,8 +243,12 @@ def create_app(store: Store | None = None, settings: Settings | None = None) -> 
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> JSONResponse:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return error_response(500, "internal error (logged by the server)")
+        # A bug in this process: logged with its traceback under a request id (the client
+        # gets the id), as the engine process does for a bug in an operation.
+        status, message, details = internal_error(error, f"{request.method} {request.url.path}")
+        return error_response(
+            status, message, details, headers={"X-Request-ID": details["request_id"]}
+        )
 
     from api import graph_routes, metrics_routes, sparql_routes, viz_routes
 

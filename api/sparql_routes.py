@@ -467,6 +467,7 @@ class FastQueryPath:
             response: Response = JSONResponse(
                 {"error": error.message, "status": error.status, **(error.details or {})},
                 error.status,
+                headers=error.headers,
             )
         else:
             headers = {"Vary": "Accept"}

@@ -1,7 +1,9 @@
 """The ``recruitgraph`` command line: a thin layer over the library.
 
 Every command exits 0 on success and 1 on invalid input, with a message and never a traceback;
-commands whose output is data take ``--format json``.
+commands whose output is data take ``--format json``. Invalid input is a
+:class:`~graph.errors.RecruitgraphError`; any other exception is a bug, said to be one (exit 1),
+with its traceback left in a file.
 """
 
 from __future__ import annotations
@@ -10,15 +12,18 @@ import argparse
 import json
 import os
 import sys
+import tempfile
+import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
 import pyoxigraph as ox
 
+from graph.errors import RecruitgraphError
 from graph.ingest.validation import Problem, ValidationError
 from graph.model.ontology import concepts, confidence_levels, kinds
-from graph.store import Store, StoreError, default_data_dir, open_store
+from graph.store import Store, default_data_dir, open_store
 
 
 class UsageError(Exception):
@@ -885,6 +890,24 @@ def _print_problems(problems: Sequence[Problem]) -> None:
         print(f"- {problem}", file=sys.stderr)
 
 
+def _report_bug(error: BaseException) -> None:
+    """Say that ``error`` is a bug, not the user's input, and where its traceback is."""
+    text = "".join(traceback.format_exception(error))
+    try:
+        with tempfile.NamedTemporaryFile(
+            "w", prefix="recruitgraph-traceback-", suffix=".txt", delete=False
+        ) as out:
+            out.write(text)
+        where = f"its traceback is in {out.name}"
+    except OSError:
+        where = f"its traceback:\n{text}"
+    print(
+        f"internal error: {type(error).__name__}: {error}\n"
+        f"This is a bug in recruitgraph, not in your input; {where} (please report it)",
+        file=sys.stderr,
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``recruitgraph`` console script."""
     parser = build_parser()
@@ -896,9 +919,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.run(args)
     except ValidationError as error:
         _print_problems(error.problems)
-    except (UsageError, StoreError, ValueError, KeyError) as error:
-        message = str(error.args[0]) if isinstance(error, KeyError) else str(error)
-        print(f"error: {message}", file=sys.stderr)
+    except (UsageError, RecruitgraphError) as error:
+        print(f"error: {error}", file=sys.stderr)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
@@ -907,6 +929,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
+    except Exception as error:
+        _report_bug(error)
     return 1
 
 

@@ -67,6 +67,7 @@ from graph.analysis.metrics.uncertainty import (
 )
 from graph.analysis.network import SERIES_KEYS, network_figures
 from graph.analysis.projection import claims_of, simple_view
+from graph.errors import InvalidArgument
 
 __all__ = [
     "FIGURES",
@@ -149,7 +150,7 @@ PROPORTIONS: tuple[str, ...] = tuple(name for name in FIGURES if name in _COUNTS
 
 def _check_figure(name: str) -> None:
     if name not in FIGURES:
-        raise ValueError(f"unknown figure {name!r}; use one of {', '.join(FIGURES)}")
+        raise InvalidArgument(f"unknown figure {name!r}; use one of {', '.join(FIGURES)}")
 
 
 def figure_value(G: nx.MultiDiGraph, name: str) -> float | None:
@@ -493,9 +494,9 @@ def bootstrap(
     """
     _check_figure(figure)
     if resamples < 1:
-        raise ValueError("resamples must be at least 1")
+        raise InvalidArgument("resamples must be at least 1")
     if not 0 < confidence < 1:
-        raise ValueError("confidence must be between 0 and 1")
+        raise InvalidArgument("confidence must be between 0 and 1")
     found = _bootstrap_values(G, [figure], resamples, _rng(seed))[figure]
     values = sorted(v for v in found if v is not None)
     tail = (1 - confidence) / 2
@@ -567,7 +568,7 @@ def permutation_test(
     """
     _check_figure(figure)
     if resamples < 1:
-        raise ValueError("resamples must be at least 1")
+        raise InvalidArgument("resamples must be at least 1")
     a, b = figure_value(first, figure), figure_value(second, figure)
     change = None if a is None or b is None else b - a
     n_first = first.number_of_edges()
@@ -743,11 +744,11 @@ _PROPORTION_METHODS = {"wilson": wilson_interval, "clopper-pearson": clopper_pea
 
 def _check_interval_options(rounds: int, confidence: float, proportion: str) -> None:
     if rounds < 0:
-        raise ValueError("rounds must not be negative")
+        raise InvalidArgument("rounds must not be negative")
     if not 0 < confidence < 1:
-        raise ValueError("confidence must be between 0 and 1")
+        raise InvalidArgument("confidence must be between 0 and 1")
     if proportion not in _PROPORTION_METHODS:
-        raise ValueError(
+        raise InvalidArgument(
             f"unknown proportion interval {proportion!r}; "
             f"use one of {', '.join(_PROPORTION_METHODS)}"
         )

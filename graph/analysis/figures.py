@@ -33,6 +33,7 @@ from graph.analysis.network import (
     network_figures,
 )
 from graph.analysis.projection import ProjectionFilter, add_months, claims_of, project, simple_view
+from graph.errors import InvalidArgument
 from graph.store import Store
 from graph.store.cache import cached, paused_gc
 
@@ -60,14 +61,14 @@ class Duration:
         """Parse ``PnYnMnWnD`` (any part optional, at least one present)."""
         match = re.fullmatch(r"P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?", text.strip())
         if not match or not any(match.groups()):
-            raise ValueError(
+            raise InvalidArgument(
                 f"not an ISO 8601 duration of years, months, weeks or days: {text!r} "
                 "(e.g. P12M, P1Y, P3M, P2W)"
             )
         years, months, weeks, days = (int(g) if g else 0 for g in match.groups())
         duration = cls(months=12 * years + months, days=7 * weeks + days)
         if duration.months == 0 and duration.days == 0:
-            raise ValueError(f"a duration must not be zero: {text!r}")
+            raise InvalidArgument(f"a duration must not be zero: {text!r}")
         return duration
 
     def after(self, day: date) -> date:
@@ -90,11 +91,11 @@ def parse_period(text: str) -> tuple[date, date]:
         else:
             first = last = date.fromisoformat(text)
     except ValueError:
-        raise ValueError(
+        raise InvalidArgument(
             f"not a period: {text!r} (use 2024, 2024-07, 2024-07-15 or 2024-01-01/2024-06-30)"
         ) from None
     if last < first:
-        raise ValueError(f"the period {text!r} ends before it starts")
+        raise InvalidArgument(f"the period {text!r} ends before it starts")
     return first, last
 
 
@@ -109,7 +110,7 @@ def sliding_windows(
         windows.append((first, length.after(first) - timedelta(days=1)))
         first = step.after(first)
         if len(windows) >= 10_000:
-            raise ValueError("more than 10,000 windows: choose a longer step")
+            raise InvalidArgument("more than 10,000 windows: choose a longer step")
     return windows
 
 
@@ -144,7 +145,7 @@ def _node_table(
         measures = _node_measures(view, "weight", scores)
     if measures and by not in next(iter(measures.values())):
         known = ", ".join(next(iter(measures.values())))
-        raise ValueError(f"unknown node measure {by!r}; use one of {known}")
+        raise InvalidArgument(f"unknown node measure {by!r}; use one of {known}")
     return [
         {**_label(G, node), "rank": rank, by: value, "measures": measures[node]}
         for rank, (node, value) in enumerate(ranked(measures, by, top), start=1)

@@ -32,6 +32,7 @@ from typing import Any
 
 import networkx as nx
 
+from graph.errors import InvalidArgument
 from graph.ingest import list_datasets
 from graph.model.namespaces import DCTERMS, PROV, RG, SCHEMA, dataset_iri, dataset_name
 from graph.model.ontology import (
@@ -70,32 +71,32 @@ class ProjectionFilter:
 
     def __post_init__(self) -> None:
         if self.start and self.end and self.end < self.start:
-            raise ValueError(f"the period ends ({self.end}) before it starts ({self.start})")
+            raise InvalidArgument(f"the period ends ({self.end}) before it starts ({self.start})")
         unknown = (self.relations or frozenset()) - set(relation_types())
         if unknown:
-            raise ValueError(
+            raise InvalidArgument(
                 f"unknown relation type {', '.join(sorted(unknown))}; "
                 f"use one of {', '.join(relation_types())}"
             )
         unknown = (self.kinds or frozenset()) - set(kinds())
         if unknown:
-            raise ValueError(
+            raise InvalidArgument(
                 f"unknown kind {', '.join(sorted(unknown))}; use one of {', '.join(kinds())}"
             )
         levels = confidence_levels()
         if self.min_confidence is not None and self.min_confidence not in levels:
-            raise ValueError(
+            raise InvalidArgument(
                 f"unknown confidence {self.min_confidence!r}; use one of {', '.join(levels)}"
             )
         for name in self.datasets or ():
             dataset_iri(name)  # refuses a malformed name
         bases = concepts("ClaimBasisScheme")
         if self.basis is not None and self.basis not in bases:
-            raise ValueError(
+            raise InvalidArgument(
                 f"unknown basis {self.basis!r}; use one of {', '.join(bases)} (or none for all)"
             )
         if self.level not in LEVELS:
-            raise ValueError(f"unknown level {self.level!r}; use one of {', '.join(LEVELS)}")
+            raise InvalidArgument(f"unknown level {self.level!r}; use one of {', '.join(LEVELS)}")
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -593,14 +594,14 @@ def simple_view(
     kept. Self-loops are dropped.
     """
     if weight not in (None, "count", "amount"):
-        raise ValueError(f"weight must be None, 'count' or 'amount', not {weight!r}")
+        raise InvalidArgument(f"weight must be None, 'count' or 'amount', not {weight!r}")
     if weight == "amount" and (currency is None or amount_basis != "total"):
-        raise ValueError(
+        raise InvalidArgument(
             "weight='amount' sums money: give one currency and amount_basis='total' "
             "(per-recruit levels are never summed), or use weight='count'"
         )
     if weight != "amount" and (currency is not None or amount_basis is not None):
-        raise ValueError("currency and amount_basis go with weight='amount'")
+        raise InvalidArgument("currency and amount_basis go with weight='amount'")
     H: nx.Graph | nx.DiGraph = nx.DiGraph() if directed else nx.Graph()
     H.add_nodes_from(G.nodes(data=True))
     H.graph.update(G.graph)

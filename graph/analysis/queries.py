@@ -25,6 +25,7 @@ from typing import Any
 import networkx as nx
 import pyoxigraph as ox
 
+from graph import errors
 from graph.analysis.projection import ProjectionFilter, project
 from graph.model.namespaces import DATASET, ID, PREFIXES, SPARQL_PREFIXES, dataset_iri, dataset_name
 from graph.model.ontology import concepts, kinds, local_name, relation_types
@@ -57,12 +58,12 @@ EXPORT_SUFFIXES = {
 FLOW_GROUPS = ("payer_tier", "payer", "payee", "purpose", "period")
 
 
-class NotFound(LookupError):
+class NotFound(errors.NotFound):
     """The entity or dataset does not exist among the graphs the caller may read (HTTP 404)."""
 
 
-class BadRequest(ValueError):
-    """A parameter is invalid (HTTP 400 or 422)."""
+class BadRequest(errors.InvalidArgument):
+    """A parameter is invalid (HTTP 400)."""
 
 
 # --------------------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from graph.errors import InvalidArgument
 from graph.ingest import dataset_description, list_datasets
 from graph.ingest.registry import registry_from_store
 from graph.model.namespaces import (
@@ -98,8 +99,8 @@ WHERE {
 }"""
 
 
-class UnknownActorError(ValueError):
-    """No actor answers to a reference (a ValueError: bad input; the HTTP API answers 404)."""
+class UnknownActorError(InvalidArgument):
+    """No actor answers to a reference (bad input; the HTTP API answers 404)."""
 
 
 @dataclass
@@ -117,7 +118,7 @@ class _Actors:
         """The actor ``ref`` names; ValueError if none or several do."""
         text = ref.strip()
         if not text:
-            raise ValueError("name an actor: its actor_id, IRI or exact label")
+            raise InvalidArgument("name an actor: its actor_id, IRI or exact label")
         if text in self.by_iri:
             return self.by_iri[text]
         for index in (self.by_key, self.by_name):
@@ -126,7 +127,7 @@ class _Actors:
                 return self.by_iri[found[0]]
             if len(found) > 1:
                 ids = ", ".join(sorted(self.by_iri[iri]["id"] for iri in found))
-                raise ValueError(f"{ref!r} names several actors ({ids}); use an actor_id")
+                raise InvalidArgument(f"{ref!r} names several actors ({ids}); use an actor_id")
         raise UnknownActorError(
             f"unknown actor {ref!r}: no actor has that actor_id, IRI or exact label "
             "(see `recruitgraph actors --search`)"
@@ -288,7 +289,7 @@ def actors(
     https://www.w3.org/TR/vocab-org/
     """
     if kind is not None and kind not in kinds():
-        raise ValueError(f"unknown kind {kind!r}; use one of {', '.join(kinds())}")
+        raise InvalidArgument(f"unknown kind {kind!r}; use one of {', '.join(kinds())}")
     index = _index(store, graphs)
     in_force = index.in_force()
     wanted = (search or "").strip().casefold()
@@ -431,7 +432,7 @@ def _agent(who: str) -> tuple[ox.NamedNode, list[ox.Triple]]:
 def _required(text: str | None, what: str) -> str:
     value = (text or "").strip()
     if not value:
-        raise ValueError(f"give {what}: it is recorded with the merge and cannot be empty")
+        raise InvalidArgument(f"give {what}: it is recorded with the merge and cannot be empty")
     return value
 
 
@@ -511,7 +512,7 @@ def merge(
 
     Raises
     ------
-    ValueError
+    graph.errors.InvalidArgument
         For an unknown or ambiguous actor, an actor merged into itself, actors of different
         kinds, an actor already merged (unmerge it first), a merge that would form a cycle, or
         an empty reason or name.
@@ -528,7 +529,7 @@ def merge(
     >>> merge(store, "ru-mod", "ru-armed-forces", "undo", "analyst")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: cannot merge 'ru-mod' into 'ru-armed-forces': ... (a cycle: ...); unmerge first
+    graph.errors.InvalidArgument: cannot merge 'ru-mod' into ... (a cycle: ...); unmerge first
 
     References
     ----------
@@ -541,16 +542,16 @@ def merge(
     index = _index(store, visible)
     merged, survivor = index.find(a), index.find(b)
     if merged["iri"] == survivor["iri"]:
-        raise ValueError(f"cannot merge {merged['id']!r} into itself")
+        raise InvalidArgument(f"cannot merge {merged['id']!r} into itself")
     if merged["kind"] != survivor["kind"]:
-        raise ValueError(
+        raise InvalidArgument(
             f"cannot merge {merged['id']!r} ({merged['kind']}) into {survivor['id']!r} "
             f"({survivor['kind']}): a merge joins two names of one actor, of one kind"
         )
     in_force = index.in_force()
     if merged["iri"] in in_force:
         into = index.brief(in_force[merged["iri"]]["survivor"])["id"]
-        raise ValueError(
+        raise InvalidArgument(
             f"{merged['id']!r} is already merged into {into!r}; unmerge it first "
             f"(`recruitgraph actors unmerge {merged['id']}`)"
         )
@@ -572,11 +573,11 @@ def merge(
             path = " -> ".join(index.brief(n)["id"] for n in chain)
             start = f"cannot merge {merged['id']!r} into {survivor['id']!r}: "
             if by_merge:
-                raise ValueError(
+                raise InvalidArgument(
                     f"{start}{survivor['id']} is already shown as {merged['id']} (a cycle: "
                     f"{path}); unmerge first"
                 )
-            raise ValueError(
+            raise InvalidArgument(
                 f"{start}{survivor['id']} is part of {merged['id']} ({path}), so the roll-up "
                 f"would loop; merge {survivor['id']!r} into {merged['id']!r} instead"
             )
@@ -644,7 +645,7 @@ def unmerge(
 
     Raises
     ------
-    ValueError
+    graph.errors.InvalidArgument
         For an unknown actor, or one that no merge in force folds into another.
 
     Examples
@@ -657,10 +658,10 @@ def unmerge(
     >>> undone = unmerge(store, "ru-armed-forces", "reviewer")
     >>> undone["in_force"], undone["undone_by"]
     (False, 'reviewer')
-    >>> unmerge(store, "ru-armed-forces", "reviewer")
+    >>> unmerge(store, "ru-armed-forces", "reviewer")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: 'ru-armed-forces' is not merged into another actor (no merge in force)
+    graph.errors.InvalidArgument: 'ru-armed-forces' is not merged into ... (no merge in force)
 
     References
     ----------
@@ -672,7 +673,9 @@ def unmerge(
     merged = index.find(a)
     record = index.in_force().get(merged["iri"])
     if record is None:
-        raise ValueError(f"{merged['id']!r} is not merged into another actor (no merge in force)")
+        raise InvalidArgument(
+            f"{merged['id']!r} is not merged into another actor (no merge in force)"
+        )
     at = _now()
     node = ox.NamedNode(record["merge"])
     undo = ox.NamedNode(record["merge"] + "/undo")

@@ -24,6 +24,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from graph.errors import InvalidArgument
 from graph.ingest.claims_csv import ClaimsConversion, convert_claims, locate
 from graph.ingest.registry import (
     Actor,
@@ -106,7 +107,7 @@ def input_format(path: Path) -> ox.RdfFormat | None:
         return None
     if suffix not in RDF_FORMATS:
         known = ", ".join(sorted([*RDF_FORMATS, CLAIMS_SUFFIX]))
-        raise ValueError(f"{path}: unknown file type {suffix or '(none)'}; use one of {known}")
+        raise InvalidArgument(f"{path}: unknown file type {suffix or '(none)'}; use one of {known}")
     return RDF_FORMATS[suffix]
 
 
@@ -245,7 +246,9 @@ def dataset_description(
     """The triples that describe dataset ``dataset`` inside its own named graph."""
     access_levels = concepts("AccessLevelScheme")
     if access not in access_levels:
-        raise ValueError(f"unknown access level {access!r}; use one of {', '.join(access_levels)}")
+        raise InvalidArgument(
+            f"unknown access level {access!r}; use one of {', '.join(access_levels)}"
+        )
     g = ox.NamedNode(dataset_iri(dataset))
 
     def typed(value: str, datatype: str) -> ox.Literal:

@@ -71,6 +71,7 @@ from pathlib import Path
 import pycountry
 import pyoxigraph as ox
 
+from graph.errors import InvalidArgument
 from graph.model.namespaces import DCTERMS, ID, PROV, RDF, RDFS, RG, SCHEMA, XSD, source_iri
 from graph.model.ontology import Kind, concepts, confidence_levels, id_segment, kinds
 
@@ -249,7 +250,7 @@ def write_synthetic(
     path = Path(path)
     rdf_format = _FORMATS.get(path.suffix.lower())
     if rdf_format is None:
-        raise ValueError(
+        raise InvalidArgument(
             f"cannot tell the output format of {str(path)!r}: "
             "the file name must end in .nt (N-Triples) or .ttl (Turtle)"
         )
@@ -297,12 +298,12 @@ class _Params:
         end: date,
     ) -> None:
         if isinstance(actors, bool) or not isinstance(actors, int):
-            raise ValueError(f"actors must be a whole number, not {actors!r}")
+            raise InvalidArgument(f"actors must be a whole number, not {actors!r}")
         if actors < MIN_ACTORS:
-            raise ValueError(f"actors must be at least {MIN_ACTORS}, got {actors}")
+            raise InvalidArgument(f"actors must be at least {MIN_ACTORS}, got {actors}")
         # Negative seeds would put "--" into IRIs, which slug() never produces.
         if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-            raise ValueError(f"seed must be a whole number of 0 or more, not {seed!r}")
+            raise InvalidArgument(f"seed must be a whole number of 0 or more, not {seed!r}")
         self.x0 = _probability("centralization", centralization)
         self.x1 = (
             self.x0
@@ -312,7 +313,7 @@ class _Params:
         self.start = _day("start", start)
         self.end = _day("end", end)
         if self.start >= self.end:
-            raise ValueError(
+            raise InvalidArgument(
                 f"the start date ({self.start}) must be before the end date ({self.end})"
             )
         self.actors = actors
@@ -332,9 +333,9 @@ class _Params:
 
 def _probability(name: str, value: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"{name} must be a number between 0 and 1, not {value!r}")
+        raise InvalidArgument(f"{name} must be a number between 0 and 1, not {value!r}")
     if not (math.isfinite(value) and 0.0 <= value <= 1.0):
-        raise ValueError(f"{name} must be between 0 and 1, got {value}")
+        raise InvalidArgument(f"{name} must be between 0 and 1, got {value}")
     return float(value)
 
 
@@ -343,7 +344,7 @@ def _day(name: str, value: date) -> date:
     if isinstance(value, datetime):
         return value.date()
     if not isinstance(value, date):
-        raise ValueError(f"{name} must be a date (YYYY-MM-DD), not {value!r}")
+        raise InvalidArgument(f"{name} must be a date (YYYY-MM-DD), not {value!r}")
     return value
 
 

@@ -15,6 +15,7 @@ import pyshacl
 import rdflib
 from rdflib.namespace import RDF, SH
 
+from graph.errors import RecruitgraphError
 from graph.model.ontology import local_name, shapes_graph
 from graph.model.rdfterms import rdflib_graph
 from graph.model.reference import reference_triples
@@ -67,7 +68,7 @@ class Problem:
         return data
 
 
-class ValidationError(Exception):
+class ValidationError(RecruitgraphError):
     """Input was refused; ``problems`` says why. Nothing was written."""
 
     def __init__(self, problems: list[Problem]) -> None:

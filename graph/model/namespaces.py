@@ -10,6 +10,8 @@ import hashlib
 import re
 import unicodedata
 
+from graph.errors import InvalidArgument
+
 RG = "https://w3id.org/recruitgraph/ontology#"
 ONTOLOGY_IRI = "https://w3id.org/recruitgraph/ontology"
 ID = "https://w3id.org/recruitgraph/id/"
@@ -89,7 +91,7 @@ def dataset_name(graph_iri: str) -> str | None:
 def check_dataset_name(name: str) -> str:
     """Return ``name`` if it is a valid dataset name, else raise ValueError saying why."""
     if not DATASET_NAME.match(name):
-        raise ValueError(
+        raise InvalidArgument(
             f"invalid dataset name {name!r}: use 1-64 characters a-z, 0-9, '.', '_' or '-', "
             "starting with a letter or digit"
         )

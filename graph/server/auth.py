@@ -38,6 +38,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from graph.errors import Forbidden as Forbidden  # where callers have always imported it
+from graph.errors import InvalidArgument, RecruitgraphError
 from graph.ingest.load import list_datasets
 from graph.model.namespaces import check_dataset_name, dataset_name
 from graph.sparql.guard import AccessError, QueryError
@@ -51,12 +53,8 @@ TOKEN_PREFIX = "rgt_"
 REFERENCE = "reference"
 
 
-class AuthError(Exception):
+class AuthError(RecruitgraphError):
     """A token is missing, unknown or revoked (HTTP 401)."""
-
-
-class Forbidden(Exception):
-    """The caller is known but may not do this (HTTP 403)."""
 
 
 @dataclass(frozen=True)
@@ -243,7 +241,7 @@ class TokenStore:
     def create(self, role: str, name: str | None = None, grants: Iterable[str] = ()) -> str:
         """Create a token; returns the token itself (shown once, never stored)."""
         if role not in ROLES:
-            raise ValueError(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
+            raise InvalidArgument(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
         grants = tuple(sorted({g if g == "*" else check_dataset_name(g) for g in grants}))
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         with self._locked() as records:

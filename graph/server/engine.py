@@ -30,6 +30,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import logging
 import os
 import pickle
 import socket
@@ -82,6 +83,13 @@ class EngineError(Exception):
         self.status = status
         self.message = message
         self.details = details
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """``X-Request-ID`` of an internal error: the id under which the engine process logged
+        its traceback."""
+        request_id = (self.details or {}).get("request_id")
+        return {"X-Request-ID": request_id} if request_id else {}
 
 
 class EngineTimeout(EngineError):
@@ -461,8 +469,8 @@ def serve(fd: int, spec: StoreSpec) -> int:
     def send(message: tuple[int, bool, Any]) -> None:
         try:
             data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception as error:  # a result that cannot be pickled
-            data = pickle.dumps((message[0], False, (500, f"unsendable result: {error}", None)))
+        except Exception as error:  # a result that cannot be pickled: a bug
+            data = pickle.dumps((message[0], False, describe_error(error, "sending a result")))
         header = _HEADER.pack(len(data))
         with send_lock:
             if len(data) < 1 << 16:
@@ -506,7 +514,7 @@ def serve(fd: int, spec: StoreSpec) -> int:
                     OPERATIONS[op](context, *args, **kwargs),
                 )
             except BaseException as error:
-                reply = (call_id, False, describe_error(error))
+                reply = (call_id, False, describe_error(error, str(op)))
             with contextlib.suppress(OSError):
                 send(reply)
 
@@ -529,4 +537,8 @@ def serve(fd: int, spec: StoreSpec) -> int:
 
 
 if __name__ == "__main__":
+    # The tracebacks of internal errors go to the server's stderr, each under its request id.
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s [engine]: %(message)s"
+    )
     sys.exit(serve(int(sys.argv[1]), StoreSpec.from_json(sys.argv[2])))

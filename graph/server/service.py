@@ -6,18 +6,20 @@ read or write, and then calls the library (:mod:`graph.sparql`, :mod:`graph.anal
 :mod:`graph.ingest`). The HTTP routes run these operations in the engine process
 (:mod:`graph.server.engine`); a notebook may call them directly with a Context of its own.
 
-Errors are exceptions of the library; :func:`describe_error` maps each to an HTTP status and a
-message, so that nothing reaches a client as a traceback.
+Errors: :func:`describe_error` maps each of the library's own errors (:mod:`graph.errors`) to
+an HTTP status and its message; any other exception is a bug, logged with its traceback under a
+request id and answered 500 with that id, so that nothing reaches a client as a traceback and
+no bug is disguised as a bad request.
 """
 
 from __future__ import annotations
 
 import importlib
+import logging
 import os
-import sys
+import secrets
 import tempfile
 import threading
-import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,13 +28,13 @@ import pyoxigraph as ox
 
 from graph.analysis import figures, queries
 from graph.analysis.projection import project
+from graph.errors import Forbidden, InvalidArgument, NotFound, RecruitgraphError
 from graph.ingest import actors, list_datasets, load_files
 from graph.ingest.validation import ValidationError
 from graph.model.namespaces import DATASET, FORMATS_NS, RDF, SD, dataset_iri, dataset_name
-from graph.server.auth import Catalog, Forbidden, Principal, authorize_update, read_catalog
+from graph.server.auth import AuthError, Catalog, Principal, authorize_update, read_catalog
 from graph.sparql import (
     GRAPH_FORMATS,
-    AccessError,
     QueryError,
     execute_query,
     is_graph_result,
@@ -40,6 +42,8 @@ from graph.sparql import (
     serialize_capped,
 )
 from graph.store import Store, StoreError
+
+log = logging.getLogger("recruitgraph.server")
 
 
 class Context:
@@ -81,28 +85,53 @@ class Context:
 # Errors
 
 
-def describe_error(error: BaseException) -> tuple[int, str, dict[str, Any] | None]:
-    """(HTTP status, message, details) for an exception of the library."""
+#: The HTTP status of each kind of the library's errors, the first that matches; any other
+#: :class:`~graph.errors.RecruitgraphError` is a bad request too (400).
+ERROR_STATUS: tuple[tuple[type[RecruitgraphError], int], ...] = (
+    (ValidationError, 422),
+    (AuthError, 401),
+    (Forbidden, 403),  # and AccessError, an update outside the caller's graphs
+    (NotFound, 404),
+    (StoreError, 502),
+    (InvalidArgument, 400),  # QueryError, BadRequest, UnknownActorError...
+)
+
+
+def describe_error(error: BaseException, where: str = "") -> tuple[int, str, dict[str, Any] | None]:
+    """(HTTP status, message, details) for ``error``.
+
+    Only the library's own errors (:class:`~graph.errors.RecruitgraphError`) are the caller's
+    fault: their status comes from :data:`ERROR_STATUS` and their message is shown. Anything
+    else is a bug: see :func:`internal_error` (``where`` names the operation in the log).
+    """
+    if not isinstance(error, RecruitgraphError):
+        return internal_error(error, where)
+    status = next((s for kind, s in ERROR_STATUS if isinstance(error, kind)), 400)
     if isinstance(error, ValidationError):
         count = len(error.problems)
         return (
-            422,
+            status,
             f"the data is invalid: {count} problem{'s' if count != 1 else ''}",
             {"problems": [p.as_dict() for p in error.problems]},
         )
-    if isinstance(error, queries.NotFound):
-        return 404, str(error.args[0]) if error.args else "not found", None
-    if isinstance(error, AccessError | Forbidden | PermissionError):
-        return 403, str(error), None
-    if isinstance(error, QueryError | queries.BadRequest | SyntaxError):
-        return 400, str(error), None
     if isinstance(error, StoreError):
-        return 502, f"the store did not answer: {error}", None
-    if isinstance(error, ValueError | KeyError):
-        message = str(error.args[0]) if error.args else type(error).__name__
-        return 400, message, None
-    traceback.print_exception(error, file=sys.stderr)
-    return 500, "internal error (logged by the server)", None
+        return status, f"the store did not answer: {error}", None
+    return status, str(error) or type(error).__name__, None
+
+
+def internal_error(error: BaseException, where: str = "") -> tuple[int, str, dict[str, Any]]:
+    """Log ``error`` with its traceback under a new request id; (500, a message naming the id,
+    ``{"request_id": id}``). The client learns the id, never the traceback; an operator finds
+    the traceback in the log by the id."""
+    request_id = secrets.token_hex(8)
+    place = f" in {where}" if where else ""
+    log.error(
+        "internal error (request id %s)%s",
+        request_id,
+        place,
+        exc_info=(type(error), error, error.__traceback__),
+    )
+    return 500, f"internal error (request id {request_id})", {"request_id": request_id}
 
 
 # --------------------------------------------------------------------------------------------

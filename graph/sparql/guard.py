@@ -16,14 +16,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from graph.errors import Forbidden, InvalidArgument
 from graph.model.namespaces import PREFIXES
 
 
-class QueryError(ValueError):
+class QueryError(InvalidArgument):
     """A query or update that is malformed or not allowed; the message says which and why."""
 
 
-class AccessError(PermissionError):
+class AccessError(Forbidden, PermissionError):
     """An update that would touch graphs the caller may not write (HTTP 403)."""
 
 

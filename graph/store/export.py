@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from graph.errors import InvalidArgument
 from graph.model.namespaces import PREFIXES, dataset_iri
 from graph.store.stores import Store, dataset_graphs
 
@@ -24,7 +25,7 @@ def export_quads(store: Store, datasets: Sequence[str] | None = None) -> Iterato
         graphs = [dataset_iri(name) for name in datasets]
         missing = [name for name, g in zip(datasets, graphs, strict=True) if g not in present]
         if missing:
-            raise ValueError(f"no such dataset: {', '.join(missing)}")
+            raise InvalidArgument(f"no such dataset: {', '.join(missing)}")
     else:
         graphs = present
     for graph in graphs:
@@ -43,7 +44,9 @@ def export_datasets(
     half-written file behind.
     """
     if fmt not in EXPORT_FORMATS:
-        raise ValueError(f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
+        raise InvalidArgument(
+            f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}"
+        )
     quads = list(export_quads(store, datasets))
     target = Path(out)
     partial = target.with_name(f".{target.name}.partial")

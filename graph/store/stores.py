@@ -44,6 +44,7 @@ from typing import Any
 import httpx
 import pyoxigraph as ox
 
+from graph.errors import RecruitgraphError
 from graph.model.namespaces import RG, STAGING, SYSTEM_GRAPH, dataset_name
 
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | Iterable[ox.Triple]
@@ -63,7 +64,7 @@ _READ_VERSION = (
 _STALE_STAGING_SECONDS = 3600
 
 
-class StoreError(Exception):
+class StoreError(RecruitgraphError):
     """A store could not be opened or did not accept a request; the message says why."""
 
 

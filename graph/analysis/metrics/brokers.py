@@ -9,6 +9,7 @@ import networkx as nx
 
 from graph.analysis.metrics.sparse import SparseGraph, betweenness_subset, dispatched
 from graph.analysis.metrics.views import _simple
+from graph.errors import InvalidArgument
 
 __all__ = ["brokers"]
 
@@ -70,7 +71,7 @@ def brokers(
     Structures of mediation. *Sociological Methodology* 19, 89–126.
     """
     if top is not None and top < 0:
-        raise ValueError(f"top must be >= 0, got {top}")
+        raise InvalidArgument(f"top must be >= 0, got {top}")
     return _brokers(_simple(G), sources, targets, top, directed=directed)
 
 

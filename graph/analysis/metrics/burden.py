@@ -24,6 +24,7 @@ import networkx as nx
 import numpy as np
 
 from graph.analysis.metrics.funding import BONUS, _flows
+from graph.errors import InvalidArgument
 
 __all__ = [
     "PER_RECRUIT",
@@ -59,7 +60,7 @@ def calendar_years(first: date, last: date) -> list[tuple[date, date]]:
     [(datetime.date(2024, 3, 1), datetime.date(2024, 12, 31)), (datetime.date(2025, 1, 1), datetime.date(2025, 12, 31))]
     """  # noqa: E501
     if last < first:
-        raise ValueError(f"the period ends ({last}) before it starts ({first})")
+        raise InvalidArgument(f"the period ends ({last}) before it starts ({first})")
     return [
         (max(first, date(year, 1, 1)), min(last, date(year, 12, 31)))
         for year in range(first.year, last.year + 1)
@@ -77,7 +78,7 @@ def _checked_periods(periods: Iterable[tuple[date, date]]) -> list[tuple[date, d
     checked = []
     for start, end in periods:
         if end < start:
-            raise ValueError(f"the period ends ({end}) before it starts ({start})")
+            raise InvalidArgument(f"the period ends ({end}) before it starts ({start})")
         checked.append((start, end))
     return checked
 
@@ -156,9 +157,9 @@ def quantile(values: Sequence[float], q: float) -> float:
 
 def _check_options(rule: str, foreigners_only: bool, keep_unstated: bool) -> None:
     if rule not in RULES:
-        raise ValueError(f"unknown rule {rule!r}; use one of {', '.join(RULES)}")
+        raise InvalidArgument(f"unknown rule {rule!r}; use one of {', '.join(RULES)}")
     if keep_unstated and not foreigners_only:
-        raise ValueError("keep_unstated only applies with foreigners_only=True")
+        raise InvalidArgument("keep_unstated only applies with foreigners_only=True")
 
 
 def _levels(G: nx.MultiDiGraph) -> tuple[dict[Hashable, list[_Claim]], list[_Claim]]:

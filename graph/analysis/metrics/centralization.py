@@ -13,6 +13,7 @@ import networkx as nx
 
 from graph.analysis.metrics.node import _NodeScores
 from graph.analysis.metrics.views import _simple
+from graph.errors import InvalidArgument
 
 __all__ = ["MEASURES", "centralization", "centralization_scores", "theoretical_max"]
 
@@ -221,9 +222,9 @@ def centralization(
 
 def _check_measure(measure: str, directed: bool) -> None:
     if measure not in MEASURES:
-        raise ValueError(f"unknown measure {measure!r}; expected one of {', '.join(MEASURES)}")
+        raise InvalidArgument(f"unknown measure {measure!r}; expected one of {', '.join(MEASURES)}")
     if measure in _DIRECTED_ONLY and not directed:
-        raise ValueError(f"{measure!r} needs a directed graph; use 'degree' for a Graph")
+        raise InvalidArgument(f"{measure!r} needs a directed graph; use 'degree' for a Graph")
 
 
 def _freeman(scores: Iterable[float], tmax: float, weights: Iterable[float] | None = None) -> float:

@@ -38,6 +38,7 @@ from graph.analysis.metrics.sparse import (
     distances,
 )
 from graph.analysis.metrics.views import _simple, _weighted_simple
+from graph.errors import InvalidArgument
 
 __all__ = ["node_measures", "ranked"]
 
@@ -176,7 +177,7 @@ def _betweenness_scores(
     """
     n = S.number_of_nodes()
     if k is not None and k < 1:
-        raise ValueError(f"k must be a positive number of sampled sources, got {k}")
+        raise InvalidArgument(f"k must be a positive number of sampled sources, got {k}")
     if k is None or k >= n:
         if normalized or n < _COMPILED_MIN_NODES or dispatched(nx.betweenness_centrality):
             return nx.betweenness_centrality(S, normalized=normalized)
@@ -322,7 +323,7 @@ class _NodeScores:
 
     def __init__(self, S: nx.Graph, *, k: int | None = None, seed: int | None = 0) -> None:
         if k is not None and k < 1:
-            raise ValueError(f"k must be a positive number of sampled sources, got {k}")
+            raise InvalidArgument(f"k must be a positive number of sampled sources, got {k}")
         self.S = S
         self.n = S.number_of_nodes()
         self.k = None if k is None or k >= self.n else k
@@ -670,7 +671,7 @@ def _refuse_mixed_money(G: nx.Graph) -> None:
         if data.get("amount") is not None
     }
     if len(money) > 1 or any(c is not None and b != "total" for c, b in money):
-        raise ValueError(
+        raise InvalidArgument(
             "strength by amount would add money of several currencies or amount bases, or "
             "per-recruit levels: weigh by claim count (weight=None), or pass the simple view "
             "graph.analysis.projection.simple_view(G, weight='amount', currency=..., "
@@ -742,7 +743,7 @@ def ranked(
     [('b', 3.0)]
     """
     if top is not None and top < 0:
-        raise ValueError(f"top must be >= 0, got {top}")
+        raise InvalidArgument(f"top must be >= 0, got {top}")
     rows: list[tuple[Any, float]] = [(node, float(row[key])) for node, row in measures.items()]
     rows.sort(key=lambda item: (-item[1], str(item[0])))
     return rows if top is None else rows[:top]

@@ -85,6 +85,7 @@ from scipy.stats import beta, norm
 
 from graph.analysis.metrics.centralization import MEASURES, centralization
 from graph.analysis.metrics.views import _simple
+from graph.errors import InvalidArgument
 
 __all__ = [
     "NULL_MODELS",
@@ -116,7 +117,7 @@ _TOL = 1e-12
 
 def _check_confidence(confidence: float) -> float:
     if not 0 < confidence < 1:
-        raise ValueError(f"confidence must be between 0 and 1, not {confidence!r}")
+        raise InvalidArgument(f"confidence must be between 0 and 1, not {confidence!r}")
     return 1 - confidence
 
 
@@ -456,7 +457,7 @@ def _measure(figure: str) -> str:
     measure = figure.removeprefix("centralization_")
     if measure not in MEASURES:
         names = ", ".join(f"centralization_{m}" for m in MEASURES)
-        raise ValueError(f"unknown centralization figure {figure!r}; use one of {names}")
+        raise InvalidArgument(f"unknown centralization figure {figure!r}; use one of {names}")
     return measure
 
 
@@ -589,21 +590,21 @@ def centralization_null(
     measure = _measure(figure)
     name = f"centralization_{measure}"
     if model not in NULL_MODELS:
-        raise ValueError(f"unknown null model {model!r}; use one of {', '.join(NULL_MODELS)}")
+        raise InvalidArgument(f"unknown null model {model!r}; use one of {', '.join(NULL_MODELS)}")
     if model == "degree_preserving" and measure in _DEGREE_MEASURES:
-        raise ValueError(
+        raise InvalidArgument(
             f"{name} is the same in every degree-preserving network (the null is a point); "
             "use model='gnm' (or 'auto')"
         )
     if n < 1:
-        raise ValueError("n must be at least 1")
+        raise InvalidArgument("n must be at least 1")
     _check_confidence(confidence)
     if model == "auto":
         model = "gnm" if measure in _DEGREE_MEASURES else "degree_preserving"
     rng = seed if isinstance(seed, random.Random) else random.Random(seed)
     S = _simple(G)
     if measure in ("in_degree", "out_degree") and not S.is_directed():
-        raise ValueError(f"{measure!r} needs a directed graph; use 'degree' for a Graph")
+        raise InvalidArgument(f"{measure!r} needs a directed graph; use 'degree' for a Graph")
 
     def value(H: nx.Graph) -> float:
         return centralization(H, measure, wf_improved=measure == "closeness")
