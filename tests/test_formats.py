@@ -150,7 +150,7 @@ def test_the_formats_of_today_keep_their_names_media_types_and_suffixes() -> Non
 
 
 def test_unknown_names_list_the_known_ones() -> None:
-    with pytest.raises(UnknownFormat, match="use one of graphml, gexf, csv$"):
+    with pytest.raises(UnknownFormat, match=r"use one of graphml, gexf, csv$"):
         by_name("pdf", Kind.NETWORK)
     with pytest.raises(ValueError, match="'json'"):
         by_name("json", Kind.NETWORK)
@@ -177,7 +177,7 @@ def test_dataset_formats_keep_graphs() -> None:
         # a wildcard's q applies to what it covers; an exact range overrides it
         ("text/*;q=0.2, application/*;q=0.1", Kind.GRAPH, "turtle"),
         ("text/*;q=0.2, application/n-triples;q=0.3", Kind.GRAPH, "ntriples"),
-        ("*/*;q=0.5, application/*;q=0", Kind.RESULTS, "xml"),  # as text/xml,
+        ("*/*;q=0.5, application/*;q=0", Kind.RESULTS, "xml"),  # as text/xml
         ("application/trig;q=0.4, application/n-quads;q=0.3", Kind.GRAPH, "trig"),
         ("application/sparql-results+xml, application/rdf+xml", Kind.GRAPH, "rdfxml"),
         ("application/json", "graph", "jsonld"),

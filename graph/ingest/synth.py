@@ -58,7 +58,6 @@ True
 
 import hashlib
 import math
-import os
 import random
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
@@ -67,6 +66,9 @@ from pathlib import Path
 
 import pycountry
 import pyoxigraph as ox
+
+from graph.store.export import write_export
+from graph.store.formats import Kind, by_suffix, formats
 
 __all__ = ["synthetic_triples", "write_synthetic"]
 
@@ -92,8 +94,6 @@ _KINDS = {
     "scheme": "recruitment scheme",
     "recruiter": "recruiter",
 }
-
-_FORMATS = {".nt": ox.RdfFormat.N_TRIPLES, ".ttl": ox.RdfFormat.TURTLE}
 
 
 def _rg(name: str) -> ox.NamedNode:
@@ -247,22 +247,23 @@ def write_synthetic(
 ) -> int:
     """Write a synthetic network to ``path`` and return the number of triples written.
 
-    The format follows the extension: ``.nt`` (N-Triples) or ``.ttl`` (Turtle with prefixes).
-    Triples are streamed to a temporary file beside ``path`` that replaces ``path`` only when
-    complete, so a failed run never leaves a half-written file. The other arguments are those
-    of :func:`synthetic_triples`.
+    The format follows the extension, one of the RDF formats of :mod:`graph.store.formats`:
+    ``.nt`` (N-Triples), ``.ttl`` (Turtle with prefixes), ``.nq``, ``.trig``…. The file is
+    written atomically by :func:`graph.store.export.write_export`, so a failed run never
+    leaves a half-written file. The other arguments are those of :func:`synthetic_triples`.
 
     Raises
     ------
     ValueError
-        If the extension is not .nt or .ttl, or an argument is out of range.
+        If the extension is not that of an RDF format, or an argument is out of range.
     """
     path = Path(path)
-    rdf_format = _FORMATS.get(path.suffix.lower())
+    rdf_format = by_suffix(path.suffix, Kind.GRAPH)
     if rdf_format is None:
+        known = ", ".join(s for f in formats(Kind.GRAPH) for s in f.suffixes)
         raise ValueError(
-            f"cannot tell the output format of {str(path)!r}: "
-            "the file name must end in .nt (N-Triples) or .ttl (Turtle)"
+            f"cannot tell the output format of {str(path)!r}: the file name must end in .nt "
+            f"(N-Triples), .ttl (Turtle) or another RDF suffix ({known})"
         )
     triples = synthetic_triples(
         actors,
@@ -272,27 +273,8 @@ def write_synthetic(
         start=start,
         end=end,
     )
-    written = 0
-
-    def counted() -> Iterator[ox.Triple]:
-        nonlocal written
-        for triple in triples:
-            written += 1
-            yield triple
-
     prefixes = _BASE_PREFIXES | {"claim": f"{ID}claim/synth-{seed}/"}
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        ox.serialize(
-            counted(),
-            str(tmp),
-            rdf_format,
-            prefixes=prefixes if rdf_format == ox.RdfFormat.TURTLE else None,
-        )
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return written
+    return write_export(path, rdf_format, triples, prefixes=prefixes)
 
 
 class _Params:
