@@ -19,7 +19,7 @@ import secrets
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, cast
 
 import pyoxigraph as ox
 
@@ -172,9 +172,9 @@ def write_export(
     assert isinstance(spec.rdf, ox.RdfFormat)
     count = 0
 
-    def counted() -> Iterator[ox.Quad | ox.Triple]:
+    def counted() -> Iterator[Any]:  # quads or triples, as pyoxigraph takes them
         nonlocal count
-        for item in data:  # type: ignore[union-attr]
+        for item in cast(Iterable[ox.Quad | ox.Triple], data):
             count += 1
             if not spec.keeps_graphs and isinstance(item, ox.Quad):
                 item = ox.Triple(item.subject, item.predicate, item.object)
@@ -199,6 +199,8 @@ def _write_network(spec: Format, data: Any, stream: IO[bytes]) -> int:
         return max(rows, 0)
     import networkx as nx
 
-    write = {"graphml": nx.write_graphml, "gexf": nx.write_gexf}[spec.name]
-    write(data, stream)
+    if spec.name == "graphml":
+        nx.write_graphml(data, stream)
+    else:
+        nx.write_gexf(data, stream)
     return int(data.number_of_edges())
