@@ -68,7 +68,7 @@ import pycountry
 import pyoxigraph as ox
 
 from graph.store.export import write_export
-from graph.store.formats import Kind, by_suffix, formats
+from graph.store.formats import Kind, by_suffix
 
 __all__ = ["synthetic_triples", "write_synthetic"]
 
@@ -247,23 +247,22 @@ def write_synthetic(
 ) -> int:
     """Write a synthetic network to ``path`` and return the number of triples written.
 
-    The format follows the extension, one of the RDF formats of :mod:`graph.store.formats`:
-    ``.nt`` (N-Triples), ``.ttl`` (Turtle with prefixes), ``.nq``, ``.trig``…. The file is
-    written atomically by :func:`graph.store.export.write_export`, so a failed run never
-    leaves a half-written file. The other arguments are those of :func:`synthetic_triples`.
+    The format follows the extension: ``.nt`` (N-Triples) or ``.ttl`` (Turtle with prefixes).
+    The file is written atomically by :func:`graph.store.export.write_export`, so a failed run
+    never leaves a half-written file. The other arguments are those of
+    :func:`synthetic_triples`.
 
     Raises
     ------
     ValueError
-        If the extension is not that of an RDF format, or an argument is out of range.
+        If the extension is not .nt or .ttl, or an argument is out of range.
     """
     path = Path(path)
     rdf_format = by_suffix(path.suffix, Kind.GRAPH)
-    if rdf_format is None:
-        known = ", ".join(s for f in formats(Kind.GRAPH) for s in f.suffixes)
+    if rdf_format is None or rdf_format.name not in ("ntriples", "turtle"):
         raise ValueError(
-            f"cannot tell the output format of {str(path)!r}: the file name must end in .nt "
-            f"(N-Triples), .ttl (Turtle) or another RDF suffix ({known})"
+            f"cannot tell the output format of {str(path)!r}: "
+            "the file name must end in .nt (N-Triples) or .ttl (Turtle)"
         )
     triples = synthetic_triples(
         actors,
