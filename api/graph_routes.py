@@ -18,15 +18,17 @@ from starlette.background import BackgroundTask
 from api.app import ApiError, caller, engine_of, require_editor
 from api.sparql_routes import RDF_BODY_SUFFIX, save_body
 from graph.analysis.projection import ProjectionFilter
-from graph.analysis.queries import EXPORT_FORMATS, FLOW_GROUPS, BadRequest, parse_filter
-from graph.ingest import RDF_FORMATS
+from graph.analysis.queries import FLOW_GROUPS, BadRequest, parse_filter
+from graph.ingest import INPUT_KINDS
 from graph.model.namespaces import ID
 from graph.model.ontology import concepts, confidence_levels, kinds, relation_types
 from graph.server.auth import ANONYMOUS, AuthError, Principal
+from graph.store.export import EXPORT_KINDS, export_format
+from graph.store.formats import formats
 
 _ENTITY = "regional-government/ru-ta-government"
 _FEDERAL = "federal-body/ru-federal-center"
-_UPLOAD_SUFFIXES = {*RDF_FORMATS, ".csv"}
+_UPLOAD_SUFFIXES = {s for f in formats(*INPUT_KINDS) for s in f.suffixes}
 
 
 def _filters(
@@ -815,7 +817,7 @@ def install(app: FastAPI) -> None:
         responses={
             200: {
                 "description": "the file",
-                "content": {media: {} for media in EXPORT_FORMATS.values()},
+                "content": {f.media_type: {} for f in formats(*EXPORT_KINDS)},
             }
         },
     )
@@ -825,7 +827,7 @@ def install(app: FastAPI) -> None:
             str,
             Query(
                 description="nquads, trig, jsonld (datasets as named graphs); turtle, "
-                "ntriples (their union); graphml, gexf (Gephi), csv (edge list)",
+                "ntriples, rdfxml (their union); graphml, gexf (Gephi), csv (edge list)",
                 examples=["graphml"],
             ),
         ] = "nquads",
@@ -840,10 +842,10 @@ def install(app: FastAPI) -> None:
     ) -> Response:
         """Download the datasets you can read (or the named ones) as RDF, or the claims network
         as GraphML, GEXF or a CSV edge list (with the filters)."""
-        if format not in EXPORT_FORMATS:
-            raise ApiError(
-                400, f"unknown export format {format!r}; use {', '.join(EXPORT_FORMATS)}"
-            )
+        try:
+            media_type = export_format(format).media_type
+        except ValueError as error:
+            raise ApiError(400, str(error)) from None
         filters = _filters(start, end, kinds, relations, min_confidence, None, level, basis)
         path, _count = await engine_of(request).call(
             "export", caller(request), format, datasets=datasets, filters=filters
@@ -851,7 +853,7 @@ def install(app: FastAPI) -> None:
         name = "recruitgraph-" + ("-".join(datasets) if datasets else "all") + Path(path).suffix
         return FileResponse(
             path,
-            media_type=EXPORT_FORMATS[format],
+            media_type=media_type,
             filename=name,
             background=BackgroundTask(os.unlink, path),
         )

@@ -15,26 +15,18 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.app import ApiError, Settings, caller, engine_of, require_editor
+from graph.ingest import INPUT_KINDS
 from graph.server.auth import AuthError, TokenStore, principal_for
 from graph.server.engine import Engine, EngineError
-from graph.sparql import MEDIA_TYPES, QueryError, accepts_html, format_name, negotiate
+from graph.sparql import QueryError, accepts_html, format_name, negotiate
+from graph.store.formats import Kind, by_name, formats
 
 _FORM = "application/x-www-form-urlencoded"
 _QUERY = "application/sparql-query"
 _UPDATE = "application/sparql-update"
 #: Media types of RDF bodies that the Graph Store Protocol and uploads accept, and the file
 #: suffix that tells the loader the format.
-RDF_BODY_SUFFIX = {
-    "text/turtle": ".ttl",
-    "application/x-turtle": ".ttl",
-    "application/n-triples": ".nt",
-    "text/plain": ".nt",
-    "application/n-quads": ".nq",
-    "application/trig": ".trig",
-    "application/ld+json": ".jsonld",
-    "application/rdf+xml": ".rdf",
-    "text/csv": ".csv",
-}
+RDF_BODY_SUFFIX = {media: f.suffix for f in formats(*INPUT_KINDS) for media in f.media_types}
 
 _QUERY_EXAMPLES = {
     "funding by payer": {
@@ -137,7 +129,8 @@ async def _service_description(request: Request, fmt: str | None) -> Response:
     )
     endpoint = str(request.url.replace(query=""))
     body = await engine_of(request).call("service_description", principal, endpoint, graph_fmt)
-    return Response(body, media_type=MEDIA_TYPES[graph_fmt], headers={"Vary": "Accept"})
+    media_type = by_name(graph_fmt, Kind.GRAPH).media_type
+    return Response(body, media_type=media_type, headers={"Vary": "Accept"})
 
 
 def _params(request: Request, name: str) -> list[str]:
@@ -324,7 +317,9 @@ def install(app: FastAPI) -> None:
         default: Annotated[
             str | None, Query(description="present: the default graph (union of datasets)")
         ] = None,
-        format: Annotated[str | None, Query(description="turtle, ntriples, jsonld, rdfxml")] = None,
+        format: Annotated[
+            str | None, Query(description="turtle, ntriples, jsonld, rdfxml, nquads, trig")
+        ] = None,
     ) -> Response:
         """The triples of a dataset's graph you may read (404 otherwise), or with
         ``?default`` of the default graph: the union of the datasets you may read."""

@@ -24,6 +24,8 @@ from graph.errors import RecruitgraphError
 from graph.ingest.validation import Problem, ValidationError
 from graph.model.ontology import concepts, confidence_levels, kinds
 from graph.store import Store, default_data_dir, open_store
+from graph.store.export import EXPORT_KINDS, export_format
+from graph.store.formats import Kind, by_suffix, formats
 
 
 class UsageError(Exception):
@@ -149,12 +151,31 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from graph.store.export import export_datasets
+    from graph.analysis.queries import NotFound, export
+    from graph.sparql import dataset_graphs
 
+    fmt = args.format or _export_format_of(args.out)
     with _open(args) as store:
-        count = export_datasets(store, args.out, args.format, args.dataset)
-    print(f"wrote {count:,} quads to {args.out}", file=sys.stderr)
+        try:
+            count = export(
+                store,
+                dataset_graphs(store),
+                args.out,
+                fmt,
+                datasets=args.dataset,
+                filters=projection_filter(args),
+            )
+        except NotFound as error:
+            raise UsageError(str(error)) from None
+    what = "claims" if export_format(fmt).kind is Kind.NETWORK else "quads"
+    print(f"wrote {count:,} {what} ({fmt}) to {args.out}", file=sys.stderr)
     return 0
+
+
+def _export_format_of(out: str) -> str:
+    """The export format a file name asks for by its suffix; N-Quads for any other name."""
+    found = by_suffix(Path(out).suffix, *EXPORT_KINDS)
+    return found.name if found is not None else "nquads"
 
 
 def cmd_datasets(args: argparse.Namespace) -> int:
@@ -669,7 +690,7 @@ def build_parser() -> argparse.ArgumentParser:
         "paths",
         nargs="+",
         metavar="PATH",
-        help="Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML or claims CSV",
+        help=f"{', '.join(f.title for f in formats(Kind.GRAPH))} or claims CSV files",
     )
     p.add_argument("--dataset", required=True, help="dataset name; an existing one is replaced")
     p.add_argument("--access", choices=sorted(concepts("AccessLevelScheme")), default="public")
@@ -692,15 +713,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--file", help="read the query from this file")
     p.add_argument(
         "--format",
-        choices=["table", "json", "csv", "tsv", "xml", "turtle", "ntriples", "jsonld"],
+        choices=["table", *(f.name for f in formats(Kind.RESULTS, Kind.GRAPH))],
         default="table",
+        help="table, a SPARQL results format (SELECT, ASK) or an RDF format (CONSTRUCT)",
     )
     p.set_defaults(run=cmd_query)
 
-    p = sub.add_parser("export", parents=[store], help="write datasets as N-Quads or TriG")
-    p.add_argument("--dataset", action="append", help="a dataset to export (repeat; default all)")
-    p.add_argument("--format", choices=["nquads", "trig"], default="nquads")
+    p = sub.add_parser(
+        "export",
+        parents=[store],
+        help="write the datasets as RDF, or the claims network for network tools",
+        description="Write the datasets (all, or those given with --dataset) as RDF, keeping "
+        "each in its named graph where the format can (N-Quads, TriG, JSON-LD), or the claims "
+        "network that passes the filters as GraphML, GEXF or a CSV edge list. The file is "
+        "written whole or not at all.",
+    )
+    p.add_argument(
+        "--format",
+        choices=[f.name for f in formats(*EXPORT_KINDS)],
+        help="default: by the suffix of --out (.nq, .trig, .ttl, .gexf, .csv…), else nquads",
+    )
     p.add_argument("--out", required=True, help="output file")
+    add_filter_options(p)
     p.set_defaults(run=cmd_export)
 
     p = sub.add_parser(

@@ -11,7 +11,6 @@ import pytest
 
 from graph.server.auth import ANONYMOUS, Catalog, Principal, authorize_update
 from graph.sparql import (
-    RESULT_FORMATS,
     AccessError,
     QueryError,
     accepts_html,
@@ -20,6 +19,7 @@ from graph.sparql import (
     plan_update,
     serialize_capped,
 )
+from graph.store.formats import Kind, by_name
 
 # Values that look like row boundaries of every format.
 TRICKY = (
@@ -31,7 +31,7 @@ TRICKY = (
 def _count(body: bytes, fmt: str) -> int:
     if fmt == "csv":
         return len(list(csv.reader(io.StringIO(body.decode(), newline="")))) - 1
-    return len(list(ox.parse_query_results(body, format=RESULT_FORMATS[fmt])))
+    return len(list(ox.parse_query_results(body, format=by_name(fmt, Kind.RESULTS).rdf)))
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml", "csv", "tsv"])

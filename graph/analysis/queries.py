@@ -11,11 +11,9 @@ version, filter and graph set), so that they are graph algorithms, not chains of
 
 from __future__ import annotations
 
-import csv
-import io
 import itertools
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -27,34 +25,16 @@ import pyoxigraph as ox
 
 from graph import errors
 from graph.analysis.projection import ProjectionFilter, project
-from graph.model.namespaces import DATASET, ID, PREFIXES, SPARQL_PREFIXES, dataset_iri, dataset_name
+from graph.model.namespaces import ID, PREFIXES, SPARQL_PREFIXES, dataset_iri, dataset_name
 from graph.model.ontology import concepts, kinds, local_name, relation_types
 from graph.store import Store
+from graph.store.export import export_format, write_export
+from graph.store.formats import Kind, UnknownFormat
 
 #: Most nodes a neighbourhood returns; past it the answer says ``truncated``.
 MAX_NEIGHBORHOOD_NODES = 2000
 MAX_PATHS = 200
 MAX_PATH_LENGTH = 6
-EXPORT_FORMATS = {
-    "nquads": "application/n-quads",
-    "trig": "application/trig",
-    "turtle": "text/turtle",
-    "ntriples": "application/n-triples",
-    "jsonld": "application/ld+json",
-    "graphml": "application/graphml+xml",
-    "gexf": "application/gexf+xml",
-    "csv": "text/csv",
-}
-EXPORT_SUFFIXES = {
-    "nquads": ".nq",
-    "trig": ".trig",
-    "turtle": ".ttl",
-    "ntriples": ".nt",
-    "jsonld": ".jsonld",
-    "graphml": ".graphml",
-    "gexf": ".gexf",
-    "csv": ".csv",
-}
 FLOW_GROUPS = ("payer_tier", "payer", "payee", "purpose", "period")
 
 
@@ -732,56 +712,31 @@ def export(
     datasets: Sequence[str] | None = None,
     filters: ProjectionFilter | None = None,
 ) -> int:
-    """Write the readable datasets (or the named ones) to the file ``out``; returns the number
-    of quads, or of claims (edges) for the network formats.
+    """Write the readable datasets (or the named ones) to the file ``out``, atomically (see
+    :func:`graph.store.export.write_export`); returns the number of quads, or of claims (edges)
+    for the network formats.
 
-    RDF: ``nquads``, ``trig`` and ``jsonld`` keep each dataset in its named graph; ``turtle``
-    and ``ntriples`` write their union. Network: ``graphml`` and ``gexf`` (for Gephi) and a
-    ``csv`` edge list, of the claims that pass ``filters``.
+    RDF: ``nquads``, ``trig`` and ``jsonld`` keep each dataset in its named graph; ``turtle``,
+    ``ntriples`` and ``rdfxml`` write their union. Network: ``graphml`` and ``gexf`` (for Gephi)
+    and a ``csv`` edge list, of the claims that pass ``filters``.
     """
-    if fmt not in EXPORT_FORMATS:
-        raise BadRequest(f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
+    try:
+        spec = export_format(fmt)
+    except UnknownFormat as error:
+        raise BadRequest(str(error)) from None
     chosen = dataset_graphs_for(graphs, datasets)
-    target = Path(out)
-    if fmt in ("graphml", "gexf", "csv"):
+    if spec.kind is Kind.NETWORK:
         flt = filters or ProjectionFilter()
         if datasets:
             flt = replace(flt, datasets=tuple(sorted(datasets)))
         graph = _network(store, graphs, flt)
-        if fmt == "csv":
-            _write_edge_csv(graph, target)
+        if spec.name == "csv":
+            write_export(out, spec, _edge_rows(graph))
         else:
-            flat = _for_network_formats(graph)
-            if fmt == "graphml":
-                nx.write_graphml(flat, target)
-            else:
-                nx.write_gexf(flat, target)
+            write_export(out, spec, _for_network_formats(graph, gexf=spec.name == "gexf"))
         return graph.number_of_edges()
-    count = 0
-
-    def quads() -> Iterable[ox.Quad]:
-        nonlocal count
-        for graph_iri in chosen:
-            for quad in store.quads(graph_iri):
-                count += 1
-                yield quad
-
-    if fmt in ("turtle", "ntriples"):
-        triples = (ox.Triple(q.subject, q.predicate, q.object) for q in quads())
-        rdf_format = ox.RdfFormat.TURTLE if fmt == "turtle" else ox.RdfFormat.N_TRIPLES
-        ox.serialize(triples, str(target), format=rdf_format, prefixes=_prefixes(fmt))
-    else:
-        rdf_format = {
-            "nquads": ox.RdfFormat.N_QUADS,
-            "trig": ox.RdfFormat.TRIG,
-            "jsonld": ox.RdfFormat.JSON_LD,
-        }[fmt]
-        ox.serialize(quads(), str(target), format=rdf_format, prefixes=_prefixes(fmt))
-    return count
-
-
-def _prefixes(fmt: str) -> dict[str, str] | None:
-    return dict(PREFIXES, dataset=DATASET, id=ID) if fmt in ("turtle", "trig") else None
+    quads = (quad for graph_iri in chosen for quad in store.quads(graph_iri))
+    return write_export(out, spec, quads)
 
 
 def _flat(value: Any) -> Any:
@@ -792,14 +747,20 @@ def _flat(value: Any) -> Any:
     return value
 
 
-def _for_network_formats(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """GraphML and GEXF take plain values only: dates as ISO text, lists joined, no None."""
+def _for_network_formats(graph: nx.MultiDiGraph, *, gexf: bool = False) -> nx.MultiDiGraph:
+    """GraphML and GEXF take plain values only: dates as ISO text, lists joined, no None.
+
+    In GEXF an edge's ``type`` is its direction (directed, undirected, mutual), so there the
+    claim's relation type is the attribute ``relation``.
+    """
     flat = nx.MultiDiGraph()
     for node, data in graph.nodes(data=True):
         flat.add_node(node, **{k: _flat(v) for k, v in data.items() if v is not None})
     for u, v, key, data in graph.edges(keys=True, data=True):
         attrs = {k: _flat(v) for k, v in data.items() if v is not None}
         attrs["label"] = data["type"]
+        if gexf:
+            attrs["relation"] = attrs.pop("type")
         flat.add_edge(u, v, key=key, **attrs)
     return flat
 
@@ -824,10 +785,9 @@ _CSV_COLUMNS = (
 )
 
 
-def _write_edge_csv(graph: nx.MultiDiGraph, target: Path) -> None:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(_CSV_COLUMNS)
+def _edge_rows(graph: nx.MultiDiGraph) -> Iterator[list[Any]]:
+    """The CSV edge list: the header, then one row per claim in claim order."""
+    yield list(_CSV_COLUMNS)
     for u, v, data in sorted(graph.edges(data=True), key=lambda e: e[2]["claim"]):
         row = {
             "source": u,
@@ -838,12 +798,10 @@ def _write_edge_csv(graph: nx.MultiDiGraph, target: Path) -> None:
         }
         if not data.get("end_stated"):
             row["end"] = None
-        writer.writerow(["" if row.get(c) is None else _flat(row[c]) for c in _CSV_COLUMNS])
-    target.write_text(buffer.getvalue(), "utf-8")
+        yield ["" if row.get(c) is None else _flat(row[c]) for c in _CSV_COLUMNS]
 
 
 __all__ = [
-    "EXPORT_FORMATS",
     "FLOW_GROUPS",
     "BadRequest",
     "NotFound",

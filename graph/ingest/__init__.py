@@ -10,10 +10,9 @@ callers need are importable from this package.
 """
 
 from graph.ingest.load import (
-    CLAIMS_SUFFIX,
     DEFAULT_DATASET,
+    INPUT_KINDS,
     MAX_FILE_BYTES,
-    RDF_FORMATS,
     DatasetInfo,
     LoadProgress,
     LoadReport,
@@ -35,10 +34,9 @@ from graph.ingest.load import (
 )
 
 __all__ = [
-    "CLAIMS_SUFFIX",
     "DEFAULT_DATASET",
+    "INPUT_KINDS",
     "MAX_FILE_BYTES",
-    "RDF_FORMATS",
     "DatasetInfo",
     "LoadProgress",
     "LoadReport",

@@ -40,19 +40,11 @@ from graph.model.rdfterms import rdflib_graph
 from graph.model.reference import REFERENCE_DATASET, reference_triples
 from graph.sparql import dataset_graphs
 from graph.store import Store
+from graph.store.formats import Kind, by_suffix, formats
 
-RDF_FORMATS: dict[str, ox.RdfFormat] = {
-    ".ttl": ox.RdfFormat.TURTLE,
-    ".turtle": ox.RdfFormat.TURTLE,
-    ".nt": ox.RdfFormat.N_TRIPLES,
-    ".nq": ox.RdfFormat.N_QUADS,
-    ".trig": ox.RdfFormat.TRIG,
-    ".jsonld": ox.RdfFormat.JSON_LD,
-    ".json": ox.RdfFormat.JSON_LD,
-    ".rdf": ox.RdfFormat.RDF_XML,
-    ".owl": ox.RdfFormat.RDF_XML,
-}
-CLAIMS_SUFFIX = ".csv"
+#: What a loaded file may be: RDF in a format of the registry, or the claims CSV.
+INPUT_KINDS = (Kind.GRAPH, Kind.CLAIMS)
+
 #: The dataset that ``recruitgraph demo`` loads from the claims shipped in the package.
 DEFAULT_DATASET = "claims"
 #: Input larger than this is refused (the store itself has no such limit; this guards memory).
@@ -101,14 +93,15 @@ class LoadReport:
 
 
 def input_format(path: Path) -> ox.RdfFormat | None:
-    """The RDF format of ``path`` by its suffix; None for a claims CSV; ValueError otherwise."""
-    suffix = path.suffix.lower()
-    if suffix == CLAIMS_SUFFIX:
-        return None
-    if suffix not in RDF_FORMATS:
-        known = ", ".join(sorted([*RDF_FORMATS, CLAIMS_SUFFIX]))
-        raise InvalidArgument(f"{path}: unknown file type {suffix or '(none)'}; use one of {known}")
-    return RDF_FORMATS[suffix]
+    """The RDF format of ``path`` by its suffix (see :mod:`graph.store.formats`); None for a
+    claims CSV; ValueError for any other suffix."""
+    found = by_suffix(path.suffix, *INPUT_KINDS)
+    if found is None:
+        known = ", ".join(sorted(s for f in formats(*INPUT_KINDS) for s in f.suffixes))
+        raise InvalidArgument(
+            f"{path}: unknown file type {path.suffix or '(none)'}; use one of {known}"
+        )
+    return found.rdf if isinstance(found.rdf, ox.RdfFormat) else None
 
 
 def _syntax_problem(path: Path, error: SyntaxError) -> Problem:

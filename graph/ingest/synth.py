@@ -61,7 +61,6 @@ True
 """
 
 import math
-import os
 import random
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
@@ -74,6 +73,8 @@ import pyoxigraph as ox
 from graph.errors import InvalidArgument
 from graph.model.namespaces import DCTERMS, ID, PROV, RDF, RDFS, RG, SCHEMA, XSD, source_iri
 from graph.model.ontology import Kind, concepts, confidence_levels, id_segment, kinds
+from graph.store import formats
+from graph.store.export import write_export
 
 __all__ = ["synthetic_triples", "write_synthetic"]
 
@@ -90,8 +91,6 @@ _COHORT = kinds()["RecruitCohort"]
 _SCHEME = kinds()["RecruitmentScheme"]
 _RECRUITER = kinds()["Recruiter"]
 _PLANTED = (_FEDERAL_BODY, _REGIONAL, _FOREIGN, _COHORT, _SCHEME, _RECRUITER)
-
-_FORMATS = {".nt": ox.RdfFormat.N_TRIPLES, ".ttl": ox.RdfFormat.TURTLE}
 
 
 def _rg(name: str) -> ox.NamedNode:
@@ -238,9 +237,9 @@ def write_synthetic(
     """Write a synthetic network to ``path`` and return the number of triples written.
 
     The format follows the extension: ``.nt`` (N-Triples) or ``.ttl`` (Turtle with prefixes).
-    Triples are streamed to a temporary file beside ``path`` that replaces ``path`` only when
-    complete, so a failed run never leaves a half-written file. The other arguments are those
-    of :func:`synthetic_triples`.
+    The file is written atomically by :func:`graph.store.export.write_export`, so a failed run
+    never leaves a half-written file. The other arguments are those of
+    :func:`synthetic_triples`.
 
     Raises
     ------
@@ -248,8 +247,8 @@ def write_synthetic(
         If the extension is not .nt or .ttl, or an argument is out of range.
     """
     path = Path(path)
-    rdf_format = _FORMATS.get(path.suffix.lower())
-    if rdf_format is None:
+    rdf_format = formats.by_suffix(path.suffix, formats.Kind.GRAPH)
+    if rdf_format is None or rdf_format.name not in ("ntriples", "turtle"):
         raise InvalidArgument(
             f"cannot tell the output format of {str(path)!r}: "
             "the file name must end in .nt (N-Triples) or .ttl (Turtle)"
@@ -262,27 +261,8 @@ def write_synthetic(
         start=start,
         end=end,
     )
-    written = 0
-
-    def counted() -> Iterator[ox.Triple]:
-        nonlocal written
-        for triple in triples:
-            written += 1
-            yield triple
-
     prefixes = _BASE_PREFIXES | {"claim": f"{ID}claim/synth-{seed}/"}
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        ox.serialize(
-            counted(),
-            str(tmp),
-            rdf_format,
-            prefixes=prefixes if rdf_format == ox.RdfFormat.TURTLE else None,
-        )
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return written
+    return write_export(path, rdf_format, triples, prefixes=prefixes)
 
 
 class _Params:

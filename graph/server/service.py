@@ -34,7 +34,6 @@ from graph.ingest.validation import ValidationError
 from graph.model.namespaces import DATASET, FORMATS_NS, RDF, SD, dataset_iri, dataset_name
 from graph.server.auth import AuthError, Catalog, Principal, authorize_update, read_catalog
 from graph.sparql import (
-    GRAPH_FORMATS,
     QueryError,
     execute_query,
     is_graph_result,
@@ -42,6 +41,8 @@ from graph.sparql import (
     serialize_capped,
 )
 from graph.store import Store, StoreError
+from graph.store.export import export_format
+from graph.store.formats import Kind, UnknownFormat, by_name, formats
 
 log = logging.getLogger("recruitgraph.server")
 
@@ -340,16 +341,10 @@ def service_description(
         ox.Triple(sd, iri(SD + "supportedLanguage"), iri(SD + "SPARQL11Update")),
         ox.Triple(sd, iri(SD + "feature"), iri(SD + "UnionDefaultGraph")),
     ]
-    for name in (
-        "SPARQL_Results_JSON",
-        "SPARQL_Results_XML",
-        "SPARQL_Results_CSV",
-        "SPARQL_Results_TSV",
-        "Turtle",
-        "N-Triples",
-        "JSON-LD",
-        "RDF_XML",
-    ):
+    for served in formats(Kind.RESULTS, Kind.GRAPH):
+        assert served.rdf is not None
+        # The W3C's IRI of the format (pyoxigraph's JSON-LD IRI is in another namespace).
+        name = served.rdf.iri.rsplit("/", 1)[1]
         triples.append(ox.Triple(sd, iri(SD + "resultFormat"), iri(FORMATS_NS + name)))
     dataset_node = ox.BlankNode("dataset")
     default = ox.BlankNode("default")
@@ -366,8 +361,10 @@ def service_description(
             ox.Triple(named, a, iri(SD + "NamedGraph")),
             ox.Triple(named, iri(SD + "name"), iri(graph)),
         ]
-    prefixes = {"sd": SD, "formats": FORMATS_NS} if fmt == "turtle" else None
-    body = ox.serialize(triples, format=GRAPH_FORMATS[fmt], prefixes=prefixes)
+    rdf = by_name(fmt, Kind.GRAPH)
+    assert isinstance(rdf.rdf, ox.RdfFormat)
+    prefixes = {"sd": SD, "formats": FORMATS_NS} if rdf.takes_prefixes else None
+    body = ox.serialize(triples, format=rdf.rdf, prefixes=prefixes)
     assert body is not None
     return body
 
@@ -465,13 +462,12 @@ def flows(ctx: Context, principal: Principal, **params: Any) -> dict[str, Any]:
 
 def export(ctx: Context, principal: Principal, fmt: str, **params: Any) -> tuple[str, int]:
     """Write an export to a temporary file; (its path, the count). The caller deletes it."""
-    if fmt not in queries.EXPORT_FORMATS:
-        raise queries.BadRequest(
-            f"unknown export format {fmt!r}; use one of {', '.join(queries.EXPORT_FORMATS)}"
-        )
-    handle, path = tempfile.mkstemp(
-        prefix="recruitgraph-export-", suffix=queries.EXPORT_SUFFIXES[fmt]
-    )
+    try:
+        suffix = export_format(fmt).suffix
+    except UnknownFormat as error:
+        raise queries.BadRequest(str(error)) from None
+    # A private file (mode 0600), which the exporter replaces keeping its mode.
+    handle, path = tempfile.mkstemp(prefix="recruitgraph-export-", suffix=suffix)
     os.close(handle)
     try:
         count = queries.export(ctx.store, ctx.readable(principal), path, fmt, **params)

@@ -3,7 +3,8 @@ and what an update reads and writes.
 
 :mod:`~graph.sparql.guard` refuses malformed text and outbound requests (``SERVICE``,
 ``LOAD``); :mod:`~graph.sparql.query` runs a query over the datasets a caller may see;
-:mod:`~graph.sparql.results` negotiates and serializes results with a size cap;
+:mod:`~graph.sparql.results` serializes results with a size cap (in the formats of
+:mod:`graph.store.formats`);
 :mod:`~graph.sparql.update` reads from a parsed update the graphs it reads and writes. The names
 most callers need are importable from this package.
 """
@@ -21,10 +22,6 @@ from graph.sparql.query import (
     select_records,
 )
 from graph.sparql.results import (
-    FORMAT_NAMES,
-    GRAPH_FORMATS,
-    MEDIA_TYPES,
-    RESULT_FORMATS,
     Serialized,
     accepts_html,
     format_name,
@@ -37,10 +34,6 @@ from graph.sparql.update import DEFAULT_GRAPH, UpdatePlan, plan_update
 
 __all__ = [
     "DEFAULT_GRAPH",
-    "FORMAT_NAMES",
-    "GRAPH_FORMATS",
-    "MEDIA_TYPES",
-    "RESULT_FORMATS",
     "AccessError",
     "QueryError",
     "QueryInfo",

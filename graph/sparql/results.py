@@ -1,5 +1,6 @@
-"""SPARQL results on the wire: format names, media types, content negotiation, and
-serialization with a row and byte cap."""
+"""SPARQL results on the wire: the ``format`` parameter, and serialization with a row and byte
+cap. The formats themselves, their media types and content negotiation are those of
+:mod:`graph.store.formats`."""
 
 from __future__ import annotations
 
@@ -12,152 +13,63 @@ import pyoxigraph as ox
 from graph.model.namespaces import PREFIXES
 from graph.sparql.guard import QueryError
 from graph.store import QueryResult
+from graph.store.formats import (
+    Format,
+    Kind,
+    UnknownFormat,
+    accepts_html,
+    by_media_type,
+    by_name,
+    formats,
+    negotiate,
+)
 
-RESULT_FORMATS = {
-    "json": ox.QueryResultsFormat.JSON,
-    "xml": ox.QueryResultsFormat.XML,
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
-}
-GRAPH_FORMATS = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-}
-#: Media type of each format.
-MEDIA_TYPES = {
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-    "turtle": "text/turtle",
-    "ntriples": "application/n-triples",
-    "jsonld": "application/ld+json",
-    "rdfxml": "application/rdf+xml",
-}
-#: Media types a client may ask for, per kind of result, in the server's order of preference.
-_ACCEPTED = {
-    "results": [
-        ("application/sparql-results+json", "json"),
-        ("application/json", "json"),
-        ("application/sparql-results+xml", "xml"),
-        ("application/xml", "xml"),
-        ("text/xml", "xml"),
-        ("text/csv", "csv"),
-        ("text/tab-separated-values", "tsv"),
-    ],
-    "graph": [
-        ("text/turtle", "turtle"),
-        ("application/x-turtle", "turtle"),
-        ("application/n-triples", "ntriples"),
-        ("text/plain", "ntriples"),
-        ("application/ld+json", "jsonld"),
-        ("application/json", "jsonld"),
-        ("application/rdf+xml", "rdfxml"),
-        ("application/xml", "rdfxml"),
-        ("text/xml", "rdfxml"),
-    ],
-}
-#: Names the ``format`` parameter accepts (those of Fuseki, SPARQLWrapper and media types).
-FORMAT_NAMES = {
-    "json": "json",
-    "srj": "json",
-    "xml": "xml",
-    "srx": "xml",
-    "csv": "csv",
-    "tsv": "tsv",
-    "turtle": "turtle",
-    "ttl": "turtle",
-    "n3": "turtle",
-    "ntriples": "ntriples",
-    "n-triples": "ntriples",
-    "nt": "ntriples",
-    "jsonld": "jsonld",
-    "json-ld": "jsonld",
-    "rdfxml": "rdfxml",
-    "rdf+xml": "rdfxml",
-    "rdf": "rdfxml",
-    **{media: name for media, name in _ACCEPTED["results"] + _ACCEPTED["graph"]},
-}
+__all__ = [
+    "Serialized",
+    "accepts_html",
+    "format_name",
+    "is_graph_result",
+    "negotiate",
+    "serialize_capped",
+    "serialize_result",
+]
+
+
+def _names(*kinds: Kind) -> list[str]:
+    return [f.name for f in formats(*kinds)]
+
+
+#: What a ``format`` parameter asks for when the result is of the other kind: the nearest
+#: RDF format for a results format, and the nearest results format for an RDF one.
 _GRAPH_EQUIVALENT = {"json": "jsonld", "xml": "rdfxml", "csv": "ntriples", "tsv": "ntriples"}
-_RESULT_EQUIVALENT = {"jsonld": "json", "rdfxml": "xml", "turtle": "json", "ntriples": "json"}
+_RESULT_EQUIVALENT = {name: "xml" if name == "rdfxml" else "json" for name in _names(Kind.GRAPH)}
 
 
 def format_name(name: str) -> str:
-    """The canonical format for a ``format`` parameter value (a name, a media type, or a
-    comma-separated list of them, as SPARQLWrapper sends); QueryError if none is known."""
-    key = name.strip().lower()
-    if key not in FORMAT_NAMES and "," in key:
-        key = next(
-            (k for k in (p.split(";")[0].strip() for p in key.split(",")) if k in FORMAT_NAMES), key
-        )
-    if key not in FORMAT_NAMES:
-        known = ", ".join(sorted({k for k in FORMAT_NAMES if "/" not in k}))
-        raise QueryError(f"unknown format {name!r}; use one of {known} or a media type")
-    return FORMAT_NAMES[key]
+    """The canonical name of the SPARQL results or RDF format that a ``format`` parameter
+    names: a name or alias of :mod:`graph.store.formats`, a media type, or a comma-separated
+    list of them, as SPARQLWrapper sends. QueryError if none is known.
+
+    >>> format_name("application/sparql-results+json,application/json")
+    'json'
+    >>> format_name("TTL")
+    'turtle'
+    """
+    for part in name.split(",") if "," in name else [name]:
+        found = _format_of(part)
+        if found is not None:
+            return found.name
+    known = ", ".join(_names(Kind.RESULTS, Kind.GRAPH))
+    raise QueryError(f"unknown format {name!r}; use one of {known} or a media type")
 
 
-def _parse_accept(accept: str) -> list[tuple[float, int, str]]:
-    ranges = []
-    for position, part in enumerate(accept.split(",")):
-        media, *params = (p.strip() for p in part.split(";"))
-        if not media:
-            continue
-        q = 1.0
-        for param in params:
-            key, _, value = param.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    q = max(0.0, min(1.0, float(value)))
-                except ValueError:
-                    q = 0.0
-        ranges.append((q, position, media.lower()))
-    return ranges
-
-
-def negotiate(accept: str | None, kind: str) -> str | None:
-    """The best format of ``kind`` (``results`` or ``graph``) for an Accept header, with its
-    q-values and wildcards; None when the header accepts none of them (the caller then uses
-    its default, as HTTP allows)."""
-    if not accept:
+def _format_of(value: str) -> Format | None:
+    if "/" in value:
+        return by_media_type(value, Kind.RESULTS, Kind.GRAPH)
+    try:
+        return by_name(value, Kind.RESULTS, Kind.GRAPH)
+    except UnknownFormat:
         return None
-    ranges = _parse_accept(accept)
-    best: tuple[float, int, int, int] | None = None
-    chosen = None
-    for order, (media, fmt) in enumerate(_ACCEPTED[kind]):
-        kind_major = media.split("/")[0]
-        quality, specificity, position = -1.0, -1, 0
-        for q, pos, pattern in ranges:
-            if pattern == media:
-                spec = 2
-            elif pattern == f"{kind_major}/*":
-                spec = 1
-            elif pattern == "*/*":
-                spec = 0
-            else:
-                continue
-            if spec > specificity:
-                quality, specificity, position = q, spec, pos
-        if quality <= 0:
-            continue
-        # Prefer higher q, then an exact match over a wildcard, then the server's order.
-        key = (quality, specificity, -position, -order)
-        if best is None or key > best:
-            best, chosen = key, fmt
-    return chosen
-
-
-def accepts_html(accept: str | None) -> bool:
-    """Whether a browser asks for a page: text/html ranked above any SPARQL format."""
-    if not accept:
-        return False
-    ranges = _parse_accept(accept)
-    html = max((q for q, _, m in ranges if m in ("text/html", "application/xhtml+xml")), default=0)
-    if html <= 0:
-        return False
-    others = [q for q, _, m in ranges if m in FORMAT_NAMES]
-    return html >= max(others, default=0)
 
 
 class _Capped(Exception):
@@ -281,7 +193,7 @@ class Serialized:
 
     @property
     def media_type(self) -> str:
-        return MEDIA_TYPES[self.format]
+        return by_name(self.format, Kind.RESULTS, Kind.GRAPH).media_type
 
 
 def is_graph_result(result: QueryResult) -> bool:
@@ -306,23 +218,17 @@ def serialize_capped(
     graph = is_graph_result(result)
     fmt = _GRAPH_EQUIVALENT.get(fmt, fmt) if graph else _RESULT_EQUIVALENT.get(fmt, fmt)
     if graph:
-        if fmt not in GRAPH_FORMATS:
-            raise QueryError(f"a CONSTRUCT or DESCRIBE result cannot be written as {fmt}")
         state: dict[str, Any] = {"truncated": False}
         triples = result if max_rows is None else _capped_triples(result, max_rows, state)
-        prefixes = PREFIXES if fmt == "turtle" else None
-        body = ox.serialize(triples, format=GRAPH_FORMATS[fmt], prefixes=prefixes)
-        assert body is not None
-        return Serialized(body, fmt, state["truncated"])
-    if fmt not in RESULT_FORMATS:
-        raise QueryError(f"a SELECT or ASK result cannot be written as {fmt}")
+        return Serialized(_serialize_graph(triples, fmt), fmt, state["truncated"])
+    results_format = _results_format(fmt)
     if isinstance(result, ox.QueryBoolean) or max_rows is None:
-        data = result.serialize(format=RESULT_FORMATS[fmt])
+        data = result.serialize(format=results_format)
         assert data is not None
         return Serialized(data, fmt)
     writer = _CountingWriter(fmt, max_rows, max_bytes)
     try:
-        result.serialize(writer, format=RESULT_FORMATS[fmt])
+        result.serialize(writer, format=results_format)
     except _Capped:
         return Serialized(writer.truncated(), fmt, True, max_rows)
     except _TooLarge:
@@ -335,16 +241,31 @@ def serialize_capped(
 
 def serialize_result(result: QueryResult, fmt: str) -> bytes:
     """``result`` in a standard format: json, xml, csv or tsv for SELECT and ASK results;
-    turtle, ntriples, jsonld or rdfxml for CONSTRUCT and DESCRIBE results."""
+    an RDF format (turtle, ntriples, jsonld, rdfxml, nquads, trig) for CONSTRUCT and DESCRIBE
+    results."""
     if isinstance(result, ox.QuerySolutions | ox.QueryBoolean):
-        if fmt not in RESULT_FORMATS:
-            raise QueryError(f"a SELECT or ASK result cannot be written as {fmt}")
-        data = result.serialize(format=RESULT_FORMATS[fmt])
-    else:
-        graph_fmt = _GRAPH_EQUIVALENT.get(fmt, fmt)
-        if graph_fmt not in GRAPH_FORMATS:
-            raise QueryError(f"a CONSTRUCT or DESCRIBE result cannot be written as {fmt}")
-        prefixes = PREFIXES if graph_fmt == "turtle" else None
-        data = ox.serialize(result, format=GRAPH_FORMATS[graph_fmt], prefixes=prefixes)
-    assert data is not None
-    return data
+        data = result.serialize(format=_results_format(fmt))
+        assert data is not None
+        return data
+    return _serialize_graph(result, _GRAPH_EQUIVALENT.get(fmt, fmt))
+
+
+def _results_format(fmt: str) -> ox.QueryResultsFormat:
+    try:
+        found = by_name(fmt, Kind.RESULTS).rdf
+    except UnknownFormat:
+        raise QueryError(f"a SELECT or ASK result cannot be written as {fmt}") from None
+    assert isinstance(found, ox.QueryResultsFormat)
+    return found
+
+
+def _serialize_graph(triples: Iterable[ox.Triple], fmt: str) -> bytes:
+    try:
+        found = by_name(fmt, Kind.GRAPH)
+    except UnknownFormat:
+        raise QueryError(f"a CONSTRUCT or DESCRIBE result cannot be written as {fmt}") from None
+    assert isinstance(found.rdf, ox.RdfFormat)
+    prefixes = PREFIXES if found.takes_prefixes else None
+    body = ox.serialize(triples, format=found.rdf, prefixes=prefixes)
+    assert body is not None
+    return body

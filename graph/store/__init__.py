@@ -4,7 +4,9 @@ bumps.
 
 :mod:`~graph.store.stores` holds the two stores; :mod:`~graph.store.cache` keeps results
 computed from a store (the networkx projection, reports) until its next write;
-:mod:`~graph.store.export` writes datasets out. Everything above this package speaks SPARQL or
+:mod:`~graph.store.formats` is the one registry of formats (pyoxigraph's format objects, with
+their names, media types and suffixes) and content negotiation; :mod:`~graph.store.export`
+writes every export file, atomically. Everything above this package speaks SPARQL or
 quads and never asks which kind of store it has.
 """
 
