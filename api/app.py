@@ -6,9 +6,10 @@ The application does not open the store itself. At start-up it starts the engine
 with a time limit; each route parses its request, works out the caller from its token
 (:mod:`graph.server.auth`) and hands one call to the engine.
 
-Other modules add their routes the same way: ``await request.app.state.engine.call("library",
-principal, "graph.analysis.metrics:some_function", ...)`` runs ``some_function(store, graphs, ...)``
-over the caller's readable graphs in the engine process, within the time limit.
+A route calls the operation itself: ``await engine_of(request).call(service.neighborhood,
+principal, ref, depth=2)`` runs :func:`graph.server.service.neighborhood` over the caller's
+readable graphs in the engine process, within the time limit. A library function a route
+needs gets an operation of its own in :mod:`graph.server.service`.
 """
 
 from __future__ import annotations

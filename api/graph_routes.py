@@ -20,6 +20,7 @@ from api.sparql_routes import RDF_BODY_SUFFIX, save_body
 from graph.analysis.projection import ProjectionFilter
 from graph.analysis.queries import EXPORT_FORMATS, FLOW_GROUPS, BadRequest, parse_filter
 from graph.ingest import RDF_FORMATS
+from graph.server import service
 from graph.server.auth import ANONYMOUS, AuthError, Principal
 
 _ENTITY = "regional-government/ru-ta-government"
@@ -160,7 +161,7 @@ def install(app: FastAPI) -> None:
             principal = caller(request)
         except AuthError:
             principal = None
-        data = await engine_of(request).call("healthz", principal or ANONYMOUS)
+        data = await engine_of(request).call(service.healthz, principal or ANONYMOUS)
         if principal is None:
             data = {"status": data["status"], "store": data["store"]}
         data["engine_restarts"] = engine_of(request).restarts
@@ -187,7 +188,7 @@ def install(app: FastAPI) -> None:
     )
     async def list_datasets(request: Request) -> JSONResponse:
         """The datasets you can see, with their provenance and access level."""
-        return _json(await engine_of(request).call("datasets", caller(request)))
+        return _json(await engine_of(request).call(service.datasets, caller(request)))
 
     @app.get(
         "/api/datasets/{name}",
@@ -196,7 +197,7 @@ def install(app: FastAPI) -> None:
     )
     async def get_dataset(request: Request, name: str) -> JSONResponse:
         """One dataset's description (404 if you cannot see it)."""
-        return _json(await engine_of(request).call("dataset", caller(request), name))
+        return _json(await engine_of(request).call(service.dataset, caller(request), name))
 
     upload_example = {
         "dataset": "mine",
@@ -311,14 +312,13 @@ def install(app: FastAPI) -> None:
                 "on",
             )
             report = await engine_of(request).call(
-                "upload",
+                service.upload,
                 principal,
                 dataset,
                 paths,
                 access=access,
                 licence=licence,
                 synthetic=synthetic,
-                write=True,
             )
         finally:
             await form.close()
@@ -353,14 +353,13 @@ def install(app: FastAPI) -> None:
         directory, path = await save_body(request)
         try:
             report = await engine_of(request).call(
-                "upload",
+                service.upload,
                 principal,
                 name,
                 [str(path)],
                 access=access,
                 licence=licence,
                 synthetic=synthetic,
-                write=True,
             )
         finally:
             shutil.rmtree(directory, ignore_errors=True)
@@ -371,7 +370,7 @@ def install(app: FastAPI) -> None:
         """Delete a dataset you may write (404 if you cannot see it)."""
         principal = caller(request)
         require_editor(principal, "deleting")
-        await engine_of(request).call("delete_dataset", principal, name, write=True)
+        await engine_of(request).call(service.delete_dataset, principal, name)
         return Response(status_code=204)
 
     # -- entities ----------------------------------------------------------------------------
@@ -421,7 +420,7 @@ def install(app: FastAPI) -> None:
         """Search actors and schemes by label and kind, a page at a time."""
         return _json(
             await engine_of(request).call(
-                "entities", caller(request), q=q, kind=kind, limit=limit, offset=offset
+                service.entities, caller(request), q=q, kind=kind, limit=limit, offset=offset
             )
         )
 
@@ -481,7 +480,7 @@ def install(app: FastAPI) -> None:
     async def get_entity(request: Request, id: str) -> JSONResponse:
         """One entity (``regional-government/ru-ta-government`` or its full IRI): attributes, and
         the claims it is a party of, with periods, amounts, counterparts and sources."""
-        return _json(await engine_of(request).call("entity", caller(request), id))
+        return _json(await engine_of(request).call(service.entity, caller(request), id))
 
     # -- actors ------------------------------------------------------------------------------
     actor_example = {
@@ -529,7 +528,9 @@ def install(app: FastAPI) -> None:
         part_of) and parties no registry knows, each with the number of claims naming it and
         the merge in force that folds it into another actor, if any."""
         return _json(
-            await engine_of(request).call("actors_list", caller(request), kind=kind, search=search)
+            await engine_of(request).call(
+                service.actors_list, caller(request), kind=kind, search=search
+            )
         )
 
     @app.get(
@@ -558,7 +559,7 @@ def install(app: FastAPI) -> None:
         """One actor (``ru-mod``, ``federal-body/ru-mod``, its IRI or exact label): its
         aliases, its part_of chain, the actors part of it, the claims naming it and its merge
         history."""
-        return _json(await engine_of(request).call("actor_show", caller(request), actor_id))
+        return _json(await engine_of(request).call(service.actor_show, caller(request), actor_id))
 
     @app.post(
         "/api/actors/merge",
@@ -576,7 +577,7 @@ def install(app: FastAPI) -> None:
         why: ``reason``) in the dataset ``merges``. Claims are not rewritten; every figure,
         page and export shows the merged actor's claims on the survivor until it is undone."""
         result = await engine_of(request).call(
-            "actors_merge", principal, body.actor, body.into, body.reason, write=True
+            service.actors_merge, principal, body.actor, body.into, body.reason
         )
         return _json(result, 201)
 
@@ -598,7 +599,7 @@ def install(app: FastAPI) -> None:
         """Undo the merge in force of ``actor``: the record stays, marked undone (when, by
         whom), and the actor's claims are its own again."""
         result = await engine_of(request).call(
-            "actors_unmerge", principal, body.actor, reason=body.reason, write=True
+            service.actors_unmerge, principal, body.actor, reason=body.reason
         )
         return _json(result)
 
@@ -654,7 +655,7 @@ def install(app: FastAPI) -> None:
         filters = _filters(start, end, kinds, relations, min_confidence, datasets, level, basis)
         return _json(
             await engine_of(request).call(
-                "neighborhood", caller(request), id, depth=depth, filters=filters
+                service.neighborhood, caller(request), id, depth=depth, filters=filters
             )
         )
 
@@ -708,7 +709,7 @@ def install(app: FastAPI) -> None:
         filters = _filters(start, end, kinds, relations, min_confidence, datasets, level, basis)
         return _json(
             await engine_of(request).call(
-                "paths",
+                service.paths,
                 caller(request),
                 source,
                 target,
@@ -788,7 +789,7 @@ def install(app: FastAPI) -> None:
         filters = _filters(start, end, kinds, None, min_confidence, datasets, level, basis)
         return _json(
             await engine_of(request).call(
-                "flows",
+                service.flows,
                 caller(request),
                 group_by=group_by,
                 granularity=granularity,
@@ -834,7 +835,7 @@ def install(app: FastAPI) -> None:
             )
         filters = _filters(start, end, kinds, relations, min_confidence, None, level, basis)
         path, _count = await engine_of(request).call(
-            "export", caller(request), format, datasets=datasets, filters=filters
+            service.export, caller(request), format, datasets=datasets, filters=filters
         )
         name = "recruitgraph-" + ("-".join(datasets) if datasets else "all") + Path(path).suffix
         return FileResponse(

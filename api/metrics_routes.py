@@ -27,6 +27,7 @@ from api.graph_routes import (
 )
 from graph.analysis.figures import COMPARE_ROUNDS
 from graph.analysis.projection import ProjectionFilter
+from graph.server import service
 
 Aggregates = Annotated[
     bool,
@@ -142,7 +143,7 @@ def install(app: FastAPI) -> None:
         ``evidence``, each figure with the claims it rests on, the share of them that are
         assessments, and its interval."""
         result = await engine_of(request).call(
-            "metrics_report", caller(request), filters, top, rounds
+            service.metrics_report, caller(request), filters, top, rounds
         )
         return JSONResponse(result)
 
@@ -172,7 +173,7 @@ def install(app: FastAPI) -> None:
         claim) to ``end`` (default: the last): is the network more centralized than a year
         ago?"""
         result = await engine_of(request).call(
-            "metrics_timeline", caller(request), filters, window, step
+            service.metrics_timeline, caller(request), filters, window, step
         )
         return JSONResponse(result)
 
@@ -264,7 +265,7 @@ def install(app: FastAPI) -> None:
             None, None, kinds, relations, min_confidence, datasets, aggregates, level, basis
         )
         result = await engine_of(request).call(
-            "metrics_compare", caller(request), filters, first, second, rounds, leave_out
+            service.metrics_compare, caller(request), filters, first, second, rounds, leave_out
         )
         return JSONResponse(result)
 
@@ -301,5 +302,7 @@ def install(app: FastAPI) -> None:
         top: Top = 20,
     ) -> JSONResponse:
         """Node-level measures of every actor, ranked by one of them."""
-        result = await engine_of(request).call("metrics_nodes", caller(request), filters, by, top)
+        result = await engine_of(request).call(
+            service.metrics_nodes, caller(request), filters, by, top
+        )
         return JSONResponse(result)

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.app import ApiError, Settings, caller, engine_of, require_editor
+from graph.server import service
 from graph.server.auth import AuthError, TokenStore, principal_for
 from graph.server.engine import Engine, EngineError
 from graph.sparql import MEDIA_TYPES, QueryError, accepts_html, format_name, negotiate
@@ -98,7 +99,7 @@ async def _run_query(
         raise ApiError(413, "the query text is too long")
     principal = caller(request)
     body, media_type, truncated = await engine_of(request).call(
-        "sparql_query",
+        service.sparql_query,
         principal,
         query,
         default_graph_uri=default_graph_uri or None,
@@ -113,14 +114,11 @@ async def _run_query(
 
 
 async def _run_update(request: Request, update: str) -> Response:
-    settings: Settings = request.app.state.settings
     if not update.strip():
         raise ApiError(400, "the update is empty")
     principal = caller(request)
     require_editor(principal, "an update")
-    result = await engine_of(request).call(
-        "sparql_update", principal, update, write=True, timeout=settings.write_timeout
-    )
+    result = await engine_of(request).call(service.sparql_update, principal, update)
     return JSONResponse({"status": "ok", **result})
 
 
@@ -136,7 +134,9 @@ async def _service_description(request: Request, fmt: str | None) -> Response:
         else (negotiate(request.headers.get("accept"), "graph") or "turtle")
     )
     endpoint = str(request.url.replace(query=""))
-    body = await engine_of(request).call("service_description", principal, endpoint, graph_fmt)
+    body = await engine_of(request).call(
+        service.service_description, principal, endpoint, graph_fmt
+    )
     return Response(body, media_type=MEDIA_TYPES[graph_fmt], headers={"Vary": "Accept"})
 
 
@@ -331,7 +331,7 @@ def install(app: FastAPI) -> None:
         target = _target(request)
         graph_fmt = _formats(request, format)[1]
         body, media_type = await engine_of(request).call(
-            "gsp_get", caller(request), target, graph_fmt
+            service.gsp_get, caller(request), target, graph_fmt
         )
         if request.method == "HEAD":
             return Response(media_type=media_type, headers={"Content-Length": str(len(body))})
@@ -376,13 +376,12 @@ def install(app: FastAPI) -> None:
         directory, path = await save_body(request)
         try:
             report = await engine_of(request).call(
-                "gsp_put",
+                service.gsp_put,
                 principal,
                 target,
                 str(path),
                 merge=request.method == "POST",
                 access=access,
-                write=True,
             )
         finally:
             shutil.rmtree(directory, ignore_errors=True)
@@ -403,7 +402,7 @@ def install(app: FastAPI) -> None:
             raise ApiError(400, "the default graph cannot be deleted: name a graph")
         principal = caller(request)
         require_editor(principal, "deleting")
-        await engine_of(request).call("gsp_delete", principal, target, write=True)
+        await engine_of(request).call(service.gsp_delete, principal, target)
         return Response(status_code=204)
 
 
@@ -455,7 +454,7 @@ class FastQueryPath:
         principal, text, default, named, formats = prepared
         try:
             body, media_type, truncated = await self.engine.call(
-                "sparql_query",
+                service.sparql_query,
                 principal,
                 text,
                 default_graph_uri=default or None,

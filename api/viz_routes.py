@@ -1,6 +1,7 @@
 """The explorer: the page at /viz, its data at /api/viz, its scripts and styles at /viz/assets.
 
-The page and its data come from :mod:`graph.viz` through the engine (``library``), over the
+The page and its data come from :mod:`graph.viz` through the engine
+(:func:`graph.server.service.explorer_data`), over the
 graphs the caller may read, so a restricted dataset never reaches the page of a caller
 without the right. Everything the page loads is served here: no CDN.
 """
@@ -14,9 +15,8 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
 from api.app import ApiError, caller, engine_of
 from api.metrics_routes import Filters
+from graph.server import service
 from graph.viz.page import ASSETS, MEDIA_TYPES, SERVED_POLICY, explorer_page
-
-_EXPLORER_DATA = "graph.viz.network:explorer_data"
 
 
 def install(app: FastAPI) -> None:
@@ -25,7 +25,7 @@ def install(app: FastAPI) -> None:
         """The explorer page over the claims that pass the filters (the page filters further
         by itself, without a reload)."""
         data = await engine_of(request).call(
-            "library", caller(request), _EXPLORER_DATA, filters, window=None
+            service.explorer_data, caller(request), filters, window=None
         )
         root = request.scope.get("root_path", "")
         page = explorer_page(data, assets_url=f"{root}/viz/assets", api_url=root)
@@ -65,7 +65,7 @@ def install(app: FastAPI) -> None:
         own parties, amount with currency and amount basis, and sources (``basis=report``:
         reports only); the legend; optionally the timeline."""
         data = await engine_of(request).call(
-            "library", caller(request), _EXPLORER_DATA, filters, window=window, step=step
+            service.explorer_data, caller(request), filters, window=window, step=step
         )
         return JSONResponse(data)
 
