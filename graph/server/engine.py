@@ -64,9 +64,9 @@ def reference(operation: Callable[..., Any]) -> Reference:
 
     >>> reference(service.neighborhood)
     ('graph.server.service', 'neighborhood')
-    >>> reference(os.remove)
+    >>> reference(service.describe_error)
     Traceback (most recent call last):
-    TypeError: os.remove is not an operation of graph.server.service
+    TypeError: graph.server.service.describe_error is not an operation of graph.server.service
     """
     if not service.is_operation(operation):
         module = getattr(operation, "__module__", "?")
