@@ -50,7 +50,7 @@ def test_the_engine_runs_operations_and_refuses_anything_else(tmp_path: Path) ->
             assert health["status"] == "ok" and health["triples"] > 1000
             # Not an operation: refused before anything is sent.
             with pytest.raises(TypeError):
-                await engine.call(os.remove, ANONYMOUS, "x")  # type: ignore[arg-type]
+                await engine.call(os.remove, ANONYMOUS, "x")  # type: ignore[arg-type, call-arg]
             # A forged reference on the socket: answered as an internal error, not run.
             victim = tmp_path / "victim"
             victim.write_text("still here")
