@@ -2,13 +2,15 @@
 
 The application does not open the store itself. At start-up it starts the engine process
 (:mod:`graph.server.engine`), which owns the store and runs every operation of
-:mod:`graph.server.service`
-with a time limit; each route parses its request, works out the caller from its token
-(:mod:`graph.server.auth`) and hands one call to the engine.
+:mod:`graph.server.service` with a time limit; each route (:mod:`api.routes`, one router per
+area) parses its request, works out the caller from its token (:mod:`api.deps`) and hands one
+call to the engine. This module only builds the application: settings, engine, error
+handlers, routers, middleware.
 
-Other modules add their routes the same way: ``await request.app.state.engine.call("library",
-principal, "graph.analysis.metrics:some_function", ...)`` runs ``some_function(store, graphs, ...)``
-over the caller's readable graphs in the engine process, within the time limit.
+A route calls the operation itself: ``await engine_of(request).call(service.neighborhood,
+principal, ref, depth=2)`` runs :func:`graph.server.service.neighborhood` over the caller's
+readable graphs in the engine process, within the time limit. A library function a route
+needs gets an operation of its own in :mod:`graph.server.service`.
 """
 
 from __future__ import annotations
@@ -18,92 +20,31 @@ import logging
 import shutil
 import tempfile
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import pyoxigraph as ox
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.deps import STATIC, ApiError, Settings, error_response
+from api.routes import ROUTERS
+from api.routes.sparql import FastQueryPath
 from graph.errors import RecruitgraphError
-from graph.server.auth import AuthError, Principal, TokenStore, principal_for
-from graph.server.engine import Engine, EngineError, StoreSpec
+from graph.server.auth import AuthError, TokenStore
+from graph.server.engine import Engine, EngineError
 from graph.server.service import describe_error, internal_error
-from graph.store import Store, default_data_dir
+from graph.store import Store
+
+__all__ = ["Settings", "create_app", "settings_for_store"]
 
 log = logging.getLogger("recruitgraph.api")
-STATIC = Path(__file__).parent / "static"
-
-
-@dataclass(frozen=True)
-class Settings:
-    """How the server runs. The store is an embedded one in ``data_dir``, or the remote
-    endpoint ``store_url`` (then ``data_dir`` only holds the tokens file)."""
-
-    data_dir: Path | None = None
-    store_url: str | None = None
-    update_url: str | None = None
-    #: Seconds a query (or any read) may run before it is stopped.
-    query_timeout: float = 30.0
-    #: Seconds an upload or update (validation included) may run.
-    write_timeout: float = 600.0
-    #: Most rows (solutions, or triples of a CONSTRUCT) a SPARQL result holds; more are cut.
-    max_rows: int = 100_000
-    #: Largest request body: uploads, updates, Graph Store writes (413 past it).
-    max_upload_bytes: int = 64 * 1024**2
-    #: Largest query text.
-    max_query_bytes: int = 1024**2
-    #: Whether callers without a token may read public datasets.
-    anonymous: bool = True
-    #: SERVICE / LOAD targets that are allowed (IRIs; an entry ending in / covers its subtree).
-    allow: tuple[str, ...] = ()
-    #: Calls the engine runs at once.
-    threads: int = 4
-    #: Directory to delete at shutdown (a temporary copy of an in-memory store).
-    cleanup: Path | None = field(default=None, repr=False)
-
-    def spec(self) -> StoreSpec:
-        if self.store_url:
-            return StoreSpec("remote", self.store_url, self.update_url, self.allow, self.threads)
-        directory = self.data_dir if self.data_dir is not None else default_data_dir()
-        return StoreSpec("embedded", str(directory), None, self.allow, self.threads)
-
-    def token_dir(self) -> Path:
-        return self.data_dir if self.data_dir is not None else default_data_dir()
-
-
-class ApiError(Exception):
-    """An error answered as JSON ``{"error": message, "status": status, ...details}``."""
-
-    def __init__(
-        self,
-        status: int,
-        message: str,
-        details: dict[str, Any] | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.details = details or {}
-        self.headers = headers
-
-
-def error_response(
-    status: int,
-    message: str,
-    details: dict[str, Any] | None = None,
-    headers: dict[str, str] | None = None,
-) -> JSONResponse:
-    return JSONResponse(
-        {"error": message, "status": status, **(details or {})}, status, headers=headers
-    )
 
 
 def settings_for_store(store: Store, settings: Settings) -> Settings:
@@ -164,6 +105,13 @@ class BodyLimit:
         return f"the request body is larger than the limit of {self.limit // 1024**2} MiB"
 
 
+def operation_id(route: APIRoute) -> str:
+    """The OpenAPI operationId of a route: its name (the endpoint function's, or the name
+    given where one function serves two methods), so that a client's generated method reads
+    ``list_datasets`` rather than ``list_datasets_api_datasets_get``."""
+    return route.name
+
+
 def create_app(store: Store | None = None, settings: Settings | None = None) -> FastAPI:
     """The application over ``store`` (taken over, see :func:`settings_for_store`), or over
     the store that ``settings`` names."""
@@ -204,6 +152,7 @@ def create_app(store: Store | None = None, settings: Settings | None = None) -> 
             f"{settings.max_upload_bytes // 1024**2} MiB (413)."
         ),
         lifespan=lifespan,
+        generate_unique_id_function=operation_id,
     )
     app.state.engine = engine
     app.state.settings = settings
@@ -250,35 +199,8 @@ def create_app(store: Store | None = None, settings: Settings | None = None) -> 
             status, message, details, headers={"X-Request-ID": details["request_id"]}
         )
 
-    from api import graph_routes, metrics_routes, sparql_routes, viz_routes
-
-    sparql_routes.install(app)
-    graph_routes.install(app)
-    metrics_routes.install(app)
-    viz_routes.install(app)
-    app.add_middleware(sparql_routes.FastQueryPath, settings=settings, engine=engine, tokens=tokens)
+    for router in ROUTERS:
+        app.include_router(router)
+    app.add_middleware(FastQueryPath, settings=settings, engine=engine, tokens=tokens)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
-
-
-def caller(request: Request) -> Principal:
-    """The principal of a request (AuthError → 401)."""
-    settings: Settings = request.app.state.settings
-    return principal_for(
-        request.headers.get("authorization"),
-        request.app.state.tokens,
-        anonymous=settings.anonymous,
-    )
-
-
-def require_editor(principal: Principal, what: str = "writing") -> None:
-    """401 for an anonymous caller, 403 for a reader: ``what`` needs an editor token."""
-    if principal.can_edit:
-        return
-    if principal.role == "anonymous":
-        raise ApiError(401, f"{what} needs an editor token", headers={"WWW-Authenticate": "Bearer"})
-    raise ApiError(403, f"{what} needs an editor or admin token")
-
-
-def engine_of(request: Request) -> Engine:
-    return request.app.state.engine

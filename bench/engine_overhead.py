@@ -57,6 +57,7 @@ def _per_call(run, n: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
 
 
 async def _engine(data_dir: str, n: int) -> dict[str, dict[str, float]]:
+    from graph.server import service
     from graph.server.auth import ANONYMOUS
     from graph.server.engine import Engine, StoreSpec
 
@@ -66,11 +67,11 @@ async def _engine(data_dir: str, n: int) -> dict[str, dict[str, float]]:
     try:
         for name, query in QUERIES.items():
             for _ in range(200):
-                await engine.call("sparql_query", ANONYMOUS, query)
+                await engine.call(service.sparql_query, ANONYMOUS, query)
             samples = []
             for _ in range(n):
                 started = time.perf_counter()
-                await engine.call("sparql_query", ANONYMOUS, query)
+                await engine.call(service.sparql_query, ANONYMOUS, query)
                 samples.append((time.perf_counter() - started) * 1e6)
             samples.sort()
             out[name] = {

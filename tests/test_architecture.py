@@ -9,7 +9,7 @@ from pathlib import Path
 import networkx as nx
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("graph",)
+PACKAGES = ("graph", "api")
 
 
 def module_name(path: Path, root: Path = ROOT) -> str:

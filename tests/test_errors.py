@@ -26,7 +26,7 @@ from graph.ingest import load_files
 from graph.ingest.actors import UnknownActorError
 from graph.ingest.validation import Problem, ValidationError
 from graph.model.namespaces import dataset_iri
-from graph.server import auth
+from graph.server import auth, service
 from graph.server.auth import ANONYMOUS, AuthError
 from graph.server.engine import Engine, EngineError, StoreSpec
 from graph.server.service import Context, datasets, describe_error
@@ -149,9 +149,9 @@ def test_the_engine_process_logs_the_traceback_and_answers_500(
         await engine.start()
         try:
             with pytest.raises(EngineError) as internal:
-                await engine.call("datasets", ANONYMOUS)
+                await engine.call(service.datasets, ANONYMOUS)
             with pytest.raises(EngineError) as bad:
-                await engine.call("dataset", ANONYMOUS, "Not A Name")
+                await engine.call(service.dataset, ANONYMOUS, "Not A Name")
         finally:
             await engine.close()
         return internal.value, bad.value

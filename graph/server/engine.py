@@ -7,7 +7,10 @@ operations of :mod:`graph.server.service` on a pool of threads; pyoxigraph relea
 evaluates and serializes, so queries of different clients run side by side.
 
 The server (:class:`Engine`, asyncio) talks to the engine process over a socket pair:
-length-prefixed pickles, one id per call, replies in any order.
+length-prefixed pickles, one id per call, replies in any order. A call names its operation by
+the function itself (``await engine.call(service.neighborhood, principal, ref)``); what goes
+over the socket is its :func:`reference`, which the engine process resolves (:func:`resolve`)
+to an operation of :mod:`graph.server.service` and to nothing else.
 
 * Every call has a time limit (``timeout``, 30 s by default; writes have ``write_timeout``).
   When a call runs past it, the server kills the engine process (SIGKILL stops whatever it was
@@ -41,10 +44,54 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Concatenate, ParamSpec, TypeVar
+
+from graph.server import service
+from graph.server.auth import Principal
+from graph.server.service import Context
 
 _HEADER = struct.Struct("!Q")
 _STOP = "__stop__"
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+#: How a call names its operation on the socket: (module, qualified name).
+Reference = tuple[str, str]
+
+
+def reference(operation: Callable[..., Any]) -> Reference:
+    """What is sent for ``operation``: its module and qualified name. TypeError unless it is
+    an operation of :mod:`graph.server.service` (see :func:`graph.server.service.operation`).
+
+    >>> reference(service.neighborhood)
+    ('graph.server.service', 'neighborhood')
+    >>> reference(service.describe_error)
+    Traceback (most recent call last):
+    TypeError: graph.server.service.describe_error is not an operation of graph.server.service
+    """
+    if not service.is_operation(operation):
+        module = getattr(operation, "__module__", "?")
+        name = f"{module}.{getattr(operation, '__qualname__', operation)}"
+        raise TypeError(f"{name} is not an operation of {service.__name__}")
+    return operation.__module__, operation.__qualname__
+
+
+def resolve(ref: object) -> Callable[..., Any]:
+    """The operation that ``ref`` (made by :func:`reference`) names. Only the module-level
+    operations of :mod:`graph.server.service` are looked up; anything else is a TypeError.
+
+    >>> resolve(("graph.server.service", "neighborhood")) is service.neighborhood
+    True
+    >>> resolve(("os", "remove"))
+    Traceback (most recent call last):
+    TypeError: not an operation of graph.server.service: ('os', 'remove')
+    """
+    if isinstance(ref, tuple) and len(ref) == 2 and ref[0] == service.__name__:
+        function = getattr(service, str(ref[1]), None)
+        # An operation imported under another name does not count: one name per operation.
+        if service.is_operation(function) and function.__qualname__ == ref[1]:
+            return function
+    raise TypeError(f"not an operation of {service.__name__}: {ref!r}")
 
 
 @dataclass(frozen=True)
@@ -225,7 +272,9 @@ class _Worker:
         self.pending.clear()
         self._on_exit(self)
 
-    def send(self, call_id: int, op: str, args: tuple, kwargs: dict, write: bool) -> _Pending:
+    def send(
+        self, call_id: int, ref: Reference, args: tuple, kwargs: dict, write: bool
+    ) -> _Pending:
         if not self.alive or self.connection is None:
             raise _WorkerGone()
         future: asyncio.Future[tuple[bool, Any]] = asyncio.get_running_loop().create_future()
@@ -233,7 +282,7 @@ class _Worker:
         future.add_done_callback(lambda f: f.cancelled() or f.exception())
         pending = _Pending(future, write)
         self.pending[call_id] = pending
-        self.connection.send(_frame((call_id, op, args, kwargs)))
+        self.connection.send(_frame((call_id, ref, args, kwargs)))
         return pending
 
     def forget(self, call_id: int) -> None:
@@ -392,18 +441,23 @@ class Engine:
     # -- calls ---------------------------------------------------------------------------
     async def call(
         self,
-        op: str,
-        *args: Any,
-        write: bool = False,
-        timeout: float | None = None,
-        **kwargs: Any,
-    ) -> Any:
-        """Run operation ``op`` of :mod:`graph.server.service` in the engine process.
+        operation: Callable[Concatenate[Context, Principal, _P], _R],
+        principal: Principal,
+        /,
+        *args: _P.args,
+        **kwargs: _P.kwargs,
+    ) -> _R:
+        """Run ``operation(context, principal, *args, **kwargs)`` in the engine process, under
+        the write time limit if the operation writes, else the read limit.
 
-        Raises EngineError (with the HTTP status of the failure), EngineTimeout, EngineBusy
-        or EngineUnavailable.
+        ``operation`` is a function of :mod:`graph.server.service` marked as an operation
+        (TypeError otherwise, before anything is sent). Raises EngineError (with the HTTP
+        status of the failure), EngineTimeout, EngineBusy or EngineUnavailable.
         """
-        limit = timeout if timeout is not None else (self.write_timeout if write else self.timeout)
+        ref = reference(operation)
+        write = service.writes(operation)
+        arguments = (principal, *args)
+        limit = self.write_timeout if write else self.timeout
         loop = asyncio.get_running_loop()
         try:
             await asyncio.wait_for(self._slots.acquire(), limit)
@@ -415,7 +469,7 @@ class Engine:
                 worker = await self._current(deadline)
                 call_id = next(self._ids)
                 try:
-                    pending = worker.send(call_id, op, args, kwargs, write)
+                    pending = worker.send(call_id, ref, arguments, kwargs, write)
                 except _WorkerGone:
                     continue
                 try:
@@ -440,7 +494,7 @@ class Engine:
                         raise EngineTimeout(limit) from None
                     continue  # a read: run it again in the new engine process
                 if ok:
-                    return payload
+                    return payload  # type: ignore[no-any-return]
                 raise EngineError(*payload)
         finally:
             self._slots.release()
@@ -470,7 +524,9 @@ def serve(fd: int, spec: StoreSpec) -> int:
         try:
             data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as error:  # a result that cannot be pickled: a bug
-            data = pickle.dumps((message[0], False, describe_error(error, "sending a result")))
+            data = pickle.dumps(
+                (message[0], False, service.describe_error(error, "sending a result"))
+            )
         header = _HEADER.pack(len(data))
         with send_lock:
             if len(data) < 1 << 16:
@@ -479,20 +535,18 @@ def serve(fd: int, spec: StoreSpec) -> int:
                 sock.sendall(header)
                 sock.sendall(data)
 
-    from graph.server.service import OPERATIONS, Context, describe_error
-
     try:
         store = spec.open()
     except Exception as error:
         with contextlib.suppress(OSError):
-            send((0, False, describe_error(error)))
+            send((0, False, service.describe_error(error)))
         return 1
     context = Context(store, allow=spec.allow)
     stream = sock.makefile("rb")
     read_lock = threading.Lock()
     done = threading.Event()
 
-    def next_call() -> tuple[int, str, tuple, dict] | None:
+    def next_call() -> tuple[int, Reference, tuple, dict] | None:
         with read_lock:
             if done.is_set():
                 return None
@@ -506,15 +560,15 @@ def serve(fd: int, spec: StoreSpec) -> int:
 
     def work() -> None:
         while (message := next_call()) is not None:
-            call_id, op, args, kwargs = message
+            call_id, ref, args, kwargs = message
             try:
                 reply: tuple[int, bool, Any] = (
                     call_id,
                     True,
-                    OPERATIONS[op](context, *args, **kwargs),
+                    resolve(ref)(context, *args, **kwargs),
                 )
             except BaseException as error:
-                reply = (call_id, False, describe_error(error, str(op)))
+                reply = (call_id, False, service.describe_error(error, str(ref)))
             with contextlib.suppress(OSError):
                 send(reply)
 

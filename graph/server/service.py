@@ -6,6 +6,10 @@ read or write, and then calls the library (:mod:`graph.sparql`, :mod:`graph.anal
 :mod:`graph.ingest`). The HTTP routes run these operations in the engine process
 (:mod:`graph.server.engine`); a notebook may call them directly with a Context of its own.
 
+Each operation is marked :func:`operation` (it reads) or :func:`write_operation`; those are
+the only functions the engine process runs, called by the function itself:
+``await engine.call(service.neighborhood, principal, ref, depth=2)``.
+
 Errors: :func:`describe_error` maps each of the library's own errors (:mod:`graph.errors`) to
 an HTTP status and its message; any other exception is a bug, logged with its traceback under a
 request id and answered 500 with that id, so that nothing reaches a client as a traceback and
@@ -14,7 +18,6 @@ no bug is disguised as a bad request.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import secrets
@@ -22,12 +25,12 @@ import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard, TypeVar
 
 import pyoxigraph as ox
 
 from graph.analysis import figures, queries
-from graph.analysis.projection import project
+from graph.analysis.projection import ProjectionFilter, project
 from graph.errors import Forbidden, InvalidArgument, NotFound, RecruitgraphError
 from graph.ingest import actors, list_datasets, load_files
 from graph.ingest.validation import ValidationError
@@ -43,6 +46,7 @@ from graph.sparql import (
 from graph.store import Store, StoreError
 from graph.store.export import export_format
 from graph.store.formats import Kind, UnknownFormat, by_name, formats
+from graph.viz import network
 
 log = logging.getLogger("recruitgraph.server")
 
@@ -80,6 +84,43 @@ class Context:
 
     def readable(self, principal: Principal) -> list[str]:
         return self.catalog().readable(principal)
+
+
+# --------------------------------------------------------------------------------------------
+# Which functions are operations
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+#: Every operation the engine process may run, and whether it writes.
+_OPERATIONS: dict[Callable[..., Any], bool] = {}
+
+
+def operation(function: _F) -> _F:
+    """Mark ``function`` as an operation that reads: the engine process runs it under the
+    read time limit, and runs it again in a new process if its process was restarted."""
+    _OPERATIONS[function] = False
+    return function
+
+
+def write_operation(function: _F) -> _F:
+    """Mark ``function`` as an operation that writes: it runs under the write time limit and
+    never twice (a write cut short is reported to its caller, not retried)."""
+    _OPERATIONS[function] = True
+    return function
+
+
+def is_operation(function: object) -> TypeGuard[Callable[..., Any]]:
+    """Whether ``function`` is an operation of this module (marked by :func:`operation` or
+    :func:`write_operation`)."""
+    try:
+        return function in _OPERATIONS
+    except TypeError:  # unhashable: not a function at all
+        return False
+
+
+def writes(function: Callable[..., Any]) -> bool:
+    """Whether the operation ``function`` writes; KeyError if it is no operation."""
+    return _OPERATIONS[function]
 
 
 # --------------------------------------------------------------------------------------------
@@ -139,6 +180,7 @@ def internal_error(error: BaseException, where: str = "") -> tuple[int, str, dic
 # Health and datasets
 
 
+@operation
 def healthz(ctx: Context, principal: Principal) -> dict[str, Any]:
     """Liveness and what the caller can see."""
     readable = set(ctx.readable(principal))
@@ -152,12 +194,14 @@ def healthz(ctx: Context, principal: Principal) -> dict[str, Any]:
     }
 
 
+@operation
 def datasets(ctx: Context, principal: Principal) -> list[dict[str, Any]]:
     """The datasets the caller may read, with their descriptions."""
     readable = set(ctx.readable(principal))
     return [i.as_dict() for i in list_datasets(ctx.store) if i.graph in readable]
 
 
+@operation
 def dataset(ctx: Context, principal: Principal, name: str) -> dict[str, Any]:
     graph = _dataset_graph(name)
     for info in datasets(ctx, principal):
@@ -173,6 +217,7 @@ def _dataset_graph(name: str) -> str:
         raise queries.BadRequest(str(error)) from None
 
 
+@write_operation
 def upload(
     ctx: Context,
     principal: Principal,
@@ -227,6 +272,7 @@ def upload(
     return {**report.as_dict(), "created": not exists}
 
 
+@write_operation
 def delete_dataset(ctx: Context, principal: Principal, name: str) -> None:
     """Delete dataset ``name``; NotFound if the caller cannot see it."""
     graph = _dataset_graph(name)
@@ -251,6 +297,7 @@ def delete_dataset(ctx: Context, principal: Principal, name: str) -> None:
 # SPARQL
 
 
+@operation
 def sparql_query(
     ctx: Context,
     principal: Principal,
@@ -305,6 +352,7 @@ def _description_guard(store: Store, graphs: Sequence[str]) -> str:
     return "".join(f" ;\n{part}" for part in parts)
 
 
+@write_operation
 def sparql_update(ctx: Context, principal: Principal, text: str) -> dict[str, Any]:
     """Run an update the caller may run (see :func:`graph.server.auth.authorize_update`), as one
     transaction. Dataset descriptions (access level, licence…) are kept as they were unless
@@ -324,6 +372,7 @@ def sparql_update(ctx: Context, principal: Principal, text: str) -> dict[str, An
     return {"graphs": sorted(plan.writes), "version": ctx.store.version}
 
 
+@operation
 def service_description(
     ctx: Context, principal: Principal, endpoint: str, fmt: str = "turtle"
 ) -> bytes:
@@ -373,6 +422,7 @@ def service_description(
 # Graph Store HTTP Protocol
 
 
+@operation
 def gsp_get(ctx: Context, principal: Principal, graph: str | None, fmt: str) -> tuple[bytes, str]:
     """The triples of a named graph the caller may read, or (``graph`` None) of the default
     graph: the union of the caller's datasets."""
@@ -400,6 +450,7 @@ def _gsp_dataset(graph: str) -> str:
     return name
 
 
+@write_operation
 def gsp_put(
     ctx: Context,
     principal: Principal,
@@ -429,6 +480,7 @@ def gsp_put(
         return upload(ctx, principal, name, paths, access=access)
 
 
+@write_operation
 def gsp_delete(ctx: Context, principal: Principal, graph: str) -> None:
     name = dataset_name(graph)
     if not name:
@@ -440,26 +492,32 @@ def gsp_delete(ctx: Context, principal: Principal, graph: str) -> None:
 # The JSON graph API
 
 
+@operation
 def entities(ctx: Context, principal: Principal, **params: Any) -> dict[str, Any]:
     return queries.entities(ctx.store, ctx.readable(principal), **params)
 
 
+@operation
 def entity(ctx: Context, principal: Principal, ref: str) -> dict[str, Any]:
     return queries.entity(ctx.store, ctx.readable(principal), ref)
 
 
+@operation
 def neighborhood(ctx: Context, principal: Principal, ref: str, **params: Any) -> dict[str, Any]:
     return queries.neighborhood(ctx.store, ctx.readable(principal), ref, **params)
 
 
+@operation
 def paths(ctx: Context, principal: Principal, source: str, target: str, **params: Any) -> Any:
     return queries.paths(ctx.store, ctx.readable(principal), source, target, **params)
 
 
+@operation
 def flows(ctx: Context, principal: Principal, **params: Any) -> dict[str, Any]:
     return queries.flows(ctx.store, ctx.readable(principal), **params)
 
 
+@operation
 def export(ctx: Context, principal: Principal, fmt: str, **params: Any) -> tuple[str, int]:
     """Write an export to a temporary file; (its path, the count). The caller deletes it."""
     try:
@@ -477,6 +535,7 @@ def export(ctx: Context, principal: Principal, fmt: str, **params: Any) -> tuple
     return path, count
 
 
+@operation
 def metrics_report(
     ctx: Context, principal: Principal, filters: Any, top: int = 10, rounds: int = 0
 ) -> dict[str, Any]:
@@ -486,6 +545,7 @@ def metrics_report(
     )
 
 
+@operation
 def metrics_timeline(
     ctx: Context, principal: Principal, filters: Any, window: str, step: str
 ) -> dict[str, Any]:
@@ -495,6 +555,7 @@ def metrics_timeline(
     )
 
 
+@operation
 def metrics_compare(
     ctx: Context,
     principal: Principal,
@@ -517,6 +578,7 @@ def metrics_compare(
     )
 
 
+@operation
 def metrics_nodes(
     ctx: Context, principal: Principal, filters: Any, by: str, top: int | None
 ) -> dict[str, Any]:
@@ -534,6 +596,7 @@ def metrics_nodes(
 # Actors and merges
 
 
+@operation
 def actors_list(
     ctx: Context, principal: Principal, kind: str | None = None, search: str | None = None
 ) -> list[dict[str, Any]]:
@@ -541,6 +604,7 @@ def actors_list(
     return actors.actors(ctx.store, ctx.readable(principal), kind=kind, search=search)
 
 
+@operation
 def actor_show(ctx: Context, principal: Principal, ref: str) -> dict[str, Any]:
     """One actor (:func:`graph.ingest.actors.actor`); NotFound if no actor the caller sees is
     ``ref``."""
@@ -570,6 +634,7 @@ def _may_record(ctx: Context, principal: Principal, name: str, what: str) -> str
     return level
 
 
+@write_operation
 def actors_merge(ctx: Context, principal: Principal, a: str, b: str, reason: str) -> dict[str, Any]:
     """Merge actor ``a`` into ``b`` (:func:`graph.ingest.actors.merge`) as the caller. A public
     record names only actors of public datasets, so that it reveals nothing of a restricted one."""
@@ -585,6 +650,7 @@ def actors_merge(ctx: Context, principal: Principal, a: str, b: str, reason: str
             ctx.changed()
 
 
+@write_operation
 def actors_unmerge(
     ctx: Context, principal: Principal, a: str, reason: str | None = None
 ) -> dict[str, Any]:
@@ -601,45 +667,21 @@ def actors_unmerge(
             ctx.changed()
 
 
-def library(ctx: Context, principal: Principal, target: str, *args: Any, **kwargs: Any) -> Any:
-    """Call ``module:function`` of the graph package as ``function(store, graphs, ...)`` over
-    the caller's graphs: how routes of other modules (metrics, viz) reach the store."""
-    module_name, _, function_name = target.partition(":")
-    if not module_name.startswith("graph.") or not function_name:
-        raise ValueError(f"not a library function of recruitgraph: {target}")
-    function: Callable[..., Any] = getattr(importlib.import_module(module_name), function_name)
-    return function(ctx.store, ctx.readable(principal), *args, **kwargs)
+# --------------------------------------------------------------------------------------------
+# The explorer
 
 
-#: The operations the engine process runs, by name.
-OPERATIONS: dict[str, Callable[..., Any]] = {
-    f.__name__: f
-    for f in (
-        healthz,
-        datasets,
-        dataset,
-        upload,
-        delete_dataset,
-        sparql_query,
-        sparql_update,
-        service_description,
-        gsp_get,
-        gsp_put,
-        gsp_delete,
-        entities,
-        entity,
-        neighborhood,
-        paths,
-        flows,
-        export,
-        metrics_report,
-        metrics_timeline,
-        metrics_compare,
-        metrics_nodes,
-        actors_list,
-        actor_show,
-        actors_merge,
-        actors_unmerge,
-        library,
+@operation
+def explorer_data(
+    ctx: Context,
+    principal: Principal,
+    filters: ProjectionFilter,
+    *,
+    window: str | None = "P12M",
+    step: str = "P3M",
+) -> dict[str, Any]:
+    """What the explorer page draws over the caller's graphs
+    (:func:`graph.viz.network.explorer_data`)."""
+    return network.explorer_data(
+        ctx.store, ctx.readable(principal), filters, window=window, step=step
     )
-}

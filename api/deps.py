@@ -1,0 +1,298 @@
+"""What every route depends on: the server's settings, the caller, the engine, the errors it
+answers with, and the projection filters, each declared once.
+
+A route takes them as parameters (``principal: Caller``, ``engine: EngineDep``,
+``filters: Filters``); FastAPI works them out per request before the route runs. Routes that
+must look at the request before knowing who calls (the SPARQL protocol, /healthz) call
+:func:`caller` themselves.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Query, Request
+from fastapi.responses import JSONResponse
+
+from api.models import ErrorBody
+from graph.analysis.projection import ProjectionFilter
+from graph.analysis.queries import BadRequest, parse_filter
+from graph.model.ontology import confidence_levels, kinds, relation_types
+from graph.server.auth import Principal, principal_for
+from graph.server.engine import Engine, StoreSpec
+from graph.store import default_data_dir
+
+__all__ = [
+    "ERRORS",
+    "STATIC",
+    "ApiError",
+    "Caller",
+    "EngineDep",
+    "Filters",
+    "Settings",
+    "SettingsDep",
+    "caller",
+    "engine_of",
+    "error",
+    "error_response",
+    "projection_filters",
+    "require_editor",
+    "settings_of",
+]
+
+#: The files the application serves under /static (the query page, its script and styles).
+STATIC = Path(__file__).parent / "static"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How the server runs. The store is an embedded one in ``data_dir``, or the remote
+    endpoint ``store_url`` (then ``data_dir`` only holds the tokens file)."""
+
+    data_dir: Path | None = None
+    store_url: str | None = None
+    update_url: str | None = None
+    #: Seconds a query (or any read) may run before it is stopped.
+    query_timeout: float = 30.0
+    #: Seconds an upload or update (validation included) may run.
+    write_timeout: float = 600.0
+    #: Most rows (solutions, or triples of a CONSTRUCT) a SPARQL result holds; more are cut.
+    max_rows: int = 100_000
+    #: Largest request body: uploads, updates, Graph Store writes (413 past it).
+    max_upload_bytes: int = 64 * 1024**2
+    #: Largest query text.
+    max_query_bytes: int = 1024**2
+    #: Whether callers without a token may read public datasets.
+    anonymous: bool = True
+    #: SERVICE / LOAD targets that are allowed (IRIs; an entry ending in / covers its subtree).
+    allow: tuple[str, ...] = ()
+    #: Calls the engine runs at once.
+    threads: int = 4
+    #: Directory to delete at shutdown (a temporary copy of an in-memory store).
+    cleanup: Path | None = field(default=None, repr=False)
+
+    def spec(self) -> StoreSpec:
+        if self.store_url:
+            return StoreSpec("remote", self.store_url, self.update_url, self.allow, self.threads)
+        directory = self.data_dir if self.data_dir is not None else default_data_dir()
+        return StoreSpec("embedded", str(directory), None, self.allow, self.threads)
+
+    def token_dir(self) -> Path:
+        return self.data_dir if self.data_dir is not None else default_data_dir()
+
+
+# --------------------------------------------------------------------------------------------
+# Errors
+
+
+class ApiError(Exception):
+    """An error answered as JSON ``{"error": message, "status": status, ...details}``."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        details: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.details = details or {}
+        self.headers = headers
+
+
+def error_response(
+    status: int,
+    message: str,
+    details: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    return JSONResponse(
+        {"error": message, "status": status, **(details or {})}, status, headers=headers
+    )
+
+
+def error(description: str, example: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An error response in the OpenAPI document of a route: the real body
+    (:class:`~api.models.ErrorBody`) and what the status means there."""
+    response: dict[str, Any] = {"model": ErrorBody, "description": description}
+    if example is not None:
+        response["content"] = {"application/json": {"example": example}}
+    return response
+
+
+#: The errors every route may answer (each router documents them for its routes).
+ERRORS: dict[int | str, dict[str, Any]] = {
+    "4XX": error(
+        "the request cannot be answered as it is; `error` says why: 400 malformed, 401 no or a "
+        "bad token, 403 not allowed, 404 not found (or not visible to you), 413 too large, "
+        "415 an unknown content type, 422 invalid parameters or data (with `problems`)"
+    ),
+    "5XX": error(
+        "the server could not answer: 503 when the call ran past its time limit, no slot "
+        "freed up or the engine is restarting; 502 when a remote store did not answer; 500 an "
+        "internal error (logged by the server)"
+    ),
+}
+
+
+# --------------------------------------------------------------------------------------------
+# The server's parts, and the caller
+
+
+def settings_of(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def engine_of(request: Request) -> Engine:
+    return request.app.state.engine  # type: ignore[no-any-return]
+
+
+def caller(request: Request) -> Principal:
+    """The principal of a request (AuthError → 401)."""
+    return principal_for(
+        request.headers.get("authorization"),
+        request.app.state.tokens,
+        anonymous=settings_of(request).anonymous,
+    )
+
+
+def require_editor(principal: Principal, what: str = "writing") -> None:
+    """401 for an anonymous caller, 403 for a reader: ``what`` needs an editor token."""
+    if principal.can_edit:
+        return
+    if principal.role == "anonymous":
+        raise ApiError(401, f"{what} needs an editor token", headers={"WWW-Authenticate": "Bearer"})
+    raise ApiError(403, f"{what} needs an editor or admin token")
+
+
+SettingsDep = Annotated[Settings, Depends(settings_of)]
+EngineDep = Annotated[Engine, Depends(engine_of)]
+#: The caller, from the request's token (401 for a bad one).
+Caller = Annotated[Principal, Depends(caller)]
+
+
+# --------------------------------------------------------------------------------------------
+# The projection filters: each query parameter declared once
+
+Start = Annotated[
+    str | None,
+    Query(description="claims overlapping the period from this date", examples=["2024-01-01"]),
+]
+End = Annotated[
+    str | None,
+    Query(description="claims overlapping the period up to this date", examples=["2025-12-31"]),
+]
+Kinds = Annotated[
+    list[str] | None,
+    Query(
+        description=f"only parties of these kinds (repeat or comma-separate): {', '.join(kinds())}",
+        examples=["RegionalGovernment,RecruitmentScheme"],
+    ),
+]
+Relations = Annotated[
+    list[str] | None,
+    Query(
+        description=f"only claims of these relation types: {', '.join(relation_types())}",
+        examples=["FundingFlow"],
+    ),
+]
+MinConfidence = Annotated[
+    str | None,
+    Query(
+        description=f"claims at least this firm: {', '.join(confidence_levels())}",
+        examples=["medium"],
+        json_schema_extra={"enum": list(confidence_levels())},
+    ),
+]
+Datasets = Annotated[
+    list[str] | None,
+    Query(alias="dataset", description="only these datasets (repeat)", examples=["claims"]),
+]
+Level = Annotated[
+    str,
+    Query(
+        description="organization: each registered actor a node; government: every actor "
+        "rolled up along part_of to its top organization (every federal body to the federal "
+        "center, an agency to its government)",
+        examples=["government"],
+    ),
+]
+Basis = Annotated[
+    str,
+    Query(
+        description="report: only claims that report a fact; all: assessments too",
+        examples=["report"],
+    ),
+]
+Aggregates = Annotated[
+    bool,
+    Query(description='include claims about aggregates ("the regional governments" as a whole)'),
+]
+
+#: Every filter parameter: its type with its documentation, and its default.
+_PARAMETERS: dict[str, tuple[Any, Any]] = {
+    "start": (Start, None),
+    "end": (End, None),
+    "kinds": (Kinds, None),
+    "relations": (Relations, None),
+    "min_confidence": (MinConfidence, None),
+    "datasets": (Datasets, None),
+    "level": (Level, "organization"),
+    "basis": (Basis, "all"),
+    "aggregates": (Aggregates, True),
+}
+
+
+def projection_filters(*names: str) -> Callable[..., ProjectionFilter]:
+    """A dependency that reads the filter parameters ``names`` (each declared once above) and
+    parses them into one :class:`~graph.analysis.projection.ProjectionFilter` (400 for a bad
+    value). A route that takes fewer filters (no ``relations`` for money flows, no period
+    for a comparison of two periods) documents and reads only its own."""
+    unknown = set(names) - set(_PARAMETERS)
+    if unknown:
+        raise ValueError(f"unknown filter parameters: {', '.join(sorted(unknown))}")
+
+    def dependency(**values: Any) -> ProjectionFilter:
+        aggregates = values.pop("aggregates", True)
+        try:
+            parsed = parse_filter(
+                start=values.get("start"),
+                end=values.get("end"),
+                kinds_=values.get("kinds"),
+                relations=values.get("relations"),
+                min_confidence=values.get("min_confidence"),
+                datasets=values.get("datasets"),
+                level=values.get("level"),
+                basis=values.get("basis"),
+            )
+        except BadRequest as error:
+            raise ApiError(400, str(error)) from None
+        return replace(parsed, aggregates=aggregates)
+
+    # FastAPI reads the parameters of a dependency from its signature.
+    dependency.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter(
+                name,
+                inspect.Parameter.KEYWORD_ONLY,
+                annotation=_PARAMETERS[name][0],
+                default=_PARAMETERS[name][1],
+            )
+            for name in names
+        ]
+    )
+    return dependency
+
+
+_CLAIMS = ("start", "end", "kinds", "relations", "min_confidence", "datasets", "level", "basis")
+
+#: Every filter, aggregates included (the metrics and the explorer).
+Filters = Annotated[ProjectionFilter, Depends(projection_filters(*_CLAIMS, "aggregates"))]
+#: The filters of the graph routes (neighbourhood, paths): aggregates always take part.
+ClaimFilters = Annotated[ProjectionFilter, Depends(projection_filters(*_CLAIMS))]

@@ -1,0 +1,390 @@
+"""The JSON bodies the server answers with, as TypedDicts: they give the OpenAPI document its
+schemas (``response_model``), and tests/test_openapi.py validates real responses against them.
+
+The routes return the library's dictionaries as they are (a JSONResponse), so these types
+document the answers and never reshape them. Nested parts whose keys are data (figures by
+name, funding by currency and basis) are objects with free keys.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NotRequired
+
+# pydantic reads TypedDicts from typing_extensions on Python < 3.12.
+from typing_extensions import TypedDict
+
+__all__ = [
+    "Actor",
+    "ActorDetail",
+    "Comparison",
+    "Dataset",
+    "Entity",
+    "EntityPage",
+    "ErrorBody",
+    "ExplorerData",
+    "Flows",
+    "Health",
+    "Merge",
+    "MetricsReport",
+    "Neighborhood",
+    "NodeTable",
+    "Paths",
+    "Timeline",
+    "UpdateResult",
+    "UploadReport",
+]
+
+JSON = dict[str, Any]
+
+
+class ErrorBody(TypedDict):
+    """Every error: the reason, the HTTP status, and for invalid data or an invalid request
+    the problems found (``{"where", "message"}`` for a request; file, line, column, rule and
+    text for data); for an internal error (500) the request id under which the server logged
+    its traceback."""
+
+    error: str
+    status: int
+    problems: NotRequired[list[JSON]]
+    request_id: NotRequired[str]
+
+
+# -- status and datasets ---------------------------------------------------------------------
+
+
+class Health(TypedDict):
+    """Liveness; with a valid token (or anonymous access) what the caller can see."""
+
+    status: str
+    store: str
+    engine_restarts: int
+    version: NotRequired[int]
+    datasets: NotRequired[int]
+    triples: NotRequired[int]
+
+
+class Dataset(TypedDict):
+    """A dataset (a named graph) and its provenance."""
+
+    name: str
+    graph: str
+    created: str
+    checksum: str
+    access: str
+    synthetic: bool
+    triples: int
+    files: list[str]
+    licence: str | None
+    loaded_by: str | None
+
+
+class UploadReport(TypedDict):
+    """What an upload (or a Graph Store write) wrote."""
+
+    dataset: str
+    graph: str
+    triples: int
+    files: list[str]
+    checksum: str
+    access: str
+    synthetic: bool
+    replaced: bool
+    version: int
+    new_actors: list[JSON]
+    created: bool
+
+
+class UpdateResult(TypedDict):
+    """A SPARQL update that ran: the graphs it wrote and the store's new version."""
+
+    status: str
+    graphs: list[str]
+    version: int
+
+
+# -- the graph -------------------------------------------------------------------------------
+
+
+class EntitySummary(TypedDict):
+    id: str
+    short_id: str
+    kind: str
+    tier: str | None
+    label: str
+    synthetic: bool
+
+
+class EntityPage(TypedDict):
+    """One page of entities."""
+
+    total: int
+    limit: int
+    offset: int
+    items: list[EntitySummary]
+
+
+class Source(TypedDict):
+    id: str
+    title: str | None
+    url: str | None
+    publisher: str | None
+    issued: str | None
+
+
+class Counterpart(TypedDict):
+    id: str
+    short_id: str
+    label: str | None
+    kind: str | None
+
+
+class EntityClaim(TypedDict):
+    """A claim an entity is a party of, seen from the entity."""
+
+    id: str
+    type: str
+    counterpart: Counterpart
+    dataset: str | None
+    start: str | None
+    end: str | None
+    confidence: str | None
+    amount: str | None
+    currency: str | None
+    purpose: str | None
+    count: int | None
+    description: str | None
+    sources: list[Source]
+
+
+class Entity(TypedDict):
+    """One entity: its attributes (by CURIE: ``{"id"}`` for a resource, ``{"value"}`` with
+    ``language`` or ``datatype`` for a literal) and its claims."""
+
+    id: str
+    short_id: str
+    kind: str | None
+    tier: str | None
+    label: str | None
+    datasets: list[str]
+    attributes: dict[str, list[JSON]]
+    outgoing: list[EntityClaim]
+    incoming: list[EntityClaim]
+
+
+class Node(TypedDict):
+    id: str
+    short_id: str
+    label: str | None
+    kind: str | None
+    tier: str | None
+    aggregate: bool
+    synthetic: bool
+    distance: NotRequired[int]
+
+
+class Edge(TypedDict):
+    """A claim between two parties of the projection."""
+
+    id: str
+    type: str
+    source: str
+    target: str
+    dataset: str | None
+    start: str | None
+    end: str | None
+    confidence: str | None
+    amount: float | str | None
+    currency: str | None
+    amount_basis: str | None
+    purpose: str | None
+    count: int | None
+    sources: list[str]
+
+
+class Neighborhood(TypedDict):
+    center: str
+    depth: int
+    nodes: list[Node]
+    edges: list[Edge]
+    truncated: bool
+
+
+class Path(TypedDict):
+    """A path: its parties in order, and per step the claims between the two."""
+
+    length: int
+    nodes: list[Node]
+    claims: list[list[Edge]]
+
+
+class Paths(TypedDict):
+    source: str
+    target: str
+    mode: str
+    directed: bool
+    paths: list[Path]
+    truncated: bool
+
+
+class FlowRow(TypedDict):
+    """One group, currency and amount basis; amounts are decimal strings. Besides these keys,
+    one per grouping (``payer_tier``, ``period``, ``payer`` with ``payer_label``…)."""
+
+    group: str
+    currency: str | None
+    amount_basis: str | None
+    total: str | None
+    flows: int
+    median: str
+    min: str
+    max: str
+
+
+class Flows(TypedDict):
+    group_by: str | list[str]
+    rows: list[FlowRow]
+    unquantified: dict[str, int]
+
+
+# -- actors ----------------------------------------------------------------------------------
+
+
+class ActorBrief(TypedDict):
+    id: str
+    iri: str
+    label: str
+    kind: str | None
+
+
+class Merge(TypedDict):
+    """A merge record: who merged which actor into which, when and why, and its undoing."""
+
+    merge: str
+    dataset: str | None
+    merged: ActorBrief
+    survivor: ActorBrief
+    by: str | None
+    at: str | None
+    reason: str | None
+    undone: str | None
+    undone_by: str | None
+    undo_reason: str | None
+    in_force: bool
+    version: NotRequired[int]
+
+
+class Actor(TypedDict):
+    id: str
+    iri: str
+    kind: str | None
+    label: str
+    code: str | None
+    part_of: str | None
+    aliases: list[str]
+    registered: bool
+    claims: int
+    merged_into: Merge | None
+
+
+class ActorDetail(Actor):
+    """One actor with its place among organizations, its claims and its merge history."""
+
+    note: str | None
+    parents: list[ActorBrief]
+    members: list[ActorBrief]
+    merged_from: list[Merge]
+    claim_ids: list[str]
+    merges: list[Merge]
+
+
+# -- metrics and the explorer ----------------------------------------------------------------
+
+
+class MetricsReport(TypedDict):
+    """The full report; ``figures`` by name, ``evidence`` per figure."""
+
+    filter: JSON
+    synthetic: bool
+    datasets: list[str]
+    figures: JSON
+    evidence: JSON
+    funding_by_tier: JSON
+    bonus_funding_by_tier: JSON
+    burden_share: list[JSON]
+    roles: list[JSON]
+    enforcement: list[JSON]
+    federal_reach: JSON
+    brokers: list[JSON]
+    top_actors: list[JSON]
+
+
+class Window(TypedDict):
+    """One window of the timeline, with every graph-level figure by name besides these."""
+
+    start: str
+    end: str
+    actors: int
+    claims: int
+
+
+class Timeline(TypedDict):
+    window: str
+    step: str
+    filter: JSON
+    synthetic: bool
+    windows: list[Window]
+
+
+class Comparison(TypedDict):
+    """Two periods, their figures and claims, and each figure's change."""
+
+    filter: JSON
+    synthetic: bool
+    first: JSON
+    second: JSON
+    change: JSON
+    rounds: int
+    confidence: float
+    seed: int
+    changes: dict[str, list[JSON]]
+
+
+class RankedNode(TypedDict):
+    """An actor ranked by one measure (its value under the measure's name), with the rest
+    under ``measures``."""
+
+    id: str
+    label: str | None
+    kind: str | None
+    rank: int
+    measures: JSON
+
+
+class NodeTable(TypedDict):
+    filter: JSON
+    synthetic: bool
+    by: str
+    nodes: list[RankedNode]
+
+
+class ExplorerData(TypedDict):
+    """What the explorer draws: vis-network nodes and edges with the legend, the vocabulary
+    and optionally the timeline."""
+
+    synthetic: bool
+    filter: JSON
+    version: int
+    datasets: list[JSON]
+    kinds: list[JSON]
+    relations: list[JSON]
+    bases: list[JSON]
+    levels: list[str]
+    vocabulary: JSON
+    confidence: list[str]
+    span: JSON
+    measures: list[str]
+    budget: int
+    nodes: list[JSON]
+    edges: list[JSON]
+    options: JSON
+    timeline: JSON | None

@@ -1,0 +1,276 @@
+"""/healthz, and the datasets under /api/datasets: list, describe, upload (multipart or one
+body), replace and delete. Uploads are validated against the shapes in the engine process and
+written atomically."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from api.deps import ERRORS, ApiError, Caller, EngineDep, caller, error, require_editor
+from api.models import Dataset, Health, UploadReport
+from api.routes.sparql import RDF_BODY_SUFFIX, save_body
+from graph.ingest import INPUT_KINDS
+from graph.model.ontology import concepts
+from graph.server import service
+from graph.server.auth import ANONYMOUS, AuthError
+from graph.store.formats import formats
+
+_UPLOAD_SUFFIXES = {s for f in formats(*INPUT_KINDS) for s in f.suffixes}
+
+router = APIRouter(responses=ERRORS)
+
+
+@router.get(
+    "/healthz",
+    tags=["status"],
+    response_model=Health,
+    responses={
+        200: {
+            "content": {
+                "application/json": {
+                    "example": {
+                        "status": "ok",
+                        "store": "embedded",
+                        "version": 3,
+                        "datasets": 2,
+                        "triples": 5182,
+                    }
+                }
+            }
+        }
+    },
+)
+async def healthz(request: Request, engine: EngineDep) -> JSONResponse:
+    """Liveness, and what the caller can see (datasets and triples)."""
+    try:
+        principal = caller(request)
+    except AuthError:
+        principal = None
+    data = await engine.call(service.healthz, principal or ANONYMOUS)
+    if principal is None:
+        data = {"status": data["status"], "store": data["store"]}
+    data["engine_restarts"] = engine.restarts
+    return JSONResponse(data)
+
+
+# -- datasets ----------------------------------------------------------------------------
+dataset_example = {
+    "name": "claims",
+    "graph": "https://w3id.org/recruitgraph/dataset/claims",
+    "created": "2025-03-01T12:00:00Z",
+    "checksum": "sha256:9f2c…",
+    "access": "public",
+    "synthetic": False,
+    "triples": 4263,
+    "files": ["claims.csv"],
+    "licence": "CC-BY-4.0",
+    "loaded_by": "recruitgraph",
+}
+
+
+@router.get(
+    "/api/datasets",
+    tags=["datasets"],
+    response_model=list[Dataset],
+    responses={200: {"content": {"application/json": {"example": [dataset_example]}}}},
+)
+async def list_datasets(principal: Caller, engine: EngineDep) -> JSONResponse:
+    """The datasets you can see, with their provenance and access level."""
+    return JSONResponse(await engine.call(service.datasets, principal))
+
+
+@router.get(
+    "/api/datasets/{name}",
+    tags=["datasets"],
+    response_model=Dataset,
+    responses={200: {"content": {"application/json": {"example": dataset_example}}}},
+)
+async def get_dataset(name: str, principal: Caller, engine: EngineDep) -> JSONResponse:
+    """One dataset's description (404 if you cannot see it)."""
+    return JSONResponse(await engine.call(service.dataset, principal, name))
+
+
+upload_example = {
+    "dataset": "mine",
+    "graph": "https://w3id.org/recruitgraph/dataset/mine",
+    "triples": 31,
+    "files": ["claims.csv"],
+    "checksum": "sha256:…",
+    "access": "public",
+    "synthetic": False,
+    "replaced": False,
+    "version": 7,
+    "created": True,
+}
+invalid_example = {
+    "error": "the data is invalid: 1 problem",
+    "status": 422,
+    "problems": [
+        {
+            "message": "a claim needs a source",
+            "file": "claims.csv",
+            "line": 2,
+            "column": "source_url",
+            "rule": "MinCountConstraintComponent",
+            "text": "claims.csv, row 2, column source_url: a claim needs a source",
+        }
+    ],
+}
+
+
+@router.post(
+    "/api/datasets",
+    tags=["datasets"],
+    status_code=201,
+    response_model=UploadReport,
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["name", "file"],
+                        "properties": {
+                            "name": {"type": "string", "example": "mine"},
+                            "file": {
+                                "type": "array",
+                                "items": {"type": "string", "format": "binary"},
+                                "description": "one or more files (claims CSV, Turtle, "
+                                "N-Triples, N-Quads, TriG, JSON-LD, RDF/XML), by suffix",
+                            },
+                            "access": {
+                                "type": "string",
+                                "enum": sorted(concepts("AccessLevelScheme")),
+                            },
+                            "licence": {"type": "string"},
+                            "synthetic": {"type": "boolean"},
+                        },
+                    }
+                }
+            }
+        }
+    },
+    responses={
+        201: {
+            "description": "created",
+            "content": {"application/json": {"example": upload_example}},
+        },
+        200: {"description": "an existing dataset replaced", "model": UploadReport},
+        413: error("larger than the upload limit"),
+        415: error("a file type that cannot be loaded"),
+        422: error("invalid data: nothing was written", invalid_example),
+    },
+)
+async def upload_dataset(request: Request, principal: Caller, engine: EngineDep) -> JSONResponse:
+    """Upload files as one dataset (multipart form: ``name``, ``file`` (repeat),
+    ``access``, ``licence``, ``synthetic``). It is validated against the shapes and written
+    atomically, replacing a dataset of that name that you may write."""
+    require_editor(principal, "uploading")
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise ApiError(415, "send the files as multipart/form-data")
+    form = await request.form(max_files=100, max_fields=100)
+    directory = tempfile.mkdtemp(prefix="recruitgraph-upload-")
+    try:
+        paths = []
+        for i, item in enumerate(form.getlist("file")):
+            if isinstance(item, str):
+                raise ApiError(400, "file must be a file part")
+            name = Path(item.filename or f"upload-{i}").name
+            suffix = Path(name).suffix.lower()
+            if suffix not in _UPLOAD_SUFFIXES:
+                media = (item.content_type or "").split(";")[0].strip().lower()
+                if media not in RDF_BODY_SUFFIX:
+                    raise ApiError(
+                        415,
+                        f"{name}: unknown file type; use {', '.join(sorted(_UPLOAD_SUFFIXES))}",
+                    )
+                name += RDF_BODY_SUFFIX[media]
+            target = Path(directory) / f"{i}" / name
+            target.parent.mkdir()
+            with open(target, "wb") as out:
+                shutil.copyfileobj(item.file, out)
+            paths.append(str(target))
+        if not paths:
+            raise ApiError(400, "attach at least one file (form field file)")
+        dataset = str(form.get("name") or "").strip()
+        if not dataset:
+            raise ApiError(400, "give the dataset a name (form field name)")
+        access = str(form.get("access") or "").strip() or None
+        licence = str(form.get("licence") or "").strip() or None
+        synthetic = str(form.get("synthetic") or "").strip().lower() in (
+            "1",
+            "true",
+            "yes",
+            "on",
+        )
+        report = await engine.call(
+            service.upload,
+            principal,
+            dataset,
+            paths,
+            access=access,
+            licence=licence,
+            synthetic=synthetic,
+        )
+    finally:
+        await form.close()
+        shutil.rmtree(directory, ignore_errors=True)
+    return JSONResponse(report, 201 if report["created"] else 200)
+
+
+@router.put(
+    "/api/datasets/{name}",
+    tags=["datasets"],
+    status_code=201,
+    response_model=UploadReport,
+    openapi_extra={
+        "requestBody": {
+            "content": {media: {"schema": {"type": "string"}} for media in RDF_BODY_SUFFIX}
+        }
+    },
+    responses={
+        201: {"content": {"application/json": {"example": upload_example}}},
+        200: {"description": "an existing dataset replaced", "model": UploadReport},
+        422: error("invalid data: nothing was written", invalid_example),
+    },
+)
+async def put_dataset(
+    request: Request,
+    principal: Caller,
+    engine: EngineDep,
+    name: str,
+    access: Annotated[str | None, Query(description="public or restricted")] = None,
+    licence: Annotated[str | None, Query()] = None,
+    synthetic: Annotated[bool, Query()] = False,
+) -> JSONResponse:
+    """Upload one file as the body (its Content-Type says the format: text/turtle,
+    application/n-triples, text/csv for the claims CSV, …)."""
+    require_editor(principal, "uploading")
+    directory, path = await save_body(request)
+    try:
+        report = await engine.call(
+            service.upload,
+            principal,
+            name,
+            [str(path)],
+            access=access,
+            licence=licence,
+            synthetic=synthetic,
+        )
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+    return JSONResponse(report, 201 if report["created"] else 200)
+
+
+@router.delete("/api/datasets/{name}", tags=["datasets"], status_code=204)
+async def delete_dataset(name: str, principal: Caller, engine: EngineDep) -> Response:
+    """Delete a dataset you may write (404 if you cannot see it)."""
+    require_editor(principal, "deleting")
+    await engine.call(service.delete_dataset, principal, name)
+    return Response(status_code=204)

@@ -1,0 +1,72 @@
+"""The engine is called with the operation itself: only the operations of
+graph.server.service run in the engine process, whatever reaches its socket."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import pytest
+
+from graph.ingest import load_default_dataset
+from graph.server import service
+from graph.server.auth import ANONYMOUS
+from graph.server.engine import Engine, EngineError, StoreSpec, reference, resolve
+from graph.store import EmbeddedStore
+
+
+def test_a_reference_names_an_operation_and_nothing_else() -> None:
+    for function in (service.neighborhood, service.upload, service.explorer_data):
+        assert resolve(reference(function)) is function
+    assert service.writes(service.upload) and not service.writes(service.neighborhood)
+    for other in (os.remove, service.describe_error, service.Context, print, len):
+        with pytest.raises(TypeError, match=r"is not an operation of graph\.server\.service"):
+            reference(other)
+    for forged in (
+        ("os", "remove"),
+        ("graph.server.service", "describe_error"),  # a function of the module, no operation
+        ("graph.server.service", "_dataset_graph"),
+        ("graph.server.service", "Context"),
+        ("graph.server.service", "network.explorer_data"),  # reached through an attribute
+        ("graph.server.service", "os"),
+        "graph.server.service:healthz",
+        ("graph.server.service", "healthz", "extra"),
+        None,
+    ):
+        with pytest.raises(TypeError, match=r"not an operation of graph\.server\.service"):
+            resolve(forged)
+
+
+def test_the_engine_runs_operations_and_refuses_anything_else(tmp_path: Path) -> None:
+    with EmbeddedStore(tmp_path / "store") as store:
+        load_default_dataset(store)
+
+    async def scenario() -> None:
+        engine = Engine(StoreSpec("embedded", str(tmp_path / "store")), timeout=60)
+        await engine.start()
+        try:
+            health = await engine.call(service.healthz, ANONYMOUS)
+            assert health["status"] == "ok" and health["triples"] > 1000
+            # Not an operation: refused before anything is sent.
+            with pytest.raises(TypeError):
+                await engine.call(os.remove, ANONYMOUS, "x")  # type: ignore[arg-type, call-arg]
+            # A forged reference on the socket: answered as an internal error, not run.
+            victim = tmp_path / "victim"
+            victim.write_text("still here")
+            worker = engine._worker
+            assert worker is not None
+            pending = worker.send(10**9, ("os", "remove"), (str(victim),), {}, False)
+            ok, payload = await asyncio.wait_for(pending.future, 30)
+            assert not ok and payload[0] == 500
+            assert victim.read_text() == "still here"
+            # and the engine goes on
+            assert (await engine.call(service.dataset, ANONYMOUS, "claims"))["name"] == "claims"
+            with pytest.raises(EngineError) as missing:
+                await engine.call(service.dataset, ANONYMOUS, "nosuch")
+            assert missing.value.status == 404
+            assert engine.restarts == 0
+        finally:
+            await engine.close()
+
+    asyncio.run(scenario())
