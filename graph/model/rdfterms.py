@@ -15,7 +15,7 @@ from rdflib.term import Node
 _STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
-def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
+def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> Node:
     """The rdflib term equal to a pyoxigraph term."""
     if isinstance(term, ox.NamedNode):
         return rdflib.URIRef(term.value)
