@@ -270,10 +270,10 @@ def _claims(
     values = properties(None) if one else {}
     home: dict[str, str] = {}  # claim -> the graph it is stated in (the first one found)
     rows: list[tuple[str, str, str, str, str]] = []
-    for iri, rtype, src, dst, start, g in core.result():
+    for iri, rtype, src, dst, start_text, g in core.result():
         if iri not in home:
             home[iri] = g
-            rows.append((iri, rtype, src, dst, start))
+            rows.append((iri, rtype, src, dst, start_text))
     if not one:
         values = properties(home)
     derived = values.pop("derived_from")
@@ -458,10 +458,11 @@ def _multidigraph(
     ``add_edge`` call and three views per edge: a third of the time of reading 300,000 claims.
     The result is the graph ``add_nodes_from`` and ``add_edges_from`` would give (tested).
     """
-    G = nx.MultiDiGraph()
-    succ, pred = G._succ, G._pred
+    G: nx.MultiDiGraph[str] = nx.MultiDiGraph()
+    # the private dicts are networkx's documented structure but absent from its stubs
+    succ, pred = G._succ, G._pred  # type: ignore[attr-defined]
     for node, attrs in nodes.items():
-        G._node[node] = attrs
+        G._node[node] = attrs  # type: ignore[attr-defined]
         succ[node] = {}
         pred[node] = {}
     for u, v, key, attrs in edges:
@@ -502,9 +503,10 @@ def build_projection(
     edges = []
     shown = set()
     for iri, (src, dst, edge) in claims.items():
-        own = (parties.get(src), parties.get(dst))
-        if own[0] is None or own[1] is None:
+        own_src, own_dst = parties.get(src), parties.get(dst)
+        if own_src is None or own_dst is None:
             continue  # a party of a kind outside the model: not part of the network
+        own = (own_src, own_dst)
         # Drawn as the survivor of a merge or, at the government level, its top organization;
         # the claim keeps its own parties for the evidence tables.
         ends_at = [shown_as.get(party, party) for party in (src, dst)]
