@@ -23,9 +23,7 @@ from graph.ingest.claims_csv import COLUMNS, V2_COLUMNS
 from graph.ingest.synth import write_synthetic
 from graph.sparql import QueryError, select_records
 from graph.store import EmbeddedStore, Store
-from tests.conftest import run_cli
-from tests.test_analysis import CENTRE, REGIONS, row, shift_rows
-from tests.test_ingest import claims_csv
+from tests.helpers import CENTRE, REGIONS, claims_csv, row, run_cli, shift_rows
 
 YEAR_2023 = ProjectionFilter(start=date(2023, 1, 1), end=date(2023, 12, 31))
 YEAR_2025 = ProjectionFilter(start=date(2025, 1, 1), end=date(2025, 12, 31))
