@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import doctest
 import gc
-import importlib
-import pkgutil
 import weakref
 from datetime import date
 from pathlib import Path
@@ -13,7 +10,6 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-import graph.analysis.metrics
 from graph.analysis import figures
 from graph.analysis.projection import ProjectionFilter, implicit_end, project, simple_view
 from graph.ingest import load_files
@@ -202,13 +198,3 @@ def test_synthetic_centralization_rises_with_the_planted_parameter(tmp_path: Pat
         assert series == sorted(series) and series[0] < series[-1], (key, series)
     bonus = [f["regional_share_of_bonus_claims"] for f in rows]
     assert bonus == sorted(bonus, reverse=True) and bonus[0] == 1.0, bonus
-
-
-def test_docstring_examples_run() -> None:
-    modules = [
-        importlib.import_module(f"graph.analysis.metrics.{m.name}")
-        for m in pkgutil.iter_modules(graph.analysis.metrics.__path__)
-    ]
-    for module in [*modules, figures]:
-        failed, _ = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
-        assert failed == 0, module.__name__

@@ -6,7 +6,6 @@ graph (graph.analysis.queries.neighborhood_graph)."""
 from __future__ import annotations
 
 import csv
-import doctest
 import json
 from datetime import date
 from pathlib import Path
@@ -267,12 +266,6 @@ def test_neighborhood_graph_is_the_json_neighbourhood_as_networkx(default_store:
     assert "scratch" not in project(default_store)
     cut = queries.neighborhood_graph(default_store, graphs, ref, depth=2, max_nodes=2)
     assert cut.number_of_nodes() == 2 and cut.graph["truncated"]
-
-
-def test_docstring_examples_run() -> None:
-    for module in (evidence, sparql):
-        failed, _ = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
-        assert failed == 0, module.__name__
 
 
 # --------------------------------------------------------------------------------------------
