@@ -24,11 +24,11 @@ its version, so a stale projection is never served.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Literal, overload
 
 import networkx as nx
 
@@ -569,6 +569,24 @@ def project(
     return cached(store, "projection", key, compute)
 
 
+@overload
+def simple_view(
+    G: nx.MultiDiGraph,
+    *,
+    directed: Literal[True] = ...,
+    weight: str | None = ...,
+    currency: str | None = ...,
+    amount_basis: str | None = ...,
+) -> nx.DiGraph: ...
+@overload
+def simple_view(
+    G: nx.MultiDiGraph,
+    *,
+    directed: bool,
+    weight: str | None = ...,
+    currency: str | None = ...,
+    amount_basis: str | None = ...,
+) -> nx.Graph: ...
 def simple_view(
     G: nx.MultiDiGraph,
     *,
@@ -629,7 +647,7 @@ def sources_of(data: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def claims_of(
-    G: nx.MultiDiGraph, edges: Iterable[tuple[str, str, str]] | None = None
+    G: nx.MultiDiGraph, edges: Iterable[tuple[Hashable, Hashable, Hashable]] | None = None
 ) -> list[dict[str, Any]]:
     """The claims behind ``edges`` (default: all of ``G``) as plain records with their sources,
     for citing the evidence behind a figure."""
