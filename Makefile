@@ -30,8 +30,9 @@ $(CHROMIUM):
 test: install $(CHROMIUM)
 	$(BIN)/python -m pytest -q
 
+# ruff (lint and format) and mypy over graph/ and api/ ([tool.mypy] in pyproject.toml)
 lint: install
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
 
 # Runs every analyst notebook on a fresh kernel and keeps the executed copies, outputs and
 # plots included, in build/notebooks/; notebooks/ itself stays without outputs.
@@ -40,4 +41,4 @@ notebooks: install
 	MPLBACKEND=Agg $(BIN)/jupyter-execute --inplace --timeout=300 build/notebooks/*.ipynb
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .mypy_cache

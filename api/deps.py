@@ -10,7 +10,7 @@ must look at the request before knowing who calls (the SPARQL protocol, /healthz
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any
@@ -110,7 +110,7 @@ def error_response(
     status: int,
     message: str,
     details: dict[str, Any] | None = None,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     return JSONResponse(
         {"error": message, "status": status, **(details or {})}, status, headers=headers
@@ -146,11 +146,11 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 def settings_of(request: Request) -> Settings:
-    return request.app.state.settings  # type: ignore[no-any-return]
+    return request.app.state.settings
 
 
 def engine_of(request: Request) -> Engine:
-    return request.app.state.engine  # type: ignore[no-any-return]
+    return request.app.state.engine
 
 
 def caller(request: Request) -> Principal:

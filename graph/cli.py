@@ -37,8 +37,8 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}\n(see {self.prog} --help)")
 
 
-def _store_options() -> argparse.ArgumentParser:
-    options = argparse.ArgumentParser(add_help=False)
+def _store_options() -> _Parser:
+    options = _Parser(add_help=False)
     group = options.add_argument_group("store")
     group.add_argument(
         "--data-dir",
@@ -683,7 +683,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     store = _store_options()
-    fmt = {"choices": ["table", "json"], "default": "table", "help": "output format"}
+    fmt: dict[str, Any] = {
+        "choices": ["table", "json"],
+        "default": "table",
+        "help": "output format",
+    }
 
     p = sub.add_parser("load", parents=[store], help="validate files and load them as one dataset")
     p.add_argument(
@@ -847,7 +851,7 @@ def build_parser() -> argparse.ArgumentParser:
         limits.add_argument("--no-access-log", action="store_true", help="do not log every request")
         p.set_defaults(run=runner)
 
-    tokens = argparse.ArgumentParser(add_help=False)
+    tokens = _Parser(add_help=False)
     tokens.add_argument(
         "--data-dir",
         type=Path,

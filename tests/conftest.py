@@ -1,52 +1,30 @@
-"""Shared fixtures: real stores of every kind, and a real `oxigraph serve` process."""
+"""Shared fixtures: real stores of every kind, a real `oxigraph serve` process and a live API
+server. Helpers that are not fixtures live in tests/helpers.py."""
 
 from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
+from graph.server.auth import TokenStore
 from graph.store import EmbeddedStore, RemoteStore, Store
-
-REPO = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_http(url: str, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
-    """Poll ``url`` until it answers (bounded in time); fail if the process dies first."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode} before answering")
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise TimeoutError(f"{url} did not answer within {seconds} s")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
+from tests.helpers import (
+    BIN,
+    MAX_ROWS,
+    QUERY_TIMEOUT,
+    ROLES,
+    LiveServer,
+    build_data,
+    free_port,
+    start_server,
+    stop,
+    wait_for_http,
+)
 
 
 @pytest.fixture(scope="session")
@@ -100,17 +78,26 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def run_cli(
-    *args: str, env: dict[str, str], check: bool = False, timeout: float = 120
-) -> subprocess.CompletedProcess[str]:
-    """Run the installed `recruitgraph` console script."""
-    result = subprocess.run(
-        [str(BIN / "recruitgraph"), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    if check and result.returncode != 0:
-        raise AssertionError(f"recruitgraph {' '.join(args)} failed:\n{result.stderr}")
-    return result
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory, oxigraph_server: str) -> Iterator[LiveServer]:
+    """The live API server of a test module: query time limit 3 s, results capped at 1000
+    rows, SERVICE allowed to the test's Oxigraph server only (see tests/helpers.py)."""
+    work = tmp_path_factory.mktemp("api")
+    data_dir = work / "data"
+    build_data(data_dir, work)
+    tokens = TokenStore(data_dir)
+    created = {name: tokens.create(role, name, grants) for name, (role, grants) in ROLES.items()}
+    server = start_server(
+        data_dir,
+        work / "server.log",
+        "--data-dir", str(data_dir),
+        "--query-timeout", str(QUERY_TIMEOUT),
+        "--max-rows", str(MAX_ROWS),
+        "--max-upload-mb", "1",
+        "--allow-service", f"{oxigraph_server}/",
+    )  # fmt: skip
+    server.tokens = created
+    try:
+        yield server
+    finally:
+        stop(server.process)

@@ -24,7 +24,7 @@ from graph.ingest import actors as lib
 from graph.ingest import list_datasets, load_default_dataset, load_files
 from graph.model.namespaces import DCTERMS, PROV, RDFS, RG, dataset_iri, entity_iri
 from graph.store import EmbeddedStore, Store
-from tests.test_ingest import BASE_ROW, SECOND_ROW, claims_csv
+from tests.helpers import BASE_ROW, SECOND_ROW, claims_csv
 
 DATA = Path(__file__).resolve().parent.parent / "graph" / "data"
 MOD = entity_iri("federal-body", "ru-mod")

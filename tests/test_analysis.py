@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import doctest
 import gc
-import importlib
-import pkgutil
 import weakref
 from datetime import date
 from pathlib import Path
@@ -13,65 +10,12 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-import graph.analysis.metrics
 from graph.analysis import figures
 from graph.analysis.projection import ProjectionFilter, implicit_end, project, simple_view
 from graph.ingest import load_files
 from graph.ingest.synth import write_synthetic
 from graph.store import EmbeddedStore, Store
-from tests.test_ingest import BASE_ROW, claims_csv
-
-SOURCE = {"source_title": "Illustrative report", "source_url": "https://example.org/shift"}
-
-
-def row(
-    claim_id: str,
-    relation: str,
-    subject: tuple[str, str, str],
-    obj: tuple[str, str, str],
-    start: str,
-    **extra: str,
-) -> dict[str, str]:
-    blank = dict.fromkeys(BASE_ROW, "")
-    return {
-        **blank,
-        **SOURCE,
-        "claim_id": claim_id,
-        "relation": relation,
-        "subject_kind": subject[0],
-        "subject": subject[1],
-        "subject_code": subject[2],
-        "object_kind": obj[0],
-        "object": obj[1],
-        "object_code": obj[2],
-        "start": start,
-        "date_precision": "day",
-        "confidence": "high",
-        "note": f"Illustrative claim {claim_id}.",
-        **extra,
-    }
-
-
-CENTRE = ("FederalBody", "Ministry of Defence (illustrative)", "")
-REGIONS = [
-    ("RegionalGovernment", f"Government of {c}", c)
-    for c in ("RU-TA", "RU-BA", "RU-SAM", "RU-OMS", "RU-PER", "RU-KDA")
-]
-
-
-def shift_rows() -> list[dict[str, str]]:
-    """2023: each province runs and pays for its own scheme. 2025: the centre coordinates the
-    provinces, operates the schemes and pays the bonuses."""
-    rows = []
-    for i, region in enumerate(REGIONS):
-        scheme = ("RecruitmentScheme", f"Scheme {i}", "")
-        bonus = {"amount": "100000", "currency": "RUB", "purpose": "enlistment_bonus"}
-        rows.append(row(f"a{i}", "Operation", region, scheme, "2023-03-01"))
-        rows.append(row(f"b{i}", "FundingFlow", region, scheme, "2023-04-01", **bonus))
-        rows.append(row(f"c{i}", "Coordination", CENTRE, region, "2025-03-01"))
-        rows.append(row(f"d{i}", "Operation", CENTRE, scheme, "2025-03-01"))
-        rows.append(row(f"e{i}", "FundingFlow", CENTRE, scheme, "2025-04-01", **bonus))
-    return rows
+from tests.helpers import BASE_ROW, CENTRE, REGIONS, SOURCE, claims_csv, row, shift_rows
 
 
 @pytest.fixture
@@ -254,13 +198,3 @@ def test_synthetic_centralization_rises_with_the_planted_parameter(tmp_path: Pat
         assert series == sorted(series) and series[0] < series[-1], (key, series)
     bonus = [f["regional_share_of_bonus_claims"] for f in rows]
     assert bonus == sorted(bonus, reverse=True) and bonus[0] == 1.0, bonus
-
-
-def test_docstring_examples_run() -> None:
-    modules = [
-        importlib.import_module(f"graph.analysis.metrics.{m.name}")
-        for m in pkgutil.iter_modules(graph.analysis.metrics.__path__)
-    ]
-    for module in [*modules, figures]:
-        failed, _ = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
-        assert failed == 0, module.__name__

@@ -13,18 +13,16 @@ import pyoxigraph as ox
 import pytest
 
 from graph.model.namespaces import dataset_iri
-from tests.test_api_helpers import (
+from tests.helpers import (
+    BASE_ROW,
     PUBLIC_GRAPH,
     SECRET_GRAPH,
     SECRET_MARKS,
     TATARSTAN,
     LiveServer,
     assert_no_secret,
-    live,
+    claims_csv,
 )
-from tests.test_ingest import BASE_ROW, claims_csv
-
-__all__ = ["live"]
 
 SECRET_RECRUITER = "recruiter/zzsecret-recruiting-bureau"
 SECRET_FEDERAL = "federal-body/zzsecret-federal-office"

@@ -20,20 +20,20 @@ from graph.ingest import load_default_dataset, load_files
 from graph.model.namespaces import dataset_iri
 from graph.server.auth import TokenStore
 from graph.store import EmbeddedStore, RemoteStore
-from tests.conftest import run_cli, stop
-from tests.test_api_helpers import (
+from tests.helpers import (
+    BASE_ROW,
     PUBLIC_GRAPH,
+    SECOND_ROW,
     SECRET_GRAPH,
     SECRET_ROWS,
     LiveServer,
     assert_no_secret,
-    live,
+    claims_csv,
+    run_cli,
     start_server,
+    stop,
     wait_until,
 )
-from tests.test_ingest import BASE_ROW, SECOND_ROW, claims_csv
-
-__all__ = ["live"]
 
 SELECT = "SELECT ?id WHERE { ?c rg:claimId ?id } ORDER BY DESC(?id) LIMIT 5"
 PREFIXED = "PREFIX rg: <https://w3id.org/recruitgraph/ontology#>\n"

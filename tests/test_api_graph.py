@@ -13,10 +13,7 @@ import networkx as nx
 import pyoxigraph as ox
 import pytest
 
-from tests.test_api_helpers import TATARSTAN, LiveServer, live
-from tests.test_ingest import BASE_ROW, SECOND_ROW, claims_csv
-
-__all__ = ["live"]
+from tests.helpers import BASE_ROW, SECOND_ROW, TATARSTAN, LiveServer, claims_csv
 
 SCHEME = "scheme/tatarstan-contract-bonus-scheme"
 COHORT = "cohort/nepali-recruits"

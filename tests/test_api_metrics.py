@@ -8,9 +8,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.test_api_helpers import LiveServer, assert_no_secret, live
-
-__all__ = ["live"]
+from tests.helpers import LiveServer, assert_no_secret
 
 
 @pytest.fixture(scope="module")

@@ -17,16 +17,7 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-from tests.test_api_helpers import (
-    MAX_ROWS,
-    PUBLIC_GRAPH,
-    QUERY_TIMEOUT,
-    SECRET_GRAPH,
-    LiveServer,
-    live,
-)
-
-__all__ = ["live"]
+from tests.helpers import MAX_ROWS, PUBLIC_GRAPH, QUERY_TIMEOUT, SECRET_GRAPH, LiveServer
 
 COUNT_CLAIMS = "SELECT (COUNT(?c) AS ?n) WHERE { ?c rg:claimId ?id }"
 RESULT_TYPES = {

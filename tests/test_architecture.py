@@ -109,3 +109,18 @@ def test_layers_point_down() -> None:
         and any(target == f or target.startswith(f + ".") for f in forbidden)
     ]
     assert wrong == []
+
+
+def test_test_modules_import_no_other_test_module() -> None:
+    """Shared helpers live in tests/helpers.py and fixtures in conftest.py: no module of tests/
+    imports a test module or conftest (pytest loads those itself)."""
+    modules = {module_name(path): path for path in (ROOT / "tests").glob("*.py")}
+    imports = {name: imported_modules(path, modules) for name, path in modules.items()}
+    assert sum("tests.helpers" in found for found in imports.values()) > 10
+    wrong = [
+        (name, target)
+        for name, found in imports.items()
+        for target in found
+        if target.startswith("tests.test_") or target == "tests.conftest"
+    ]
+    assert wrong == []

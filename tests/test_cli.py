@@ -10,8 +10,16 @@ import httpx
 import pytest
 from SPARQLWrapper import JSON, SPARQLWrapper
 
-from tests.conftest import BIN, free_port, run_cli, stop, wait_for_http
-from tests.test_ingest import BASE_ROW, SECOND_ROW, claims_csv
+from tests.helpers import (
+    BASE_ROW,
+    BIN,
+    SECOND_ROW,
+    claims_csv,
+    free_port,
+    run_cli,
+    stop,
+    wait_for_http,
+)
 
 COMMANDS = [
     "load",
@@ -232,7 +240,7 @@ def test_demo_loads_the_default_dataset_and_serves_sparql(cli_env: dict[str, str
 
 
 def test_metrics_report_timeline_and_compare(cli_env: dict[str, str], tmp_path: Path) -> None:
-    from tests.test_analysis import shift_rows
+    from tests.helpers import shift_rows
 
     path = claims_csv(tmp_path / "shift.csv", *shift_rows())
     run_cli("load", str(path), "--dataset", "shift", env=cli_env, check=True)

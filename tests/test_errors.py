@@ -32,9 +32,7 @@ from graph.server.engine import Engine, EngineError, StoreSpec
 from graph.server.service import Context, datasets, describe_error
 from graph.sparql import AccessError, QueryError
 from graph.store import EmbeddedStore, StoreError
-from tests.conftest import run_cli, stop
-from tests.test_api_helpers import start_server, wait_until
-from tests.test_ingest import BASE_ROW, claims_csv
+from tests.helpers import BASE_ROW, claims_csv, run_cli, start_server, stop, wait_until
 
 RG = "https://w3id.org/recruitgraph/ontology#"
 

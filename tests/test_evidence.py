@@ -6,7 +6,6 @@ graph (graph.analysis.queries.neighborhood_graph)."""
 from __future__ import annotations
 
 import csv
-import doctest
 import json
 from datetime import date
 from pathlib import Path
@@ -23,9 +22,7 @@ from graph.ingest.claims_csv import COLUMNS, V2_COLUMNS
 from graph.ingest.synth import write_synthetic
 from graph.sparql import QueryError, select_records
 from graph.store import EmbeddedStore, Store
-from tests.conftest import run_cli
-from tests.test_analysis import CENTRE, REGIONS, row, shift_rows
-from tests.test_ingest import claims_csv
+from tests.helpers import CENTRE, REGIONS, claims_csv, row, run_cli, shift_rows
 
 YEAR_2023 = ProjectionFilter(start=date(2023, 1, 1), end=date(2023, 12, 31))
 YEAR_2025 = ProjectionFilter(start=date(2025, 1, 1), end=date(2025, 12, 31))
@@ -269,12 +266,6 @@ def test_neighborhood_graph_is_the_json_neighbourhood_as_networkx(default_store:
     assert "scratch" not in project(default_store)
     cut = queries.neighborhood_graph(default_store, graphs, ref, depth=2, max_nodes=2)
     assert cut.number_of_nodes() == 2 and cut.graph["truncated"]
-
-
-def test_docstring_examples_run() -> None:
-    for module in (evidence, sparql):
-        failed, _ = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
-        assert failed == 0, module.__name__
 
 
 # --------------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from graph.sparql import dataset_graphs
 from graph.store import Store
 from graph.store.export import EXPORT_KINDS, atomic_output, export_format, write_export
 from graph.store.formats import Format, Kind, UnknownFormat, formats
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 
 EX = "https://example.org/"
 GRAPHS = [f"https://w3id.org/recruitgraph/dataset/{name}" for name in ("one", "two")]

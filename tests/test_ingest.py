@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import http.server
-import io
 import threading
 from pathlib import Path
 
@@ -12,63 +10,10 @@ import pyoxigraph as ox
 import pytest
 
 from graph.ingest import list_datasets, load_files, read_inputs, validate_files
-from graph.ingest.claims_csv import COLUMNS
 from graph.ingest.validation import ValidationError
 from graph.model.namespaces import RG, dataset_iri
 from graph.store import Store
-
-BASE_ROW = {
-    "claim_id": "t1",
-    "relation": "FundingFlow",
-    "subject_kind": "RegionalGovernment",
-    "subject": "Government of Tatarstan",
-    "subject_code": "RU-TA",
-    "object_kind": "RecruitmentScheme",
-    "object": "Tatarstan contract bonus scheme",
-    "object_code": "",
-    "start": "2024-01-01",
-    "end": "2024-12-31",
-    "date_precision": "month",
-    "amount": "400000",
-    "currency": "RUB",
-    "purpose": "enlistment_bonus",
-    "offer_type": "",
-    "deceptive": "",
-    "action": "",
-    "count": "",
-    "confidence": "high",
-    "source_title": "Illustrative report",
-    "source_url": "https://example.org/report?id=1&x=y",
-    "source_publisher": "Example",
-    "source_date": "2024-02-01",
-    "note": "An illustrative claim for the test suite.",
-}
-SECOND_ROW = {
-    **BASE_ROW,
-    "claim_id": "t2",
-    "relation": "Recruitment",
-    "subject_kind": "RecruitmentScheme",
-    "subject": "Tatarstan contract bonus scheme",
-    "subject_code": "",
-    "object_kind": "RecruitCohort",
-    "object": "Nepali recruits",
-    "object_code": "NP",
-    "amount": "",
-    "currency": "",
-    "purpose": "",
-    "offer_type": "security_job",
-    "deceptive": "true",
-    "count": "12",
-}
-
-
-def claims_csv(path: Path, *rows: dict[str, str]) -> Path:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
-    writer.writeheader()
-    writer.writerows(rows)
-    path.write_text(buffer.getvalue(), encoding="utf-8")
-    return path
+from tests.helpers import BASE_ROW, SECOND_ROW, claims_csv
 
 
 def all_quads(store: Store) -> set[str]:

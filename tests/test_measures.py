@@ -34,7 +34,7 @@ from graph.ingest import load_files
 from graph.ingest.claims_csv import COLUMNS, V2_COLUMNS
 from graph.sparql import dataset_graphs
 from graph.store import EmbeddedStore, Store
-from tests.test_analysis import CENTRE, row
+from tests.helpers import CENTRE, row
 
 YEAR_2024 = (date(2024, 1, 1), date(2024, 12, 31))
 

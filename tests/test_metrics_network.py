@@ -14,8 +14,6 @@ Three kinds of evidence:
 
 from __future__ import annotations
 
-import doctest
-import importlib
 import math
 import os
 import random
@@ -712,15 +710,3 @@ def test_sampled_least_upper_boundedness_does_not_depend_on_string_hashing() -> 
         )
         results.add(run.stdout.strip())
     assert len(results) == 1, results
-
-
-# ------------------------------------------------------------------------------------------
-# Docstring examples
-# ------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("module", ["node", "centralization", "hierarchy", "brokers", "report"])
-def test_docstring_examples(module: str) -> None:
-    mod = importlib.import_module(f"graph.analysis.metrics.{module}")
-    result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 0 and result.failed == 0

@@ -16,7 +16,7 @@ from jsonschema import Draft202012Validator
 
 from graph.ingest import load_default_dataset
 from graph.store import EmbeddedStore
-from tests.conftest import BIN, free_port, stop, wait_for_http
+from tests.helpers import BIN, free_port, stop, wait_for_http
 
 ENTITY = "regional-government/ru-ta-government"
 FEDERAL = "federal-body/ru-federal-center"

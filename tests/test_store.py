@@ -164,7 +164,7 @@ def test_second_opener_gets_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_remote_store_refuses_a_dead_endpoint() -> None:
-    from tests.conftest import free_port
+    from tests.helpers import free_port
 
     with pytest.raises(StoreError, match="no SPARQL endpoint answers"):
         RemoteStore(f"http://127.0.0.1:{free_port()}/query")

@@ -5,7 +5,6 @@ adjustment, the interval of a degenerate bootstrap, and the null of a centraliza
 
 from __future__ import annotations
 
-import doctest
 import itertools
 import random
 from collections import Counter
@@ -240,8 +239,3 @@ def test_a_null_that_cannot_move_says_so() -> None:
         centralization_null(mutual, "betweenness", model="lattice")
     with pytest.raises(ValueError, match="directed"):
         centralization_null(nx.path_graph(4), "out_degree", model="gnm")
-
-
-def test_docstring_examples_run() -> None:
-    failed, attempted = doctest.testmod(uncertainty, optionflags=doctest.ELLIPSIS)
-    assert failed == 0 and attempted > 10

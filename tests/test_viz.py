@@ -22,10 +22,7 @@ from graph.store import EmbeddedStore, Store
 from graph.viz import Explorer, explorer_data, explorer_page, write_page
 from graph.viz.network import basis_styles, build_network, layout
 from graph.viz.page import ASSETS, json_for_script
-from tests.conftest import run_cli
-from tests.test_api_helpers import SECRET_MARKS, LiveServer, live
-
-__all__ = ["live"]
+from tests.helpers import SECRET_MARKS, LiveServer, run_cli
 
 HOSTILE = '<img src=x onerror="window.__xss=1">'
 CLOSER = "</script><script>window.__xss=2</script>"

@@ -22,9 +22,7 @@ from graph.ingest import load_default_dataset, load_files
 from graph.ingest.synth import write_synthetic
 from graph.store import EmbeddedStore
 from graph.viz import NODE_BUDGET, Explorer, explorer_data, write_page
-from tests.conftest import stop
-from tests.test_api_helpers import LiveServer, start_server
-from tests.test_ingest import BASE_ROW, claims_csv
+from tests.helpers import BASE_ROW, LiveServer, claims_csv, start_server, stop
 
 CHROMIUM = "/usr/bin/chromium"
 #: Headless and quiet: no sandbox (root in CI), and none of Chromium's own background traffic.

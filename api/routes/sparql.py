@@ -294,13 +294,13 @@ async def sparql_post(request: Request) -> Response:
             raise ApiError(400, "give a query or an update, not both")
         if updates:
             return await _run_update(request, _one(updates, "update") or "")
-        text = _one(queries, "query")
-        if text is None:
+        query = _one(queries, "query")
+        if query is None:
             raise ApiError(400, "give a SPARQL query in the query field (or update=)")
         fmt = (fields.get("format") or [fmt or ""])[0] or None
         return await _run_query(
             request,
-            text,
+            query,
             fields.get("default-graph-uri", []) + _params(request, "default-graph-uri"),
             fields.get("named-graph-uri", []) + _params(request, "named-graph-uri"),
             fmt,

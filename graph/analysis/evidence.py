@@ -380,7 +380,7 @@ def _network(
     nodes: Callable[[Hashable], dict[str, Any]],
 ) -> nx.MultiDiGraph:
     """A network of the given claims; a claim given twice becomes two parallel edges."""
-    H = nx.MultiDiGraph()
+    H: nx.MultiDiGraph[Hashable] = nx.MultiDiGraph()
     H.graph.update(template.graph, resampled=True)
     seen: dict[Hashable, int] = {}
     parties: dict[Hashable, None] = {}  # in order of first appearance
@@ -390,7 +390,8 @@ def _network(
         n = seen[k] = seen.get(k, 0) + 1
         claims.append((u, v, k if n == 1 else f"{k}#{n}", data))
     H.add_nodes_from((node, nodes(node)) for node in parties)
-    H.add_edges_from(claims)
+    # MultiDiGraph takes (u, v, key, data) edges; the stubs know only (u, v[, data])
+    H.add_edges_from(claims)  # type: ignore[arg-type]
     return H
 
 
@@ -996,7 +997,7 @@ def _change(
     """The change between two sides' :class:`Interval` by the rules of :func:`change_interval`."""
     a, b = first.value, second.value
     if a is None or b is None:
-        note = "the figure is undefined on a side"
+        note: str | None = "the figure is undefined on a side"
         return Change(
             first.figure, a, b, None, None, None, None, confidence, "none", first, second, note
         )
@@ -1019,7 +1020,12 @@ def _change(
         # A side's interval is its point (no known range to widen into): MOVER would give a
         # point too, which is not an interval.
         note = "every resample of a side agreed and the figure has no known range"
-    elif None not in (first.low, first.high, second.low, second.high):
+    elif (
+        first.low is not None
+        and first.high is not None
+        and second.low is not None
+        and second.high is not None
+    ):
         low, high = mover_interval(a, (first.low, first.high), b, (second.low, second.high))
         method = "mover"
         agreed = [name for name, side in (("first", first), ("second", second)) if side.degenerate]
@@ -1323,7 +1329,7 @@ def compare_networks(
     flips = None
     if small and leave_out:
         flips = _flips(first, second, names, {n: (observed[0][n], observed[1][n]) for n in names})
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name in names:
         sides, behind = [], []
         for i, G in enumerate((first, second)):

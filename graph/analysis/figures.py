@@ -236,8 +236,8 @@ def data_span(
 ) -> tuple[date, date] | None:
     """First and last day covered by the claims that pass ``flt`` (its period ignored)."""
     G = project(store, (flt or ProjectionFilter()).window(None, None), graphs=graphs)
-    starts = [d for _, _, d in G.edges(data="start")]
-    ends = [d for _, _, d in G.edges(data="end")]
+    starts: list[date] = [d["start"] for _, _, d in G.edges(data=True)]
+    ends: list[date] = [d["end"] for _, _, d in G.edges(data=True)]
     return (min(starts), max(ends)) if starts else None
 
 
@@ -339,7 +339,7 @@ def compare(
 
     flt = flt or ProjectionFilter()
     figure_names = None if figures is None else tuple(figures)
-    key = (flt, first, second, None if graphs is None else tuple(sorted(graphs)))
+    key: tuple[Any, ...] = (flt, first, second, None if graphs is None else tuple(sorted(graphs)))
     key += (rounds, confidence, seed, figure_names, leave_out)
 
     def compute() -> dict[str, Any]:

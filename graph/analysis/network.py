@@ -70,7 +70,7 @@ def network_figures(G: nx.MultiDiGraph, *, sample: int | None = None) -> dict[st
     return _network_figures(G, _scores(G, view, sample))
 
 
-def _scores(G: nx.MultiDiGraph, view: nx.DiGraph, sample: int | None) -> _NodeScores:
+def _scores(G: nx.MultiDiGraph, view: nx.Graph, sample: int | None) -> _NodeScores:
     """The node scores of a projection's simple view, sampled as :func:`sample_size` says."""
     return _NodeScores(view, k=sample_size(G, sample), seed=0)
 

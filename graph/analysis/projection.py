@@ -24,11 +24,11 @@ its version, so a stale projection is never served.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Literal, overload
 
 import networkx as nx
 
@@ -278,10 +278,10 @@ def _claims(
     values = properties(None) if one else {}
     home: dict[str, str] = {}  # claim -> the graph it is stated in (the first one found)
     rows: list[tuple[str, str, str, str, str]] = []
-    for iri, rtype, src, dst, start, g in core.result():
+    for iri, rtype, src, dst, start_text, g in core.result():
         if iri not in home:
             home[iri] = g
-            rows.append((iri, rtype, src, dst, start))
+            rows.append((iri, rtype, src, dst, start_text))
     if not one:
         values = properties(home)
     derived = values.pop("derived_from")
@@ -466,10 +466,11 @@ def _multidigraph(
     ``add_edge`` call and three views per edge: a third of the time of reading 300,000 claims.
     The result is the graph ``add_nodes_from`` and ``add_edges_from`` would give (tested).
     """
-    G = nx.MultiDiGraph()
-    succ, pred = G._succ, G._pred
+    G: nx.MultiDiGraph[str] = nx.MultiDiGraph()
+    # the private dicts are networkx's documented structure but absent from its stubs
+    succ, pred = G._succ, G._pred  # type: ignore[attr-defined]
     for node, attrs in nodes.items():
-        G._node[node] = attrs
+        G._node[node] = attrs  # type: ignore[attr-defined]
         succ[node] = {}
         pred[node] = {}
     for u, v, key, attrs in edges:
@@ -510,9 +511,10 @@ def build_projection(
     edges = []
     shown = set()
     for iri, (src, dst, edge) in claims.items():
-        own = (parties.get(src), parties.get(dst))
-        if own[0] is None or own[1] is None:
+        own_src, own_dst = parties.get(src), parties.get(dst)
+        if own_src is None or own_dst is None:
             continue  # a party of a kind outside the model: not part of the network
+        own = (own_src, own_dst)
         # Drawn as the survivor of a merge or, at the government level, its top organization;
         # the claim keeps its own parties for the evidence tables.
         ends_at = [shown_as.get(party, party) for party in (src, dst)]
@@ -575,6 +577,24 @@ def project(
     return cached(store, "projection", key, compute)
 
 
+@overload
+def simple_view(
+    G: nx.MultiDiGraph,
+    *,
+    directed: Literal[True] = ...,
+    weight: str | None = ...,
+    currency: str | None = ...,
+    amount_basis: str | None = ...,
+) -> nx.DiGraph: ...
+@overload
+def simple_view(
+    G: nx.MultiDiGraph,
+    *,
+    directed: bool,
+    weight: str | None = ...,
+    currency: str | None = ...,
+    amount_basis: str | None = ...,
+) -> nx.Graph: ...
 def simple_view(
     G: nx.MultiDiGraph,
     *,
@@ -635,7 +655,7 @@ def sources_of(data: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def claims_of(
-    G: nx.MultiDiGraph, edges: Iterable[tuple[str, str, str]] | None = None
+    G: nx.MultiDiGraph, edges: Iterable[tuple[Hashable, Hashable, Hashable]] | None = None
 ) -> list[dict[str, Any]]:
     """The claims behind ``edges`` (default: all of ``G``) as plain records with their sources,
     for citing the evidence behind a figure."""

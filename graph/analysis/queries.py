@@ -259,7 +259,7 @@ def entity(store: Store, graphs: Sequence[str], ref: str) -> dict[str, Any]:
         "outgoing": [],
         "incoming": [],
     }
-    relations: dict[str, dict[str, Any]] = {}
+    relations: dict[tuple[str, str], dict[str, Any]] = {}  # (relation, direction) -> it
     query = f"""
     SELECT ?rel ?type ?direction ?other ?otherKind ?otherLabel ?g ?start ?end ?confidence
            ?amount ?currency ?purpose ?count ?description
@@ -283,8 +283,8 @@ def entity(store: Store, graphs: Sequence[str], ref: str) -> dict[str, Any]:
       OPTIONAL {{ ?other rdfs:label ?otherLabel }}
     }}"""
     for row in _select(store, query, graphs):
-        key = (row["rel"].value, row["direction"].value)
-        rel = relations.get(key)  # type: ignore[arg-type]
+        rel_key = (row["rel"].value, row["direction"].value)
+        rel = relations.get(rel_key)
         if rel is None:
             other_kind = row["otherKind"]
             rel = {
@@ -307,7 +307,7 @@ def entity(store: Store, graphs: Sequence[str], ref: str) -> dict[str, Any]:
                 "description": _value(row["description"]),
                 "sources": [],
             }
-            relations[key] = rel  # type: ignore[index]
+            relations[rel_key] = rel
             result[row["direction"].value].append(rel)
         elif rel["counterpart"]["kind"] is None and row["otherKind"]:
             rel["counterpart"]["kind"] = names.get(row["otherKind"].value)
@@ -458,13 +458,14 @@ def neighborhood_graph(
     # Node attributes from the unfiltered projection: the centre is described even when the
     # filters leave none of its claims.
     full = project(store, ProjectionFilter(), graphs=graphs)
-    result = nx.MultiDiGraph()
+    result: nx.MultiDiGraph[str] = nx.MultiDiGraph()
     result.add_nodes_from(
         (n, {**full.nodes[n], "distance": d})
         for n, d in sorted(distance.items(), key=lambda item: (item[1], item[0]))
     )
     inside = graph.subgraph(n for n in distance if n in graph)
-    result.add_edges_from(inside.edges(keys=True, data=True))
+    # MultiDiGraph takes (u, v, key, data) edges; the stubs know only (u, v[, data])
+    result.add_edges_from(inside.edges(keys=True, data=True))  # type: ignore[arg-type]
     result.graph.update(graph.graph, center=center, depth=depth, truncated=truncated)
     return result
 
@@ -543,11 +544,9 @@ def paths(
     for path in found:
         steps = []
         for u, v in itertools.pairwise(path):
-            claims = [_edge_json(u, v, d) for d in multi.get_edge_data(u, v, default={}).values()]
+            claims = [_edge_json(u, v, d) for d in (multi.get_edge_data(u, v) or {}).values()]
             if not directed:
-                claims += [
-                    _edge_json(v, u, d) for d in multi.get_edge_data(v, u, default={}).values()
-                ]
+                claims += [_edge_json(v, u, d) for d in (multi.get_edge_data(v, u) or {}).values()]
             steps.append(sorted(claims, key=lambda c: c["id"]))
         out.append(
             {
@@ -626,7 +625,7 @@ def flows(
     )
     amounts: dict[tuple[tuple[str, ...], str, str], list[Decimal]] = {}
     unquantified: dict[str, int] = defaultdict(int)
-    labels: dict[str, str] = {}
+    labels: dict[str, str | None] = {}  # an actor may have no label
     for u, v, data in graph.edges(data=True):
         if purpose is not None and data["purpose"] != purpose:
             continue
@@ -753,7 +752,7 @@ def _for_network_formats(graph: nx.MultiDiGraph, *, gexf: bool = False) -> nx.Mu
     In GEXF an edge's ``type`` is its direction (directed, undirected, mutual), so there the
     claim's relation type is the attribute ``relation``.
     """
-    flat = nx.MultiDiGraph()
+    flat: nx.MultiDiGraph[str] = nx.MultiDiGraph()
     for node, data in graph.nodes(data=True):
         flat.add_node(node, **{k: _flat(v) for k, v in data.items() if v is not None})
     for u, v, key, data in graph.edges(keys=True, data=True):

@@ -388,6 +388,7 @@ def locate(problem: Problem, conversion: ClaimsConversion) -> Problem:
     rows = sorted({row for row, _ in origins})
     role = origins[0][1]
     path = problem.path or ""
+    column: str | None  # None: a claim property that has no column of its own
     if role == "actor":  # a row of an actor registry
         column = {RDFS + "label": "label"}.get(path, "code" if path in _CODE_PATHS else "kind")
     elif role == "claim":

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import rdflib
 from rdflib.collection import Collection
-from rdflib.namespace import RDFS, SH, SKOS
+from rdflib.namespace import RDF, RDFS, SH, SKOS
 
 from graph.model.namespaces import ORG, RG, entity_iri
 
@@ -302,7 +302,8 @@ def allowed_parties(relation: str) -> tuple[frozenset[str], frozenset[str]]:
         for prop in shapes.objects(shape, SH.property):
             if shapes.value(prop, SH.path) != role:
                 continue
-            for alternative in Collection(shapes, shapes.value(prop, SH["or"])):
+            # a property of the role without sh:or allows no class: the empty list
+            for alternative in Collection(shapes, shapes.value(prop, SH["or"]) or RDF.nil):
                 allowed.add(local_name(str(shapes.value(alternative, SH["class"]))))
         result.append(frozenset(allowed))
     return result[0], result[1]
@@ -331,7 +332,7 @@ def concept_rank(concept_iri: str) -> int | None:
     2
     """
     value = ontology_graph().value(rdflib.URIRef(concept_iri), _RG.rank)
-    return int(str(value)) if value is not None else None
+    return int(value) if isinstance(value, rdflib.Literal) else None
 
 
 @cache

@@ -17,7 +17,7 @@ from graph.model.namespaces import XSD
 _STRING = XSD + "string"
 
 
-def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
+def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> Node:
     """The rdflib term equal to a pyoxigraph term."""
     if isinstance(term, ox.NamedNode):
         return rdflib.URIRef(term.value)

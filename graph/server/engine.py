@@ -494,7 +494,7 @@ class Engine:
                         raise EngineTimeout(limit) from None
                     continue  # a read: run it again in the new engine process
                 if ok:
-                    return payload  # type: ignore[no-any-return]
+                    return payload
                 raise EngineError(*payload)
         finally:
             self._slots.release()

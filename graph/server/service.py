@@ -338,6 +338,7 @@ def _description_guard(store: Store, graphs: Sequence[str]) -> str:
             default_graph=[],
             named_graphs=[graph],
         )
+        assert is_graph_result(snapshot)  # a CONSTRUCT
         body = ox.serialize(snapshot, format=ox.RdfFormat.N_TRIPLES)
         assert body is not None
         parts.append(

@@ -201,7 +201,10 @@ def layout(
     for component in components:
         radius = spacing * math.sqrt(len(component)) if len(component) > 1 else 0.0
         if len(component) > budget:
-            local = _grouped_layout(G, view.subgraph(component), radius, seed, spacing)
+            # node -> (x, y): pairs of floats here, numpy arrays from networkx below
+            local: dict[Any, Any] = _grouped_layout(
+                G, view.subgraph(component), radius, seed, spacing
+            )
         elif radius:
             # Twice networkx's default distance between nodes (1/sqrt(n)): leaves of a hub,
             # and their labels, bunch less.
@@ -240,7 +243,7 @@ def _grouped_layout(
     members: dict[str, list[Any]] = {}
     for node in component:
         members.setdefault(group_key(G.nodes[node]), []).append(node)
-    groups = nx.Graph()
+    groups: nx.Graph[str] = nx.Graph()
     groups.add_nodes_from(members)
     for u, v in component.edges():
         a, b = group_key(G.nodes[u]), group_key(G.nodes[v])
@@ -249,7 +252,8 @@ def _grouped_layout(
             groups.add_edge(a, b, weight=weight + 1)
     if len(groups) > 2000:
         # Too many groups for the quadratic spring layout as well: a seeded random spread.
-        centres = nx.random_layout(groups, seed=seed, center=(-0.5, -0.5))
+        # group -> (x, y): numpy arrays from networkx, pairs of floats otherwise
+        centres: dict[str, Any] = nx.random_layout(groups, seed=seed, center=(-0.5, -0.5))
         centres = {key: (2 * radius * x, 2 * radius * y) for key, (x, y) in centres.items()}
     elif len(groups) > 1:
         centres = nx.spring_layout(

@@ -90,7 +90,7 @@ def _brokers(
     dst = {t for t in targets if t in S}
     if not src or not dst:
         return []
-    if not S.is_directed() or not directed:
+    if not isinstance(S, nx.DiGraph) or not directed:
         # Both arcs of each edge: the same shortest paths, and networkx's directed subset
         # betweenness counts each (s, t) pair once, whereas its undirected one halves it.
         S = _undirected_as_digraph(S)
@@ -122,7 +122,7 @@ def _subset_scores(D: nx.DiGraph, src: set[Hashable], dst: set[Hashable]) -> dic
 
 
 def _undirected_as_digraph(S: nx.Graph) -> nx.DiGraph:
-    D = nx.DiGraph()
+    D: nx.DiGraph[Hashable] = nx.DiGraph()
     D.add_nodes_from(S)
     for u, v in S.edges():
         D.add_edge(u, v)
@@ -155,7 +155,7 @@ def _between(D: nx.DiGraph, sources: set[Hashable], targets: set[Hashable]) -> n
     keep = _closure(D.succ, sources) & _closure(D.pred, targets)
     if len(keep) == D.number_of_nodes():
         return D
-    H = nx.DiGraph()
+    H: nx.DiGraph[Hashable] = nx.DiGraph()
     H.add_nodes_from(v for v in D if v in keep)
     H.add_edges_from((u, v) for u, v in D.edges() if u in keep and v in keep)
     return H

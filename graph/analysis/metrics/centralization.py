@@ -247,9 +247,9 @@ def _index(scores: _NodeScores, measure: str, wf_improved: bool) -> float:
     if measure == "degree":
         values: Iterable[float] = (d for _, d in S.degree())
     elif measure == "in_degree":
-        values = (d for _, d in S.in_degree())
+        values = (d for _, d in scores.digraph.in_degree())
     elif measure == "out_degree":
-        values = (d for _, d in S.out_degree())
+        values = (d for _, d in scores.digraph.out_degree())
     elif measure == "betweenness":
         values = scores.betweenness().values()
     elif measure == "closeness":

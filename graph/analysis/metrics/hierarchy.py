@@ -172,8 +172,9 @@ def global_reaching_centrality(G: nx.Graph, weight: str | None = None) -> float:
         nx.set_edge_attributes(S, {(u, v): d["w"] for u, v, d in S.edges(data=True)}, weight)
     if S.number_of_edges() == 0 or (weight is not None and S.size(weight=weight) == 0):
         return 0.0
-    if weight is not None or not S.is_directed():
-        return float(nx.global_reaching_centrality(S, weight=weight))
+    if weight is not None or not isinstance(S, nx.DiGraph):
+        # networkx computes it on a Graph too; the stubs follow its docstring's DiGraph
+        return float(nx.global_reaching_centrality(S, weight=weight))  # type: ignore[call-overload]
     return _grc_from_reach(_reach(S), n)
 
 
@@ -390,7 +391,7 @@ def _krackhardt(
     efficiency = 1.0 - (D.number_of_edges() - required) / room if room else 1.0
 
     scc_of = reach.scc_of
-    violations = 0
+    violations: float = 0  # a sampled count is an estimate
     max_violations = 0
     position: dict[Hashable, int] | None = None
     for nodes in weak:

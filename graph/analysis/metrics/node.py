@@ -135,7 +135,8 @@ def _sampled_closeness(
             return nx.single_source_shortest_path_length(U, v)
 
         def score(v: Hashable) -> float:
-            return nx.closeness_centrality(U, u=v, wf_improved=wf_improved)
+            # one node's closeness (a float); the stubs type only the dict of every node's
+            return nx.closeness_centrality(U, u=v, wf_improved=wf_improved)  # type: ignore[return-value]
 
     hubs = [v for v, _ in sorted(degree, key=lambda nd: (-nd[1], str(nd[0])))[: max(1, k // 8)]]
     chosen = set(hubs)
@@ -193,7 +194,7 @@ def _betweenness_scores(
 
 def _out_reach(S: nx.Graph) -> dict[Hashable, int]:
     """How many other nodes each node reaches (along directed paths on a DiGraph)."""
-    if not S.is_directed():
+    if not isinstance(S, nx.DiGraph):
         size = {v: len(c) - 1 for c in nx.connected_components(S) for v in c}
         return {v: size[v] for v in S}
 
@@ -344,6 +345,13 @@ class _NodeScores:
         return self._undirected
 
     @property
+    def digraph(self) -> nx.DiGraph:
+        """:attr:`S` as a DiGraph, for the measures defined on directed graphs only."""
+        if not isinstance(self.S, nx.DiGraph):
+            raise ValueError("this measure needs a directed graph")
+        return self.S
+
+    @property
     def csr(self) -> SparseGraph:
         """The graph in CSR form, for the measures computed in compiled code."""
         if self._csr is None:
@@ -353,14 +361,14 @@ class _NodeScores:
     def reach(self) -> Any:
         """``hierarchy._Reach`` of the (directed) graph: its condensation and ancestors."""
         if self._reach is None:
-            self._reach = _reach(self.S, self.csr)
+            self._reach = _reach(self.digraph, self.csr)
         return self._reach
 
     def betweenness(self, *, normalized: bool = False) -> dict[Hashable, float]:
         """Raw (or normalized) betweenness, estimated from about ``k`` sources if ``k < n``."""
         if self._betweenness is None:
             reach = None
-            if self.k is not None and self.S.is_directed():
+            if self.k is not None and isinstance(self.S, nx.DiGraph):
                 reach = _reach_counts(self.S, self.reach())
             self._betweenness = _betweenness_scores(
                 self.S,
@@ -417,7 +425,7 @@ def _eigen_undirected(S: nx.Graph) -> nx.Graph:
     does when ``directed=False`` is asked of a directed graph (a mutual tie is two parallel
     undirected edges). For an undirected graph every edge has weight 1.
     """
-    H = nx.Graph()
+    H: nx.Graph[Hashable] = nx.Graph()
     H.add_nodes_from(S)
     if S.is_directed():
         # Counted in a dict, then added at once (faster than has_edge per arc on large graphs).
@@ -546,7 +554,7 @@ def _matrix_eigenvector(C: sp.csr_array, nodes: list[Hashable]) -> np.ndarray:
         _, vector = eigs(C.T, k=1, which="LR", maxiter=50, tol=0)
         largest = vector.flatten().real
         return largest / (np.sign(largest.sum()) * np.linalg.norm(largest))
-    H = nx.Graph()
+    H: nx.Graph[Hashable] = nx.Graph()
     H.add_nodes_from(nodes)
     upper = sp.triu(C).tocoo()
     H.add_edges_from(
@@ -566,7 +574,10 @@ def _pagerank(W: nx.Graph, alpha: float = 0.85) -> dict[Hashable, float]:
     except ImportError:
         # nx.pagerank needs scipy, which is not a dependency of this project; networkx keeps a
         # pure-Python power iteration with the same definition (dangling nodes spread evenly).
-        from networkx.algorithms.link_analysis.pagerank_alg import _pagerank_python
+        # private, so absent from the stubs
+        from networkx.algorithms.link_analysis.pagerank_alg import (  # type: ignore[attr-defined]
+            _pagerank_python,
+        )
 
         return _pagerank_python(W, alpha=alpha, weight="w", max_iter=1000)
 
@@ -685,7 +696,6 @@ def _node_measures(
     """:func:`node_measures` with the path-based and spectral scores of ``scores``, whose
     simple graph is that of ``G`` (so that a report shares them with its centralization)."""
     S = scores.S
-    directed = S.is_directed()
     W = _weighted_simple(G, weight)
     betweenness = scores.betweenness(normalized=True)
     closeness = scores.closeness(wf_improved=True, sampled=False)
@@ -694,7 +704,7 @@ def _node_measures(
     out: dict[Hashable, dict[str, float]] = {}
     for v in S:
         row: dict[str, float] = {"degree": float(S.degree(v))}
-        if directed:
+        if isinstance(S, nx.DiGraph) and isinstance(W, nx.DiGraph):  # G is directed
             row["in_degree"] = float(S.in_degree(v))
             row["out_degree"] = float(S.out_degree(v))
             row["in_strength"] = float(W.in_degree(v, weight="w"))

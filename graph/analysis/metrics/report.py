@@ -101,7 +101,7 @@ def _graph_level_report(
 ) -> dict[str, float]:
     """:func:`graph_level_report` of the simple digraph ``scores.S``, reading its node scores
     from ``scores`` (which a node table of the same graph may share)."""
-    D = scores.S
+    D = scores.digraph
     n = D.number_of_nodes()
     # Wasserman–Faust closeness keeps the index within [0, 1] on the disconnected networks
     # of a time window (reachable-only closeness lets a separate pair outrank the hub).

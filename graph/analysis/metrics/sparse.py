@@ -23,7 +23,7 @@ otherwise uses the arrays, which are faster than networkx's own Python code.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Collection, Hashable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import pairwise
@@ -48,8 +48,10 @@ def dispatched(*algorithms: Callable[..., Any]) -> bool:
     priorities = nx.config.backend_priority
     for algorithm in algorithms:
         name = getattr(algorithm, "name", None)
-        backends = getattr(algorithm, "backends", set())
-        priority = priorities.get(name, priorities.algos) if name else priorities.algos
+        backends: Collection[str] = getattr(algorithm, "backends", set())
+        # a BackendPriorities config at run time; the stubs call it a list of names
+        algos = priorities.algos  # type: ignore[attr-defined]
+        priority = priorities.get(name, algos) if name else algos  # type: ignore[attr-defined]
         if any(backend != "networkx" and backend in backends for backend in priority):
             return True
     return False

@@ -9,11 +9,18 @@ imports these (they are private to the package: analysts call
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+from typing import overload
+
 import networkx as nx
 
 __all__: list[str] = []
 
 
+@overload
+def _simple(G: nx.DiGraph) -> nx.DiGraph: ...
+@overload
+def _simple(G: nx.Graph) -> nx.Graph: ...
 def _simple(G: nx.Graph) -> nx.Graph:
     """The simple graph (same node set and directedness) without parallel edges or self-loops.
 
@@ -21,7 +28,7 @@ def _simple(G: nx.Graph) -> nx.Graph:
     """
     if not G.is_multigraph() and nx.number_of_selfloops(G) == 0:
         return G
-    H = nx.DiGraph() if G.is_directed() else nx.Graph()
+    H: nx.Graph[Hashable] = nx.DiGraph() if G.is_directed() else nx.Graph()
     H.add_nodes_from(G)
     H.add_edges_from((u, v) for u, v in G.edges() if u != v)
     return H
@@ -29,9 +36,9 @@ def _simple(G: nx.Graph) -> nx.Graph:
 
 def _directed_simple(G: nx.Graph) -> nx.DiGraph:
     """The simple directed view: a DiGraph as :func:`_simple`, an undirected edge as two arcs."""
-    if G.is_directed():
+    if isinstance(G, nx.DiGraph):
         return _simple(G)
-    D = nx.DiGraph()
+    D: nx.DiGraph[Hashable] = nx.DiGraph()
     D.add_nodes_from(G)
     for u, v in G.edges():
         if u != v:
@@ -46,7 +53,7 @@ def _weighted_simple(G: nx.Graph, weight: str | None, missing: float = 0.0) -> n
     With ``weight=None`` every relation counts 1, so ``"w"`` is the number of relations.
     An edge without the attribute (or with ``None``) contributes ``missing``.
     """
-    H = nx.DiGraph() if G.is_directed() else nx.Graph()
+    H: nx.Graph[Hashable] = nx.DiGraph() if G.is_directed() else nx.Graph()
     H.add_nodes_from(G)
     for u, v, data in G.edges(data=True):
         if u == v:

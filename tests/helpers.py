@@ -1,0 +1,305 @@
+"""Helpers shared by the test modules: claims CSV rows, the CLI, servers on free loopback
+ports, and the data and tokens of the live API server. Fixtures live in ``conftest.py``; test
+modules import from here and never from one another (tests/test_architecture.py checks it).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from graph.ingest import load_files
+from graph.ingest.claims_csv import COLUMNS
+from graph.ingest.synth import write_synthetic
+from graph.model.namespaces import dataset_iri
+from graph.store import EmbeddedStore
+
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_http(url: str, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
+    """Poll ``url`` until it answers (bounded in time); fail if the process dies first."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode} before answering")
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise TimeoutError(f"{url} did not answer within {seconds} s")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+def run_cli(
+    *args: str, env: dict[str, str], check: bool = False, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run the installed `recruitgraph` console script."""
+    result = subprocess.run(
+        [str(BIN / "recruitgraph"), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"recruitgraph {' '.join(args)} failed:\n{result.stderr}")
+    return result
+
+
+# Claims CSV rows: one funding flow and one recruitment of the Tatarstan scheme.
+BASE_ROW = {
+    "claim_id": "t1",
+    "relation": "FundingFlow",
+    "subject_kind": "RegionalGovernment",
+    "subject": "Government of Tatarstan",
+    "subject_code": "RU-TA",
+    "object_kind": "RecruitmentScheme",
+    "object": "Tatarstan contract bonus scheme",
+    "object_code": "",
+    "start": "2024-01-01",
+    "end": "2024-12-31",
+    "date_precision": "month",
+    "amount": "400000",
+    "currency": "RUB",
+    "purpose": "enlistment_bonus",
+    "offer_type": "",
+    "deceptive": "",
+    "action": "",
+    "count": "",
+    "confidence": "high",
+    "source_title": "Illustrative report",
+    "source_url": "https://example.org/report?id=1&x=y",
+    "source_publisher": "Example",
+    "source_date": "2024-02-01",
+    "note": "An illustrative claim for the test suite.",
+}
+SECOND_ROW = {
+    **BASE_ROW,
+    "claim_id": "t2",
+    "relation": "Recruitment",
+    "subject_kind": "RecruitmentScheme",
+    "subject": "Tatarstan contract bonus scheme",
+    "subject_code": "",
+    "object_kind": "RecruitCohort",
+    "object": "Nepali recruits",
+    "object_code": "NP",
+    "amount": "",
+    "currency": "",
+    "purpose": "",
+    "offer_type": "security_job",
+    "deceptive": "true",
+    "count": "12",
+}
+
+
+def claims_csv(path: Path, *rows: dict[str, str]) -> Path:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    return path
+
+
+# The shift from provinces to centre that the analysis tests read.
+SOURCE = {"source_title": "Illustrative report", "source_url": "https://example.org/shift"}
+
+
+def row(
+    claim_id: str,
+    relation: str,
+    subject: tuple[str, str, str],
+    obj: tuple[str, str, str],
+    start: str,
+    **extra: str,
+) -> dict[str, str]:
+    blank = dict.fromkeys(BASE_ROW, "")
+    return {
+        **blank,
+        **SOURCE,
+        "claim_id": claim_id,
+        "relation": relation,
+        "subject_kind": subject[0],
+        "subject": subject[1],
+        "subject_code": subject[2],
+        "object_kind": obj[0],
+        "object": obj[1],
+        "object_code": obj[2],
+        "start": start,
+        "date_precision": "day",
+        "confidence": "high",
+        "note": f"Illustrative claim {claim_id}.",
+        **extra,
+    }
+
+
+CENTRE = ("FederalBody", "Ministry of Defence (illustrative)", "")
+REGIONS = [
+    ("RegionalGovernment", f"Government of {c}", c)
+    for c in ("RU-TA", "RU-BA", "RU-SAM", "RU-OMS", "RU-PER", "RU-KDA")
+]
+
+
+def shift_rows() -> list[dict[str, str]]:
+    """2023: each province runs and pays for its own scheme. 2025: the centre coordinates the
+    provinces, operates the schemes and pays the bonuses."""
+    rows = []
+    for i, region in enumerate(REGIONS):
+        scheme = ("RecruitmentScheme", f"Scheme {i}", "")
+        bonus = {"amount": "100000", "currency": "RUB", "purpose": "enlistment_bonus"}
+        rows.append(row(f"a{i}", "Operation", region, scheme, "2023-03-01"))
+        rows.append(row(f"b{i}", "FundingFlow", region, scheme, "2023-04-01", **bonus))
+        rows.append(row(f"c{i}", "Coordination", CENTRE, region, "2025-03-01"))
+        rows.append(row(f"d{i}", "Operation", CENTRE, scheme, "2025-03-01"))
+        rows.append(row(f"e{i}", "FundingFlow", CENTRE, scheme, "2025-04-01", **bonus))
+    return rows
+
+
+# The live API server (the `live` fixture): `recruitgraph serve` as a user starts it, over a
+# real on-disk store holding a public dataset, a restricted one and a small synthetic one, with
+# a token per role. The restricted dataset `secret` marks everything it holds with `zzsecret`
+# (labels, notes, source URL) and the amount 987654321, and shares the actor
+# `regional-government/ru-ta` with the public data, so that a leak through any route shows up
+# as one of those marks.
+SECRET_MARKS = ("zzsecret", "987654321", dataset_iri("secret"))
+SECRET_GRAPH = dataset_iri("secret")
+PUBLIC_GRAPH = dataset_iri("pub")
+TATARSTAN = "https://w3id.org/recruitgraph/id/regional-government/ru-ta"
+QUERY_TIMEOUT = 3
+MAX_ROWS = 1000
+
+SECRET_ROWS = [
+    {
+        **BASE_ROW,
+        "claim_id": "s1",
+        "relation": "FundingFlow",
+        "object_kind": "Recruiter",
+        "object": "Zzsecret recruiting bureau",
+        "amount": "987654321",
+        "purpose": "recruiter_fee",
+        "source_title": "Zzsecret leaked ledger",
+        "source_url": "https://example.org/zzsecret",
+        "note": "Zzsecret: a restricted claim.",
+    },
+    {
+        **BASE_ROW,
+        "claim_id": "s2",
+        "relation": "Coordination",
+        "subject_kind": "FederalBody",
+        "subject": "Zzsecret federal office",
+        "subject_code": "",
+        "object_kind": "RegionalGovernment",
+        "object": "Government of Tatarstan",
+        "object_code": "RU-TA",
+        "amount": "",
+        "currency": "",
+        "purpose": "",
+        "source_title": "Zzsecret memo",
+        "source_url": "https://example.org/zzsecret-memo",
+        "note": "Zzsecret: the office steers Tatarstan.",
+    },
+]
+
+ROLES = {
+    "reader": ("reader", ()),
+    "reader_secret": ("reader", ("secret",)),
+    "editor": ("editor", ()),
+    "editor_secret": ("editor", ("secret",)),
+    "admin": ("admin", ()),
+}
+
+
+@dataclass
+class LiveServer:
+    """A running ``recruitgraph serve`` and a token per role."""
+
+    base: str
+    process: subprocess.Popen[bytes]
+    data_dir: Path
+    tokens: dict[str, str] = field(default_factory=dict)
+    log: Path | None = None
+
+    def client(self, role: str | None = None, **kwargs: object) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {self.tokens[role]}"} if role else {}
+        return httpx.Client(base_url=self.base, headers=headers, timeout=60, **kwargs)  # type: ignore[arg-type]
+
+    def auth(self, role: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[role]}"}
+
+    def engine_pid(self) -> int | None:
+        """The pid of the engine process (the server's child)."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        pids = [int(p) for p in children.read_text().split()] if children.exists() else []
+        return pids[0] if pids else None
+
+
+def build_data(data_dir: Path, work: Path) -> None:
+    """The datasets every API test sees: pub (public), secret (restricted), synth (public,
+    synthetic)."""
+    synth = work / "synth.nt"
+    write_synthetic(synth, 30, 0.5, 7)
+    with EmbeddedStore(data_dir) as store:
+        load_files(store, [claims_csv(work / "pub.csv", BASE_ROW, SECOND_ROW)], "pub")
+        load_files(store, [claims_csv(work / "secret.csv", *SECRET_ROWS)], "secret",
+                   access="restricted")  # fmt: skip
+        load_files(store, [synth], "synth")
+
+
+def start_server(
+    data_dir: Path, log: Path, *options: str, env: dict[str, str] | None = None
+) -> LiveServer:
+    port = free_port()
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [str(BIN / "recruitgraph"), "serve", "--port", str(port), *options],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env or dict(os.environ),
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(f"{base}/healthz", process, seconds=60)
+    except BaseException:
+        stop(process)
+        raise RuntimeError(f"the server did not start:\n{log.read_text()}") from None
+    return LiveServer(base, process, data_dir, log=log)
+
+
+def assert_no_secret(text: str, where: str) -> None:
+    lowered = text.lower()
+    for mark in SECRET_MARKS:
+        assert mark.lower() not in lowered, f"{where} reveals {mark!r}"
+
+
+def wait_until(predicate: object, seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return True
+        time.sleep(0.05)
+    return False
