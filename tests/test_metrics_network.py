@@ -1,4 +1,4 @@
-"""Tests of the pure network measures (graph/metrics/): hand-known values, igraph, sna.
+"""Tests of the pure network measures (graph/analysis/metrics/): hand-known values, igraph, sna.
 
 Three kinds of evidence:
 

@@ -1,4 +1,5 @@
-"""The compiled path of the large-graph measures (graph/metrics/sparse.py) against networkx.
+"""The compiled path of the large-graph measures (graph/analysis/metrics/sparse.py) against
+networkx.
 
 Where no networkx backend is set, the report computes betweenness, closeness, components, the
 condensation and eigenvectors on a CSR form of the graph. These tests hold that path to what

@@ -1,4 +1,5 @@
-"""Tests of the synthetic network generator (graph/synth.py) against the vocabulary contract."""
+"""Tests of the synthetic network generator (graph/ingest/synth.py) against the vocabulary
+contract."""
 
 import math
 import re
