@@ -173,9 +173,20 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def _export_format_of(out: str) -> str:
-    """The export format a file name asks for by its suffix; N-Quads for any other name."""
-    found = by_suffix(Path(out).suffix, *EXPORT_KINDS)
-    return found.name if found is not None else "nquads"
+    """The export format a file name asks for by its suffix; N-Quads for a name without one.
+
+    A suffix no export format has is refused rather than filled with N-Quads: ``dump.pdf``
+    is a mistake, not a request."""
+    suffix = Path(out).suffix
+    if not suffix:
+        return "nquads"
+    found = by_suffix(suffix, *EXPORT_KINDS)
+    if found is None:
+        known = ", ".join(sorted({s for f in formats(*EXPORT_KINDS) for s in f.suffixes}))
+        raise UsageError(
+            f"no export format has the suffix {suffix}: use one of {known}, or --format"
+        )
+    return found.name
 
 
 def cmd_datasets(args: argparse.Namespace) -> int:

@@ -205,3 +205,9 @@ def test_cli_export_takes_the_format_from_the_file_name(
     assert failed.returncode == 1 and "no such dataset" in failed.stderr
     assert kept.read_text() == "before"
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+    # A suffix no format has is a mistake, not a request for N-Quads; no suffix means N-Quads.
+    wrong = run_cli("export", "--out", str(tmp_path / "all.pdf"), env=cli_env)
+    assert wrong.returncode == 1 and "no export format has the suffix .pdf" in wrong.stderr
+    assert not (tmp_path / "all.pdf").exists()
+    bare = run_cli("export", "--out", str(tmp_path / "dump"), env=cli_env, check=True)
+    assert "(nquads)" in bare.stderr
