@@ -412,3 +412,28 @@ def test_service_on_the_allow_list_is_reached(live: LiveServer, oxigraph_server:
     response = httpx.get(f"{live.base}/sparql", params={"query": query})
     assert response.status_code == 200, response.text
     assert "remote" in [r["o"] for r in rows(response)]
+
+
+def test_every_example_query_runs_and_no_sum_mixes_levels_with_totals() -> None:
+    """The query page's and the API docs' example queries run on the default dataset, and a
+    query that adds amounts says which amount basis it adds: per-recruit levels are never
+    summed with totals."""
+    import re
+    from pathlib import Path
+
+    from api.routes.sparql import _QUERY_EXAMPLES
+    from graph.ingest import load_default_dataset
+    from graph.sparql import run_query
+    from graph.store import EmbeddedStore
+
+    script = (Path(__file__).resolve().parent.parent / "api" / "static" / "sparql.js").read_text()
+    examples = dict(re.findall(r'\["([^"]+)", `([^`]+)`\]', script))
+    examples.update({name: e["value"] for name, e in _QUERY_EXAMPLES.items()})
+    assert len(examples) >= 6
+    store = EmbeddedStore()
+    load_default_dataset(store)
+    for name, text in examples.items():
+        rows = list(run_query(store, text))
+        assert rows, name
+        if "SUM(?amount)" in text:
+            assert "rg:amountBasis rg:TotalAmount" in text, name

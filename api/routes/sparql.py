@@ -43,9 +43,10 @@ RDF_BODY_SUFFIX = {media: f.suffix for f in registry(*INPUT_KINDS) for media in 
 
 _QUERY_EXAMPLES = {
     "funding by payer": {
-        "summary": "Who pays, in total, per currency",
+        "summary": "Who pays: totals paid (amounts stated as totals), per currency",
         "value": "SELECT ?payer ?currency (SUM(?amount) AS ?total) WHERE {\n"
-        "  ?flow a rg:FundingFlow ; rg:from/rdfs:label ?payer ;\n"
+        "  ?flow a rg:FundingFlow ; rg:amountBasis rg:TotalAmount ;\n"
+        "        rg:from/rdfs:label ?payer ;\n"
         "        schema:amount ?amount ; schema:currency ?currency }\n"
         "GROUP BY ?payer ?currency ORDER BY DESC(?total) LIMIT 20",
     },

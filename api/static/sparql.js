@@ -9,16 +9,16 @@
     id: "https://w3id.org/recruitgraph/id/", dataset: "https://w3id.org/recruitgraph/dataset/",
   };
   const EXAMPLES = [
-    ["Who pays: funding totals by payer", `SELECT ?payer ?currency (SUM(?amount) AS ?total) (COUNT(?flow) AS ?claims) WHERE {
-  ?flow a rg:FundingFlow ; rg:from/rdfs:label ?payer ;
+    ["Who pays: totals paid by payer (amounts stated as totals, per currency)", `SELECT ?payer ?currency (SUM(?amount) AS ?total) (COUNT(?flow) AS ?claims) WHERE {
+  ?flow a rg:FundingFlow ; rg:amountBasis rg:TotalAmount ; rg:from/rdfs:label ?payer ;
         schema:amount ?amount ; schema:currency ?currency .
 }
 GROUP BY ?payer ?currency
 ORDER BY DESC(?total)
 LIMIT 50`],
-    ["Enlistment bonuses: regional vs federal payers", `SELECT ?tier ?currency (SUM(?amount) AS ?total) WHERE {
-  ?flow a rg:FundingFlow ; rg:purpose rg:EnlistmentBonus ; rg:from ?payer ;
-        schema:amount ?amount ; schema:currency ?currency .
+    ["Enlistment bonuses per recruit: the levels each payer tier pays", `SELECT ?tier ?currency (COUNT(?flow) AS ?claims) (MIN(?amount) AS ?lowest) (MAX(?amount) AS ?highest) WHERE {
+  ?flow a rg:FundingFlow ; rg:purpose rg:EnlistmentBonus ; rg:amountBasis rg:PerRecruitAmount ;
+        rg:from ?payer ; schema:amount ?amount ; schema:currency ?currency .
   ?payer a ?kind . ?kind rg:tier/skos:notation ?tier .
 }
 GROUP BY ?tier ?currency`],
