@@ -177,11 +177,12 @@ async def upload_dataset(request: Request, principal: Caller, engine: EngineDep)
     form = await request.form(max_files=100, max_fields=100)
     directory = tempfile.mkdtemp(prefix="recruitgraph-upload-")
     try:
-        paths = []
+        paths, names = [], []
         for i, item in enumerate(form.getlist("file")):
             if isinstance(item, str):
                 raise ApiError(400, "file must be a file part")
             name = Path(item.filename or f"upload-{i}").name
+            names.append(name)  # what an error calls the file, never its path here
             suffix = Path(name).suffix.lower()
             if suffix not in _UPLOAD_SUFFIXES:
                 media = (item.content_type or "").split(";")[0].strip().lower()
@@ -217,6 +218,7 @@ async def upload_dataset(request: Request, principal: Caller, engine: EngineDep)
             access=access,
             licence=licence,
             synthetic=synthetic,
+            names=names,
         )
     finally:
         await form.close()
@@ -262,6 +264,7 @@ async def put_dataset(
             access=access,
             licence=licence,
             synthetic=synthetic,
+            names=["body"],
         )
     finally:
         shutil.rmtree(directory, ignore_errors=True)

@@ -30,6 +30,7 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import secrets
 from collections.abc import Iterable, Iterator, Mapping
@@ -51,6 +52,8 @@ TOKEN_FILE = "tokens.json"
 TOKEN_PREFIX = "rgt_"
 #: The dataset of reference data that recruitgraph itself maintains.
 REFERENCE = "reference"
+
+log = logging.getLogger("recruitgraph.server")
 
 
 class AuthError(RecruitgraphError):
@@ -212,8 +215,16 @@ class TokenStore:
             self._seen = seen
 
     def authenticate(self, token: str) -> Principal:
-        """The principal of a presented token; AuthError if it is unknown or revoked."""
-        self._refresh()
+        """The principal of a presented token; AuthError if it is unknown or revoked, or if
+        the token file cannot be read (its path and the reason are logged, not told)."""
+        try:
+            self._refresh()
+        except AuthError as error:
+            log.error("%s", error)
+            raise AuthError(
+                "authentication is unavailable: the server cannot read its tokens "
+                "(the operator finds why in its log)"
+            ) from None
         record = self._by_hash.get(hash_token(token.strip()))
         if record is None:
             raise AuthError("the token is not valid (unknown or revoked)")

@@ -33,7 +33,7 @@ from graph.analysis import figures, queries
 from graph.analysis.projection import ProjectionFilter, project
 from graph.errors import Forbidden, InvalidArgument, NotFound, RecruitgraphError
 from graph.ingest import actors, list_datasets, load_files
-from graph.ingest.validation import ValidationError
+from graph.ingest.validation import Problem, ValidationError
 from graph.model.namespaces import DATASET, FORMATS_NS, RDF, SD, dataset_iri, dataset_name
 from graph.server.auth import AuthError, Catalog, Principal, authorize_update, read_catalog
 from graph.sparql import (
@@ -157,7 +157,14 @@ def describe_error(error: BaseException, where: str = "") -> tuple[int, str, dic
             {"problems": [p.as_dict() for p in error.problems]},
         )
     if isinstance(error, StoreError):
-        return status, f"the store did not answer: {error}", None
+        # Its message names the store (a URL, a path): the operator's to read, not the caller's.
+        request_id = secrets.token_hex(8)
+        log.warning("the store did not answer (request id %s): %s", request_id, error)
+        return (
+            status,
+            f"the store did not answer (request id {request_id})",
+            {"request_id": request_id},
+        )
     return status, str(error) or type(error).__name__, None
 
 
@@ -182,16 +189,15 @@ def internal_error(error: BaseException, where: str = "") -> tuple[int, str, dic
 
 @operation
 def healthz(ctx: Context, principal: Principal) -> dict[str, Any]:
-    """Liveness and what the caller can see."""
-    readable = set(ctx.readable(principal))
+    """Liveness and what the caller can see. The store's version counts every write, those
+    to datasets the caller cannot see included: only a caller who reads every dataset sees it."""
+    catalog = ctx.catalog()
+    readable = set(catalog.readable(principal))
     infos = [i for i in list_datasets(ctx.store) if i.graph in readable]
-    return {
-        "status": "ok",
-        "store": ctx.store.kind,
-        "version": ctx.store.version,
-        "datasets": len(infos),
-        "triples": sum(i.triples for i in infos),
-    }
+    health: dict[str, Any] = {"status": "ok", "store": ctx.store.kind}
+    if readable >= set(catalog.access):
+        health["version"] = ctx.store.version
+    return {**health, "datasets": len(infos), "triples": sum(i.triples for i in infos)}
 
 
 @operation
@@ -217,6 +223,47 @@ def _dataset_graph(name: str) -> str:
         raise queries.BadRequest(str(error)) from None
 
 
+def _refuse_write(principal: Principal, name: str) -> Forbidden:
+    """The refusal to write dataset ``name``. It is the same whether ``name`` is free (a
+    restricted dataset without a grant naming it, or the reference dataset) or a dataset the
+    caller cannot see, so that it never tells which."""
+    if not principal.can_edit:
+        return Forbidden("writing needs an editor or admin token")
+    return Forbidden(
+        f"you may not write dataset {name}: it is reserved, or needs a grant naming it"
+    )
+
+
+def _as_named(error: RecruitgraphError, paths: Sequence[str], names: Sequence[str]) -> None:
+    """Put each file's name as the client knows it (``names``) in place of the server's path
+    of the file (``paths``, temporary files) wherever ``error`` mentions it: its message and,
+    for a ValidationError, each problem (file, message, focus node: relative IRIs resolve
+    against the file's ``file:`` URI)."""
+    spellings: list[tuple[str, str]] = []
+    for path, name in zip(paths, names, strict=True):
+        for form in {Path(path), Path(path).resolve()}:
+            if form.is_absolute():  # a relative path names no place on the server
+                spellings += [(form.as_uri(), name), (str(form), name)]
+                spellings.append((str(form.parent), "upload"))  # any other file beside it
+    spellings.sort(key=lambda pair: -len(pair[0]))  # the longest spelling first
+
+    def named(text: str) -> str:
+        for spelling, name in spellings:
+            text = text.replace(spelling, name)
+        return text
+
+    def renamed(problem: Problem) -> Problem:
+        fields: dict[str, Any] = {
+            key: named(value) if isinstance(value, str) else value
+            for key, value in vars(problem).items()
+        }
+        return Problem(**fields)
+
+    if isinstance(error, ValidationError):
+        error.problems = [renamed(problem) for problem in error.problems]
+    error.args = tuple(named(a) if isinstance(a, str) else a for a in error.args)
+
+
 @write_operation
 def upload(
     ctx: Context,
@@ -227,20 +274,25 @@ def upload(
     access: str | None = None,
     licence: str | None = None,
     synthetic: bool = False,
+    names: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Validate files and write them as dataset ``name`` (new, or replacing one the caller may
     write). ``access`` None keeps the level of an existing dataset (public for a new one);
-    changing a level needs an admin. Returns the load report with ``created``."""
+    changing a level needs an admin. ``names`` are the files' names as the caller knows them
+    (default: each path's file name): an error names those, never the server's paths.
+    Returns the load report with ``created``."""
     graph = _dataset_graph(name)
     if access not in (None, "public", "restricted"):
         raise queries.BadRequest("access must be public or restricted")
+    if not principal.can_edit:  # before anything about the dataset is looked at
+        raise _refuse_write(principal, name)
     with ctx.write_lock:
         catalog = ctx.catalog()
         exists = graph in catalog
         if exists:
             level = catalog.level(graph)
             if not principal.may_write(name, level):
-                raise Forbidden(f"you may not write dataset {name}")
+                raise _refuse_write(principal, name)
             if access is not None and access != level and not principal.is_admin:
                 raise Forbidden("only an admin may change the access level of a dataset")
             access = access or level or "restricted"
@@ -251,12 +303,7 @@ def upload(
         else:
             access = access or "public"
             if not principal.may_create(name, access):
-                raise Forbidden(
-                    f"you may not create dataset {name}"
-                    + ("" if access == "public" else " (a restricted one needs a grant naming it)")
-                    if principal.can_edit
-                    else "writing needs an editor or admin token"
-                )
+                raise _refuse_write(principal, name)
         try:
             report = load_files(
                 ctx.store,
@@ -267,6 +314,9 @@ def upload(
                 synthetic=synthetic,
                 loaded_by=principal.name,
             )
+        except RecruitgraphError as error:
+            _as_named(error, paths, names or [Path(p).name for p in paths])
+            raise
         finally:
             ctx.changed()
     return {**report.as_dict(), "created": not exists}
@@ -462,11 +512,11 @@ def gsp_put(
     access: str | None = None,
 ) -> dict[str, Any]:
     """Replace (PUT) or add to (POST, ``merge``) a dataset's graph with the RDF in ``path``,
-    validated as an upload is."""
+    validated as an upload is. An error calls the file ``body`` (the request's body)."""
     name = _gsp_dataset(graph)
     with ctx.write_lock:
         catalog = ctx.catalog()
-        paths = [path]
+        paths, names = [path], ["body"]
         if merge and graph in catalog and principal.may_read(name, catalog.level(graph)):
             existing = Path(path).with_name(Path(path).stem + "-existing.nt")
             quads = (
@@ -478,7 +528,8 @@ def gsp_put(
                 format=ox.RdfFormat.N_TRIPLES,
             )
             paths.insert(0, str(existing))
-        return upload(ctx, principal, name, paths, access=access)
+            names.insert(0, f"the data of dataset {name}")
+        return upload(ctx, principal, name, paths, access=access, names=names)
 
 
 @write_operation

@@ -40,6 +40,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pyoxigraph as ox
@@ -429,6 +430,21 @@ def _dataset_arguments(
     return kwargs
 
 
+def masked_url(url: str) -> str:
+    """``url`` with the password of its user information, if any, replaced by ``***``.
+
+    >>> masked_url("http://user:secret@127.0.0.1:7878/query")
+    'http://user:***@127.0.0.1:7878/query'
+    >>> masked_url("http://127.0.0.1:7878/query")
+    'http://127.0.0.1:7878/query'
+    """
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+
+
 def _chain(first: list[Any], rest: Iterator[Any]) -> Iterator[Any]:
     yield from first
     yield from rest
@@ -447,7 +463,8 @@ class RemoteStore(Store):
     CHUNK = 100_000
 
     def __init__(self, query_url: str, update_url: str | None = None, timeout: float = 300) -> None:
-        self.location = query_url
+        #: The endpoint as messages and logs show it: any password in it masked.
+        self.location = masked_url(query_url)
         self.query_url = query_url
         if update_url is None:
             update_url = (
@@ -458,16 +475,17 @@ class RemoteStore(Store):
         try:
             self.query("ASK {}")
         except StoreError as error:
-            raise StoreError(f"no SPARQL endpoint answers at {query_url}: {error}") from None
+            raise StoreError(f"no SPARQL endpoint answers at {self.location}: {error}") from None
 
     def _post(self, url: str, data: dict[str, Any], accept: str) -> httpx.Response:
         try:
             response = self._http.post(url, data=data, headers={"Accept": accept})
         except httpx.HTTPError as error:
-            raise StoreError(f"{url}: {error}") from None
+            shown = masked_url(url)
+            raise StoreError(f"{shown}: {str(error).replace(url, shown)}") from None
         if response.status_code >= 400:
             raise StoreError(
-                f"{url} answered {response.status_code}: {response.text.strip()[:500]}"
+                f"{masked_url(url)} answered {response.status_code}: {response.text.strip()[:500]}"
             )
         return response
 
