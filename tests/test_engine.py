@@ -12,7 +12,14 @@ import pytest
 from graph.ingest import load_default_dataset
 from graph.server import service
 from graph.server.auth import ANONYMOUS
-from graph.server.engine import Engine, EngineError, StoreSpec, reference, resolve
+from graph.server.engine import (
+    Engine,
+    EngineCrashed,
+    EngineError,
+    StoreSpec,
+    reference,
+    resolve,
+)
 from graph.store import EmbeddedStore
 
 
@@ -70,3 +77,36 @@ def test_the_engine_runs_operations_and_refuses_anything_else(tmp_path: Path) ->
             await engine.close()
 
     asyncio.run(scenario())
+
+
+#: A text that still overflows the engine's parser stack although it nests only two brackets
+#: deep: a long chain of negations (each ``!`` is one level of the parser's recursion).
+_CRASHING_QUERY = "ASK { FILTER(" + "!" * 50_000 + "true) }"
+
+
+def test_a_query_that_crashes_the_engine_is_not_sent_again(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    EmbeddedStore(tmp_path / "store").close()
+
+    async def scenario() -> None:
+        engine = Engine(StoreSpec("embedded", str(tmp_path / "store")), timeout=60)
+        await engine.start()
+        try:
+            first = engine._worker
+            assert first is not None
+            with pytest.raises(EngineCrashed) as crashed:
+                await engine.call(service.sparql_query, ANONYMOUS, _CRASHING_QUERY)
+            assert crashed.value.status == 503
+            assert "the query stopped the engine" in crashed.value.message
+            # The engine process died once and was started again, once; it answers.
+            assert first.process.wait(30) != 0
+            body, _, _ = await engine.call(service.sparql_query, ANONYMOUS, "ASK {}")
+            assert b"true" in body
+            assert engine.restarts == 1
+        finally:
+            await engine.close()
+
+    with caplog.at_level("WARNING", logger="recruitgraph.server"):
+        asyncio.run(scenario())
+    assert any("died on its own" in record.getMessage() for record in caplog.records)

@@ -16,10 +16,14 @@ to an operation of :mod:`graph.server.service` and to nothing else.
   When a call runs past it, the server kills the engine process (SIGKILL stops whatever it was
   doing), starts a new one on the same store, and the caller gets :class:`EngineTimeout`.
 * Reads of other clients that were in flight are sent again to the new process, within their
-  own time limits: those clients see a delay, not an error. Writes in flight are never cut:
-  a restart caused by a read first waits for them to finish (each within its own limit). A
-  write that is itself past its limit is killed; writes are transactions, so it is then either
-  wholly applied or not at all, and its caller is told so.
+  own time limits: those clients see a delay, not an error.
+* When the engine process dies on its own (a crash: a query that overflows the parser's stack,
+  say), a new one is started, but the calls that were in flight are not sent again, since one of
+  them may be what crashed it: each fails with :class:`EngineCrashed` (HTTP 503). A query that
+  kills the engine thus kills it once, not once per restart. Every restart is logged.
+* Writes in flight are never cut: a restart caused by a read first waits for them to finish
+  (each within its own limit). A write that is itself past its limit is killed; writes are
+  transactions, so it is then either wholly applied or not at all, and its caller is told so.
 * At most ``threads`` calls are inside the engine at once; others wait for a slot, up to their
   time limit (then :class:`EngineBusy`). Waiting for a slot never counts against a query's own
   limit, so a queue never causes a restart.
@@ -49,6 +53,8 @@ from typing import Any, BinaryIO, Concatenate, ParamSpec, TypeVar
 from graph.server import service
 from graph.server.auth import Principal
 from graph.server.service import Context
+
+log = logging.getLogger("recruitgraph.server")
 
 _HEADER = struct.Struct("!Q")
 _STOP = "__stop__"
@@ -169,6 +175,15 @@ class EngineUnavailable(EngineError):
         super().__init__(503, message)
 
 
+class EngineCrashed(EngineUnavailable):
+    """The engine process died on its own while the call ran (HTTP 503); it is not re-sent."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the query stopped the engine (or ran beside one that did); it is not sent again"
+        )
+
+
 class _WorkerGone(Exception):
     pass
 
@@ -242,6 +257,8 @@ class _Worker:
         self.pending: dict[int, _Pending] = {}
         self.alive = True
         self.killed = False
+        #: Calls that were in flight when the process went away.
+        self.in_flight = 0
         self.connection: _Connection | None = None
         self._on_exit = on_exit
         self._hello: asyncio.Future[tuple[bool, Any]] = asyncio.get_running_loop().create_future()
@@ -264,6 +281,7 @@ class _Worker:
 
     def lost(self) -> None:
         self.alive = False
+        self.in_flight = len(self.pending)
         if not self._hello.done():
             self._hello.set_exception(_WorkerGone())
         for pending in self.pending.values():
@@ -389,9 +407,17 @@ class Engine:
         if worker is self._worker and not worker.killed and not self._closing:
             self._ready.clear()
             self._worker = None
-            asyncio.get_running_loop().create_task(self._respawn_after_crash())
+            asyncio.get_running_loop().create_task(self._respawn_after_crash(worker))
 
-    async def _respawn_after_crash(self) -> None:
+    async def _respawn_after_crash(self, worker: _Worker) -> None:
+        code = await asyncio.get_running_loop().run_in_executor(None, worker.process.wait)
+        log.warning(
+            "engine process %d died on its own (exit status %d) with %d calls in flight; "
+            "restarting it, the calls fail",
+            worker.process.pid,
+            code,
+            worker.in_flight,
+        )
         async with self._lock:
             if self._worker is None and not self._closing:
                 self.restarts += 1
@@ -410,6 +436,10 @@ class Engine:
             self._ready.clear()
             self._worker = None
             self.restarts += 1
+            log.warning(
+                "engine process %d stopped: a call ran past its time limit; restarting it",
+                culprit.process.pid,
+            )
             await culprit.kill()
             if not self._closing:
                 with contextlib.suppress(EngineUnavailable):
@@ -490,6 +520,8 @@ class Engine:
                             "the query engine stopped while your write ran; it was applied "
                             "entirely or not at all: check before retrying"
                         ) from None
+                    if not worker.killed:
+                        raise EngineCrashed() from None  # it may be the call that crashed it
                     if loop.time() >= deadline:
                         raise EngineTimeout(limit) from None
                     continue  # a read: run it again in the new engine process

@@ -9,7 +9,14 @@ and what an update reads and writes.
 most callers need are importable from this package.
 """
 
-from graph.sparql.guard import AccessError, QueryError, QueryInfo, inspect_query
+from graph.sparql.guard import (
+    MAX_NESTING,
+    AccessError,
+    QueryError,
+    QueryInfo,
+    check_nesting,
+    inspect_query,
+)
 from graph.sparql.query import (
     dataset_graphs,
     execute_query,
@@ -34,12 +41,14 @@ from graph.sparql.update import DEFAULT_GRAPH, UpdatePlan, plan_update
 
 __all__ = [
     "DEFAULT_GRAPH",
+    "MAX_NESTING",
     "AccessError",
     "QueryError",
     "QueryInfo",
     "Serialized",
     "UpdatePlan",
     "accepts_html",
+    "check_nesting",
     "dataset_graphs",
     "execute_query",
     "format_name",

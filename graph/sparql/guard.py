@@ -6,6 +6,10 @@ of rdflib's SPARQL parser, never on a pattern over the text. That parser costs m
 a query is parsed only when it *could* hold one of those keywords or a dataset clause: a text in
 which neither ``service`` nor ``load`` occurs in any letter case, and that has no ``\\u``
 escape (SPARQL expands those before parsing), cannot contain ``SERVICE`` or ``LOAD``.
+
+Every text is first scanned once, in linear time, for brackets nested deeper than
+:data:`MAX_NESTING` (:func:`check_nesting`): the engine's parser would overflow its stack on
+them and take the engine process down.
 """
 
 from __future__ import annotations
@@ -59,25 +63,91 @@ def _may_reach_out(text: str) -> bool:
     return "service" in lowered or "load" in lowered or "\\u" in lowered
 
 
-# A small lexer that finds the bare keyword FROM outside strings, IRIs and comments (``rg:from``
-# is a prefixed name, not the keyword). It only decides whether the query needs the full parse
-# to read its dataset clause; it decides nothing about access.
-_TOKENS = re.compile(
-    r'#[^\n\r]*|"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
-    r'|"(?:[^"\\\n\r]|\\.)*"|\'(?:[^\'\\\n\r]|\\.)*\'|<[^<>"{}|^`\\\x00-\x20]*>'
-    r"|[?$][\w\u00b7-\uffff]+|[\w\u00b7-\uffff.-]*:[\w\u00b7-\uffff.:%-]*|[A-Za-z_]\w*",
-    re.DOTALL,
+#: How deep ``{ }``, ``( )`` and ``[ ]`` may nest in a query or an update, counted together.
+#: The engine's parser recurses once per level and overflows its stack (killing the engine
+#: process) a few thousand levels down; real queries stay well under a dozen.
+MAX_NESTING = 64
+
+# One pass over the text, never backtracking (possessive quantifiers; a string or IRI that does
+# not close fails after one scan of its own line or run): plain text, an escaped character of a
+# prefixed name (``ex:a\#b``), a comment, a string, an IRI, or one character (a bracket, or a
+# ``<``, quote or ``"""`` that opens nothing: the engine's parser stops at such a quote).
+_LEXEME = re.compile(
+    r"[^{}()\[\]\"'<#\\]++|\\[\s\S]?|#[^\n\r]*+"
+    r'|"""(?:[^"\\]|\\[\s\S]|"(?!""))*+"""|\'\'\'(?:[^\'\\]|\\[\s\S]|\'(?!\'\'))*+\'\'\''
+    r'|"""|\'\'\'|"(?:[^"\\\n\r]|\\[\s\S])*+"|\'(?:[^\'\\\n\r]|\\[\s\S])*+\''
+    r'|<[^<>"{}|^`\\\x00-\x20]*+>|[\s\S]'
 )
+_OPEN = frozenset("{([")
+_CLOSE = frozenset("})]")
+_IRI_BRACKET = re.compile(r"[()\[\]]")
 
-
+# The bare keyword FROM (``rg:from`` is a prefixed name, ``?from`` a variable).
 _BARE_FROM = re.compile(r"(?<![\w:?$])from(?![\w:])", re.IGNORECASE)
 
 
-def _has_from(text: str) -> bool:
-    # Most queries only have rg:from: a quick look for the bare word decides them.
-    if not _BARE_FROM.search(text):
-        return False
-    return any(m.group().lower() == "from" for m in _TOKENS.finditer(text))
+def _scan(text: str, find_from: bool = False) -> tuple[int | None, bool]:
+    """Walk ``text`` once: (the offset where brackets first nest deeper than
+    :data:`MAX_NESTING`, or None; whether the bare keyword FROM occurs outside strings, IRIs
+    and comments, looked for only if ``find_from``).
+
+    The depth is an upper bound of the parser's: a closing bracket never goes below zero, and
+    an IRI holding brackets (the engine could read its ``<`` as less-than) adds its opening
+    brackets unless they are balanced within it. The scan stops at a string that does not
+    close, where the parser stops too.
+    """
+    depth = 0
+    has_from = False
+    for match in _LEXEME.finditer(text):
+        token = match.group()
+        first = token[0]
+        if first in _OPEN:
+            depth += 1
+            if depth > MAX_NESTING:
+                return match.start(), has_from
+        elif first in _CLOSE:
+            depth = max(depth - 1, 0)
+        elif first == "<" and len(token) > 1 and _IRI_BRACKET.search(token):
+            inner = lowest = peak = 0
+            for char in token:
+                inner += (char in _OPEN) - (char in _CLOSE)
+                lowest, peak = min(lowest, inner), max(peak, inner)
+            if depth + peak > MAX_NESTING:
+                return match.start(), has_from
+            if lowest < 0 or inner != 0:
+                depth += sum(char in _OPEN for char in token)
+                if depth > MAX_NESTING:
+                    return match.start(), has_from
+        elif first in "\"'" and token in ('"', "'", '"""', "'''"):
+            break
+        elif find_from and first not in "<#\"'\\" and _BARE_FROM.search(token):
+            has_from = True
+    return None, has_from
+
+
+def check_nesting(text: str, what: str = "query") -> None:
+    """QueryError if brackets nest deeper than :data:`MAX_NESTING` in ``text`` (a ``what``).
+
+    Linear in the length of the text, so that it can run on every text before the engine
+    parses it; brackets in strings, IRIs and comments do not count.
+
+    >>> check_nesting("SELECT * WHERE { { ?s ?p '{{{' } }")
+    >>> check_nesting("ASK " + "{" * 100 + "}" * 100)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    graph.sparql.guard.QueryError: the query nests brackets (...) more than 64 deep (line 1, ...)
+    """
+    offset, _ = _scan(text)
+    if offset is not None:
+        raise _too_deep(text, offset, what)
+
+
+def _too_deep(text: str, offset: int, what: str) -> QueryError:
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return QueryError(
+        f"the {what} nests brackets ({{ }}, ( ), [ ]) more than {MAX_NESTING} deep "
+        f"(line {line}, column {column})"
+    )
 
 
 def _resolve(term: Any, prefixes: dict[str, str]) -> str | None:
@@ -126,6 +196,8 @@ def _inspect_query(text: str, allow: tuple[str, ...]) -> QueryInfo:
         tree = parseQuery(text)
     except ParseException as error:
         raise _parse_error("query", error) from None
+    except RecursionError:  # rdflib's parser recurses deeper per bracket than the engine's
+        raise QueryError("the query nests too deep to be checked; simplify it") from None
     prefixes = _prologue_prefixes(tree[0])
     for node in _walk(tree):
         if getattr(node, "name", None) == "ServiceGraphPattern":
@@ -153,6 +225,9 @@ def inspect_query(text: str, *, allow: Sequence[str] = ()) -> QueryInfo:
     Raises QueryError for ``SERVICE`` (unless ``allow`` names its IRI) and, when the text must
     be parsed, for malformed text; otherwise the engine reports syntax errors itself.
     """
-    if not (_may_reach_out(text) or _has_from(text)):
+    offset, has_from = _scan(text, find_from=_BARE_FROM.search(text) is not None)
+    if offset is not None:
+        raise _too_deep(text, offset, "query")
+    if not (_may_reach_out(text) or has_from):
         return _NO_INFO
     return _inspect_query(text, tuple(allow))

@@ -13,7 +13,15 @@ from functools import lru_cache
 from typing import Any
 
 from graph.model.namespaces import PREFIXES, SPARQL_PREFIXES
-from graph.sparql.guard import QueryError, _allowed, _field, _parse_error, _resolve, _walk
+from graph.sparql.guard import (
+    QueryError,
+    _allowed,
+    _field,
+    _parse_error,
+    _resolve,
+    _walk,
+    check_nesting,
+)
 
 DEFAULT_GRAPH = "DEFAULT"
 
@@ -65,8 +73,9 @@ def plan_update(text: str, *, allow: Sequence[str] = ()) -> UpdatePlan:
     or ``ALL``; a ``GRAPH ?var`` in a template or in ``DELETE WHERE`` (its graph is known only
     when it runs); a ``GRAPH ?var`` in a ``WHERE`` without ``USING NAMED`` (it would range over
     every graph of the store); ``LOAD`` (unless ``allow`` names its IRI). ``SERVICE`` raises
-    QueryError like a query's.
+    QueryError like a query's, and so do brackets nested too deep (:func:`check_nesting`).
     """
+    check_nesting(text, "update")
     return _plan_update(text, tuple(allow))
 
 
