@@ -109,7 +109,7 @@ def test_formula_cells_from_the_cli(cli_env: dict[str, str], tmp_path: Path) -> 
 
 
 def _laughs(levels: int = 6) -> bytes:
-    """A billion laughs: about 700 bytes whose entity ``&lol6;`` expands to 30 MB."""
+    """A billion laughs: about 800 bytes whose entity ``&lol6;`` expands to 30 MB."""
     entities = ['<!ENTITY lol0 "lollollollollollollollollollol">']
     entities += [f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, levels + 1)]
     return (
