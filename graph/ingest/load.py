@@ -119,7 +119,37 @@ def _syntax_problem(path: Path, error: SyntaxError) -> Problem:
     )
 
 
+def _declares_entities(data: bytes) -> bool:
+    """Whether an XML document has a DOCTYPE that declares entities.
+
+    pyoxigraph's RDF/XML parser expands the entities of an internal DTD, so a few hundred
+    bytes of nested entities ("billion laughs") become gigabytes in memory, and an external
+    entity would name a file to read. RDF/XML never needs them, so such a document is refused
+    before it is parsed. The scan is of the bytes as they are: the parser reads UTF-8 only,
+    where ``<!DOCTYPE`` and ``<!ENTITY`` are these bytes, and an entity can only be declared
+    after the DOCTYPE opens. (The same strings in a comment or CDATA after a DOCTYPE are
+    refused too: rare, and on the safe side.)
+
+    >>> _declares_entities(b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aa">]><r>&a;</r>')
+    True
+    >>> _declares_entities(b'<?xml version="1.0"?><!DOCTYPE r><r/>'), _declares_entities(b"<r/>")
+    (False, False)
+    """
+    doctype = data.find(b"<!DOCTYPE")
+    return doctype >= 0 and data.find(b"<!ENTITY", doctype) >= 0
+
+
 def _parse_rdf(path: Path, data: bytes, fmt: ox.RdfFormat) -> list[ox.Triple]:
+    if fmt == ox.RdfFormat.RDF_XML and _declares_entities(data):
+        raise ValidationError(
+            [
+                Problem(
+                    "RDF/XML with a DOCTYPE that declares entities is refused (entity "
+                    "expansion can exhaust memory); remove the <!ENTITY> declarations",
+                    file=str(path),
+                )
+            ]
+        )
     try:
         # Quads lose their graph name: the dataset is the graph.
         return [

@@ -4,6 +4,7 @@ cap. The formats themselves, their media types and content negotiation are those
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeGuard
@@ -23,6 +24,7 @@ from graph.store.formats import (
     formats,
     negotiate,
 )
+from graph.store.spreadsheet import formula_safe
 
 __all__ = [
     "Serialized",
@@ -228,19 +230,19 @@ def serialize_capped(
     if isinstance(result, ox.QueryBoolean) or max_rows is None:
         data = result.serialize(format=results_format)
         assert data is not None
-        return Serialized(data, fmt)
+        return Serialized(_spreadsheet_safe(data, fmt), fmt)
     writer = _CountingWriter(fmt, max_rows, max_bytes)
     try:
         # the stub asks for IO[bytes]; pyoxigraph only calls write(), which the writer has
         result.serialize(writer, format=results_format)  # type: ignore[arg-type]
     except _Capped:
-        return Serialized(writer.truncated(), fmt, True, max_rows)
+        return Serialized(_spreadsheet_safe(writer.truncated(), fmt), fmt, True, max_rows)
     except _TooLarge:
         raise QueryError(
             f"the result is larger than {max_bytes // 1024**2} MiB; narrow the query or page "
             "through it with LIMIT and OFFSET"
         ) from None
-    return Serialized(b"".join(writer.chunks), fmt)
+    return Serialized(_spreadsheet_safe(b"".join(writer.chunks), fmt), fmt)
 
 
 def serialize_result(result: QueryResult, fmt: str) -> bytes:
@@ -250,8 +252,56 @@ def serialize_result(result: QueryResult, fmt: str) -> bytes:
     if isinstance(result, ox.QuerySolutions | ox.QueryBoolean):
         data = result.serialize(format=_results_format(fmt))
         assert data is not None
-        return data
+        return _spreadsheet_safe(data, fmt)
     return _serialize_graph(result, _GRAPH_EQUIVALENT.get(fmt, fmt))
+
+
+#: A cell of CSV (quoted, or not) and what ends it.
+_CSV_CELL = re.compile(r'(?:"((?:[^"]|"")*)"|([^,\r\n]*))(\r\n|[,\n]|\Z)')
+#: A cell of SPARQL TSV that is a literal: its quoted lexical form (with N-Triples escapes),
+#: then an optional language tag or datatype.
+_TSV_LITERAL = re.compile(r'"((?:[^"\\]|\\.)*)"(.*)', re.DOTALL)
+
+
+def _spreadsheet_safe(data: bytes, fmt: str) -> bytes:
+    """SPARQL CSV or TSV results ``data`` with every value cell passed through
+    :func:`~graph.store.spreadsheet.formula_safe`; other formats unchanged.
+
+    CSV cells are the values' text: an apostrophe goes in front of a cell that needs one
+    (inside its quotes, if it is quoted), and every other byte stays as pyoxigraph wrote it.
+    TSV cells are terms in Turtle syntax; a literal is quoted there, but a spreadsheet shows
+    its text, so the text inside the quotes is what is made safe.
+
+    >>> _spreadsheet_safe(b'x,n\\r\\n"=A1,B1",-5\\r\\n@SUM(A1),ok\\r\\n', "csv").splitlines()
+    [b'x,n', b'"\\'=A1,B1",-5', b"'@SUM(A1),ok"]
+    >>> _spreadsheet_safe(b'?x\\t?n\\n"=A1"@en\\t-5\\n', "tsv").decode().splitlines()
+    ['?x\\t?n', '"\\'=A1"@en\\t-5']
+    """
+    if fmt == "csv":
+        header, newline, rows = data.decode("utf-8").partition("\n")
+        return (header + newline + _CSV_CELL.sub(_csv_cell, rows)).encode("utf-8")
+    if fmt == "tsv":
+        header, newline, rows = data.decode("utf-8").partition("\n")
+        cells = [
+            "\t".join(_tsv_cell(cell) for cell in line.split("\t")) for line in rows.split("\n")
+        ]
+        return (header + newline + "\n".join(cells)).encode("utf-8")
+    return data
+
+
+def _csv_cell(cell: re.Match[str]) -> str:
+    quoted, plain, end = cell.groups()
+    if quoted is not None:
+        text = quoted.replace('""', '"')
+        return f'"\'{quoted}"{end}' if formula_safe(text) != text else cell.group(0)
+    return formula_safe(plain) + end
+
+
+def _tsv_cell(cell: str) -> str:
+    literal = _TSV_LITERAL.fullmatch(cell)
+    if literal is None:
+        return formula_safe(cell)  # a number, boolean, IRI or blank node
+    return f'"{formula_safe(literal.group(1))}"{literal.group(2)}'
 
 
 def _results_format(fmt: str) -> ox.QueryResultsFormat:

@@ -6,8 +6,9 @@ bumps.
 computed from a store (the networkx projection, reports) until its next write;
 :mod:`~graph.store.formats` is the one registry of formats (pyoxigraph's format objects, with
 their names, media types and suffixes) and content negotiation; :mod:`~graph.store.export`
-writes every export file, atomically. Everything above this package speaks SPARQL or
-quads and never asks which kind of store it has.
+writes every export file, atomically; :mod:`~graph.store.spreadsheet` keeps the cells of
+every CSV and TSV written safe to open in a spreadsheet. Everything above this package speaks
+SPARQL or quads and never asks which kind of store it has.
 """
 
 from graph.store.stores import (

@@ -25,6 +25,7 @@ import pyoxigraph as ox
 
 from graph.model.namespaces import DATASET, ID, PREFIXES
 from graph.store.formats import Format, Kind, UnknownFormat, by_name, formats
+from graph.store.spreadsheet import formula_safe
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -140,7 +141,9 @@ def write_export(
         For an RDF format, quads or triples: a format that keeps named graphs (N-Quads,
         TriG, JSON-LD) keeps each quad's graph, the others write the union of the graphs as
         triples. For GraphML and GEXF, a networkx graph whose attributes are plain values.
-        For the CSV edge list, rows: the header first, then one row per edge.
+        For the CSV edge list, rows: the header first, then one row per edge; text cells
+        that a spreadsheet would read as formulas are written as text (see
+        :func:`graph.store.spreadsheet.formula_safe`).
     prefixes : dict, optional
         Prefixes for the formats that declare them (Turtle, TriG); by default the project's.
 
@@ -192,7 +195,8 @@ def _write_network(spec: Format, data: Any, stream: IO[bytes]) -> int:
         writer = csv.writer(text, lineterminator="\n")
         rows = -1
         for row in data:
-            writer.writerow(row)
+            # text cells from the data are neutralised for spreadsheets; numbers stay numbers
+            writer.writerow([formula_safe(c) if isinstance(c, str) else c for c in row])
             rows += 1
         text.flush()
         text.detach()  # leave the stream open for atomic_output to sync and close
