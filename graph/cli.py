@@ -55,6 +55,18 @@ def _store_options() -> _Parser:
     return options
 
 
+def _port(text: str) -> int:
+    """A TCP port to listen on: 1-65535 (argparse says why otherwise; uvicorn would wrap a
+    larger number around to another port)."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port {port} is out of range: use 1-65535")
+    return port
+
+
 def _open(args: argparse.Namespace) -> Store:
     return open_store(args.data_dir, args.store_url)
 
@@ -824,7 +836,7 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         p = sub.add_parser(name, parents=[store], help=helptext)
         p.add_argument("--host", default="127.0.0.1")
-        p.add_argument("--port", type=int, default=8000)
+        p.add_argument("--port", type=_port, default=8000, help="TCP port, 1-65535")
         limits = p.add_argument_group("limits and access")
         limits.add_argument(
             "--query-timeout",

@@ -289,3 +289,22 @@ def test_metrics_report_timeline_and_compare(cli_env: dict[str, str], tmp_path: 
         result = run_cli("metrics", *bad, env=cli_env)
         assert result.returncode == 1 and message in result.stderr, result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_start_up_errors_are_one_clear_line(cli_env: dict[str, str], tmp_path: Path) -> None:
+    """A data directory that is a file, or a port out of range, is refused with one line and
+    exit 1 (no traceback, no server on another port)."""
+    in_the_way = tmp_path / "store"
+    in_the_way.write_text("not a directory")
+    for command in (("datasets",), ("load", "--dataset", "x", str(in_the_way))):
+        result = run_cli(*command, "--data-dir", str(in_the_way), env=cli_env)
+        assert result.returncode == 1
+        assert f"cannot use {in_the_way} as the data directory: it is a file" in result.stderr
+        assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    for command in ("serve", "demo"):
+        for port in ("70000", "0", "http"):
+            result = run_cli(
+                command, "--data-dir", str(tmp_path / "d"), "--port", port, env=cli_env
+            )
+            assert result.returncode == 1, (command, port)
+            assert "argument --port" in result.stderr and "Traceback" not in result.stderr

@@ -242,7 +242,11 @@ class EmbeddedStore(Store):
         if path is None:
             self._store = ox.Store()
             return
-        Path(path).mkdir(parents=True, exist_ok=True)
+        try:
+            Path(path).mkdir(parents=True, exist_ok=True)
+        except OSError as error:  # a file in the way, no permission, a read-only disk
+            reason = "it is a file" if Path(path).is_file() else error.strerror or str(error)
+            raise StoreError(f"cannot use {path} as the data directory: {reason}") from None
         try:
             self._store = ox.Store(str(path))
         except OSError as error:
