@@ -187,6 +187,19 @@ def _parse_error(kind: str, error: Any) -> QueryError:
     )
 
 
+def _refuse_service(tree: Any, prefixes: dict[str, str], allow: Sequence[str], what: str) -> None:
+    """Refuse a ``SERVICE`` in the parse tree of a query or update (``what``) unless ``allow``
+    names its endpoint: the engine would otherwise fetch from the network for the caller."""
+    for node in _walk(tree):
+        if getattr(node, "name", None) == "ServiceGraphPattern":
+            iri = _resolve(_field(node, "term"), prefixes)
+            if iri is None or not _allowed(iri, allow):
+                raise QueryError(
+                    f"SERVICE is not allowed: {what} may not reach other endpoints"
+                    + ("" if iri is None else f" ({iri} is not on the allow-list)")
+                )
+
+
 @lru_cache(maxsize=1024)
 def _inspect_query(text: str, allow: tuple[str, ...]) -> QueryInfo:
     from pyparsing import ParseException
@@ -199,14 +212,7 @@ def _inspect_query(text: str, allow: tuple[str, ...]) -> QueryInfo:
     except RecursionError:  # rdflib's parser recurses deeper per bracket than the engine's
         raise QueryError("the query nests too deep to be checked; simplify it") from None
     prefixes = _prologue_prefixes(tree[0])
-    for node in _walk(tree):
-        if getattr(node, "name", None) == "ServiceGraphPattern":
-            iri = _resolve(_field(node, "term"), prefixes)
-            if iri is None or not _allowed(iri, allow):
-                raise QueryError(
-                    "SERVICE is not allowed: queries may not reach other endpoints"
-                    + ("" if iri is None else f" ({iri} is not on the allow-list)")
-                )
+    _refuse_service(tree, prefixes, allow, "queries")
     default: list[str] = []
     named: list[str] = []
     for clause in _field(tree[1], "datasetClause") or ():

@@ -18,7 +18,7 @@ from graph.sparql.guard import (
     _allowed,
     _field,
     _parse_error,
-    _resolve,
+    _refuse_service,
     _walk,
     check_nesting,
 )
@@ -94,13 +94,7 @@ def _plan_update(text: str, allow: tuple[str, ...]) -> UpdatePlan:
         for node in _walk(tree):
             if getattr(node, "name", None) == "PrefixDecl":
                 prefixes[_field(node, "prefix") or ""] = str(node["iri"])
-        for node in _walk(tree):
-            if getattr(node, "name", None) == "ServiceGraphPattern":
-                iri = _resolve(_field(node, "term"), prefixes)
-                if iri is None or not _allowed(iri, allow):
-                    raise QueryError(
-                        "SERVICE is not allowed: updates may not reach other endpoints"
-                    )
+        _refuse_service(tree, prefixes, allow, "updates")
         algebra = translateUpdate(tree).algebra
     except ParseException as error:
         # Line numbers as the user wrote them: without the declared prefixes.
