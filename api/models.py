@@ -13,6 +13,8 @@ from typing import Any, NotRequired
 # pydantic reads TypedDicts from typing_extensions on Python < 3.12.
 from typing_extensions import TypedDict
 
+from graph.ingest.load import DatasetInfo
+
 __all__ = [
     "Actor",
     "ActorDetail",
@@ -63,19 +65,9 @@ class Health(TypedDict):
     triples: NotRequired[int]
 
 
-class Dataset(TypedDict):
-    """A dataset (a named graph) and its provenance."""
-
-    name: str
-    graph: str
-    created: str
-    checksum: str
-    access: str
-    synthetic: bool
-    triples: int
-    files: list[str]
-    licence: str | None
-    loaded_by: str | None
+#: A dataset and its provenance: the library's own record is the response model, so the
+#: schema cannot drift from what the server sends.
+Dataset = DatasetInfo
 
 
 class UploadReport(TypedDict):
