@@ -12,31 +12,35 @@ The questions analysts ask most are importable from this package::
     analysis.report(store)
 """
 
-from graph.analysis.figures import (
-    COMPARE_ROUNDS,
-    Duration,
-    compare,
-    data_span,
-    node_table,
-    parse_period,
-    report,
-    sliding_windows,
-    timeline,
-)
-from graph.analysis.network import network_figures
-from graph.analysis.projection import ProjectionFilter, project
+from importlib import import_module
+from typing import Any
 
-__all__ = [
-    "COMPARE_ROUNDS",
-    "Duration",
-    "ProjectionFilter",
-    "compare",
-    "data_span",
-    "network_figures",
-    "node_table",
-    "parse_period",
-    "project",
-    "report",
-    "sliding_windows",
-    "timeline",
-]
+#: Where each name importable from this package is defined. The modules are imported on first
+#: use (PEP 562): ``import graph.analysis.projection`` does not pull in the metrics, the
+#: evidence and the reports behind ``analysis.report``.
+_HOME = {
+    "COMPARE_ROUNDS": "figures",
+    "Duration": "figures",
+    "ProjectionFilter": "projection",
+    "compare": "figures",
+    "data_span": "figures",
+    "network_figures": "network",
+    "node_table": "figures",
+    "parse_period": "figures",
+    "project": "projection",
+    "report": "figures",
+    "sliding_windows": "figures",
+    "timeline": "figures",
+}
+
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{_HOME[name]}"), name)
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_HOME])
