@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 
 import pytest
@@ -58,3 +59,27 @@ def test_the_checks_are_linear_on_adversarial_text(name: str) -> None:
     with contextlib.suppress(QueryError):  # malformed or not, decided quickly
         inspect_query(text)
     assert time.perf_counter() - started < 0.5
+
+
+def test_checks_in_many_threads_at_once_all_succeed() -> None:
+    """The engine checks texts in several threads; rdflib's parser is not thread-safe, so
+    unlocked parses at once failed with TypeErrors (answered 500)."""
+    failures: list[str] = []
+
+    def check(thread: int) -> None:
+        for i in range(15):  # distinct texts: the checks cache their answers
+            try:
+                inspect_query(f"SELECT * FROM <http://x/{thread}/{i}> WHERE {{ ?s ?p ?o }}")
+                plan_update(f"LOAD SILENT <http://x/{thread}/{i}>")
+            except QueryError as error:
+                if "LOAD is not allowed" not in str(error):
+                    failures.append(repr(error))
+            except Exception as error:  # what the test looks for
+                failures.append(repr(error))
+
+    threads = [threading.Thread(target=check, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []

@@ -15,6 +15,7 @@ them and take the engine process down.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -34,6 +35,11 @@ class AccessError(Forbidden, PermissionError):
 
 # --------------------------------------------------------------------------------------------
 # Parsing and the outbound-request check
+
+#: rdflib's SPARQL parser (pyparsing) is not thread-safe: two parses at once, in the engine's
+#: threads, fail inside its parse actions (a TypeError, answered 500). Every parse holds this
+#: lock; the pure-Python parse holds the GIL throughout anyway, so nothing runs less at once.
+PARSE_LOCK = threading.Lock()
 
 
 def _walk(node: Any) -> Iterable[Any]:
@@ -206,7 +212,8 @@ def _inspect_query(text: str, allow: tuple[str, ...]) -> QueryInfo:
     from rdflib.plugins.sparql.parser import parseQuery
 
     try:
-        tree = parseQuery(text)
+        with PARSE_LOCK:
+            tree = parseQuery(text)
     except ParseException as error:
         raise _parse_error("query", error) from None
     except RecursionError:  # rdflib's parser recurses deeper per bracket than the engine's

@@ -14,6 +14,7 @@ from typing import Any
 
 from graph.model.namespaces import PREFIXES, SPARQL_PREFIXES
 from graph.sparql.guard import (
+    PARSE_LOCK,
     QueryError,
     _allowed,
     _field,
@@ -88,14 +89,15 @@ def _plan_update(text: str, allow: tuple[str, ...]) -> UpdatePlan:
 
     full = SPARQL_PREFIXES + text
     try:
-        tree = parseUpdate(full)
-        # The parse tree first (SERVICE with its prefixes), then the algebra.
-        prefixes = dict(PREFIXES)
-        for node in _walk(tree):
-            if getattr(node, "name", None) == "PrefixDecl":
-                prefixes[_field(node, "prefix") or ""] = str(node["iri"])
-        _refuse_service(tree, prefixes, allow, "updates")
-        algebra = translateUpdate(tree).algebra
+        with PARSE_LOCK:  # the parser and its algebra are not thread-safe
+            tree = parseUpdate(full)
+            # The parse tree first (SERVICE with its prefixes), then the algebra.
+            prefixes = dict(PREFIXES)
+            for node in _walk(tree):
+                if getattr(node, "name", None) == "PrefixDecl":
+                    prefixes[_field(node, "prefix") or ""] = str(node["iri"])
+            _refuse_service(tree, prefixes, allow, "updates")
+            algebra = translateUpdate(tree).algebra
     except ParseException as error:
         # Line numbers as the user wrote them: without the declared prefixes.
         error.loc = max(0, error.loc - len(SPARQL_PREFIXES))
