@@ -18,7 +18,12 @@ the connections it receives: none).
 from __future__ import annotations
 
 import json
+import os
 import re
+import socket
+import stat
+import threading
+import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -33,7 +38,7 @@ from starlette.routing import Mount
 from api.app import create_app
 from api.deps import Settings
 from graph.model.namespaces import ID, dataset_iri
-from graph.server.auth import TokenStore
+from graph.server.auth import TokenStore, hash_token
 from graph.store.formats import formats
 from tests.helpers import (
     BASE_ROW,
@@ -151,15 +156,18 @@ UPDATES = [
 RDF_BODY = b"<https://example.org/probe> <https://example.org/p> 'probe' .\n"
 
 
-def _format_names() -> list[str]:
-    return sorted({f.name for f in formats()})
+def _documented_formats(operation: dict[str, Any]) -> list[str]:
+    """The formats whose media types an operation's 200 answer documents."""
+    media = set(operation.get("responses", {}).get("200", {}).get("content", {}))
+    return sorted(f.name for f in formats() if media & set(f.media_types))
 
 
 #: What each parameter (query, path, form or JSON field) of a route is given, by its name:
-#: values naming the target (``$dataset``…) or plain values. A parameter not named here
+#: values naming the target (``$dataset``…) or plain values (or a function of the operation
+#: that gives them). A parameter not named here
 #: fails the test, so that whoever adds one decides what it is probed with. ``[]``: it names
 #: no data and is left at its default.
-ARGUMENTS: dict[str, list[Any]] = {
+ARGUMENTS: dict[str, Any] = {
     "name": ["$dataset"],
     "dataset": ["$dataset"],
     "graph": ["$graph"],
@@ -176,7 +184,7 @@ ARGUMENTS: dict[str, list[Any]] = {
     "search": ["$marker"],
     "query": QUERIES,
     "update": UPDATES,
-    "format": _format_names(),
+    "format": _documented_formats,
     "access": ["public", "restricted"],
     "kind": ["Recruiter"],
     "kinds": ["Recruiter"],
@@ -217,8 +225,10 @@ ARGUMENTS: dict[str, list[Any]] = {
 }
 #: Parameters sent whenever a route has them: bounded work.
 ALWAYS = {"rounds": 0}
-#: Parameters probed only together with another one: a dataset parameter with a query.
+#: Parameters probed together with another one, where the route has it: a dataset parameter
+#: with a query, an access level with a graph.
 WITH = {
+    "access": {"graph": "$graph"},
     "default-graph-uri": {"query": "SELECT * WHERE { ?s ?p ?o }"},
     "named-graph-uri": {"query": "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }"},
 }
@@ -280,27 +290,31 @@ class Probe:
         return f"{self.method} {self.path} {dict(self.params)}{body}"
 
 
-def _values(name: str, where: str) -> list[Any]:
+def _values(name: str, where: str, operation: dict[str, Any]) -> list[Any]:
     if name not in ARGUMENTS:
         raise AssertionError(
             f"{where}: the parameter {name!r} is not in ARGUMENTS: say what it is probed with"
         )
-    return ARGUMENTS[name]
+    values = ARGUMENTS[name]
+    return values(operation) if callable(values) else values
 
 
-def _variants(required: list[str], optional: list[str], where: str) -> Iterator[dict[str, Any]]:
+def _variants(
+    required: list[str], optional: list[str], where: str, operation: dict[str, Any] | None = None
+) -> Iterator[dict[str, Any]]:
     """The required parameters at their first value; then each value of each parameter in
     turn (an optional one on its own, with what WITH pairs it with)."""
     base = {k: v for k, v in ALWAYS.items() if k in (*required, *optional)}
     for name in required:
-        values = _values(name, where)
+        values = _values(name, where, operation or {})
         assert values, f"{where}: the required parameter {name!r} needs a value in ARGUMENTS"
         base[name] = values[0]
     yield base
     for name in [*required, *optional]:
-        values = _values(name, where)
+        values = _values(name, where, operation or {})
         for value in values[1:] if name in required else values:
-            yield {**base, **WITH.get(name, {}), name: value}
+            paired = {k: v for k, v in WITH.get(name, {}).items() if k in (*required, *optional)}
+            yield {**base, **paired, name: value}
 
 
 def _body_probes(method: str, path: str, params: dict[str, Any], content: dict) -> Iterator[Probe]:
@@ -352,7 +366,7 @@ def route_probes(app: Any) -> list[Probe]:
                 ref = media.get("schema", {}).get("$ref")
                 if ref:
                     media["schema"] = schemas[ref.rsplit("/", 1)[1]]
-            for values in _variants(required, optional, where):
+            for values in _variants(required, optional, where, operation):
                 in_path = {k: v for k, v in values.items() if "{" + k + "}" in path}
                 filled = path
                 for k, v in in_path.items():
@@ -393,6 +407,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     server = start_server(
         data_dir, work / "server.log", "--data-dir", str(data_dir), "--query-timeout", "30",
         "--max-rows", str(MAX_ROWS), "--max-upload-mb", "1",
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},  # the log as it goes, for the token test
     )  # fmt: skip
     server.tokens = created
     try:
@@ -452,6 +467,8 @@ def _run(live: LiveServer, role: str | None, probes: list[Probe], csv: bytes) ->
     run = Run(role)
     with live.client(role) as client:
         for probe in probes:
+            if role == "reader_secret" and not probe.reads:
+                continue  # the control is about reads; the reader without a grant tries writes
             run.restricted[probe] = _answer(probe.send(client, RESTRICTED, csv), RESTRICTED)
             # An editor may create the missing dataset or write the public one: only reads.
             if probe.names_target and (probe.reads or role != "editor"):
@@ -584,3 +601,194 @@ def test_the_store_check_sees_a_write(live: LiveServer) -> None:
             "/sparql", data={"update": f"DELETE DATA {{ GRAPH <{graph}> {{ {comment} }} }}"}
         )
         assert deleted.status_code == 200, deleted.text
+
+
+# -- tokens ---------------------------------------------------------------------------------
+
+
+def test_the_token_file_holds_hashes_not_tokens(live: LiveServer) -> None:
+    path = live.data_dir / "tokens.json"
+    text = path.read_text("utf-8")
+    for token in live.tokens.values():
+        assert token not in text and token.removeprefix("rgt_") not in text
+        assert hash_token(token) in text
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_a_stored_hash_is_no_key(live: LiveServer) -> None:
+    """Who reads the token file (a backup, a leak) cannot call with what it holds."""
+    records = json.loads((live.data_dir / "tokens.json").read_text("utf-8"))["tokens"]
+    admin = next(r for r in records if r["role"] == "admin")
+    token = live.tokens["admin"]
+    for presented in (
+        admin["hash"],
+        admin["hash"].removeprefix("sha256:"),
+        token[:-1],
+        token.upper(),
+    ):
+        answer = httpx.get(
+            f"{live.base}/api/datasets", headers={"Authorization": f"Bearer {presented}"}
+        )
+        assert answer.status_code == 401, presented
+
+
+def test_tokens_never_reach_the_log(live: LiveServer) -> None:
+    """Good and bad tokens, on answers of every kind (200, 400, 401, 403, 404): the server's
+    log names none of them, nor their hashes."""
+    bad = ["rgt_" + "x" * 43, live.tokens["reader"][:-2] + "zz", "not-even-a-token"]
+    presented = [*live.tokens.values(), *bad]
+    probe = "/api/datasets/zz-token-probe"
+    for token in presented:
+        with httpx.Client(base_url=live.base, headers={"Authorization": f"Bearer {token}"}) as c:
+            c.get("/api/datasets")
+            c.get(probe)
+            c.get("/sparql", params={"query": "SELECT * WHERE {"})
+            c.post("/sparql", data={"update": "DROP ALL"})
+            answer = c.post("/sparql", data={"update": f"DROP GRAPH <{dataset_iri('zz')}>"})
+            assert token not in answer.text and token not in str(answer.headers)
+    assert live.log is not None
+    log = live.log.read_text()
+    assert log.count(probe) >= len(presented)  # the log is written as it goes, and is read
+    for token in presented:
+        assert token not in log and hash_token(token) not in log, token
+
+
+# -- no outbound requests -------------------------------------------------------------------
+
+
+@pytest.fixture
+def listener() -> Iterator[tuple[int, list[tuple[str, int]]]]:
+    """A TCP listener on a free loopback port: (its port, the peers it accepted)."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)
+    sock.settimeout(0.05)
+    accepted: list[tuple[str, int]] = []
+    done = threading.Event()
+
+    def serve() -> None:
+        while not done.is_set():
+            try:
+                connection, peer = sock.accept()
+            except TimeoutError:
+                continue
+            accepted.append(peer)
+            connection.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield sock.getsockname()[1], accepted
+    finally:
+        done.set()
+        thread.join(timeout=5)
+        sock.close()
+
+
+def _outbound_queries(port: int) -> list[str]:
+    url = f"http://127.0.0.1:{port}/sparql"
+    pattern = "{ ?s ?p ?o }"
+    return [
+        f"SELECT * WHERE {{ SERVICE <{url}> {pattern} }}",
+        f"select * where {{ service <{url}> {pattern} }}",
+        f"SELECT * WHERE {{ SeRvIcE SILENT <{url}> {pattern} }}",
+        f"SELECT * WHERE {{ SERVICE <HTTP://127.0.0.1:{port}/sparql> {pattern} }}",
+        f"SELECT * WHERE {{ SERVICE <http://LocalHost:{port}/> {pattern} }}",
+        f"SELECT * WHERE {{ SERVICE <http://127.1:{port}/> {pattern} }}",
+        f"SELECT * WHERE {{ SERVICE <http://2130706433:{port}/> {pattern} }}",
+        f"SELECT * WHERE {{ {{ SELECT * WHERE {{ SERVICE <{url}> {pattern} }} }} }}",
+        f"SELECT * WHERE {{ ?a ?b ?c OPTIONAL {{ SERVICE SILENT <{url}> {pattern} }} }} LIMIT 1",
+        f"SELECT * WHERE {{ {{ ?s ?p ?o }} UNION {{ SERVICE <{url}> {pattern} }} }}",
+        f"ASK {{ FILTER EXISTS {{ SERVICE <{url}> {pattern} }} }}",
+        f"CONSTRUCT {pattern} WHERE {{ SERVICE <{url}> {pattern} }}",
+        f"SELECT * WHERE {{ GRAPH ?g {{ SERVICE <{url}> {pattern} }} }}",
+        f"SELECT * WHERE {{ VALUES ?e {{ <{url}> }} SERVICE ?e {pattern} }}",
+        f"PREFIX r: <http://127.0.0.1:{port}/> SELECT * WHERE {{ SERVICE r:sparql {pattern} }}",
+        f"BASE <http://127.0.0.1:{port}/> SELECT * WHERE {{ SERVICE <sparql> {pattern} }}",
+        f"SELECT * WHERE {{ \\u0053ERVICE <{url}> {pattern} }}",
+    ]
+
+
+def _outbound_updates(port: int) -> list[str]:
+    url = f"http://127.0.0.1:{port}/x"
+    into = f"INSERT {{ GRAPH <{PUBLIC_GRAPH}> {{ ?s ?p ?o }} }}"
+    return [
+        f"LOAD <{url}>",
+        f"load <HTTP://127.0.0.1:{port}/x>",
+        f"LOAD SILENT <{url}> INTO GRAPH <{PUBLIC_GRAPH}>",
+        f"LoAd <http://LocalHost:{port}/x> INTO GRAPH <{PUBLIC_GRAPH}>",
+        f"\\u004cOAD <{url}>",
+        f"INSERT DATA {{ GRAPH <{PUBLIC_GRAPH}> {{ <{url}> <{url}> 'x' }} }} ; LOAD <{url}>",
+        f"{into} WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}",
+        f"{into} WHERE {{ {{ SELECT * WHERE {{ SERVICE SILENT <{url}> {{ ?s ?p ?o }} }} }} }}",
+        f"WITH <{PUBLIC_GRAPH}> DELETE {{ ?s ?p ?o }} WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}",
+    ]
+
+
+def test_service_and_load_reach_nothing(
+    live: LiveServer, listener: tuple[int, list[tuple[str, int]]]
+) -> None:
+    port, accepted = listener
+    before = _store_state(live)
+    answers: list[tuple[str, httpx.Response]] = []
+    with live.client() as anonymous, live.client("editor") as editor:
+        for query in _outbound_queries(port):
+            answers.append((query, anonymous.get("/sparql", params={"query": query})))
+            answers.append((query, editor.post("/sparql", data={"query": query})))
+            answers.append((query, anonymous.post(
+                "/sparql", content=query, headers={"Content-Type": "application/sparql-query"}
+            )))  # fmt: skip
+        for update in _outbound_updates(port):
+            answers.append((update, editor.post("/sparql", data={"update": update})))
+            answers.append((update, editor.post(
+                "/sparql", content=update, headers={"Content-Type": "application/sparql-update"}
+            )))  # fmt: skip
+    with live.client("admin") as admin:
+        for update in _outbound_updates(port):
+            answers.append((update, admin.post("/sparql", data={"update": update})))
+    time.sleep(0.3)  # a connection made at the last moment is accepted by now
+    assert accepted == [], f"{len(accepted)} connections reached the listener"
+    for text, answer in answers:
+        assert answer.status_code == 400, (text, answer.status_code, answer.text)
+        assert re.search(r"SERVICE|LOAD", answer.json()["error"]), (text, answer.text)
+    assert _store_state(live) == before
+
+
+def test_dataset_clauses_and_uploads_fetch_nothing(
+    live: LiveServer, listener: tuple[int, list[tuple[str, int]]]
+) -> None:
+    """FROM, FROM NAMED and the dataset parameters name graphs of the store, never documents
+    to fetch; an upload's external entities and remote JSON-LD contexts are not fetched."""
+    port, accepted = listener
+    url = f"http://127.0.0.1:{port}/doc"
+    answers = []
+    with live.client() as anonymous:
+        for params in (
+            {"query": f"SELECT * FROM <{url}> WHERE {{ ?s ?p ?o }}"},
+            {"query": f"SELECT * FROM NAMED <{url}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"},
+            {"query": "SELECT * WHERE { ?s ?p ?o }", "default-graph-uri": url},
+            {"query": "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }", "named-graph-uri": url},
+        ):
+            answers.append(anonymous.get("/sparql", params=params))
+    rdfxml = (
+        f'<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [<!ENTITY e SYSTEM "{url}">]>\n'
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+        'xmlns:rdfs="http://www.w3.org/2000/01/rdf-schema#">\n'
+        '<rdf:Description rdf:about="https://example.org/a"><rdfs:label>&e;</rdfs:label>'
+        "</rdf:Description>\n</rdf:RDF>\n"
+    )
+    jsonld = json.dumps({"@context": url, "@id": "https://example.org/a", "label": "x"})
+    graph = dataset_iri("outbound-probe")
+    with live.client("editor") as editor:
+        for body, media in ((rdfxml, "application/rdf+xml"), (jsonld, "application/ld+json")):
+            answers.append(editor.put(
+                "/rdf-graphs", params={"graph": graph}, content=body,
+                headers={"Content-Type": media},
+            ))  # fmt: skip
+    with live.client("admin") as admin:
+        admin.delete("/rdf-graphs", params={"graph": graph})
+    time.sleep(0.3)
+    assert accepted == [], f"{len(accepted)} connections reached the listener"
+    for answer in answers:
+        assert answer.status_code < 500, answer.text
+        assert str(port) not in answer.text or answer.status_code < 300
