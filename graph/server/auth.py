@@ -9,6 +9,14 @@ nothing else). The file is replaced atomically under a lock, so the CLI can crea
 tokens while a server runs: the server notices the change at its next request. A token is 32
 random bytes, so a fast hash is safe; no salt or slow hash is needed for such secrets.
 
+A presented token is never compared with a secret: the server hashes it and looks the hash up
+in a dict of the stored hashes. The only comparison that touches stored data is the dict's
+equality test of two SHA-256 digests, whose time can tell at most how many leading digits of
+the presented token's digest match a stored one; the caller cannot choose its digest's digits
+(that takes SHA-256 preimages), so that time leads nowhere near a token, and the lookup is
+constant time in everything a caller could learn. Neither tokens nor their hashes are logged;
+a stored hash is no key (it is hashed again when presented).
+
 Roles and grants
 ----------------
 =========  =====================================================================================
