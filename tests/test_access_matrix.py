@@ -469,9 +469,13 @@ def _run(live: LiveServer, role: str | None, probes: list[Probe], csv: bytes) ->
         for probe in probes:
             if role == "reader_secret" and not probe.reads:
                 continue  # the control is about reads; the reader without a grant tries writes
-            run.restricted[probe] = _answer(probe.send(client, RESTRICTED, csv), RESTRICTED)
+            answer = run.restricted[probe] = _answer(
+                probe.send(client, RESTRICTED, csv), RESTRICTED
+            )
             # An editor may create the missing dataset or write the public one: only reads.
-            if probe.names_target and (probe.reads or role != "editor"):
+            # The holder's answer is compared only where it shows no mark (the control).
+            shown = role == "reader_secret" and _marks(answer.text)
+            if probe.names_target and (probe.reads or role != "editor") and not shown:
                 run.missing[probe] = _answer(probe.send(client, MISSING, csv), MISSING)
             if not probe.reads and role in (None, "reader"):
                 run.public[probe] = _answer(probe.send(client, PUBLIC, csv), PUBLIC)
@@ -566,8 +570,11 @@ def test_the_grant_holder_sees_what_the_others_do_not(
     run = matrix[0]["reader_secret"]
 
     def sees(probe: Probe) -> bool:
-        answer, missing = run.restricted[probe], run.missing[probe]
-        return bool(_marks(answer.text)) or (answer.status, answer.text) != (
+        answer = run.restricted[probe]
+        if _marks(answer.text):
+            return True
+        missing = run.missing[probe]
+        return (answer.status, answer.text) != (
             missing.status,
             missing.text,
         )
