@@ -13,7 +13,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,12 +22,21 @@ from graph.analysis.projection import ProjectionFilter
 from graph.ingest import load_files
 from graph.model.namespaces import dataset_iri
 from graph.server import service
-from graph.server.auth import ANONYMOUS, LOCAL_ADMIN
+from graph.server.auth import ANONYMOUS, LOCAL_ADMIN, TokenStore
 from graph.server.service import Context
-from graph.store import EmbeddedStore, Store, consistent
-from graph.store import cache
+from graph.store import EmbeddedStore, Store, cache, consistent
 from graph.store.cache import cached
-from tests.helpers import BASE_ROW, SECOND_ROW, LiveServer, claims_csv, shift_rows
+from tests.helpers import (
+    BASE_ROW,
+    ROLES,
+    SECOND_ROW,
+    SECRET_ROWS,
+    LiveServer,
+    claims_csv,
+    shift_rows,
+    start_server,
+    stop,
+)
 
 CHURN = "churn"
 
@@ -40,8 +48,8 @@ ROUTES: dict[str, dict[str, Any]] = {
 }
 
 # Bounds of the live run: write cycles, seconds, reader threads.
-CYCLES = 6
-SECONDS = 12.0
+CYCLES = 3
+SECONDS = 6.0
 READERS = 3
 
 
@@ -101,7 +109,7 @@ def test_writes_that_keep_landing_wait_for_the_last_try() -> None:
     thread = threading.Thread(target=writer)
     thread.start()
     try:
-        version, (first, second) = consistent(store, slow_read)
+        _, (first, second) = consistent(store, slow_read)
     finally:
         stop.set()
         thread.join()
@@ -126,6 +134,19 @@ class DropsDuringRead(EmbeddedStore):
         return super().query(*args, **kwargs)
 
 
+@pytest.fixture(scope="module")
+def dropping(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DropsDuringRead]:
+    """Datasets pub (public), secret (restricted) and churn (public, deleted by the tests and
+    put back)."""
+    work = tmp_path_factory.mktemp("dropping")
+    with DropsDuringRead() as store:
+        load_files(store, [claims_csv(work / "pub.csv", BASE_ROW, SECOND_ROW)], "pub")
+        load_files(store, [claims_csv(work / "secret.csv", *SECRET_ROWS)], "secret",
+                   access="restricted")  # fmt: skip
+        load_files(store, [claims_csv(work / "churn.csv", *shift_rows())], CHURN)
+        yield store
+
+
 @pytest.mark.parametrize(
     ("operation", "kwargs"),
     [
@@ -136,14 +157,12 @@ class DropsDuringRead(EmbeddedStore):
     ids=["metrics", "flows", "explorer"],
 )
 def test_an_operation_is_one_state_whenever_a_write_lands(
-    tmp_path: Path, operation: Any, kwargs: dict[str, Any]
+    dropping: DropsDuringRead, operation: Any, kwargs: dict[str, Any]
 ) -> None:
     """The dataset goes away before each query of the operation in turn: its answer is
     always the whole answer of the state its version names."""
-    store = DropsDuringRead()
+    store = dropping
     ctx = Context(store)
-    load_files(store, [claims_csv(tmp_path / "pub.csv", BASE_ROW, SECOND_ROW)], "pub")
-    load_files(store, [claims_csv(tmp_path / "churn.csv", *shift_rows())], CHURN)
     churn = [quad.triple for quad in store.quads(dataset_iri(CHURN))]
     present, before = service.run(operation, ctx, LOCAL_ADMIN, **kwargs)
     assert before == present["version"] == store.version
@@ -165,19 +184,38 @@ def test_an_operation_is_one_state_whenever_a_write_lands(
         present, before = service.run(operation, ctx, LOCAL_ADMIN, **kwargs)
 
 
-def test_only_a_caller_who_reads_every_dataset_learns_the_version(tmp_path: Path) -> None:
-    store = EmbeddedStore()
-    load_files(store, [claims_csv(tmp_path / "pub.csv", BASE_ROW)], "pub")
-    load_files(store, [claims_csv(tmp_path / "sec.csv", SECOND_ROW)], "sec", access="restricted")
-    ctx = Context(store)
+def test_only_a_caller_who_reads_every_dataset_learns_the_version(
+    dropping: DropsDuringRead,
+) -> None:
+    ctx = Context(dropping)
     kwargs = {"filters": ProjectionFilter(), "top": 3}
     answer, version = service.run(service.metrics_report, ctx, LOCAL_ADMIN, **kwargs)
-    assert version == answer["version"] == store.version
+    assert version == answer["version"] == dropping.version
     answer, version = service.run(service.metrics_report, ctx, ANONYMOUS, **kwargs)
     assert version is None and "version" not in answer
 
 
 # -- the live server under a writer -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A live server over a public dataset and a restricted one, with a token per role
+    (lighter than the shared ``live``: no synthetic data, no Oxigraph server)."""
+    work = tmp_path_factory.mktemp("consistency")
+    data_dir = work / "data"
+    with EmbeddedStore(data_dir) as store:
+        load_files(store, [claims_csv(work / "pub.csv", BASE_ROW, SECOND_ROW)], "pub")
+        load_files(store, [claims_csv(work / "secret.csv", *SECRET_ROWS)], "secret",
+                   access="restricted")  # fmt: skip
+    tokens = TokenStore(data_dir)
+    created = {name: tokens.create(role, name, grants) for name, (role, grants) in ROLES.items()}
+    live = start_server(data_dir, work / "server.log", "--data-dir", str(data_dir))
+    live.tokens = created
+    try:
+        yield live
+    finally:
+        stop(live.process)
 
 
 @pytest.fixture(scope="module")
@@ -214,13 +252,13 @@ def _delete(admin: httpx.Client) -> int:
 
 
 @pytest.fixture(scope="module")
-def admin(live: LiveServer) -> Iterator[httpx.Client]:
-    with live.client("admin") as client:
+def admin(server: LiveServer) -> Iterator[httpx.Client]:
+    with server.client("admin") as client:
         yield client
 
 
 def test_answers_under_a_writer_are_each_one_state(
-    live: LiveServer, admin: httpx.Client, churn_csv: bytes
+    server: LiveServer, admin: httpx.Client, churn_csv: bytes
 ) -> None:
     # The answer of each route in each state: without the dataset, and with it.
     start = {route: _answer(admin, route) for route in ROUTES}
@@ -240,7 +278,7 @@ def test_answers_under_a_writer_are_each_one_state(
 
     def reader() -> None:
         try:
-            with live.client("admin") as client:
+            with server.client("admin") as client:
                 while not done.is_set():
                     for route in ROUTES:
                         answers.append((route, *_answer(client, route)))
@@ -284,10 +322,10 @@ def test_answers_under_a_writer_are_each_one_state(
     ("role", "sees_version"), [(None, False), ("reader", False), ("reader_secret", True)]
 )
 def test_the_version_header_only_for_who_reads_every_dataset(
-    live: LiveServer, role: str | None, sees_version: bool
+    server: LiveServer, role: str | None, sees_version: bool
 ) -> None:
     query = {"query": "ASK { ?s ?p ?o }"}
-    with live.client(role) as client:
+    with server.client(role) as client:
         for route, params in [*ROUTES.items(), ("/sparql", query), ("/api/datasets", {})]:
             response = client.get(route, params=params)
             assert response.status_code == 200, response.text

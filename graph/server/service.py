@@ -71,7 +71,6 @@ class Context:
         #: Writes one at a time: checks of the catalog and the write they guard are atomic.
         self.write_lock = threading.RLock()
         self._catalog: Catalog | None = None
-        self._catalog_lock = threading.Lock()
 
     def catalog(self) -> Catalog:
         """The dataset graphs and their access levels at the store's current version (read
@@ -79,12 +78,11 @@ class Context:
         catalog = self._catalog
         if catalog is not None and catalog.version == self.store.stable_version():
             return catalog
-        with self._catalog_lock:
-            current = self._catalog
-            if current is not None and current.version == self.store.stable_version():
-                return current
-            _, self._catalog = consistent(self.store, lambda: read_catalog(self.store))
-            return self._catalog
+        # No lock held while reading: a reader holding commits back (see consistent) may
+        # need the catalog while another waits for commits to resume.
+        _, catalog = consistent(self.store, lambda: read_catalog(self.store))
+        self._catalog = catalog
+        return catalog
 
     def changed(self) -> None:
         """Forget the catalog after a write."""
