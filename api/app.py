@@ -38,7 +38,7 @@ from api.routes import ROUTERS
 from api.routes.sparql import FastQueryPath
 from graph.errors import RecruitgraphError
 from graph.server.auth import AuthError, TokenStore
-from graph.server.engine import Engine, EngineError
+from graph.server.engine import AnswerVersion, Engine, EngineError, answer_version
 from graph.server.service import describe_error, internal_error
 from graph.store import Store
 
@@ -103,6 +103,33 @@ class BodyLimit:
 
     def _message(self) -> str:
         return f"the request body is larger than the limit of {self.limit // 1024**2} MiB"
+
+
+class StoreVersionHeader:
+    """Send ``X-Store-Version``, the store version the answer was computed from, on every
+    answer whose engine call gave one (only callers who read every dataset get one: see
+    :func:`graph.server.service.run`)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        note = AnswerVersion()
+        token = answer_version.set(note)
+
+        async def send_with_version(message: Message) -> None:
+            if message["type"] == "http.response.start" and note.version is not None:
+                headers = [*message.get("headers", ()), (b"x-store-version", b"%d" % note.version)]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_version)
+        finally:
+            answer_version.reset(token)
 
 
 def operation_id(route: APIRoute) -> str:
@@ -202,5 +229,6 @@ def create_app(store: Store | None = None, settings: Settings | None = None) -> 
     for router in ROUTERS:
         app.include_router(router)
     app.add_middleware(FastQueryPath, settings=settings, engine=engine, tokens=tokens)
+    app.add_middleware(StoreVersionHeader)  # outermost: around the fast SPARQL path too
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

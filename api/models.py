@@ -3,7 +3,9 @@ schemas (``response_model``), and tests/test_openapi.py validates real responses
 
 The routes return the library's dictionaries as they are (a JSONResponse), so these types
 document the answers and never reshape them. Nested parts whose keys are data (figures by
-name, funding by currency and basis) are objects with free keys.
+name, funding by currency and basis) are objects with free keys. Every answer computed from the
+store carries the store version it was computed from, for a caller who reads every dataset:
+the header ``X-Store-Version`` and, in a JSON object, the field ``version``.
 """
 
 from __future__ import annotations
@@ -113,6 +115,7 @@ class EntityPage(TypedDict):
     limit: int
     offset: int
     items: list[EntitySummary]
+    version: NotRequired[int]
 
 
 class Source(TypedDict):
@@ -161,6 +164,7 @@ class Entity(TypedDict):
     attributes: dict[str, list[JSON]]
     outgoing: list[EntityClaim]
     incoming: list[EntityClaim]
+    version: NotRequired[int]
 
 
 class Node(TypedDict):
@@ -199,6 +203,7 @@ class Neighborhood(TypedDict):
     nodes: list[Node]
     edges: list[Edge]
     truncated: bool
+    version: NotRequired[int]
 
 
 class Path(TypedDict):
@@ -216,6 +221,7 @@ class Paths(TypedDict):
     directed: bool
     paths: list[Path]
     truncated: bool
+    version: NotRequired[int]
 
 
 class FlowRow(TypedDict):
@@ -236,6 +242,7 @@ class Flows(TypedDict):
     group_by: str | list[str]
     rows: list[FlowRow]
     unquantified: dict[str, int]
+    version: NotRequired[int]
 
 
 # -- actors ----------------------------------------------------------------------------------
@@ -287,6 +294,7 @@ class ActorDetail(Actor):
     merged_from: list[Merge]
     claim_ids: list[str]
     merges: list[Merge]
+    version: NotRequired[int]
 
 
 # -- metrics and the explorer ----------------------------------------------------------------
@@ -308,6 +316,7 @@ class MetricsReport(TypedDict):
     federal_reach: JSON
     brokers: list[JSON]
     top_actors: list[JSON]
+    version: NotRequired[int]
 
 
 class Window(TypedDict):
@@ -325,6 +334,7 @@ class Timeline(TypedDict):
     filter: JSON
     synthetic: bool
     windows: list[Window]
+    version: NotRequired[int]
 
 
 class Comparison(TypedDict):
@@ -339,6 +349,7 @@ class Comparison(TypedDict):
     confidence: float
     seed: int
     changes: dict[str, list[JSON]]
+    version: NotRequired[int]
 
 
 class RankedNode(TypedDict):
@@ -357,6 +368,7 @@ class NodeTable(TypedDict):
     synthetic: bool
     by: str
     nodes: list[RankedNode]
+    version: NotRequired[int]
 
 
 class ExplorerData(TypedDict):
@@ -365,7 +377,7 @@ class ExplorerData(TypedDict):
 
     synthetic: bool
     filter: JSON
-    version: int
+    version: NotRequired[int]
     datasets: list[JSON]
     kinds: list[JSON]
     relations: list[JSON]

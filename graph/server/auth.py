@@ -141,6 +141,11 @@ class Catalog:
     def level(self, graph: str) -> str | None:
         return self.access.get(graph)
 
+    def reads_all(self, principal: Principal) -> bool:
+        """Whether ``principal`` reads every dataset: only such a caller may know the store's
+        version, which counts the writes to every dataset, hidden ones included."""
+        return len(self.readable(principal)) == len(self.access)
+
     def __contains__(self, graph: object) -> bool:
         return graph in self.access
 

@@ -24,6 +24,8 @@ to an operation of :mod:`graph.server.service` and to nothing else.
 * Writes in flight are never cut: a restart caused by a read first waits for them to finish
   (each within its own limit). A write that is itself past its limit is killed; writes are
   transactions, so it is then either wholly applied or not at all, and its caller is told so.
+* Each answer comes back with the store version it was computed from
+  (:func:`graph.server.service.run`), noted for the request in :data:`answer_version`.
 * At most ``threads`` calls are inside the engine at once; others wait for a slot, up to their
   time limit (then :class:`EngineBusy`). Waiting for a slot never counts against a query's own
   limit, so a queue never causes a restart.
@@ -35,6 +37,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import itertools
 import json
 import logging
@@ -126,6 +129,20 @@ class StoreSpec:
         if self.kind == "remote":
             return RemoteStore(self.location, self.update_url)
         return EmbeddedStore(self.location)
+
+
+@dataclass
+class AnswerVersion:
+    """The store version an answer was computed from (None: the caller may not know it)."""
+
+    version: int | None = None
+
+
+#: Where the calls made for one request note the version of their answer: the API sets one
+#: per request (api.app.StoreVersionHeader), which sends it as the X-Store-Version header.
+answer_version: contextvars.ContextVar[AnswerVersion | None] = contextvars.ContextVar(
+    "answer_version", default=None
+)
 
 
 class EngineError(Exception):
@@ -526,7 +543,11 @@ class Engine:
                         raise EngineTimeout(limit) from None
                     continue  # a read: run it again in the new engine process
                 if ok:
-                    return payload
+                    result, version = payload
+                    note = answer_version.get()
+                    if note is not None:
+                        note.version = version
+                    return result
                 raise EngineError(*payload)
         finally:
             self._slots.release()
@@ -594,10 +615,11 @@ def serve(fd: int, spec: StoreSpec) -> int:
         while (message := next_call()) is not None:
             call_id, ref, args, kwargs = message
             try:
+                # (result, store version): see service.run
                 reply: tuple[int, bool, Any] = (
                     call_id,
                     True,
-                    resolve(ref)(context, *args, **kwargs),
+                    service.run(resolve(ref), context, *args, **kwargs),
                 )
             except BaseException as error:
                 reply = (call_id, False, service.describe_error(error, str(ref)))

@@ -10,6 +10,16 @@ Each operation is marked :func:`operation` (it reads) or :func:`write_operation`
 the only functions the engine process runs, called by the function itself:
 ``await engine.call(service.neighborhood, principal, ref, depth=2)``.
 
+Consistent answers: the engine process runs each operation through :func:`run`, which computes
+a reading operation from one state of the store (:func:`graph.store.consistency.consistent`:
+computed again if a write was committed meanwhile) and gives back the store version it was
+computed from, which the server sends as the header ``X-Store-Version`` and, where the answer
+is a JSON object, its ``version`` field. The version counts the writes to every dataset, so
+only a caller who reads every dataset learns it (others get neither): a version counting only
+the datasets a caller sees would need the version of each dataset's last write kept in the
+store, and a count of all writes tells a caller when hidden datasets change. The dataset
+catalog (:meth:`Context.catalog`) is always the one of the version read.
+
 Errors: :func:`describe_error` maps each of the library's own errors (:mod:`graph.errors`) to
 an HTTP status and its message; any other exception is a bug, logged with its traceback under a
 request id and answered 500 with that id, so that nothing reaches a client as a traceback and
@@ -43,7 +53,7 @@ from graph.sparql import (
     plan_update,
     serialize_capped,
 )
-from graph.store import Store, StoreError
+from graph.store import Store, StoreChanging, StoreError, consistent
 from graph.store.export import export_format
 from graph.store.formats import Kind, UnknownFormat, by_name, formats
 from graph.viz import network
@@ -61,22 +71,18 @@ class Context:
         #: Writes one at a time: checks of the catalog and the write they guard are atomic.
         self.write_lock = threading.RLock()
         self._catalog: Catalog | None = None
-        self._catalog_lock = threading.Lock()
-        # The embedded store has one writer, this process, so its catalog changes only
-        # through changed(); a remote store may be written by others: check its version.
-        self._shared = store.kind == "remote"
 
     def catalog(self) -> Catalog:
-        """The dataset graphs and their access levels, current."""
+        """The dataset graphs and their access levels at the store's current version (read
+        again after any write, this process's or, on a remote store, another's)."""
         catalog = self._catalog
-        if catalog is not None and not self._shared:
+        if catalog is not None and catalog.version == self.store.stable_version():
             return catalog
-        with self._catalog_lock:
-            current = self._catalog
-            if current is not None and (not self._shared or current.version == self.store.version):
-                return current
-            self._catalog = read_catalog(self.store)
-            return self._catalog
+        # No lock held while reading: a reader holding commits back (see consistent) may
+        # need the catalog while another waits for commits to resume.
+        _, catalog = consistent(self.store, lambda: read_catalog(self.store))
+        self._catalog = catalog
+        return catalog
 
     def changed(self) -> None:
         """Forget the catalog after a write."""
@@ -123,6 +129,36 @@ def writes(function: Callable[..., Any]) -> bool:
     return _OPERATIONS[function]
 
 
+def run(
+    function: Callable[..., Any], ctx: Context, principal: Principal, *args: Any, **kwargs: Any
+) -> tuple[Any, int | None]:
+    """(the result of operation ``function`` for ``principal``, the store version it was
+    computed from, or None when the caller may not know it).
+
+    A reading operation is computed from one state of the store, again if a write was
+    committed meanwhile; where its result is a dict, its ``version`` field is that version
+    (or absent, for a caller who may not know it). A write runs once; its version is the one
+    after it."""
+    if writes(function):
+        value = function(ctx, principal, *args, **kwargs)
+        catalog = ctx.catalog()
+        return value, catalog.version if catalog.reads_all(principal) else None
+
+    def compute() -> tuple[Any, Catalog]:
+        return function(ctx, principal, *args, **kwargs), ctx.catalog()
+
+    cleanup = _DISCARD.get(function)
+    version, (value, catalog) = consistent(
+        ctx.store, compute, discard=None if cleanup is None else lambda pair: cleanup(pair[0])
+    )
+    shown = version if catalog.reads_all(principal) else None
+    if isinstance(value, dict):  # a copy: the value may be a cached result
+        value = {k: v for k, v in value.items() if k != "version"}
+        if shown is not None:
+            value["version"] = shown
+    return value, shown
+
+
 # --------------------------------------------------------------------------------------------
 # Errors
 
@@ -135,6 +171,7 @@ ERROR_STATUS: tuple[tuple[type[RecruitgraphError], int], ...] = (
     (Forbidden, 403),  # and AccessError, an update outside the caller's graphs
     (NotFound, 404),
     (StoreError, 502),
+    (StoreChanging, 503),
     (InvalidArgument, 400),  # QueryError, BadRequest, UnknownActorError...
 )
 
@@ -195,8 +232,8 @@ def healthz(ctx: Context, principal: Principal) -> dict[str, Any]:
     readable = set(catalog.readable(principal))
     infos = [i for i in list_datasets(ctx.store) if i.graph in readable]
     health: dict[str, Any] = {"status": "ok", "store": ctx.store.kind}
-    if readable >= set(catalog.access):
-        health["version"] = ctx.store.version
+    if catalog.reads_all(principal):
+        health["version"] = catalog.version
     return {**health, "datasets": len(infos), "triples": sum(i.triples for i in infos)}
 
 
@@ -585,6 +622,12 @@ def export(ctx: Context, principal: Principal, fmt: str, **params: Any) -> tuple
         os.unlink(path)
         raise
     return path, count
+
+
+#: What to do with the result of a reading operation computed again (see :func:`run`).
+_DISCARD: dict[Callable[..., Any], Callable[[Any], None]] = {
+    export: lambda result: os.unlink(result[0]),
+}
 
 
 @operation

@@ -2,7 +2,8 @@
 1.1 endpoint, with atomic replacement of a named graph and a version counter that every write
 bumps.
 
-:mod:`~graph.store.stores` holds the two stores; :mod:`~graph.store.cache` keeps results
+:mod:`~graph.store.stores` holds the two stores; :mod:`~graph.store.consistency` computes
+an answer of several queries from one state of a store; :mod:`~graph.store.cache` keeps results
 computed from a store (the networkx projection, reports) until its next write;
 :mod:`~graph.store.formats` is the one registry of formats (pyoxigraph's format objects, with
 their names, media types and suffixes) and content negotiation; :mod:`~graph.store.export`
@@ -11,6 +12,7 @@ every CSV and TSV written safe to open in a spreadsheet. Everything above this p
 SPARQL or quads and never asks which kind of store it has.
 """
 
+from graph.store.consistency import StoreChanging, consistent
 from graph.store.stores import (
     EmbeddedStore,
     Progress,
@@ -29,7 +31,9 @@ __all__ = [
     "QueryResult",
     "RemoteStore",
     "Store",
+    "StoreChanging",
     "StoreError",
+    "consistent",
     "default_data_dir",
     "lexical_rows",
     "open_store",

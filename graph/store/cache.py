@@ -1,7 +1,12 @@
 """A small cache of derived results (projections, reports), keyed on the store's version.
 
 Every write to a store bumps its version (:attr:`graph.store.Store.version`), so a key that
-includes the version can never return a result computed before the last write.
+includes the version can never return a result computed before the last write. A result is
+kept under a version only if it was computed wholly at that version
+(:func:`graph.store.consistency.consistent`): noting the version before the computation alone
+would file a result computed partly after a write under the version before it, where readers
+still at that version would take it; noting it after would file a result of the old data
+under the new version, for every later reader.
 """
 
 from __future__ import annotations
@@ -15,7 +20,8 @@ from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from graph.store import Store
+from graph.store.consistency import consistent
+from graph.store.stores import Store
 
 T = TypeVar("T")
 
@@ -46,19 +52,21 @@ def _forget(serial: int) -> None:
 
 def cached(store: Store, kind: str, key: Hashable, compute: Callable[[], T]) -> T:
     """The result of ``compute()`` for (``store``, its current version, ``kind``, ``key``),
-    computed once and then served from memory until the store changes.
+    computed once and then served from memory until the store changes. The result is
+    computed again if a write lands while it is computed (see the module docstring).
 
     Callers must not mutate what they get back (projections are frozen for that reason).
     """
-    version = store.version
+    version = store.stable_version()
+    if version is not None:
+        with _LOCK:
+            full = (_serial(store), version, kind, key)
+            if full in _ENTRIES:
+                _ENTRIES.move_to_end(full)
+                return _ENTRIES[full]
+    version, value = consistent(store, compute)
     with _LOCK:
-        full = (_serial(store), version, kind, key)
-        if full in _ENTRIES:
-            _ENTRIES.move_to_end(full)
-            return _ENTRIES[full]
-    value = compute()
-    with _LOCK:
-        _ENTRIES[full] = value
+        _ENTRIES[(_serial(store), version, kind, key)] = value
         while len(_ENTRIES) > _SIZE:
             _ENTRIES.popitem(last=False)
     return value

@@ -175,6 +175,17 @@ class Store(ABC):
             return int(row["v"].value)
         return 0
 
+    def stable_version(self) -> int | None:
+        """The version, or None while a write is being committed (its data may already be
+        seen while the version does not say so yet). Equal before and after a computation:
+        no write was committed meanwhile (see :mod:`graph.store.consistency`)."""
+        # A remote store bumps its version in the transaction of the write itself.
+        return self.version
+
+    def commits_held(self) -> contextlib.AbstractContextManager[Any]:
+        """Hold back this process's commits to the store while the block runs (reads only)."""
+        return contextlib.nullcontext()
+
     def replace_graph(
         self, graph: str, triples: Iterable[ox.Triple], *, progress: Progress | None = None
     ) -> None:
@@ -237,7 +248,10 @@ class EmbeddedStore(Store):
         self._writes_begun = 0
         self._writes_ended = 0
         self._count_lock = threading.Lock()
-        self._version_lock = threading.Lock()
+        # Held by each commit (update); re-entrant so that a reader holding commits back may
+        # nest (see commits_held).
+        self._version_lock = threading.RLock()
+        self._committing = False
         self._union_graphs: tuple[int, frozenset[str] | None] = (-1, None)
         if path is None:
             self._store = ox.Store()
@@ -290,17 +304,32 @@ class EmbeddedStore(Store):
     def version(self) -> int:
         return self._version
 
+    def stable_version(self) -> int | None:
+        # The writer sets _committing, commits, bumps _version, clears _committing (in that
+        # order, under the GIL): reading the flag first, a reader that sees it clear sees the
+        # version of every commit that finished.
+        if self._committing:
+            return None
+        return self._version
+
+    def commits_held(self) -> contextlib.AbstractContextManager[Any]:
+        return self._version_lock
+
     def update(self, sparql: str) -> None:
         with self._version_lock:
             new = self._version + 1
             # Saved first: a crash during the write leaves the counter ahead, never behind.
             self._save_version(new)
+            self._committing = True
             try:
                 self._execute_update(sparql)
             except BaseException:
                 self._save_version(self._version)
                 raise
-            self._version = new
+            else:
+                self._version = new
+            finally:
+                self._committing = False
 
     def replace_graph(
         self, graph: str, triples: Iterable[ox.Triple], *, progress: Progress | None = None
