@@ -56,6 +56,7 @@ async def healthz(request: Request, engine: EngineDep) -> JSONResponse:
     if principal is None:
         data = {"status": data["status"], "store": data["store"]}
     data["engine_restarts"] = engine.restarts
+    data["lanes"] = engine.load()
     return JSONResponse(data)
 
 

@@ -8,7 +8,9 @@ read or write, and then calls the library (:mod:`graph.sparql`, :mod:`graph.anal
 
 Each operation is marked :func:`operation` (it reads) or :func:`write_operation`; those are
 the only functions the engine process runs, called by the function itself:
-``await engine.call(service.neighborhood, principal, ref, depth=2)``.
+``await engine.call(service.neighborhood, principal, ref, depth=2)``. The mark also names the
+operation's lane (:data:`LANES`): reads that compute projections or reports in Python are
+``@operation(lane="analysis")``, so that they never hold the slots cheap queries need.
 
 Errors: :func:`describe_error` maps each of the library's own errors (:mod:`graph.errors`) to
 an HTTP status and its message; any other exception is a bug, logged with its traceback under a
@@ -24,8 +26,9 @@ import secrets
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeGuard, TypeVar
+from typing import Any, TypeGuard, TypeVar, overload
 
 import pyoxigraph as ox
 
@@ -91,21 +94,47 @@ class Context:
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
-#: Every operation the engine process may run, and whether it writes.
-_OPERATIONS: dict[Callable[..., Any], bool] = {}
+#: The lanes of the engine (:mod:`graph.server.engine`): each has slots and threads of its own,
+#: so that work of one lane never waits for a slot held by another. ``query``: cheap reads
+#: (SPARQL, which pyoxigraph evaluates without the GIL; lookups; health); ``analysis``: reads
+#: that compute projections, metrics or reports in Python (they hold the GIL: few at once);
+#: ``write``: every write.
+LANES = ("query", "analysis", "write")
 
 
-def operation(function: _F) -> _F:
+@dataclass(frozen=True)
+class _Mark:
+    write: bool
+    lane: str
+
+
+#: Every operation the engine process may run: whether it writes, and its lane.
+_OPERATIONS: dict[Callable[..., Any], _Mark] = {}
+
+
+@overload
+def operation(function: _F, /) -> _F: ...
+@overload
+def operation(*, lane: str = "query") -> Callable[[_F], _F]: ...
+def operation(function: _F | None = None, /, *, lane: str = "query") -> _F | Callable[[_F], _F]:
     """Mark ``function`` as an operation that reads: the engine process runs it under the
-    read time limit, and runs it again in a new process if its process was restarted."""
-    _OPERATIONS[function] = False
-    return function
+    read time limit, and runs it again in a new process if its process was restarted.
+    ``@operation(lane="analysis")`` runs it in the analysis lane (see :data:`LANES`)."""
+    if lane not in LANES or lane == "write":
+        raise ValueError(f"a read runs in lane query or analysis, not {lane!r}")
+
+    def mark(function: _F) -> _F:
+        _OPERATIONS[function] = _Mark(False, lane)
+        return function
+
+    return mark if function is None else mark(function)
 
 
 def write_operation(function: _F) -> _F:
-    """Mark ``function`` as an operation that writes: it runs under the write time limit and
-    never twice (a write cut short is reported to its caller, not retried)."""
-    _OPERATIONS[function] = True
+    """Mark ``function`` as an operation that writes: it runs under the write time limit, in
+    the write lane, and never twice (a write cut short is reported to its caller, not
+    retried)."""
+    _OPERATIONS[function] = _Mark(True, "write")
     return function
 
 
@@ -120,7 +149,17 @@ def is_operation(function: object) -> TypeGuard[Callable[..., Any]]:
 
 def writes(function: Callable[..., Any]) -> bool:
     """Whether the operation ``function`` writes; KeyError if it is no operation."""
-    return _OPERATIONS[function]
+    return _OPERATIONS[function].write
+
+
+def lane(function: Callable[..., Any]) -> str:
+    """The lane (one of :data:`LANES`) the operation ``function`` runs in; KeyError if it is
+    no operation.
+
+    >>> lane(sparql_query), lane(metrics_report), lane(upload)
+    ('query', 'analysis', 'write')
+    """
+    return _OPERATIONS[function].lane
 
 
 # --------------------------------------------------------------------------------------------
@@ -554,12 +593,12 @@ def entity(ctx: Context, principal: Principal, ref: str) -> dict[str, Any]:
     return queries.entity(ctx.store, ctx.readable(principal), ref)
 
 
-@operation
+@operation(lane="analysis")
 def neighborhood(ctx: Context, principal: Principal, ref: str, **params: Any) -> dict[str, Any]:
     return queries.neighborhood(ctx.store, ctx.readable(principal), ref, **params)
 
 
-@operation
+@operation(lane="analysis")
 def paths(ctx: Context, principal: Principal, source: str, target: str, **params: Any) -> Any:
     return queries.paths(ctx.store, ctx.readable(principal), source, target, **params)
 
@@ -569,7 +608,7 @@ def flows(ctx: Context, principal: Principal, **params: Any) -> dict[str, Any]:
     return queries.flows(ctx.store, ctx.readable(principal), **params)
 
 
-@operation
+@operation(lane="analysis")
 def export(ctx: Context, principal: Principal, fmt: str, **params: Any) -> tuple[str, int]:
     """Write an export to a temporary file; (its path, the count). The caller deletes it."""
     try:
@@ -587,7 +626,7 @@ def export(ctx: Context, principal: Principal, fmt: str, **params: Any) -> tuple
     return path, count
 
 
-@operation
+@operation(lane="analysis")
 def metrics_report(
     ctx: Context, principal: Principal, filters: Any, top: int = 10, rounds: int = 0
 ) -> dict[str, Any]:
@@ -597,7 +636,7 @@ def metrics_report(
     )
 
 
-@operation
+@operation(lane="analysis")
 def metrics_timeline(
     ctx: Context, principal: Principal, filters: Any, window: str, step: str
 ) -> dict[str, Any]:
@@ -607,7 +646,7 @@ def metrics_timeline(
     )
 
 
-@operation
+@operation(lane="analysis")
 def metrics_compare(
     ctx: Context,
     principal: Principal,
@@ -630,7 +669,7 @@ def metrics_compare(
     )
 
 
-@operation
+@operation(lane="analysis")
 def metrics_nodes(
     ctx: Context, principal: Principal, filters: Any, by: str, top: int | None
 ) -> dict[str, Any]:
@@ -723,7 +762,7 @@ def actors_unmerge(
 # The explorer
 
 
-@operation
+@operation(lane="analysis")
 def explorer_data(
     ctx: Context,
     principal: Principal,

@@ -1,7 +1,9 @@
 """A small cache of derived results (projections, reports), keyed on the store's version.
 
 Every write to a store bumps its version (:attr:`graph.store.Store.version`), so a key that
-includes the version can never return a result computed before the last write.
+includes the version can never return a result computed before the last write. Threads that
+ask for the same key while it is being computed wait for that computation rather than each
+running their own.
 """
 
 from __future__ import annotations
@@ -27,6 +29,10 @@ _LOCK = threading.Lock()
 # store is freed, its entries go too.
 _SERIALS: weakref.WeakKeyDictionary[Store, int] = weakref.WeakKeyDictionary()
 _NEXT_SERIAL = itertools.count()
+#: The keys being computed now, each with the event its computation sets when it ends.
+_COMPUTING: dict[tuple[Any, ...], threading.Event] = {}
+#: Since start: results computed, served from memory, and waited for.
+_STATS = {"computed": 0, "hits": 0, "waited": 0}
 
 
 def _serial(store: Store) -> int:
@@ -48,20 +54,43 @@ def cached(store: Store, kind: str, key: Hashable, compute: Callable[[], T]) -> 
     """The result of ``compute()`` for (``store``, its current version, ``kind``, ``key``),
     computed once and then served from memory until the store changes.
 
+    While one thread computes a key, others asking for it wait for that result (if the
+    computation fails, the next of them computes). ``compute`` must not ask for its own key.
     Callers must not mutate what they get back (projections are frozen for that reason).
     """
     version = store.version
+    while True:
+        with _LOCK:
+            full = (_serial(store), version, kind, key)
+            if full in _ENTRIES:
+                _ENTRIES.move_to_end(full)
+                _STATS["hits"] += 1
+                return _ENTRIES[full]
+            running = _COMPUTING.get(full)
+            if running is None:
+                done = _COMPUTING[full] = threading.Event()
+                break
+            _STATS["waited"] += 1
+        running.wait()
+    try:
+        value = compute()
+        with _LOCK:
+            _STATS["computed"] += 1
+            _ENTRIES[full] = value
+            while len(_ENTRIES) > _SIZE:
+                _ENTRIES.popitem(last=False)
+        return value
+    finally:
+        with _LOCK:
+            del _COMPUTING[full]
+        done.set()
+
+
+def stats() -> dict[str, int]:
+    """The entries held, and since start: results computed, served from memory, and waited
+    for (asked for while another thread computed them)."""
     with _LOCK:
-        full = (_serial(store), version, kind, key)
-        if full in _ENTRIES:
-            _ENTRIES.move_to_end(full)
-            return _ENTRIES[full]
-    value = compute()
-    with _LOCK:
-        _ENTRIES[full] = value
-        while len(_ENTRIES) > _SIZE:
-            _ENTRIES.popitem(last=False)
-    return value
+        return {"entries": len(_ENTRIES), **_STATS}
 
 
 def clear() -> None:
