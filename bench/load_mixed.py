@@ -74,6 +74,8 @@ class Run:
         self.times: dict[str, list[float]] = defaultdict(list)
         self.errors: dict[str, dict[int | str, int]] = defaultdict(lambda: defaultdict(int))
         self.wrong: dict[str, list[str]] = defaultdict(list)
+        #: The distinct error bodies of each route.
+        self.messages: dict[str, set[str]] = defaultdict(set)
         self.churn_triples: int | None = None
         self.requests = 0
 
@@ -111,6 +113,7 @@ async def reader(client: httpx.AsyncClient, run: Run, end: float, limit: int, se
         run.times[route].append(time.monotonic() - started)
         if answer.status_code >= 400:
             run.errors[route][answer.status_code] += 1
+            run.messages[route].add(answer.text[:160])
             continue
         check(run, route, answer)
 
@@ -233,6 +236,7 @@ def main() -> int:
             "errors": {str(k): v for k, v in errors.items()},
             "wrong": len(wrong),
             "wrong_examples": wrong[:3],
+            "error_messages": sorted(run.messages.get(route, ()))[:5],
         }
         if times:
             print(
@@ -240,6 +244,9 @@ def main() -> int:
                 f"{rows[route]['p99']:>8.2f} {rows[route]['max']:>8.2f}  "
                 f"{sum(errors.values()):>6}  {len(wrong):>5}  {errors or ''}"
             )
+    for route, messages in run.messages.items():
+        for message in sorted(messages)[:3]:
+            print(f"  {route}: {message}")
     if args.json:
         args.json.write_text(json.dumps({"args": vars(args) | {"json": None}, "routes": rows}))
     failed = sum(sum(r["errors"].values()) + r["wrong"] for r in rows.values())
