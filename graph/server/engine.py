@@ -34,7 +34,9 @@ to an operation of :mod:`graph.server.service` and to nothing else.
 * Admission: at most ``queue`` calls wait per lane; past that a call is refused at once
   (:class:`EngineBusy`, HTTP 503 with ``Retry-After``) rather than after its time limit.
 * Identical reads in flight run once (single-flight): a read with the same operation, caller
-  and arguments as one already running waits for that one's answer. A finished write ends the
+  and arguments as one already running waits for that one's answer (not for an operation
+  marked ``shared=False``, whose answer belongs to its caller). Callers must not change the
+  answer they get. A finished write ends the
   sharing, so that nobody gets an answer computed before a write they saw complete.
 
 Run directly (``python -m graph.server.engine FD SPEC``) it is the engine process itself.
@@ -572,6 +574,8 @@ class Engine:
             finally:
                 # Reads asked from now on must see this write: none joins a flight begun before.
                 self._flights.clear()
+        if not service.shared(operation):
+            return await self._run(lane, ref, arguments, kwargs, write=False)
         key = (ref, pickle.dumps((arguments, kwargs), protocol=pickle.HIGHEST_PROTOCOL))
         flight = self._flights.get(key)
         if flight is not None:

@@ -106,6 +106,8 @@ LANES = ("query", "analysis", "write")
 class _Mark:
     write: bool
     lane: str
+    #: Whether callers asking the same at the same time may share one answer.
+    shared: bool = True
 
 
 #: Every operation the engine process may run: whether it writes, and its lane.
@@ -115,16 +117,20 @@ _OPERATIONS: dict[Callable[..., Any], _Mark] = {}
 @overload
 def operation(function: _F, /) -> _F: ...
 @overload
-def operation(*, lane: str = "query") -> Callable[[_F], _F]: ...
-def operation(function: _F | None = None, /, *, lane: str = "query") -> _F | Callable[[_F], _F]:
+def operation(*, lane: str = "query", shared: bool = True) -> Callable[[_F], _F]: ...
+def operation(
+    function: _F | None = None, /, *, lane: str = "query", shared: bool = True
+) -> _F | Callable[[_F], _F]:
     """Mark ``function`` as an operation that reads: the engine process runs it under the
     read time limit, and runs it again in a new process if its process was restarted.
-    ``@operation(lane="analysis")`` runs it in the analysis lane (see :data:`LANES`)."""
+    ``@operation(lane="analysis")`` runs it in the analysis lane (see :data:`LANES`);
+    ``shared=False`` when its answer belongs to one caller (a file the caller deletes), so
+    that identical calls in flight never share it."""
     if lane not in LANES or lane == "write":
         raise ValueError(f"a read runs in lane query or analysis, not {lane!r}")
 
     def mark(function: _F) -> _F:
-        _OPERATIONS[function] = _Mark(False, lane)
+        _OPERATIONS[function] = _Mark(False, lane, shared)
         return function
 
     return mark if function is None else mark(function)
@@ -150,6 +156,13 @@ def is_operation(function: object) -> TypeGuard[Callable[..., Any]]:
 def writes(function: Callable[..., Any]) -> bool:
     """Whether the operation ``function`` writes; KeyError if it is no operation."""
     return _OPERATIONS[function].write
+
+
+def shared(function: Callable[..., Any]) -> bool:
+    """Whether identical calls of the read ``function`` in flight may share one answer (never
+    for a write); KeyError if it is no operation."""
+    mark = _OPERATIONS[function]
+    return mark.shared and not mark.write
 
 
 def lane(function: Callable[..., Any]) -> str:
@@ -608,7 +621,7 @@ def flows(ctx: Context, principal: Principal, **params: Any) -> dict[str, Any]:
     return queries.flows(ctx.store, ctx.readable(principal), **params)
 
 
-@operation(lane="analysis")
+@operation(lane="analysis", shared=False)  # a temporary file that its caller deletes
 def export(ctx: Context, principal: Principal, fmt: str, **params: Any) -> tuple[str, int]:
     """Write an export to a temporary file; (its path, the count). The caller deletes it."""
     try:
