@@ -70,16 +70,27 @@ class Settings:
     anonymous: bool = True
     #: SERVICE / LOAD targets that are allowed (IRIs; an entry ending in / covers its subtree).
     allow: tuple[str, ...] = ()
-    #: Calls the engine runs at once.
+    #: Cheap reads (SPARQL, lookups) the engine runs at once.
     threads: int = 4
+    #: Analysis calls (metrics, explorer, reports, paths) the engine runs at once.
+    analysis_threads: int = 2
     #: Directory to delete at shutdown (a temporary copy of an in-memory store).
     cleanup: Path | None = field(default=None, repr=False)
 
     def spec(self) -> StoreSpec:
         if self.store_url:
-            return StoreSpec("remote", self.store_url, self.update_url, self.allow, self.threads)
+            return StoreSpec(
+                "remote",
+                self.store_url,
+                self.update_url,
+                self.allow,
+                self.threads,
+                self.analysis_threads,
+            )
         directory = self.data_dir if self.data_dir is not None else default_data_dir()
-        return StoreSpec("embedded", str(directory), None, self.allow, self.threads)
+        return StoreSpec(
+            "embedded", str(directory), None, self.allow, self.threads, self.analysis_threads
+        )
 
     def token_dir(self) -> Path:
         return self.data_dir if self.data_dir is not None else default_data_dir()

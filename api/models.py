@@ -62,6 +62,9 @@ class Health(TypedDict):
     status: str
     store: str
     engine_restarts: int
+    #: Per lane of the engine (query, analysis, write): slots, calls running and waiting, and
+    #: since start calls run, reads that shared an identical one's answer, calls refused.
+    lanes: NotRequired[dict[str, dict[str, int]]]
     version: NotRequired[int]
     datasets: NotRequired[int]
     triples: NotRequired[int]

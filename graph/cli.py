@@ -622,6 +622,7 @@ def _serve(store: Store, host: str, port: int, args: argparse.Namespace | None =
             anonymous=not args.no_anonymous,
             allow=tuple(args.allow_service or ()),
             threads=args.threads,
+            analysis_threads=args.analysis_threads,
             data_dir=args.data_dir,
         )
     access_log = args is None or not args.no_access_log
@@ -870,7 +871,16 @@ def build_parser() -> argparse.ArgumentParser:
             help="let SPARQL SERVICE/LOAD reach this IRI (one ending in / covers those under "
             "it); repeat",
         )
-        limits.add_argument("--threads", type=int, default=4, help="queries run at once")
+        limits.add_argument(
+            "--threads", type=int, default=4, help="cheap reads (SPARQL, lookups) run at once"
+        )
+        limits.add_argument(
+            "--analysis-threads",
+            type=int,
+            default=2,
+            help="metrics, explorer, report and path computations run at once (they hold "
+            "Python's GIL: keep it low)",
+        )
         limits.add_argument("--no-access-log", action="store_true", help="do not log every request")
         p.set_defaults(run=runner)
 

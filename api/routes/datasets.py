@@ -47,14 +47,18 @@ router = APIRouter(responses=ERRORS)
     },
 )
 async def healthz(request: Request, engine: EngineDep) -> JSONResponse:
-    """Liveness, and what the caller can see (datasets and triples)."""
+    """Liveness, and what the caller can see (datasets and triples); the load of the
+    engine's lanes (cheap queries, analysis, writes)."""
     try:
         principal = caller(request)
     except AuthError:
         principal = None
-    data = await engine.call(service.healthz, principal or ANONYMOUS)
+    # A copy: identical calls in flight share one answer, and this one is added to.
+    data = dict(await engine.call(service.healthz, principal or ANONYMOUS))
     if principal is None:
         data = {"status": data["status"], "store": data["store"]}
+    else:  # the load of each lane, to a caller who may use the server
+        data["lanes"] = engine.load()
     data["engine_restarts"] = engine.restarts
     return JSONResponse(data)
 

@@ -26,9 +26,20 @@ to an operation of :mod:`graph.server.service` and to nothing else.
   transactions, so it is then either wholly applied or not at all, and its caller is told so.
 * Each answer comes back with the store version it was computed from
   (:func:`graph.server.service.run`), noted for the request in :data:`answer_version`.
-* At most ``threads`` calls are inside the engine at once; others wait for a slot, up to their
-  time limit (then :class:`EngineBusy`). Waiting for a slot never counts against a query's own
-  limit, so a queue never causes a restart.
+* Calls run in *lanes* (:data:`graph.server.service.LANES`, named by each operation's mark):
+  cheap queries, analysis (projections, metrics, reports: Python that holds the GIL) and
+  writes. Each lane has its own slots on the server and as many threads of its own in the
+  engine process (:meth:`StoreSpec.slots`), so that heavy analysis never holds a slot that a
+  cheap query or a write needs. A call waits for a slot of its lane up to its time limit (then
+  :class:`EngineBusy`); waiting never counts against its own limit, so a queue never causes a
+  restart.
+* Admission: at most ``queue`` calls wait per lane; past that a call is refused at once
+  (:class:`EngineBusy`, HTTP 503 with ``Retry-After``) rather than after its time limit.
+* Identical reads in flight run once (single-flight): a read with the same operation, caller
+  and arguments as one already running waits for that one's answer (not for an operation
+  marked ``shared=False``, whose answer belongs to its caller). Callers must not change the
+  answer they get. A finished write ends the
+  sharing, so that nobody gets an answer computed before a write they saw complete.
 
 Run directly (``python -m graph.server.engine FD SPEC``) it is the engine process itself.
 """
@@ -41,8 +52,10 @@ import contextvars
 import itertools
 import json
 import logging
+import math
 import os
 import pickle
+import queue
 import socket
 import struct
 import subprocess
@@ -106,13 +119,30 @@ def resolve(ref: object) -> Callable[..., Any]:
 @dataclass(frozen=True)
 class StoreSpec:
     """Which store the engine process opens: an embedded store's directory, or a remote
-    endpoint; what SERVICE/LOAD may reach; how many threads run calls."""
+    endpoint; what SERVICE/LOAD may reach; how many calls of each lane run at once (each on a
+    thread of its own)."""
 
     kind: str  # "embedded" or "remote"
     location: str  # directory, or query endpoint URL
     update_url: str | None = None
     allow: tuple[str, ...] = ()
+    #: Cheap reads at once (lane ``query``). pyoxigraph evaluates without the GIL, so more
+    #: than the CPUs is fine.
     threads: int = 4
+    #: Projections, metrics and reports at once (lane ``analysis``): Python holding the GIL,
+    #: so few; more only queue up inside the process.
+    analysis_threads: int = 2
+    #: Writes at once (lane ``write``): they take turns on the store's write lock anyway.
+    write_threads: int = 1
+
+    def slots(self, lane: str) -> int:
+        """How many calls of ``lane`` run at once.
+
+        >>> StoreSpec("embedded", "/tmp/x").slots("analysis")
+        2
+        """
+        counts = {"query": self.threads, "analysis": self.analysis_threads}
+        return max(1, counts.get(lane, self.write_threads))
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -179,10 +209,18 @@ class EngineTimeout(EngineError):
 
 
 class EngineBusy(EngineError):
-    """No slot in the engine freed up within the time limit (HTTP 503)."""
+    """No slot in the engine freed up within the time limit, or the queue of the call's lane
+    is full (HTTP 503, with ``Retry-After``)."""
 
-    def __init__(self, seconds: float) -> None:
-        super().__init__(503, f"the server is busy: no query slot freed up in {seconds:g} s")
+    def __init__(self, seconds: float, message: str | None = None, retry_after: int = 1) -> None:
+        super().__init__(
+            503, message or f"the server is busy: no query slot freed up in {seconds:g} s"
+        )
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
 
 
 class EngineUnavailable(EngineError):
@@ -203,6 +241,42 @@ class EngineCrashed(EngineUnavailable):
 
 class _WorkerGone(Exception):
     pass
+
+
+class _Lane:
+    """The server's side of one lane: its slots, its queue, and counts for /healthz."""
+
+    def __init__(self, name: str, slots: int, queue: int) -> None:
+        self.name = name
+        self.size = slots
+        self.slots = asyncio.Semaphore(slots)
+        self.queue = queue
+        self.waiting = 0
+        self.running = 0
+        #: Calls sent to the engine process; reads answered by one in flight; refusals.
+        self.calls = 0
+        self.shared = 0
+        self.refused = 0
+        #: Seconds a call of the lane takes, smoothed: what Retry-After is worked out from.
+        self.mean = 0.5
+
+    def retry_after(self) -> int:
+        """Seconds until the queue has likely moved on: its length over the slots, times
+        a call's mean duration (1 to 60)."""
+        return min(60, max(1, math.ceil(self.mean * (self.waiting + 1) / self.size)))
+
+    def took(self, seconds: float) -> None:
+        self.mean += 0.2 * (seconds - self.mean)
+
+    def stats(self) -> dict[str, int]:
+        return {
+            "slots": self.size,
+            "running": self.running,
+            "waiting": self.waiting,
+            "calls": self.calls,
+            "shared": self.shared,
+            "refused": self.refused,
+        }
 
 
 @dataclass
@@ -358,17 +432,21 @@ class Engine:
         timeout: float = 30.0,
         write_timeout: float = 600.0,
         start_timeout: float = 120.0,
+        queue: int = 64,
     ) -> None:
         self.spec = spec
         self.timeout = timeout
         self.write_timeout = write_timeout
         self.start_timeout = start_timeout
+        #: The lanes, each with ``spec.slots(lane)`` slots and at most ``queue`` calls waiting.
+        self.lanes = {lane: _Lane(lane, spec.slots(lane), queue) for lane in service.LANES}
+        #: Reads in flight by (operation, caller and arguments): identical ones share an answer.
+        self._flights: dict[tuple[Reference, bytes], asyncio.Task[Any]] = {}
         #: How many times the engine process was restarted (time limits, crashes).
         self.restarts = 0
         self._worker: _Worker | None = None
         self._ready = asyncio.Event()
         self._lock = asyncio.Lock()
-        self._slots = asyncio.Semaphore(spec.threads)
         self._ids = itertools.count(1)
         self._closing = False
         self._start_error: str | None = None
@@ -495,7 +573,9 @@ class Engine:
         **kwargs: _P.kwargs,
     ) -> _R:
         """Run ``operation(context, principal, *args, **kwargs)`` in the engine process, under
-        the write time limit if the operation writes, else the read limit.
+        the write time limit if the operation writes, else the read limit, in the operation's
+        lane. A read identical to one in flight (operation, caller, arguments) gets that one's
+        answer.
 
         ``operation`` is a function of :mod:`graph.server.service` marked as an operation
         (TypeError otherwise, before anything is sent). Raises EngineError (with the HTTP
@@ -503,15 +583,69 @@ class Engine:
         """
         ref = reference(operation)
         write = service.writes(operation)
+        lane = self.lanes[service.lane(operation)]
         arguments = (principal, *args)
+        if write:
+            try:
+                answer = await self._run(lane, ref, arguments, kwargs, write=True)
+            finally:
+                # Reads asked from now on must see this write: none joins a flight begun before.
+                self._flights.clear()
+        elif not service.shared(operation):
+            answer = await self._run(lane, ref, arguments, kwargs, write=False)
+        else:
+            key = (ref, pickle.dumps((arguments, kwargs), protocol=pickle.HIGHEST_PROTOCOL))
+            flight = self._flights.get(key)
+            if flight is not None:
+                lane.shared += 1
+            else:
+                flight = asyncio.get_running_loop().create_task(
+                    self._run(lane, ref, arguments, kwargs, write=False)
+                )
+                self._flights[key] = flight
+                flight.add_done_callback(lambda task: self._landed(key, task))
+            # A caller that goes away does not cancel the answer others wait for.
+            answer = await asyncio.shield(flight)
+        result, version = answer
+        # Noted in the caller's own context: a shared flight runs in its first caller's.
+        note = answer_version.get()
+        if note is not None:
+            note.version = version
+        return result
+
+    def _landed(self, key: tuple[Reference, bytes], task: asyncio.Task[Any]) -> None:
+        if self._flights.get(key) is task:
+            del self._flights[key]
+        if not task.cancelled():
+            task.exception()  # retrieved: an answer nobody waits for any more is not "lost"
+
+    async def _run(
+        self, lane: _Lane, ref: Reference, arguments: tuple, kwargs: dict, *, write: bool
+    ) -> tuple[Any, int | None]:
+        """One call in ``lane``: a place in its queue, a slot, then the engine process; its
+        (result, store version) (see :func:`graph.server.service.run`)."""
         limit = self.write_timeout if write else self.timeout
         loop = asyncio.get_running_loop()
+        if lane.slots.locked() and lane.waiting >= lane.queue:
+            lane.refused += 1
+            seconds = lane.retry_after()
+            raise EngineBusy(
+                limit,
+                f"the server is busy: {lane.waiting} {lane.name} calls are waiting already; "
+                f"try again in {seconds} s",
+                seconds,
+            )
+        lane.waiting += 1
         try:
-            await asyncio.wait_for(self._slots.acquire(), limit)
+            await asyncio.wait_for(lane.slots.acquire(), limit)
         except TimeoutError:
-            raise EngineBusy(limit) from None
+            raise EngineBusy(limit, retry_after=lane.retry_after()) from None
+        finally:
+            lane.waiting -= 1
+        lane.running += 1
+        started = loop.time()
         try:
-            deadline = loop.time() + limit
+            deadline = started + limit
             while True:
                 worker = await self._current(deadline)
                 call_id = next(self._ids)
@@ -519,6 +653,7 @@ class Engine:
                     pending = worker.send(call_id, ref, arguments, kwargs, write)
                 except _WorkerGone:
                     continue
+                lane.calls += 1
                 try:
                     ok, payload = await asyncio.wait_for(
                         asyncio.shield(pending.future), max(0.0, deadline - loop.time())
@@ -543,14 +678,18 @@ class Engine:
                         raise EngineTimeout(limit) from None
                     continue  # a read: run it again in the new engine process
                 if ok:
-                    result, version = payload
-                    note = answer_version.get()
-                    if note is not None:
-                        note.version = version
-                    return result
+                    return payload
                 raise EngineError(*payload)
         finally:
-            self._slots.release()
+            lane.running -= 1
+            lane.took(loop.time() - started)
+            lane.slots.release()
+
+    def load(self) -> dict[str, dict[str, int]]:
+        """Per lane: its slots, the calls running and waiting, and since start the calls sent
+        to the engine process, the reads answered by an identical one in flight, and the
+        calls refused because its queue was full."""
+        return {name: lane.stats() for name, lane in self.lanes.items()}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -567,8 +706,9 @@ def _read_exact(stream: BinaryIO, size: int) -> bytes | None:
 def serve(fd: int, spec: StoreSpec) -> int:
     """The engine process: open the store, then run calls until the socket closes.
 
-    ``spec.threads`` threads take turns reading the next call from the socket (one at a time,
-    under a lock) and then run it themselves: no hand-over between a reader and a pool.
+    This thread reads the calls from the socket and hands each to the queue of its
+    operation's lane; each lane has ``spec.slots(lane)`` threads of its own, so that a lane's
+    calls never wait for another lane's threads.
     """
     sock = socket.socket(fileno=fd)
     send_lock = threading.Lock()
@@ -596,33 +736,23 @@ def serve(fd: int, spec: StoreSpec) -> int:
         return 1
     context = Context(store, allow=spec.allow)
     stream = sock.makefile("rb")
-    read_lock = threading.Lock()
-    done = threading.Event()
+    Call = tuple[int, Callable[..., Any], tuple, dict]
+    lanes: dict[str, queue.SimpleQueue[Call | None]] = {
+        lane: queue.SimpleQueue() for lane in service.LANES
+    }
 
-    def next_call() -> tuple[int, Reference, tuple, dict] | None:
-        with read_lock:
-            if done.is_set():
-                return None
-            header = _read_exact(stream, _HEADER.size)
-            body = None if header is None else _read_exact(stream, _HEADER.unpack(header)[0])
-            message = None if body is None else pickle.loads(body)
-            if message is None or message[1] == _STOP:
-                done.set()
-                return None
-            return message
-
-    def work() -> None:
-        while (message := next_call()) is not None:
-            call_id, ref, args, kwargs = message
+    def work(calls: queue.SimpleQueue[Call | None]) -> None:
+        while (call := calls.get()) is not None:
+            call_id, function, args, kwargs = call
             try:
                 # (result, store version): see service.run
                 reply: tuple[int, bool, Any] = (
                     call_id,
                     True,
-                    service.run(resolve(ref), context, *args, **kwargs),
+                    service.run(function, context, *args, **kwargs),
                 )
             except BaseException as error:
-                reply = (call_id, False, service.describe_error(error, str(ref)))
+                reply = (call_id, False, service.describe_error(error, function.__qualname__))
             with contextlib.suppress(OSError):
                 send(reply)
 
@@ -632,11 +762,31 @@ def serve(fd: int, spec: StoreSpec) -> int:
         store.close()
         return 1
     threads = [
-        threading.Thread(target=work, name=f"engine-{i}", daemon=True) for i in range(spec.threads)
+        threading.Thread(target=work, args=(calls,), name=f"engine-{lane}-{i}", daemon=True)
+        for lane, calls in lanes.items()
+        for i in range(spec.slots(lane))
     ]
     for thread in threads:
         thread.start()
     try:
+        while True:
+            header = _read_exact(stream, _HEADER.size)
+            body = None if header is None else _read_exact(stream, _HEADER.unpack(header)[0])
+            message = None if body is None else pickle.loads(body)
+            if message is None or message[1] == _STOP:
+                break
+            call_id, ref, args, kwargs = message
+            try:
+                function = resolve(ref)
+            except TypeError as error:
+                with contextlib.suppress(OSError):
+                    send((call_id, False, service.describe_error(error, str(ref))))
+                continue
+            lanes[service.lane(function)].put((call_id, function, args, kwargs))
+        # Stop: each thread finishes the calls queued before, then ends.
+        for lane, calls in lanes.items():
+            for _ in range(spec.slots(lane)):
+                calls.put(None)
         for thread in threads:
             thread.join()
     finally:

@@ -8,7 +8,9 @@ read or write, and then calls the library (:mod:`graph.sparql`, :mod:`graph.anal
 
 Each operation is marked :func:`operation` (it reads) or :func:`write_operation`; those are
 the only functions the engine process runs, called by the function itself:
-``await engine.call(service.neighborhood, principal, ref, depth=2)``.
+``await engine.call(service.neighborhood, principal, ref, depth=2)``. The mark also names the
+operation's lane (:data:`LANES`): reads that compute projections or reports in Python are
+``@operation(lane="analysis")``, so that they never hold the slots cheap queries need.
 
 Consistent answers: the engine process runs each operation through :func:`run`, which computes
 a reading operation from one state of the store (:func:`graph.store.consistency.consistent`:
@@ -34,8 +36,9 @@ import secrets
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeGuard, TypeVar
+from typing import Any, TypeGuard, TypeVar, overload
 
 import pyoxigraph as ox
 
@@ -75,9 +78,9 @@ class Context:
     def catalog(self) -> Catalog:
         """The dataset graphs and their access levels at the store's current version (read
         again after any write, this process's or, on a remote store, another's)."""
-        catalog = self._catalog
-        if catalog is not None and catalog.version == self.store.stable_version():
-            return catalog
+        current = self._catalog
+        if current is not None and current.version == self.store.stable_version():
+            return current
         # No lock held while reading: a reader holding commits back (see consistent) may
         # need the catalog while another waits for commits to resume.
         _, catalog = consistent(self.store, lambda: read_catalog(self.store))
@@ -97,21 +100,53 @@ class Context:
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
-#: Every operation the engine process may run, and whether it writes.
-_OPERATIONS: dict[Callable[..., Any], bool] = {}
+#: The lanes of the engine (:mod:`graph.server.engine`): each has slots and threads of its own,
+#: so that work of one lane never waits for a slot held by another. ``query``: cheap reads
+#: (SPARQL, which pyoxigraph evaluates without the GIL; lookups; health); ``analysis``: reads
+#: that compute projections, metrics or reports in Python (they hold the GIL: few at once);
+#: ``write``: every write.
+LANES = ("query", "analysis", "write")
 
 
-def operation(function: _F) -> _F:
+@dataclass(frozen=True)
+class _Mark:
+    write: bool
+    lane: str
+    #: Whether callers asking the same at the same time may share one answer.
+    shared: bool = True
+
+
+#: Every operation the engine process may run: whether it writes, and its lane.
+_OPERATIONS: dict[Callable[..., Any], _Mark] = {}
+
+
+@overload
+def operation(function: _F, /) -> _F: ...
+@overload
+def operation(*, lane: str = "query", shared: bool = True) -> Callable[[_F], _F]: ...
+def operation(
+    function: _F | None = None, /, *, lane: str = "query", shared: bool = True
+) -> _F | Callable[[_F], _F]:
     """Mark ``function`` as an operation that reads: the engine process runs it under the
-    read time limit, and runs it again in a new process if its process was restarted."""
-    _OPERATIONS[function] = False
-    return function
+    read time limit, and runs it again in a new process if its process was restarted.
+    ``@operation(lane="analysis")`` runs it in the analysis lane (see :data:`LANES`);
+    ``shared=False`` when its answer belongs to one caller (a file the caller deletes), so
+    that identical calls in flight never share it."""
+    if lane not in LANES or lane == "write":
+        raise ValueError(f"a read runs in lane query or analysis, not {lane!r}")
+
+    def mark(function: _F) -> _F:
+        _OPERATIONS[function] = _Mark(False, lane, shared)
+        return function
+
+    return mark if function is None else mark(function)
 
 
 def write_operation(function: _F) -> _F:
-    """Mark ``function`` as an operation that writes: it runs under the write time limit and
-    never twice (a write cut short is reported to its caller, not retried)."""
-    _OPERATIONS[function] = True
+    """Mark ``function`` as an operation that writes: it runs under the write time limit, in
+    the write lane, and never twice (a write cut short is reported to its caller, not
+    retried)."""
+    _OPERATIONS[function] = _Mark(True, "write")
     return function
 
 
@@ -126,7 +161,24 @@ def is_operation(function: object) -> TypeGuard[Callable[..., Any]]:
 
 def writes(function: Callable[..., Any]) -> bool:
     """Whether the operation ``function`` writes; KeyError if it is no operation."""
-    return _OPERATIONS[function]
+    return _OPERATIONS[function].write
+
+
+def shared(function: Callable[..., Any]) -> bool:
+    """Whether identical calls of the read ``function`` in flight may share one answer (never
+    for a write); KeyError if it is no operation."""
+    mark = _OPERATIONS[function]
+    return mark.shared and not mark.write
+
+
+def lane(function: Callable[..., Any]) -> str:
+    """The lane (one of :data:`LANES`) the operation ``function`` runs in; KeyError if it is
+    no operation.
+
+    >>> lane(sparql_query), lane(metrics_report), lane(upload)
+    ('query', 'analysis', 'write')
+    """
+    return _OPERATIONS[function].lane
 
 
 def run(
@@ -591,12 +643,12 @@ def entity(ctx: Context, principal: Principal, ref: str) -> dict[str, Any]:
     return queries.entity(ctx.store, ctx.readable(principal), ref)
 
 
-@operation
+@operation(lane="analysis")
 def neighborhood(ctx: Context, principal: Principal, ref: str, **params: Any) -> dict[str, Any]:
     return queries.neighborhood(ctx.store, ctx.readable(principal), ref, **params)
 
 
-@operation
+@operation(lane="analysis")
 def paths(ctx: Context, principal: Principal, source: str, target: str, **params: Any) -> Any:
     return queries.paths(ctx.store, ctx.readable(principal), source, target, **params)
 
@@ -606,7 +658,7 @@ def flows(ctx: Context, principal: Principal, **params: Any) -> dict[str, Any]:
     return queries.flows(ctx.store, ctx.readable(principal), **params)
 
 
-@operation
+@operation(lane="analysis", shared=False)  # a temporary file that its caller deletes
 def export(ctx: Context, principal: Principal, fmt: str, **params: Any) -> tuple[str, int]:
     """Write an export to a temporary file; (its path, the count). The caller deletes it."""
     try:
@@ -630,7 +682,7 @@ _DISCARD: dict[Callable[..., Any], Callable[[Any], None]] = {
 }
 
 
-@operation
+@operation(lane="analysis")
 def metrics_report(
     ctx: Context, principal: Principal, filters: Any, top: int = 10, rounds: int = 0
 ) -> dict[str, Any]:
@@ -640,7 +692,7 @@ def metrics_report(
     )
 
 
-@operation
+@operation(lane="analysis")
 def metrics_timeline(
     ctx: Context, principal: Principal, filters: Any, window: str, step: str
 ) -> dict[str, Any]:
@@ -650,7 +702,7 @@ def metrics_timeline(
     )
 
 
-@operation
+@operation(lane="analysis")
 def metrics_compare(
     ctx: Context,
     principal: Principal,
@@ -673,7 +725,7 @@ def metrics_compare(
     )
 
 
-@operation
+@operation(lane="analysis")
 def metrics_nodes(
     ctx: Context, principal: Principal, filters: Any, by: str, top: int | None
 ) -> dict[str, Any]:
@@ -766,7 +818,7 @@ def actors_unmerge(
 # The explorer
 
 
-@operation
+@operation(lane="analysis")
 def explorer_data(
     ctx: Context,
     principal: Principal,

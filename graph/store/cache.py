@@ -7,6 +7,10 @@ kept under a version only if it was computed wholly at that version
 would file a result computed partly after a write under the version before it, where readers
 still at that version would take it; noting it after would file a result of the old data
 under the new version, for every later reader.
+
+Threads that
+ask for the same key while it is being computed wait for that computation rather than each
+running their own.
 """
 
 from __future__ import annotations
@@ -33,6 +37,10 @@ _LOCK = threading.Lock()
 # store is freed, its entries go too.
 _SERIALS: weakref.WeakKeyDictionary[Store, int] = weakref.WeakKeyDictionary()
 _NEXT_SERIAL = itertools.count()
+#: The keys being computed now, each with the event its computation sets when it ends.
+_COMPUTING: dict[tuple[Any, ...], threading.Event] = {}
+#: Since start: results computed, served from memory, and waited for.
+_STATS = {"computed": 0, "hits": 0, "waited": 0}
 
 
 def _serial(store: Store) -> int:
@@ -55,21 +63,48 @@ def cached(store: Store, kind: str, key: Hashable, compute: Callable[[], T]) -> 
     computed once and then served from memory until the store changes. The result is
     computed again if a write lands while it is computed (see the module docstring).
 
+    While one thread computes a key, others asking for it wait for that result (if the
+    computation fails, the next of them computes). ``compute`` must not ask for its own key.
     Callers must not mutate what they get back (projections are frozen for that reason).
     """
-    version = store.stable_version()
-    if version is not None:
+    while True:
+        version = store.stable_version()
         with _LOCK:
-            full = (_serial(store), version, kind, key)
-            if full in _ENTRIES:
-                _ENTRIES.move_to_end(full)
-                return _ENTRIES[full]
-    version, value = consistent(store, compute)
+            serial = _serial(store)
+            if version is not None:
+                full = (serial, version, kind, key)
+                if full in _ENTRIES:
+                    _ENTRIES.move_to_end(full)
+                    _STATS["hits"] += 1
+                    return _ENTRIES[full]
+            # One computation per key at a time, whatever version it will be computed at:
+            # a waiter looks again once it ends (and computes, if the store moved on).
+            flight = (serial, kind, key)
+            running = _COMPUTING.get(flight)
+            if running is None:
+                done = _COMPUTING[flight] = threading.Event()
+                break
+            _STATS["waited"] += 1
+        running.wait()
+    try:
+        version, value = consistent(store, compute)
+        with _LOCK:
+            _STATS["computed"] += 1
+            _ENTRIES[(serial, version, kind, key)] = value
+            while len(_ENTRIES) > _SIZE:
+                _ENTRIES.popitem(last=False)
+        return value
+    finally:
+        with _LOCK:
+            del _COMPUTING[flight]
+        done.set()
+
+
+def stats() -> dict[str, int]:
+    """The entries held, and since start: results computed, served from memory, and waited
+    for (asked for while another thread computed them)."""
     with _LOCK:
-        _ENTRIES[(_serial(store), version, kind, key)] = value
-        while len(_ENTRIES) > _SIZE:
-            _ENTRIES.popitem(last=False)
-    return value
+        return {"entries": len(_ENTRIES), **_STATS}
 
 
 def clear() -> None:

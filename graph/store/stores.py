@@ -248,9 +248,13 @@ class EmbeddedStore(Store):
         self._writes_begun = 0
         self._writes_ended = 0
         self._count_lock = threading.Lock()
-        # Held by each commit (update); re-entrant so that a reader holding commits back may
-        # nest (see commits_held).
+        # Held by each commit (update). Readers that hold commits back (commits_held) are
+        # counted per thread under it rather than holding it, so that several may do so at
+        # once: one reader waiting for another's computation (graph.store.cache) must not
+        # wait for that reader's lock too. A thread's own holds do not hold back its commits.
         self._version_lock = threading.RLock()
+        self._commits_allowed = threading.Condition(self._version_lock)
+        self._holders: dict[int, int] = {}
         self._committing = False
         self._union_graphs: tuple[int, frozenset[str] | None] = (-1, None)
         if path is None:
@@ -312,11 +316,25 @@ class EmbeddedStore(Store):
             return None
         return self._version
 
-    def commits_held(self) -> contextlib.AbstractContextManager[Any]:
-        return self._version_lock
+    @contextlib.contextmanager
+    def commits_held(self) -> Iterator[None]:
+        me = threading.get_ident()
+        with self._version_lock:  # a commit under way ends first
+            self._holders[me] = self._holders.get(me, 0) + 1
+        try:
+            yield
+        finally:
+            with self._version_lock:
+                self._holders[me] -= 1
+                if not self._holders[me]:
+                    del self._holders[me]
+                    self._commits_allowed.notify_all()
 
     def update(self, sparql: str) -> None:
         with self._version_lock:
+            me = threading.get_ident()
+            while self._holders.keys() - {me}:
+                self._commits_allowed.wait()
             new = self._version + 1
             # Saved first: a crash during the write leaves the counter ahead, never behind.
             self._save_version(new)

@@ -1,0 +1,156 @@
+"""Fair under load (issue 17): heavy analysis runs in a lane of its own, so a cheap query is
+answered at once while it is saturated; identical analysis calls in flight compute once; a
+full queue is refused at once with Retry-After. The long mixed run is bench/load_mixed.py."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from graph.analysis.projection import ProjectionFilter
+from graph.ingest import load_files
+from graph.ingest.synth import write_synthetic
+from graph.server import service
+from graph.server.auth import ANONYMOUS
+from graph.server.engine import Engine, EngineBusy, StoreSpec
+from graph.store import EmbeddedStore, cache
+from tests.helpers import LiveServer, start_server, stop
+
+
+@pytest.fixture(scope="module")
+def busy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A server over a synthetic store whose metrics report takes about a second to compute,
+    with time limits long enough that no heavy call is stopped (a restart would delay every
+    query, which is not what is measured here)."""
+    work = tmp_path_factory.mktemp("fairness")
+    data_dir = work / "data"
+    write_synthetic(work / "synth.nt", 200, 0.5, 7)
+    with EmbeddedStore(data_dir) as store:
+        load_files(store, [work / "synth.nt"], "synth")
+    server = start_server(
+        data_dir, work / "server.log", "--data-dir", str(data_dir), "--query-timeout", "120"
+    )
+    try:
+        yield server
+    finally:
+        stop(server.process)
+
+
+def _lanes(client: httpx.Client) -> dict[str, dict[str, int]]:
+    return client.get("/healthz").json()["lanes"]
+
+
+def test_a_cheap_query_is_answered_within_a_second_while_analysis_is_saturated(
+    busy: LiveServer,
+) -> None:
+    # 8 different reports (each its own period: nothing shared, nothing cached).
+    heavy = [f"/api/metrics?start=20{10 + i}-01-01&top={i + 1}" for i in range(8)]
+    with busy.client() as client, ThreadPoolExecutor(len(heavy)) as pool:
+        client.get("/sparql", params={"query": "ASK {}"})  # the connection is open
+        reports = [
+            pool.submit(lambda url=url: httpx.get(busy.base + url, timeout=120)) for url in heavy
+        ]
+        saturated = False
+        timings = []
+        deadline = time.monotonic() + 60
+        while len(timings) < 5 and time.monotonic() < deadline:
+            analysis = _lanes(client)["analysis"]
+            if analysis["running"] < analysis["slots"] or analysis["waiting"] == 0:
+                time.sleep(0.05)
+                continue
+            saturated = True
+            started = time.monotonic()
+            answer = client.get("/sparql", params={"query": "ASK {}"})
+            timings.append(time.monotonic() - started)
+            assert answer.status_code == 200 and answer.json()["boolean"] is True
+        assert saturated, "the analysis lane was never full: the reports are too quick"
+        assert all(r.result().status_code == 200 for r in reports)
+    assert max(timings) < 1.0, f"ASK {{}} took {max(timings):.2f} s beside 8 reports: {timings}"
+
+
+def test_twenty_clients_asking_for_the_same_report_compute_it_once(busy: LiveServer) -> None:
+    url = f"{busy.base}/api/metrics?start=2019-06-01&top=7"  # asked by no other test
+    with busy.client() as client:
+        before = _lanes(client)["analysis"]
+        barrier = threading.Barrier(20)
+
+        def ask(_: int) -> Any:
+            barrier.wait()
+            return httpx.get(url, timeout=120)
+
+        with ThreadPoolExecutor(20) as pool:
+            answers = list(pool.map(ask, range(20)))
+        after = _lanes(client)["analysis"]
+    assert [a.status_code for a in answers] == [200] * 20
+    assert all(a.json() == answers[0].json() for a in answers)
+    assert after["calls"] - before["calls"] == 1, (before, after)
+    assert after["shared"] - before["shared"] == 19, (before, after)
+
+
+#: A query that counts 4 million rows: about a second of work on an empty store.
+_SLOW = "SELECT (COUNT(*) AS ?n) WHERE {{ {} {} {} {} }}".format(
+    *(f"VALUES ?{v} {{ {' '.join(map(str, range(45)))} }}" for v in "abcd")
+)
+
+
+def test_a_full_queue_is_refused_at_once_with_retry_after(tmp_path: Path) -> None:
+    EmbeddedStore(tmp_path / "store").close()
+    spec = StoreSpec("embedded", str(tmp_path / "store"), threads=1)
+
+    async def scenario() -> None:
+        engine = Engine(spec, timeout=60, queue=0)
+        await engine.start()
+        try:
+            # The slow query takes the only query slot; with no room to wait, the next query
+            # is refused without waiting, and the other lanes go on.
+            first = asyncio.ensure_future(engine.call(service.sparql_query, ANONYMOUS, _SLOW))
+            while engine.load()["query"]["running"] == 0:
+                await asyncio.sleep(0.01)
+            started = time.monotonic()
+            with pytest.raises(EngineBusy) as refused:
+                await engine.call(service.sparql_query, ANONYMOUS, "ASK {}")
+            assert time.monotonic() - started < 1
+            assert refused.value.status == 503
+            assert "query calls are waiting already" in refused.value.message
+            assert int(refused.value.headers["Retry-After"]) >= 1
+            assert await engine.call(service.metrics_report, ANONYMOUS, ProjectionFilter())
+            body, _, _ = await first
+            assert b"4100625" in body
+            assert engine.load()["query"]["refused"] == 1
+        finally:
+            await engine.close()
+
+    asyncio.run(scenario())
+
+
+def test_the_cache_computes_a_key_once_while_others_wait() -> None:
+    computed = []
+
+    def compute() -> int:
+        computed.append(1)
+        time.sleep(0.3)  # long enough for every thread to ask meanwhile
+        return 42
+
+    with EmbeddedStore(None) as store:
+        barrier = threading.Barrier(20)
+
+        def ask(_: int) -> int:
+            barrier.wait()
+            return cache.cached(store, "fairness-test", "key", compute)
+
+        before = cache.stats()
+        with ThreadPoolExecutor(20) as pool:
+            results = list(pool.map(ask, range(20)))
+        after = cache.stats()
+    assert results == [42] * 20
+    assert len(computed) == 1
+    assert after["computed"] - before["computed"] == 1
+    assert after["waited"] - before["waited"] >= 1
