@@ -4,10 +4,13 @@ written atomically."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import tempfile
+import time
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -19,11 +22,37 @@ from graph.ingest import INPUT_KINDS
 from graph.model.ontology import concepts
 from graph.server import service
 from graph.server.auth import ANONYMOUS, AuthError
+from graph.server.engine import Engine, EngineError
 from graph.store.formats import formats
 
 _UPLOAD_SUFFIXES = {s for f in formats(*INPUT_KINDS) for s in f.suffixes}
 
 router = APIRouter(responses=ERRORS)
+
+
+#: A crash loop: this many restarts of the engine after a crash within this many seconds.
+CRASH_LOOP = (3, 60.0)
+#: How long /healthz waits for the engine to answer before it says the server is degraded.
+HEALTH_WAIT = 5.0
+
+
+def engine_health(engine: Engine) -> tuple[dict[str, Any], str | None]:
+    """The engine's part of /healthz, and why the server is degraded (None: it is not)."""
+    count, seconds = CRASH_LOOP
+    recent = sum(1 for t in engine.crashes if time.monotonic() - t < seconds)
+    last = engine.last_restart
+    when = None if last is None else datetime.fromtimestamp(last, UTC)
+    fields = {
+        "store_state": engine.state,
+        "engine_restarts": engine.restarts,
+        "engine_crashes_recent": recent,
+        "engine_last_restart": when and when.isoformat(timespec="seconds"),
+    }
+    if recent >= count:
+        return fields, f"the engine crashed {recent} times in the last {seconds:g} s"
+    if engine.state != "open":
+        return fields, f"the store is {engine.state}"
+    return fields, None
 
 
 @router.get(
@@ -37,26 +66,63 @@ router = APIRouter(responses=ERRORS)
                     "example": {
                         "status": "ok",
                         "store": "embedded",
+                        "store_state": "open",
+                        "engine_restarts": 0,
+                        "engine_crashes_recent": 0,
+                        "engine_last_restart": None,
                         "version": 3,
                         "datasets": 2,
                         "triples": 5182,
+                        "cache_entries": 4,
                     }
                 }
             }
-        }
+        },
+        503: {
+            "model": Health,
+            "description": "degraded: the engine is in a crash loop (3 crashes within 60 s), "
+            "the store is not open, or the engine did not answer within 5 s; `reason` says which",
+            "content": {
+                "application/json": {
+                    "example": {
+                        "status": "degraded",
+                        "reason": "the engine crashed 3 times in the last 60 s",
+                        "store": "embedded",
+                        "store_state": "open",
+                        "engine_restarts": 3,
+                        "engine_crashes_recent": 3,
+                        "engine_last_restart": "2026-12-03T16:00:00+00:00",
+                    }
+                }
+            },
+        },
     },
 )
 async def healthz(request: Request, engine: EngineDep) -> JSONResponse:
-    """Liveness, and what the caller can see (datasets and triples)."""
+    """Liveness, the engine's state (restarts, crash loop), and what the caller can see
+    (datasets and triples). 503 with ``status: degraded`` and a ``reason`` when the server
+    cannot be relied on: a load balancer takes it out of rotation."""
     try:
         principal = caller(request)
     except AuthError:
         principal = None
-    data = await engine.call(service.healthz, principal or ANONYMOUS)
-    if principal is None:
-        data = {"status": data["status"], "store": data["store"]}
-    data["engine_restarts"] = engine.restarts
-    return JSONResponse(data)
+    data: dict[str, Any] = {"status": "ok", "store": engine.spec.kind}
+    try:
+        answer = await asyncio.wait_for(
+            engine.call(service.healthz, principal or ANONYMOUS), HEALTH_WAIT
+        )
+    except (EngineError, TimeoutError):
+        answer = None
+    else:
+        if principal is not None:  # (a refused token: liveness only)
+            data.update(answer)
+    fields, problem = engine_health(engine)
+    if problem is None and answer is None:
+        problem = f"the engine did not answer within {HEALTH_WAIT:g} s"
+    data.update(fields)
+    if problem is not None:
+        data.update(status="degraded", reason=problem)
+    return JSONResponse(data, 503 if problem else 200)
 
 
 # -- datasets ----------------------------------------------------------------------------

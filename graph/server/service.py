@@ -43,7 +43,7 @@ from graph.sparql import (
     plan_update,
     serialize_capped,
 )
-from graph.store import Store, StoreError
+from graph.store import Store, StoreError, cache
 from graph.store.export import export_format
 from graph.store.formats import Kind, UnknownFormat, by_name, formats
 from graph.viz import network
@@ -168,11 +168,13 @@ def describe_error(error: BaseException, where: str = "") -> tuple[int, str, dic
     return status, str(error) or type(error).__name__, None
 
 
-def internal_error(error: BaseException, where: str = "") -> tuple[int, str, dict[str, Any]]:
-    """Log ``error`` with its traceback under a new request id; (500, a message naming the id,
-    ``{"request_id": id}``). The client learns the id, never the traceback; an operator finds
-    the traceback in the log by the id."""
-    request_id = secrets.token_hex(8)
+def internal_error(
+    error: BaseException, where: str = "", request_id: str | None = None
+) -> tuple[int, str, dict[str, Any]]:
+    """Log ``error`` with its traceback under ``request_id`` (default: a new one); (500, a
+    message naming the id, ``{"request_id": id}``). The client learns the id, never the
+    traceback; an operator finds the traceback in the log by the id."""
+    request_id = request_id or secrets.token_hex(8)
     place = f" in {where}" if where else ""
     log.error(
         "internal error (request id %s)%s",
@@ -197,7 +199,12 @@ def healthz(ctx: Context, principal: Principal) -> dict[str, Any]:
     health: dict[str, Any] = {"status": "ok", "store": ctx.store.kind}
     if readable >= set(catalog.access):
         health["version"] = ctx.store.version
-    return {**health, "datasets": len(infos), "triples": sum(i.triples for i in infos)}
+    return {
+        **health,
+        "datasets": len(infos),
+        "triples": sum(i.triples for i in infos),
+        "cache_entries": cache.size(),
+    }
 
 
 @operation

@@ -64,6 +64,12 @@ def cached(store: Store, kind: str, key: Hashable, compute: Callable[[], T]) -> 
     return value
 
 
+def size() -> int:
+    """How many results the cache holds now (at most 128)."""
+    with _LOCK:
+        return len(_ENTRIES)
+
+
 def clear() -> None:
     """Forget everything (tests, or to free memory)."""
     with _LOCK:
