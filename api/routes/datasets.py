@@ -5,6 +5,7 @@ written atomically."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 import tempfile
 import time
@@ -36,10 +37,15 @@ CRASH_LOOP = (3, 60.0)
 HEALTH_WAIT = 5.0
 
 
+def recent_crashes(engine: Engine) -> int:
+    """How many times the engine was restarted after a crash in the crash-loop window."""
+    return sum(1 for t in engine.crashes if time.monotonic() - t < CRASH_LOOP[1])
+
+
 def engine_health(engine: Engine) -> tuple[dict[str, Any], str | None]:
     """The engine's part of /healthz, and why the server is degraded (None: it is not)."""
     count, seconds = CRASH_LOOP
-    recent = sum(1 for t in engine.crashes if time.monotonic() - t < seconds)
+    recent = recent_crashes(engine)
     last = engine.last_restart
     when = None if last is None else datetime.fromtimestamp(last, UTC)
     fields = {
@@ -107,15 +113,15 @@ async def healthz(request: Request, engine: EngineDep) -> JSONResponse:
     except AuthError:
         principal = None
     data: dict[str, Any] = {"status": "ok", "store": engine.spec.kind}
-    try:
-        answer = await asyncio.wait_for(
-            engine.call(service.healthz, principal or ANONYMOUS), HEALTH_WAIT
-        )
-    except (EngineError, TimeoutError):
-        answer = None
-    else:
-        if principal is not None:  # (a refused token: liveness only)
-            data.update(answer)
+    answer = None
+    if recent_crashes(engine) < CRASH_LOOP[0]:  # (in a crash loop: answer at once)
+        with contextlib.suppress(EngineError, TimeoutError):
+            # A restarting engine has a few seconds to come back.
+            answer = await asyncio.wait_for(
+                engine.call(service.healthz, principal or ANONYMOUS), HEALTH_WAIT
+            )
+    if answer is not None and principal is not None:  # (a refused token: liveness only)
+        data.update(answer)
     fields, problem = engine_health(engine)
     if problem is None and answer is None:
         problem = f"the engine did not answer within {HEALTH_WAIT:g} s"

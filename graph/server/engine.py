@@ -405,9 +405,6 @@ class Engine:
                 ],
                 pass_fds=[child.fileno()],
                 stdin=subprocess.DEVNULL,
-                # Signals to the server's process group (Ctrl-C, kill -TERM -PGID) are not the
-                # engine's to act on: the server stops it once its requests are answered.
-                start_new_session=True,
             )
         finally:
             child.close()
@@ -650,11 +647,12 @@ if __name__ == "__main__":
     from graph.server import logs
 
     # The server stops this process (its socket closes) once its requests are answered; a
-    # SIGTERM or SIGINT meant for the server (systemd signals every process of the service)
-    # must not cut an upload short.
+    # SIGTERM or SIGINT meant for the server must not cut an upload short: Ctrl-C signals
+    # the terminal's process group, systemd every process of the service. (The process stays
+    # in the server's group, so that a SIGKILL to the group still reaches it.)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # The tracebacks of internal errors go to the server's stderr, each under its request id,
-    # in the server's format.
-    logs.configure(process="engine")
+    # in the server's format (text for an engine of a library user's own).
+    logs.configure(os.environ.get(logs.ENVIRONMENT, "text"), process="engine")
     sys.exit(serve(int(sys.argv[1]), StoreSpec.from_json(sys.argv[2])))

@@ -51,10 +51,7 @@ class JsonFormatter(logging.Formatter):
 
 def default_format() -> str:
     """``text`` when stderr is a terminal, else ``json`` (a service manager or a collector
-    reads it), unless the engine process was told the server's format."""
-    chosen = os.environ.get(ENVIRONMENT)
-    if chosen in FORMATS:
-        return chosen
+    reads it)."""
     return "text" if sys.stderr.isatty() else "json"
 
 
