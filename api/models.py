@@ -56,10 +56,10 @@ class ErrorBody(TypedDict):
 
 class Health(TypedDict):
     """Liveness and the engine's state; with a valid token (or anonymous access) what the
-    caller can see. ``status`` is ``ok``, or ``degraded`` (HTTP 503) with a ``reason``."""
+    caller can see. (A degraded server answers 503 with an error body holding the engine's
+    state.)"""
 
     status: str
-    reason: NotRequired[str]
     store: str
     #: open, restarting or closed
     store_state: str

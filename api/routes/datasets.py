@@ -16,7 +16,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from api.deps import ERRORS, ApiError, Caller, EngineDep, caller, error, require_editor
+from api.deps import (
+    ERRORS,
+    ApiError,
+    Caller,
+    EngineDep,
+    caller,
+    error,
+    error_response,
+    require_editor,
+)
 from api.models import Dataset, Health, UploadReport
 from api.routes.sparql import RDF_BODY_SUFFIX, save_body
 from graph.ingest import INPUT_KINDS
@@ -84,30 +93,27 @@ def engine_health(engine: Engine) -> tuple[dict[str, Any], str | None]:
                 }
             }
         },
-        503: {
-            "model": Health,
-            "description": "degraded: the engine is in a crash loop (3 crashes within 60 s), "
-            "the store is not open, or the engine did not answer within 5 s; `reason` says which",
-            "content": {
-                "application/json": {
-                    "example": {
-                        "status": "degraded",
-                        "reason": "the engine crashed 3 times in the last 60 s",
-                        "store": "embedded",
-                        "store_state": "open",
-                        "engine_restarts": 3,
-                        "engine_crashes_recent": 3,
-                        "engine_last_restart": "2026-12-03T16:00:00+00:00",
-                    }
-                }
+        503: error(
+            "degraded: the engine is in a crash loop (3 crashes within 60 s), the store is not "
+            "open, or the engine did not answer within 5 s; `error` says which, beside the "
+            "engine's state",
+            {
+                "error": "degraded: the engine crashed 3 times in the last 60 s",
+                "status": 503,
+                "request_id": "5f0c9a3e1b2d4c6f",
+                "store": "embedded",
+                "store_state": "open",
+                "engine_restarts": 3,
+                "engine_crashes_recent": 3,
+                "engine_last_restart": "2026-12-03T16:00:00+00:00",
             },
-        },
+        ),
     },
 )
 async def healthz(request: Request, engine: EngineDep) -> JSONResponse:
     """Liveness, the engine's state (restarts, crash loop), and what the caller can see
-    (datasets and triples). 503 with ``status: degraded`` and a ``reason`` when the server
-    cannot be relied on: a load balancer takes it out of rotation."""
+    (datasets and triples). 503, with an error that begins ``degraded:`` and says why, when
+    the server cannot be relied on: a load balancer takes it out of rotation."""
     try:
         principal = caller(request)
     except AuthError:
@@ -126,9 +132,10 @@ async def healthz(request: Request, engine: EngineDep) -> JSONResponse:
     if problem is None and answer is None:
         problem = f"the engine did not answer within {HEALTH_WAIT:g} s"
     data.update(fields)
-    if problem is not None:
-        data.update(status="degraded", reason=problem)
-    return JSONResponse(data, 503 if problem else 200)
+    if problem is not None:  # an error body (as every error's), with the engine's state
+        data.pop("status")
+        return error_response(503, f"degraded: {problem}", data)
+    return JSONResponse(data)
 
 
 # -- datasets ----------------------------------------------------------------------------
