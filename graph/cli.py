@@ -26,6 +26,7 @@ import pyoxigraph as ox
 from graph.errors import RecruitgraphError
 from graph.ingest.validation import Problem, ValidationError
 from graph.model.ontology import concepts, confidence_levels, kinds
+from graph.server.logs import FORMATS as LOG_FORMATS
 from graph.store import Store, default_data_dir, open_store
 from graph.store.export import EXPORT_KINDS, export_format
 from graph.store.formats import Kind, by_suffix, formats
@@ -660,9 +661,9 @@ def _serve(store: Store, sock: socket.socket, args: argparse.Namespace) -> None:
         create_app(store, settings), log_config=None, log_level="info", access_log=False
     )
     # Uvicorn shuts down on SIGTERM/SIGINT and then raises the signal again under the
-    # handler that was there before it: this one, so that a stop asked for exits 0.
-    stops: list[int] = []
-    before = {s: signal.signal(s, lambda n, _: stops.append(n)) for s in _STOPS}
+    # handler that was there before it: this one, which does nothing, so that a stop asked
+    # for exits 0 (as systemd expects of a service it stops).
+    before = {s: signal.signal(s, lambda *_: None) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
         uvicorn.Server(config).run(sockets=[sock])
     finally:
@@ -670,10 +671,8 @@ def _serve(store: Store, sock: socket.socket, args: argparse.Namespace) -> None:
             signal.signal(number, handler)
 
 
-_STOPS = (signal.SIGTERM, signal.SIGINT)
-
-
 def _start_logging(args: argparse.Namespace) -> None:
+    """The server's log on stderr in ``--log-format`` (see :mod:`graph.server.logs`)."""
     import logging
 
     from graph.server import logs
@@ -931,7 +930,7 @@ def build_parser() -> argparse.ArgumentParser:
         limits.add_argument("--no-access-log", action="store_true", help="do not log every request")
         limits.add_argument(
             "--log-format",
-            choices=["json", "text"],
+            choices=LOG_FORMATS,
             help="json: one JSON object per line; text: for a person (default: text on a "
             "terminal, else json)",
         )
