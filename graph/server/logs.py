@@ -56,8 +56,9 @@ def default_format() -> str:
 
 
 def configure(fmt: str | None = None, *, process: str = "server") -> str:
-    """Send every record of level INFO and above to stderr in ``fmt`` (default:
-    :func:`default_format`); ``process`` names the process in text lines. Returns the format,
+    """Send records to stderr in ``fmt`` (default: :func:`default_format`): warnings and
+    errors, and information from recruitgraph's own loggers (uvicorn's are set by uvicorn);
+    ``process`` names the process in text lines. Returns the format,
     which the engine process inherits through :data:`ENVIRONMENT`."""
     fmt = fmt or default_format()
     if fmt not in FORMATS:
@@ -73,6 +74,9 @@ def configure(fmt: str | None = None, *, process: str = "server") -> str:
     for old in list(root.handlers):
         root.removeHandler(old)
     root.addHandler(handler)
-    root.setLevel(logging.INFO)
+    # Warnings from every library; information from ours only (httpx's, say, would name
+    # the remote store's URL, credentials and all).
+    root.setLevel(logging.WARNING)
+    logging.getLogger("recruitgraph").setLevel(logging.INFO)
     os.environ[ENVIRONMENT] = fmt
     return fmt
