@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
+import secrets
 import shutil
 import tempfile
+import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
@@ -30,19 +33,20 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.deps import STATIC, ApiError, Settings, error_response
+from api.deps import REQUEST_ID, STATIC, ApiError, Settings, error_response
 from api.routes import ROUTERS
 from api.routes.sparql import FastQueryPath
 from graph.errors import RecruitgraphError
-from graph.server.auth import AuthError, TokenStore
+from graph.server.auth import AuthError, TokenStore, principal_for
 from graph.server.engine import AnswerVersion, Engine, EngineError, answer_version
 from graph.server.service import describe_error, internal_error
 from graph.store import Store
 
-__all__ = ["Settings", "create_app", "settings_for_store"]
+__all__ = ["RequestLog", "Settings", "create_app", "settings_for_store"]
 
 log = logging.getLogger("recruitgraph.api")
 
@@ -130,6 +134,90 @@ class StoreVersionHeader:
             await self.app(scope, receive, send_with_version)
         finally:
             answer_version.reset(token)
+
+
+#: An incoming X-Request-ID that is kept (a proxy's or a client's id); any other is replaced.
+_SANE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+
+access_log = logging.getLogger("recruitgraph.access")
+
+
+class RequestLog:
+    """Give every request an id and log one record when it is answered.
+
+    The id is the request's ``X-Request-ID`` when that is a sane token (letters, digits,
+    ``._:-``, at most 64), else a new one; it goes back in ``X-Request-ID`` on every response
+    and in every error body (:data:`api.deps.REQUEST_ID`). The record
+    (``recruitgraph.access``) holds the id, the caller's role (never the token), method,
+    route template, path, status, duration in ms and bytes sent. A response that already
+    names an id (an internal error of the engine, logged under its own id) keeps it, and the
+    record names that one.
+    """
+
+    def __init__(self, app: ASGIApp, tokens: TokenStore) -> None:
+        self.app = app
+        self.tokens = tokens
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        headers = Headers(scope=scope)
+        incoming = headers.get("x-request-id", "")
+        request_id = incoming if _SANE_ID.fullmatch(incoming) else secrets.token_hex(8)
+        # Not reset afterwards: the handler of an unexpected exception runs after this
+        # middleware has returned (outside it), and reads the id from here.
+        REQUEST_ID.set(request_id)
+        status, sent = 500, 0
+
+        async def answer(message: Message) -> None:
+            nonlocal status, sent, request_id
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                response_headers = MutableHeaders(scope=message)
+                request_id = response_headers.get("x-request-id") or request_id
+                response_headers["X-Request-ID"] = request_id
+            elif message["type"] == "http.response.body":
+                sent += len(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, answer)
+        finally:
+            if access_log.isEnabledFor(logging.INFO):
+                self._log(scope, headers, request_id, status, sent, started)
+
+    def _log(
+        self, scope: Scope, headers: Headers, request_id: str, status: int, sent: int, t0: float
+    ) -> None:
+        try:
+            role = principal_for(headers.get("authorization"), self.tokens).role
+        except AuthError:
+            role = "refused"
+        route = scope.get("route")
+        fields = {
+            "request_id": request_id,
+            "role": role,
+            "method": scope["method"],
+            "route": getattr(route, "path", None),
+            # As sent (percent-encoded): a decoded path could break a text line.
+            "path": scope.get("raw_path", b"").decode("latin-1") or scope["path"],
+            "status": status,
+            "duration_ms": round((time.perf_counter() - t0) * 1000, 1),
+            "bytes": sent,
+        }
+        access_log.info(
+            "%s %s %d %.1f ms %d B %s %s",
+            scope["method"],
+            fields["path"],
+            status,
+            fields["duration_ms"],
+            sent,
+            role,
+            request_id,
+            extra={"fields": fields},
+        )
 
 
 def operation_id(route: APIRoute) -> str:
@@ -221,7 +309,9 @@ def create_app(store: Store | None = None, settings: Settings | None = None) -> 
     async def _unexpected(request: Request, error: Exception) -> JSONResponse:
         # A bug in this process: logged with its traceback under a request id (the client
         # gets the id), as the engine process does for a bug in an operation.
-        status, message, details = internal_error(error, f"{request.method} {request.url.path}")
+        status, message, details = internal_error(
+            error, f"{request.method} {request.url.path}", REQUEST_ID.get()
+        )
         return error_response(
             status, message, details, headers={"X-Request-ID": details["request_id"]}
         )
@@ -229,6 +319,7 @@ def create_app(store: Store | None = None, settings: Settings | None = None) -> 
     for router in ROUTERS:
         app.include_router(router)
     app.add_middleware(FastQueryPath, settings=settings, engine=engine, tokens=tokens)
-    app.add_middleware(StoreVersionHeader)  # outermost: around the fast SPARQL path too
+    app.add_middleware(StoreVersionHeader)  # around the fast SPARQL path too
+    app.add_middleware(RequestLog, tokens=tokens)  # outermost: it sees every answer
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any
@@ -28,6 +29,7 @@ from graph.store import default_data_dir
 
 __all__ = [
     "ERRORS",
+    "REQUEST_ID",
     "STATIC",
     "ApiError",
     "Caller",
@@ -117,15 +119,23 @@ class ApiError(Exception):
         self.headers = headers
 
 
+#: The id of the request being answered (set by :class:`api.app.RequestLog`): every error
+#: body names it, as every log line of the request does.
+REQUEST_ID: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+
 def error_response(
     status: int,
     message: str,
     details: dict[str, Any] | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
-    return JSONResponse(
-        {"error": message, "status": status, **(details or {})}, status, headers=headers
-    )
+    """The JSON body of an error, with the request's id (an internal error's ``details``
+    name the id its traceback was logged under)."""
+    body = {"error": message, "status": status, "request_id": REQUEST_ID.get(), **(details or {})}
+    if body["request_id"] is None:
+        del body["request_id"]
+    return JSONResponse(body, status, headers=headers)
 
 
 def error(description: str, example: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -44,8 +44,8 @@ JSON = dict[str, Any]
 class ErrorBody(TypedDict):
     """Every error: the reason, the HTTP status, and for invalid data or an invalid request
     the problems found (``{"where", "message"}`` for a request; file, line, column, rule and
-    text for data); for an internal error (500) the request id under which the server logged
-    its traceback."""
+    text for data); and the request's id, under which the server logged the request (and an
+    internal error's traceback)."""
 
     error: str
     status: int
@@ -57,17 +57,26 @@ class ErrorBody(TypedDict):
 
 
 class Health(TypedDict):
-    """Liveness; with a valid token (or anonymous access) what the caller can see."""
+    """Liveness and the engine's state; with a valid token (or anonymous access) what the
+    caller can see. (A degraded server answers 503 with an error body holding the engine's
+    state.)"""
 
     status: str
     store: str
+    #: open, restarting or closed
+    store_state: str
     engine_restarts: int
+    #: restarts after a crash in the last 60 s (3 make a crash loop)
+    engine_crashes_recent: int
+    engine_last_restart: str | None
     #: Per lane of the engine (query, analysis, write): slots, calls running and waiting, and
     #: since start calls run, reads that shared an identical one's answer, calls refused.
     lanes: NotRequired[dict[str, dict[str, int]]]
     version: NotRequired[int]
     datasets: NotRequired[int]
     triples: NotRequired[int]
+    #: results (projections, reports) held in the engine's cache
+    cache_entries: NotRequired[int]
 
 
 #: A dataset and its provenance: the library's own record is the response model, so the

@@ -9,8 +9,11 @@ with its traceback left in a file.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
+import signal
+import socket
 import sys
 import tempfile
 import traceback
@@ -23,6 +26,7 @@ import pyoxigraph as ox
 from graph.errors import RecruitgraphError
 from graph.ingest.validation import Problem, ValidationError
 from graph.model.ontology import concepts, confidence_levels, kinds
+from graph.server.logs import FORMATS as LOG_FORMATS
 from graph.store import Store, default_data_dir, open_store
 from graph.store.export import EXPORT_KINDS, export_format
 from graph.store.formats import Kind, by_suffix, formats
@@ -607,28 +611,76 @@ def add_filter_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _serve(store: Store, host: str, port: int, args: argparse.Namespace | None = None) -> None:
+def _listen(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host``:``port``, before anything else starts: a port in use is
+    one line and exit 1, not a server that starts its engine and then fails."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror as error:
+        raise UsageError(f"cannot listen on {host}: {error.strerror}") from None
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+        # Listening at once holds the port (two bound sockets may share it until one
+        # listens); connections made while the engine starts wait in the backlog.
+        sock.listen(2048)
+    except OSError as error:
+        sock.close()
+        reasons = {
+            errno.EADDRINUSE: "it is in use (another server?): stop that, or choose another --port",
+            errno.EACCES: "not allowed (ports below 1024 need privileges)",
+            errno.EADDRNOTAVAIL: f"{host} is not an address of this machine",
+        }
+        reason = reasons.get(error.errno or 0, error.strerror or str(error))
+        raise UsageError(f"cannot listen on {host} port {port}: {reason}") from None
+    return sock
+
+
+def _serve(store: Store, sock: socket.socket, args: argparse.Namespace) -> None:
+    """Serve ``store`` on ``sock`` until SIGTERM or SIGINT (Ctrl-C): then the requests in
+    flight are answered, the engine stops, and the command exits 0."""
     import uvicorn
 
     from api.app import Settings, create_app
 
-    settings = Settings()
-    if args is not None:
-        settings = Settings(
-            query_timeout=args.query_timeout,
-            write_timeout=args.write_timeout,
-            max_rows=args.max_rows,
-            max_upload_bytes=int(args.max_upload_mb * 1024**2),
-            anonymous=not args.no_anonymous,
-            allow=tuple(args.allow_service or ()),
-            threads=args.threads,
-            analysis_threads=args.analysis_threads,
-            data_dir=args.data_dir,
-        )
-    access_log = args is None or not args.no_access_log
-    uvicorn.run(
-        create_app(store, settings), host=host, port=port, log_level="info", access_log=access_log
+    settings = Settings(
+        query_timeout=args.query_timeout,
+        write_timeout=args.write_timeout,
+        max_rows=args.max_rows,
+        max_upload_bytes=int(args.max_upload_mb * 1024**2),
+        anonymous=not args.no_anonymous,
+        allow=tuple(args.allow_service or ()),
+        threads=args.threads,
+        analysis_threads=args.analysis_threads,
+        data_dir=args.data_dir,
     )
+    # Uvicorn logs through our handler (log_config=None); the request log is api.app's.
+    config = uvicorn.Config(
+        create_app(store, settings), log_config=None, log_level="info", access_log=False
+    )
+    # Uvicorn shuts down on SIGTERM/SIGINT and then raises the signal again under the
+    # handler that was there before it: this one, which does nothing, so that a stop asked
+    # for exits 0 (as systemd expects of a service it stops).
+    before = {s: signal.signal(s, lambda *_: None) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, handler)
+
+
+def _start_logging(args: argparse.Namespace) -> None:
+    """The server's log on stderr in ``--log-format`` (see :mod:`graph.server.logs`)."""
+    import logging
+
+    from graph.server import logs
+
+    logs.configure(args.log_format)
+    if args.no_access_log:
+        logging.getLogger("recruitgraph.access").setLevel(logging.WARNING)
 
 
 def cmd_token(args: argparse.Namespace) -> int:
@@ -665,16 +717,19 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    with _open(args) as store:
+    sock = _listen(args.host, args.port)
+    with sock, _open(args) as store:
+        _start_logging(args)
         print(f"serving {store.kind} store {store.location} at http://{args.host}:{args.port}/")
-        _serve(store, args.host, args.port, args)
+        _serve(store, sock, args)
     return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from graph.ingest import list_datasets, load_default_dataset
 
-    with _open(args) as store:
+    sock = _listen(args.host, args.port)
+    with sock, _open(args) as store:
         for report in load_default_dataset(store, progress=_progress("loading")):
             files = ", ".join(report.files)
             print(f"loaded dataset {report.dataset}: {report.triples:,} triples ({files})")
@@ -686,7 +741,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
             f"{base}/docs for the JSON API; Ctrl-C stops the server\n",
             flush=True,
         )
-        _serve(store, args.host, args.port, args)
+        _start_logging(args)
+        _serve(store, sock, args)
     return 0
 
 
@@ -882,6 +938,12 @@ def build_parser() -> argparse.ArgumentParser:
             "Python's GIL: keep it low)",
         )
         limits.add_argument("--no-access-log", action="store_true", help="do not log every request")
+        limits.add_argument(
+            "--log-format",
+            choices=LOG_FORMATS,
+            help="json: one JSON object per line; text: for a person (default: text on a "
+            "terminal, else json)",
+        )
         p.set_defaults(run=runner)
 
     tokens = _Parser(add_help=False)

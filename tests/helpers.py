@@ -271,8 +271,14 @@ def build_data(data_dir: Path, work: Path) -> None:
 
 
 def start_server(
-    data_dir: Path, log: Path, *options: str, env: dict[str, str] | None = None
+    data_dir: Path,
+    log: Path,
+    *options: str,
+    env: dict[str, str] | None = None,
+    new_session: bool = False,
 ) -> LiveServer:
+    """``recruitgraph serve`` on a free port, its output in ``log``; ``new_session``: in a
+    process group of its own, which a test may signal as a terminal or systemd would."""
     port = free_port()
     with open(log, "wb") as out:
         process = subprocess.Popen(
@@ -280,6 +286,7 @@ def start_server(
             stdout=out,
             stderr=subprocess.STDOUT,
             env=env or dict(os.environ),
+            start_new_session=new_session,
         )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -4,26 +4,70 @@ written atomically."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import shutil
 import tempfile
+import time
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from api.deps import ERRORS, ApiError, Caller, EngineDep, caller, error, require_editor
+from api.deps import (
+    ERRORS,
+    ApiError,
+    Caller,
+    EngineDep,
+    caller,
+    error,
+    error_response,
+    require_editor,
+)
 from api.models import Dataset, Health, UploadReport
 from api.routes.sparql import RDF_BODY_SUFFIX, save_body
 from graph.ingest import INPUT_KINDS
 from graph.model.ontology import concepts
 from graph.server import service
 from graph.server.auth import ANONYMOUS, AuthError
+from graph.server.engine import Engine, EngineError
 from graph.store.formats import formats
 
 _UPLOAD_SUFFIXES = {s for f in formats(*INPUT_KINDS) for s in f.suffixes}
 
 router = APIRouter(responses=ERRORS)
+
+
+#: A crash loop: this many restarts of the engine after a crash within this many seconds.
+CRASH_LOOP = (3, 60.0)
+#: How long /healthz waits for the engine to answer before it says the server is degraded.
+HEALTH_WAIT = 5.0
+
+
+def recent_crashes(engine: Engine) -> int:
+    """How many times the engine was restarted after a crash in the crash-loop window."""
+    return sum(1 for t in engine.crashes if time.monotonic() - t < CRASH_LOOP[1])
+
+
+def engine_health(engine: Engine) -> tuple[dict[str, Any], str | None]:
+    """The engine's part of /healthz, and why the server is degraded (None: it is not)."""
+    count, seconds = CRASH_LOOP
+    recent = recent_crashes(engine)
+    last = engine.last_restart
+    when = None if last is None else datetime.fromtimestamp(last, UTC)
+    fields = {
+        "store_state": engine.state,
+        "engine_restarts": engine.restarts,
+        "engine_crashes_recent": recent,
+        "engine_last_restart": when and when.isoformat(timespec="seconds"),
+    }
+    if recent >= count:
+        return fields, f"the engine crashed {recent} times in the last {seconds:g} s"
+    if engine.state != "open":
+        return fields, f"the store is {engine.state}"
+    return fields, None
 
 
 @router.get(
@@ -37,29 +81,62 @@ router = APIRouter(responses=ERRORS)
                     "example": {
                         "status": "ok",
                         "store": "embedded",
+                        "store_state": "open",
+                        "engine_restarts": 0,
+                        "engine_crashes_recent": 0,
+                        "engine_last_restart": None,
                         "version": 3,
                         "datasets": 2,
                         "triples": 5182,
+                        "cache_entries": 4,
                     }
                 }
             }
-        }
+        },
+        503: error(
+            "degraded: the engine is in a crash loop (3 crashes within 60 s), the store is not "
+            "open, or the engine did not answer within 5 s; `error` says which, beside the "
+            "engine's state",
+            {
+                "error": "degraded: the engine crashed 3 times in the last 60 s",
+                "status": 503,
+                "request_id": "5f0c9a3e1b2d4c6f",
+                "store": "embedded",
+                "store_state": "open",
+                "engine_restarts": 3,
+                "engine_crashes_recent": 3,
+                "engine_last_restart": "2026-12-03T16:00:00+00:00",
+            },
+        ),
     },
 )
 async def healthz(request: Request, engine: EngineDep) -> JSONResponse:
-    """Liveness, and what the caller can see (datasets and triples); the load of the
-    engine's lanes (cheap queries, analysis, writes)."""
+    """Liveness, the engine's state (restarts, crash loop, the load of its lanes: cheap
+    queries, analysis, writes), and what the caller can see (datasets and triples). 503, with
+    an error that begins ``degraded:`` and says why, when the server cannot be relied on: a
+    load balancer takes it out of rotation."""
     try:
         principal = caller(request)
     except AuthError:
         principal = None
-    # A copy: identical calls in flight share one answer, and this one is added to.
-    data = dict(await engine.call(service.healthz, principal or ANONYMOUS))
-    if principal is None:
-        data = {"status": data["status"], "store": data["store"]}
-    else:  # the load of each lane, to a caller who may use the server
+    data: dict[str, Any] = {"status": "ok", "store": engine.spec.kind}
+    answer = None
+    if recent_crashes(engine) < CRASH_LOOP[0]:  # (in a crash loop: answer at once)
+        with contextlib.suppress(EngineError, TimeoutError):
+            # A restarting engine has a few seconds to come back.
+            answer = await asyncio.wait_for(
+                engine.call(service.healthz, principal or ANONYMOUS), HEALTH_WAIT
+            )
+    if answer is not None and principal is not None:  # (a refused token: liveness only)
+        data.update(answer)  # (into a copy: identical calls in flight share one answer)
         data["lanes"] = engine.load()
-    data["engine_restarts"] = engine.restarts
+    fields, problem = engine_health(engine)
+    if problem is None and answer is None:
+        problem = f"the engine did not answer within {HEALTH_WAIT:g} s"
+    data.update(fields)
+    if problem is not None:  # an error body (as every error's), with the engine's state
+        data.pop("status")
+        return error_response(503, f"degraded: {problem}", data)
     return JSONResponse(data)
 
 

@@ -22,6 +22,7 @@ from api.deps import (
     caller,
     engine_of,
     error,
+    error_response,
     require_editor,
     settings_of,
 )
@@ -503,10 +504,8 @@ class FastQueryPath:
                 max_rows=self.settings.max_rows,
             )
         except EngineError as error:
-            response: Response = JSONResponse(
-                {"error": error.message, "status": error.status, **(error.details or {})},
-                error.status,
-                headers=error.headers,
+            response: Response = error_response(
+                error.status, error.message, error.details, error.headers
             )
         else:
             headers = {"Vary": "Accept"}

@@ -62,6 +62,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, BinaryIO, Concatenate, ParamSpec, TypeVar
@@ -444,6 +445,10 @@ class Engine:
         self._flights: dict[tuple[Reference, bytes], asyncio.Task[Any]] = {}
         #: How many times the engine process was restarted (time limits, crashes).
         self.restarts = 0
+        #: When it was last restarted (seconds since the epoch), and when (monotonic clock)
+        #: it last died on its own: the /healthz of the server tells a crash loop by these.
+        self.last_restart: float | None = None
+        self.crashes: deque[float] = deque(maxlen=32)
         self._worker: _Worker | None = None
         self._ready = asyncio.Event()
         self._lock = asyncio.Lock()
@@ -457,6 +462,20 @@ class Engine:
         """Start the engine process; EngineUnavailable if the store cannot be opened."""
         async with self._lock:
             await self._spawn()
+
+    @property
+    def state(self) -> str:
+        """``open`` (an engine process serves the store), ``restarting`` or ``closed``."""
+        if self._closing:
+            return "closed"
+        worker = self._worker
+        return "open" if worker is not None and worker.alive else "restarting"
+
+    def _restarted(self, crash: bool) -> None:
+        self.restarts += 1
+        self.last_restart = time.time()
+        if crash:
+            self.crashes.append(time.monotonic())
 
     async def close(self) -> None:
         self._closing = True
@@ -515,7 +534,7 @@ class Engine:
         )
         async with self._lock:
             if self._worker is None and not self._closing:
-                self.restarts += 1
+                self._restarted(crash=True)
                 with contextlib.suppress(EngineUnavailable):
                     await self._spawn()
 
@@ -530,7 +549,7 @@ class Engine:
                 await asyncio.wait(writes, timeout=self.write_timeout)
             self._ready.clear()
             self._worker = None
-            self.restarts += 1
+            self._restarted(crash=False)
             log.warning(
                 "engine process %d stopped: a call ran past its time limit; restarting it",
                 culprit.process.pid,
@@ -795,8 +814,17 @@ def serve(fd: int, spec: StoreSpec) -> int:
 
 
 if __name__ == "__main__":
-    # The tracebacks of internal errors go to the server's stderr, each under its request id.
-    logging.basicConfig(
-        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s [engine]: %(message)s"
-    )
+    import signal
+
+    from graph.server import logs
+
+    # The server stops this process (its socket closes) once its requests are answered; a
+    # SIGTERM or SIGINT meant for the server must not cut an upload short: Ctrl-C signals
+    # the terminal's process group, systemd every process of the service. (The process stays
+    # in the server's group, so that a SIGKILL to the group still reaches it.)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The tracebacks of internal errors go to the server's stderr, each under its request id,
+    # in the server's format (text for an engine of a library user's own).
+    logs.configure(os.environ.get(logs.ENVIRONMENT, "text"), process="engine")
     sys.exit(serve(int(sys.argv[1]), StoreSpec.from_json(sys.argv[2])))

@@ -56,7 +56,7 @@ from graph.sparql import (
     plan_update,
     serialize_capped,
 )
-from graph.store import Store, StoreChanging, StoreError, consistent
+from graph.store import Store, StoreChanging, StoreError, cache, consistent
 from graph.store.export import export_format
 from graph.store.formats import Kind, UnknownFormat, by_name, formats
 from graph.viz import network
@@ -257,11 +257,13 @@ def describe_error(error: BaseException, where: str = "") -> tuple[int, str, dic
     return status, str(error) or type(error).__name__, None
 
 
-def internal_error(error: BaseException, where: str = "") -> tuple[int, str, dict[str, Any]]:
-    """Log ``error`` with its traceback under a new request id; (500, a message naming the id,
-    ``{"request_id": id}``). The client learns the id, never the traceback; an operator finds
-    the traceback in the log by the id."""
-    request_id = secrets.token_hex(8)
+def internal_error(
+    error: BaseException, where: str = "", request_id: str | None = None
+) -> tuple[int, str, dict[str, Any]]:
+    """Log ``error`` with its traceback under ``request_id`` (default: a new one); (500, a
+    message naming the id, ``{"request_id": id}``). The client learns the id, never the
+    traceback; an operator finds the traceback in the log by the id."""
+    request_id = request_id or secrets.token_hex(8)
     place = f" in {where}" if where else ""
     log.error(
         "internal error (request id %s)%s",
@@ -286,7 +288,12 @@ def healthz(ctx: Context, principal: Principal) -> dict[str, Any]:
     health: dict[str, Any] = {"status": "ok", "store": ctx.store.kind}
     if catalog.reads_all(principal):
         health["version"] = catalog.version
-    return {**health, "datasets": len(infos), "triples": sum(i.triples for i in infos)}
+    return {
+        **health,
+        "datasets": len(infos),
+        "triples": sum(i.triples for i in infos),
+        "cache_entries": cache.stats()["entries"],
+    }
 
 
 @operation

@@ -274,6 +274,12 @@ class EmbeddedStore(Store):
                     "(a running server?); stop it, or send the request to that server"
                 ) from None
             raise StoreError(f"cannot open the store in {path}: {error}") from None
+        except RuntimeError as error:  # RocksDB found its files damaged ("Corruption: ...")
+            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise StoreError(
+                f"the store in {path} is damaged and cannot be opened ({reason}); restore it "
+                "from an export, or move the directory away to start afresh"
+            ) from None
         self._version_file = Path(path) / self.VERSION_FILE
         self._version = self._open_version()
         # The lock is exclusive: any staging graph here belongs to a load that died.
