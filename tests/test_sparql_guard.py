@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import contextlib
+import json
+import subprocess
+import sys
 import threading
 import time
 
 import pytest
 
-from graph.sparql import MAX_NESTING, QueryError, check_nesting, inspect_query, plan_update
+from graph.sparql import (
+    MAX_NESTING,
+    MAX_TERMS,
+    QueryError,
+    check_nesting,
+    inspect_query,
+    plan_update,
+)
 
 
 @pytest.mark.parametrize(
@@ -83,3 +93,85 @@ def test_checks_in_many_threads_at_once_all_succeed() -> None:
     for thread in threads:
         thread.join()
     assert failures == []
+
+
+def _chain(n: int) -> dict[str, str]:
+    """Flat texts of about ``n`` elements on which the engine's parser recursed once per
+    element and overflowed its stack (measured in a subprocess: from 2,600 to 9,000)."""
+    return {
+        "sum": "SELECT * { FILTER(1" + "+1" * n + ") }",
+        "or": "SELECT * { FILTER(true" + " || true" * n + ") }",
+        "and": "SELECT * { FILTER(true" + "&&true" * n + ") }",
+        "not": "SELECT * { FILTER(" + "!" * n + "true) }",
+        "path": "SELECT * { ?a " + "/".join(["<http://x/p>"] * n) + " ?b }",
+        "alternatives": "SELECT * { ?a " + "|".join(["<http://x/p>"] * n) + " ?b }",
+        "union": "SELECT * { " + " UNION ".join(["{ ?s ?p ?o }"] * n) + " }",
+        "minus": "SELECT * { ?s ?p ?o " + "MINUS { ?s ?p ?o } " * n + "}",
+        "bind": "SELECT * { " + " ".join(f"BIND(1 AS ?v{i})" for i in range(n)) + " }",
+        "collection": "SELECT * { ?s ?p (" + " 1" * n + " ) }",
+        "objects": "SELECT * { ?s ?p " + ", ".join(["1"] * n) + " }",
+    }
+
+
+@pytest.mark.parametrize("name", list(_chain(1)))
+def test_flat_chains_past_the_term_limit_are_refused(name: str) -> None:
+    text = _chain(10_000)[name]
+    started = time.perf_counter()
+    with pytest.raises(QueryError, match=f"more than {MAX_TERMS} terms and operators"):
+        inspect_query(text)
+    assert time.perf_counter() - started < 0.5
+    update = text.replace("SELECT * {", "DELETE { GRAPH <http://x/g> { ?s ?p ?o } } WHERE {", 1)
+    with pytest.raises(QueryError, match="the update holds more than"):
+        plan_update(update)
+
+
+def test_data_blocks_do_not_count_towards_the_term_limit() -> None:
+    rows = " ".join(f"(ex:a-{i} 1.5)" for i in range(MAX_TERMS * 5))
+    check_nesting(f"SELECT * {{ ?x ?p ?o VALUES (?x ?y) {{ {rows} }} }}")
+    single = " ".join(f"ex:a-{i}" for i in range(MAX_TERMS * 5))
+    check_nesting(f"SELECT * {{ ?x ?p ?o }} VALUES ?x {{ {single} }}")
+    triples = " ".join(f"<http://x/{i}> <http://x/p> {i} ." for i in range(MAX_TERMS))
+    check_nesting(f"INSERT DATA {{ GRAPH <http://x/g> {{ {triples} }} }}")
+    # after the data block, terms count again
+    with pytest.raises(QueryError, match="terms and operators"):
+        check_nesting(f"SELECT * {{ VALUES ?x {{ {rows} }} FILTER(1{'+1' * MAX_TERMS}) }}")
+
+
+def test_the_engine_parses_texts_under_the_limits() -> None:
+    """The limits stay below what crashes the engine: the longest chain of each kind that the
+    guard lets through is parsed and evaluated by pyoxigraph in a thread (as in the engine
+    process) of a subprocess. (Paths, object lists and collections at the limit take the
+    planner minutes, not a crash: the time limit stops them.)"""
+    texts = {name: _longest(name) for name in ("sum", "or", "and", "not", "union", "minus", "bind")}
+    program = (
+        "import json, sys, threading, pyoxigraph as ox\n"
+        "texts = json.load(sys.stdin)\n"
+        "def run():\n"
+        "    for text in texts.values():\n"
+        "        result = ox.Store().query(text)\n"
+        "        list(result) if hasattr(result, '__iter__') else bool(result)\n"
+        "    print('done')\n"
+        "thread = threading.Thread(target=run); thread.start(); thread.join()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program],
+        input=json.dumps(texts),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "done", done.stderr[-2000:]
+
+
+def _longest(name: str) -> str:
+    """The longest chain of kind ``name`` (:func:`_chain`) that the guard lets through."""
+    low, high = 1, MAX_TERMS
+    while low < high:
+        middle = (low + high + 1) // 2
+        try:
+            check_nesting(_chain(middle)[name])
+            low = middle
+        except QueryError:
+            high = middle - 1
+    assert low > MAX_TERMS // 8, (name, low)
+    return _chain(low)[name]

@@ -11,6 +11,7 @@ most callers need are importable from this package.
 
 from graph.sparql.guard import (
     MAX_NESTING,
+    MAX_TERMS,
     AccessError,
     QueryError,
     QueryInfo,
@@ -42,6 +43,7 @@ from graph.sparql.update import DEFAULT_GRAPH, UpdatePlan, plan_update
 __all__ = [
     "DEFAULT_GRAPH",
     "MAX_NESTING",
+    "MAX_TERMS",
     "AccessError",
     "QueryError",
     "QueryInfo",

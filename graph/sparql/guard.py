@@ -7,9 +7,12 @@ a query is parsed only when it *could* hold one of those keywords or a dataset c
 which neither ``service`` nor ``load`` occurs in any letter case, and that has no ``\\u``
 escape (SPARQL expands those before parsing), cannot contain ``SERVICE`` or ``LOAD``.
 
-Every text is first scanned once, in linear time, for brackets nested deeper than
-:data:`MAX_NESTING` (:func:`check_nesting`): the engine's parser would overflow its stack on
-them and take the engine process down.
+Every text is first scanned once, in linear time (:func:`check_nesting`), for brackets nested
+deeper than :data:`MAX_NESTING` and for more than :data:`MAX_TERMS` terms and operators: the
+engine's parser recurses once per level of nesting, and once per element of a flat chain
+(``1+1+…``, ``a/b/…``, ``{…} UNION {…} UNION …``, ``MINUS``, ``BIND``, collections), and would
+overflow its stack on either and take the engine process down; its planner also takes time
+that grows faster than the number of triple patterns.
 """
 
 from __future__ import annotations
@@ -74,6 +77,13 @@ def _may_reach_out(text: str) -> bool:
 #: process) a few thousand levels down; real queries stay well under a dozen.
 MAX_NESTING = 64
 
+#: How many terms and operators a query or an update may hold, outside strings, IRIs, comments
+#: and data (``VALUES``, ``INSERT DATA``, ``DELETE DATA``). The engine's parser crashes on flat
+#: chains of a few thousand elements (2,600 ``MINUS`` or ``BIND`` clauses, 4,000 collection
+#: items, 6,600 ``+``); its planner takes seconds on a hundred triple patterns already. Real
+#: queries hold a few hundred.
+MAX_TERMS = 2000
+
 # One pass over the text, never backtracking (possessive quantifiers; a string or IRI that does
 # not close fails after one scan of its own line or run): plain text, an escaped character of a
 # prefixed name (``ex:a\#b``), a comment, a string, an IRI, or one character (a bracket, or a
@@ -87,31 +97,47 @@ _LEXEME = re.compile(
 _OPEN = frozenset("{([")
 _CLOSE = frozenset("})]")
 _IRI_BRACKET = re.compile(r"[()\[\]]")
+# Terms in a run of plain text: a name, number, variable, keyword or language tag, or one
+# character of an operator ('-' and '.' count even inside a name: an over-count is harmless).
+_TERM = re.compile(r"[\w:?$@]+|[^\s\w]")
+#: The keywords after which a block of data follows (VALUES, INSERT DATA, DELETE DATA).
+_DATA_KEYWORDS = frozenset(("values", "data"))
 
 # The bare keyword FROM (``rg:from`` is a prefixed name, ``?from`` a variable).
 _BARE_FROM = re.compile(r"(?<![\w:?$])from(?![\w:])", re.IGNORECASE)
 
 
-def _scan(text: str, find_from: bool = False) -> tuple[int | None, bool]:
-    """Walk ``text`` once: (the offset where brackets first nest deeper than
-    :data:`MAX_NESTING`, or None; whether the bare keyword FROM occurs outside strings, IRIs
-    and comments, looked for only if ``find_from``).
+def _scan(text: str, find_from: bool = False) -> tuple[int | None, str, bool]:
+    """Walk ``text`` once: (the offset where it first goes past a limit, or None; which limit,
+    "nesting" or "terms"; whether the bare keyword FROM occurs outside strings, IRIs and
+    comments, looked for only if ``find_from``).
 
     The depth is an upper bound of the parser's: a closing bracket never goes below zero, and
     an IRI holding brackets (the engine could read its ``<`` as less-than) adds its opening
-    brackets unless they are balanced within it. The scan stops at a string that does not
-    close, where the parser stops too.
+    brackets unless they are balanced within it. Terms are counted as :data:`MAX_TERMS` says;
+    the block after the keyword ``VALUES`` (or ``INSERT DATA``, ``DELETE DATA``) is data, not
+    counted: the parser reads data without recursion.
+    The scan stops at a string that does not close, where the parser stops too.
     """
     depth = 0
+    terms = 0
     has_from = False
+    values = False  # VALUES (and its variables) or DATA was the last word: data follow
+    data_depth = -1  # the depth of the VALUES block the scan is in, -1 outside
     for match in _LEXEME.finditer(text):
         token = match.group()
         first = token[0]
+        if data_depth < 0:
+            terms += 1
         if first in _OPEN:
             depth += 1
             if depth > MAX_NESTING:
-                return match.start(), has_from
+                return match.start(), "nesting", has_from
+            if values and first == "{":
+                values, data_depth = False, depth
         elif first in _CLOSE:
+            if depth == data_depth:
+                data_depth = -1
             depth = max(depth - 1, 0)
         elif first == "<" and len(token) > 1 and _IRI_BRACKET.search(token):
             inner = lowest = peak = 0
@@ -119,40 +145,55 @@ def _scan(text: str, find_from: bool = False) -> tuple[int | None, bool]:
                 inner += (char in _OPEN) - (char in _CLOSE)
                 lowest, peak = min(lowest, inner), max(peak, inner)
             if depth + peak > MAX_NESTING:
-                return match.start(), has_from
+                return match.start(), "nesting", has_from
             if lowest < 0 or inner != 0:
                 depth += sum(char in _OPEN for char in token)
                 if depth > MAX_NESTING:
-                    return match.start(), has_from
+                    return match.start(), "nesting", has_from
         elif first in "\"'" and token in ('"', "'", '"""', "'''"):
             break
-        elif find_from and first not in "<#\"'\\" and _BARE_FROM.search(token):
-            has_from = True
-    return None, has_from
+        elif first not in "<#\"'\\":
+            if find_from and _BARE_FROM.search(token):
+                has_from = True
+            if data_depth < 0:
+                terms -= 1  # counted word by word
+                for word in _TERM.finditer(token):
+                    terms += 1
+                    name = word.group()
+                    values = name.lower() in _DATA_KEYWORDS or (values and name[0] in "?$")
+        if terms > MAX_TERMS:
+            return match.start(), "terms", has_from
+    return None, "", has_from
 
 
 def check_nesting(text: str, what: str = "query") -> None:
-    """QueryError if brackets nest deeper than :data:`MAX_NESTING` in ``text`` (a ``what``).
+    """QueryError if brackets nest deeper than :data:`MAX_NESTING` in ``text`` (a ``what``),
+    or if it holds more than :data:`MAX_TERMS` terms and operators.
 
     Linear in the length of the text, so that it can run on every text before the engine
-    parses it; brackets in strings, IRIs and comments do not count.
+    parses it; brackets and terms in strings, IRIs and comments do not count.
 
     >>> check_nesting("SELECT * WHERE { { ?s ?p '{{{' } }")
     >>> check_nesting("ASK " + "{" * 100 + "}" * 100)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     graph.sparql.guard.QueryError: the query nests brackets (...) more than 64 deep (line 1, ...)
     """
-    offset, _ = _scan(text)
+    offset, limit, _ = _scan(text)
     if offset is not None:
-        raise _too_deep(text, offset, what)
+        raise _over_limit(text, offset, limit, what)
 
 
-def _too_deep(text: str, offset: int, what: str) -> QueryError:
+def _over_limit(text: str, offset: int, limit: str, what: str) -> QueryError:
     line = text.count("\n", 0, offset) + 1
     column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    where = f"(line {line}, column {column})"
+    if limit == "terms":
+        return QueryError(
+            f"the {what} holds more than {MAX_TERMS} terms and operators {where}: split it, "
+            "or put long lists of values in a VALUES block"
+        )
     return QueryError(
-        f"the {what} nests brackets ({{ }}, ( ), [ ]) more than {MAX_NESTING} deep "
-        f"(line {line}, column {column})"
+        f"the {what} nests brackets ({{ }}, ( ), [ ]) more than {MAX_NESTING} deep {where}"
     )
 
 
@@ -238,9 +279,9 @@ def inspect_query(text: str, *, allow: Sequence[str] = ()) -> QueryInfo:
     Raises QueryError for ``SERVICE`` (unless ``allow`` names its IRI) and, when the text must
     be parsed, for malformed text; otherwise the engine reports syntax errors itself.
     """
-    offset, has_from = _scan(text, find_from=_BARE_FROM.search(text) is not None)
+    offset, limit, has_from = _scan(text, find_from=_BARE_FROM.search(text) is not None)
     if offset is not None:
-        raise _too_deep(text, offset, "query")
+        raise _over_limit(text, offset, limit, "query")
     if not (_may_reach_out(text) or has_from):
         return _NO_INFO
     return _inspect_query(text, tuple(allow))

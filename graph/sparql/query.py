@@ -60,6 +60,12 @@ def execute_query(
         return store.query(text, default_graph=default, named_graphs=named, prefixes=PREFIXES)
     except SyntaxError as error:
         raise QueryError(f"malformed SPARQL query: {error}") from None
+    except RuntimeError as error:
+        # pyoxigraph's error for a well-formed query it will not evaluate (an unknown
+        # function, say); its subclasses (RecursionError…) are Python's own, not the query's.
+        if type(error) is not RuntimeError:
+            raise
+        raise QueryError(f"the query cannot be evaluated: {error}") from None
 
 
 def run_query(

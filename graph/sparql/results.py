@@ -4,6 +4,7 @@ cap. The formats themselves, their media types and content negotiation are those
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from graph.store.formats import (
 from graph.store.spreadsheet import formula_safe
 
 __all__ = [
+    "MAX_RESULT_BYTES",
     "Serialized",
     "accepts_html",
     "format_name",
@@ -82,8 +84,34 @@ class _TooLarge(Exception):
     pass
 
 
-class _CountingWriter:
-    """Collects what pyoxigraph serializes and counts rows as it goes (in C, with
+#: The largest serialized result a query may give (bytes); past it the serialization stops.
+MAX_RESULT_BYTES = 256 * 1024**2
+
+
+class _CappedWriter:
+    """Collects what pyoxigraph serializes, stopping the serialization (and with it the query's
+    evaluation, which is lazy) once there are more than ``max_bytes``."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.buffer = io.BytesIO()  # its getvalue() hands over the buffer without a copy
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self.size += self.buffer.write(data)
+        if self.size > self.max_bytes:
+            raise _TooLarge
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def value(self) -> bytes:
+        return self.buffer.getvalue()
+
+
+class _CountingWriter(_CappedWriter):
+    """A :class:`_CappedWriter` that also counts rows as it goes (in C, with
     ``bytes.count``), stopping the serialization once there are more than ``max_rows``."""
 
     #: Row-start marks by format: none of them can occur inside a serialized value.
@@ -93,19 +121,15 @@ class _CountingWriter:
     }
 
     def __init__(self, fmt: str, max_rows: int, max_bytes: int) -> None:
+        super().__init__(max_bytes)
         self.fmt = fmt
         self.max_rows = max_rows
-        self.max_bytes = max_bytes
-        self.chunks: list[bytes] = []
-        self.size = 0
         self.rows = 0
         self.tail = b""
         self.in_quote = False  # CSV
 
     def write(self, data: bytes) -> int:
         data = bytes(data)
-        self.chunks.append(data)
-        self.size += len(data)
         if self.fmt == "tsv":
             self.rows += data.count(b"\n")
         elif self.fmt == "csv":
@@ -117,15 +141,11 @@ class _CountingWriter:
             marks = self._MARKS[self.fmt]
             self.rows += sum(window.count(m) - self.tail.count(m) for m in marks)
             self.tail = window[-8:]
+        written = super().write(data)
         header = 1 if self.fmt in ("csv", "tsv") else 0
         if self.rows - header > self.max_rows:
             raise _Capped
-        if self.size > self.max_bytes:
-            raise _TooLarge
-        return len(data)
-
-    def flush(self) -> None:
-        pass
+        return written
 
     def _csv_lines(self, data: bytes) -> int:
         if not self.in_quote and b'"' not in data:
@@ -142,7 +162,7 @@ class _CountingWriter:
 
     def truncated(self) -> bytes:
         """The output cut after ``max_rows`` rows, closed so that it stays well-formed."""
-        data = b"".join(self.chunks)
+        data = self.value()
         if self.fmt == "tsv":
             return data[: _nth(data, (b"\n",), self.max_rows + 1) + 1]
         if self.fmt == "csv":
@@ -213,36 +233,48 @@ def _capped_triples(
 
 
 def serialize_capped(
-    result: QueryResult, fmt: str, max_rows: int | None = None, max_bytes: int = 256 * 1024**2
+    result: QueryResult,
+    fmt: str,
+    max_rows: int | None = None,
+    max_bytes: int = MAX_RESULT_BYTES,
 ) -> Serialized:
     """Serialize ``result`` as :func:`serialize_result` does, keeping at most ``max_rows``
     solutions (or triples). A longer result is cut there, stays well-formed, and is marked
-    ``truncated``; the rest of it is never computed. A result over ``max_bytes`` raises
-    QueryError."""
-    # is_graph_result spelt out: mypy narrows the result by isinstance only
-    if not isinstance(result, ox.QuerySolutions | ox.QueryBoolean):
-        fmt = _GRAPH_EQUIVALENT.get(fmt, fmt)
-        state: dict[str, Any] = {"truncated": False}
-        triples = result if max_rows is None else _capped_triples(result, max_rows, state)
-        return Serialized(_serialize_graph(triples, fmt), fmt, state["truncated"])
-    fmt = _RESULT_EQUIVALENT.get(fmt, fmt)
-    results_format = _results_format(fmt)
-    if isinstance(result, ox.QueryBoolean) or max_rows is None:
-        data = result.serialize(format=results_format)
-        assert data is not None
-        return Serialized(_spreadsheet_safe(data, fmt), fmt)
-    writer = _CountingWriter(fmt, max_rows, max_bytes)
+    ``truncated``; the rest of it is never computed. A result of any kind that grows past
+    ``max_bytes`` raises QueryError as soon as it does: the rest is never computed either, so
+    that memory stays bounded by the cap (a CONSTRUCT over a cartesian product included)."""
     try:
-        # the stub asks for IO[bytes]; pyoxigraph only calls write(), which the writer has
-        result.serialize(writer, format=results_format)  # type: ignore[arg-type]
-    except _Capped:
-        return Serialized(_spreadsheet_safe(writer.truncated(), fmt), fmt, True, max_rows)
+        # is_graph_result spelt out: mypy narrows the result by isinstance only
+        if not isinstance(result, ox.QuerySolutions | ox.QueryBoolean):
+            fmt = _GRAPH_EQUIVALENT.get(fmt, fmt)
+            state: dict[str, Any] = {"truncated": False}
+            triples = result if max_rows is None else _capped_triples(result, max_rows, state)
+            writer = _CappedWriter(max_bytes)
+            _serialize_graph(triples, fmt, writer)
+            return Serialized(writer.value(), fmt, state["truncated"])
+        fmt = _RESULT_EQUIVALENT.get(fmt, fmt)
+        results_format = _results_format(fmt)
+        if isinstance(result, ox.QueryBoolean):
+            data = result.serialize(format=results_format)
+            assert data is not None
+            return Serialized(_spreadsheet_safe(data, fmt), fmt)
+        counter = (
+            _CappedWriter(max_bytes)
+            if max_rows is None
+            else _CountingWriter(fmt, max_rows, max_bytes)
+        )
+        try:
+            # the stub asks for IO[bytes]; pyoxigraph only calls write(), which it has
+            result.serialize(counter, format=results_format)  # type: ignore[arg-type]
+        except _Capped:
+            assert isinstance(counter, _CountingWriter)
+            return Serialized(_spreadsheet_safe(counter.truncated(), fmt), fmt, True, max_rows)
+        return Serialized(_spreadsheet_safe(counter.value(), fmt), fmt)
     except _TooLarge:
         raise QueryError(
-            f"the result is larger than {max_bytes // 1024**2} MiB; narrow the query or page "
-            "through it with LIMIT and OFFSET"
+            f"the result is larger than the limit of {max_bytes / 1024**2:g} MiB; narrow the "
+            "query or page through it with LIMIT and OFFSET"
         ) from None
-    return Serialized(_spreadsheet_safe(b"".join(writer.chunks), fmt), fmt)
 
 
 def serialize_result(result: QueryResult, fmt: str) -> bytes:
@@ -313,13 +345,21 @@ def _results_format(fmt: str) -> ox.QueryResultsFormat:
     return found
 
 
-def _serialize_graph(triples: Iterable[ox.Triple], fmt: str) -> bytes:
+def _serialize_graph(
+    triples: Iterable[ox.Triple], fmt: str, output: _CappedWriter | None = None
+) -> bytes:
+    """``triples`` in the RDF format ``fmt``; written to ``output`` instead if given (then the
+    bytes returned are empty)."""
     try:
         found = by_name(fmt, Kind.GRAPH)
     except UnknownFormat:
         raise QueryError(f"a CONSTRUCT or DESCRIBE result cannot be written as {fmt}") from None
     assert isinstance(found.rdf, ox.RdfFormat)
     prefixes = PREFIXES if found.takes_prefixes else None
+    if output is not None:
+        # the stub asks for IO[bytes]; pyoxigraph only calls write(), which it has
+        ox.serialize(triples, output, format=found.rdf, prefixes=prefixes)  # type: ignore[arg-type]
+        return b""
     body = ox.serialize(triples, format=found.rdf, prefixes=prefixes)
     assert body is not None
     return body
