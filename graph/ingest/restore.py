@@ -7,8 +7,8 @@ graphs back whole, descriptions included, so that a restricted dataset stays res
 every licence and flag survives; ``load`` would merge them into one dataset and is refused for
 such a file (:func:`graph.ingest.load.read_inputs`).
 
-A restore is checked as a load is, before anything is written (:func:`read_export`): the file
-must parse, hold only dataset graphs (no default graph, no graph outside
+A restore is checked as a load is, before anything is written (:func:`read_export`, then the
+shapes): the file must parse, hold only dataset graphs (no default graph, no graph outside
 ``https://w3id.org/recruitgraph/dataset/``), each with exactly one description of itself that
 names it, and each graph must conform to the shapes. Then every dataset is written in one
 transaction (:meth:`graph.store.Store.replace_graphs`): all of them or none.
@@ -40,7 +40,8 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from dataclasses import replace as changed
 from pathlib import Path
 from typing import Any
 
@@ -133,14 +134,15 @@ def _read(path: Path) -> tuple[bytes, ox.RdfFormat]:
 
 
 def read_export(path: str | os.PathLike[str]) -> Export:
-    """Parse and check the export file ``path``; writes nothing.
+    """Parse the export file ``path`` and check that it is one; writes nothing. (The shapes
+    are checked by :func:`restore`, after the cheaper refusals.)
 
     Raises
     ------
     ValidationError
         With every problem found: a syntax error, quads outside dataset graphs, a dataset
-        without its description (or with a description of another dataset), data that violates
-        the shapes. Nothing of such a file is restored.
+        without its description (or with a description of another dataset, or of another
+        name). Nothing of such a file is restored.
     InvalidArgument
         For a file type that is no RDF format at all.
     """
@@ -200,21 +202,23 @@ def _dataset(
         problems.append(
             Problem(f"dataset {name}: its description is titled {title.value!r}", file=file)
         )
-    problems += [
-        replace(p, message=f"dataset {name}: {p.message}", file=file)
-        for p in validate_graph(rdflib_graph(triples))
-    ]
     if problems:
         return None, problems
     levels = {iri: notation for notation, iri in concepts("AccessLevelScheme").items()}
-    licence = own.get(DCTERMS + "license")
+    level, licence, synthetic = (
+        own.get(RG + "accessLevel"),
+        own.get(DCTERMS + "license"),
+        own.get(RG + "synthetic"),
+    )
     return (
         ExportedDataset(
             name=name,
             graph=graph,
-            access=levels[own[RG + "accessLevel"].value],  # the shapes allow only these
+            # A level that cannot be read is restricted (access fails closed) until the shapes,
+            # checked before any write, refuse it.
+            access=levels.get(level.value, "restricted") if level is not None else "restricted",
             licence=licence.value if licence is not None else None,
-            synthetic=own[RG + "synthetic"].value == "true",
+            synthetic=synthetic is not None and synthetic.value == "true",
             triples=tuple(triples),
         ),
         [],
@@ -250,7 +254,8 @@ def restore(
     Raises
     ------
     ValidationError
-        If the file is not a valid export (see :func:`read_export`); nothing is written.
+        If the file is not a valid export (see :func:`read_export`) or a dataset of it
+        violates the shapes; nothing is written.
     Conflict
         If the store has datasets of the export and ``replace`` is false; nothing is written.
     """
@@ -264,6 +269,14 @@ def restore(
             f"the store already has {noun} {', '.join(clash)}: restore with replace (--replace) "
             f"to replace {pronoun} with the export's version; nothing was written"
         )
+    # The shapes last: the costly check, after the cheap refusals.
+    problems = [
+        changed(p, message=f"dataset {d.name}: {p.message}", file=export.file)
+        for d in export.datasets
+        for p in validate_graph(rdflib_graph(d.triples))
+    ]
+    if problems:
+        raise ValidationError(problems)
     if REFERENCE_DATASET not in {d.name for d in export.datasets}:
         ensure_reference(store)  # as a load does: queries need the ontology's labels
     written = None if progress is None else (lambda count: progress("write", count))

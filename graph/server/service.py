@@ -341,18 +341,17 @@ def restore(
             raise refusal
         try:
             export = read_export(path)
+            for found in export.datasets:
+                if not (
+                    principal.may_write(found.name, catalog.level(found.graph))
+                    if found.graph in catalog
+                    else principal.may_create(found.name, found.access)
+                ):
+                    raise refusal
+            report = restore_export(ctx.store, export, replace=replace)
         except RecruitgraphError as error:
             _as_named(error, [path], [name])
             raise
-        for found in export.datasets:
-            if not (
-                principal.may_write(found.name, catalog.level(found.graph))
-                if found.graph in catalog
-                else principal.may_create(found.name, found.access)
-            ):
-                raise refusal
-        try:
-            report = restore_export(ctx.store, export, replace=replace)
         finally:
             ctx.changed()
     return {**report.as_dict(), "file": name}
