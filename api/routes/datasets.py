@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from api.deps import ERRORS, ApiError, Caller, EngineDep, caller, error, require_editor
-from api.models import Dataset, Health, UploadReport
+from api.models import Dataset, Health, RestoreReport, UploadReport
 from api.routes.sparql import RDF_BODY_SUFFIX, save_body
 from graph.ingest import INPUT_KINDS
 from graph.model.ontology import concepts
@@ -309,6 +309,7 @@ restore_example = {
 @router.post(
     "/api/restore",
     tags=["datasets"],
+    response_model=RestoreReport,
     openapi_extra={
         "requestBody": {
             "content": {
