@@ -197,7 +197,13 @@ def _without_descriptions(
         )
     levels = {iri: notation for notation, iri in concepts("AccessLevelScheme").items()}
     exported = tuple(
-        (dataset_name(t.subject.value) or t.subject.value, levels.get(t.object.value, "restricted"))
+        (
+            dataset_name(t.subject.value) or t.subject.value,
+            # a level that cannot be read is restricted: access fails closed
+            levels.get(t.object.value, "restricted")
+            if isinstance(t.object, ox.NamedNode)
+            else "restricted",
+        )
         for t in triples
         if t.subject in described and t.predicate == _ACCESS and isinstance(t.subject, ox.NamedNode)
     )

@@ -93,7 +93,7 @@ class ExportedDataset:
             "licence": self.licence,
             "synthetic": self.synthetic,
             # as the dataset list counts them: the data, not its description
-            "triples": sum(1 for t in self.triples if t.subject.value != self.graph),
+            "triples": sum(1 for t in self.triples if t.subject != ox.NamedNode(self.graph)),
         }
 
 
@@ -195,13 +195,16 @@ def _dataset(
         others = sorted(str(s) for s in described - {node})
         why = f"it describes {', '.join(others)} instead" if others else "it has no description"
         return None, [Problem(f"dataset {name}: {why}; not an export of recruitgraph", file=file)]
-    own = {t.predicate.value: t.object for t in triples if t.subject == node}
+    # What the description says, each value as text (the shapes check their kinds later).
+    own = {
+        t.predicate.value: t.object.value
+        for t in triples
+        if t.subject == node and not isinstance(t.object, ox.Triple)
+    }
     title = own.get(DCTERMS + "title")
     problems = []
-    if title is not None and title.value != name:
-        problems.append(
-            Problem(f"dataset {name}: its description is titled {title.value!r}", file=file)
-        )
+    if title is not None and title != name:
+        problems.append(Problem(f"dataset {name}: its description is titled {title!r}", file=file))
     if problems:
         return None, problems
     levels = {iri: notation for notation, iri in concepts("AccessLevelScheme").items()}
@@ -216,9 +219,9 @@ def _dataset(
             graph=graph,
             # A level that cannot be read is restricted (access fails closed) until the shapes,
             # checked before any write, refuse it.
-            access=levels.get(level.value, "restricted") if level is not None else "restricted",
-            licence=licence.value if licence is not None else None,
-            synthetic=synthetic is not None and synthetic.value == "true",
+            access=levels.get(level, "restricted") if level is not None else "restricted",
+            licence=licence,
+            synthetic=synthetic == "true",
             triples=tuple(triples),
         ),
         [],
