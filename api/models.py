@@ -33,6 +33,8 @@ __all__ = [
     "Neighborhood",
     "NodeTable",
     "Paths",
+    "RestoreReport",
+    "RestoredDataset",
     "Timeline",
     "UpdateResult",
     "UploadReport",
@@ -98,6 +100,25 @@ class UploadReport(TypedDict):
     version: int
     new_actors: list[JSON]
     created: bool
+
+
+class RestoredDataset(TypedDict):
+    """One dataset a restore wrote, as its description says, and whether it replaced one."""
+
+    name: str
+    access: str
+    licence: str | None
+    synthetic: bool
+    triples: int
+    replaced: bool
+
+
+class RestoreReport(TypedDict):
+    """What a restore wrote: every dataset of the export, and the store's new version."""
+
+    file: str
+    datasets: list[RestoredDataset]
+    version: int
 
 
 class UpdateResult(TypedDict):

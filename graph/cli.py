@@ -126,6 +126,24 @@ def cmd_load(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_restore(args: argparse.Namespace) -> int:
+    from graph.ingest import restore
+
+    with _open(args) as store:
+        report = restore(store, args.file, replace=args.replace, progress=_progress("restore"))
+    if sys.stderr.isatty():
+        sys.stderr.write("\n")
+    if args.format == "json":
+        _print_json(report.as_dict())
+    else:
+        print(f"restored {len(report.datasets)} datasets from {args.file} into {store.location}:")
+        for d in report.datasets:
+            marks = [d["access"], *(["synthetic"] if d["synthetic"] else [])]
+            verb = " (replaced)" if d["replaced"] else ""
+            print(f"  {d['name']}{verb}: {d['triples']:,} triples [{', '.join(marks)}]")
+    return 0
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from graph.ingest import validate_files
 
@@ -782,6 +800,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--synthetic", action="store_true", help="mark the dataset as synthetic")
     p.add_argument("--format", **fmt)
     p.set_defaults(run=cmd_load)
+
+    p = sub.add_parser(
+        "restore",
+        parents=[store],
+        help="bring back every dataset of an export, with its access level, licence and flags",
+        description="Restore the datasets of a file written by `recruitgraph export` (N-Quads, "
+        "TriG or JSON-LD) as they were: each in its named graph with its description (access "
+        "level, licence, synthetic, provenance). The file is checked as a load is, then every "
+        "dataset is written in one transaction: all of them or none. Datasets the store already "
+        "has are refused unless --replace; the store's other datasets are left as they are.",
+    )
+    p.add_argument("file", metavar="FILE", help="the export (.nq, .trig or .jsonld)")
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace the datasets of the export that the store already has",
+    )
+    p.add_argument("--format", **fmt)
+    p.set_defaults(run=cmd_restore)
 
     # validate and synth open no store; they take the store options all the same, so that
     # scripts can pass the same options to every command.

@@ -24,7 +24,7 @@ False
 
 from __future__ import annotations
 
-__all__ = ["Forbidden", "InvalidArgument", "NotFound", "RecruitgraphError"]
+__all__ = ["Conflict", "Forbidden", "InvalidArgument", "NotFound", "RecruitgraphError"]
 
 
 class RecruitgraphError(Exception):
@@ -42,3 +42,8 @@ class NotFound(RecruitgraphError, LookupError):
 
 class Forbidden(RecruitgraphError):
     """The caller is known but may not do this (HTTP 403)."""
+
+
+class Conflict(RecruitgraphError):
+    """The request clashes with what the store holds, e.g. a restore of datasets that exist
+    without leave to replace them (HTTP 409)."""

@@ -26,6 +26,7 @@ COMMANDS = [
     "validate",
     "query",
     "export",
+    "restore",
     "datasets",
     "actors",
     "delete",

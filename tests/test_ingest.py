@@ -318,6 +318,10 @@ def test_reloading_an_export_keeps_one_description(
     )
     parsed = read_inputs([exported], "example")
     assert not [t for t in parsed.triples if t.subject == ox.NamedNode(dataset_iri("example"))]
-    load_files(memory_store, [exported], "example")
+    assert parsed.exported == (("example", "restricted"),)
+    # Loaded as public, the export of a restricted dataset would publish it (issue 17).
+    with pytest.raises(ValidationError, match="restricted: loading it as public would publish"):
+        load_files(memory_store, [exported], "example")
+    load_files(memory_store, [exported], "example", access="restricted", licence="CC0")
     [info] = [d for d in list_datasets(memory_store) if d.name == "example"]
-    assert info.access == "public"  # the new load's choice, not the file's
+    assert (info.access, info.licence) == ("restricted", "CC0")  # the new load's description

@@ -1,6 +1,6 @@
-"""/healthz, and the datasets under /api/datasets: list, describe, upload (multipart or one
-body), replace and delete. Uploads are validated against the shapes in the engine process and
-written atomically."""
+"""/healthz, the datasets under /api/datasets: list, describe, upload (multipart or one
+body), replace and delete, and /api/restore (an export brought back whole). Uploads and
+restores are validated against the shapes in the engine process and written atomically."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from api.deps import (
     error_response,
     require_editor,
 )
-from api.models import Dataset, Health, UploadReport
+from api.models import Dataset, Health, RestoreReport, UploadReport
 from api.routes.sparql import RDF_BODY_SUFFIX, save_body
 from graph.ingest import INPUT_KINDS
 from graph.model.ontology import concepts
@@ -36,6 +36,8 @@ from graph.server.engine import Engine, EngineError
 from graph.store.formats import formats
 
 _UPLOAD_SUFFIXES = {s for f in formats(*INPUT_KINDS) for s in f.suffixes}
+#: What an export for a restore may be: the RDF formats that keep named graphs.
+_EXPORT_SUFFIXES = {f.suffix for f in formats(*INPUT_KINDS) if f.keeps_graphs}
 
 router = APIRouter(responses=ERRORS)
 
@@ -358,3 +360,73 @@ async def delete_dataset(name: str, principal: Caller, engine: EngineDep) -> Res
     require_editor(principal, "deleting")
     await engine.call(service.delete_dataset, principal, name)
     return Response(status_code=204)
+
+
+# -- restore -----------------------------------------------------------------------------
+restore_example = {
+    "file": "body",
+    "datasets": [
+        {
+            "name": "claims",
+            "access": "public",
+            "licence": "CC-BY-4.0",
+            "synthetic": False,
+            "triples": 3172,
+            "replaced": False,
+        },
+        {
+            "name": "secret",
+            "access": "restricted",
+            "licence": None,
+            "synthetic": False,
+            "triples": 40,
+            "replaced": False,
+        },
+    ],
+    "version": 4,
+}
+
+
+@router.post(
+    "/api/restore",
+    tags=["datasets"],
+    response_model=RestoreReport,
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                media: {"schema": {"type": "string"}}
+                for media, suffix in RDF_BODY_SUFFIX.items()
+                if suffix in _EXPORT_SUFFIXES
+            }
+        }
+    },
+    responses={
+        200: {
+            "description": "every dataset of the export restored",
+            "content": {"application/json": {"example": restore_example}},
+        },
+        403: error("restoring needs write rights on every dataset (an admin token)"),
+        409: error("the store has datasets of the export and replace is not set"),
+        422: error("not a valid export: nothing was written", invalid_example),
+    },
+)
+async def restore(
+    request: Request,
+    principal: Caller,
+    engine: EngineDep,
+    replace: Annotated[
+        bool, Query(description="replace the datasets of the export that the store has")
+    ] = False,
+) -> JSONResponse:
+    """Restore an export written by ``recruitgraph export`` or ``/api/export`` (the body:
+    N-Quads, TriG or JSON-LD, by its Content-Type): every dataset comes back in its named graph
+    with its description (access level, licence, flags, provenance), all in one transaction or
+    none. Checked as an upload is. Datasets the store has are refused (409) unless
+    ``replace=true``; the store's other datasets stay."""
+    require_editor(principal, "restoring")
+    directory, path = await save_body(request)
+    try:
+        report = await engine.call(service.restore, principal, str(path), replace=replace)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+    return JSONResponse(report)

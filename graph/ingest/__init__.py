@@ -4,7 +4,9 @@
 problem writes nothing); :mod:`~graph.ingest.claims_csv` turns the claims CSV into RDF,
 resolving every party through the actor registry of :mod:`~graph.ingest.registry`;
 :mod:`~graph.ingest.validation` checks a graph against ``ontologies/shapes.ttl``;
-:mod:`~graph.ingest.actors` lists actors and records merges; :mod:`~graph.ingest.synth`
+:mod:`~graph.ingest.actors` lists actors and records merges; :mod:`~graph.ingest.restore`
+brings back every dataset of an export, descriptions included, in one transaction;
+:mod:`~graph.ingest.synth`
 writes synthetic claim sets, marked synthetic, for tests and benchmarks. The load functions most
 callers need are importable from this package.
 """
@@ -32,6 +34,7 @@ from graph.ingest.load import (
     store_registry,
     validate_files,
 )
+from graph.ingest.restore import RestoreReport, read_export, restore
 
 __all__ = [
     "DEFAULT_DATASET",
@@ -41,6 +44,7 @@ __all__ = [
     "LoadProgress",
     "LoadReport",
     "ParsedInput",
+    "RestoreReport",
     "check",
     "dataset_description",
     "ensure_reference",
@@ -50,7 +54,9 @@ __all__ = [
     "load_files",
     "load_reference",
     "new_actors",
+    "read_export",
     "read_inputs",
+    "restore",
     "shipped_actors",
     "shipped_claims",
     "store_registry",

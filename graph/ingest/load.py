@@ -8,6 +8,8 @@ a load with any problem writes nothing.
 Formats: Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML and the claims CSV
 (:mod:`graph.ingest.claims_csv`). RDF files are parsed by pyoxigraph (fast, streaming, errors with
 line and column); the graph names of quad formats are not kept, since the dataset is the graph.
+An export of several datasets is refused rather than merged into one (it would lose their
+access levels and licences): :mod:`graph.ingest.restore` brings such a file back.
 JSON-LD remote ``@context`` documents are never fetched: nothing here goes to the network.
 """
 
@@ -56,6 +58,7 @@ LoadProgress = Callable[[str, int], None]
 _A = ox.NamedNode(RDF + "type")
 _DATASET_CLASS = ox.NamedNode(RG + "Dataset")
 _SYNTHETIC = ox.NamedNode(RG + "synthetic")
+_ACCESS = ox.NamedNode(RG + "accessLevel")
 _TRUE = ox.Literal("true", datatype=ox.NamedNode(XSD + "boolean"))
 
 
@@ -70,6 +73,8 @@ class ParsedInput:
     conversions: tuple[ClaimsConversion, ...]
     #: Problems of CSV cells, found while converting; the shapes still check the rest.
     problems: tuple[Problem, ...] = ()
+    #: (name, access level) of the dataset whose export this is, as its description said.
+    exported: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -139,7 +144,8 @@ def _declares_entities(data: bytes) -> bool:
     return doctype >= 0 and data.find(b"<!ENTITY", doctype) >= 0
 
 
-def _parse_rdf(path: Path, data: bytes, fmt: ox.RdfFormat) -> list[ox.Triple]:
+def _parse_rdf(path: Path, data: bytes, fmt: ox.RdfFormat) -> tuple[list[ox.Triple], set[str]]:
+    """The triples of an RDF file, and the dataset graphs its quads name (an export's)."""
     if fmt == ox.RdfFormat.RDF_XML and _declares_entities(data):
         raise ValidationError(
             [
@@ -150,24 +156,61 @@ def _parse_rdf(path: Path, data: bytes, fmt: ox.RdfFormat) -> list[ox.Triple]:
                 )
             ]
         )
+    triples, graphs = [], set()
     try:
         # Quads lose their graph name: the dataset is the graph.
-        return [
-            ox.Triple(q.subject, q.predicate, q.object)
-            for q in ox.parse(data, format=fmt, base_iri=path.resolve().as_uri())
-        ]
+        for q in ox.parse(data, format=fmt, base_iri=path.resolve().as_uri()):
+            triples.append(ox.Triple(q.subject, q.predicate, q.object))
+            if isinstance(q.graph_name, ox.NamedNode) and dataset_name(q.graph_name.value):
+                graphs.add(q.graph_name.value)
+        return triples, graphs
     except SyntaxError as error:
         raise ValidationError([_syntax_problem(path, error)]) from None
 
 
-def _without_descriptions(triples: list[ox.Triple]) -> tuple[list[ox.Triple], bool]:
-    """Drop dataset descriptions that came with the input (an export being re-loaded: the load
-    writes a fresh one) and tell whether any data in it is marked synthetic."""
+def _without_descriptions(
+    triples: list[ox.Triple], graphs: set[str], files: Sequence[str]
+) -> tuple[list[ox.Triple], bool, tuple[tuple[str, str], ...]]:
+    """Drop dataset descriptions that came with the input (an export of one dataset being
+    re-loaded: the load writes a fresh one); tell whether any data in it is marked synthetic,
+    and the (name, access level) of each dataset it described.
+
+    An export of several datasets (several descriptions, or quads in several dataset graphs)
+    is refused: a load would merge them into one dataset and lose each one's access level and
+    licence (restricted data made public). :mod:`graph.ingest.restore` brings them back.
+    """
     described = {t.subject for t in triples if t.predicate == _A and t.object == _DATASET_CLASS}
+    names = sorted(
+        {dataset_name(s.value) or s.value for s in described if isinstance(s, ox.NamedNode)}
+        | {dataset_name(g) or g for g in graphs}
+    )
+    if len(names) > 1:
+        raise ValidationError(
+            [
+                Problem(
+                    f"an export of {len(names)} datasets ({', '.join(names)}): a load would "
+                    "merge them into one dataset and drop their access levels and licences; "
+                    "bring them back with `recruitgraph restore FILE` (POST /api/restore)",
+                    file=", ".join(files),
+                )
+            ]
+        )
+    levels = {iri: notation for notation, iri in concepts("AccessLevelScheme").items()}
+    exported = tuple(
+        (
+            dataset_name(t.subject.value) or t.subject.value,
+            # a level that cannot be read is restricted: access fails closed
+            levels.get(t.object.value, "restricted")
+            if isinstance(t.object, ox.NamedNode)
+            else "restricted",
+        )
+        for t in triples
+        if t.subject in described and t.predicate == _ACCESS and isinstance(t.subject, ox.NamedNode)
+    )
     synthetic = any(t.predicate == _SYNTHETIC and t.object == _TRUE for t in triples)
     if described:
         triples = [t for t in triples if t.subject not in described]
-    return triples, synthetic
+    return triples, synthetic, exported
 
 
 def read_inputs(
@@ -184,6 +227,7 @@ def read_inputs(
     """
     dataset_iri(dataset)  # a bad name is refused before any work
     triples: list[ox.Triple] = []
+    graphs: set[str] = set()
     conversions = []
     problems: list[Problem] = []
     digest = hashlib.sha256()
@@ -204,7 +248,9 @@ def read_inputs(
         digest.update(data)
         names.append(path.name)
         if fmt is not None:
-            triples.extend(_parse_rdf(path, data, fmt))
+            parsed, named = _parse_rdf(path, data, fmt)
+            triples.extend(parsed)
+            graphs |= named
             continue
         try:
             text = data.decode("utf-8")
@@ -231,7 +277,7 @@ def read_inputs(
         problems.extend(conversion.problems)
         conversions.append(conversion)
         triples.extend(conversion.triples)
-    triples, synthetic = _without_descriptions(triples)
+    triples, synthetic, exported = _without_descriptions(triples, graphs, [str(p) for p in paths])
     return ParsedInput(
         triples=triples,
         checksum="sha256:" + digest.hexdigest(),
@@ -239,6 +285,7 @@ def read_inputs(
         synthetic=synthetic,
         conversions=tuple(conversions),
         problems=tuple(problems),
+        exported=exported,
     )
 
 
@@ -337,10 +384,24 @@ def load_files(
 ) -> LoadReport:
     """Validate ``paths`` as one dataset and write it as named graph ``dataset``, atomically.
 
-    Raises ValidationError (nothing written) if any file is malformed or violates the shapes.
-    Data marked ``rg:synthetic true`` makes the dataset synthetic whatever ``synthetic`` says.
+    Raises ValidationError (nothing written) if any file is malformed or violates the shapes,
+    is an export of several datasets, or is the export of a restricted dataset loaded as
+    public. Data marked ``rg:synthetic true`` makes the dataset synthetic whatever
+    ``synthetic`` says.
     """
     parsed = read_inputs(paths, dataset, store_registry(store, dataset))
+    for name, level in parsed.exported:
+        if level != "public" and access == "public":
+            raise ValidationError(
+                [
+                    Problem(
+                        f"an export of dataset {name}, which is {level}: loading it as public "
+                        f"would publish it; load it with access {level}, or bring it back as it "
+                        "was with `recruitgraph restore FILE` (POST /api/restore)",
+                        file=", ".join(str(p) for p in paths),
+                    )
+                ]
+            )
     if progress is not None:
         progress("read", len(parsed.triples))
     return _write(

@@ -44,8 +44,9 @@ import pyoxigraph as ox
 
 from graph.analysis import figures, queries
 from graph.analysis.projection import ProjectionFilter, project
-from graph.errors import Forbidden, InvalidArgument, NotFound, RecruitgraphError
-from graph.ingest import actors, list_datasets, load_files
+from graph.errors import Conflict, Forbidden, InvalidArgument, NotFound, RecruitgraphError
+from graph.ingest import actors, list_datasets, load_files, read_export
+from graph.ingest import restore as restore_export
 from graph.ingest.validation import Problem, ValidationError
 from graph.model.namespaces import DATASET, FORMATS_NS, RDF, SD, dataset_iri, dataset_name
 from graph.server.auth import AuthError, Catalog, Principal, authorize_update, read_catalog
@@ -222,6 +223,7 @@ ERROR_STATUS: tuple[tuple[type[RecruitgraphError], int], ...] = (
     (AuthError, 401),
     (Forbidden, 403),  # and AccessError, an update outside the caller's graphs
     (NotFound, 404),
+    (Conflict, 409),
     (StoreError, 502),
     (StoreChanging, 503),
     (InvalidArgument, 400),  # QueryError, BadRequest, UnknownActorError...
@@ -416,6 +418,39 @@ def upload(
         finally:
             ctx.changed()
     return {**report.as_dict(), "created": not exists}
+
+
+@write_operation
+def restore(
+    ctx: Context, principal: Principal, path: str, *, replace: bool = False, name: str = "body"
+) -> dict[str, Any]:
+    """Restore the export in ``path`` (see :mod:`graph.ingest.restore`). Only a caller who may
+    write every dataset, those of the store and those of the export, may restore: an export
+    sets access levels, which only an admin may change. ``name`` is the file's name as the
+    caller knows it. Returns the restore report."""
+    refusal = Forbidden("restoring needs write rights on every dataset (an admin token)")
+    if not principal.can_edit:
+        raise refusal
+    with ctx.write_lock:
+        catalog = ctx.catalog()
+        if len(catalog.writable(principal)) != len(catalog.access):
+            raise refusal
+        try:
+            export = read_export(path)
+            for found in export.datasets:
+                if not (
+                    principal.may_write(found.name, catalog.level(found.graph))
+                    if found.graph in catalog
+                    else principal.may_create(found.name, found.access)
+                ):
+                    raise refusal
+            report = restore_export(ctx.store, export, replace=replace)
+        except RecruitgraphError as error:
+            _as_named(error, [path], [name])
+            raise
+        finally:
+            ctx.changed()
+    return {**report.as_dict(), "file": name}
 
 
 @write_operation

@@ -12,7 +12,8 @@ A load first writes its quads into a fresh *staging* graph (fast, possibly in se
 then switches them in with one SPARQL update — ``MOVE`` staging ``TO`` the target plus the
 version bump — which both engines execute as one transaction. A crash while staging leaves only
 an invisible staging graph, which :meth:`Store.drop_stale_staging` removes; a crash never
-leaves a half-replaced dataset.
+leaves a half-replaced dataset. :meth:`Store.replace_graphs` does the same for several graphs
+at once (a restore): one staging graph each, one update that moves them all.
 
 Version counter
 ---------------
@@ -80,17 +81,6 @@ def _staging_age(graph: str, now: float) -> float | None:
         return now - int(graph[len(STAGING) :].split("-", 1)[0])
     except ValueError:
         return now  # not ours to date: treat as stale
-
-
-def _counted(items: Iterable[Any], progress: Progress | None, every: int = 10_000) -> Iterator[Any]:
-    """Yield ``items`` and report how many went by to ``progress`` now and then."""
-    count = 0
-    for count, item in enumerate(items, 1):
-        if progress is not None and count % every == 0:
-            progress(count)
-        yield item
-    if progress is not None:
-        progress(count)
 
 
 def lexical_rows(result: QueryResult) -> list[list[str]]:
@@ -194,14 +184,38 @@ class Store(ABC):
         Readers see either the old content or the new one, never a mixture, even if the
         process dies half way (see the module docstring).
         """
-        staging = _staging_iri()
+        self.replace_graphs({graph: triples}, progress=progress)
+
+    def replace_graphs(
+        self, contents: Mapping[str, Iterable[ox.Triple]], *, progress: Progress | None = None
+    ) -> None:
+        """Make each of ``contents``' triples the whole content of its named graph, all in one
+        transaction: readers, and a process that dies half way, see every graph old or every
+        graph new. Each graph is staged on its own, then one update moves them all in."""
+        staged: dict[str, str] = {}
+        done = [0]  # triples staged so far, over every graph
+
+        def tally(triples: Iterable[ox.Triple]) -> Iterator[ox.Triple]:
+            for triple in triples:
+                done[0] += 1
+                if progress is not None and done[0] % 10_000 == 0:
+                    progress(done[0])
+                yield triple
+
         try:
-            self._stage(staging, _counted(triples, progress))
+            for graph, triples in contents.items():
+                staged[graph] = _staging_iri()
+                self._stage(staged[graph], tally(triples))
+            if progress is not None:
+                progress(done[0])
         except BaseException:
             # Best effort: a crash here is also handled by drop_stale_staging later.
-            self._try_drop(staging)
+            for staging in staged.values():
+                self._try_drop(staging)
             raise
-        self.update(f"MOVE SILENT GRAPH <{staging}> TO GRAPH <{graph}>")
+        self.update(
+            " ;\n".join(f"MOVE SILENT GRAPH <{s}> TO GRAPH <{g}>" for g, s in staged.items())
+        )
 
     def drop_graph(self, graph: str) -> bool:
         """Delete named graph ``graph``; True if it existed."""
@@ -355,10 +369,10 @@ class EmbeddedStore(Store):
             finally:
                 self._committing = False
 
-    def replace_graph(
-        self, graph: str, triples: Iterable[ox.Triple], *, progress: Progress | None = None
+    def replace_graphs(
+        self, contents: Mapping[str, Iterable[ox.Triple]], *, progress: Progress | None = None
     ) -> None:
-        super().replace_graph(graph, triples, progress=progress)
+        super().replace_graphs(contents, progress=progress)
         self._compact()
 
     def drop_graph(self, graph: str) -> bool:
