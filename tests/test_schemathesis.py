@@ -3,16 +3,16 @@ serves, anonymous and with an editor token, a bounded and derandomized number of
 requests each. No answer may be a 5xx, and every answer must be one the operation declares:
 its status code, media type and body schema.
 
-The server runs over the default dataset and a restricted one with the query time limit a
-deployment has (30 s), so that a 503 would mean the server's limits and the document's bounds
-disagree (a parameter the schema allows that the server cannot compute in time), never a slow
-machine.
+The server runs over the default dataset and a restricted one with a deployment's time limit
+(30 s), so that a 503 here means a parameter the schema allows that the server cannot compute
+in time: the schema must bound it. Resampling rounds are the one cost the test itself keeps
+small (:data:`ROUNDS`), to fit its time budget. Requests are valid and invalid ones (positive
+and negative generation); the module runs in about 50-80 s on a shared 2-CPU machine.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import schemathesis
@@ -83,7 +83,7 @@ def cheap(case: schemathesis.Case) -> schemathesis.Case:
     if any(parameter.name == "rounds" for parameter in case.operation.query):
         query = case.query or {}
         rounds = query.get("rounds", ROUNDS)
-        if isinstance(rounds, int):  # a negative case may send text
+        if isinstance(rounds, int) and rounds > ROUNDS:  # a negative case keeps its value
             query["rounds"] = rounds % (ROUNDS + 1)
         case.query = query
     return case
@@ -123,5 +123,4 @@ def test_every_operation_answers_as_documented(served: LiveServer, role: str) ->
     document = schema.raw_schema
     assert operations == sum(len(item) for item in document["paths"].values())
     assert not failures, "\n\n".join(failures)
-    # The server is still up and serving (no generated request stopped it).
-    assert Path(f"/proc/{served.process.pid}").exists()
+    assert served.process.poll() is None, "no generated request stopped the server"
