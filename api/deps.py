@@ -20,9 +20,9 @@ from fastapi import Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from api.models import ErrorBody
-from graph.analysis.projection import ProjectionFilter
+from graph.analysis.projection import LEVELS, ProjectionFilter
 from graph.analysis.queries import BadRequest, parse_filter
-from graph.model.ontology import confidence_levels, kinds, relation_types
+from graph.model.ontology import concepts, confidence_levels, kinds, relation_types
 from graph.server.auth import Principal, principal_for
 from graph.server.engine import Engine, StoreSpec
 from graph.store import default_data_dir
@@ -203,11 +203,19 @@ Caller = Annotated[Principal, Depends(caller)]
 
 Start = Annotated[
     str | None,
-    Query(description="claims overlapping the period from this date", examples=["2024-01-01"]),
+    Query(
+        description="claims overlapping the period from this date",
+        examples=["2024-01-01"],
+        json_schema_extra={"format": "date"},
+    ),
 ]
 End = Annotated[
     str | None,
-    Query(description="claims overlapping the period up to this date", examples=["2025-12-31"]),
+    Query(
+        description="claims overlapping the period up to this date",
+        examples=["2025-12-31"],
+        json_schema_extra={"format": "date"},
+    ),
 ]
 Kinds = Annotated[
     list[str] | None,
@@ -242,6 +250,7 @@ Level = Annotated[
         "rolled up along part_of to its top organization (every federal body to the federal "
         "center, an agency to its government)",
         examples=["government"],
+        json_schema_extra={"enum": list(LEVELS)},
     ),
 ]
 Basis = Annotated[
@@ -249,6 +258,7 @@ Basis = Annotated[
     Query(
         description="report: only claims that report a fact; all: assessments too",
         examples=["report"],
+        json_schema_extra={"enum": [*concepts("ClaimBasisScheme"), "all"]},
     ),
 ]
 Aggregates = Annotated[

@@ -36,6 +36,10 @@ def test_entities_search_kind_and_pages(client: httpx.Client) -> None:
     assert first["total"] == second["total"] > 10
     assert len(first["items"]) == len(second["items"]) == 5
     assert not {i["id"] for i in first["items"]} & {i["id"] for i in second["items"]}
+    # Past the last page (even past the store's 64-bit OFFSET): an empty page, not a 500.
+    for offset in (first["total"], 2**64 + 1):
+        beyond = client.get("/api/entities", params={"offset": offset})
+        assert beyond.status_code == 200 and beyond.json()["items"] == [], beyond.text
     synthetic = client.get("/api/entities", params={"q": "synthetic"}).json()
     assert synthetic["items"] and all(i["synthetic"] for i in synthetic["items"])
 

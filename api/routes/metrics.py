@@ -19,6 +19,15 @@ from graph.analysis.projection import ProjectionFilter
 from graph.server import service
 
 Top = Annotated[int, Query(ge=1, le=1000, description="rows of the ranked tables")]
+#: Most resampling rounds a request may ask for. Each round costs about a report of its own
+#: (tens of ms on the cited data), so 9,999 could never finish within the default 30 s limit,
+#: and a call stopped at its limit restarts the engine for everyone (caches lost).
+MAX_ROUNDS = 999
+#: A period as :func:`graph.analysis.figures.parse_period` reads it: a year, a month, a day,
+#: or an ISO 8601 interval of two days (documented, not enforced: the library says why a
+#: period is wrong, a 400).
+_DAY = r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
+PERIOD = rf"^\d{{4}}(-(0[1-9]|1[0-2]))?$|^{_DAY}$|^{_DAY}/{_DAY}$"
 
 _FIGURES_EXAMPLE = {
     "actors": 162,
@@ -92,7 +101,7 @@ async def metrics(
         int,
         Query(
             ge=0,
-            le=9999,
+            le=MAX_ROUNDS,
             description="bootstrap resamples for the intervals of the figures that are "
             "not proportions (0: exact intervals of proportions only)",
             examples=[COMPARE_ROUNDS],
@@ -198,14 +207,26 @@ async def compare(
     principal: Caller,
     engine: EngineDep,
     first: Annotated[
-        str, Query(description="2024, 2024-07 or 2024-01-01/2024-06-30", examples=["2024"])
+        str,
+        Query(
+            description="2024, 2024-07 or 2024-01-01/2024-06-30",
+            examples=["2024"],
+            json_schema_extra={"pattern": PERIOD},
+        ),
     ],
-    second: Annotated[str, Query(description="the other period", examples=["2025"])],
+    second: Annotated[
+        str,
+        Query(
+            description="the other period",
+            examples=["2025"],
+            json_schema_extra={"pattern": PERIOD},
+        ),
+    ],
     rounds: Annotated[
         int,
         Query(
             ge=0,
-            le=9999,
+            le=MAX_ROUNDS,
             description="resampling rounds of the intervals and permutation tests "
             "(0: exact intervals only, no p-values)",
             examples=[COMPARE_ROUNDS],

@@ -185,6 +185,10 @@ def entities(
       {search}"""
     count = _select(store, f"SELECT (COUNT(DISTINCT ?id) AS ?n) WHERE {{ {pattern} }}", graphs)
     total = int(next(iter(count))["n"].value)
+    if offset >= total:
+        # Past the last entity: an empty page, without asking the store (whose OFFSET is an
+        # unsigned 64-bit integer: a larger one is a syntax error there).
+        return {"total": total, "limit": limit, "offset": offset, "items": []}
     rows = _select(
         store,
         f"""SELECT ?id ?kind (SAMPLE(?label) AS ?name) (SAMPLE(?syn) AS ?synthetic) WHERE {{
