@@ -124,7 +124,12 @@ async def _run_update(request: Request, update: str) -> Response:
         raise ApiError(400, "the update is empty")
     principal = caller(request)
     require_editor(principal, "an update")
-    result = await engine_of(request).call(service.sparql_update, principal, update)
+    result = await engine_of(request).call(
+        service.sparql_update,
+        principal,
+        update,
+        max_triples=settings_of(request).max_update_triples,
+    )
     return JSONResponse({"status": "ok", **result})
 
 
