@@ -19,8 +19,8 @@ import pytest
 from graph.model.namespaces import dataset_iri
 from graph.sparql import QueryError, plan_update
 from graph.sparql.update_size import check_update_size, where_groups
-from graph.store import EmbeddedStore
-from tests.helpers import LiveServer
+from graph.store import EmbeddedStore, Store
+from tests.helpers import LiveServer, run_cli
 
 PUB = dataset_iri("pub")
 UPDATE = {"Content-Type": "application/sparql-update"}
@@ -67,6 +67,24 @@ def test_update_size_is_solutions_times_template(
     check_update_size(ten, plan, triples)
     with pytest.raises(QueryError, match=f"limit of {triples - 1} triples"):
         check_update_size(ten, plan, triples - 1)
+
+
+def test_update_size_on_each_kind_of_store(store: Store) -> None:
+    """The count runs over the graphs the update names, on a remote endpoint too."""
+    triples = " ".join(f"<http://e/{i}> <http://e/p> {i} ." for i in range(10))
+    store.update(f"INSERT DATA {{ GRAPH <http://g/> {{ {triples} }} }}")
+    for update in (
+        "WITH <http://g/> DELETE { ?a <http://e/q> ?b } WHERE { ?a ?p ?x . ?b ?q ?y }",
+        "DELETE { GRAPH <http://g/> { ?a <http://e/q> ?b } } USING NAMED <http://g/> "
+        "WHERE { GRAPH ?g { ?a ?p ?x . ?b ?q ?y } }",
+    ):
+        plan = plan_update(update)
+        check_update_size(store, plan, 100)
+        with pytest.raises(QueryError, match="limit of 99 triples"):
+            check_update_size(store, plan, 99)
+    # USING <h>: the pattern matches nothing in an empty default graph.
+    empty = "DELETE { GRAPH <http://g/> { ?a ?p ?x } } USING <http://h/> WHERE { ?a ?p ?x }"
+    check_update_size(store, plan_update(empty), 1)
 
 
 def test_update_reading_what_it_inserts_is_refused(ten: EmbeddedStore) -> None:
@@ -144,6 +162,16 @@ def test_cartesian_update_refused_before_it_runs(live: LiveServer) -> None:
         )
         assert undo.status_code == 200, undo.text
         assert state()[1] == before[1]
+
+
+def test_the_update_limit_is_a_positive_number(cli_env: dict[str, str], tmp_path: Path) -> None:
+    for bad in ("0", "many"):
+        result = run_cli(
+            "serve", "--data-dir", str(tmp_path / "d"), "--max-update-triples", bad, env=cli_env
+        )
+        assert result.returncode == 1, bad
+        assert "argument --max-update-triples" in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
 
 
 # -- Bodies past the limit -------------------------------------------------------------------

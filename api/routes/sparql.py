@@ -258,8 +258,8 @@ async def sparql_get(
             },
         },
         400: error(
-            "malformed, SERVICE/LOAD, or an update that writes the default graph or reaches "
-            "graphs by GRAPH ?var"
+            "malformed, SERVICE/LOAD, or an update that writes the default graph, reaches "
+            "graphs by GRAPH ?var or would write more triples than the limit"
         ),
         401: error("an update without a token"),
         403: error("an update by a reader, or of graphs the caller may not write"),
