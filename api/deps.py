@@ -25,6 +25,7 @@ from graph.analysis.queries import BadRequest, parse_filter
 from graph.model.ontology import concepts, confidence_levels, kinds, relation_types
 from graph.server.auth import Principal, principal_for
 from graph.server.engine import Engine, StoreSpec
+from graph.sparql.update_size import MAX_UPDATE_TRIPLES
 from graph.store import default_data_dir
 
 __all__ = [
@@ -66,6 +67,8 @@ class Settings:
     max_rows: int = 100_000
     #: Largest request body: uploads, updates, Graph Store writes (413 past it).
     max_upload_bytes: int = 64 * 1024**2
+    #: Most triples a SPARQL update may delete and insert (400 past it, before it runs).
+    max_update_triples: int = MAX_UPDATE_TRIPLES
     #: Largest query text.
     max_query_bytes: int = 1024**2
     #: Whether callers without a token may read public datasets.

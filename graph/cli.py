@@ -27,6 +27,7 @@ from graph.errors import RecruitgraphError
 from graph.ingest.validation import Problem, ValidationError
 from graph.model.ontology import concepts, confidence_levels, kinds
 from graph.server.logs import FORMATS as LOG_FORMATS
+from graph.sparql.update_size import MAX_UPDATE_TRIPLES
 from graph.store import Store, default_data_dir, open_store
 from graph.store.export import EXPORT_KINDS, export_format
 from graph.store.formats import Kind, by_suffix, formats
@@ -69,6 +70,17 @@ def _port(text: str) -> int:
     if not 1 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"port {port} is out of range: use 1-65535")
     return port
+
+
+def _count(text: str) -> int:
+    """A positive whole number."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{number} is not positive")
+    return number
 
 
 def _open(args: argparse.Namespace) -> Store:
@@ -669,6 +681,7 @@ def _serve(store: Store, sock: socket.socket, args: argparse.Namespace) -> None:
         write_timeout=args.write_timeout,
         max_rows=args.max_rows,
         max_upload_bytes=int(args.max_upload_mb * 1024**2),
+        max_update_triples=args.max_update_triples,
         anonymous=not args.no_anonymous,
         allow=tuple(args.allow_service or ()),
         threads=args.threads,
@@ -951,6 +964,13 @@ def build_parser() -> argparse.ArgumentParser:
         )
         limits.add_argument(
             "--max-upload-mb", type=float, default=64.0, help="largest request body in MiB"
+        )
+        limits.add_argument(
+            "--max-update-triples",
+            type=_count,
+            default=MAX_UPDATE_TRIPLES,
+            help=f"most triples a SPARQL update may delete and insert "
+            f"(default {MAX_UPDATE_TRIPLES})",
         )
         limits.add_argument(
             "--no-anonymous",

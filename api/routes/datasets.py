@@ -38,6 +38,9 @@ from graph.store.formats import formats
 _UPLOAD_SUFFIXES = {s for f in formats(*INPUT_KINDS) for s in f.suffixes}
 #: What an export for a restore may be: the RDF formats that keep named graphs.
 _EXPORT_SUFFIXES = {f.suffix for f in formats(*INPUT_KINDS) if f.keeps_graphs}
+#: Longest name of an uploaded file, in bytes: it names the file written here (a file system
+#: allows 255, and a suffix may be added).
+_MAX_FILE_NAME = 200
 
 router = APIRouter(responses=ERRORS)
 
@@ -265,6 +268,12 @@ async def upload_dataset(request: Request, principal: Caller, engine: EngineDep)
             if isinstance(item, str):
                 raise ApiError(400, "file must be a file part")
             name = Path(item.filename or f"upload-{i}").name
+            if len(name.encode()) > _MAX_FILE_NAME or any(ord(c) < 32 for c in name):
+                raise ApiError(
+                    400,
+                    f"a file name must be at most {_MAX_FILE_NAME} bytes, without control "
+                    "characters",
+                )
             names.append(name)  # what an error calls the file, never its path here
             suffix = Path(name).suffix.lower()
             if suffix not in _UPLOAD_SUFFIXES:

@@ -124,7 +124,12 @@ async def _run_update(request: Request, update: str) -> Response:
         raise ApiError(400, "the update is empty")
     principal = caller(request)
     require_editor(principal, "an update")
-    result = await engine_of(request).call(service.sparql_update, principal, update)
+    result = await engine_of(request).call(
+        service.sparql_update,
+        principal,
+        update,
+        max_triples=settings_of(request).max_update_triples,
+    )
     return JSONResponse({"status": "ok", **result})
 
 
@@ -253,8 +258,8 @@ async def sparql_get(
             },
         },
         400: error(
-            "malformed, SERVICE/LOAD, or an update that writes the default graph or reaches "
-            "graphs by GRAPH ?var"
+            "malformed, SERVICE/LOAD, or an update that writes the default graph, reaches "
+            "graphs by GRAPH ?var or would write more triples than the limit"
         ),
         401: error("an update without a token"),
         403: error("an update by a reader, or of graphs the caller may not write"),

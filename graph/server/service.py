@@ -57,6 +57,7 @@ from graph.sparql import (
     plan_update,
     serialize_capped,
 )
+from graph.sparql.update_size import MAX_UPDATE_TRIPLES, check_update_size
 from graph.store import Store, StoreChanging, StoreError, cache, consistent
 from graph.store.export import export_format
 from graph.store.formats import Kind, UnknownFormat, by_name, formats
@@ -535,13 +536,17 @@ def _description_guard(store: Store, graphs: Sequence[str]) -> str:
 
 
 @write_operation
-def sparql_update(ctx: Context, principal: Principal, text: str) -> dict[str, Any]:
+def sparql_update(
+    ctx: Context, principal: Principal, text: str, *, max_triples: int = MAX_UPDATE_TRIPLES
+) -> dict[str, Any]:
     """Run an update the caller may run (see :func:`graph.server.auth.authorize_update`), as one
-    transaction. Dataset descriptions (access level, licence…) are kept as they were unless
-    the caller is an admin."""
+    transaction, if it writes at most ``max_triples`` triples (see
+    :func:`graph.sparql.update_size.check_update_size`). Dataset descriptions (access level,
+    licence…) are kept as they were unless the caller is an admin."""
     plan = plan_update(text, allow=ctx.allow)
     with ctx.write_lock:
         authorize_update(plan, ctx.catalog(), principal)
+        check_update_size(ctx.store, plan, max_triples)
         guard = "" if principal.is_admin else _description_guard(ctx.store, sorted(plan.writes))
         try:
             ctx.store.update(plan.text + guard)

@@ -5,8 +5,9 @@ and what an update reads and writes.
 ``LOAD``); :mod:`~graph.sparql.query` runs a query over the datasets a caller may see;
 :mod:`~graph.sparql.results` serializes results with a size cap (in the formats of
 :mod:`graph.store.formats`);
-:mod:`~graph.sparql.update` reads from a parsed update the graphs it reads and writes. The names
-most callers need are importable from this package.
+:mod:`~graph.sparql.update` reads from a parsed update the graphs it reads and writes, and
+:mod:`~graph.sparql.update_size` counts what it would write before it runs. The names most
+callers need are importable from this package.
 """
 
 from graph.sparql.guard import (

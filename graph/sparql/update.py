@@ -28,6 +28,23 @@ DEFAULT_GRAPH = "DEFAULT"
 
 
 @dataclass(frozen=True)
+class Where:
+    """An operation's ``WHERE`` (or ``DELETE WHERE`` pattern), as the size check runs it (see
+    :func:`graph.sparql.update_size.check_update_size`)."""
+
+    #: Its place among the update's operations, from 1.
+    operation: int
+    #: The dataset its pattern matches: None for the store's own (no USING or WITH).
+    default_graph: tuple[str, ...] | None
+    named_graphs: tuple[str, ...] | None
+    #: Triples each solution deletes or inserts (its templates).
+    template: int
+    #: Whether it may read a graph that an earlier operation of the update inserts into (then
+    #: its solutions cannot be counted before the update runs).
+    reads_inserted: bool
+
+
+@dataclass(frozen=True)
 class UpdatePlan:
     """The graphs an update reads and writes, and why it must be refused whoever sends it."""
 
@@ -36,6 +53,8 @@ class UpdatePlan:
     writes: frozenset[str] = frozenset()
     refusals: tuple[str, ...] = ()
     operations: tuple[str, ...] = field(default=())
+    #: Each operation's WHERE, in the order of the text.
+    wheres: tuple[Where, ...] = ()
 
 
 _DEFAULT_REFUSAL = (
@@ -63,6 +82,16 @@ def _graph_refs(node: Any) -> Iterator[Any]:
             stack.extend(item.values())
         elif isinstance(item, list | tuple | set) or type(item).__name__ == "ParseResults":
             stack.extend(item)
+
+
+def _template_size(*clauses: Any) -> int:
+    """Triples in the templates of an update operation (outside and inside GRAPH)."""
+    size = 0
+    for clause in clauses:
+        if clause is not None:
+            size += len(_field(clause, "triples") or ())
+            size += sum(len(t) for t in (_field(clause, "quads") or {}).values())
+    return size
 
 
 def plan_update(text: str, *, allow: Sequence[str] = ()) -> UpdatePlan:
@@ -112,6 +141,8 @@ def _plan_update(text: str, allow: tuple[str, ...]) -> UpdatePlan:
     writes: set[str] = set()
     refusals: list[str] = []
     names: list[str] = []
+    wheres: list[Where] = []
+    inserted: set[str] = set()  # graphs that the operations so far insert into
 
     def graph(term: Any) -> str | None:
         if term == "DEFAULT":
@@ -131,6 +162,8 @@ def _plan_update(text: str, allow: tuple[str, ...]) -> UpdatePlan:
             if _field(op, "triples"):
                 refuse(_DEFAULT_REFUSAL)
             writes.update(str(g) for g in (_field(op, "quads") or {}))
+            if name == "InsertData":
+                inserted.update(str(g) for g in (_field(op, "quads") or {}))
         elif name == "DeleteWhere":
             if _field(op, "triples"):
                 refuse(_DEFAULT_REFUSAL)
@@ -140,11 +173,19 @@ def _plan_update(text: str, allow: tuple[str, ...]) -> UpdatePlan:
                 else:
                     reads.add(str(g))
                     writes.add(str(g))
+            graphs = {str(g) for g in _field(op, "quads") or {}}
+            wheres.append(
+                Where(len(names), None, None, _template_size(op), bool(graphs & inserted))
+            )
         elif name == "Modify":
             with_graph = _field(op, "withClause")
             using = _field(op, "using") or []
             using_default = [str(u["default"]) for u in using if _field(u, "default") is not None]
             using_named = [str(u["named"]) for u in using if _field(u, "named") is not None]
+            op_reads = {*using_default, *using_named}
+            if with_graph is not None:
+                op_reads.add(str(with_graph))
+            op_inserts: set[str] = set()
             for clause in (_field(op, "delete"), _field(op, "insert")):
                 if clause is None:
                     continue
@@ -153,6 +194,8 @@ def _plan_update(text: str, allow: tuple[str, ...]) -> UpdatePlan:
                         refuse(_DEFAULT_REFUSAL)
                     else:
                         writes.add(str(with_graph))
+                        if clause is _field(op, "insert"):
+                            op_inserts.add(str(with_graph))
                 for g in _field(clause, "quads") or {}:
                     if isinstance(g, Variable):
                         refuse(
@@ -161,6 +204,8 @@ def _plan_update(text: str, allow: tuple[str, ...]) -> UpdatePlan:
                         )
                     else:
                         writes.add(str(g))
+                        if clause is _field(op, "insert"):
+                            op_inserts.add(str(g))
             if using_default:
                 reads.update(using_default)
             elif with_graph is not None:
@@ -175,6 +220,16 @@ def _plan_update(text: str, allow: tuple[str, ...]) -> UpdatePlan:
                         )
                 elif term is not None:
                     reads.add(str(term))
+                    op_reads.add(str(term))
+            default: tuple[str, ...] | None = None
+            named: tuple[str, ...] | None = None
+            if using:  # USING and USING NAMED are the whole dataset, as FROM is a query's
+                default, named = tuple(using_default), tuple(using_named)
+            elif with_graph is not None:  # WITH: the default graph; the named graphs stay
+                default = (str(with_graph),)
+            template = _template_size(_field(op, "delete"), _field(op, "insert"))
+            wheres.append(Where(len(names), default, named, template, bool(op_reads & inserted)))
+            inserted.update(op_inserts)
         elif name in ("Clear", "Drop", "Create"):
             target = _field(op, "graphiri")
             if target in ("NAMED", "ALL"):
@@ -191,6 +246,7 @@ def _plan_update(text: str, allow: tuple[str, ...]) -> UpdatePlan:
             assert source is not None and target is not None
             reads.add(source)
             writes.add(target)
+            inserted.add(target)
             if name == "Move":
                 writes.add(source)
         elif name == "Load":
@@ -202,6 +258,14 @@ def _plan_update(text: str, allow: tuple[str, ...]) -> UpdatePlan:
                 refuse(_DEFAULT_REFUSAL)
             else:
                 writes.add(target)
+                inserted.add(target)
         else:
             refuse(f"unsupported update operation {name}")
-    return UpdatePlan(full, frozenset(reads), frozenset(writes), tuple(refusals), tuple(names))
+    return UpdatePlan(
+        full,
+        frozenset(reads),
+        frozenset(writes),
+        tuple(refusals),
+        tuple(names),
+        tuple(wheres),
+    )
