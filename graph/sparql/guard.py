@@ -107,10 +107,10 @@ _DATA_KEYWORDS = frozenset(("values", "data"))
 _BARE_FROM = re.compile(r"(?<![\w:?$])from(?![\w:])", re.IGNORECASE)
 
 
-def _scan(text: str, find_from: bool = False) -> tuple[int | None, str, bool]:
+def _scan(text: str, find_from: bool = False) -> tuple[int | None, str, bool, int]:
     """Walk ``text`` once: (the offset where it first goes past a limit, or None; which limit,
     "nesting" or "terms"; whether the bare keyword FROM occurs outside strings, IRIs and
-    comments, looked for only if ``find_from``).
+    comments, looked for only if ``find_from``; the number of terms).
 
     The depth is an upper bound of the parser's: a closing bracket never goes below zero, and
     an IRI holding brackets (the engine could read its ``<`` as less-than) adds its opening
@@ -132,7 +132,7 @@ def _scan(text: str, find_from: bool = False) -> tuple[int | None, str, bool]:
         if first in _OPEN:
             depth += 1
             if depth > MAX_NESTING:
-                return match.start(), "nesting", has_from
+                return match.start(), "nesting", has_from, terms
             if values and first == "{":
                 values, data_depth = False, depth
         elif first in _CLOSE:
@@ -145,11 +145,11 @@ def _scan(text: str, find_from: bool = False) -> tuple[int | None, str, bool]:
                 inner += (char in _OPEN) - (char in _CLOSE)
                 lowest, peak = min(lowest, inner), max(peak, inner)
             if depth + peak > MAX_NESTING:
-                return match.start(), "nesting", has_from
+                return match.start(), "nesting", has_from, terms
             if lowest < 0 or inner != 0:
                 depth += sum(char in _OPEN for char in token)
                 if depth > MAX_NESTING:
-                    return match.start(), "nesting", has_from
+                    return match.start(), "nesting", has_from, terms
         elif first in "\"'" and token in ('"', "'", '"""', "'''"):
             break
         elif first not in "<#\"'\\":
@@ -162,8 +162,8 @@ def _scan(text: str, find_from: bool = False) -> tuple[int | None, str, bool]:
                     name = word.group()
                     values = name.lower() in _DATA_KEYWORDS or (values and name[0] in "?$")
         if terms > MAX_TERMS:
-            return match.start(), "terms", has_from
-    return None, "", has_from
+            return match.start(), "terms", has_from, terms
+    return None, "", has_from, terms
 
 
 def check_nesting(text: str, what: str = "query") -> None:
@@ -178,7 +178,7 @@ def check_nesting(text: str, what: str = "query") -> None:
     Traceback (most recent call last):
     graph.sparql.guard.QueryError: the query nests brackets (...) more than 64 deep (line 1, ...)
     """
-    offset, limit, _ = _scan(text)
+    offset, limit, _, _ = _scan(text)
     if offset is not None:
         raise _over_limit(text, offset, limit, what)
 
@@ -247,8 +247,341 @@ def _refuse_service(tree: Any, prefixes: dict[str, str], allow: Sequence[str], w
                 )
 
 
+# --------------------------------------------------------------------------------------------
+# The token-level reading of a query: SERVICE, FROM, PREFIX and BASE without a parser
+
+# The classes of SPARQL's grammar (PN_CHARS_BASE, PN_CHARS_U, PN_CHARS, VARNAME), exactly: a
+# token read longer than the engine reads it could hide a keyword that follows it.
+_PN_BASE = (
+    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
+    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
+)
+_PN_CHARS = _PN_BASE + r"_\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
+_VAR_CHARS = _PN_BASE + r"_0-9\u00b7\u0300-\u036f\u203f-\u2040"
+_LOCAL_ESCAPE = r"\\[_~.\-!$&'()*+,;=/?#@%]"
+# One token, never backtracking: whitespace, a comment, a string, an IRI, a variable, a run of
+# name characters (a keyword, a number, a prefixed name or a blank node label: told apart
+# afterwards, so that a long run is read once) or one other character.
+_TOKEN = re.compile(
+    r"(?P<ws>[ \t\r\n]++)|(?P<comment>#[^\r\n]*+)"
+    r'|(?P<string>"""(?:[^"\\]|\\[\s\S]|"(?!""))*+"""|\'\'\'(?:[^\'\\]|\\[\s\S]|\'(?!\'\'))*+\'\'\''
+    r'|"(?:[^"\\\n\r]|\\[\s\S])*+"|\'(?:[^\'\\\n\r]|\\[\s\S])*+\')'
+    r'|(?P<iri><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*+>)'
+    rf"|(?P<var>[?$][{_VAR_CHARS}]++)"
+    rf"|(?P<name>(?:[{_PN_CHARS}.:%]|{_LOCAL_ESCAPE})++)"
+    r"|(?P<other>[\s\S])"
+)
+_PN_PREFIX = re.compile(rf"(?:[{_PN_BASE}](?:[{_PN_CHARS}.]*+(?<=[{_PN_CHARS}]))?)?")
+_PN_LOCAL = re.compile(
+    rf"(?:[{_PN_CHARS}:.%]|{_LOCAL_ESCAPE})*+"  # checked further in _pname
+)
+_UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+#: Texts that the token-level reading cannot settle go to rdflib's parser, which holds the GIL
+#: for up to a millisecond per term (2.5 on a busy machine): only texts this short, with this
+#: many terms at most (:data:`MAX_TERMS` counts them), so that it never runs long.
+MAX_PARSED_CHARS = 4000
+MAX_PARSED_TERMS = 200
+
+
+def _ambiguous(kind: str | None, token: str, after: str) -> bool:
+    """Whether a token read as an IRI may be a less-than and code to the engine, hiding the
+    rest of its line in a comment (see :func:`_read`); ``after``: the word before it, if any
+    (after ``FROM``, ``GRAPH``… the engine reads an IRI)."""
+    return kind == "iri" and "#" in token and after not in _IRI_AFTER and not _HIER_IRI.match(token)
+
+
+#: The keywords after which only an IRI (or a variable) can follow, never an expression.
+_IRI_AFTER = frozenset(
+    ("from", "named", "graph", "service", "silent", "base", "with", "using", "into", "to")
+)
+
+
+_HIER_IRI = re.compile(r"<[A-Za-z][A-Za-z0-9+.\-]*://")
+_AMBIGUOUS = "an IRI holding '#' where '<' may be a less-than"
+
+
+def _decode(match: re.Match[str]) -> str:
+    code = int(match.group(1) or match.group(2), 16)
+    if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+        return match.group()  # no character: the engine refuses the text
+    return chr(code)
+
+
+def _decode_escapes(text: str) -> str:
+    """``text`` with its ``\\u``/``\\U`` escapes replaced by their characters."""
+    return _UCHAR.sub(_decode, text)
+
+
+@dataclass
+class _Reading:
+    """What one pass of :func:`_read` found in a text."""
+
+    services: list[str | None]  # each SERVICE's endpoint IRI, None where unknown
+    from_default: list[str]
+    from_named: list[str]
+    froms: int  # FROM keywords met (each should give one IRI)
+    unsure: tuple[int, str] | None  # (offset, why) where tokens alone cannot settle the text
+
+
+def _iri_of(token: str, base: str | None) -> str:
+    iri = _decode_escapes(token[1:-1])
+    if base is not None and not _SCHEME.match(iri):
+        from urllib.parse import urljoin
+
+        return urljoin(base, iri)
+    return iri
+
+
+def _pname(run: str) -> tuple[str, str] | None:
+    """(prefix, local name) if ``run`` is a prefixed name as the engine reads it, else None."""
+    prefix, _, local = run.partition(":")
+    if not _PN_PREFIX.fullmatch(prefix) or not _PN_LOCAL.fullmatch(local):
+        return None
+    if local and (local[0] in "-.\u00b7" or "\u0300" <= local[0] <= "\u036f"):
+        return None
+    return prefix, re.sub(r"\\(.)", r"\1", local)
+
+
+def _read(text: str) -> _Reading:
+    """Read ``text`` once, token by token: every place the engine could read ``SERVICE`` (any
+    word holding those letters, a prefixed name whose prefix holds them: the engine reads
+    ``SERVICE:x`` and ``SERVICESILENT`` as the keyword), the dataset clause with prefixes and
+    ``BASE`` resolved, and whether the tokens settle the text.
+
+    They do not where ``<`` may be an IRI's start or a less-than: inside ``FILTER(?a<?b#>``
+    the engine reads a comparison and a comment, hiding the rest of the line, where the tokens
+    say IRI. An IRI holding ``#`` that does not begin ``scheme://`` is therefore unsure (one
+    beginning so cannot be read as code: ``scheme: / /`` is no expression).
+    """
+    prefixes = dict(PREFIXES)
+    base: str | None = None
+    reading = _Reading([], [], [], 0, None)
+    state = ""  # what the last keyword expects next
+    word = ""  # the last token, lowered, if a name
+    depth = values = 0  # the depth of brackets, and of the VALUES block the reading is in
+    word_before_block = ""  # "values" after VALUES and its variables
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup
+        token = match.group()
+        if kind in ("ws", "comment"):
+            continue
+        if kind == "other" and token in "\"'":
+            break  # a string that never closes: the engine refuses the text
+        after = "base" if state == "prefix-iri" else word
+        word = token.lower() if kind == "name" else ""
+        if token in "{}":  # VALUES blocks hold data, where '<' opens an IRI only
+            depth += 1 if token == "{" else -1
+            if token == "{" and word_before_block == "values":
+                values = depth
+            elif depth < values:
+                values = 0
+        if word in ("values", "data") or (word_before_block == "values" and kind == "var"):
+            word_before_block = "values"
+        elif kind != "other" or token not in "()":
+            word_before_block = ""
+        if reading.unsure is None and not values and _ambiguous(kind, token, after):
+            reading.unsure = (match.start(), _AMBIGUOUS)
+        pname = _pname(token.rstrip(".")) if kind == "name" and ":" in token else None
+        if pname is not None and "service" in pname[0].lower():
+            reading.services.append(None)  # the engine reads SERVICE:x as SERVICE :x
+        elif pname is None and "service" in word:
+            if word.rstrip(".") in ("service", "servicesilent"):
+                state = "service"
+            else:
+                reading.services.append(None)
+            continue
+        if pname is not None and "from" in pname[0].lower() and reading.unsure is None:
+            reading.unsure = (match.start(), "a prefixed name that may be FROM")
+        term: str | None = None
+        if kind == "iri":
+            term = _iri_of(token, base)
+        elif pname is not None:
+            if pname[0] not in prefixes:
+                if state in ("from", "named"):
+                    raise QueryError(f"unknown prefix {pname[0]}: in the query")
+            else:
+                term = prefixes[pname[0]] + pname[1]
+        if state == "prefix":
+            state = "prefix-iri" if kind == "name" and token.endswith(":") else ""
+            declared = token[:-1]
+        elif state == "prefix-iri":
+            if kind == "iri":
+                prefixes[declared] = _iri_of(token, base)
+            state = ""
+        elif state == "base":
+            if kind == "iri":
+                base = _iri_of(token, base)
+            state = ""
+        elif state in ("from", "named"):
+            if word == "named" and state == "from":
+                state = "named"
+                continue
+            if term is None:
+                reading.unsure = reading.unsure or (match.start(), "FROM without an IRI")
+            else:
+                (reading.from_named if state == "named" else reading.from_default).append(term)
+            state = ""
+        elif state == "service":
+            if word == "silent":
+                continue
+            if kind == "iri":
+                term = _decode_escapes(token[1:-1])  # unresolved: an allow-list names IRIs
+            reading.services.append(term)
+            state = ""
+        elif word in ("prefix", "base", "from", "fromnamed"):
+            state = {"fromnamed": "named"}.get(word, word)
+            reading.froms += word.startswith("from")
+        elif "from" in word and reading.unsure is None:
+            reading.unsure = (match.start(), "a word that may be FROM")
+    if state == "service":
+        reading.services.append(None)
+    return reading
+
+
+_DUMMY_TRIPLE = "<urn:x:s> <urn:x:p> <urn:x:o>"
+
+
+def _skeleton(text: str) -> tuple[str, int, int | None]:
+    """``text`` (an update) as rdflib's parser needs it to tell the graphs it reads and writes:
+    the same operations, with each data block (``INSERT DATA``, ``DELETE DATA``) reduced to
+    one triple per graph it names, ``VALUES`` blocks emptied, strings empty, comments dropped
+    and IRIs with their escapes decoded. rdflib takes seconds on a thousand triples of data
+    (its time grows with their square), and expands ``\\u`` escapes everywhere, where the
+    engine reads them in strings and IRIs only.
+
+    Read token by token, as :func:`_read` reads; a text whose data blocks do not close keeps
+    its tail as it is, for the parser to refuse. Returns the text, the number of graphs its data
+    blocks name, and the offset of the first token that the tokens cannot settle (the
+    skeleton is then not the update's), or None.
+    """
+    named = 0
+    unsure: int | None = None
+    words = ("", "")  # the last two tokens, lowered, where names
+    out: list[str] = []
+    done = 0  # text[:done] is in out
+    depth = 0
+    expect = ""  # "data" or "values": the next "{" opens such a block
+    block = -1  # the depth of the block being reduced, -1 outside one
+    block_start = 0
+    graphs: list[str] = []  # the data block's GRAPH terms (their text), in order
+    filled: list[bool] = []  # whether each graph's block holds anything
+    default = False  # triples outside GRAPH in the data block
+    after_graph = 0  # tokens since GRAPH in a data block (0: none)
+    for match in _TOKEN.finditer(text):
+        kind, token = match.lastgroup, match.group()
+        if kind == "other" and token in "\"'":
+            break
+        if unsure is None and block < 0 and _ambiguous(kind, token, words[0]):
+            unsure = match.start() if words[1] != "prefix" else None
+        if kind not in ("ws", "comment"):
+            words = (token.lower() if kind == "name" else "", words[0])
+        if block >= 0:
+            if kind in ("ws", "comment"):
+                continue
+            if token == "{":
+                depth += 1
+                if depth == block + 2 and after_graph == 2:
+                    filled.append(False)
+                    after_graph = 0
+                continue
+            if token == "}":
+                depth -= 1
+                if depth == block:
+                    reduced = "" if expect == "values" else _reduced(graphs, filled, default)
+                    named += len(graphs)
+                    out.append(text[done:block_start] + reduced)
+                    out.append("\n" * text.count("\n", block_start, match.start()))
+                    done, block, expect = match.start(), -1, ""
+                continue
+            if expect == "values":
+                continue
+            if depth == block + 1:
+                if after_graph == 1:
+                    graphs.append(token if kind != "iri" else _clean_iri(token))
+                    after_graph = 2
+                elif kind == "name" and token.lower() == "graph":
+                    after_graph = 1
+                elif token != ".":
+                    default = True
+            elif depth == block + 2 and filled:
+                filled[-1] = True
+            continue
+        if kind == "name" and token.lower() in ("data", "values"):
+            expect = token.lower()
+        elif token == "{":
+            depth += 1
+            if expect:
+                block, block_start = depth - 1, match.end()
+                graphs, filled, default, after_graph = [], [], False, 0
+        elif token == "}":
+            depth = max(depth - 1, 0)
+        elif kind in ("string", "comment", "iri"):
+            replaced = '""' if kind == "string" else "" if kind == "comment" else _clean_iri(token)
+            out.append(text[done : match.start()] + replaced)
+            done = match.end()
+    out.append(text[done:])
+    return "".join(out), named, unsure
+
+
+def _reduced(graphs: list[str], filled: list[bool], default: bool) -> str:
+    parts = [f" {_DUMMY_TRIPLE} ." if default else ""]
+    for term, full in zip(graphs, filled + [False] * (len(graphs) - len(filled)), strict=True):
+        parts.append(f" GRAPH {term} {{ {_DUMMY_TRIPLE if full else ''} }}")
+    return "".join(parts) + " "
+
+
+def _clean_iri(token: str) -> str:
+    iri = _decode_escapes(token[1:-1])
+    if re.search(r'[<>"{}|^`\\\x00-\x20]', iri):
+        raise QueryError(f"malformed IRI {token}: a character escaped in it is not allowed")
+    return f"<{iri}>"
+
+
+def _refuse_services(services: Iterable[str | None], allow: Sequence[str]) -> None:
+    for iri in services:
+        if iri is None or not _allowed(iri, allow):
+            raise QueryError(
+                "SERVICE is not allowed: queries may not reach other endpoints"
+                + ("" if iri is None else f" ({iri} is not on the allow-list)")
+            )
+
+
+def _unsure(text: str, offset: int, why: str, what: str) -> QueryError:
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return QueryError(
+        f"the {what} cannot be checked quickly: {why} (line {line}, column {column}); "
+        f"put spaces around comparison operators, or shorten it (under {MAX_PARSED_CHARS} "
+        f"characters and {MAX_PARSED_TERMS} terms)"
+    )
+
+
 @lru_cache(maxsize=1024)
-def _inspect_query(text: str, allow: tuple[str, ...]) -> QueryInfo:
+def _inspect_query(text: str, allow: tuple[str, ...], small: bool) -> QueryInfo:
+    reading = _read(text)
+    services = list(reading.services)
+    unsure = reading.unsure
+    if _UCHAR.search(text):
+        # Some engines (rdflib, Jena) expand escapes before parsing: SERVICE spelt with them.
+        decoded = _read(_decode_escapes(text))
+        services += decoded.services
+        unsure = unsure or decoded.unsure
+    _refuse_services(services, allow)
+    if unsure is not None:
+        if not small or len(text) > MAX_PARSED_CHARS or _UCHAR.search(text):
+            raise _unsure(text, unsure[0], unsure[1], "query")
+        return _parse_query(text, allow)
+    if reading.froms != len(reading.from_default) + len(reading.from_named):
+        raise QueryError("malformed dataset clause: FROM and FROM NAMED take an IRI")
+    if not reading.from_default and not reading.from_named:
+        return _NO_INFO
+    return QueryInfo(tuple(reading.from_default), tuple(reading.from_named))
+
+
+def _parse_query(text: str, allow: tuple[str, ...]) -> QueryInfo:
+    """The dataset clause and SERVICE check from rdflib's parse tree, for the short texts that
+    tokens alone cannot settle."""
     from pyparsing import ParseException
     from rdflib.plugins.sparql.parser import parseQuery
 
@@ -276,12 +609,15 @@ def _inspect_query(text: str, allow: tuple[str, ...]) -> QueryInfo:
 def inspect_query(text: str, *, allow: Sequence[str] = ()) -> QueryInfo:
     """Check a query before it runs and read its dataset clause.
 
-    Raises QueryError for ``SERVICE`` (unless ``allow`` names its IRI) and, when the text must
-    be parsed, for malformed text; otherwise the engine reports syntax errors itself.
+    Raises QueryError for ``SERVICE`` (unless ``allow`` names its IRI), for a malformed
+    dataset clause and for texts the checks cannot settle; otherwise the engine reports syntax
+    errors itself. Linear in the length of the text: it is read token by token
+    (:func:`_read`), and only texts shorter than :data:`MAX_PARSED_CHARS` that the tokens
+    cannot settle are parsed.
     """
-    offset, limit, has_from = _scan(text, find_from=_BARE_FROM.search(text) is not None)
+    offset, limit, has_from, terms = _scan(text, find_from=_BARE_FROM.search(text) is not None)
     if offset is not None:
         raise _over_limit(text, offset, limit, "query")
     if not (_may_reach_out(text) or has_from):
         return _NO_INFO
-    return _inspect_query(text, tuple(allow))
+    return _inspect_query(text, tuple(allow), terms <= MAX_PARSED_TERMS)

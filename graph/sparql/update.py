@@ -14,14 +14,21 @@ from typing import Any
 
 from graph.model.namespaces import PREFIXES, SPARQL_PREFIXES
 from graph.sparql.guard import (
+    _AMBIGUOUS,
+    _UCHAR,
+    MAX_PARSED_CHARS,
+    MAX_PARSED_TERMS,
     PARSE_LOCK,
     QueryError,
     _allowed,
     _field,
+    _over_limit,
     _parse_error,
     _refuse_service,
+    _scan,
+    _skeleton,
+    _unsure,
     _walk,
-    check_nesting,
 )
 
 DEFAULT_GRAPH = "DEFAULT"
@@ -75,22 +82,52 @@ def plan_update(text: str, *, allow: Sequence[str] = ()) -> UpdatePlan:
     when it runs); a ``GRAPH ?var`` in a ``WHERE`` without ``USING NAMED`` (it would range over
     every graph of the store); ``LOAD`` (unless ``allow`` names its IRI). ``SERVICE`` raises
     QueryError like a query's, and so do brackets nested too deep (:func:`check_nesting`).
+
+    rdflib's parser reads the update's :func:`~graph.sparql.guard._skeleton` (its data blocks
+    reduced to the graphs they name), never the data: the GIL is held for a bounded time. An
+    update with more than :data:`~graph.sparql.guard.MAX_PARSED_TERMS` terms outside its data
+    (each graph its data names counting :data:`GRAPH_TERMS`) is refused: split it.
     """
-    check_nesting(text, "update")
-    return _plan_update(text, tuple(allow))
+    offset, limit, _, terms = _scan(text)
+    if offset is not None:
+        raise _over_limit(text, offset, limit, "update")
+    return _plan_update(text, tuple(allow), terms)
+
+
+#: What one graph named in a data block costs rdflib's parser, in terms.
+GRAPH_TERMS = 6
+
+
+def _planned_text(text: str, terms: int) -> str:
+    """The text rdflib parses to plan ``text``: its skeleton, or the text itself where tokens
+    cannot settle it and it is short; QueryError where neither is quick to parse."""
+    skeleton, graphs, unsure = _skeleton(text)
+    if unsure is not None:
+        # rdflib expands escapes everywhere, the engine in strings and IRIs only
+        if terms > MAX_PARSED_TERMS or len(text) > MAX_PARSED_CHARS or _UCHAR.search(text):
+            raise _unsure(text, unsure, _AMBIGUOUS, "update")
+        return text
+    if terms + GRAPH_TERMS * graphs > MAX_PARSED_TERMS:
+        raise QueryError(
+            f"the update is too large to check: it holds {terms} terms and operators outside its "
+            f"data and names {graphs} graphs in its data (at most {MAX_PARSED_TERMS} terms, a "
+            f"graph counting {GRAPH_TERMS}); split it into several updates"
+        )
+    return skeleton
 
 
 @lru_cache(maxsize=256)
-def _plan_update(text: str, allow: tuple[str, ...]) -> UpdatePlan:
+def _plan_update(text: str, allow: tuple[str, ...], terms: int) -> UpdatePlan:
     from pyparsing import ParseException
     from rdflib import URIRef, Variable
     from rdflib.plugins.sparql.algebra import translateUpdate
     from rdflib.plugins.sparql.parser import parseUpdate
 
     full = SPARQL_PREFIXES + text
+    planned = _planned_text(text, terms)
     try:
         with PARSE_LOCK:  # the parser and its algebra are not thread-safe
-            tree = parseUpdate(full)
+            tree = parseUpdate(SPARQL_PREFIXES + planned)
             # The parse tree first (SERVICE with its prefixes), then the algebra.
             prefixes = dict(PREFIXES)
             for node in _walk(tree):
@@ -101,7 +138,7 @@ def _plan_update(text: str, allow: tuple[str, ...]) -> UpdatePlan:
     except ParseException as error:
         # Line numbers as the user wrote them: without the declared prefixes.
         error.loc = max(0, error.loc - len(SPARQL_PREFIXES))
-        error.pstr = text
+        error.pstr = planned
         raise _parse_error("update", error) from None
     except QueryError:
         raise
