@@ -1,18 +1,26 @@
 """The checks every SPARQL text passes before it runs: well-formed, and no outbound request.
 
 ``SERVICE`` and ``LOAD`` are refused (unless an allow-list names the target): the engine would
-otherwise make outbound HTTP requests on a user's behalf. The decision is made on the parse tree
-of rdflib's SPARQL parser, never on a pattern over the text. That parser costs milliseconds, so
-a query is parsed only when it *could* hold one of those keywords or a dataset clause: a text in
-which neither ``service`` nor ``load`` occurs in any letter case, and that has no ``\\u``
-escape (SPARQL expands those before parsing), cannot contain ``SERVICE`` or ``LOAD``.
+otherwise make outbound HTTP requests on a user's behalf.
 
-Every text is first scanned once, in linear time (:func:`check_nesting`), for brackets nested
+Every check is linear in the length of the text and runs in a few milliseconds, so that no
+check holds the GIL (or the lock around rdflib's parser) for long while the engine's other
+threads wait. Every text is first scanned once (:func:`check_nesting`) for brackets nested
 deeper than :data:`MAX_NESTING` and for more than :data:`MAX_TERMS` terms and operators: the
 engine's parser recurses once per level of nesting, and once per element of a flat chain
 (``1+1+…``, ``a/b/…``, ``{…} UNION {…} UNION …``, ``MINUS``, ``BIND``, collections), and would
 overflow its stack on either and take the engine process down; its planner also takes time
 that grows faster than the number of triple patterns.
+
+A query is then read token by token (:func:`_read`): every place where the engine could read
+``SERVICE`` and the dataset clause (``FROM``, ``FROM NAMED``, with ``PREFIX`` and ``BASE``
+resolved), with the escapes ``\\u`` read as pyoxigraph reads them (in strings and IRIs) and
+as rdflib and Jena do (everywhere, before parsing). The few texts that tokens cannot settle
+(where a ``<`` may be an IRI or a less-than) are parsed by rdflib if they are short
+(:data:`MAX_PARSED_CHARS`, :data:`MAX_PARSED_TERMS`), else refused with the reason. rdflib's
+parser holds the GIL for up to milliseconds per term, and seconds on a thousand triples of
+data: an update is planned from its :func:`_skeleton`, its data reduced to the graphs it names
+(:mod:`graph.sparql.update`).
 """
 
 from __future__ import annotations
@@ -41,7 +49,7 @@ class AccessError(Forbidden, PermissionError):
 
 #: rdflib's SPARQL parser (pyparsing) is not thread-safe: two parses at once, in the engine's
 #: threads, fail inside its parse actions (a TypeError, answered 500). Every parse holds this
-#: lock; the pure-Python parse holds the GIL throughout anyway, so nothing runs less at once.
+#: lock; only short texts are parsed, so that no check waits long for it.
 PARSE_LOCK = threading.Lock()
 
 
@@ -67,9 +75,10 @@ def _allowed(iri: str, allow: Sequence[str]) -> bool:
 
 
 def _may_reach_out(text: str) -> bool:
-    """False only if ``text`` cannot hold the keywords SERVICE or LOAD (see module docstring)."""
+    """False only if the query ``text`` cannot hold the keyword SERVICE, even with its letters
+    escaped (``\\u0053ERVICE``)."""
     lowered = text.lower()
-    return "service" in lowered or "load" in lowered or "\\u" in lowered
+    return "service" in lowered or "\\u" in lowered
 
 
 #: How deep ``{ }``, ``( )`` and ``[ ]`` may nest in a query or an update, counted together.
@@ -284,19 +293,18 @@ MAX_PARSED_CHARS = 4000
 MAX_PARSED_TERMS = 200
 
 
-def _ambiguous(kind: str | None, token: str, after: str) -> bool:
-    """Whether a token read as an IRI may be a less-than and code to the engine, hiding the
-    rest of its line in a comment (see :func:`_read`); ``after``: the word before it, if any
-    (after ``FROM``, ``GRAPH``… the engine reads an IRI)."""
-    return kind == "iri" and "#" in token and after not in _IRI_AFTER and not _HIER_IRI.match(token)
+def _ambiguous(kind: str | None, token: str, iri_expected: bool) -> bool:
+    """Whether a token read as an IRI may be, to the engine, a less-than followed by code and
+    a comment that hides the rest of the line (see :func:`_read`). Not where the grammar
+    admits an IRI only (``iri_expected``: after ``FROM``, ``GRAPH``…), nor for an IRI that
+    begins ``scheme://`` (``scheme: / /`` is no expression)."""
+    return kind == "iri" and "#" in token and not iri_expected and not _HIER_IRI.match(token)
 
 
 #: The keywords after which only an IRI (or a variable) can follow, never an expression.
 _IRI_AFTER = frozenset(
     ("from", "named", "graph", "service", "silent", "base", "with", "using", "into", "to")
 )
-
-
 _HIER_IRI = re.compile(r"<[A-Za-z][A-Za-z0-9+.\-]*://")
 _AMBIGUOUS = "an IRI holding '#' where '<' may be a less-than"
 
@@ -344,67 +352,67 @@ def _pname(run: str) -> tuple[str, str] | None:
 
 
 def _read(text: str) -> _Reading:
-    """Read ``text`` once, token by token: every place the engine could read ``SERVICE`` (any
-    word holding those letters, a prefixed name whose prefix holds them: the engine reads
-    ``SERVICE:x`` and ``SERVICESILENT`` as the keyword), the dataset clause with prefixes and
-    ``BASE`` resolved, and whether the tokens settle the text.
+    """Read a query once, token by token: every place the engine could read ``SERVICE``, the
+    dataset clause with prefixes and ``BASE`` resolved, and whether the tokens settle the text.
 
-    They do not where ``<`` may be an IRI's start or a less-than: inside ``FILTER(?a<?b#>``
-    the engine reads a comparison and a comment, hiding the rest of the line, where the tokens
-    say IRI. An IRI holding ``#`` that does not begin ``scheme://`` is therefore unsure (one
-    beginning so cannot be read as code: ``scheme: / /`` is no expression).
+    ``SERVICE`` is any word holding those letters, and any prefixed name whose prefix holds
+    them: the engine reads ``SERVICESILENT <x>``, ``1SERVICE <x>`` and ``SERVICE:x`` as the
+    keyword (so ``PREFIX service: <…>`` is refused too). The tokens do not settle a text where
+    a ``<`` may be an IRI's start or a less-than: inside ``FILTER(?a<?b)SERVICE:x#>`` the
+    engine reads a comparison, ``SERVICE :x`` and a comment hiding the rest of the line, where
+    the tokens read an IRI (see :func:`_ambiguous`); nor where a word or prefix holds the
+    letters of ``FROM`` without being the keyword.
     """
     prefixes = dict(PREFIXES)
     base: str | None = None
     reading = _Reading([], [], [], 0, None)
     state = ""  # what the last keyword expects next
     word = ""  # the last token, lowered, if a name
-    depth = values = 0  # the depth of brackets, and of the VALUES block the reading is in
-    word_before_block = ""  # "values" after VALUES and its variables
+    depth = values = 0  # the depth of braces, and that of the VALUES block the reading is in
+    before_values = False  # after VALUES and its variables: its block follows
+
+    def unsure(offset: int, why: str) -> None:
+        reading.unsure = reading.unsure or (offset, why)
+
     for match in _TOKEN.finditer(text):
-        kind = match.lastgroup
-        token = match.group()
+        kind, token = match.lastgroup, match.group()
         if kind in ("ws", "comment"):
             continue
         if kind == "other" and token in "\"'":
             break  # a string that never closes: the engine refuses the text
-        after = "base" if state == "prefix-iri" else word
+        iri_expected = state == "prefix-iri" or word in _IRI_AFTER
         word = token.lower() if kind == "name" else ""
-        if token in "{}":  # VALUES blocks hold data, where '<' opens an IRI only
-            depth += 1 if token == "{" else -1
-            if token == "{" and word_before_block == "values":
-                values = depth
-            elif depth < values:
-                values = 0
-        if word in ("values", "data") or (word_before_block == "values" and kind == "var"):
-            word_before_block = "values"
-        elif kind != "other" or token not in "()":
-            word_before_block = ""
-        if reading.unsure is None and not values and _ambiguous(kind, token, after):
-            reading.unsure = (match.start(), _AMBIGUOUS)
+        if kind == "other" and token == "{":
+            depth += 1
+            values = depth if before_values else values
+        elif kind == "other" and token == "}":
+            values = 0 if depth == values else values
+            depth -= 1
+        before_values = word == "values" or (before_values and (kind == "var" or token in "()"))
+        if not values and _ambiguous(kind, token, iri_expected):  # VALUES holds IRIs only
+            unsure(match.start(), _AMBIGUOUS)
         pname = _pname(token.rstrip(".")) if kind == "name" and ":" in token else None
         if pname is not None and "service" in pname[0].lower():
-            reading.services.append(None)  # the engine reads SERVICE:x as SERVICE :x
+            reading.services.append(None)
         elif pname is None and "service" in word:
+            if state == "service":
+                reading.services.append(None)
             if word.rstrip(".") in ("service", "servicesilent"):
                 state = "service"
             else:
                 reading.services.append(None)
             continue
-        if pname is not None and "from" in pname[0].lower() and reading.unsure is None:
-            reading.unsure = (match.start(), "a prefixed name that may be FROM")
+        if "from" in (pname[0].lower() if pname is not None else ""):
+            unsure(match.start(), "a prefixed name that may be FROM")
         term: str | None = None
         if kind == "iri":
             term = _iri_of(token, base)
-        elif pname is not None:
-            if pname[0] not in prefixes:
-                if state in ("from", "named"):
-                    raise QueryError(f"unknown prefix {pname[0]}: in the query")
-            else:
-                term = prefixes[pname[0]] + pname[1]
+        elif pname is not None and pname[0] in prefixes:
+            term = prefixes[pname[0]] + pname[1]
+        elif pname is not None and state in ("from", "named"):
+            raise QueryError(f"unknown prefix {pname[0]}: in the query")
         if state == "prefix":
-            state = "prefix-iri" if kind == "name" and token.endswith(":") else ""
-            declared = token[:-1]
+            state, declared = ("prefix-iri" if token.endswith(":") else ""), token[:-1]
         elif state == "prefix-iri":
             if kind == "iri":
                 prefixes[declared] = _iri_of(token, base)
@@ -413,12 +421,11 @@ def _read(text: str) -> _Reading:
             if kind == "iri":
                 base = _iri_of(token, base)
             state = ""
+        elif state == "from" and word == "named":
+            state = "named"
         elif state in ("from", "named"):
-            if word == "named" and state == "from":
-                state = "named"
-                continue
             if term is None:
-                reading.unsure = reading.unsure or (match.start(), "FROM without an IRI")
+                unsure(match.start(), "FROM without an IRI")
             else:
                 (reading.from_named if state == "named" else reading.from_default).append(term)
             state = ""
@@ -430,10 +437,10 @@ def _read(text: str) -> _Reading:
             reading.services.append(term)
             state = ""
         elif word in ("prefix", "base", "from", "fromnamed"):
-            state = {"fromnamed": "named"}.get(word, word)
+            state = "named" if word == "fromnamed" else word
             reading.froms += word.startswith("from")
-        elif "from" in word and reading.unsure is None:
-            reading.unsure = (match.start(), "a word that may be FROM")
+        elif "from" in word:
+            unsure(match.start(), "a word that may be FROM")
     if state == "service":
         reading.services.append(None)
     return reading
@@ -472,8 +479,9 @@ def _skeleton(text: str) -> tuple[str, int, int | None]:
         kind, token = match.lastgroup, match.group()
         if kind == "other" and token in "\"'":
             break
-        if unsure is None and block < 0 and _ambiguous(kind, token, words[0]):
-            unsure = match.start() if words[1] != "prefix" else None
+        iri_expected = words[0] in _IRI_AFTER or words[1] == "prefix"
+        if unsure is None and block < 0 and _ambiguous(kind, token, iri_expected):
+            unsure = match.start()
         if kind not in ("ws", "comment"):
             words = (token.lower() if kind == "name" else "", words[0])
         if block >= 0:

@@ -21,6 +21,7 @@ from graph.sparql.guard import (
     PARSE_LOCK,
     QueryError,
     _allowed,
+    _decode_escapes,
     _field,
     _over_limit,
     _parse_error,
@@ -118,13 +119,32 @@ def _planned_text(text: str, terms: int) -> str:
 
 @lru_cache(maxsize=256)
 def _plan_update(text: str, allow: tuple[str, ...], terms: int) -> UpdatePlan:
+    reads, writes, refusals, names = _plan_parsed(_planned_text(text, terms), allow)
+    if _UCHAR.search(text):
+        # Engines that expand escapes before they parse (rdflib, Jena behind a remote store)
+        # may read another update than pyoxigraph, which expands them in strings and IRIs
+        # only: plan theirs too, and keep both.
+        decoded = _decode_escapes(text)
+        offset, limit, _, terms = _scan(decoded)
+        if offset is not None:
+            raise _over_limit(decoded, offset, limit, "update")
+        more = _plan_parsed(_planned_text(decoded, terms), allow)
+        reads, writes = reads | more[0], writes | more[1]
+        refusals += [reason for reason in more[2] if reason not in refusals]
+    return UpdatePlan(
+        SPARQL_PREFIXES + text, frozenset(reads), frozenset(writes), tuple(refusals), tuple(names)
+    )
+
+
+def _plan_parsed(
+    planned: str, allow: tuple[str, ...]
+) -> tuple[set[str], set[str], list[str], list[str]]:
+    """(reads, writes, refusals, operation names) of the text rdflib parses for an update."""
     from pyparsing import ParseException
     from rdflib import URIRef, Variable
     from rdflib.plugins.sparql.algebra import translateUpdate
     from rdflib.plugins.sparql.parser import parseUpdate
 
-    full = SPARQL_PREFIXES + text
-    planned = _planned_text(text, terms)
     try:
         with PARSE_LOCK:  # the parser and its algebra are not thread-safe
             tree = parseUpdate(SPARQL_PREFIXES + planned)
@@ -241,4 +261,4 @@ def _plan_update(text: str, allow: tuple[str, ...], terms: int) -> UpdatePlan:
                 writes.add(target)
         else:
             refuse(f"unsupported update operation {name}")
-    return UpdatePlan(full, frozenset(reads), frozenset(writes), tuple(refusals), tuple(names))
+    return reads, writes, refusals, names
