@@ -290,7 +290,7 @@ _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 #: for up to a millisecond per term (2.5 on a busy machine): only texts this short, with this
 #: many terms at most (:data:`MAX_TERMS` counts them), so that it never runs long.
 MAX_PARSED_CHARS = 4000
-MAX_PARSED_TERMS = 200
+MAX_PARSED_TERMS = 150
 
 
 def _ambiguous(kind: str | None, token: str, iri_expected: bool) -> bool:
@@ -370,6 +370,7 @@ def _read(text: str) -> _Reading:
     word = ""  # the last token, lowered, if a name
     depth = values = 0  # the depth of braces, and that of the VALUES block the reading is in
     before_values = False  # after VALUES and its variables: its block follows
+    declared = ""  # the prefix a PREFIX declaration names
 
     def unsure(offset: int, why: str) -> None:
         reading.unsure = reading.unsure or (offset, why)
@@ -525,7 +526,9 @@ def _skeleton(text: str) -> tuple[str, int, int | None]:
         elif token == "}":
             depth = max(depth - 1, 0)
         elif kind in ("string", "comment", "iri"):
-            replaced = '""' if kind == "string" else "" if kind == "comment" else _clean_iri(token)
+            # strings keep their lines, so that the parser's line numbers are the update's
+            replaced = "\n" * token.count("\n") + '""' if kind == "string" else ""
+            replaced = _clean_iri(token) if kind == "iri" else replaced
             out.append(text[done : match.start()] + replaced)
             done = match.end()
     out.append(text[done:])
@@ -544,6 +547,46 @@ def _clean_iri(token: str) -> str:
     if re.search(r'[<>"{}|^`\\\x00-\x20]', iri):
         raise QueryError(f"malformed IRI {token}: a character escaped in it is not allowed")
     return f"<{iri}>"
+
+
+#: What one graph named in a data block costs rdflib's parser, in terms (:data:`MAX_TERMS`).
+GRAPH_TERMS = 6
+
+
+def texts_to_plan(update: str) -> list[str]:
+    """The texts rdflib's parser reads to tell which graphs ``update`` reads and writes: its
+    :func:`_skeleton`, and, if it holds ``\\u`` escapes, the skeleton of the update that
+    engines expanding them first (rdflib, Jena behind a remote store) read; where the tokens
+    cannot settle the update, the update itself if it is short.
+
+    QueryError if the update goes past :data:`MAX_NESTING` or :data:`MAX_TERMS`, or if the
+    parse could take long: more than :data:`MAX_PARSED_TERMS` terms outside its data, each
+    graph its data names counting :data:`GRAPH_TERMS`.
+    """
+    variants = [update]
+    if _UCHAR.search(update):
+        variants.append(_decode_escapes(update))
+    texts = []
+    for text in variants:
+        offset, limit, _, terms = _scan(text)
+        if offset is not None:
+            raise _over_limit(text, offset, limit, "update")
+        skeleton, graphs, unsure = _skeleton(text)
+        if unsure is not None:
+            # rdflib expands escapes everywhere, pyoxigraph in strings and IRIs only
+            if terms > MAX_PARSED_TERMS or len(text) > MAX_PARSED_CHARS or _UCHAR.search(text):
+                raise _unsure(text, unsure, _AMBIGUOUS, "update")
+            texts.append(text)
+        elif terms + GRAPH_TERMS * graphs > MAX_PARSED_TERMS:
+            raise QueryError(
+                f"the update is too large to check: it holds {terms} terms and operators "
+                f"outside its data and names {graphs} graphs in its data (at most "
+                f"{MAX_PARSED_TERMS} terms, a graph counting {GRAPH_TERMS}); split it into "
+                "several updates"
+            )
+        else:
+            texts.append(skeleton)
+    return texts
 
 
 def _refuse_services(services: Iterable[str | None], allow: Sequence[str]) -> None:

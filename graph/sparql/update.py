@@ -14,22 +14,14 @@ from typing import Any
 
 from graph.model.namespaces import PREFIXES, SPARQL_PREFIXES
 from graph.sparql.guard import (
-    _AMBIGUOUS,
-    _UCHAR,
-    MAX_PARSED_CHARS,
-    MAX_PARSED_TERMS,
     PARSE_LOCK,
     QueryError,
     _allowed,
-    _decode_escapes,
     _field,
-    _over_limit,
     _parse_error,
     _refuse_service,
-    _scan,
-    _skeleton,
-    _unsure,
     _walk,
+    texts_to_plan,
 )
 
 DEFAULT_GRAPH = "DEFAULT"
@@ -84,51 +76,19 @@ def plan_update(text: str, *, allow: Sequence[str] = ()) -> UpdatePlan:
     every graph of the store); ``LOAD`` (unless ``allow`` names its IRI). ``SERVICE`` raises
     QueryError like a query's, and so do brackets nested too deep (:func:`check_nesting`).
 
-    rdflib's parser reads the update's :func:`~graph.sparql.guard._skeleton` (its data blocks
-    reduced to the graphs they name), never the data: the GIL is held for a bounded time. An
-    update with more than :data:`~graph.sparql.guard.MAX_PARSED_TERMS` terms outside its data
-    (each graph its data names counting :data:`GRAPH_TERMS`) is refused: split it.
+    rdflib's parser reads the update's skeleton (:func:`~graph.sparql.guard.texts_to_plan`:
+    its data blocks reduced to the graphs they name), never its data, so that it holds the GIL
+    for a bounded time; an update too large for that is refused (split it).
     """
-    offset, limit, _, terms = _scan(text)
-    if offset is not None:
-        raise _over_limit(text, offset, limit, "update")
-    return _plan_update(text, tuple(allow), terms)
-
-
-#: What one graph named in a data block costs rdflib's parser, in terms.
-GRAPH_TERMS = 6
-
-
-def _planned_text(text: str, terms: int) -> str:
-    """The text rdflib parses to plan ``text``: its skeleton, or the text itself where tokens
-    cannot settle it and it is short; QueryError where neither is quick to parse."""
-    skeleton, graphs, unsure = _skeleton(text)
-    if unsure is not None:
-        # rdflib expands escapes everywhere, the engine in strings and IRIs only
-        if terms > MAX_PARSED_TERMS or len(text) > MAX_PARSED_CHARS or _UCHAR.search(text):
-            raise _unsure(text, unsure, _AMBIGUOUS, "update")
-        return text
-    if terms + GRAPH_TERMS * graphs > MAX_PARSED_TERMS:
-        raise QueryError(
-            f"the update is too large to check: it holds {terms} terms and operators outside its "
-            f"data and names {graphs} graphs in its data (at most {MAX_PARSED_TERMS} terms, a "
-            f"graph counting {GRAPH_TERMS}); split it into several updates"
-        )
-    return skeleton
+    return _plan_update(text, tuple(allow))
 
 
 @lru_cache(maxsize=256)
-def _plan_update(text: str, allow: tuple[str, ...], terms: int) -> UpdatePlan:
-    reads, writes, refusals, names = _plan_parsed(_planned_text(text, terms), allow)
-    if _UCHAR.search(text):
-        # Engines that expand escapes before they parse (rdflib, Jena behind a remote store)
-        # may read another update than pyoxigraph, which expands them in strings and IRIs
-        # only: plan theirs too, and keep both.
-        decoded = _decode_escapes(text)
-        offset, limit, _, terms = _scan(decoded)
-        if offset is not None:
-            raise _over_limit(decoded, offset, limit, "update")
-        more = _plan_parsed(_planned_text(decoded, terms), allow)
+def _plan_update(text: str, allow: tuple[str, ...]) -> UpdatePlan:
+    texts = iter(texts_to_plan(text))
+    reads, writes, refusals, names = _plan_parsed(next(texts), allow)
+    for other in texts:  # as engines that expand escapes first read it: keep both plans
+        more = _plan_parsed(other, allow)
         reads, writes = reads | more[0], writes | more[1]
         refusals += [reason for reason in more[2] if reason not in refusals]
     return UpdatePlan(
