@@ -551,6 +551,8 @@ def _clean_iri(token: str) -> str:
 
 #: What one graph named in a data block costs rdflib's parser, in terms (:data:`MAX_TERMS`).
 GRAPH_TERMS = 6
+#: The longest skeleton of an update that rdflib's parser reads (about 0.1 s).
+MAX_PLANNED_CHARS = 100_000
 
 
 def texts_to_plan(update: str) -> list[str]:
@@ -561,7 +563,8 @@ def texts_to_plan(update: str) -> list[str]:
 
     QueryError if the update goes past :data:`MAX_NESTING` or :data:`MAX_TERMS`, or if the
     parse could take long: more than :data:`MAX_PARSED_TERMS` terms outside its data, each
-    graph its data names counting :data:`GRAPH_TERMS`.
+    graph its data names counting :data:`GRAPH_TERMS`, or a skeleton longer than
+    :data:`MAX_PLANNED_CHARS`.
     """
     variants = [update]
     if _UCHAR.search(update):
@@ -577,12 +580,13 @@ def texts_to_plan(update: str) -> list[str]:
             if terms > MAX_PARSED_TERMS or len(text) > MAX_PARSED_CHARS or _UCHAR.search(text):
                 raise _unsure(text, unsure, _AMBIGUOUS, "update")
             texts.append(text)
-        elif terms + GRAPH_TERMS * graphs > MAX_PARSED_TERMS:
+        elif terms + GRAPH_TERMS * graphs > MAX_PARSED_TERMS or len(skeleton) > MAX_PLANNED_CHARS:
             raise QueryError(
                 f"the update is too large to check: it holds {terms} terms and operators "
                 f"outside its data and names {graphs} graphs in its data (at most "
-                f"{MAX_PARSED_TERMS} terms, a graph counting {GRAPH_TERMS}); split it into "
-                "several updates"
+                f"{MAX_PARSED_TERMS} terms, a graph counting {GRAPH_TERMS}, and "
+                f"{MAX_PLANNED_CHARS:,} characters outside its data); split it into several "
+                "updates"
             )
         else:
             texts.append(skeleton)
