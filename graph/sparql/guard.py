@@ -605,10 +605,10 @@ def _refuse_services(services: Iterable[str | None], allow: Sequence[str]) -> No
 def _unsure(text: str, offset: int, why: str, what: str) -> QueryError:
     line = text.count("\n", 0, offset) + 1
     column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    spaces = "put spaces around comparison operators, or " if why == _AMBIGUOUS else ""
     return QueryError(
         f"the {what} cannot be checked quickly: {why} (line {line}, column {column}); "
-        f"put spaces around comparison operators, or shorten it (under {MAX_PARSED_CHARS} "
-        f"characters and {MAX_PARSED_TERMS} terms)"
+        f"{spaces}shorten it (under {MAX_PARSED_CHARS} characters and {MAX_PARSED_TERMS} terms)"
     )
 
 
