@@ -193,6 +193,7 @@ ARGUMENTS: dict[str, Any] = {
     "first": ["2024"],
     "second": ["2025"],
     "reason": ["probe"],
+    "replace": ["true"],
     "file": ["claims.csv"],
     # names no data: left at its default
     **{

@@ -1,18 +1,26 @@
 """The checks every SPARQL text passes before it runs: well-formed, and no outbound request.
 
 ``SERVICE`` and ``LOAD`` are refused (unless an allow-list names the target): the engine would
-otherwise make outbound HTTP requests on a user's behalf. The decision is made on the parse tree
-of rdflib's SPARQL parser, never on a pattern over the text. That parser costs milliseconds, so
-a query is parsed only when it *could* hold one of those keywords or a dataset clause: a text in
-which neither ``service`` nor ``load`` occurs in any letter case, and that has no ``\\u``
-escape (SPARQL expands those before parsing), cannot contain ``SERVICE`` or ``LOAD``.
+otherwise make outbound HTTP requests on a user's behalf.
 
-Every text is first scanned once, in linear time (:func:`check_nesting`), for brackets nested
+Every check is linear in the length of the text and runs in a few milliseconds, so that no
+check holds the GIL (or the lock around rdflib's parser) for long while the engine's other
+threads wait. Every text is first scanned once (:func:`check_nesting`) for brackets nested
 deeper than :data:`MAX_NESTING` and for more than :data:`MAX_TERMS` terms and operators: the
 engine's parser recurses once per level of nesting, and once per element of a flat chain
 (``1+1+…``, ``a/b/…``, ``{…} UNION {…} UNION …``, ``MINUS``, ``BIND``, collections), and would
 overflow its stack on either and take the engine process down; its planner also takes time
 that grows faster than the number of triple patterns.
+
+A query is then read token by token (:func:`_read`): every place where the engine could read
+``SERVICE`` and the dataset clause (``FROM``, ``FROM NAMED``, with ``PREFIX`` and ``BASE``
+resolved), with the escapes ``\\u`` read as pyoxigraph reads them (in strings and IRIs) and
+as rdflib and Jena do (everywhere, before parsing). The few texts that tokens cannot settle
+(where a ``<`` may be an IRI or a less-than) are parsed by rdflib if they are short
+(:data:`MAX_PARSED_CHARS`, :data:`MAX_PARSED_TERMS`), else refused with the reason. rdflib's
+parser holds the GIL for up to milliseconds per term, and seconds on a thousand triples of
+data: an update is planned from its :func:`_skeleton`, its data reduced to the graphs it names
+(:mod:`graph.sparql.update`).
 """
 
 from __future__ import annotations
@@ -41,7 +49,7 @@ class AccessError(Forbidden, PermissionError):
 
 #: rdflib's SPARQL parser (pyparsing) is not thread-safe: two parses at once, in the engine's
 #: threads, fail inside its parse actions (a TypeError, answered 500). Every parse holds this
-#: lock; the pure-Python parse holds the GIL throughout anyway, so nothing runs less at once.
+#: lock; only short texts are parsed, so that no check waits long for it.
 PARSE_LOCK = threading.Lock()
 
 
@@ -67,9 +75,10 @@ def _allowed(iri: str, allow: Sequence[str]) -> bool:
 
 
 def _may_reach_out(text: str) -> bool:
-    """False only if ``text`` cannot hold the keywords SERVICE or LOAD (see module docstring)."""
+    """False only if the query ``text`` cannot hold the keyword SERVICE, even with its letters
+    escaped (``\\u0053ERVICE``)."""
     lowered = text.lower()
-    return "service" in lowered or "load" in lowered or "\\u" in lowered
+    return "service" in lowered or "\\u" in lowered
 
 
 #: How deep ``{ }``, ``( )`` and ``[ ]`` may nest in a query or an update, counted together.
@@ -107,10 +116,10 @@ _DATA_KEYWORDS = frozenset(("values", "data"))
 _BARE_FROM = re.compile(r"(?<![\w:?$])from(?![\w:])", re.IGNORECASE)
 
 
-def _scan(text: str, find_from: bool = False) -> tuple[int | None, str, bool]:
+def _scan(text: str, find_from: bool = False) -> tuple[int | None, str, bool, int]:
     """Walk ``text`` once: (the offset where it first goes past a limit, or None; which limit,
     "nesting" or "terms"; whether the bare keyword FROM occurs outside strings, IRIs and
-    comments, looked for only if ``find_from``).
+    comments, looked for only if ``find_from``; the number of terms).
 
     The depth is an upper bound of the parser's: a closing bracket never goes below zero, and
     an IRI holding brackets (the engine could read its ``<`` as less-than) adds its opening
@@ -132,7 +141,7 @@ def _scan(text: str, find_from: bool = False) -> tuple[int | None, str, bool]:
         if first in _OPEN:
             depth += 1
             if depth > MAX_NESTING:
-                return match.start(), "nesting", has_from
+                return match.start(), "nesting", has_from, terms
             if values and first == "{":
                 values, data_depth = False, depth
         elif first in _CLOSE:
@@ -145,11 +154,11 @@ def _scan(text: str, find_from: bool = False) -> tuple[int | None, str, bool]:
                 inner += (char in _OPEN) - (char in _CLOSE)
                 lowest, peak = min(lowest, inner), max(peak, inner)
             if depth + peak > MAX_NESTING:
-                return match.start(), "nesting", has_from
+                return match.start(), "nesting", has_from, terms
             if lowest < 0 or inner != 0:
                 depth += sum(char in _OPEN for char in token)
                 if depth > MAX_NESTING:
-                    return match.start(), "nesting", has_from
+                    return match.start(), "nesting", has_from, terms
         elif first in "\"'" and token in ('"', "'", '"""', "'''"):
             break
         elif first not in "<#\"'\\":
@@ -162,8 +171,8 @@ def _scan(text: str, find_from: bool = False) -> tuple[int | None, str, bool]:
                     name = word.group()
                     values = name.lower() in _DATA_KEYWORDS or (values and name[0] in "?$")
         if terms > MAX_TERMS:
-            return match.start(), "terms", has_from
-    return None, "", has_from
+            return match.start(), "terms", has_from, terms
+    return None, "", has_from, terms
 
 
 def check_nesting(text: str, what: str = "query") -> None:
@@ -178,7 +187,7 @@ def check_nesting(text: str, what: str = "query") -> None:
     Traceback (most recent call last):
     graph.sparql.guard.QueryError: the query nests brackets (...) more than 64 deep (line 1, ...)
     """
-    offset, limit, _ = _scan(text)
+    offset, limit, _, _ = _scan(text)
     if offset is not None:
         raise _over_limit(text, offset, limit, what)
 
@@ -247,8 +256,387 @@ def _refuse_service(tree: Any, prefixes: dict[str, str], allow: Sequence[str], w
                 )
 
 
+# --------------------------------------------------------------------------------------------
+# The token-level reading of a query: SERVICE, FROM, PREFIX and BASE without a parser
+
+# The classes of SPARQL's grammar (PN_CHARS_BASE, PN_CHARS_U, PN_CHARS, VARNAME), exactly: a
+# token read longer than the engine reads it could hide a keyword that follows it.
+_PN_BASE = (
+    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
+    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
+)
+_PN_CHARS = _PN_BASE + r"_\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
+_VAR_CHARS = _PN_BASE + r"_0-9\u00b7\u0300-\u036f\u203f-\u2040"
+_LOCAL_ESCAPE = r"\\[_~.\-!$&'()*+,;=/?#@%]"
+# One token, never backtracking: whitespace, a comment, a string, an IRI, a variable, a run of
+# name characters (a keyword, a number, a prefixed name or a blank node label: told apart
+# afterwards, so that a long run is read once) or one other character.
+_TOKEN = re.compile(
+    r"(?P<ws>[ \t\r\n]++)|(?P<comment>#[^\r\n]*+)"
+    r'|(?P<string>"""(?:[^"\\]|\\[\s\S]|"(?!""))*+"""|\'\'\'(?:[^\'\\]|\\[\s\S]|\'(?!\'\'))*+\'\'\''
+    r'|"(?:[^"\\\n\r]|\\[\s\S])*+"|\'(?:[^\'\\\n\r]|\\[\s\S])*+\')'
+    r'|(?P<iri><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*+>)'
+    rf"|(?P<var>[?$][{_VAR_CHARS}]++)"
+    rf"|(?P<name>(?:[{_PN_CHARS}.:%]|{_LOCAL_ESCAPE})++)"
+    r"|(?P<other>[\s\S])"
+)
+_PN_PREFIX = re.compile(rf"(?:[{_PN_BASE}](?:[{_PN_CHARS}.]*+(?<=[{_PN_CHARS}]))?)?")
+_PN_LOCAL = re.compile(
+    rf"(?:[{_PN_CHARS}:.%]|{_LOCAL_ESCAPE})*+"  # checked further in _pname
+)
+_UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+#: Texts that the token-level reading cannot settle go to rdflib's parser, which holds the GIL
+#: for up to a millisecond per term (2.5 on a busy machine): only texts this short, with this
+#: many terms at most (:data:`MAX_TERMS` counts them), so that it never runs long.
+MAX_PARSED_CHARS = 4000
+MAX_PARSED_TERMS = 150
+
+
+def _ambiguous(kind: str | None, token: str, iri_expected: bool) -> bool:
+    """Whether a token read as an IRI may be, to the engine, a less-than followed by code and
+    a comment that hides the rest of the line (see :func:`_read`). Not where the grammar
+    admits an IRI only (``iri_expected``: after ``FROM``, ``GRAPH``…), nor for an IRI that
+    begins ``scheme://`` (``scheme: / /`` is no expression)."""
+    return kind == "iri" and "#" in token and not iri_expected and not _HIER_IRI.match(token)
+
+
+#: The keywords after which only an IRI (or a variable) can follow, never an expression.
+_IRI_AFTER = frozenset(
+    ("from", "named", "graph", "service", "silent", "base", "with", "using", "into", "to")
+)
+_HIER_IRI = re.compile(r"<[A-Za-z][A-Za-z0-9+.\-]*://")
+_AMBIGUOUS = "an IRI holding '#' where '<' may be a less-than"
+
+
+def _decode(match: re.Match[str]) -> str:
+    code = int(match.group(1) or match.group(2), 16)
+    if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+        return match.group()  # no character: the engine refuses the text
+    return chr(code)
+
+
+def _decode_escapes(text: str) -> str:
+    """``text`` with its ``\\u``/``\\U`` escapes replaced by their characters."""
+    return _UCHAR.sub(_decode, text)
+
+
+@dataclass
+class _Reading:
+    """What one pass of :func:`_read` found in a text."""
+
+    services: list[str | None]  # each SERVICE's endpoint IRI, None where unknown
+    from_default: list[str]
+    from_named: list[str]
+    froms: int  # FROM keywords met (each should give one IRI)
+    unsure: tuple[int, str] | None  # (offset, why) where tokens alone cannot settle the text
+
+
+def _iri_of(token: str, base: str | None) -> str:
+    iri = _decode_escapes(token[1:-1])
+    if base is not None and not _SCHEME.match(iri):
+        from urllib.parse import urljoin
+
+        return urljoin(base, iri)
+    return iri
+
+
+def _pname(run: str) -> tuple[str, str] | None:
+    """(prefix, local name) if ``run`` is a prefixed name as the engine reads it, else None."""
+    prefix, _, local = run.partition(":")
+    if not _PN_PREFIX.fullmatch(prefix) or not _PN_LOCAL.fullmatch(local):
+        return None
+    if local and (local[0] in "-.\u00b7" or "\u0300" <= local[0] <= "\u036f"):
+        return None
+    return prefix, re.sub(r"\\(.)", r"\1", local)
+
+
+def _read(text: str) -> _Reading:
+    """Read a query once, token by token: every place the engine could read ``SERVICE``, the
+    dataset clause with prefixes and ``BASE`` resolved, and whether the tokens settle the text.
+
+    ``SERVICE`` is any word holding those letters, and any prefixed name whose prefix holds
+    them: the engine reads ``SERVICESILENT <x>``, ``1SERVICE <x>`` and ``SERVICE:x`` as the
+    keyword (so ``PREFIX service: <…>`` is refused too). The tokens do not settle a text where
+    a ``<`` may be an IRI's start or a less-than: inside ``FILTER(?a<?b)SERVICE:x#>`` the
+    engine reads a comparison, ``SERVICE :x`` and a comment hiding the rest of the line, where
+    the tokens read an IRI (see :func:`_ambiguous`); nor where a word or prefix holds the
+    letters of ``FROM`` without being the keyword.
+    """
+    prefixes = dict(PREFIXES)
+    base: str | None = None
+    reading = _Reading([], [], [], 0, None)
+    state = ""  # what the last keyword expects next
+    word = ""  # the last token, lowered, if a name
+    depth = values = 0  # the depth of braces, and that of the VALUES block the reading is in
+    before_values = False  # after VALUES and its variables: its block follows
+    declared = ""  # the prefix a PREFIX declaration names
+
+    def unsure(offset: int, why: str) -> None:
+        reading.unsure = reading.unsure or (offset, why)
+
+    for match in _TOKEN.finditer(text):
+        kind, token = match.lastgroup, match.group()
+        if kind in ("ws", "comment"):
+            continue
+        if kind == "other" and token in "\"'":
+            break  # a string that never closes: the engine refuses the text
+        iri_expected = state == "prefix-iri" or word in _IRI_AFTER
+        word = token.lower() if kind == "name" else ""
+        if kind == "other" and token == "{":
+            depth += 1
+            values = depth if before_values else values
+        elif kind == "other" and token == "}":
+            values = 0 if depth == values else values
+            depth -= 1
+        before_values = word == "values" or (before_values and (kind == "var" or token in "()"))
+        if not values and _ambiguous(kind, token, iri_expected):  # VALUES holds IRIs only
+            unsure(match.start(), _AMBIGUOUS)
+        pname = _pname(token.rstrip(".")) if kind == "name" and ":" in token else None
+        if pname is not None and "service" in pname[0].lower():
+            reading.services.append(None)
+        elif pname is None and "service" in word:
+            if state == "service":
+                reading.services.append(None)
+            if word.rstrip(".") in ("service", "servicesilent"):
+                state = "service"
+            else:
+                reading.services.append(None)
+            continue
+        if "from" in (pname[0].lower() if pname is not None else ""):
+            unsure(match.start(), "a prefixed name that may be FROM")
+        term: str | None = None
+        if kind == "iri":
+            term = _iri_of(token, base)
+        elif pname is not None and pname[0] in prefixes:
+            term = prefixes[pname[0]] + pname[1]
+        elif pname is not None and state in ("from", "named"):
+            raise QueryError(f"unknown prefix {pname[0]}: in the query")
+        if state == "prefix":
+            state, declared = ("prefix-iri" if token.endswith(":") else ""), token[:-1]
+        elif state == "prefix-iri":
+            if kind == "iri":
+                prefixes[declared] = _iri_of(token, base)
+            state = ""
+        elif state == "base":
+            if kind == "iri":
+                base = _iri_of(token, base)
+            state = ""
+        elif state == "from" and word == "named":
+            state = "named"
+        elif state in ("from", "named"):
+            if term is None:
+                unsure(match.start(), "FROM without an IRI")
+            else:
+                (reading.from_named if state == "named" else reading.from_default).append(term)
+            state = ""
+        elif state == "service":
+            if word == "silent":
+                continue
+            if kind == "iri":
+                term = _decode_escapes(token[1:-1])  # unresolved: an allow-list names IRIs
+            reading.services.append(term)
+            state = ""
+        elif word in ("prefix", "base", "from", "fromnamed"):
+            state = "named" if word == "fromnamed" else word
+            reading.froms += word.startswith("from")
+        elif "from" in word:
+            unsure(match.start(), "a word that may be FROM")
+    if state == "service":
+        reading.services.append(None)
+    return reading
+
+
+_DUMMY_TRIPLE = "<urn:x:s> <urn:x:p> <urn:x:o>"
+
+
+def _skeleton(text: str) -> tuple[str, int, int | None]:
+    """``text`` (an update) as rdflib's parser needs it to tell the graphs it reads and writes:
+    the same operations, with each data block (``INSERT DATA``, ``DELETE DATA``) reduced to
+    one triple per graph it names, ``VALUES`` blocks emptied, strings empty, comments dropped
+    and IRIs with their escapes decoded. rdflib takes seconds on a thousand triples of data
+    (its time grows with their square), and expands ``\\u`` escapes everywhere, where the
+    engine reads them in strings and IRIs only.
+
+    Read token by token, as :func:`_read` reads; a text whose data blocks do not close keeps
+    its tail as it is, for the parser to refuse. Returns the text, the number of graphs its data
+    blocks name, and the offset of the first token that the tokens cannot settle (the
+    skeleton is then not the update's), or None.
+    """
+    named = 0
+    unsure: int | None = None
+    words = ("", "")  # the last two tokens, lowered, where names
+    out: list[str] = []
+    done = 0  # text[:done] is in out
+    depth = 0
+    expect = ""  # "data" or "values": the next "{" opens such a block
+    block = -1  # the depth of the block being reduced, -1 outside one
+    block_start = 0
+    graphs: list[str] = []  # the data block's GRAPH terms (their text), in order
+    filled: list[bool] = []  # whether each graph's block holds anything
+    default = False  # triples outside GRAPH in the data block
+    after_graph = 0  # tokens since GRAPH in a data block (0: none)
+    for match in _TOKEN.finditer(text):
+        kind, token = match.lastgroup, match.group()
+        if kind == "other" and token in "\"'":
+            break
+        iri_expected = words[0] in _IRI_AFTER or words[1] == "prefix"
+        if unsure is None and block < 0 and _ambiguous(kind, token, iri_expected):
+            unsure = match.start()
+        if kind not in ("ws", "comment"):
+            words = (token.lower() if kind == "name" else "", words[0])
+        if block >= 0:
+            if kind in ("ws", "comment"):
+                continue
+            if token == "{":
+                depth += 1
+                if depth == block + 2 and after_graph == 2:
+                    filled.append(False)
+                    after_graph = 0
+                continue
+            if token == "}":
+                depth -= 1
+                if depth == block:
+                    reduced = "" if expect == "values" else _reduced(graphs, filled, default)
+                    named += len(graphs)
+                    out.append(text[done:block_start] + reduced)
+                    out.append("\n" * text.count("\n", block_start, match.start()))
+                    done, block, expect = match.start(), -1, ""
+                continue
+            if expect == "values":
+                continue
+            if depth == block + 1:
+                if after_graph == 1:
+                    graphs.append(token if kind != "iri" else _clean_iri(token))
+                    after_graph = 2
+                elif kind == "name" and token.lower() == "graph":
+                    after_graph = 1
+                elif token != ".":
+                    default = True
+            elif depth == block + 2 and filled:
+                filled[-1] = True
+            continue
+        if kind == "name" and token.lower() in ("data", "values"):
+            expect = token.lower()
+        elif token == "{":
+            depth += 1
+            if expect:
+                block, block_start = depth - 1, match.end()
+                graphs, filled, default, after_graph = [], [], False, 0
+        elif token == "}":
+            depth = max(depth - 1, 0)
+        elif kind in ("string", "comment", "iri"):
+            # strings keep their lines, so that the parser's line numbers are the update's
+            replaced = "\n" * token.count("\n") + '""' if kind == "string" else ""
+            replaced = _clean_iri(token) if kind == "iri" else replaced
+            out.append(text[done : match.start()] + replaced)
+            done = match.end()
+    out.append(text[done:])
+    return "".join(out), named, unsure
+
+
+def _reduced(graphs: list[str], filled: list[bool], default: bool) -> str:
+    parts = [f" {_DUMMY_TRIPLE} ." if default else ""]
+    for term, full in zip(graphs, filled + [False] * (len(graphs) - len(filled)), strict=True):
+        parts.append(f" GRAPH {term} {{ {_DUMMY_TRIPLE if full else ''} }}")
+    return "".join(parts) + " "
+
+
+def _clean_iri(token: str) -> str:
+    iri = _decode_escapes(token[1:-1])
+    if re.search(r'[<>"{}|^`\\\x00-\x20]', iri):
+        raise QueryError(f"malformed IRI {token}: a character escaped in it is not allowed")
+    return f"<{iri}>"
+
+
+#: What one graph named in a data block costs rdflib's parser, in terms (:data:`MAX_TERMS`).
+GRAPH_TERMS = 6
+#: The longest skeleton of an update that rdflib's parser reads (about 0.1 s).
+MAX_PLANNED_CHARS = 100_000
+
+
+def texts_to_plan(update: str) -> list[str]:
+    """The texts rdflib's parser reads to tell which graphs ``update`` reads and writes: its
+    :func:`_skeleton`, and, if it holds ``\\u`` escapes, the skeleton of the update that
+    engines expanding them first (rdflib, Jena behind a remote store) read; where the tokens
+    cannot settle the update, the update itself if it is short.
+
+    QueryError if the update goes past :data:`MAX_NESTING` or :data:`MAX_TERMS`, or if the
+    parse could take long: more than :data:`MAX_PARSED_TERMS` terms outside its data, each
+    graph its data names counting :data:`GRAPH_TERMS`, or a skeleton longer than
+    :data:`MAX_PLANNED_CHARS`.
+    """
+    variants = [update]
+    if _UCHAR.search(update):
+        variants.append(_decode_escapes(update))
+    texts = []
+    for text in variants:
+        offset, limit, _, terms = _scan(text)
+        if offset is not None:
+            raise _over_limit(text, offset, limit, "update")
+        skeleton, graphs, unsure = _skeleton(text)
+        if unsure is not None:
+            # rdflib expands escapes everywhere, pyoxigraph in strings and IRIs only
+            if terms > MAX_PARSED_TERMS or len(text) > MAX_PARSED_CHARS or _UCHAR.search(text):
+                raise _unsure(text, unsure, _AMBIGUOUS, "update")
+            texts.append(text)
+        elif terms + GRAPH_TERMS * graphs > MAX_PARSED_TERMS or len(skeleton) > MAX_PLANNED_CHARS:
+            raise QueryError(
+                f"the update is too large to check: it holds {terms} terms and operators "
+                f"outside its data and names {graphs} graphs in its data (at most "
+                f"{MAX_PARSED_TERMS} terms, a graph counting {GRAPH_TERMS}, and "
+                f"{MAX_PLANNED_CHARS:,} characters outside its data); split it into several "
+                "updates"
+            )
+        else:
+            texts.append(skeleton)
+    return texts
+
+
+def _refuse_services(services: Iterable[str | None], allow: Sequence[str]) -> None:
+    for iri in services:
+        if iri is None or not _allowed(iri, allow):
+            raise QueryError(
+                "SERVICE is not allowed: queries may not reach other endpoints"
+                + ("" if iri is None else f" ({iri} is not on the allow-list)")
+            )
+
+
+def _unsure(text: str, offset: int, why: str, what: str) -> QueryError:
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    spaces = "put spaces around comparison operators, or " if why == _AMBIGUOUS else ""
+    return QueryError(
+        f"the {what} cannot be checked quickly: {why} (line {line}, column {column}); "
+        f"{spaces}shorten it (under {MAX_PARSED_CHARS} characters and {MAX_PARSED_TERMS} terms)"
+    )
+
+
 @lru_cache(maxsize=1024)
-def _inspect_query(text: str, allow: tuple[str, ...]) -> QueryInfo:
+def _inspect_query(text: str, allow: tuple[str, ...], small: bool) -> QueryInfo:
+    reading = _read(text)
+    services = list(reading.services)
+    unsure = reading.unsure
+    if _UCHAR.search(text):
+        # Some engines (rdflib, Jena) expand escapes before parsing: SERVICE spelt with them.
+        decoded = _read(_decode_escapes(text))
+        services += decoded.services
+        unsure = unsure or decoded.unsure
+    _refuse_services(services, allow)
+    if unsure is not None:
+        if not small or len(text) > MAX_PARSED_CHARS or _UCHAR.search(text):
+            raise _unsure(text, unsure[0], unsure[1], "query")
+        return _parse_query(text, allow)
+    if reading.froms != len(reading.from_default) + len(reading.from_named):
+        raise QueryError("malformed dataset clause: FROM and FROM NAMED take an IRI")
+    if not reading.from_default and not reading.from_named:
+        return _NO_INFO
+    return QueryInfo(tuple(reading.from_default), tuple(reading.from_named))
+
+
+def _parse_query(text: str, allow: tuple[str, ...]) -> QueryInfo:
+    """The dataset clause and SERVICE check from rdflib's parse tree, for the short texts that
+    tokens alone cannot settle."""
     from pyparsing import ParseException
     from rdflib.plugins.sparql.parser import parseQuery
 
@@ -276,12 +664,15 @@ def _inspect_query(text: str, allow: tuple[str, ...]) -> QueryInfo:
 def inspect_query(text: str, *, allow: Sequence[str] = ()) -> QueryInfo:
     """Check a query before it runs and read its dataset clause.
 
-    Raises QueryError for ``SERVICE`` (unless ``allow`` names its IRI) and, when the text must
-    be parsed, for malformed text; otherwise the engine reports syntax errors itself.
+    Raises QueryError for ``SERVICE`` (unless ``allow`` names its IRI), for a malformed
+    dataset clause and for texts the checks cannot settle; otherwise the engine reports syntax
+    errors itself. Linear in the length of the text: it is read token by token
+    (:func:`_read`), and only texts shorter than :data:`MAX_PARSED_CHARS` that the tokens
+    cannot settle are parsed.
     """
-    offset, limit, has_from = _scan(text, find_from=_BARE_FROM.search(text) is not None)
+    offset, limit, has_from, terms = _scan(text, find_from=_BARE_FROM.search(text) is not None)
     if offset is not None:
         raise _over_limit(text, offset, limit, "query")
     if not (_may_reach_out(text) or has_from):
         return _NO_INFO
-    return _inspect_query(text, tuple(allow))
+    return _inspect_query(text, tuple(allow), terms <= MAX_PARSED_TERMS)

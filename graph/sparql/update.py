@@ -21,7 +21,7 @@ from graph.sparql.guard import (
     _parse_error,
     _refuse_service,
     _walk,
-    check_nesting,
+    texts_to_plan,
 )
 
 DEFAULT_GRAPH = "DEFAULT"
@@ -104,22 +104,45 @@ def plan_update(text: str, *, allow: Sequence[str] = ()) -> UpdatePlan:
     when it runs); a ``GRAPH ?var`` in a ``WHERE`` without ``USING NAMED`` (it would range over
     every graph of the store); ``LOAD`` (unless ``allow`` names its IRI). ``SERVICE`` raises
     QueryError like a query's, and so do brackets nested too deep (:func:`check_nesting`).
+
+    rdflib's parser reads the update's skeleton (:func:`~graph.sparql.guard.texts_to_plan`:
+    its data blocks reduced to the graphs they name), never its data, so that it holds the GIL
+    for a bounded time; an update too large for that is refused (split it).
     """
-    check_nesting(text, "update")
     return _plan_update(text, tuple(allow))
 
 
 @lru_cache(maxsize=256)
 def _plan_update(text: str, allow: tuple[str, ...]) -> UpdatePlan:
+    texts = iter(texts_to_plan(text))
+    reads, writes, refusals, names, wheres = _plan_parsed(next(texts), allow)
+    for other in texts:  # as engines that expand escapes first read it: keep both plans
+        more = _plan_parsed(other, allow)
+        reads, writes = reads | more[0], writes | more[1]
+        refusals += [reason for reason in more[2] if reason not in refusals]
+    return UpdatePlan(
+        SPARQL_PREFIXES + text,
+        frozenset(reads),
+        frozenset(writes),
+        tuple(refusals),
+        tuple(names),
+        tuple(wheres),
+    )
+
+
+def _plan_parsed(
+    planned: str, allow: tuple[str, ...]
+) -> tuple[set[str], set[str], list[str], list[str], list[Where]]:
+    """(reads, writes, refusals, operation names, each operation's WHERE) of the text rdflib
+    parses for an update."""
     from pyparsing import ParseException
     from rdflib import URIRef, Variable
     from rdflib.plugins.sparql.algebra import translateUpdate
     from rdflib.plugins.sparql.parser import parseUpdate
 
-    full = SPARQL_PREFIXES + text
     try:
         with PARSE_LOCK:  # the parser and its algebra are not thread-safe
-            tree = parseUpdate(full)
+            tree = parseUpdate(SPARQL_PREFIXES + planned)
             # The parse tree first (SERVICE with its prefixes), then the algebra.
             prefixes = dict(PREFIXES)
             for node in _walk(tree):
@@ -130,7 +153,7 @@ def _plan_update(text: str, allow: tuple[str, ...]) -> UpdatePlan:
     except ParseException as error:
         # Line numbers as the user wrote them: without the declared prefixes.
         error.loc = max(0, error.loc - len(SPARQL_PREFIXES))
-        error.pstr = text
+        error.pstr = planned
         raise _parse_error("update", error) from None
     except QueryError:
         raise
@@ -261,11 +284,4 @@ def _plan_update(text: str, allow: tuple[str, ...]) -> UpdatePlan:
                 inserted.add(target)
         else:
             refuse(f"unsupported update operation {name}")
-    return UpdatePlan(
-        full,
-        frozenset(reads),
-        frozenset(writes),
-        tuple(refusals),
-        tuple(names),
-        tuple(wheres),
-    )
+    return reads, writes, refusals, names, wheres
