@@ -37,7 +37,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.deps import REQUEST_ID, STATIC, ApiError, Settings, error_response
+from api.deps import REQUEST_ID, STATIC, ApiError, Settings, error_response, noted_role
 from api.routes import ROUTERS
 from api.routes.sparql import FastQueryPath
 from graph.errors import RecruitgraphError
@@ -191,10 +191,12 @@ class RequestLog:
     def _log(
         self, scope: Scope, headers: Headers, request_id: str, status: int, sent: int, t0: float
     ) -> None:
-        try:
-            role = principal_for(headers.get("authorization"), self.tokens).role
-        except AuthError:
-            role = "refused"
+        role = noted_role(scope)
+        if role is None:  # a route that never asked who calls (assets, docs)
+            try:
+                role = principal_for(headers.get("authorization"), self.tokens).role
+            except AuthError:
+                role = "refused"
         route = scope.get("route")
         fields = {
             "request_id": request_id,

@@ -10,7 +10,7 @@ must look at the request before knowing who calls (the SPARQL protocol, /healthz
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -23,7 +23,7 @@ from api.models import ErrorBody
 from graph.analysis.projection import LEVELS, ProjectionFilter
 from graph.analysis.queries import BadRequest, parse_filter
 from graph.model.ontology import concepts, confidence_levels, kinds, relation_types
-from graph.server.auth import Principal, principal_for
+from graph.server.auth import AuthError, Principal, TokenStore, principal_for
 from graph.server.engine import Engine, StoreSpec
 from graph.sparql.update_size import MAX_UPDATE_TRIPLES
 from graph.store import default_data_dir
@@ -42,6 +42,8 @@ __all__ = [
     "engine_of",
     "error",
     "error_response",
+    "identify",
+    "noted_role",
     "projection_filters",
     "require_editor",
     "settings_of",
@@ -177,12 +179,35 @@ def engine_of(request: Request) -> Engine:
     return request.app.state.engine
 
 
+def identify(
+    scope: MutableMapping[str, Any], authorization: str | None, tokens: TokenStore, anonymous: bool
+) -> Principal:
+    """:func:`~graph.server.auth.principal_for`, noting the caller's role (``refused`` for a
+    bad token) in the request's state for the request log (:func:`noted_role`), so that the
+    log does not authenticate the request a second time."""
+    state = scope.setdefault("state", {})
+    try:
+        principal = principal_for(authorization, tokens, anonymous=anonymous)
+    except AuthError:
+        state["caller_role"] = "refused"
+        raise
+    state["caller_role"] = principal.role
+    return principal
+
+
+def noted_role(scope: Mapping[str, Any]) -> str | None:
+    """The role :func:`identify` noted for this request; None if it never authenticated."""
+    role = scope.get("state", {}).get("caller_role")
+    return None if role is None else str(role)
+
+
 def caller(request: Request) -> Principal:
     """The principal of a request (AuthError → 401)."""
-    return principal_for(
+    return identify(
+        request.scope,
         request.headers.get("authorization"),
         request.app.state.tokens,
-        anonymous=settings_of(request).anonymous,
+        settings_of(request).anonymous,
     )
 
 

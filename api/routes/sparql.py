@@ -23,13 +23,14 @@ from api.deps import (
     engine_of,
     error,
     error_response,
+    identify,
     require_editor,
     settings_of,
 )
 from api.models import UpdateResult, UploadReport
 from graph.ingest import INPUT_KINDS
 from graph.server import service
-from graph.server.auth import AuthError, TokenStore, principal_for
+from graph.server.auth import AuthError, TokenStore
 from graph.server.engine import Engine, EngineError
 from graph.sparql import QueryError, accepts_html, format_name, negotiate
 from graph.store.formats import Kind, by_name
@@ -541,7 +542,7 @@ class FastQueryPath:
                 authorization = value.decode("latin-1")
         fmt = [v for k, v in params if k == "format"]
         try:
-            principal = principal_for(authorization, self.tokens, anonymous=self.settings.anonymous)
+            principal = identify(scope, authorization, self.tokens, self.settings.anonymous)
             if fmt:
                 if len(fmt) > 1:
                     return None
