@@ -268,10 +268,10 @@ _PN_BASE = (
 _PN_CHARS = _PN_BASE + r"_\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
 _VAR_CHARS = _PN_BASE + r"_0-9\u00b7\u0300-\u036f\u203f-\u2040"
 _LOCAL_ESCAPE = r"\\[_~.\-!$&'()*+,;=/?#@%]"
-# One token, never backtracking: whitespace, a comment, a string, an IRI, a variable, a run of
+#: One token, never backtracking: whitespace, a comment, a string, an IRI, a variable, a run of
 # name characters (a keyword, a number, a prefixed name or a blank node label: told apart
 # afterwards, so that a long run is read once) or one other character.
-_TOKEN = re.compile(
+SPARQL_TOKEN = re.compile(
     r"(?P<ws>[ \t\r\n]++)|(?P<comment>#[^\r\n]*+)"
     r'|(?P<string>"""(?:[^"\\]|\\[\s\S]|"(?!""))*+"""|\'\'\'(?:[^\'\\]|\\[\s\S]|\'(?!\'\'))*+\'\'\''
     r'|"(?:[^"\\\n\r]|\\[\s\S])*+"|\'(?:[^\'\\\n\r]|\\[\s\S])*+\')'
@@ -375,7 +375,7 @@ def _read(text: str) -> _Reading:
     def unsure(offset: int, why: str) -> None:
         reading.unsure = reading.unsure or (offset, why)
 
-    for match in _TOKEN.finditer(text):
+    for match in SPARQL_TOKEN.finditer(text):
         kind, token = match.lastgroup, match.group()
         if kind in ("ws", "comment"):
             continue
@@ -476,7 +476,7 @@ def _skeleton(text: str) -> tuple[str, int, int | None]:
     filled: list[bool] = []  # whether each graph's block holds anything
     default = False  # triples outside GRAPH in the data block
     after_graph = 0  # tokens since GRAPH in a data block (0: none)
-    for match in _TOKEN.finditer(text):
+    for match in SPARQL_TOKEN.finditer(text):
         kind, token = match.lastgroup, match.group()
         if kind == "other" and token in "\"'":
             break

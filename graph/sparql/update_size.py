@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from graph.sparql.guard import QueryError
+from graph.sparql.guard import SPARQL_TOKEN, QueryError
 from graph.sparql.update import UpdatePlan, Where
 from graph.store import Store
 
@@ -28,22 +28,6 @@ __all__ = ["MAX_UPDATE_TRIPLES", "check_update_size", "where_groups"]
 #: be 3 GB.
 MAX_UPDATE_TRIPLES = 100_000
 
-# The tokens that matter to find the WHERE groups of an update at the top level: strings, IRIs
-# and comments (skipped whole: they may hold braces or keywords), braces, words. Each branch is
-# linear: no nested quantifier can backtrack.
-_TOKEN = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
-    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
-    r'|"(?:[^"\\\n\r]|\\.)*"'
-    r"|'(?:[^'\\\n\r]|\\.)*'"
-    r"|<[^<>\"{}|^`\\\x00-\x20]*>"
-    r"|#[^\n\r]*"
-    r"|[{}]"
-    r"|[?$]?[\w:](?:[\w.:%-]|\\.)*"
-    r"|[^\"'<#{}\w?$:]+"
-    r"|.",
-    re.DOTALL,
-)
 _DECLARATION = re.compile(r"(?i:prefix)\s+[\w.-]*:\s*<[^>]*>|(?i:base)\s*<[^>]*>")
 
 
@@ -59,18 +43,18 @@ def where_groups(text: str) -> list[tuple[str, str]]:
     depth = 0
     start = -1
     after_where = False
-    for token in _TOKEN.finditer(text):
-        value = token.group()
-        if value == "{":
+    for token in SPARQL_TOKEN.finditer(text):
+        kind, value = token.lastgroup, token.group()
+        if kind == "other" and value == "{":
             if depth == 0 and after_where:
                 start = token.start()
             depth += 1
-        elif value == "}":
+        elif kind == "other" and value == "}":
             depth -= 1
             if depth == 0 and start >= 0:
                 groups.append(("".join(prologue), text[start : token.end()]))
                 start = -1
-        elif depth == 0 and not value.isspace() and value[0] != "#":
+        elif depth == 0 and kind not in ("ws", "comment"):
             upper = value.upper()
             if upper in ("PREFIX", "BASE"):
                 declaration = _DECLARATION.match(text, token.start())
