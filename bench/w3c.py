@@ -96,11 +96,13 @@ def run(which: str, work: Path, verbose: bool) -> tuple[dict[str, dict[str, Outc
     start = time.monotonic()
     server = oxigraph if which == "oxigraph" else recruitgraph
     with server(work) as target:
-        results = {suite: run_suite(target, suite, _progress if verbose else None) for suite in SUITES}
+        results = {
+            suite: run_suite(target, suite, _progress if verbose else None) for suite in SUITES
+        }
     seconds = time.monotonic() - start
     print(f"{target.name}: {seconds:.1f} s", file=sys.stderr)
     if verbose:
-        for suite, outcomes in results.items():
+        for outcomes in results.values():
             for name, outcome in outcomes.items():
                 if not outcome.passed:
                     print(f"  {which} FAIL {name}: {outcome.detail}", file=sys.stderr)
