@@ -33,6 +33,7 @@ from graph.server.auth import TokenStore  # noqa: E402
 from tests.helpers import BIN, free_port, start_server, stop, wait_for_http  # noqa: E402
 from tests.w3c_harness import (  # noqa: E402
     EXPECTED,
+    MAX_ROWS,
     SUITES,
     Outcome,
     OxigraphTarget,
@@ -78,7 +79,9 @@ def recruitgraph(work: Path) -> Iterator[Target]:
     data = work / "recruitgraph"
     data.mkdir()
     token = TokenStore(data).create("editor", "w3c", ())
-    server = start_server(data, work / "recruitgraph.log", "--data-dir", str(data))
+    server = start_server(
+        data, work / "recruitgraph.log", "--data-dir", str(data), "--max-rows", str(MAX_ROWS)
+    )
     try:
         target = RecruitgraphTarget(server.base, token)
         yield target

@@ -22,6 +22,7 @@ import pytest
 from graph.server.auth import TokenStore
 from tests.helpers import start_server, stop
 from tests.w3c_harness import (
+    MAX_ROWS,
     SUITES,
     Outcome,
     OxigraphTarget,
@@ -48,7 +49,9 @@ def results(tmp_path_factory: pytest.TempPathFactory, oxigraph_server: str) -> I
     theirs = OxigraphTarget(oxigraph_server)
     with ThreadPoolExecutor(1) as pool:
         theirs_run = pool.submit(lambda: {suite: run_suite(theirs, suite) for suite in SUITES})
-        server = start_server(data, data.parent / "server.log", "--data-dir", str(data))
+        server = start_server(
+            data, data.parent / "server.log", "--data-dir", str(data), "--max-rows", str(MAX_ROWS)
+        )
         ours = RecruitgraphTarget(server.base, token)
         try:
             yield {
