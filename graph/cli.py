@@ -117,6 +117,7 @@ def cmd_load(args: argparse.Namespace) -> int:
             licence=args.licence,
             synthetic=args.synthetic,
             progress=_progress(args.dataset),
+            shapes=args.shapes,
         )
     if sys.stderr.isatty():
         sys.stderr.write("\n")
@@ -811,6 +812,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--access", choices=sorted(concepts("AccessLevelScheme")), default="public")
     p.add_argument("--licence", help="licence of the data, recorded in the dataset description")
     p.add_argument("--synthetic", action="store_true", help="mark the dataset as synthetic")
+    p.add_argument(
+        "--no-shapes",
+        dest="shapes",
+        action="store_false",
+        help="load RDF that does not use the recruitment vocabulary without checking it "
+        "against the shapes (claims CSV and data using rg: are always checked)",
+    )
     p.add_argument("--format", **fmt)
     p.set_defaults(run=cmd_load)
 

@@ -116,6 +116,7 @@ def test_load_query_export_round_trip(cli_env: dict[str, str], tmp_path: Path) -
         (["load", "{csv}", "--dataset", "Bad Name"], "invalid dataset name"),
         (["load", "{csv}"], "--dataset"),
         (["load", "{bad}", "--dataset", "x"], "row 2, column amount"),
+        (["load", "{bad}", "--dataset", "x", "--no-shapes"], "row 2, column amount"),
         (["validate", "{bad}"], "must not be negative"),
         (["query", "SELECT WHERE"], "malformed SPARQL"),
         (["query", "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"], "SERVICE"),

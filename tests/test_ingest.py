@@ -325,3 +325,23 @@ def test_reloading_an_export_keeps_one_description(
     load_files(memory_store, [exported], "example", access="restricted", licence="CC0")
     [info] = [d for d in list_datasets(memory_store) if d.name == "example"]
     assert (info.access, info.licence) == ("restricted", "CC0")  # the new load's description
+
+
+def test_no_shapes_loads_arbitrary_rdf_but_never_unchecked_recruitment_data(
+    memory_store: Store, tmp_path: Path
+) -> None:
+    """``shapes=False`` (``--no-shapes``, ``?shapes=false``): RDF outside the recruitment
+    vocabulary loads as it is, here an amount the money shape refuses; data that uses ``rg:``
+    is checked all the same (the flag cannot slip a bad claim into a dataset)."""
+    money = tmp_path / "money.ttl"
+    money.write_text('<http://example.org/x> <https://schema.org/amount> "ten" .\n')
+    with pytest.raises(ValidationError):
+        load_files(memory_store, [money], "other")
+    assert load_files(memory_store, [money], "other", shapes=False).triples == 1
+    claim = tmp_path / "claim.ttl"
+    claim.write_text(
+        f'<http://example.org/f> a <{RG}FundingFlow> ; <https://schema.org/amount> "ten" .\n'
+    )
+    with pytest.raises(ValidationError):
+        load_files(memory_store, [claim], "bad", shapes=False)
+    assert dataset_iri("bad") not in memory_store.graph_names()

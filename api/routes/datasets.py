@@ -342,6 +342,13 @@ async def put_dataset(
     access: Annotated[str | None, Query(description="public or restricted")] = None,
     licence: Annotated[str | None, Query()] = None,
     synthetic: Annotated[bool, Query()] = False,
+    shapes: Annotated[
+        bool,
+        Query(
+            description="false: RDF that does not use the recruitment vocabulary is loaded "
+            "without checking it against the shapes (data using it is always checked)"
+        ),
+    ] = True,
 ) -> JSONResponse:
     """Upload one file as the body (its Content-Type says the format: text/turtle,
     application/n-triples, text/csv for the claims CSV, …)."""
@@ -357,6 +364,7 @@ async def put_dataset(
             licence=licence,
             synthetic=synthetic,
             names=["body"],
+            shapes=shapes,
         )
     finally:
         shutil.rmtree(directory, ignore_errors=True)

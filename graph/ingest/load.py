@@ -341,11 +341,35 @@ def dataset_description(
     return description
 
 
-def check(parsed: ParsedInput, description: Sequence[ox.Triple] = ()) -> list[Problem]:
+def uses_model(triples: Iterable[ox.Triple]) -> bool:
+    """Whether any triple uses the recruitment vocabulary (a property or class of ``rg:``):
+    such data is always checked against the shapes, even when loaded with ``shapes=False``.
+
+    >>> uses_model([ox.Triple(ox.NamedNode("http://ex/s"), ox.NamedNode(RDF + "type"),
+    ...                       ox.NamedNode(RG + "FundingFlow"))])
+    True
+    >>> uses_model([ox.Triple(ox.NamedNode("http://ex/s"), ox.NamedNode("http://ex/p"),
+    ...                       ox.Literal("1"))])
+    False
+    """
+    return any(
+        t.predicate.value.startswith(RG)
+        or (isinstance(t.object, ox.NamedNode) and t.object.value.startswith(RG))
+        for t in triples
+    )
+
+
+def check(
+    parsed: ParsedInput, description: Sequence[ox.Triple] = (), *, shapes: bool = True
+) -> list[Problem]:
     """All problems of ``parsed`` (plus its description): those of CSV cells, then those of the
-    shapes, placed at the CSV row and column they came from."""
+    shapes, placed at the CSV row and column they came from. ``shapes=False`` leaves out the
+    shapes for data that does not use the recruitment vocabulary (arbitrary RDF an editor loads
+    on purpose); claims CSV and data using ``rg:`` are checked whatever it says."""
     if any(p.line == 1 for p in parsed.problems):
         return list(parsed.problems)  # a wrong header: the rows were not read
+    if not shapes and not parsed.conversions and not uses_model(parsed.triples):
+        return list(parsed.problems)
     reported = {(p.file, p.line, p.column) for p in parsed.problems}
     placed = list(parsed.problems)
     for problem in validate_graph(rdflib_graph([*parsed.triples, *description])):
@@ -381,8 +405,11 @@ def load_files(
     synthetic: bool = False,
     loaded_by: str | None = None,
     progress: LoadProgress | None = None,
+    shapes: bool = True,
 ) -> LoadReport:
     """Validate ``paths`` as one dataset and write it as named graph ``dataset``, atomically.
+    ``shapes=False`` (``--no-shapes``): RDF that does not use the recruitment vocabulary is
+    not checked against the shapes (see :func:`check`).
 
     Raises ValidationError (nothing written) if any file is malformed or violates the shapes,
     is an export of several datasets, or is the export of a restricted dataset loaded as
@@ -413,6 +440,7 @@ def load_files(
         synthetic=synthetic or parsed.synthetic,
         loaded_by=loaded_by,
         progress=progress,
+        shapes=shapes,
     )
 
 
@@ -429,6 +457,7 @@ def _write(
     dataset: str,
     *,
     progress: LoadProgress | None = None,
+    shapes: bool = True,
     **metadata: Any,
 ) -> LoadReport:
     description = dataset_description(
@@ -440,7 +469,7 @@ def _write(
     )
     if progress is not None:
         progress("validate", len(parsed.triples))
-    problems = check(parsed, description)
+    problems = check(parsed, description, shapes=shapes)
     if problems:
         raise ValidationError(problems)
     if dataset != REFERENCE_DATASET:

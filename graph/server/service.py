@@ -374,12 +374,14 @@ def upload(
     licence: str | None = None,
     synthetic: bool = False,
     names: Sequence[str] | None = None,
+    shapes: bool = True,
 ) -> dict[str, Any]:
     """Validate files and write them as dataset ``name`` (new, or replacing one the caller may
     write). ``access`` None keeps the level of an existing dataset (public for a new one);
     changing a level needs an admin. ``names`` are the files' names as the caller knows them
     (default: each path's file name): an error names those, never the server's paths.
-    Returns the load report with ``created``."""
+    ``shapes=False``: arbitrary RDF, not in the recruitment vocabulary, is not checked against
+    the shapes (:func:`graph.ingest.load.check`). Returns the load report with ``created``."""
     graph = _dataset_graph(name)
     if access not in (None, "public", "restricted"):
         raise queries.BadRequest("access must be public or restricted")
@@ -412,6 +414,7 @@ def upload(
                 licence=licence,
                 synthetic=synthetic,
                 loaded_by=principal.name,
+                shapes=shapes,
             )
         except RecruitgraphError as error:
             _as_named(error, paths, names or [Path(p).name for p in paths])
