@@ -98,6 +98,8 @@ def _renew_stamps(stamps: Mapping[str, str]) -> str:
         f"{{ {graphs} }} GRAPH <{SYSTEM_GRAPH}> {{ ?g {_STAMP} ?old }} }} ;\n"
         f"INSERT DATA {{ GRAPH <{SYSTEM_GRAPH}> {{ {new} }} }}"
     )
+
+
 # Staging graphs older than this are abandoned loads (remote stores may have concurrent loaders).
 _STALE_STAGING_SECONDS = 3600
 
