@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -270,7 +271,7 @@ def test_embedded_store_holds_only_the_datasets(tmp_path: Path) -> None:
         assert store._all_graphs() == {G1, G2}
         assert store.version == 2
         stamps = store.stamps()
-    assert (tmp_path / "store" / EmbeddedStore.VERSION_FILE).read_text() == "2"
+    assert json.loads((tmp_path / "store" / EmbeddedStore.VERSION_FILE).read_text()) == [2, stamps]
     with EmbeddedStore(tmp_path / "store") as reopened:
         assert reopened.version == 2
         assert reopened.stamps() == stamps

@@ -34,9 +34,9 @@ sees (:func:`graph.store.consistency.view_version`): a stamp is drawn afresh, no
 the version, so that it tells nothing of other graphs' writes. A write that does not name its
 graphs renews the store's own stamp (under :data:`SYSTEM_GRAPH`), which every view includes. The
 remote store keeps the stamps in the system graph beside the version; the embedded one, for the
-reason above, in memory and in the file ``write-stamps`` beside ``store-version``, written
-before each write as that is (a crash can leave a stamp renewed for a write that did not land:
-a view said to have changed that did not, never the reverse).
+reason above, in memory and in the file ``store-version`` with the version, written before each
+write (a crash can leave a stamp renewed for a write that did not land: a view said to have
+changed that did not, never the reverse).
 """
 
 from __future__ import annotations
@@ -301,10 +301,9 @@ class EmbeddedStore(Store):
     #: hence the staging graph).
     BULK_THRESHOLD = 200_000
 
-    #: The file of the version counter, in the store's directory.
+    #: The file of the version counter and the write stamps, in the store's directory: a JSON
+    #: array ``[version, {graph: stamp}]`` (a bare number in stores from before stamps).
     VERSION_FILE = "store-version"
-    #: The file of the write stamps (see the module docstring), beside it.
-    STAMPS_FILE = "write-stamps"
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self.location = str(path) if path is not None else ":memory:"
@@ -350,54 +349,44 @@ class EmbeddedStore(Store):
                 "from an export, or move the directory away to start afresh"
             ) from None
         self._version_file = Path(path) / self.VERSION_FILE
-        self._version = self._open_version()
-        self._stamps = self._open_stamps()
+        self._version, self._stamps = self._open_state()
         # The lock is exclusive: any staging graph here belongs to a load that died.
         self.drop_stale_staging(max_age=0)
 
-    def _open_version(self) -> int:
+    def _open_state(self) -> tuple[int, dict[str, str]]:
+        """The version and write stamps saved in the version file."""
         assert self._version_file is not None
         try:
-            saved = int(self._version_file.read_text(encoding="ascii"))
+            text = self._version_file.read_text(encoding="ascii")
         except FileNotFoundError:
-            saved = 0
-        except ValueError:
+            text = "0"
+        try:
+            state = json.loads(text)
+            version, stamps = (state, None) if isinstance(state, int) else state
+        except (ValueError, TypeError):
             raise StoreError(f"{self._version_file} is not a version number") from None
+        if stamps is None:  # a store from before stamps: a new own stamp, kept from now on
+            stamps = self._stamps
+            self._save_state(version, stamps)
+        if not isinstance(version, int) or not isinstance(stamps, dict):
+            raise StoreError(f"{self._version_file} is not a version number")
         # Stores written before the counter moved to the file kept it in the system graph.
         if self._store.contains_named_graph(ox.NamedNode(SYSTEM_GRAPH)):
-            saved = max(saved, super().version)
-            self._save_version(saved)
+            version = max(version, super().version)
+            self._save_state(version, stamps)
             self._execute_update(f"DROP SILENT GRAPH <{SYSTEM_GRAPH}>")
-        return saved
+        return version, stamps
 
-    def _open_stamps(self) -> dict[str, str]:
-        assert self._version_file is not None
-        path = self._version_file.with_name(self.STAMPS_FILE)
-        try:
-            stamps = json.loads(path.read_text(encoding="ascii"))
-        except FileNotFoundError:  # a store from before stamps: a new own stamp, kept
-            self._save(self.STAMPS_FILE, json.dumps(self._stamps))
-            return self._stamps
-        except ValueError:
-            raise StoreError(f"{path} does not hold write stamps") from None
-        if not isinstance(stamps, dict) or not all(isinstance(v, str) for v in stamps.values()):
-            raise StoreError(f"{path} does not hold write stamps")
-        return stamps
-
-    def _save_version(self, version: int) -> None:
-        self._save(self.VERSION_FILE, str(version))
-
-    def _save(self, name: str, text: str) -> None:
-        """Write ``text`` to the file ``name`` beside the engine's files, durably and whole."""
+    def _save_state(self, version: int, stamps: Mapping[str, str]) -> None:
+        """Save the version and the write stamps, durably and whole (one file: one fsync)."""
         if self._version_file is None:
             return
-        target = self._version_file.with_name(name)
-        partial = target.with_suffix(".partial")
+        partial = self._version_file.with_suffix(".partial")
         with open(partial, "w", encoding="ascii") as file:
-            file.write(text)
+            json.dump([version, stamps], file)
             file.flush()
             os.fsync(file.fileno())
-        os.replace(partial, target)
+        os.replace(partial, self._version_file)
 
     @property
     def version(self) -> int:
@@ -436,14 +425,12 @@ class EmbeddedStore(Store):
             new = self._version + 1
             stamps = {**self._stamps, **_new_stamps(graphs)}
             # Saved first: a crash during the write leaves them ahead, never behind.
-            self._save_version(new)
-            self._save(self.STAMPS_FILE, json.dumps(stamps))
+            self._save_state(new, stamps)
             self._committing = True
             try:
                 self._execute_update(sparql)
             except BaseException:
-                self._save_version(self._version)
-                self._save(self.STAMPS_FILE, json.dumps(self._stamps))
+                self._save_state(self._version, self._stamps)
                 raise
             else:
                 self._stamps = stamps
