@@ -110,9 +110,9 @@ class BodyLimit:
 
 
 class StoreVersionHeader:
-    """Send ``X-Store-Version``, the store version the answer was computed from, on every
-    answer whose engine call gave one (only callers who read every dataset get one: see
-    :func:`graph.server.service.run`)."""
+    """Send ``X-Store-Version``, the view version of the state the answer was computed from
+    (of the datasets the caller may read: see :func:`graph.server.service.run`), on every
+    answer computed by the engine."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -126,7 +126,7 @@ class StoreVersionHeader:
 
         async def send_with_version(message: Message) -> None:
             if message["type"] == "http.response.start" and note.version is not None:
-                headers = [*message.get("headers", ()), (b"x-store-version", b"%d" % note.version)]
+                headers = [*message.get("headers", ()), (b"x-store-version", note.version.encode())]
                 message = {**message, "headers": headers}
             await send(message)
 

@@ -4,13 +4,15 @@ schemas (``response_model``), and tests/test_openapi.py validates real responses
 The routes return the library's dictionaries as they are (a JSONResponse), so these types
 document the answers and never reshape them. Nested parts whose keys are data (figures by
 name, funding by currency and basis) are objects with free keys. Every answer computed from the
-store carries the store version it was computed from, for a caller who reads every dataset:
-the header ``X-Store-Version`` and, in a JSON object, the field ``version``.
+store says which state of it it was computed from, to every caller: the header
+``X-Store-Version`` and, in a JSON object, the field ``version`` (:data:`ViewVersion`).
 """
 
 from __future__ import annotations
 
-from typing import Any, NotRequired
+from typing import Annotated, Any, NotRequired
+
+from pydantic import Field
 
 # pydantic reads TypedDicts from typing_extensions on Python < 3.12.
 from typing_extensions import TypedDict
@@ -41,6 +43,23 @@ __all__ = [
 ]
 
 JSON = dict[str, Any]
+
+#: The version an answer states (also its ``X-Store-Version`` header): a token of the state
+#: of the datasets the caller may read (graph.store.consistency.view_version).
+ViewVersion = Annotated[
+    str,
+    Field(
+        description=(
+            "The version of the state the answer was computed from, as far as the caller can "
+            "see it: an opaque token of the datasets the caller may read (16 hex digits), the "
+            "same while none of them changes, different after any write that creates, "
+            "changes or deletes one of them; writes to datasets the caller cannot see never "
+            "change it. Tokens are compared for equality, never ordered. Also sent as the "
+            "header X-Store-Version."
+        ),
+        pattern="^[0-9a-f]{16}$",
+    ),
+]
 
 
 class ErrorBody(TypedDict):
@@ -74,7 +93,7 @@ class Health(TypedDict):
     #: Per lane of the engine (query, analysis, write): slots, calls running and waiting, and
     #: since start calls run, reads that shared an identical one's answer, calls refused.
     lanes: NotRequired[dict[str, dict[str, int]]]
-    version: NotRequired[int]
+    version: NotRequired[ViewVersion]
     datasets: NotRequired[int]
     triples: NotRequired[int]
     #: results (projections, reports) held in the engine's cache
@@ -97,7 +116,7 @@ class UploadReport(TypedDict):
     access: str
     synthetic: bool
     replaced: bool
-    version: int
+    version: ViewVersion
     new_actors: list[JSON]
     created: bool
 
@@ -114,19 +133,19 @@ class RestoredDataset(TypedDict):
 
 
 class RestoreReport(TypedDict):
-    """What a restore wrote: every dataset of the export, and the store's new version."""
+    """What a restore wrote: every dataset of the export, and the version after it."""
 
     file: str
     datasets: list[RestoredDataset]
-    version: int
+    version: ViewVersion
 
 
 class UpdateResult(TypedDict):
-    """A SPARQL update that ran: the graphs it wrote and the store's new version."""
+    """A SPARQL update that ran: the graphs it wrote and the version after it."""
 
     status: str
     graphs: list[str]
-    version: int
+    version: ViewVersion
 
 
 # -- the graph -------------------------------------------------------------------------------
@@ -148,7 +167,7 @@ class EntityPage(TypedDict):
     limit: int
     offset: int
     items: list[EntitySummary]
-    version: NotRequired[int]
+    version: NotRequired[ViewVersion]
 
 
 class Source(TypedDict):
@@ -197,7 +216,7 @@ class Entity(TypedDict):
     attributes: dict[str, list[JSON]]
     outgoing: list[EntityClaim]
     incoming: list[EntityClaim]
-    version: NotRequired[int]
+    version: NotRequired[ViewVersion]
 
 
 class Node(TypedDict):
@@ -236,7 +255,7 @@ class Neighborhood(TypedDict):
     nodes: list[Node]
     edges: list[Edge]
     truncated: bool
-    version: NotRequired[int]
+    version: NotRequired[ViewVersion]
 
 
 class Path(TypedDict):
@@ -254,7 +273,7 @@ class Paths(TypedDict):
     directed: bool
     paths: list[Path]
     truncated: bool
-    version: NotRequired[int]
+    version: NotRequired[ViewVersion]
 
 
 class FlowRow(TypedDict):
@@ -275,7 +294,7 @@ class Flows(TypedDict):
     group_by: str | list[str]
     rows: list[FlowRow]
     unquantified: dict[str, int]
-    version: NotRequired[int]
+    version: NotRequired[ViewVersion]
 
 
 # -- actors ----------------------------------------------------------------------------------
@@ -302,7 +321,7 @@ class Merge(TypedDict):
     undone_by: str | None
     undo_reason: str | None
     in_force: bool
-    version: NotRequired[int]
+    version: NotRequired[ViewVersion]
 
 
 class Actor(TypedDict):
@@ -327,7 +346,7 @@ class ActorDetail(Actor):
     merged_from: list[Merge]
     claim_ids: list[str]
     merges: list[Merge]
-    version: NotRequired[int]
+    version: NotRequired[ViewVersion]
 
 
 # -- metrics and the explorer ----------------------------------------------------------------
@@ -349,7 +368,7 @@ class MetricsReport(TypedDict):
     federal_reach: JSON
     brokers: list[JSON]
     top_actors: list[JSON]
-    version: NotRequired[int]
+    version: NotRequired[ViewVersion]
 
 
 class Window(TypedDict):
@@ -367,7 +386,7 @@ class Timeline(TypedDict):
     filter: JSON
     synthetic: bool
     windows: list[Window]
-    version: NotRequired[int]
+    version: NotRequired[ViewVersion]
 
 
 class Comparison(TypedDict):
@@ -382,7 +401,7 @@ class Comparison(TypedDict):
     confidence: float
     seed: int
     changes: dict[str, list[JSON]]
-    version: NotRequired[int]
+    version: NotRequired[ViewVersion]
 
 
 class RankedNode(TypedDict):
@@ -401,7 +420,7 @@ class NodeTable(TypedDict):
     synthetic: bool
     by: str
     nodes: list[RankedNode]
-    version: NotRequired[int]
+    version: NotRequired[ViewVersion]
 
 
 class ExplorerData(TypedDict):
@@ -410,7 +429,7 @@ class ExplorerData(TypedDict):
 
     synthetic: bool
     filter: JSON
-    version: NotRequired[int]
+    version: NotRequired[ViewVersion]
     datasets: list[JSON]
     kinds: list[JSON]
     relations: list[JSON]

@@ -220,11 +220,25 @@ def test_remote_store_with_anonymous_access_off(remote_server: LiveServer) -> No
             PUBLIC_GRAPH,
             dataset_iri("reference"),
         }
-    with remote_server.client("admin") as admin:
+    # The version each caller is told (stamps in the remote store's system graph): an update
+    # of the restricted dataset leaves the reader's as it was, one of a public dataset not.
+    with remote_server.client("reader") as reader, remote_server.client("admin") as admin:
         assert "secret" in {d["name"] for d in admin.get("/api/datasets").json()}
+
+        def versions() -> tuple[str, str]:
+            return tuple(c.get("/healthz").headers["X-Store-Version"] for c in (reader, admin))
+
+        first = versions()
+        secret = dataset_iri("secret")
+        update = f"INSERT DATA {{ GRAPH <{secret}> {{ <{T1}> <{RDFS_COMMENT}> 'remote' }} }}"
+        assert admin.post("/sparql", data={"update": update}).status_code == 200
+        second = versions()
+        assert second[0] == first[0] and second[1] != first[1]
     with remote_server.client("editor") as editor:
         update = f"INSERT DATA {{ GRAPH <{PUBLIC_GRAPH}> {{ <{T1}> <{RDFS_COMMENT}> 'remote' }} }}"
-        assert editor.post("/sparql", data={"update": update}).status_code == 200
+        done = editor.post("/sparql", data={"update": update})
+        assert done.status_code == 200
+        assert done.headers["X-Store-Version"] not in second
         ask = editor.get("/sparql", params={"query": f"ASK {{ <{T1}> <{RDFS_COMMENT}> 'remote' }}"})
         assert ask.json()["boolean"] is True
 

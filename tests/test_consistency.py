@@ -5,7 +5,8 @@ metrics report, the flows and the explorer's data: each answer must be the answe
 state its own version names, whole (its list of datasets and the claims it counts agree),
 with the version in its header and its body. Beside it, deterministic checks of the
 mechanism: a write landing in the middle of a cached computation, of an operation of the
-server, and writes that keep landing.
+server, and writes that keep landing. The version each caller is told is the view version of
+its own datasets: writes to datasets it cannot see never change it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,7 +24,7 @@ from graph.analysis.projection import ProjectionFilter
 from graph.ingest import load_files
 from graph.model.namespaces import dataset_iri
 from graph.server import service
-from graph.server.auth import ANONYMOUS, LOCAL_ADMIN, TokenStore
+from graph.server.auth import ANONYMOUS, LOCAL_ADMIN, Principal, TokenStore, read_catalog
 from graph.server.service import Context
 from graph.store import EmbeddedStore, Store, cache, consistent
 from graph.store.cache import cached
@@ -147,52 +149,90 @@ def dropping(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DropsDuringRe
         yield store
 
 
+def _view(store: Store, principal: Principal) -> str:
+    """The view version of ``principal``'s datasets in the store as it is now."""
+    return read_catalog(store).view_version(principal)
+
+
 @pytest.mark.parametrize(
-    ("operation", "kwargs"),
+    ("operation", "kwargs", "principal"),
     [
-        (service.metrics_report, {"filters": ProjectionFilter(), "top": 3}),
-        (service.flows, {"group_by": "payer_tier"}),
-        (service.explorer_data, {"filters": ProjectionFilter(), "window": None}),
+        (service.metrics_report, {"filters": ProjectionFilter(), "top": 3}, LOCAL_ADMIN),
+        (service.flows, {"group_by": "payer_tier"}, LOCAL_ADMIN),
+        (service.explorer_data, {"filters": ProjectionFilter(), "window": None}, LOCAL_ADMIN),
+        # A caller who sees some datasets only: its own view version, at the same state.
+        (service.explorer_data, {"filters": ProjectionFilter(), "window": None}, ANONYMOUS),
     ],
-    ids=["metrics", "flows", "explorer"],
+    ids=["metrics", "flows", "explorer", "explorer-anonymous"],
 )
 def test_an_operation_is_one_state_whenever_a_write_lands(
-    dropping: DropsDuringRead, operation: Any, kwargs: dict[str, Any]
+    dropping: DropsDuringRead, operation: Any, kwargs: dict[str, Any], principal: Principal
 ) -> None:
     """The dataset goes away before each query of the operation in turn: its answer is
-    always the whole answer of the state its version names."""
+    always the whole answer of the state its version names (the caller's view version of the
+    state it was computed at)."""
     store = dropping
     ctx = Context(store)
     churn = [quad.triple for quad in store.quads(dataset_iri(CHURN))]
-    present, before = service.run(operation, ctx, LOCAL_ADMIN, **kwargs)
-    assert before == present["version"] == store.version
+    present, before = service.run(operation, ctx, principal, **kwargs)
+    assert before == present["version"] == _view(store, principal)
     cache.clear()
     store.queries = 0
-    assert service.run(operation, ctx, LOCAL_ADMIN, **kwargs) == (present, before)
+    assert service.run(operation, ctx, principal, **kwargs) == (present, before)
     queries = store.queries  # those of one computation (the catalog is kept)
     assert queries > 1
     for drop_at in range(1, queries + 1):
         cache.clear()  # computed afresh, with the write landing in the middle
         store.queries, store.drop_at = 0, drop_at
-        answer, version = service.run(operation, ctx, LOCAL_ADMIN, **kwargs)
+        answer, version = service.run(operation, ctx, principal, **kwargs)
         store.drop_at = None
-        absent, after = service.run(operation, ctx, LOCAL_ADMIN, **kwargs)
-        assert after == before + 1 and absent != present, "the write did not land"
-        assert version == answer["version"] == after
+        absent, after = service.run(operation, ctx, principal, **kwargs)
+        assert after != before and absent != present, "the write did not land"
+        assert version == answer["version"] == after == _view(store, principal)
         assert answer == absent, f"a mixed answer (dataset deleted at query {drop_at})"
-        store.replace_graph(dataset_iri(CHURN), churn)  # back as it was, a version later
-        present, before = service.run(operation, ctx, LOCAL_ADMIN, **kwargs)
+        store.replace_graph(dataset_iri(CHURN), churn)  # back as it was, a write later
+        present, before = service.run(operation, ctx, principal, **kwargs)
 
 
-def test_only_a_caller_who_reads_every_dataset_learns_the_version(
-    dropping: DropsDuringRead,
+def test_the_view_version_follows_only_the_callers_datasets(
+    dropping: DropsDuringRead, tmp_path: Path
 ) -> None:
+    """Every caller is told a version; a write to a dataset it cannot see (an update, a new
+    dataset, a deletion) leaves it as it was, a write to one it sees changes it."""
     ctx = Context(dropping)
-    kwargs = {"filters": ProjectionFilter(), "top": 3}
-    answer, version = service.run(service.metrics_report, ctx, LOCAL_ADMIN, **kwargs)
-    assert version == answer["version"] == dropping.version
-    answer, version = service.run(service.metrics_report, ctx, ANONYMOUS, **kwargs)
-    assert version is None and "version" not in answer
+    grantee = Principal(role="reader", name="grantee", grants=frozenset({"secret"}))
+    callers = {"anonymous": ANONYMOUS, "grantee": grantee, "admin": LOCAL_ADMIN}
+
+    def views() -> dict[str, str]:
+        seen = {}
+        for name, principal in callers.items():
+            health, version = service.run(service.healthz, ctx, principal)
+            assert version == health["version"]
+            seen[name] = version
+        return seen
+
+    def update(graph: str, verb: str = "INSERT") -> None:
+        text = f"{verb} DATA {{ GRAPH <{graph}> {{ <urn:x> <urn:p> 1 }} }}"
+        service.run(service.sparql_update, ctx, LOCAL_ADMIN, text)
+
+    first = views()
+    assert len(set(first.values())) == 2  # the anonymous caller sees less than the others
+    assert first["grantee"] == first["admin"]  # the same datasets: the same version
+    update(dataset_iri("secret"))
+    second = views()
+    assert second["anonymous"] == first["anonymous"] and second["admin"] != first["admin"]
+    hidden = claims_csv(tmp_path / "hidden.csv", *SECRET_ROWS)
+    service.run(service.upload, ctx, LOCAL_ADMIN, "hidden", [str(hidden)], access="restricted")
+    service.run(service.delete_dataset, ctx, LOCAL_ADMIN, "hidden")
+    update(dataset_iri("secret"), "DELETE")
+    third = views()
+    assert third["anonymous"] == first["anonymous"]
+    assert len({first["admin"], second["admin"], third["admin"]}) == 3
+    update(dataset_iri("pub"))
+    fourth = views()
+    assert fourth["anonymous"] != first["anonymous"] and fourth["admin"] != third["admin"]
+    update(dataset_iri("pub"), "DELETE")  # the content as before, yet another write
+    assert views()["anonymous"] not in (first["anonymous"], fourth["anonymous"])
 
 
 # -- the live server under a writer -------------------------------------------------------------
@@ -224,31 +264,31 @@ def churn_csv(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     return claims_csv(path, *shift_rows()).read_bytes()
 
 
-def _answer(client: httpx.Client, route: str) -> tuple[int, dict[str, Any]]:
+def _answer(client: httpx.Client, route: str) -> tuple[str, dict[str, Any]]:
     response = client.get(route, params=ROUTES[route])
     assert response.status_code == 200, response.text
     body = response.json()
     header = response.headers.get("X-Store-Version")
     assert header is not None, f"{route} does not say its version"
-    assert int(header) == body.pop("version"), f"{route}: header and body disagree"
-    return int(header), body
+    assert header == body.pop("version"), f"{route}: header and body disagree"
+    return header, body
 
 
-def _load(admin: httpx.Client, csv: bytes) -> int:
+def _load(admin: httpx.Client, csv: bytes) -> str:
     response = admin.post(
         "/api/datasets",
         data={"name": CHURN},
         files={"file": ("churn.csv", csv, "text/csv")},
     )
     assert response.status_code in (200, 201), response.text
-    assert int(response.headers["X-Store-Version"]) == response.json()["version"]
-    return int(response.json()["version"])
+    assert response.headers["X-Store-Version"] == response.json()["version"]
+    return str(response.json()["version"])
 
 
-def _delete(admin: httpx.Client) -> int:
+def _delete(admin: httpx.Client) -> str:
     response = admin.delete(f"/api/datasets/{CHURN}")
     assert response.status_code == 204, response.text
-    return int(response.headers["X-Store-Version"])
+    return response.headers["X-Store-Version"]
 
 
 @pytest.fixture(scope="module")
@@ -270,9 +310,9 @@ def test_answers_under_a_writer_are_each_one_state(
     present = {route: _answer(admin, route)[1] for route in ROUTES}
     assert all(present[r] != absent[r] for r in ROUTES), "the dataset changes no answer"
     # Each write: the version it made, and whether the dataset is there from it on.
-    writes: list[tuple[int, bool]] = [(initial, False), (loaded, True), (_delete(admin), False)]
+    writes: list[tuple[str, bool]] = [(initial, False), (loaded, True), (_delete(admin), False)]
 
-    answers: list[tuple[str, int, dict[str, Any]]] = []
+    answers: list[tuple[str, str, dict[str, Any]]] = []
     done = threading.Event()
     failures: list[BaseException] = []
 
@@ -305,9 +345,10 @@ def test_answers_under_a_writer_are_each_one_state(
     if failures:
         raise failures[0]
 
-    # One commit per write: every version between is some write's own.
-    made = [version for version, _ in writes]
-    assert made == list(range(initial, initial + len(made))), made
+    # A view version names the content: each load a new one, each deletion the initial one.
+    loads = [version for version, present in writes if present]
+    assert len(set(loads)) == len(loads) and initial not in loads, writes
+    assert all(version == initial for version, present in writes if not present), writes
     state = dict(writes)
     assert len(answers) >= 3 * len(ROUTES)
     for route, version, body in answers:
@@ -318,18 +359,47 @@ def test_answers_under_a_writer_are_each_one_state(
     assert seen == {True, False}, "the readers never saw both states"
 
 
-@pytest.mark.parametrize(
-    ("role", "sees_version"), [(None, False), ("reader", False), ("reader_secret", True)]
-)
-def test_the_version_header_only_for_who_reads_every_dataset(
-    server: LiveServer, role: str | None, sees_version: bool
+def test_every_caller_is_told_the_version_of_its_own_datasets(
+    server: LiveServer, admin: httpx.Client
 ) -> None:
+    """Over HTTP, each caller is told a version, in the header and in the body alike; an
+    update of the restricted dataset leaves the version of who cannot see it as it was."""
     query = {"query": "ASK { ?s ?p ?o }"}
-    with server.client(role) as client:
-        for route, params in [*ROUTES.items(), ("/sparql", query), ("/api/datasets", {})]:
-            response = client.get(route, params=params)
-            assert response.status_code == 200, response.text
-            assert ("X-Store-Version" in response.headers) is sees_version, route
-            body = response.json()
-            if isinstance(body, dict) and route != "/sparql":
-                assert ("version" in body) is sees_version, route
+    roles = [None, "reader", "reader_secret"]
+
+    def versions() -> dict[str | None, str]:
+        seen: dict[str | None, str] = {}
+        for role in roles:
+            with server.client(role) as client:
+                routes = [*ROUTES.items(), ("/sparql", query), ("/api/datasets", {})]
+                headers = set()
+                for route, params in [*routes, ("/healthz", {})]:
+                    response = client.get(route, params=params)
+                    assert response.status_code == 200, response.text
+                    header = response.headers.get("X-Store-Version")
+                    assert header is not None, (role, route)
+                    body = response.json()
+                    if isinstance(body, dict) and route != "/sparql":
+                        assert body["version"] == header, (role, route)
+                    headers.add(header)
+                assert len(headers) == 1, (role, headers)  # one state, one version
+                seen[role] = headers.pop()
+        return seen
+
+    def update(dataset: str, verb: str) -> None:
+        text = f"{verb} DATA {{ GRAPH <{dataset_iri(dataset)}> {{ <urn:x> <urn:p> 1 }} }}"
+        response = admin.post("/sparql", data={"update": text})
+        assert response.status_code == 200, response.text
+        assert response.json()["version"] == response.headers["X-Store-Version"]
+
+    before = versions()
+    assert before[None] == before["reader"] != before["reader_secret"]
+    update("secret", "INSERT")
+    hidden = versions()
+    assert hidden[None] == before[None] and hidden["reader"] == before["reader"]
+    assert hidden["reader_secret"] != before["reader_secret"]
+    update("pub", "INSERT")
+    public = versions()
+    assert all(public[role] != hidden[role] for role in roles)
+    update("secret", "DELETE")
+    update("pub", "DELETE")

@@ -128,7 +128,7 @@ def test_cartesian_update_refused_before_it_runs(live: LiveServer) -> None:
     assert engine is not None
     with live.client("editor") as editor, live.client("admin") as admin:
 
-        def state() -> tuple[int, str]:
+        def state() -> tuple[str, str]:
             version = admin.get("/healthz").json()["version"]
             return version, admin.get("/sparql", params={"query": count}).text
 
@@ -154,7 +154,7 @@ def test_cartesian_update_refused_before_it_runs(live: LiveServer) -> None:
         )
         done = editor.post("/sparql", content=tag, headers=UPDATE)
         assert done.status_code == 200, done.text
-        assert done.json()["version"] > before[0]
+        assert done.json()["version"] != before[0]
         undo = editor.post(
             "/sparql",
             content=f"DELETE WHERE {{ GRAPH <{PUB}> {{ ?a <http://e/tag> 1 }} }}",

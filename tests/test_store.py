@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -12,7 +13,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from graph.model.namespaces import STAGING
+from graph.model.namespaces import STAGING, SYSTEM_GRAPH
 from graph.store import EmbeddedStore, RemoteStore, Store, StoreError
 
 G1 = "https://example.org/graph/one"
@@ -90,6 +91,30 @@ def test_update_bumps_version(store: Store) -> None:
     store.update(f"INSERT DATA {{ GRAPH <{G1}> {{ <https://example.org/x> <{P.value}> 1 }} }}")
     store.update(f"DELETE DATA {{ GRAPH <{G1}> {{ <https://example.org/x> <{P.value}> 1 }} }}")
     assert store.version == 2
+
+
+def test_a_write_renews_the_stamps_of_the_graphs_it_names(store: Store) -> None:
+    """The ground of view versions: each write gives the graphs it writes new stamps, in its
+    transaction, and leaves every other graph's stamp as it was; a write that names no graph
+    renews the store's own stamp; a failed write renews nothing."""
+    store.replace_graph(G1, triples(2))
+    store.replace_graph(G2, triples(2))
+    first = store.stamps()
+    assert first[G1] != first[G2]
+    insert = f"INSERT DATA {{ GRAPH <{G2}> {{ <https://example.org/x> {P} 1 }} }}"
+    store.update(insert, graphs=[G2])
+    second = store.stamps()
+    assert second[G1] == first[G1] and second[G2] != first[G2]
+    assert second.get(SYSTEM_GRAPH) == first.get(SYSTEM_GRAPH)
+    store.drop_graph(G2)
+    third = store.stamps()
+    assert third[G1] == first[G1] and third[G2] != second[G2]
+    store.update(insert.replace(G2, G1))  # graphs not named
+    fourth = store.stamps()
+    assert fourth[G1] == first[G1] and fourth[SYSTEM_GRAPH] != third.get(SYSTEM_GRAPH)
+    with pytest.raises((SyntaxError, StoreError)):
+        store.update("INSERT DATA { this is not SPARQL }", graphs=[G1])
+    assert store.stamps() == fourth
 
 
 def test_blank_nodes_keep_identity_across_chunks(store: Store, monkeypatch) -> None:
@@ -245,9 +270,11 @@ def test_embedded_store_holds_only_the_datasets(tmp_path: Path) -> None:
         assert sorted(store.graph_names()) == [G1, G2]
         assert store._all_graphs() == {G1, G2}
         assert store.version == 2
-    assert (tmp_path / "store" / EmbeddedStore.VERSION_FILE).read_text() == "2"
+        stamps = store.stamps()
+    assert json.loads((tmp_path / "store" / EmbeddedStore.VERSION_FILE).read_text()) == [2, stamps]
     with EmbeddedStore(tmp_path / "store") as reopened:
         assert reopened.version == 2
+        assert reopened.stamps() == stamps
 
 
 def test_failed_update_keeps_the_version(tmp_path: Path) -> None:

@@ -90,7 +90,7 @@ def engine_health(engine: Engine) -> tuple[dict[str, Any], str | None]:
                         "engine_restarts": 0,
                         "engine_crashes_recent": 0,
                         "engine_last_restart": None,
-                        "version": 3,
+                        "version": "5d41402abc4b2a76",
                         "datasets": 2,
                         "triples": 5182,
                         "cache_entries": 4,
@@ -191,7 +191,7 @@ upload_example = {
     "access": "public",
     "synthetic": False,
     "replaced": False,
-    "version": 7,
+    "version": "9e107d9d372bb682",
     "created": True,
 }
 invalid_example = {
@@ -400,7 +400,7 @@ restore_example = {
             "replaced": False,
         },
     ],
-    "version": 4,
+    "version": "e4d909c290d0fb1c",
 }
 
 

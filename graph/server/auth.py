@@ -54,6 +54,7 @@ from graph.model.namespaces import check_dataset_name, dataset_name
 from graph.sparql.guard import AccessError, QueryError
 from graph.sparql.query import dataset_graphs
 from graph.sparql.update import UpdatePlan
+from graph.store.consistency import view_version
 
 ROLES = ("reader", "editor", "admin")
 TOKEN_FILE = "tokens.json"
@@ -129,6 +130,8 @@ class Catalog:
 
     access: Mapping[str, str | None] = field(default_factory=dict)  # graph IRI -> level
     version: int = 0
+    #: The store's write stamps at that version (:meth:`graph.store.Store.stamps`).
+    stamps: Mapping[str, str] = field(default_factory=dict)
 
     def readable(self, principal: Principal) -> list[str]:
         """IRIs of the dataset graphs ``principal`` may read, sorted."""
@@ -141,10 +144,11 @@ class Catalog:
     def level(self, graph: str) -> str | None:
         return self.access.get(graph)
 
-    def reads_all(self, principal: Principal) -> bool:
-        """Whether ``principal`` reads every dataset: only such a caller may know the store's
-        version, which counts the writes to every dataset, hidden ones included."""
-        return len(self.readable(principal)) == len(self.access)
+    def view_version(self, principal: Principal) -> str:
+        """The version of the datasets ``principal`` may read, at this catalog's store version
+        (:func:`graph.store.consistency.view_version`): what every answer tells its caller
+        (the store's version counts the writes to hidden datasets too)."""
+        return view_version(self.stamps, self.readable(principal))
 
     def __contains__(self, graph: object) -> bool:
         return graph in self.access
@@ -162,7 +166,7 @@ def read_catalog(store: Any) -> Catalog:
     for info in list_datasets(store):
         if info.graph in levels:
             levels[info.graph] = info.access
-    return Catalog(levels, store.version)
+    return Catalog(levels, store.version, store.stamps())
 
 
 def hash_token(token: str) -> str:

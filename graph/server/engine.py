@@ -24,7 +24,7 @@ to an operation of :mod:`graph.server.service` and to nothing else.
 * Writes in flight are never cut: a restart caused by a read first waits for them to finish
   (each within its own limit). A write that is itself past its limit is killed; writes are
   transactions, so it is then either wholly applied or not at all, and its caller is told so.
-* Each answer comes back with the store version it was computed from
+* Each answer comes back with the view version of the state it was computed from
   (:func:`graph.server.service.run`), noted for the request in :data:`answer_version`.
 * Calls run in *lanes* (:data:`graph.server.service.LANES`, named by each operation's mark):
   cheap queries, analysis (projections, metrics, reports: Python that holds the GIL) and
@@ -164,9 +164,10 @@ class StoreSpec:
 
 @dataclass
 class AnswerVersion:
-    """The store version an answer was computed from (None: the caller may not know it)."""
+    """The view version of the state an answer was computed from (see
+    :func:`graph.server.service.run`; None: no answer yet)."""
 
-    version: int | None = None
+    version: str | None = None
 
 
 #: Where the calls made for one request note the version of their answer: the API sets one
@@ -640,9 +641,9 @@ class Engine:
 
     async def _run(
         self, lane: _Lane, ref: Reference, arguments: tuple, kwargs: dict, *, write: bool
-    ) -> tuple[Any, int | None]:
+    ) -> tuple[Any, str]:
         """One call in ``lane``: a place in its queue, a slot, then the engine process; its
-        (result, store version) (see :func:`graph.server.service.run`)."""
+        (result, view version) (see :func:`graph.server.service.run`)."""
         limit = self.write_timeout if write else self.timeout
         loop = asyncio.get_running_loop()
         if lane.slots.locked() and lane.waiting >= lane.queue:
@@ -764,7 +765,7 @@ def serve(fd: int, spec: StoreSpec) -> int:
         while (call := calls.get()) is not None:
             call_id, function, args, kwargs = call
             try:
-                # (result, store version): see service.run
+                # (result, view version): see service.run
                 reply: tuple[int, bool, Any] = (
                     call_id,
                     True,

@@ -14,13 +14,13 @@ operation's lane (:data:`LANES`): reads that compute projections or reports in P
 
 Consistent answers: the engine process runs each operation through :func:`run`, which computes
 a reading operation from one state of the store (:func:`graph.store.consistency.consistent`:
-computed again if a write was committed meanwhile) and gives back the store version it was
-computed from, which the server sends as the header ``X-Store-Version`` and, where the answer
-is a JSON object, its ``version`` field. The version counts the writes to every dataset, so
-only a caller who reads every dataset learns it (others get neither): a version counting only
-the datasets a caller sees would need the version of each dataset's last write kept in the
-store, and a count of all writes tells a caller when hidden datasets change. The dataset
-catalog (:meth:`Context.catalog`) is always the one of the version read.
+computed again if a write was committed meanwhile) and gives back the version of that state
+that the caller may know, which the server sends as the header ``X-Store-Version`` and, where
+the answer is a JSON object, its ``version`` field. That is the *view version* of the datasets
+the caller may read (:meth:`graph.server.auth.Catalog.view_version`), the same rule for every
+caller: it changes with every write to one of them, and never with a write to a dataset the
+caller cannot see (the store's own version counts those too, and stays internal: caches). The
+dataset catalog (:meth:`Context.catalog`) is always the one of the version read.
 
 Errors: :func:`describe_error` maps each of the library's own errors (:mod:`graph.errors`) to
 an HTTP status and its message; any other exception is a bug, logged with its traceback under a
@@ -185,31 +185,31 @@ def lane(function: Callable[..., Any]) -> str:
 
 def run(
     function: Callable[..., Any], ctx: Context, principal: Principal, *args: Any, **kwargs: Any
-) -> tuple[Any, int | None]:
-    """(the result of operation ``function`` for ``principal``, the store version it was
-    computed from, or None when the caller may not know it).
+) -> tuple[Any, str]:
+    """(the result of operation ``function`` for ``principal``, the view version of the state
+    it was computed from: :meth:`~graph.server.auth.Catalog.view_version`).
 
     A reading operation is computed from one state of the store, again if a write was
-    committed meanwhile; where its result is a dict, its ``version`` field is that version
-    (or absent, for a caller who may not know it). A write runs once; its version is the one
-    after it."""
+    committed meanwhile; where its result is a dict, its ``version`` field is that view
+    version. A write runs once; its version is the one after it, and so is its result's
+    ``version`` field where it has one (the library's reports give the store's version)."""
     if writes(function):
         value = function(ctx, principal, *args, **kwargs)
-        catalog = ctx.catalog()
-        return value, catalog.version if catalog.reads_all(principal) else None
+        shown = ctx.catalog().view_version(principal)
+        if isinstance(value, dict) and "version" in value:
+            value = {**value, "version": shown}
+        return value, shown
 
     def compute() -> tuple[Any, Catalog]:
         return function(ctx, principal, *args, **kwargs), ctx.catalog()
 
     cleanup = _DISCARD.get(function)
-    version, (value, catalog) = consistent(
+    _, (value, catalog) = consistent(
         ctx.store, compute, discard=None if cleanup is None else lambda pair: cleanup(pair[0])
     )
-    shown = version if catalog.reads_all(principal) else None
+    shown = catalog.view_version(principal)
     if isinstance(value, dict):  # a copy: the value may be a cached result
-        value = {k: v for k, v in value.items() if k != "version"}
-        if shown is not None:
-            value["version"] = shown
+        value = {**value, "version": shown}
     return value, shown
 
 
@@ -283,16 +283,15 @@ def internal_error(
 
 @operation
 def healthz(ctx: Context, principal: Principal) -> dict[str, Any]:
-    """Liveness and what the caller can see. The store's version counts every write, those
-    to datasets the caller cannot see included: only a caller who reads every dataset sees it."""
+    """Liveness and what the caller can see, with the view version of the datasets the caller
+    may read (as every answer has: see :func:`run`)."""
     catalog = ctx.catalog()
     readable = set(catalog.readable(principal))
     infos = [i for i in list_datasets(ctx.store) if i.graph in readable]
-    health: dict[str, Any] = {"status": "ok", "store": ctx.store.kind}
-    if catalog.reads_all(principal):
-        health["version"] = catalog.version
     return {
-        **health,
+        "status": "ok",
+        "store": ctx.store.kind,
+        "version": catalog.view_version(principal),
         "datasets": len(infos),
         "triples": sum(i.triples for i in infos),
         "cache_entries": cache.stats()["entries"],
@@ -552,7 +551,7 @@ def sparql_update(
         check_update_size(ctx.store, plan, max_triples)
         guard = "" if principal.is_admin else _description_guard(ctx.store, sorted(plan.writes))
         try:
-            ctx.store.update(plan.text + guard)
+            ctx.store.update(plan.text + guard, graphs=plan.writes)
         except SyntaxError as error:
             raise QueryError(f"malformed SPARQL update: {error}") from None
         except OSError as error:

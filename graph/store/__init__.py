@@ -12,7 +12,7 @@ every CSV and TSV written safe to open in a spreadsheet. Everything above this p
 SPARQL or quads and never asks which kind of store it has.
 """
 
-from graph.store.consistency import StoreChanging, consistent
+from graph.store.consistency import StoreChanging, consistent, view_version
 from graph.store.stores import (
     EmbeddedStore,
     Progress,
@@ -37,4 +37,5 @@ __all__ = [
     "default_data_dir",
     "lexical_rows",
     "open_store",
+    "view_version",
 ]

@@ -26,19 +26,26 @@ Why optimistic, and not a readers–writer lock or one query per answer:
 * The same check covers a remote store written by other processes: its version is bumped in
   the same transaction as each write. Their commits cannot be held back, so after repeated
   clashes :class:`StoreChanging` is raised rather than a mixed answer returned.
+
+Which state an answer says it is: :func:`view_version`, a token of the state of just the
+graphs the caller may read (their write stamps, :meth:`graph.store.Store.stamps`), read at the
+version the answer was computed from. The store's version itself counts every write, those to
+graphs the caller cannot see included, so it is kept for the store's own use (caches).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, TypeVar
 
 from graph.errors import RecruitgraphError
+from graph.model.namespaces import SYSTEM_GRAPH
 
 if TYPE_CHECKING:
     from graph.store.stores import Store
 
-__all__ = ["TRIES", "StoreChanging", "consistent"]
+__all__ = ["TRIES", "StoreChanging", "consistent", "view_version"]
 
 T = TypeVar("T")
 
@@ -99,3 +106,31 @@ def consistent(
     raise StoreChanging(
         f"the store changed while each of {tries + 1} tries to answer ran; try again"
     )
+
+
+def view_version(stamps: Mapping[str, str], graphs: Iterable[str]) -> str:
+    """A token of the state of ``graphs`` (the graphs a caller may read): 16 hex digits, the
+    same while none of them is written, created or deleted, different after any such write.
+
+    ``stamps`` are the store's write stamps (:meth:`graph.store.Store.stamps`) at one version.
+    The token is a digest of just the graphs' names, their stamps and the store's own stamp
+    (renewed only by writes that do not name their graphs; every write of the server names
+    them). Each stamp is drawn at random when its graph is written, independently of any other
+    graph and of the store's version: the token is a function of the caller's own graphs and
+    their writes alone, so that writing, creating or deleting a graph the caller cannot see
+    leaves it as it was, and nothing in it (not even by trying every small number against the
+    digest) counts or dates the writes to other graphs. Equal tokens name the same content of
+    the caller's graphs (up to the digest's 64 bits); tokens are not ordered.
+
+    >>> stamps = {"urn:a": "1f", "urn:b": "2e"}
+    >>> view_version(stamps, ["urn:a"]) == view_version({**stamps, "urn:b": "3d"}, ["urn:a"])
+    True
+    >>> view_version(stamps, ["urn:a"]) == view_version({**stamps, "urn:a": "4c"}, ["urn:a"])
+    False
+    >>> len(view_version(stamps, ["urn:b", "urn:a"]))
+    16
+    """
+    own = stamps.get(SYSTEM_GRAPH, "")
+    lines = sorted(f"{graph} {stamps.get(graph, '')}" for graph in graphs)
+    text = "\n".join([own, *lines])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]

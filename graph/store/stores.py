@@ -25,6 +25,18 @@ and, on disk, in the file ``store-version`` beside the engine's files, written b
 a crash can leave the counter ahead of the data, never behind it. Its named graphs are then the
 datasets alone, which lets a query over all of them use the engine's union of every graph (one
 index scan per pattern instead of one per graph; see :meth:`EmbeddedStore.query`).
+
+Write stamps
+------------
+Every write also gives each graph it writes a new *stamp*, a random token (:meth:`Store.stamps`),
+in the same transaction, so that an answer can name the state of just the datasets its caller
+sees (:func:`graph.store.consistency.view_version`): a stamp is drawn afresh, not derived from
+the version, so that it tells nothing of other graphs' writes. A write that does not name its
+graphs renews the store's own stamp (under :data:`SYSTEM_GRAPH`), which every view includes. The
+remote store keeps the stamps in the system graph beside the version; the embedded one, for the
+reason above, in memory and in the file ``store-version`` with the version, written before each
+write (a crash can leave a stamp renewed for a write that did not land: a view said to have
+changed that did not, never the reverse).
 """
 
 from __future__ import annotations
@@ -32,7 +44,9 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import json
 import os
+import secrets
 import threading
 import time
 import uuid
@@ -62,6 +76,30 @@ WHERE {{
 _READ_VERSION = (
     f"SELECT ?v WHERE {{ GRAPH <{SYSTEM_GRAPH}> {{ <{SYSTEM_GRAPH}> <{RG}storeVersion> ?v }} }}"
 )
+_STAMP = f"<{RG}writeStamp>"
+_READ_STAMPS = f"SELECT ?g ?s WHERE {{ GRAPH <{SYSTEM_GRAPH}> {{ ?g {_STAMP} ?s }} }}"
+
+
+def _new_stamps(graphs: Iterable[str] | None) -> dict[str, str]:
+    """A fresh stamp for each of ``graphs`` (the store's own, :data:`SYSTEM_GRAPH`, for a write
+    that does not name its graphs)."""
+    written = [SYSTEM_GRAPH] if graphs is None else graphs
+    return {graph: secrets.token_hex(8) for graph in written}
+
+
+def _renew_stamps(stamps: Mapping[str, str]) -> str:
+    """SPARQL update operations that give each graph of ``stamps`` its new stamp."""
+    if not stamps:
+        return ""
+    graphs = " ".join(str(ox.NamedNode(g)) for g in stamps)
+    new = " ".join(f"{ox.NamedNode(g)} {_STAMP} {ox.Literal(s)} ." for g, s in stamps.items())
+    return (
+        f"DELETE {{ GRAPH <{SYSTEM_GRAPH}> {{ ?g {_STAMP} ?old }} }} WHERE {{ VALUES ?g "
+        f"{{ {graphs} }} GRAPH <{SYSTEM_GRAPH}> {{ ?g {_STAMP} ?old }} }} ;\n"
+        f"INSERT DATA {{ GRAPH <{SYSTEM_GRAPH}> {{ {new} }} }}"
+    )
+
+
 # Staging graphs older than this are abandoned loads (remote stores may have concurrent loaders).
 _STALE_STAGING_SECONDS = 3600
 
@@ -152,9 +190,21 @@ class Store(ABC):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def update(self, sparql: str) -> None:
-        """Run a SPARQL update and bump the version, in one transaction."""
-        self._execute_update(f"{sparql.rstrip().rstrip(';')} ;\n{_BUMP_VERSION}")
+    def update(self, sparql: str, *, graphs: Iterable[str] | None = None) -> None:
+        """Run a SPARQL update, bump the version and renew the stamps of ``graphs``, the
+        graphs it writes (None: not known, the store's own stamp is renewed), in one
+        transaction."""
+        stamps = _renew_stamps(_new_stamps(graphs))
+        self._execute_update(f"{sparql.rstrip().rstrip(';')} ;\n{_BUMP_VERSION} ;\n{stamps}")
+
+    def stamps(self) -> dict[str, str]:
+        """Each graph's write stamp, renewed by every write to it, and the store's own (under
+        :data:`SYSTEM_GRAPH`, renewed by writes that do not name their graphs); a graph not
+        written since stamps were kept has none. Read it where the version is read (see
+        :mod:`graph.store.consistency`): they change in the same transaction."""
+        result = self.query(_READ_STAMPS)
+        assert isinstance(result, ox.QuerySolutions)
+        return {row["g"].value: row["s"].value for row in result}
 
     @property
     def version(self) -> int:
@@ -214,14 +264,15 @@ class Store(ABC):
                 self._try_drop(staging)
             raise
         self.update(
-            " ;\n".join(f"MOVE SILENT GRAPH <{s}> TO GRAPH <{g}>" for g, s in staged.items())
+            " ;\n".join(f"MOVE SILENT GRAPH <{s}> TO GRAPH <{g}>" for g, s in staged.items()),
+            graphs=staged,
         )
 
     def drop_graph(self, graph: str) -> bool:
         """Delete named graph ``graph``; True if it existed."""
         existed = graph in self.graph_names()
         if existed:
-            self.update(f"DROP SILENT GRAPH <{graph}>")
+            self.update(f"DROP SILENT GRAPH <{graph}>", graphs=[graph])
         return existed
 
     def drop_stale_staging(self, max_age: float = _STALE_STAGING_SECONDS) -> list[str]:
@@ -250,13 +301,16 @@ class EmbeddedStore(Store):
     #: hence the staging graph).
     BULK_THRESHOLD = 200_000
 
-    #: The file of the version counter, in the store's directory.
+    #: The file of the version counter and the write stamps, in the store's directory: a JSON
+    #: array ``[version, {graph: stamp}]`` (a bare number in stores from before stamps).
     VERSION_FILE = "store-version"
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self.location = str(path) if path is not None else ":memory:"
         self._version = 0
         self._version_file: Path | None = None
+        # A new store's own stamp: no two stores (nor a store and its lost stamps) share views.
+        self._stamps = _new_stamps(None)
         # Writes begun and ended (see _writing): a query uses the engine's union of every graph
         # only when no write was under way while it took its snapshot.
         self._writes_begun = 0
@@ -295,31 +349,41 @@ class EmbeddedStore(Store):
                 "from an export, or move the directory away to start afresh"
             ) from None
         self._version_file = Path(path) / self.VERSION_FILE
-        self._version = self._open_version()
+        self._version, self._stamps = self._open_state()
         # The lock is exclusive: any staging graph here belongs to a load that died.
         self.drop_stale_staging(max_age=0)
 
-    def _open_version(self) -> int:
+    def _open_state(self) -> tuple[int, dict[str, str]]:
+        """The version and write stamps saved in the version file."""
         assert self._version_file is not None
         try:
-            saved = int(self._version_file.read_text(encoding="ascii"))
+            text = self._version_file.read_text(encoding="ascii")
         except FileNotFoundError:
-            saved = 0
-        except ValueError:
+            text = "0"
+        try:
+            state = json.loads(text)
+            version, stamps = (state, None) if isinstance(state, int) else state
+        except (ValueError, TypeError):
             raise StoreError(f"{self._version_file} is not a version number") from None
+        if stamps is None:  # a store from before stamps: a new own stamp, kept from now on
+            stamps = self._stamps
+            self._save_state(version, stamps)
+        if not isinstance(version, int) or not isinstance(stamps, dict):
+            raise StoreError(f"{self._version_file} is not a version number")
         # Stores written before the counter moved to the file kept it in the system graph.
         if self._store.contains_named_graph(ox.NamedNode(SYSTEM_GRAPH)):
-            saved = max(saved, super().version)
-            self._save_version(saved)
+            version = max(version, super().version)
+            self._save_state(version, stamps)
             self._execute_update(f"DROP SILENT GRAPH <{SYSTEM_GRAPH}>")
-        return saved
+        return version, stamps
 
-    def _save_version(self, version: int) -> None:
+    def _save_state(self, version: int, stamps: Mapping[str, str]) -> None:
+        """Save the version and the write stamps, durably and whole (one file: one fsync)."""
         if self._version_file is None:
             return
         partial = self._version_file.with_suffix(".partial")
         with open(partial, "w", encoding="ascii") as file:
-            file.write(str(version))
+            json.dump([version, stamps], file)
             file.flush()
             os.fsync(file.fileno())
         os.replace(partial, self._version_file)
@@ -327,6 +391,9 @@ class EmbeddedStore(Store):
     @property
     def version(self) -> int:
         return self._version
+
+    def stamps(self) -> dict[str, str]:
+        return dict(self._stamps)
 
     def stable_version(self) -> int | None:
         # The writer sets _committing, commits, bumps _version, clears _committing (in that
@@ -350,21 +417,23 @@ class EmbeddedStore(Store):
                     del self._holders[me]
                     self._commits_allowed.notify_all()
 
-    def update(self, sparql: str) -> None:
+    def update(self, sparql: str, *, graphs: Iterable[str] | None = None) -> None:
         with self._version_lock:
             me = threading.get_ident()
             while self._holders.keys() - {me}:
                 self._commits_allowed.wait()
             new = self._version + 1
-            # Saved first: a crash during the write leaves the counter ahead, never behind.
-            self._save_version(new)
+            stamps = {**self._stamps, **_new_stamps(graphs)}
+            # Saved first: a crash during the write leaves them ahead, never behind.
+            self._save_state(new, stamps)
             self._committing = True
             try:
                 self._execute_update(sparql)
             except BaseException:
-                self._save_version(self._version)
+                self._save_state(self._version, self._stamps)
                 raise
             else:
+                self._stamps = stamps
                 self._version = new
             finally:
                 self._committing = False
