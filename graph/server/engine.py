@@ -689,6 +689,8 @@ class Engine:
         if worker is self._worker and not worker.killed and not self._closing:
             self._ready.clear()
             self._worker = None
+            # Counted now: a call may start the next process (_current) before the task does.
+            self._restarted(crash=True)
             asyncio.get_running_loop().create_task(self._respawn_after_crash(worker))
 
     async def _respawn_after_crash(self, worker: _Worker) -> None:
@@ -702,7 +704,6 @@ class Engine:
         )
         async with self._lock:
             if self._worker is None and not self._closing:
-                self._restarted(crash=True)
                 with contextlib.suppress(EngineUnavailable):
                     await self._spawn()
 
