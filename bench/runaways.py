@@ -5,7 +5,8 @@ A real ``recruitgraph serve`` (time limit ``--time-limit``) over a chain of 2,00
 started on a free loopback port. ``--runaways`` clients each send runaway queries one after
 another (a cartesian product, a deep property path, a regex over every literal, a heavy GROUP
 BY: each runs until the time limit stops it), from ``--runaway-callers`` loopback addresses
-(each address is a caller of its own for the server's fairness; 1: one caller floods).
+(each address is a caller of its own for the server's fairness; 1: one caller floods); each
+text is a distinct one (identical queries in flight would share one engine call).
 ``--cheap`` other clients, each on an address of its own, ask ``ASK {}`` every 50 ms. Prints
 the p50/p99/max of ``ASK {}``, how many took over 1 s, how each runaway ended, and how often
 the engine was restarted (a stopped query restarts it: the calls in flight wait for the new
@@ -18,7 +19,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
+import os
+import signal
 import socket
 import statistics
 import sys
@@ -52,10 +56,12 @@ def client(base: str, address: str) -> httpx.AsyncClient:
 async def runaway(base: str, address: str, end: float, seed: int, ended: Counter[str]) -> None:
     queries = itertools.islice(itertools.cycle(SLOW.values()), seed % len(SLOW), None)
     async with client(base, address) as http:
-        for query in queries:
+        for n, query in enumerate(queries):
             if time.monotonic() >= end:
                 return
-            answer = await http.post("/sparql", data={"query": query})
+            # Each text its own: identical queries in flight would share one engine call.
+            text = f"{query} LIMIT {seed * 1000 + n + 1}"
+            answer = await http.post("/sparql", data={"query": text})
             error = answer.json().get("error", "") if answer.status_code != 200 else ""
             kind = (
                 "stopped at the time limit"
@@ -77,7 +83,14 @@ async def cheap(
     async with client(base, address) as http:
         while time.monotonic() < end:
             asked = time.monotonic()
-            answer = await http.post("/sparql", data={"query": "ASK {}"})
+            try:
+                answer = await asyncio.wait_for(
+                    http.post("/sparql", data={"query": "ASK {}"}), end + 5 - asked
+                )
+            except TimeoutError:  # still unanswered 5 s after the end: counted as waiting
+                times.append(time.monotonic() - asked)
+                errors[0] += 1
+                return
             if answer.status_code == 200:
                 times.append(time.monotonic() - asked)
             else:
@@ -92,12 +105,18 @@ async def main_async(
     errors: Counter[int] = Counter()
     ended: Counter[str] = Counter()
     end = time.monotonic() + args.seconds
-    tasks = [
-        runaway(base, f"127.0.1.{1 + i % args.runaway_callers}", end, i, ended)
+    runaways = [
+        asyncio.ensure_future(
+            runaway(base, f"127.0.1.{1 + i % args.runaway_callers}", end, i, ended)
+        )
         for i in range(args.runaways)
     ]
-    tasks += [cheap(base, f"127.0.2.{1 + j}", end, times, errors) for j in range(args.cheap)]
-    await asyncio.gather(*tasks)
+    await asyncio.gather(
+        *(cheap(base, f"127.0.2.{1 + j}", end, times, errors) for j in range(args.cheap))
+    )
+    for task in runaways:  # the queries still running are left to the server's time limit
+        task.cancel()
+    await asyncio.gather(*runaways, return_exceptions=True)
     return times, errors, ended
 
 
@@ -127,8 +146,15 @@ def main() -> int:
             times, errors, ended = asyncio.run(main_async(args, base))
             restarts = httpx.get(f"{base}/healthz", timeout=60).json()["engine_restarts"] - before
         finally:
-            process.terminate()
+            # Killed, with its engine process (a SIGTERM would wait for the requests in flight:
+            # the runaways, up to the time limit; an engine left alone finishes its queries).
+            children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+            engines = [int(pid) for pid in children.read_text().split()]
+            process.kill()
             process.wait(30)
+            for pid in engines:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
     print(
         f"{args.runaways} runaway clients from {args.runaway_callers} address(es), "
         f"{args.cheap} ASK clients, {args.seconds:g} s, time limit {args.time_limit:g} s, "
@@ -139,7 +165,8 @@ def main() -> int:
         print(
             f"ASK {{}}: n {len(times)}, p50 {statistics.median(times) * 1000:.0f} ms, "
             f"p99 {percentile(times, 0.99) * 1000:.0f} ms, max {max(times):.2f} s, "
-            f"over 1 s {slow} ({slow / len(times):.1%}), errors {dict(errors) or 0}"
+            f"over 1 s {slow} ({slow / len(times):.1%}), "
+            f"errors {dict(errors) or 0} (0: unanswered 5 s after the end)"
         )
     print(f"runaways: {dict(ended)}; engine restarts {restarts}")
     return 1 if errors or not times else 0

@@ -104,8 +104,10 @@ def test_runaways_are_stopped_and_never_starve_a_cheap_query(live: LiveServer) -
     another. Each is stopped at its limit with a 503; meanwhile ``ASK {}`` from a third caller
     is answered within a second (long queries move aside to heavy slots after 0.5 s, and one
     caller holds at most all but one slot of a kind)."""
-    flood = [*SLOW.values(), SLOW["cartesian product"], SLOW["heavy GROUP BY"]]
-    other = SLOW["deep property path"]
+    # Each text its own (LIMIT n): identical queries in flight would share one engine call.
+    kinds = [*SLOW.values(), SLOW["cartesian product"], SLOW["heavy GROUP BY"]]
+    flood = [f"{query} LIMIT {n}" for n, query in enumerate(kinds, 1)]
+    other = SLOW["deep property path"] + " LIMIT 99"
 
     def send(address: str, query: str) -> httpx.Response:
         with _from(live, address) as client:
