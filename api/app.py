@@ -42,7 +42,13 @@ from api.routes import ROUTERS
 from api.routes.sparql import FastQueryPath
 from graph.errors import RecruitgraphError
 from graph.server.auth import AuthError, TokenStore, principal_for
-from graph.server.engine import AnswerVersion, Engine, EngineError, answer_version
+from graph.server.engine import (
+    AnswerVersion,
+    Engine,
+    EngineError,
+    answer_version,
+    client_address,
+)
 from graph.server.service import describe_error, internal_error
 from graph.store import Store
 
@@ -169,6 +175,9 @@ class RequestLog:
         # Not reset afterwards: the handler of an unexpected exception runs after this
         # middleware has returned (outside it), and reads the id from here.
         REQUEST_ID.set(request_id)
+        # Who an anonymous caller is, for its share of the engine's slots (a proxy: one address).
+        client = scope.get("client")
+        client_address.set(client[0] if client else None)
         status, sent = 500, 0
 
         async def answer(message: Message) -> None:

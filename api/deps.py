@@ -81,6 +81,8 @@ class Settings:
     threads: int = 4
     #: Analysis calls (metrics, explorer, reports, paths) the engine runs at once.
     analysis_threads: int = 2
+    #: Queries past 0.5 s the engine runs at once besides ``threads`` (StoreSpec.heavy_threads).
+    heavy_threads: int = 4
     #: Directory to delete at shutdown (a temporary copy of an in-memory store).
     cleanup: Path | None = field(default=None, repr=False)
 
@@ -93,10 +95,17 @@ class Settings:
                 self.allow,
                 self.threads,
                 self.analysis_threads,
+                heavy_threads=self.heavy_threads,
             )
         directory = self.data_dir if self.data_dir is not None else default_data_dir()
         return StoreSpec(
-            "embedded", str(directory), None, self.allow, self.threads, self.analysis_threads
+            "embedded",
+            str(directory),
+            None,
+            self.allow,
+            self.threads,
+            self.analysis_threads,
+            heavy_threads=self.heavy_threads,
         )
 
     def token_dir(self) -> Path:

@@ -90,8 +90,9 @@ class Health(TypedDict):
     #: restarts after a crash in the last 60 s (3 make a crash loop)
     engine_crashes_recent: int
     engine_last_restart: str | None
-    #: Per lane of the engine (query, analysis, write): slots, calls running and waiting, and
-    #: since start calls run, reads that shared an identical one's answer, calls refused.
+    #: Per lane of the engine (query, analysis, write): slots, calls running and waiting,
+    #: heavy slots and the long queries in them, and since start calls run, reads that shared
+    #: an identical one's answer, calls refused.
     lanes: NotRequired[dict[str, dict[str, int]]]
     version: NotRequired[ViewVersion]
     datasets: NotRequired[int]

@@ -154,11 +154,12 @@ def build(data_dir: Path, actors: int) -> str:
     return TokenStore(data_dir).create("editor", "bench-writer", ())
 
 
-def serve(data_dir: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
+def serve(data_dir: Path, port: int, log: Path, *options: str) -> subprocess.Popen[bytes]:
+    """``recruitgraph serve`` (with ``options``) of this checkout on ``port``, once it answers."""
     command = [sys.executable, "-c", "import sys; from graph.cli import main; sys.exit(main())"]
     with open(log, "wb") as out:
         process = subprocess.Popen(
-            [*command, "serve", "--data-dir", str(data_dir), "--port", str(port)],
+            [*command, "serve", "--data-dir", str(data_dir), "--port", str(port), *options],
             stdout=out,
             stderr=subprocess.STDOUT,
             env=dict(os.environ),

@@ -687,6 +687,7 @@ def _serve(store: Store, sock: socket.socket, args: argparse.Namespace) -> None:
         allow=tuple(args.allow_service or ()),
         threads=args.threads,
         analysis_threads=args.analysis_threads,
+        heavy_threads=args.heavy_threads,
         data_dir=args.data_dir,
     )
     # Uvicorn logs through our handler (log_config=None); the request log is api.app's.
@@ -1001,6 +1002,13 @@ def build_parser() -> argparse.ArgumentParser:
             default=2,
             help="metrics, explorer, report and path computations run at once (they hold "
             "Python's GIL: keep it low)",
+        )
+        limits.add_argument(
+            "--heavy-threads",
+            type=int,
+            default=4,
+            help="queries running past 0.5 s at once, beside --threads (more wait), so that "
+            "long queries never hold the slots of cheap ones",
         )
         limits.add_argument("--no-access-log", action="store_true", help="do not log every request")
         limits.add_argument(

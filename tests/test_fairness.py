@@ -1,16 +1,17 @@
 """Fair under load (issue 17): heavy analysis runs in a lane of its own, so a cheap query is
-answered at once while it is saturated; identical analysis calls in flight compute once; a
-full queue is refused at once with Retry-After. The long mixed run is bench/load_mixed.py."""
+answered at once while it is saturated; identical analysis calls in flight compute once; one
+caller cannot fill a lane; a full queue is refused at once with Retry-After. The long mixed run
+is bench/load_mixed.py; runaway queries beside a cheap one are in test_runaway.py."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -20,7 +21,7 @@ from graph.ingest import load_files
 from graph.ingest.synth import write_synthetic
 from graph.server import service
 from graph.server.auth import ANONYMOUS
-from graph.server.engine import Engine, EngineBusy, StoreSpec
+from graph.server.engine import Engine, EngineBusy, StoreSpec, client_address
 from graph.store import EmbeddedStore, cache
 from tests.helpers import LiveServer, start_server, stop
 
@@ -51,13 +52,18 @@ def _lanes(client: httpx.Client) -> dict[str, dict[str, int]]:
 def test_a_cheap_query_is_answered_within_a_second_while_analysis_is_saturated(
     busy: LiveServer,
 ) -> None:
-    # 8 different reports (each its own period: nothing shared, nothing cached).
+    # 8 different reports (each its own period: nothing shared, nothing cached), from two
+    # callers (one caller alone holds at most all but one of the lane's slots).
     heavy = [f"/api/metrics?start=20{10 + i}-01-01&top={i + 1}" for i in range(8)]
+
+    def report(i: int) -> httpx.Response:
+        transport = httpx.HTTPTransport(local_address=f"127.0.0.{1 + i % 2}")
+        with httpx.Client(base_url=busy.base, transport=transport, timeout=120) as client:
+            return client.get(heavy[i])
+
     with busy.client() as client, ThreadPoolExecutor(len(heavy)) as pool:
         client.get("/sparql", params={"query": "ASK {}"})  # the connection is open
-        reports = [
-            pool.submit(lambda url=url: httpx.get(busy.base + url, timeout=120)) for url in heavy
-        ]
+        reports = [pool.submit(report, i) for i in range(len(heavy))]
         saturated = False
         timings = []
         deadline = time.monotonic() + 60
@@ -95,35 +101,60 @@ def test_twenty_clients_asking_for_the_same_report_compute_it_once(busy: LiveSer
     assert after["shared"] - before["shared"] == 19, (before, after)
 
 
+_T = TypeVar("_T")
+
 #: A query that counts 4 million rows: about a second of work on an empty store.
 _SLOW = "SELECT (COUNT(*) AS ?n) WHERE {{ {} {} {} {} }}".format(
     *(f"VALUES ?{v} {{ {' '.join(map(str, range(45)))} }}" for v in "abcd")
 )
 
 
-def test_a_full_queue_is_refused_at_once_with_retry_after(tmp_path: Path) -> None:
+async def _as(address: str, call: Awaitable[_T]) -> _T:
+    """``call`` made for a request from ``address``: an anonymous caller of its own."""
+    client_address.set(address)  # in this task's own context only
+    return await call
+
+
+def test_one_caller_cannot_fill_a_lane_and_a_full_queue_is_refused_at_once(
+    tmp_path: Path,
+) -> None:
     EmbeddedStore(tmp_path / "store").close()
-    spec = StoreSpec("embedded", str(tmp_path / "store"), threads=1)
+    # Two query slots, no heavy slots (long queries stay where they are), one place to wait.
+    spec = StoreSpec("embedded", str(tmp_path / "store"), threads=2, heavy_threads=0)
 
     async def scenario() -> None:
-        engine = Engine(spec, timeout=60, queue=0)
+        engine = Engine(spec, timeout=60, queue=1)
         await engine.start()
         try:
-            # The slow query takes the only query slot; with no room to wait, the next query
-            # is refused without waiting, and the other lanes go on.
-            first = asyncio.ensure_future(engine.call(service.sparql_query, ANONYMOUS, _SLOW))
-            while engine.load()["query"]["running"] == 0:
+            # One caller floods the query lane: its slow query takes one slot (all but one
+            # is its share), its next query waits, the third finds no room to wait and is
+            # refused without waiting.
+            flood = [
+                asyncio.ensure_future(
+                    _as("192.0.2.1", engine.call(service.sparql_query, ANONYMOUS, text))
+                )
+                for text in (_SLOW, "SELECT (42 AS ?x) {}")
+            ]
+            while engine.load()["query"]["waiting"] == 0:
                 await asyncio.sleep(0.01)
+            assert engine.load()["query"]["running"] == 1
             started = time.monotonic()
             with pytest.raises(EngineBusy) as refused:
-                await engine.call(service.sparql_query, ANONYMOUS, "ASK {}")
+                await _as("192.0.2.1", engine.call(service.sparql_query, ANONYMOUS, "ASK {}"))
             assert time.monotonic() - started < 1
             assert refused.value.status == 503
             assert "query calls are waiting already" in refused.value.message
             assert int(refused.value.headers["Retry-After"]) >= 1
+            # Another caller goes past the flood at once, and the other lanes go on.
+            started = time.monotonic()
+            body, _, _ = await _as(
+                "192.0.2.2", engine.call(service.sparql_query, ANONYMOUS, "ASK {}")
+            )
+            assert b"true" in body and time.monotonic() - started < 1
+            assert engine.load()["query"]["waiting"] == 1
             assert await engine.call(service.metrics_report, ANONYMOUS, ProjectionFilter())
-            body, _, _ = await first
-            assert b"4100625" in body
+            slow, waited = await asyncio.gather(*flood)
+            assert b"4100625" in slow[0] and b"42" in waited[0]
             assert engine.load()["query"]["refused"] == 1
         finally:
             await engine.close()

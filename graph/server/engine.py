@@ -33,6 +33,13 @@ to an operation of :mod:`graph.server.service` and to nothing else.
   cheap query or a write needs. A call waits for a slot of its lane up to its time limit (then
   :class:`EngineBusy`); waiting never counts against its own limit, so a queue never causes a
   restart.
+* Runaways never starve cheap queries: a query still running after ``promote_after`` (0.5 s)
+  moves to one of the query lane's *heavy* slots (``StoreSpec.heavy_threads``, with threads of
+  their own in the engine process) and frees its slot for the next query; it runs on within
+  its time limit. Only when the heavy slots are full does a long query keep its slot.
+* Fairness between callers: one caller (:func:`fairness_key`: its token, else its address)
+  holds at most all but one of a lane's slots, and of its heavy slots; its further calls wait
+  while those of other callers go past them.
 * Admission: at most ``queue`` calls wait per lane; past that a call is refused at once
   (:class:`EngineBusy`, HTTP 503 with ``Retry-After``) rather than after its time limit.
 * Identical reads in flight run once (single-flight): a read with the same operation, caller
@@ -62,7 +69,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, BinaryIO, Concatenate, ParamSpec, TypeVar
@@ -135,6 +142,9 @@ class StoreSpec:
     analysis_threads: int = 2
     #: Writes at once (lane ``write``): they take turns on the store's write lock anyway.
     write_threads: int = 1
+    #: Long queries at once (past :attr:`Engine.promote_after`), on threads of their own
+    #: besides ``threads``: so many runaways never hold the slots of cheap queries.
+    heavy_threads: int = 4
 
     def slots(self, lane: str) -> int:
         """How many calls of ``lane`` run at once.
@@ -144,6 +154,16 @@ class StoreSpec:
         """
         counts = {"query": self.threads, "analysis": self.analysis_threads}
         return max(1, counts.get(lane, self.write_threads))
+
+    def heavy(self, lane: str) -> int:
+        """How many long calls of ``lane`` run at once besides :meth:`slots`: only queries
+        move aside (analysis holds the GIL, and writes take turns anyway).
+
+        >>> spec = StoreSpec("embedded", "/tmp/x")
+        >>> spec.heavy("query"), spec.heavy("write")
+        (4, 0)
+        """
+        return max(0, self.heavy_threads) if lane == "query" else 0
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -175,6 +195,31 @@ class AnswerVersion:
 answer_version: contextvars.ContextVar[AnswerVersion | None] = contextvars.ContextVar(
     "answer_version", default=None
 )
+
+#: The network address of the request's client, set per request by the API
+#: (:class:`api.app.RequestLog`): who an anonymous caller is, for fairness
+#: (:func:`fairness_key`). Behind a proxy, every client has the proxy's address.
+client_address: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "client_address", default=None
+)
+
+
+def fairness_key(principal: Principal) -> str:
+    """Who calls, for each caller's share of a lane's slots: the token of an authenticated
+    caller, else the client's address (:data:`client_address`), else the principal's name
+    (a call made in this process, not for a request).
+
+    >>> fairness_key(Principal("editor", "ed", token_id="1f2e"))
+    'token 1f2e'
+    >>> token = client_address.set("192.0.2.7")
+    >>> fairness_key(Principal())
+    'address 192.0.2.7'
+    >>> client_address.reset(token)
+    """
+    if principal.token_id is not None:
+        return f"token {principal.token_id}"
+    address = client_address.get()
+    return f"address {address}" if address is not None else f"local {principal.name}"
 
 
 class EngineError(Exception):
@@ -245,22 +290,137 @@ class _WorkerGone(Exception):
     pass
 
 
-class _Lane:
-    """The server's side of one lane: its slots, its queue, and counts for /healthz."""
+class _Ticket:
+    """One call's hold on its lane: which caller's, and whether it has moved to the heavy
+    slots."""
 
-    def __init__(self, name: str, slots: int, queue: int) -> None:
+    __slots__ = ("caller", "done", "heavy")
+
+    def __init__(self, caller: str) -> None:
+        self.caller = caller
+        self.heavy = False
+        self.done = False
+
+
+def _share(slots: int) -> int:
+    """How many of ``slots`` one caller may hold: all but one, so that one caller never fills
+    them (all of one slot).
+
+    >>> _share(4), _share(1)
+    (3, 1)
+    """
+    return max(1, slots - 1)
+
+
+class _Lane:
+    """The server's side of one lane: its slots, its queue, and counts for /healthz.
+
+    A call holds one of the lane's ``size`` slots while it runs. In a lane with ``heavy``
+    slots (the query lane), a call still running after :attr:`Engine.promote_after` seconds
+    moves to a heavy slot and frees its own for the next call, so that long queries never hold
+    the slots cheap ones need; when the heavy slots are full it keeps its slot until one frees
+    up. One caller (see :func:`fairness_key`) holds at most all but one of the lane's slots and
+    of its heavy slots (:func:`_share`); its further calls wait while other callers' calls go
+    past them.
+    """
+
+    def __init__(self, name: str, slots: int, queue: int, heavy: int = 0) -> None:
         self.name = name
         self.size = slots
-        self.slots = asyncio.Semaphore(slots)
+        self.heavy = heavy
         self.queue = queue
         self.waiting = 0
+        #: Calls in the lane's slots, and in its heavy slots.
         self.running = 0
+        self.promoted = 0
         #: Calls sent to the engine process; reads answered by one in flight; refusals.
         self.calls = 0
         self.shared = 0
         self.refused = 0
         #: Seconds a call of the lane takes, smoothed: what Retry-After is worked out from.
         self.mean = 0.5
+        self._held: Counter[str] = Counter()
+        self._held_heavy: Counter[str] = Counter()
+        #: Calls waiting for a slot (woken, first come first served, when one frees up), and
+        #: long calls waiting for a heavy slot.
+        self._waiters: deque[asyncio.Future[None]] = deque()
+        self._promotions: deque[_Ticket] = deque()
+
+    def fits(self, caller: str) -> bool:
+        """Whether a call of ``caller`` may take a slot now."""
+        return self.running < self.size and self._held[caller] < _share(self.size)
+
+    async def enter(self, caller: str, seconds: float) -> _Ticket:
+        """A slot for a call of ``caller``: at once, or after waiting at most ``seconds``
+        (TimeoutError). EngineBusy at once when it would have to wait and ``queue`` calls
+        wait already."""
+        if not self.fits(caller):
+            if self.waiting >= self.queue:
+                self.refused += 1
+                seconds = self.retry_after()
+                raise EngineBusy(
+                    seconds,
+                    f"the server is busy: {self.waiting} {self.name} calls are waiting already; "
+                    f"try again in {seconds} s",
+                    seconds,
+                )
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + seconds
+            self.waiting += 1
+            try:
+                while not self.fits(caller):
+                    waiter: asyncio.Future[None] = loop.create_future()
+                    self._waiters.append(waiter)
+                    try:
+                        await asyncio.wait_for(waiter, max(0.0, deadline - loop.time()))
+                    finally:
+                        with contextlib.suppress(ValueError):
+                            self._waiters.remove(waiter)
+            finally:
+                self.waiting -= 1
+        self.running += 1
+        self._held[caller] += 1
+        return _Ticket(caller)
+
+    def promote(self, ticket: _Ticket) -> None:
+        """``ticket``'s call has run long: move it to a heavy slot (now, or when one frees
+        up), freeing its slot for the next call."""
+        if ticket.done or ticket.heavy:
+            return
+        if self.promoted < self.heavy and self._held_heavy[ticket.caller] < _share(self.heavy):
+            self.running -= 1
+            self._held[ticket.caller] -= 1
+            self.promoted += 1
+            self._held_heavy[ticket.caller] += 1
+            ticket.heavy = True
+            self._wake()
+        elif ticket not in self._promotions:
+            self._promotions.append(ticket)
+
+    def leave(self, ticket: _Ticket) -> None:
+        """``ticket``'s call is over: free its slot."""
+        ticket.done = True
+        if ticket.heavy:
+            self.promoted -= 1
+            self._held_heavy[ticket.caller] -= 1
+            # A long call waiting for a heavy slot takes this one (first come first served).
+            for waiting in list(self._promotions):
+                self.promote(waiting)
+                if waiting.heavy:
+                    self._promotions.remove(waiting)
+        else:
+            self.running -= 1
+            self._held[ticket.caller] -= 1
+            with contextlib.suppress(ValueError):
+                self._promotions.remove(ticket)
+            self._wake()
+
+    def _wake(self) -> None:
+        # Each waiter checks again whether its call fits, in the order they came.
+        for waiter in self._waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+        self._waiters.clear()
 
     def retry_after(self) -> int:
         """Seconds until the queue has likely moved on: its length over the slots, times
@@ -275,6 +435,8 @@ class _Lane:
             "slots": self.size,
             "running": self.running,
             "waiting": self.waiting,
+            "heavy_slots": self.heavy,
+            "heavy": self.promoted,
             "calls": self.calls,
             "shared": self.shared,
             "refused": self.refused,
@@ -435,13 +597,19 @@ class Engine:
         write_timeout: float = 600.0,
         start_timeout: float = 120.0,
         queue: int = 64,
+        promote_after: float = 0.5,
     ) -> None:
         self.spec = spec
         self.timeout = timeout
         self.write_timeout = write_timeout
         self.start_timeout = start_timeout
-        #: The lanes, each with ``spec.slots(lane)`` slots and at most ``queue`` calls waiting.
-        self.lanes = {lane: _Lane(lane, spec.slots(lane), queue) for lane in service.LANES}
+        #: Seconds after which a call still running moves to one of its lane's heavy slots.
+        self.promote_after = promote_after
+        #: The lanes, each with ``spec.slots(lane)`` slots, ``spec.heavy(lane)`` heavy slots
+        #: and at most ``queue`` calls waiting.
+        self.lanes = {
+            lane: _Lane(lane, spec.slots(lane), queue, spec.heavy(lane)) for lane in service.LANES
+        }
         #: Reads in flight by (operation, caller and arguments): identical ones share an answer.
         self._flights: dict[tuple[Reference, bytes], asyncio.Task[Any]] = {}
         #: How many times the engine process was restarted (time limits, crashes).
@@ -522,6 +690,8 @@ class Engine:
         if worker is self._worker and not worker.killed and not self._closing:
             self._ready.clear()
             self._worker = None
+            # Counted now: a call may start the next process (_current) before the task does.
+            self._restarted(crash=True)
             asyncio.get_running_loop().create_task(self._respawn_after_crash(worker))
 
     async def _respawn_after_crash(self, worker: _Worker) -> None:
@@ -535,7 +705,6 @@ class Engine:
         )
         async with self._lock:
             if self._worker is None and not self._closing:
-                self._restarted(crash=True)
                 with contextlib.suppress(EngineUnavailable):
                     await self._spawn()
 
@@ -595,7 +764,8 @@ class Engine:
         """Run ``operation(context, principal, *args, **kwargs)`` in the engine process, under
         the write time limit if the operation writes, else the read limit, in the operation's
         lane. A read identical to one in flight (operation, caller, arguments) gets that one's
-        answer.
+        answer. The caller's share of the lane's slots is counted by :func:`fairness_key`
+        (the principal's token, else :data:`client_address`).
 
         ``operation`` is a function of :mod:`graph.server.service` marked as an operation
         (TypeError otherwise, before anything is sent). Raises EngineError (with the HTTP
@@ -604,15 +774,16 @@ class Engine:
         ref = reference(operation)
         write = service.writes(operation)
         lane = self.lanes[service.lane(operation)]
+        caller = fairness_key(principal)
         arguments = (principal, *args)
         if write:
             try:
-                answer = await self._run(lane, ref, arguments, kwargs, write=True)
+                answer = await self._run(lane, caller, ref, arguments, kwargs, write=True)
             finally:
                 # Reads asked from now on must see this write: none joins a flight begun before.
                 self._flights.clear()
         elif not service.shared(operation):
-            answer = await self._run(lane, ref, arguments, kwargs, write=False)
+            answer = await self._run(lane, caller, ref, arguments, kwargs, write=False)
         else:
             key = (ref, pickle.dumps((arguments, kwargs), protocol=pickle.HIGHEST_PROTOCOL))
             flight = self._flights.get(key)
@@ -620,7 +791,7 @@ class Engine:
                 lane.shared += 1
             else:
                 flight = asyncio.get_running_loop().create_task(
-                    self._run(lane, ref, arguments, kwargs, write=False)
+                    self._run(lane, caller, ref, arguments, kwargs, write=False)
                 )
                 self._flights[key] = flight
                 flight.add_done_callback(lambda task: self._landed(key, task))
@@ -640,29 +811,27 @@ class Engine:
             task.exception()  # retrieved: an answer nobody waits for any more is not "lost"
 
     async def _run(
-        self, lane: _Lane, ref: Reference, arguments: tuple, kwargs: dict, *, write: bool
+        self,
+        lane: _Lane,
+        caller: str,
+        ref: Reference,
+        arguments: tuple,
+        kwargs: dict,
+        *,
+        write: bool,
     ) -> tuple[Any, str]:
-        """One call in ``lane``: a place in its queue, a slot, then the engine process; its
-        (result, view version) (see :func:`graph.server.service.run`)."""
+        """One call of ``caller`` in ``lane``: a place in its queue, a slot, then the engine
+        process; its (result, view version) (see :func:`graph.server.service.run`)."""
         limit = self.write_timeout if write else self.timeout
         loop = asyncio.get_running_loop()
-        if lane.slots.locked() and lane.waiting >= lane.queue:
-            lane.refused += 1
-            seconds = lane.retry_after()
-            raise EngineBusy(
-                limit,
-                f"the server is busy: {lane.waiting} {lane.name} calls are waiting already; "
-                f"try again in {seconds} s",
-                seconds,
-            )
-        lane.waiting += 1
         try:
-            await asyncio.wait_for(lane.slots.acquire(), limit)
+            ticket = await lane.enter(caller, limit)
         except TimeoutError:
             raise EngineBusy(limit, retry_after=lane.retry_after()) from None
-        finally:
-            lane.waiting -= 1
-        lane.running += 1
+        # Still running after promote_after: a heavy slot, and this one for the next call.
+        promotion = (
+            loop.call_later(self.promote_after, lane.promote, ticket) if lane.heavy else None
+        )
         started = loop.time()
         try:
             deadline = started + limit
@@ -701,9 +870,10 @@ class Engine:
                     return payload
                 raise EngineError(*payload)
         finally:
-            lane.running -= 1
+            if promotion is not None:
+                promotion.cancel()
+            lane.leave(ticket)
             lane.took(loop.time() - started)
-            lane.slots.release()
 
     def load(self) -> dict[str, dict[str, int]]:
         """Per lane: its slots, the calls running and waiting, and since start the calls sent
@@ -781,10 +951,12 @@ def serve(fd: int, spec: StoreSpec) -> int:
     except OSError:  # the server is gone already
         store.close()
         return 1
+    # A thread for each slot and heavy slot: the server sends no more calls than that.
+    count = {lane: spec.slots(lane) + spec.heavy(lane) for lane in lanes}
     threads = [
         threading.Thread(target=work, args=(calls,), name=f"engine-{lane}-{i}", daemon=True)
         for lane, calls in lanes.items()
-        for i in range(spec.slots(lane))
+        for i in range(count[lane])
     ]
     for thread in threads:
         thread.start()
@@ -805,7 +977,7 @@ def serve(fd: int, spec: StoreSpec) -> int:
             lanes[service.lane(function)].put((call_id, function, args, kwargs))
         # Stop: each thread finishes the calls queued before, then ends.
         for lane, calls in lanes.items():
-            for _ in range(spec.slots(lane)):
+            for _ in range(count[lane]):
                 calls.put(None)
         for thread in threads:
             thread.join()
