@@ -62,7 +62,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, BinaryIO, Concatenate, ParamSpec, TypeVar
@@ -383,7 +383,13 @@ class _Worker:
         self._on_exit(self)
 
     def send(
-        self, call_id: int, ref: Reference, args: tuple, kwargs: dict, write: bool
+        self,
+        call_id: int,
+        ref: Reference,
+        args: tuple,
+        kwargs: dict,
+        write: bool,
+        encoding: str | None = None,
     ) -> _Pending:
         if not self.alive or self.connection is None:
             raise _WorkerGone()
@@ -392,7 +398,7 @@ class _Worker:
         future.add_done_callback(lambda f: f.cancelled() or f.exception())
         pending = _Pending(future, write)
         self.pending[call_id] = pending
-        self.connection.send(_frame((call_id, ref, args, kwargs)))
+        self.connection.send(_frame((call_id, ref, args, kwargs, encoding)))
         return pending
 
     def forget(self, call_id: int) -> None:
@@ -414,7 +420,7 @@ class _Worker:
     async def stop(self, seconds: float = 30) -> None:
         """Ask the process to finish its calls and close the store; kill it if it won't."""
         if self.connection is not None:
-            self.connection.send(_frame((0, _STOP, (), {})))
+            self.connection.send(_frame((0, _STOP, (), {}, None)))
         loop = asyncio.get_running_loop()
         try:
             await asyncio.wait_for(loop.run_in_executor(None, self.process.wait), seconds)
@@ -600,26 +606,56 @@ class Engine:
         (TypeError otherwise, before anything is sent). Raises EngineError (with the HTTP
         status of the failure), EngineTimeout, EngineBusy or EngineUnavailable.
         """
+        result: _R = await self._call(operation, principal, args, kwargs, None)
+        return result
+
+    async def call_json(
+        self,
+        operation: Callable[Concatenate[Context, Principal, _P], Any],
+        principal: Principal,
+        /,
+        *args: _P.args,
+        **kwargs: _P.kwargs,
+    ) -> bytes:
+        """:meth:`call`, but the answer is its JSON text (UTF-8), encoded in the engine
+        process by :func:`graph.server.service.encode_json` exactly as a ``JSONResponse``
+        would encode it; a route sends these bytes as they are. A large answer (the
+        explorer's: megabytes) thus costs the server's event loop neither the decoding of an
+        object nor its encoding, which would hold up every other request meanwhile."""
+        body: bytes = await self._call(operation, principal, args, kwargs, "json")
+        return body
+
+    async def _call(
+        self,
+        operation: Callable[..., Any],
+        principal: Principal,
+        args: tuple,
+        kwargs: dict,
+        encoding: str | None,
+    ) -> Any:
         ref = reference(operation)
         write = service.writes(operation)
         lane = self.lanes[service.lane(operation)]
         arguments = (principal, *args)
         if write:
             try:
-                answer = await self._run(lane, ref, arguments, kwargs, write=True)
+                answer = await self._run(lane, ref, arguments, kwargs, encoding, write=True)
             finally:
                 # Reads asked from now on must see this write: none joins a flight begun before.
                 self._flights.clear()
         elif not service.shared(operation):
-            answer = await self._run(lane, ref, arguments, kwargs, write=False)
+            answer = await self._run(lane, ref, arguments, kwargs, encoding, write=False)
         else:
-            key = (ref, pickle.dumps((arguments, kwargs), protocol=pickle.HIGHEST_PROTOCOL))
+            key = (
+                ref,
+                pickle.dumps((arguments, kwargs, encoding), protocol=pickle.HIGHEST_PROTOCOL),
+            )
             flight = self._flights.get(key)
             if flight is not None:
                 lane.shared += 1
             else:
                 flight = asyncio.get_running_loop().create_task(
-                    self._run(lane, ref, arguments, kwargs, write=False)
+                    self._run(lane, ref, arguments, kwargs, encoding, write=False)
                 )
                 self._flights[key] = flight
                 flight.add_done_callback(lambda task: self._landed(key, task))
@@ -639,10 +675,18 @@ class Engine:
             task.exception()  # retrieved: an answer nobody waits for any more is not "lost"
 
     async def _run(
-        self, lane: _Lane, ref: Reference, arguments: tuple, kwargs: dict, *, write: bool
+        self,
+        lane: _Lane,
+        ref: Reference,
+        arguments: tuple,
+        kwargs: dict,
+        encoding: str | None,
+        *,
+        write: bool,
     ) -> tuple[Any, int | None]:
         """One call in ``lane``: a place in its queue, a slot, then the engine process; its
-        (result, store version) (see :func:`graph.server.service.run`)."""
+        (result, store version) (see :func:`graph.server.service.run`), the result encoded
+        in the engine process when ``encoding`` names a format (``"json"``)."""
         limit = self.write_timeout if write else self.timeout
         loop = asyncio.get_running_loop()
         if lane.slots.locked() and lane.waiting >= lane.queue:
@@ -669,7 +713,7 @@ class Engine:
                 worker = await self._current(deadline)
                 call_id = next(self._ids)
                 try:
-                    pending = worker.send(call_id, ref, arguments, kwargs, write)
+                    pending = worker.send(call_id, ref, arguments, kwargs, write, encoding)
                 except _WorkerGone:
                     continue
                 lane.calls += 1
@@ -715,6 +759,55 @@ class Engine:
 # The engine process
 
 
+#: The engine process's switch interval (Python's default is 5 ms): a query thread back from
+#: pyoxigraph (which evaluates without the GIL) waits up to this long for the GIL while an
+#: analysis thread computes in Python, once per step that releases it. Measured in
+#: bench/RESULTS.md ("Cheap queries under mixed load: p99").
+SWITCH_INTERVAL = 0.001
+
+
+class _Encoded:
+    """The engine process's last large encoded answers, by operation, arguments, encoding and
+    store version: an answer asked again before the next write is encoded once, not once per
+    caller (the explorer's data: megabytes, tens of ms of JSON encoding holding the GIL).
+
+    Only answers that name their version are kept (a caller who may not know the version gets
+    an answer without one, which says nothing of the state it was computed from)."""
+
+    def __init__(self, entries: int = 8, smallest: int = 1 << 16) -> None:
+        self.entries = entries
+        self.smallest = smallest
+        self._bodies: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def encode(
+        self,
+        function: Callable[..., Any],
+        args: tuple,
+        kwargs: dict,
+        answer: tuple[Any, int | None],
+        encoding: str,
+    ) -> bytes:
+        """``answer`` (result, version) of ``function(*args, **kwargs)``: its result encoded
+        (:func:`graph.server.service.encode`), or the bytes kept for the same call and version."""
+        result, version = answer
+        if version is None:
+            return service.encode(result, encoding)
+        key = (function, encoding, version, pickle.dumps((args, kwargs), pickle.HIGHEST_PROTOCOL))
+        with self._lock:
+            body = self._bodies.get(key)
+            if body is not None:
+                self._bodies.move_to_end(key)
+                return body
+        body = service.encode(result, encoding)
+        if len(body) >= self.smallest:
+            with self._lock:
+                self._bodies[key] = body
+                while len(self._bodies) > self.entries:
+                    self._bodies.popitem(last=False)
+        return body
+
+
 def _read_exact(stream: BinaryIO, size: int) -> bytes | None:
     data = stream.read(size)
     if data is None or len(data) < size:
@@ -729,6 +822,7 @@ def serve(fd: int, spec: StoreSpec) -> int:
     operation's lane; each lane has ``spec.slots(lane)`` threads of its own, so that a lane's
     calls never wait for another lane's threads.
     """
+    sys.setswitchinterval(SWITCH_INTERVAL)
     sock = socket.socket(fileno=fd)
     send_lock = threading.Lock()
 
@@ -755,21 +849,22 @@ def serve(fd: int, spec: StoreSpec) -> int:
         return 1
     context = Context(store, allow=spec.allow)
     stream = sock.makefile("rb")
-    Call = tuple[int, Callable[..., Any], tuple, dict]
+    Call = tuple[int, Callable[..., Any], tuple, dict, str | None]
     lanes: dict[str, queue.SimpleQueue[Call | None]] = {
         lane: queue.SimpleQueue() for lane in service.LANES
     }
 
+    encoded = _Encoded()
+
     def work(calls: queue.SimpleQueue[Call | None]) -> None:
         while (call := calls.get()) is not None:
-            call_id, function, args, kwargs = call
+            call_id, function, args, kwargs, encoding = call
             try:
                 # (result, store version): see service.run
-                reply: tuple[int, bool, Any] = (
-                    call_id,
-                    True,
-                    service.run(function, context, *args, **kwargs),
-                )
+                answer = service.run(function, context, *args, **kwargs)
+                if encoding is not None:
+                    answer = encoded.encode(function, args, kwargs, answer, encoding), answer[1]
+                reply: tuple[int, bool, Any] = (call_id, True, answer)
             except BaseException as error:
                 reply = (call_id, False, service.describe_error(error, function.__qualname__))
             with contextlib.suppress(OSError):
@@ -794,14 +889,14 @@ def serve(fd: int, spec: StoreSpec) -> int:
             message = None if body is None else pickle.loads(body)
             if message is None or message[1] == _STOP:
                 break
-            call_id, ref, args, kwargs = message
+            call_id, ref, args, kwargs, encoding = message
             try:
                 function = resolve(ref)
             except TypeError as error:
                 with contextlib.suppress(OSError):
                     send((call_id, False, service.describe_error(error, str(ref))))
                 continue
-            lanes[service.lane(function)].put((call_id, function, args, kwargs))
+            lanes[service.lane(function)].put((call_id, function, args, kwargs, encoding))
         # Stop: each thread finishes the calls queued before, then ends.
         for lane, calls in lanes.items():
             for _ in range(spec.slots(lane)):
