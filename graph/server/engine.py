@@ -24,6 +24,9 @@ to an operation of :mod:`graph.server.service` and to nothing else.
 * Writes in flight are never cut: a restart caused by a read first waits for them to finish
   (each within its own limit). A write that is itself past its limit is killed; writes are
   transactions, so it is then either wholly applied or not at all, and its caller is told so.
+* :meth:`Engine.call_json` has the engine process encode the answer as JSON: the server
+  sends those bytes as they are, so that its event loop never decodes and encodes a large
+  answer itself while every other request waits.
 * Each answer comes back with the store version it was computed from
   (:func:`graph.server.service.run`), noted for the request in :data:`answer_version`.
 * Calls run in *lanes* (:data:`graph.server.service.LANES`, named by each operation's mark):
@@ -759,13 +762,6 @@ class Engine:
 # The engine process
 
 
-#: The engine process's switch interval (Python's default is 5 ms): a query thread back from
-#: pyoxigraph (which evaluates without the GIL) waits up to this long for the GIL while an
-#: analysis thread computes in Python, once per step that releases it. Measured in
-#: bench/RESULTS.md ("Cheap queries under mixed load: p99").
-SWITCH_INTERVAL = 0.001
-
-
 class _Encoded:
     """The engine process's last large encoded answers, by operation, arguments, encoding and
     store version: an answer asked again before the next write is encoded once, not once per
@@ -822,7 +818,6 @@ def serve(fd: int, spec: StoreSpec) -> int:
     operation's lane; each lane has ``spec.slots(lane)`` threads of its own, so that a lane's
     calls never wait for another lane's threads.
     """
-    sys.setswitchinterval(SWITCH_INTERVAL)
     sock = socket.socket(fileno=fd)
     send_lock = threading.Lock()
 
