@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from api.models import ErrorBody
 from graph.analysis.projection import LEVELS, ProjectionFilter
@@ -34,6 +34,7 @@ __all__ = [
     "STATIC",
     "ApiError",
     "Caller",
+    "EncodedJSON",
     "EngineDep",
     "Filters",
     "Settings",
@@ -150,6 +151,14 @@ def error_response(
     if body["request_id"] is None:
         del body["request_id"]
     return JSONResponse(body, status, headers=headers)
+
+
+class EncodedJSON(Response):
+    """A JSON answer encoded in the engine process already
+    (:meth:`~graph.server.engine.Engine.call_json`): its bytes are sent as they are, with the
+    media type of a ``JSONResponse``, which encodes the same bytes from the object."""
+
+    media_type = "application/json"
 
 
 def error(description: str, example: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -9,6 +9,7 @@ import signal
 from pathlib import Path
 
 import pytest
+from fastapi.responses import JSONResponse
 
 from graph.ingest import load_default_dataset
 from graph.server import service
@@ -70,6 +71,14 @@ def test_the_engine_runs_operations_and_refuses_anything_else(tmp_path: Path) ->
             assert victim.read_text() == "still here"
             # and the engine goes on
             assert (await engine.call(service.dataset, ANONYMOUS, "claims"))["name"] == "claims"
+            # An answer asked as JSON is encoded in the engine process: the bytes a JSONResponse
+            # of the object would send; a call for the object and one for its bytes in flight
+            # at once do not share an answer.
+            as_object, as_json = await asyncio.gather(
+                engine.call(service.datasets, ANONYMOUS),
+                engine.call_json(service.datasets, ANONYMOUS),
+            )
+            assert isinstance(as_json, bytes) and as_json == JSONResponse(as_object).body
             with pytest.raises(EngineError) as missing:
                 await engine.call(service.dataset, ANONYMOUS, "nosuch")
             assert missing.value.status == 404

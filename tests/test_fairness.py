@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
+from fastapi.responses import JSONResponse
 
 from graph.analysis.projection import ProjectionFilter
 from graph.ingest import load_files
@@ -80,6 +81,58 @@ def test_a_cheap_query_is_answered_within_a_second_while_analysis_is_saturated(
         assert saturated, "the analysis lane was never full: the reports are too quick"
         assert all(r.result().status_code == 200 for r in reports)
     assert max(timings) < 1.0, f"ASK {{}} took {max(timings):.2f} s beside 8 reports: {timings}"
+
+
+def test_json_answers_are_sent_as_the_engine_encoded_them(busy: LiveServer) -> None:
+    # The engine process encodes them (Engine.call_json); they must be the bytes and headers a
+    # JSONResponse of the same object gives, and an error body is as it was.
+    with busy.client() as client:
+        for path in ("/api/viz", "/api/metrics", "/api/datasets", "/api/flows"):
+            answer = client.get(path)
+            assert answer.status_code == 200, path
+            assert answer.content == JSONResponse(answer.json()).body, path
+            assert answer.headers["content-type"] == "application/json", path
+            assert int(answer.headers["content-length"]) == len(answer.content), path
+            assert answer.headers["x-request-id"], path
+        missing = client.get("/api/datasets/nosuch")
+        assert missing.status_code == 404
+        assert set(missing.json()) == {"error", "status", "request_id"}
+        assert missing.json()["request_id"] == missing.headers["x-request-id"]
+
+
+def test_a_cheap_query_is_not_delayed_while_big_answers_are_sent(busy: LiveServer) -> None:
+    # The explorer's data (the largest answer) asked without pause by 6 clients: the server
+    # sends the engine's bytes as they are, so its event loop stays free for ASK {}.
+    stop = threading.Event()
+    sent: list[int] = []
+
+    def explore() -> None:
+        with busy.client() as client:
+            while not stop.is_set():
+                answer = client.get("/api/viz")
+                assert answer.status_code == 200
+                sent.append(len(answer.content))
+
+    timings = []
+    with busy.client() as client, ThreadPoolExecutor(6) as pool:
+        client.get("/sparql", params={"query": "ASK {}"})  # the connection is open
+        explorers = [pool.submit(explore) for _ in range(6)]
+        try:
+            deadline = time.monotonic() + 30
+            while len(sent) < 6 and time.monotonic() < deadline:
+                time.sleep(0.05)  # the first answer is computed, the others encoded once
+            for _ in range(15):
+                started = time.monotonic()
+                answer = client.get("/sparql", params={"query": "ASK {}"})
+                timings.append(time.monotonic() - started)
+                assert answer.status_code == 200 and answer.json()["boolean"] is True
+                time.sleep(0.05)
+        finally:
+            stop.set()
+        for explorer in explorers:
+            explorer.result()
+    assert len(sent) >= 12 and min(sent) > 100_000, (len(sent), min(sent, default=0))
+    assert max(timings) < 1.0, f"ASK {{}} took {max(timings):.2f} s beside /api/viz: {timings}"
 
 
 def test_twenty_clients_asking_for_the_same_report_compute_it_once(busy: LiveServer) -> None:

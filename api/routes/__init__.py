@@ -16,7 +16,8 @@ module                 routes
 
 Each route parses its request with the shared dependencies of :mod:`api.deps` (the caller,
 the engine, the projection filters) and makes one call to the engine:
-``await engine.call(service.<operation>, principal, ...)``.
+``await engine.call(service.<operation>, principal, ...)``, or ``engine.call_json`` for an
+answer sent as it is (JSON encoded in the engine process, :class:`api.deps.EncodedJSON`).
 """
 
 from fastapi import APIRouter

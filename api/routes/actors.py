@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from api.deps import ERRORS, Caller, EngineDep, error, require_editor
+from api.deps import ERRORS, Caller, EncodedJSON, EngineDep, error, require_editor
 from api.models import Actor, ActorDetail, Merge
 from graph.model.namespaces import ID
 from graph.server import service
@@ -93,11 +93,13 @@ async def list_actors(
         str | None,
         Query(description="text in the id, label or an alias, any case", examples=["defence"]),
     ] = None,
-) -> JSONResponse:
+) -> Response:
     """The actors of the datasets you can read: registered ones (stable id, label, aliases,
     part_of) and parties no registry knows, each with the number of claims naming it and
     the merge in force that folds it into another actor, if any."""
-    return JSONResponse(await engine.call(service.actors_list, principal, kind=kind, search=search))
+    return EncodedJSON(
+        await engine.call_json(service.actors_list, principal, kind=kind, search=search)
+    )
 
 
 @router.get(
@@ -123,11 +125,11 @@ async def list_actors(
         404: error("no such actor among the datasets you can read"),
     },
 )
-async def get_actor(actor_id: str, principal: Caller, engine: EngineDep) -> JSONResponse:
+async def get_actor(actor_id: str, principal: Caller, engine: EngineDep) -> Response:
     """One actor (``ru-mod``, ``federal-body/ru-mod``, its IRI or exact label): its
     aliases, its part_of chain, the actors part of it, the claims naming it and its merge
     history."""
-    return JSONResponse(await engine.call(service.actor_show, principal, actor_id))
+    return EncodedJSON(await engine.call_json(service.actor_show, principal, actor_id))
 
 
 @router.post(

@@ -20,6 +20,7 @@ from api.deps import (
     ERRORS,
     ApiError,
     Caller,
+    EncodedJSON,
     EngineDep,
     caller,
     error,
@@ -166,9 +167,9 @@ dataset_example = {
     response_model=list[Dataset],
     responses={200: {"content": {"application/json": {"example": [dataset_example]}}}},
 )
-async def list_datasets(principal: Caller, engine: EngineDep) -> JSONResponse:
+async def list_datasets(principal: Caller, engine: EngineDep) -> Response:
     """The datasets you can see, with their provenance and access level."""
-    return JSONResponse(await engine.call(service.datasets, principal))
+    return EncodedJSON(await engine.call_json(service.datasets, principal))
 
 
 @router.get(
@@ -177,9 +178,9 @@ async def list_datasets(principal: Caller, engine: EngineDep) -> JSONResponse:
     response_model=Dataset,
     responses={200: {"content": {"application/json": {"example": dataset_example}}}},
 )
-async def get_dataset(name: str, principal: Caller, engine: EngineDep) -> JSONResponse:
+async def get_dataset(name: str, principal: Caller, engine: EngineDep) -> Response:
     """One dataset's description (404 if you cannot see it)."""
-    return JSONResponse(await engine.call(service.dataset, principal, name))
+    return EncodedJSON(await engine.call_json(service.dataset, principal, name))
 
 
 upload_example = {

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, Response
 from starlette.background import BackgroundTask
 
 from api.deps import (
@@ -19,6 +19,7 @@ from api.deps import (
     Caller,
     ClaimFilters,
     Datasets,
+    EncodedJSON,
     EngineDep,
     error,
     projection_filters,
@@ -96,10 +97,12 @@ async def list_entities(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> JSONResponse:
+) -> Response:
     """Search actors and schemes by label and kind, a page at a time."""
-    return JSONResponse(
-        await engine.call(service.entities, principal, q=q, kind=kind, limit=limit, offset=offset)
+    return EncodedJSON(
+        await engine.call_json(
+            service.entities, principal, q=q, kind=kind, limit=limit, offset=offset
+        )
     )
 
 
@@ -157,10 +160,10 @@ async def list_entities(
         404: error("no such entity among the datasets you can read"),
     },
 )
-async def get_entity(id: str, principal: Caller, engine: EngineDep) -> JSONResponse:
+async def get_entity(id: str, principal: Caller, engine: EngineDep) -> Response:
     """One entity (``regional-government/ru-ta-government`` or its full IRI): attributes, and
     the claims it is a party of, with periods, amounts, counterparts and sources."""
-    return JSONResponse(await engine.call(service.entity, principal, id))
+    return EncodedJSON(await engine.call_json(service.entity, principal, id))
 
 
 @router.get(
@@ -205,10 +208,10 @@ async def neighborhood(
     engine: EngineDep,
     id: Annotated[str, Query(description="the entity", examples=[_ENTITY])],
     depth: Annotated[int, Query(ge=1, le=3)] = 1,
-) -> JSONResponse:
+) -> Response:
     """The parties within ``depth`` claims of an entity and the claims among them."""
-    return JSONResponse(
-        await engine.call(service.neighborhood, principal, id, depth=depth, filters=filters)
+    return EncodedJSON(
+        await engine.call_json(service.neighborhood, principal, id, depth=depth, filters=filters)
     )
 
 
@@ -252,10 +255,10 @@ async def paths(
         bool, Query(description="follow claims from payer/actor to target only")
     ] = False,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> JSONResponse:
+) -> Response:
     """Shortest, or all simple, paths of claims between two parties."""
-    return JSONResponse(
-        await engine.call(
+    return EncodedJSON(
+        await engine.call_json(
             service.paths,
             principal,
             source,
@@ -327,11 +330,11 @@ async def flows(
     purpose: Annotated[
         str | None, Query(description="e.g. enlistment_bonus", examples=["enlistment_bonus"])
     ] = None,
-) -> JSONResponse:
+) -> Response:
     """Money per group, currency and amount basis (never mixed): totals of money paid
     out, and the median, minimum and maximum of per-recruit levels (never summed)."""
-    return JSONResponse(
-        await engine.call(
+    return EncodedJSON(
+        await engine.call_json(
             service.flows,
             principal,
             group_by=group_by,

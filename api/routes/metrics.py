@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 
-from api.deps import ERRORS, Caller, EngineDep, Filters, projection_filters
+from api.deps import ERRORS, Caller, EncodedJSON, EngineDep, Filters, projection_filters
 from api.models import Comparison, MetricsReport, NodeTable, Timeline
 from graph.analysis.figures import COMPARE_ROUNDS
 from graph.analysis.projection import ProjectionFilter
@@ -107,7 +107,7 @@ async def metrics(
             examples=[COMPARE_ROUNDS],
         ),
     ] = 0,
-) -> JSONResponse:
+) -> Response:
     """The full report of the claims that pass the filters: Freeman centralization,
     hierarchy, the per-recruit burden share (its median across regions, and per year),
     funding per tier, currency and amount basis (never summed across them), payer
@@ -115,8 +115,8 @@ async def metrics(
     year, the brokers between federal bodies and recruiters, the top actors; under
     ``evidence``, each figure with the claims it rests on, the share of them that are
     assessments, and its interval."""
-    result = await engine.call(service.metrics_report, principal, filters, top, rounds)
-    return JSONResponse(result)
+    result = await engine.call_json(service.metrics_report, principal, filters, top, rounds)
+    return EncodedJSON(result)
 
 
 @router.get(
@@ -142,12 +142,12 @@ async def timeline(
     step: Annotated[
         str, Query(description="step between windows, ISO 8601 duration", examples=["P3M"])
     ] = "P3M",
-) -> JSONResponse:
+) -> Response:
     """Every graph-level figure over sliding windows from ``start`` (default: the first
     claim) to ``end`` (default: the last): is the network more centralized than a year
     ago?"""
-    result = await engine.call(service.metrics_timeline, principal, filters, window, step)
-    return JSONResponse(result)
+    result = await engine.call_json(service.metrics_timeline, principal, filters, window, step)
+    return EncodedJSON(result)
 
 
 @router.get(
@@ -236,16 +236,16 @@ async def compare(
         bool,
         Query(description="find the claims whose removal alone flips a change"),
     ] = True,
-) -> JSONResponse:
+) -> Response:
     """The figures of two periods, the change between them, and the claims with their
     sources behind each side; under ``changes``, for all claims and for reports only side
     by side, each figure's change with its sign, interval, permutation p and Holm-adjusted
     p, the claims it rests on and the share of them that are assessments, and the claims
     whose removal alone would flip it (:func:`graph.analysis.figures.compare`)."""
-    result = await engine.call(
+    result = await engine.call_json(
         service.metrics_compare, principal, filters, first, second, rounds, leave_out
     )
-    return JSONResponse(result)
+    return EncodedJSON(result)
 
 
 @router.get(
@@ -281,7 +281,7 @@ async def nodes(
         ),
     ] = "betweenness",
     top: Top = 20,
-) -> JSONResponse:
+) -> Response:
     """Node-level measures of every actor, ranked by one of them."""
-    result = await engine.call(service.metrics_nodes, principal, filters, by, top)
-    return JSONResponse(result)
+    result = await engine.call_json(service.metrics_nodes, principal, filters, by, top)
+    return EncodedJSON(result)

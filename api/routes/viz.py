@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, Response
 
-from api.deps import ERRORS, ApiError, Caller, EngineDep, Filters
+from api.deps import ERRORS, ApiError, Caller, EncodedJSON, EngineDep, Filters
 from api.models import ExplorerData
 from graph.server import service
 from graph.viz.page import ASSETS, MEDIA_TYPES, SERVED_POLICY, explorer_page
@@ -67,15 +67,17 @@ async def viz_data(
         Query(description="add the timeline with windows of this length (ISO 8601)"),
     ] = None,
     step: Annotated[str, Query(description="step between windows (ISO 8601)")] = "P3M",
-) -> JSONResponse:
+) -> Response:
     """What the explorer draws: pyvis (vis-network) nodes with kind, place, position,
     node measures and the actors each stands for (``level=government`` rolls every actor
     up to its top organization); one edge per relation type and basis between two actors
     (an assessment's dashed), carrying its claims with period, confidence, basis, note,
     own parties, amount with currency and amount basis, and sources (``basis=report``:
     reports only); the legend; optionally the timeline."""
-    data = await engine.call(service.explorer_data, principal, filters, window=window, step=step)
-    return JSONResponse(data)
+    data = await engine.call_json(
+        service.explorer_data, principal, filters, window=window, step=step
+    )
+    return EncodedJSON(data)
 
 
 @router.get("/viz/assets/{name}", include_in_schema=False)

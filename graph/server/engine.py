@@ -24,6 +24,9 @@ to an operation of :mod:`graph.server.service` and to nothing else.
 * Writes in flight are never cut: a restart caused by a read first waits for them to finish
   (each within its own limit). A write that is itself past its limit is killed; writes are
   transactions, so it is then either wholly applied or not at all, and its caller is told so.
+* :meth:`Engine.call_json` has the engine process encode the answer as JSON: the server
+  sends those bytes as they are, so that its event loop never decodes and encodes a large
+  answer itself while every other request waits.
 * Each answer comes back with the view version of the state it was computed from
   (:func:`graph.server.service.run`), noted for the request in :data:`answer_version`.
 * Calls run in *lanes* (:data:`graph.server.service.LANES`, named by each operation's mark):
@@ -69,7 +72,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections import Counter, deque
+from collections import Counter, OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, BinaryIO, Concatenate, ParamSpec, TypeVar
@@ -546,7 +549,13 @@ class _Worker:
         self._on_exit(self)
 
     def send(
-        self, call_id: int, ref: Reference, args: tuple, kwargs: dict, write: bool
+        self,
+        call_id: int,
+        ref: Reference,
+        args: tuple,
+        kwargs: dict,
+        write: bool,
+        encoding: str | None = None,
     ) -> _Pending:
         if not self.alive or self.connection is None:
             raise _WorkerGone()
@@ -555,7 +564,7 @@ class _Worker:
         future.add_done_callback(lambda f: f.cancelled() or f.exception())
         pending = _Pending(future, write)
         self.pending[call_id] = pending
-        self.connection.send(_frame((call_id, ref, args, kwargs)))
+        self.connection.send(_frame((call_id, ref, args, kwargs, encoding)))
         return pending
 
     def forget(self, call_id: int) -> None:
@@ -577,7 +586,7 @@ class _Worker:
     async def stop(self, seconds: float = 30) -> None:
         """Ask the process to finish its calls and close the store; kill it if it won't."""
         if self.connection is not None:
-            self.connection.send(_frame((0, _STOP, (), {})))
+            self.connection.send(_frame((0, _STOP, (), {}, None)))
         loop = asyncio.get_running_loop()
         try:
             await asyncio.wait_for(loop.run_in_executor(None, self.process.wait), seconds)
@@ -771,6 +780,33 @@ class Engine:
         (TypeError otherwise, before anything is sent). Raises EngineError (with the HTTP
         status of the failure), EngineTimeout, EngineBusy or EngineUnavailable.
         """
+        result: _R = await self._call(operation, principal, args, kwargs, None)
+        return result
+
+    async def call_json(
+        self,
+        operation: Callable[Concatenate[Context, Principal, _P], Any],
+        principal: Principal,
+        /,
+        *args: _P.args,
+        **kwargs: _P.kwargs,
+    ) -> bytes:
+        """:meth:`call`, but the answer is its JSON text (UTF-8), encoded in the engine
+        process by :func:`graph.server.service.encode_json` exactly as a ``JSONResponse``
+        would encode it; a route sends these bytes as they are. A large answer (the
+        explorer's: megabytes) thus costs the server's event loop neither the decoding of an
+        object nor its encoding, which would hold up every other request meanwhile."""
+        body: bytes = await self._call(operation, principal, args, kwargs, "json")
+        return body
+
+    async def _call(
+        self,
+        operation: Callable[..., Any],
+        principal: Principal,
+        args: tuple,
+        kwargs: dict,
+        encoding: str | None,
+    ) -> Any:
         ref = reference(operation)
         write = service.writes(operation)
         lane = self.lanes[service.lane(operation)]
@@ -778,20 +814,23 @@ class Engine:
         arguments = (principal, *args)
         if write:
             try:
-                answer = await self._run(lane, caller, ref, arguments, kwargs, write=True)
+                answer = await self._run(lane, caller, ref, arguments, kwargs, encoding, write=True)
             finally:
                 # Reads asked from now on must see this write: none joins a flight begun before.
                 self._flights.clear()
         elif not service.shared(operation):
-            answer = await self._run(lane, caller, ref, arguments, kwargs, write=False)
+            answer = await self._run(lane, caller, ref, arguments, kwargs, encoding, write=False)
         else:
-            key = (ref, pickle.dumps((arguments, kwargs), protocol=pickle.HIGHEST_PROTOCOL))
+            key = (
+                ref,
+                pickle.dumps((arguments, kwargs, encoding), protocol=pickle.HIGHEST_PROTOCOL),
+            )
             flight = self._flights.get(key)
             if flight is not None:
                 lane.shared += 1
             else:
                 flight = asyncio.get_running_loop().create_task(
-                    self._run(lane, caller, ref, arguments, kwargs, write=False)
+                    self._run(lane, caller, ref, arguments, kwargs, encoding, write=False)
                 )
                 self._flights[key] = flight
                 flight.add_done_callback(lambda task: self._landed(key, task))
@@ -817,11 +856,13 @@ class Engine:
         ref: Reference,
         arguments: tuple,
         kwargs: dict,
+        encoding: str | None,
         *,
         write: bool,
     ) -> tuple[Any, str]:
         """One call of ``caller`` in ``lane``: a place in its queue, a slot, then the engine
-        process; its (result, view version) (see :func:`graph.server.service.run`)."""
+        process; its (result, view version) (see :func:`graph.server.service.run`), the result
+        encoded in the engine process when ``encoding`` names a format (``"json"``)."""
         limit = self.write_timeout if write else self.timeout
         loop = asyncio.get_running_loop()
         try:
@@ -839,7 +880,7 @@ class Engine:
                 worker = await self._current(deadline)
                 call_id = next(self._ids)
                 try:
-                    pending = worker.send(call_id, ref, arguments, kwargs, write)
+                    pending = worker.send(call_id, ref, arguments, kwargs, write, encoding)
                 except _WorkerGone:
                     continue
                 lane.calls += 1
@@ -886,6 +927,47 @@ class Engine:
 # The engine process
 
 
+class _Encoded:
+    """The engine process's last large encoded answers, by operation, arguments, encoding and
+    view version (the caller is among the arguments): an answer asked again before the next
+    write to the caller's datasets is encoded once, not once per request (the explorer's data:
+    megabytes, tens of ms of JSON encoding holding the GIL). Answers without a version (none
+    from :func:`graph.server.service.run` today) are never kept."""
+
+    def __init__(self, entries: int = 8, smallest: int = 1 << 16) -> None:
+        self.entries = entries
+        self.smallest = smallest
+        self._bodies: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def encode(
+        self,
+        function: Callable[..., Any],
+        args: tuple,
+        kwargs: dict,
+        answer: tuple[Any, str | None],
+        encoding: str,
+    ) -> bytes:
+        """``answer`` (result, version) of ``function(*args, **kwargs)``: its result encoded
+        (:func:`graph.server.service.encode`), or the bytes kept for the same call and version."""
+        result, version = answer
+        if version is None:
+            return service.encode(result, encoding)
+        key = (function, encoding, version, pickle.dumps((args, kwargs), pickle.HIGHEST_PROTOCOL))
+        with self._lock:
+            body = self._bodies.get(key)
+            if body is not None:
+                self._bodies.move_to_end(key)
+                return body
+        body = service.encode(result, encoding)
+        if len(body) >= self.smallest:
+            with self._lock:
+                self._bodies[key] = body
+                while len(self._bodies) > self.entries:
+                    self._bodies.popitem(last=False)
+        return body
+
+
 def _read_exact(stream: BinaryIO, size: int) -> bytes | None:
     data = stream.read(size)
     if data is None or len(data) < size:
@@ -926,21 +1008,22 @@ def serve(fd: int, spec: StoreSpec) -> int:
         return 1
     context = Context(store, allow=spec.allow)
     stream = sock.makefile("rb")
-    Call = tuple[int, Callable[..., Any], tuple, dict]
+    Call = tuple[int, Callable[..., Any], tuple, dict, str | None]
     lanes: dict[str, queue.SimpleQueue[Call | None]] = {
         lane: queue.SimpleQueue() for lane in service.LANES
     }
 
+    encoded = _Encoded()
+
     def work(calls: queue.SimpleQueue[Call | None]) -> None:
         while (call := calls.get()) is not None:
-            call_id, function, args, kwargs = call
+            call_id, function, args, kwargs, encoding = call
             try:
                 # (result, view version): see service.run
-                reply: tuple[int, bool, Any] = (
-                    call_id,
-                    True,
-                    service.run(function, context, *args, **kwargs),
-                )
+                answer = service.run(function, context, *args, **kwargs)
+                if encoding is not None:
+                    answer = encoded.encode(function, args, kwargs, answer, encoding), answer[1]
+                reply: tuple[int, bool, Any] = (call_id, True, answer)
             except BaseException as error:
                 reply = (call_id, False, service.describe_error(error, function.__qualname__))
             with contextlib.suppress(OSError):
@@ -967,14 +1050,14 @@ def serve(fd: int, spec: StoreSpec) -> int:
             message = None if body is None else pickle.loads(body)
             if message is None or message[1] == _STOP:
                 break
-            call_id, ref, args, kwargs = message
+            call_id, ref, args, kwargs, encoding = message
             try:
                 function = resolve(ref)
             except TypeError as error:
                 with contextlib.suppress(OSError):
                     send((call_id, False, service.describe_error(error, str(ref))))
                 continue
-            lanes[service.lane(function)].put((call_id, function, args, kwargs))
+            lanes[service.lane(function)].put((call_id, function, args, kwargs, encoding))
         # Stop: each thread finishes the calls queued before, then ends.
         for lane, calls in lanes.items():
             for _ in range(count[lane]):

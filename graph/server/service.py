@@ -30,6 +30,7 @@ no bug is disguised as a bad request.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import secrets
@@ -211,6 +212,23 @@ def run(
     if isinstance(value, dict):  # a copy: the value may be a cached result
         value = {**value, "version": shown}
     return value, shown
+
+
+def encode(value: Any, encoding: str) -> bytes:
+    """``value`` as the bytes a route sends as they are (see
+    :meth:`graph.server.engine.Engine.call_json`). ``"json"``: its JSON text in UTF-8, byte for
+    byte what Starlette's ``JSONResponse`` sends for it (characters as they are, compact
+    separators, NaN and infinities refused).
+
+    >>> encode({"label": "Минобороны", "n": [1, 2.5, None]}, "json").decode()
+    '{"label":"Минобороны","n":[1,2.5,null]}'
+    """
+    if encoding != "json":
+        raise ValueError(f"no encoding {encoding!r}")
+    text = json.dumps(
+        value, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")
+    )
+    return text.encode("utf-8")
 
 
 # --------------------------------------------------------------------------------------------
