@@ -119,6 +119,35 @@ def test_writes_that_keep_landing_wait_for_the_last_try() -> None:
     assert written[0] > 0
 
 
+class CountsHolds(EmbeddedStore):
+    """A real store that notes each time a reader holds its commits back."""
+
+    holds = 0
+
+    def commits_held(self) -> Any:
+        self.holds += 1
+        return super().commits_held()
+
+
+@pytest.mark.parametrize(("slow", "computed"), [(60.0, 4), (0.0, 2)])
+def test_a_slow_computation_holds_commits_after_its_first_clash(slow: float, computed: int) -> None:
+    """Every unheld try clashes with a write: a fast computation is tried ``TRIES`` times
+    before its held try; one that took ``slow`` seconds or more goes to it after one clash,
+    instead of burning its time limit on tries that would clash again."""
+    store = CountsHolds()
+    calls: list[int] = []
+
+    def read() -> int:
+        calls.append(1)
+        if store.holds == 0:  # not yet held back: a write lands during this try
+            _insert(store, len(calls))
+        return _triples(store, "urn:g")
+
+    _, value = consistent(store, read, slow=slow)
+    assert (len(calls), store.holds) == (computed, 1)
+    assert value == computed - 1
+
+
 # -- an operation of the server, a write in the middle ------------------------------------------
 
 

@@ -36,6 +36,7 @@ graphs the caller cannot see included, so it is kept for the store's own use (ca
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, TypeVar
 
@@ -45,12 +46,15 @@ from graph.model.namespaces import SYSTEM_GRAPH
 if TYPE_CHECKING:
     from graph.store.stores import Store
 
-__all__ = ["TRIES", "StoreChanging", "consistent", "view_version"]
+__all__ = ["SLOW", "TRIES", "StoreChanging", "consistent", "view_version"]
 
 T = TypeVar("T")
 
 #: Optimistic tries before the last one, which holds commits back.
 TRIES = 3
+
+#: Seconds of computation past which one clash is enough to hold commits back for the last try.
+SLOW = 1.0
 
 
 class StoreChanging(RecruitgraphError):
@@ -63,6 +67,7 @@ def consistent(
     compute: Callable[[], T],
     *,
     tries: int = TRIES,
+    slow: float = SLOW,
     discard: Callable[[T], None] | None = None,
 ) -> tuple[int, T]:
     """(version, ``compute()``), where no write was committed to ``store`` while ``compute``
@@ -71,7 +76,8 @@ def consistent(
     ``compute`` only reads; it may run more than once (``discard`` is called with each result
     thrown away: a temporary file to delete, say). After ``tries`` clashes with a write,
     it runs once more with the store's commits held back (writes of this process wait for
-    it); if even that clashes (others write a remote store), :class:`StoreChanging`.
+    it); so it does after its first clash if that try took ``slow`` seconds or more. If even
+    that clashes (others write a remote store), :class:`StoreChanging`.
 
     >>> import pyoxigraph as ox
     >>> from graph.store import EmbeddedStore
@@ -91,11 +97,16 @@ def consistent(
             with store.commits_held():
                 pass
             continue
+        started = time.monotonic()
         value = compute()
         if store.stable_version() == before:
             return before, value
         if discard is not None:
             discard(value)
+        if time.monotonic() - started >= slow:
+            # A slow computation that clashed once would likely clash again (writes land
+            # every few seconds): computing it several times over only burns the time limit.
+            break
     with store.commits_held():
         before = store.stable_version()
         value = compute()
