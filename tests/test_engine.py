@@ -133,3 +133,40 @@ def test_a_query_that_crashes_the_engine_is_not_sent_again(
     with caplog.at_level("WARNING", logger="recruitgraph.server"):
         asyncio.run(scenario())
     assert any("died on its own" in record.getMessage() for record in caplog.records)
+
+
+def test_after_a_restart_the_next_engine_waits_ready(tmp_path: Path) -> None:
+    """None is kept before the first restart; after it, a standby process (imported, store not
+    opened) takes over at the next restart, and a new standby is made; close ends both."""
+    EmbeddedStore(tmp_path / "store").close()
+
+    async def crash_and_wait(engine: Engine) -> None:
+        worker = engine._worker
+        assert worker is not None
+        os.kill(worker.process.pid, signal.SIGSEGV)
+        for _ in range(300):  # the server notices the crash (bounded: 30 s)
+            if engine._worker is not worker:
+                break
+            await asyncio.sleep(0.1)
+        body, _, _ = await engine.call(service.sparql_query, ANONYMOUS, "ASK {}")
+        assert b"true" in body
+
+    async def scenario() -> None:
+        engine = Engine(StoreSpec("embedded", str(tmp_path / "store")), timeout=60)
+        await engine.start()
+        try:
+            assert engine._standby is None  # nothing kept while nothing went wrong
+            await crash_and_wait(engine)
+            assert engine._standby is not None
+            standby = engine._standby[0]
+            assert standby.poll() is None
+            await crash_and_wait(engine)
+            assert engine._worker is not None
+            assert engine._worker.process.pid == standby.pid  # the standby took over
+            assert engine._standby is not None and engine._standby[0].pid != standby.pid
+            last = engine._standby[0]
+        finally:
+            await engine.close()
+        assert last.wait(10) is not None  # the unused standby ended with the engine
+
+    asyncio.run(scenario())

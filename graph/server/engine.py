@@ -85,6 +85,8 @@ log = logging.getLogger("recruitgraph.server")
 
 _HEADER = struct.Struct("!Q")
 _STOP = "__stop__"
+#: The byte that tells a started engine process to open the store and serve.
+_GO = b"\x01"
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
@@ -634,6 +636,8 @@ class Engine:
         self._closing = False
         self._start_error: str | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        #: The next engine process, started after the first restart (see _prepare_standby).
+        self._standby: tuple[subprocess.Popen[bytes], socket.socket] | None = None
 
     # -- life cycle ----------------------------------------------------------------------
     async def start(self) -> None:
@@ -662,10 +666,13 @@ class Engine:
                 await task
         worker, self._worker = self._worker, None
         self._ready.clear()
+        self._drop_standby()
         if worker is not None:
             await worker.stop()
 
-    async def _spawn(self) -> None:
+    def _launch(self) -> tuple[subprocess.Popen[bytes], socket.socket]:
+        """A new engine process, its imports under way; it opens the store only when told to
+        (:data:`_GO`), so that it can wait as the standby while another one owns the store."""
         parent, child = socket.socketpair()
         try:
             process = subprocess.Popen(
@@ -681,6 +688,38 @@ class Engine:
             )
         finally:
             child.close()
+        return process, parent
+
+    def _prepare_standby(self) -> None:
+        """After a restart, keep the next engine process ready (imported, store not opened),
+        so that the next restart costs opening the store, not starting Python: one restart
+        often announces others (a client sending runaways), and until then none is kept."""
+        if self.restarts and self._standby is None and not self._closing:
+            self._standby = self._launch()
+
+    def _drop_standby(self) -> None:
+        standby, self._standby = self._standby, None
+        if standby is not None:
+            process, parent = standby
+            parent.close()  # it reads end-of-file instead of _GO and exits
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+            process.wait()
+
+    async def _spawn(self) -> None:
+        standby, self._standby = self._standby, None
+        if standby is not None and standby[0].poll() is None:
+            process, parent = standby
+        else:
+            if standby is not None:
+                standby[1].close()
+            process, parent = self._launch()
+        try:
+            parent.sendall(_GO)
+        except OSError:
+            parent.close()
+            process, parent = self._launch()
+            parent.sendall(_GO)
         worker = _Worker(process, self._exited)
         try:
             ok, payload = await worker.connect(parent, self.start_timeout)
@@ -693,6 +732,7 @@ class Engine:
             raise EngineUnavailable(f"the query engine could not open the store: {payload[1]}")
         self._worker = worker
         self._ready.set()
+        self._prepare_standby()
 
     def _exited(self, worker: _Worker) -> None:
         """The engine process went away. If nobody killed it (a crash), start a new one."""
@@ -983,6 +1023,8 @@ def serve(fd: int, spec: StoreSpec) -> int:
     calls never wait for another lane's threads.
     """
     sock = socket.socket(fileno=fd)
+    if sock.recv(1) != _GO:  # a standby the server no longer needs
+        return 0
     send_lock = threading.Lock()
 
     def send(message: tuple[int, bool, Any]) -> None:
