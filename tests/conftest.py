@@ -84,7 +84,7 @@ def live(tmp_path_factory: pytest.TempPathFactory, oxigraph_server: str) -> Iter
     rows, SERVICE allowed to the test's Oxigraph server only (see tests/helpers.py)."""
     work = tmp_path_factory.mktemp("api")
     data_dir = work / "data"
-    build_data(data_dir, work)
+    build_data(data_dir)
     tokens = TokenStore(data_dir)
     created = {name: tokens.create(role, name, grants) for name, (role, grants) in ROLES.items()}
     server = start_server(

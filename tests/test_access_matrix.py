@@ -402,7 +402,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     first metrics report (a stopped query would restart the engine under the other probes)."""
     work = tmp_path_factory.mktemp("access")
     data_dir = work / "data"
-    build_data(data_dir, work)
+    build_data(data_dir)
     tokens = TokenStore(data_dir)
     created = {name: tokens.create(role, name, grants) for name, (role, grants) in ROLES.items()}
     server = start_server(

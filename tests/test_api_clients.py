@@ -16,7 +16,7 @@ import rdflib
 from rdflib.plugins.stores.sparqlstore import SPARQLStore, SPARQLUpdateStore
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, POST, TSV, TURTLE, XML, SPARQLWrapper
 
-from graph.ingest import load_default_dataset, load_files
+from graph.ingest import load_files
 from graph.model.namespaces import dataset_iri
 from graph.server.auth import TokenStore
 from graph.store import EmbeddedStore, RemoteStore
@@ -33,6 +33,7 @@ from tests.helpers import (
     start_server,
     stop,
     wait_until,
+    with_default_dataset,
 )
 
 SELECT = "SELECT ?id WHERE { ?c rg:claimId ?id } ORDER BY DESC(?id) LIMIT 5"
@@ -262,7 +263,7 @@ def test_create_app_over_an_in_memory_store() -> None:
     from api.app import create_app
 
     store = EmbeddedStore(None)
-    load_default_dataset(store)
+    with_default_dataset(store)
     app = create_app(store)
     copy = app.state.settings.cleanup
     with TestClient(app) as client:

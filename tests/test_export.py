@@ -17,12 +17,11 @@ import pyoxigraph as ox
 import pytest
 
 from graph.analysis import queries
-from graph.ingest import load_default_dataset
 from graph.sparql import dataset_graphs
 from graph.store import Store
 from graph.store.export import EXPORT_KINDS, atomic_output, export_format, write_export
 from graph.store.formats import Format, Kind, UnknownFormat, formats
-from tests.helpers import run_cli
+from tests.helpers import run_cli, with_default_dataset
 
 EX = "https://example.org/"
 GRAPHS = [f"https://w3id.org/recruitgraph/dataset/{name}" for name in ("one", "two")]
@@ -141,7 +140,7 @@ def claims_store() -> Iterator[Store]:
     from graph.store import EmbeddedStore
 
     with EmbeddedStore(None) as store:
-        load_default_dataset(store)
+        with_default_dataset(store)
         yield store
 
 

@@ -63,7 +63,7 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     the reference data; its export as N-Quads and TriG, written by the command line."""
     work = tmp_path_factory.mktemp("restore-source")
     data = work / "data"
-    build_data(data, work)
+    build_data(data)
     with EmbeddedStore(data) as store:
         row = {**BASE_ROW, "claim_id": "l1", "note": "A licensed claim."}
         load_files(store, [claims_csv(work / "lic.csv", row)], LICENSED,

@@ -16,13 +16,12 @@ import networkx as nx
 import pytest
 
 from graph.analysis.projection import ProjectionFilter, project
-from graph.ingest import load_default_dataset
 from graph.model.ontology import kinds, relation_types
 from graph.store import EmbeddedStore, Store
 from graph.viz import Explorer, explorer_data, explorer_page, write_page
 from graph.viz.network import basis_styles, build_network, layout
 from graph.viz.page import ASSETS, json_for_script
-from tests.helpers import SECRET_MARKS, LiveServer, run_cli
+from tests.helpers import SECRET_MARKS, LiveServer, run_cli, with_default_dataset
 
 HOSTILE = '<img src=x onerror="window.__xss=1">'
 CLOSER = "</script><script>window.__xss=2</script>"
@@ -34,7 +33,7 @@ CENTER = "Russian federal government (federal center)"
 @pytest.fixture(scope="module")
 def default_store() -> Store:
     store = EmbeddedStore()
-    load_default_dataset(store)
+    with_default_dataset(store)
     return store
 
 
