@@ -307,8 +307,8 @@ def test_write_page_is_whole_or_nothing(tmp_path: Path, default_data: dict) -> N
 
 
 def test_cli_writes_the_page(tmp_path: Path, cli_env: dict[str, str]) -> None:
-    csv = Path(__file__).parents[1] / "graph" / "data" / "claims.csv"
-    assert run_cli("load", str(csv), "--dataset", "claims", env=cli_env).returncode == 0
+    with EmbeddedStore(cli_env["RECRUITGRAPH_DATA_DIR"]) as store:
+        with_default_dataset(store)
     out = tmp_path / "explorer.html"
     done = run_cli("viz", "--out", str(out), "--window", "P6M", "--step", "P6M", env=cli_env)
     assert done.returncode == 0, done.stderr
@@ -322,9 +322,8 @@ def test_cli_writes_the_government_level_of_reports(
     tmp_path: Path, cli_env: dict[str, str]
 ) -> None:
     # the claims with the actor registry, whose part_of rolls the federal bodies up
-    shipped = Path(__file__).parents[1] / "graph" / "data"
-    files = [str(shipped / "actors.csv"), str(shipped / "claims.csv")]
-    assert run_cli("load", *files, "--dataset", "claims", env=cli_env).returncode == 0
+    with EmbeddedStore(cli_env["RECRUITGRAPH_DATA_DIR"]) as store:
+        with_default_dataset(store)
     out = tmp_path / "explorer.html"
     done = run_cli(
         "viz", "--out", str(out), "--level", "government", "--basis", "report", env=cli_env
