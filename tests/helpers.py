@@ -13,7 +13,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from graph.ingest import load_default_dataset, load_files
 from graph.ingest.claims_csv import COLUMNS
 from graph.ingest.synth import write_synthetic
 from graph.model.namespaces import dataset_iri
+from graph.server.auth import TokenStore
 from graph.store import EmbeddedStore, Store
 
 BIN = Path(sys.executable).parent
@@ -335,6 +337,27 @@ def start_server(
         stop(process)
         raise RuntimeError(f"the server did not start:\n{log.read_text()}") from None
     return LiveServer(base, process, data_dir, log=log)
+
+
+@contextmanager
+def serving(
+    data_dir: Path,
+    log: Path,
+    *options: str,
+    roles: Mapping[str, tuple[str, Sequence[str]]] = ROLES,
+    env: dict[str, str] | None = None,
+) -> Iterator[LiveServer]:
+    """``recruitgraph serve --data-dir data_dir`` (see :func:`start_server`) with a token per
+    name of ``roles`` (its role and dataset grants) in ``.tokens``; stopped on leaving."""
+    tokens = TokenStore(data_dir)
+    created = {name: tokens.create(role, name, grants) for name, (role, grants) in roles.items()}
+    server = start_server(data_dir, log, "--data-dir", str(data_dir), *options, env=env)
+    server.tokens = created
+    try:
+        yield server
+    finally:
+        if server.process.poll() is None:
+            stop(server.process)
 
 
 def assert_no_secret(text: str, where: str) -> None:

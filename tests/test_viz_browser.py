@@ -408,8 +408,8 @@ def test_claim_details_show_note_basis_parties_and_amount(
 # --------------------------------------------------------------------------------------------
 # The single file, on 2,500 synthetic actors; and the notebook display
 
-#: Actors of the large page: well over NODE_BUDGET (1,500), so that the page aggregates; each
-#: thousand more adds about 10 s of loading (the shape checks) and 4 s of layout to the suite.
+#: Actors of the large page: well over NODE_BUDGET (1,500), so that the page aggregates. Its
+#: load (the shape checks) and layout grow with the count: 5,000 took about a minute.
 LARGE = 2500
 
 
