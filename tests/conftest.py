@@ -11,17 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from graph.server.auth import TokenStore
 from graph.store import EmbeddedStore, RemoteStore, Store
 from tests.helpers import (
     BIN,
     MAX_ROWS,
     QUERY_TIMEOUT,
-    ROLES,
     LiveServer,
     build_data,
     free_port,
-    start_server,
+    serving,
     stop,
     wait_for_http,
 )
@@ -84,20 +82,13 @@ def live(tmp_path_factory: pytest.TempPathFactory, oxigraph_server: str) -> Iter
     rows, SERVICE allowed to the test's Oxigraph server only (see tests/helpers.py)."""
     work = tmp_path_factory.mktemp("api")
     data_dir = work / "data"
-    build_data(data_dir, work)
-    tokens = TokenStore(data_dir)
-    created = {name: tokens.create(role, name, grants) for name, (role, grants) in ROLES.items()}
-    server = start_server(
+    build_data(data_dir)
+    with serving(
         data_dir,
         work / "server.log",
-        "--data-dir", str(data_dir),
         "--query-timeout", str(QUERY_TIMEOUT),
         "--max-rows", str(MAX_ROWS),
         "--max-upload-mb", "1",
         "--allow-service", f"{oxigraph_server}/",
-    )  # fmt: skip
-    server.tokens = created
-    try:
+    ) as server:  # fmt: skip
         yield server
-    finally:
-        stop(server.process)

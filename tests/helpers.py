@@ -11,17 +11,22 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import pyoxigraph as ox
 
-from graph.ingest import load_files
+from graph.ingest import load_default_dataset, load_files
 from graph.ingest.claims_csv import COLUMNS
 from graph.ingest.synth import write_synthetic
 from graph.model.namespaces import dataset_iri
-from graph.store import EmbeddedStore
+from graph.server.auth import TokenStore
+from graph.store import EmbeddedStore, Store
 
 BIN = Path(sys.executable).parent
 
@@ -258,16 +263,53 @@ class LiveServer:
         return pids[0] if pids else None
 
 
-def build_data(data_dir: Path, work: Path) -> None:
-    """The datasets every API test sees: pub (public), secret (restricted), synth (public,
-    synthetic)."""
-    synth = work / "synth.nt"
-    write_synthetic(synth, 30, 0.5, 7)
+def build_data(data_dir: Path) -> None:
+    """The datasets every API test sees, in the store of ``data_dir``: pub (public), secret
+    (restricted), synth (public, synthetic)."""
     with EmbeddedStore(data_dir) as store:
+        load_once(store, _api_datasets)
+
+
+def _api_datasets(store: Store) -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        work = Path(directory)
+        synth = work / "synth.nt"
+        write_synthetic(synth, 30, 0.5, 7)
         load_files(store, [claims_csv(work / "pub.csv", BASE_ROW, SECOND_ROW)], "pub")
         load_files(store, [claims_csv(work / "secret.csv", *SECRET_ROWS)], "secret",
                    access="restricted")  # fmt: skip
         load_files(store, [synth], "synth")
+
+
+#: The named graphs each loader of :func:`load_once` wrote, by loader.
+_LOADED: dict[Callable[[Store], object], dict[str, list[ox.Triple]]] = {}
+
+
+def load_once(store: Store, load: Callable[[Store], object]) -> Store:
+    """Write into ``store`` the named graphs that ``load`` writes into an empty store.
+
+    ``load`` runs (reads, checks against the shapes and writes its files) once per test
+    session, into a scratch store in memory; every call writes its graphs again as they are,
+    in one transaction, which takes a fraction of the parse and validation. Tests of loading
+    itself call the loaders, not this.
+    """
+    graphs = _LOADED.get(load)
+    if graphs is None:
+        with EmbeddedStore(None) as scratch:
+            load(scratch)
+            graphs = {
+                graph: [ox.Triple(q.subject, q.predicate, q.object) for q in scratch.quads(graph)]
+                for graph in scratch.graph_names()
+            }
+        _LOADED[load] = graphs
+    store.replace_graphs(graphs)
+    return store
+
+
+def with_default_dataset(store: Store) -> Store:
+    """``store`` with the reference data and the default dataset, as
+    :func:`graph.ingest.load_default_dataset` writes them (through :func:`load_once`)."""
+    return load_once(store, load_default_dataset)
 
 
 def start_server(
@@ -295,6 +337,27 @@ def start_server(
         stop(process)
         raise RuntimeError(f"the server did not start:\n{log.read_text()}") from None
     return LiveServer(base, process, data_dir, log=log)
+
+
+@contextmanager
+def serving(
+    data_dir: Path,
+    log: Path,
+    *options: str,
+    roles: Mapping[str, tuple[str, Sequence[str]]] = ROLES,
+    env: dict[str, str] | None = None,
+) -> Iterator[LiveServer]:
+    """``recruitgraph serve --data-dir data_dir`` (see :func:`start_server`) with a token per
+    name of ``roles`` (its role and dataset grants) in ``.tokens``; stopped on leaving."""
+    tokens = TokenStore(data_dir)
+    created = {name: tokens.create(role, name, grants) for name, (role, grants) in roles.items()}
+    server = start_server(data_dir, log, "--data-dir", str(data_dir), *options, env=env)
+    server.tokens = created
+    try:
+        yield server
+    finally:
+        if server.process.poll() is None:
+            stop(server.process)
 
 
 def assert_no_secret(text: str, where: str) -> None:

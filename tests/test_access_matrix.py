@@ -38,20 +38,18 @@ from starlette.routing import Mount
 from api.app import create_app
 from api.deps import Settings
 from graph.model.namespaces import ID, dataset_iri
-from graph.server.auth import TokenStore, hash_token
+from graph.server.auth import hash_token
 from graph.store.formats import formats
 from tests.helpers import (
     BASE_ROW,
     MAX_ROWS,
     PUBLIC_GRAPH,
-    ROLES,
     SECRET_MARKS,
     TATARSTAN,
     LiveServer,
     build_data,
     claims_csv,
-    start_server,
-    stop,
+    serving,
 )
 
 # -- what the probes name -------------------------------------------------------------------
@@ -402,19 +400,13 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     first metrics report (a stopped query would restart the engine under the other probes)."""
     work = tmp_path_factory.mktemp("access")
     data_dir = work / "data"
-    build_data(data_dir, work)
-    tokens = TokenStore(data_dir)
-    created = {name: tokens.create(role, name, grants) for name, (role, grants) in ROLES.items()}
-    server = start_server(
-        data_dir, work / "server.log", "--data-dir", str(data_dir), "--query-timeout", "30",
+    build_data(data_dir)
+    with serving(
+        data_dir, work / "server.log", "--query-timeout", "30",
         "--max-rows", str(MAX_ROWS), "--max-upload-mb", "1",
         env={**os.environ, "PYTHONUNBUFFERED": "1"},  # the log as it goes, for the token test
-    )  # fmt: skip
-    server.tokens = created
-    try:
+    ) as server:  # fmt: skip
         yield server
-    finally:
-        stop(server.process)
 
 
 @pytest.fixture(scope="module")

@@ -21,10 +21,10 @@ import pytest
 from graph.analysis.projection import ProjectionFilter, project
 from graph.cli import main
 from graph.ingest import actors as lib
-from graph.ingest import list_datasets, load_default_dataset, load_files
+from graph.ingest import list_datasets, load_files
 from graph.model.namespaces import DCTERMS, PROV, RDFS, RG, dataset_iri, entity_iri
 from graph.store import EmbeddedStore, Store
-from tests.helpers import BASE_ROW, SECOND_ROW, claims_csv
+from tests.helpers import BASE_ROW, SECOND_ROW, claims_csv, with_default_dataset
 
 DATA = Path(__file__).resolve().parent.parent / "graph" / "data"
 MOD = entity_iri("federal-body", "ru-mod")
@@ -70,7 +70,7 @@ def _assessments() -> set[str]:
 @pytest.fixture
 def store() -> Iterator[Store]:
     with EmbeddedStore(None) as opened:
-        load_default_dataset(opened)
+        with_default_dataset(opened)
         yield opened
 
 
@@ -264,7 +264,7 @@ def test_refusals_write_nothing(store: Store) -> None:
 def data_dir(tmp_path: Path) -> Path:
     directory = tmp_path / "data"
     with EmbeddedStore(directory) as opened:
-        load_default_dataset(opened)
+        with_default_dataset(opened)
     return directory
 
 
@@ -292,7 +292,9 @@ def test_cli_actors(capsys: pytest.CaptureFixture[str], data_dir: Path) -> None:
     assert code == 0 and "merged ru-armed-forces" in out and "by ana" in out
     code, out, _ = _cli(capsys, data_dir, "actors", "show", "ru-armed-forces", "--format", "json")
     assert json.loads(out)["merged_into"]["by"] == "ana"
-    code, out, _ = _cli(capsys, data_dir, "metrics", "--top", "1000", "--format", "json")
+    code, out, _ = _cli(
+        capsys, data_dir, "metrics", "--top", "1000", "--rounds", "9", "--format", "json"
+    )
     kinds = [a["kind"] for a in json.loads(out)["top_actors"]]
     assert kinds.count("FederalBody") == 7  # 8 before the merge
     code, out, _ = _cli(capsys, data_dir, "actors", "unmerge", "ru-armed-forces", "--by", "rev")
@@ -311,9 +313,11 @@ def test_cli_actors(capsys: pytest.CaptureFixture[str], data_dir: Path) -> None:
 
 def test_cli_level_and_basis(capsys: pytest.CaptureFixture[str], data_dir: Path) -> None:
     def report(*options: str) -> dict[str, Any]:
+        # Few resampling rounds: the figures and tables checked here do not depend on them.
         code, out, _ = _cli(
-            capsys, data_dir, "metrics", "--top", "1000", "--format", "json", *options
-        )
+            capsys, data_dir, "metrics", "--top", "1000", "--rounds", "9", "--format", "json",
+            *options,
+        )  # fmt: skip
         assert code == 0
         return json.loads(out)
 
@@ -359,7 +363,7 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, dict[st
     from graph.server.auth import TokenStore
 
     opened = EmbeddedStore(None)
-    load_default_dataset(opened)
+    with_default_dataset(opened)
     secret = claims_csv(tmp_path_factory.mktemp("secret") / "secret.csv", SECRET_ROW)
     load_files(opened, [secret], "secret", access="restricted")
     app = create_app(opened)

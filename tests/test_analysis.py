@@ -12,10 +12,10 @@ import pytest
 
 from graph.analysis import figures
 from graph.analysis.projection import ProjectionFilter, implicit_end, project, simple_view
-from graph.ingest import load_files
+from graph.ingest import load_files, load_reference
 from graph.ingest.synth import write_synthetic
 from graph.store import EmbeddedStore, Store
-from tests.helpers import BASE_ROW, CENTRE, REGIONS, SOURCE, claims_csv, row, shift_rows
+from tests.helpers import BASE_ROW, CENTRE, REGIONS, SOURCE, claims_csv, load_once, row, shift_rows
 
 
 @pytest.fixture
@@ -128,7 +128,8 @@ def test_cache_never_mixes_up_two_stores(tmp_path: Path) -> None:
     # Stores made and dropped one after the other often get the same id(); each must still
     # get its own projection.
     for i in range(12):
-        store = EmbeddedStore(None)
+        # The reference data as a load writes it, checked once (two thirds of a small load).
+        store = load_once(EmbeddedStore(None), load_reference)
         source = claims_csv(tmp_path / f"c{i}.csv", {**BASE_ROW, "amount": str(1000 + i)})
         load_files(store, [source], "claims")
         G = project(store)

@@ -16,9 +16,8 @@ import rdflib
 from rdflib.plugins.stores.sparqlstore import SPARQLStore, SPARQLUpdateStore
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, POST, TSV, TURTLE, XML, SPARQLWrapper
 
-from graph.ingest import load_default_dataset, load_files
+from graph.ingest import load_files
 from graph.model.namespaces import dataset_iri
-from graph.server.auth import TokenStore
 from graph.store import EmbeddedStore, RemoteStore
 from tests.helpers import (
     BASE_ROW,
@@ -30,9 +29,11 @@ from tests.helpers import (
     assert_no_secret,
     claims_csv,
     run_cli,
+    serving,
     start_server,
     stop,
     wait_until,
+    with_default_dataset,
 )
 
 SELECT = "SELECT ?id WHERE { ?c rg:claimId ?id } ORDER BY DESC(?id) LIMIT 5"
@@ -175,20 +176,13 @@ def remote_server(
         load_files(store, [claims_csv(work / "pub.csv", BASE_ROW, SECOND_ROW)], "pub")
         load_files(store, [claims_csv(work / "secret.csv", *SECRET_ROWS)], "secret",
                    access="restricted")  # fmt: skip
-    tokens = TokenStore(work / "tokens")
-    created = {r: tokens.create(r, r) for r in ("reader", "editor", "admin")}
-    server = start_server(
-        work / "tokens",
-        work / "server.log",
-        "--store-url", f"{oxigraph_server}/query",
-        "--data-dir", str(work / "tokens"),
-        "--no-anonymous",
-    )  # fmt: skip
-    server.tokens = created
-    try:
+    roles = {r: (r, ()) for r in ("reader", "editor", "admin")}
+    with serving(
+        work / "tokens", work / "server.log",
+        "--store-url", f"{oxigraph_server}/query", "--no-anonymous",
+        roles=roles,
+    ) as server:  # fmt: skip
         yield server
-    finally:
-        stop(server.process)
 
 
 def test_remote_store_with_anonymous_access_off(remote_server: LiveServer) -> None:
@@ -276,7 +270,7 @@ def test_create_app_over_an_in_memory_store() -> None:
     from api.app import create_app
 
     store = EmbeddedStore(None)
-    load_default_dataset(store)
+    with_default_dataset(store)
     app = create_app(store)
     copy = app.state.settings.cleanup
     with TestClient(app) as client:

@@ -17,7 +17,14 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-from tests.helpers import MAX_ROWS, PUBLIC_GRAPH, QUERY_TIMEOUT, SECRET_GRAPH, LiveServer
+from tests.helpers import (
+    MAX_ROWS,
+    PUBLIC_GRAPH,
+    QUERY_TIMEOUT,
+    SECRET_GRAPH,
+    LiveServer,
+    with_default_dataset,
+)
 
 COUNT_CLAIMS = "SELECT (COUNT(?c) AS ?n) WHERE { ?c rg:claimId ?id }"
 RESULT_TYPES = {
@@ -427,7 +434,6 @@ def test_every_example_query_runs_and_no_sum_mixes_levels_with_totals() -> None:
     from pathlib import Path
 
     from api.routes.sparql import _QUERY_EXAMPLES
-    from graph.ingest import load_default_dataset
     from graph.sparql import run_query
     from graph.store import EmbeddedStore
 
@@ -436,7 +442,7 @@ def test_every_example_query_runs_and_no_sum_mixes_levels_with_totals() -> None:
     examples.update({name: e["value"] for name, e in _QUERY_EXAMPLES.items()})
     assert len(examples) >= 6
     store = EmbeddedStore()
-    load_default_dataset(store)
+    with_default_dataset(store)
     for name, text in examples.items():
         rows = list(run_query(store, text))
         assert rows, name

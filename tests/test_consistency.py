@@ -24,20 +24,18 @@ from graph.analysis.projection import ProjectionFilter
 from graph.ingest import load_files
 from graph.model.namespaces import dataset_iri
 from graph.server import service
-from graph.server.auth import ANONYMOUS, LOCAL_ADMIN, Principal, TokenStore, read_catalog
+from graph.server.auth import ANONYMOUS, LOCAL_ADMIN, Principal, read_catalog
 from graph.server.service import Context
 from graph.store import EmbeddedStore, Store, cache, consistent
 from graph.store.cache import cached
 from tests.helpers import (
     BASE_ROW,
-    ROLES,
     SECOND_ROW,
     SECRET_ROWS,
     LiveServer,
     claims_csv,
+    serving,
     shift_rows,
-    start_server,
-    stop,
 )
 
 CHURN = "churn"
@@ -277,14 +275,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         load_files(store, [claims_csv(work / "pub.csv", BASE_ROW, SECOND_ROW)], "pub")
         load_files(store, [claims_csv(work / "secret.csv", *SECRET_ROWS)], "secret",
                    access="restricted")  # fmt: skip
-    tokens = TokenStore(data_dir)
-    created = {name: tokens.create(role, name, grants) for name, (role, grants) in ROLES.items()}
-    live = start_server(data_dir, work / "server.log", "--data-dir", str(data_dir))
-    live.tokens = created
-    try:
+    with serving(data_dir, work / "server.log") as live:
         yield live
-    finally:
-        stop(live.process)
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from fastapi.responses import JSONResponse
 
-from graph.ingest import load_default_dataset
 from graph.server import service
 from graph.server.auth import ANONYMOUS
 from graph.server.engine import (
@@ -23,6 +22,7 @@ from graph.server.engine import (
     resolve,
 )
 from graph.store import EmbeddedStore
+from tests.helpers import with_default_dataset
 
 
 def test_a_reference_names_an_operation_and_nothing_else() -> None:
@@ -49,7 +49,7 @@ def test_a_reference_names_an_operation_and_nothing_else() -> None:
 
 def test_the_engine_runs_operations_and_refuses_anything_else(tmp_path: Path) -> None:
     with EmbeddedStore(tmp_path / "store") as store:
-        load_default_dataset(store)
+        with_default_dataset(store)
 
     async def scenario() -> None:
         engine = Engine(StoreSpec("embedded", str(tmp_path / "store")), timeout=60)

@@ -17,12 +17,20 @@ from graph import sparql
 from graph.analysis import evidence, figures, queries
 from graph.analysis.metrics.uncertainty import holm, newcombe_interval, wilson_interval
 from graph.analysis.projection import ProjectionFilter, claims_of, project
-from graph.ingest import load_default_dataset, load_files
+from graph.ingest import load_files
 from graph.ingest.claims_csv import COLUMNS, V2_COLUMNS
 from graph.ingest.synth import write_synthetic
 from graph.sparql import QueryError, select_records
 from graph.store import EmbeddedStore, Store
-from tests.helpers import CENTRE, REGIONS, claims_csv, row, run_cli, shift_rows
+from tests.helpers import (
+    CENTRE,
+    REGIONS,
+    claims_csv,
+    row,
+    run_cli,
+    shift_rows,
+    with_default_dataset,
+)
 
 YEAR_2023 = ProjectionFilter(start=date(2023, 1, 1), end=date(2023, 12, 31))
 YEAR_2025 = ProjectionFilter(start=date(2025, 1, 1), end=date(2025, 12, 31))
@@ -31,7 +39,7 @@ YEAR_2025 = ProjectionFilter(start=date(2025, 1, 1), end=date(2025, 12, 31))
 @pytest.fixture(scope="module")
 def default_store() -> Store:
     store = EmbeddedStore(None)
-    load_default_dataset(store)
+    with_default_dataset(store)
     return store
 
 
@@ -610,11 +618,10 @@ def test_cli_compare_prints_each_change_with_its_evidence(
 def test_a_report_shows_what_each_figure_rests_on() -> None:
     from graph.analysis.figures import report
     from graph.analysis.projection import ProjectionFilter
-    from graph.ingest import load_default_dataset
     from graph.store import EmbeddedStore
 
     store = EmbeddedStore()
-    load_default_dataset(store)
+    with_default_dataset(store)
     every = report(store, rounds=19)["evidence"]
     reach = every["federal_reach"]
     # Counts straight from claims.csv: the assessments c005 and c006 are coordination claims

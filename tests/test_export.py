@@ -17,12 +17,11 @@ import pyoxigraph as ox
 import pytest
 
 from graph.analysis import queries
-from graph.ingest import load_default_dataset
 from graph.sparql import dataset_graphs
-from graph.store import Store
+from graph.store import EmbeddedStore, Store
 from graph.store.export import EXPORT_KINDS, atomic_output, export_format, write_export
 from graph.store.formats import Format, Kind, UnknownFormat, formats
-from tests.helpers import run_cli
+from tests.helpers import run_cli, with_default_dataset
 
 EX = "https://example.org/"
 GRAPHS = [f"https://w3id.org/recruitgraph/dataset/{name}" for name in ("one", "two")]
@@ -138,10 +137,8 @@ def test_atomic_output_never_writes_through_an_existing_temporary_name(tmp_path:
 
 @pytest.fixture(scope="module")
 def claims_store() -> Iterator[Store]:
-    from graph.store import EmbeddedStore
-
     with EmbeddedStore(None) as store:
-        load_default_dataset(store)
+        with_default_dataset(store)
         yield store
 
 
@@ -185,9 +182,8 @@ def test_export_counts_and_rows(claims_store: Store, tmp_path: Path) -> None:
 def test_cli_export_takes_the_format_from_the_file_name(
     cli_env: dict[str, str], tmp_path: Path
 ) -> None:
-    shipped = Path(__file__).resolve().parent.parent / "graph" / "data"
-    files = [str(shipped / "actors.csv"), str(shipped / "claims.csv")]
-    run_cli("load", *files, "--dataset", "claims", env=cli_env, check=True)
+    with EmbeddedStore(cli_env["RECRUITGRAPH_DATA_DIR"]) as store:
+        with_default_dataset(store)
     turtle = tmp_path / "all.ttl"
     result = run_cli("export", "--out", str(turtle), env=cli_env, check=True)
     assert "(turtle)" in result.stderr

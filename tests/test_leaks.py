@@ -82,7 +82,7 @@ def test_an_upload_error_names_the_clients_file_not_the_servers(
 
 def test_a_corrupt_token_file_is_logged_not_told(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
-    build_data(data_dir, tmp_path)
+    build_data(data_dir)
     server = start_server(data_dir, tmp_path / "server.log", "--data-dir", str(data_dir))
     try:
         (data_dir / "tokens.json").write_text("{ not json", "utf-8")

@@ -14,9 +14,8 @@ import httpx
 import pytest
 from jsonschema import Draft202012Validator
 
-from graph.ingest import load_default_dataset
 from graph.store import EmbeddedStore
-from tests.helpers import BIN, free_port, stop, wait_for_http
+from tests.helpers import BIN, free_port, stop, wait_for_http, with_default_dataset
 
 ENTITY = "regional-government/ru-ta-government"
 FEDERAL = "federal-body/ru-federal-center"
@@ -61,7 +60,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     work = tmp_path_factory.mktemp("openapi")
     data = work / "data"
     with EmbeddedStore(data) as store:
-        load_default_dataset(store)
+        with_default_dataset(store)
     port = free_port()
     log = work / "server.log"
     with open(log, "wb") as out:

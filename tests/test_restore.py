@@ -20,7 +20,6 @@ from graph.ingest import list_datasets, load_files
 from graph.ingest.restore import read_export, restore
 from graph.ingest.validation import ValidationError
 from graph.model.namespaces import DATASET, RG, dataset_iri
-from graph.server.auth import TokenStore
 from graph.sparql import dataset_graphs
 from graph.store import EmbeddedStore, Store
 from tests.helpers import (
@@ -30,8 +29,7 @@ from tests.helpers import (
     build_data,
     claims_csv,
     run_cli,
-    start_server,
-    stop,
+    serving,
 )
 
 LICENSED = "licensed"
@@ -63,7 +61,7 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     the reference data; its export as N-Quads and TriG, written by the command line."""
     work = tmp_path_factory.mktemp("restore-source")
     data = work / "data"
-    build_data(data, work)
+    build_data(data)
     with EmbeddedStore(data) as store:
         row = {**BASE_ROW, "claim_id": "l1", "note": "A licensed claim."}
         load_files(store, [claims_csv(work / "lic.csv", row)], LICENSED,
@@ -216,18 +214,9 @@ def empty_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServe
     """`recruitgraph serve` over an empty store, with a token per role."""
     work = tmp_path_factory.mktemp("restore-server")
     data = work / "data"
-    tokens = TokenStore(data)
-    created = {
-        "reader": tokens.create("reader", "reader"),
-        "editor": tokens.create("editor", "editor", ["*"]),
-        "admin": tokens.create("admin", "admin"),
-    }
-    server = start_server(data, work / "server.log", "--data-dir", str(data))
-    server.tokens = created
-    try:
+    roles = {"reader": ("reader", ()), "editor": ("editor", ("*",)), "admin": ("admin", ())}
+    with serving(data, work / "server.log", roles=roles) as server:
         yield server
-    finally:
-        stop(server.process)
 
 
 def _post(server: LiveServer, role: str | None, path: Path, **params: str) -> httpx.Response:

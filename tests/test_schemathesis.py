@@ -26,13 +26,22 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from graph.ingest import load_default_dataset, load_files
+from graph.ingest import load_files
 from graph.server.auth import TokenStore
 from graph.store import EmbeddedStore
-from tests.helpers import SECRET_ROWS, LiveServer, claims_csv, start_server, stop
+from tests.helpers import (
+    SECRET_ROWS,
+    LiveServer,
+    claims_csv,
+    start_server,
+    stop,
+    with_default_dataset,
+)
 
-#: Generated requests per operation and caller: the whole module runs within about 90 s.
-EXAMPLES = 15
+#: Generated requests per operation and caller (valid and invalid ones drawn together), after
+#: each operation's explicit examples; long fuzzing runs (issue 17's 54,521 requests) are for
+#: outside the suite.
+EXAMPLES = 8
 #: No 5xx; each status code, media type and body as the operation declares.
 CHECKS = [
     not_a_server_error,
@@ -58,7 +67,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     work = tmp_path_factory.mktemp("schemathesis")
     data_dir = work / "data"
     with EmbeddedStore(data_dir) as store:
-        load_default_dataset(store)
+        with_default_dataset(store)
         load_files(store, [claims_csv(work / "secret.csv", *SECRET_ROWS)], "secret",
                    access="restricted")  # fmt: skip
     editor = TokenStore(data_dir).create("editor", "fuzz-editor", ())

@@ -16,13 +16,12 @@ import networkx as nx
 import pytest
 
 from graph.analysis.projection import ProjectionFilter, project
-from graph.ingest import load_default_dataset
 from graph.model.ontology import kinds, relation_types
 from graph.store import EmbeddedStore, Store
 from graph.viz import Explorer, explorer_data, explorer_page, write_page
 from graph.viz.network import basis_styles, build_network, layout
 from graph.viz.page import ASSETS, json_for_script
-from tests.helpers import SECRET_MARKS, LiveServer, run_cli
+from tests.helpers import SECRET_MARKS, LiveServer, run_cli, with_default_dataset
 
 HOSTILE = '<img src=x onerror="window.__xss=1">'
 CLOSER = "</script><script>window.__xss=2</script>"
@@ -34,7 +33,7 @@ CENTER = "Russian federal government (federal center)"
 @pytest.fixture(scope="module")
 def default_store() -> Store:
     store = EmbeddedStore()
-    load_default_dataset(store)
+    with_default_dataset(store)
     return store
 
 
@@ -308,8 +307,8 @@ def test_write_page_is_whole_or_nothing(tmp_path: Path, default_data: dict) -> N
 
 
 def test_cli_writes_the_page(tmp_path: Path, cli_env: dict[str, str]) -> None:
-    csv = Path(__file__).parents[1] / "graph" / "data" / "claims.csv"
-    assert run_cli("load", str(csv), "--dataset", "claims", env=cli_env).returncode == 0
+    with EmbeddedStore(cli_env["RECRUITGRAPH_DATA_DIR"]) as store:
+        with_default_dataset(store)
     out = tmp_path / "explorer.html"
     done = run_cli("viz", "--out", str(out), "--window", "P6M", "--step", "P6M", env=cli_env)
     assert done.returncode == 0, done.stderr
@@ -323,9 +322,8 @@ def test_cli_writes_the_government_level_of_reports(
     tmp_path: Path, cli_env: dict[str, str]
 ) -> None:
     # the claims with the actor registry, whose part_of rolls the federal bodies up
-    shipped = Path(__file__).parents[1] / "graph" / "data"
-    files = [str(shipped / "actors.csv"), str(shipped / "claims.csv")]
-    assert run_cli("load", *files, "--dataset", "claims", env=cli_env).returncode == 0
+    with EmbeddedStore(cli_env["RECRUITGRAPH_DATA_DIR"]) as store:
+        with_default_dataset(store)
     out = tmp_path / "explorer.html"
     done = run_cli(
         "viz", "--out", str(out), "--level", "government", "--basis", "report", env=cli_env
