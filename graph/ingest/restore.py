@@ -56,7 +56,7 @@ from graph.ingest.load import (
     input_format,
 )
 from graph.ingest.validation import Problem, ValidationError, validate_graph
-from graph.model.namespaces import DCTERMS, RDF, RG, check_dataset_name, dataset_name
+from graph.model.namespaces import DCTERMS, RDF, RG, dataset_iri, dataset_name
 from graph.model.ontology import concepts
 from graph.model.rdfterms import rdflib_graph
 from graph.model.reference import REFERENCE_DATASET
@@ -186,7 +186,7 @@ def _dataset(
     """The dataset of one exported graph, or the problems that keep it from being restored."""
     name = dataset_name(graph) or ""
     try:
-        check_dataset_name(name)
+        dataset_iri(name)  # a slug, or a graph a client named
     except InvalidArgument as error:
         return None, [Problem(f"graph <{graph}>: {error}", file=file)]
     node = ox.NamedNode(graph)
