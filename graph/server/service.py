@@ -36,7 +36,7 @@ import re
 import secrets
 import tempfile
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeGuard, TypeVar, overload
@@ -664,6 +664,7 @@ def sparql_update(
         births = _births(created, principal, ROUTE_UPDATE, level)
         try:
             ctx.store.update(plan.text + guard + births)
+            _drop_emptied(ctx.store, plan.writes)
         except SyntaxError as error:
             message = _own_position(str(error), plan.prologue_lines)
             raise QueryError(f"malformed SPARQL update: {message}") from None
@@ -672,6 +673,20 @@ def sparql_update(
         finally:
             ctx.changed()
     return {"graphs": sorted(plan.writes), "version": ctx.store.version}
+
+
+def _drop_emptied(store: Store, graphs: Iterable[str]) -> None:
+    """Drop each of ``graphs`` that an update left without a triple: the engine keeps an
+    emptied named graph, which would stay listed as a dataset without a description (visible
+    to admins only, and writable by them only) instead of being gone."""
+    present = set(store.graph_names())
+    empty = []
+    for graph in sorted(set(graphs) & present):
+        node = str(ox.NamedNode(graph))
+        if not bool(store.query(f"ASK {{ GRAPH {node} {{ ?s ?p ?o }} }}", named_graphs=[graph])):
+            empty.append(f"DROP SILENT GRAPH {node}")
+    if empty:  # no compaction (Store.drop_graph's): there is nothing to reclaim
+        store.update(" ;\n".join(empty))
 
 
 @operation
