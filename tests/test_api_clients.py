@@ -229,6 +229,7 @@ def test_graph_store_put_default_and_any_iri_then_get(live: LiveServer) -> None:
         assert editor.delete("/rdf-graphs", params={"default": ""}).status_code == 204
         assert editor.delete("/rdf-graphs", params={"graph": f"{EX}gsp"}).status_code == 204
         assert editor.get("/rdf-graphs", params={"graph": EDITS_GRAPH}).status_code == 404
+        assert editor.delete("/rdf-graphs", params={"default": ""}).status_code == 404
 
 
 def test_using_graph_uri_and_unknown_graphs_in_the_dataset_parameters(live: LiveServer) -> None:

@@ -679,14 +679,16 @@ def _drop_emptied(store: Store, graphs: Iterable[str]) -> None:
     """Drop each of ``graphs`` that an update left without a triple: the engine keeps an
     emptied named graph, which would stay listed as a dataset without a description (visible
     to admins only, and writable by them only) instead of being gone."""
-    present = set(store.graph_names())
-    empty = []
-    for graph in sorted(set(graphs) & present):
-        node = str(ox.NamedNode(graph))
-        if not bool(store.query(f"ASK {{ GRAPH {node} {{ ?s ?p ?o }} }}", named_graphs=[graph])):
-            empty.append(f"DROP SILENT GRAPH {node}")
-    if empty:  # no compaction (Store.drop_graph's): there is nothing to reclaim
-        store.update(" ;\n".join(empty))
+    empty = [
+        graph
+        for graph in sorted(graphs)
+        if not bool(store.query(f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}", named_graphs=[graph]))
+    ]
+    if empty:  # (the store's graph names only then: a remote store finds them by a scan)
+        present = set(store.graph_names())
+        drops = [f"DROP SILENT GRAPH <{g}>" for g in empty if g in present]
+        if drops:  # no compaction (Store.drop_graph's): there is nothing to reclaim
+            store.update(" ;\n".join(drops))
 
 
 @operation
@@ -813,15 +815,11 @@ def gsp_put(
 @write_operation
 def gsp_delete(ctx: Context, principal: Principal, graph: str | None) -> None:
     """Delete a dataset's graph; ``graph`` None empties the default graph: deletes the edits
-    dataset, if there is one."""
+    dataset (NotFound if there is none the caller can see)."""
     name = EDITS if graph is None else dataset_name(graph)
     if not name:
         raise queries.NotFound(f"no graph <{graph}> (or not one you may read)")
-    try:
-        delete_dataset(ctx, principal, name)
-    except queries.NotFound:
-        if graph is not None:
-            raise
+    delete_dataset(ctx, principal, name)
 
 
 # --------------------------------------------------------------------------------------------
