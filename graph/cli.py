@@ -987,7 +987,7 @@ def build_parser() -> argparse.ArgumentParser:
         )
         limits.add_argument(
             "--edits-access",
-            choices=("public", "restricted"),
+            choices=sorted(concepts("AccessLevelScheme")),
             default="public",
             help="access level of the edits dataset, which writes to the default graph create "
             "(default public)",

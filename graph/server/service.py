@@ -63,13 +63,14 @@ from graph.model.namespaces import (
 from graph.server.auth import AuthError, Catalog, Principal, authorize_update, read_catalog
 from graph.sparql import (
     QueryError,
+    UpdatePlan,
     execute_query,
     is_graph_result,
     plan_update,
+    resolve_update,
     serialize_capped,
 )
 from graph.sparql.guard import AccessError
-from graph.sparql.update_dataset import resolve_update
 from graph.sparql.update_size import MAX_UPDATE_TRIPLES, check_update_size
 from graph.store import Store, StoreChanging, StoreError, cache, consistent
 from graph.store.export import export_format
@@ -636,17 +637,12 @@ def sparql_update(
     :mod:`graph.sparql.update_dataset`). A graph it writes that is no dataset yet becomes one
     (public), described with who wrote it, when and through which route. Relative IRIs
     resolve against ``base_iri``; syntax errors are placed in the caller's own text."""
-    # The caller's own text first: its syntax errors, where the caller wrote them.
-    plan = plan_update(text, allow=ctx.allow, base=base_iri)
 
     def level(name: str) -> str:
         return edits_access if name == EDITS else "public"
 
-    with ctx.write_lock:
-        catalog = ctx.catalog()
-        if not principal.can_edit:
-            raise AccessError("updates need an editor or admin token")
-        resolved = resolve_update(
+    def resolved(catalog: Catalog) -> str:
+        return resolve_update(
             text,
             edits=dataset_iri(EDITS),
             writable=catalog.writable(principal),
@@ -655,8 +651,25 @@ def sparql_update(
                 catalog, principal, using_named_graph_uri, "using-named-graph-uri"
             ),
         )
-        if resolved != text:
-            plan = plan_update(resolved, allow=ctx.allow, base=base_iri)
+
+    def planned(update: str) -> UpdatePlan:
+        try:
+            return plan_update(update, allow=ctx.allow, base=base_iri)
+        except QueryError:
+            if update != text:  # its errors where the caller wrote them
+                plan_update(text, allow=ctx.allow, base=base_iri)
+            raise
+
+    if not principal.can_edit:
+        raise AccessError("updates need an editor or admin token")
+    # Parsed before the lock is taken (it is most of an update's time), and again under it
+    # only if a write meanwhile changed what the update resolves to.
+    update = resolved(ctx.catalog())
+    plan = planned(update)
+    with ctx.write_lock:
+        catalog = ctx.catalog()
+        if resolved(catalog) != update:
+            plan = planned(resolved(catalog))
         created = authorize_update(plan, catalog, principal, new_level=level)
         check_update_size(ctx.store, plan, max_triples)
         existing = sorted(plan.writes - set(created))

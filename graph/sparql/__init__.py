@@ -5,7 +5,9 @@ and what an update reads and writes.
 ``LOAD``); :mod:`~graph.sparql.query` runs a query over the datasets a caller may see;
 :mod:`~graph.sparql.results` serializes results with a size cap (in the formats of
 :mod:`graph.store.formats`);
-:mod:`~graph.sparql.update` reads from a parsed update the graphs it reads and writes, and
+:mod:`~graph.sparql.update` reads from a parsed update the graphs it reads and writes,
+:mod:`~graph.sparql.update_dataset` gives an update its dataset (the edits dataset as its
+default graph, ``ALL`` as the caller's writable graphs, the protocol's ``USING`` parameters), and
 :mod:`~graph.sparql.update_size` counts what it would write before it runs. The names most
 callers need are importable from this package.
 """
@@ -40,6 +42,7 @@ from graph.sparql.results import (
     serialize_result,
 )
 from graph.sparql.update import DEFAULT_GRAPH, UpdatePlan, plan_update
+from graph.sparql.update_dataset import resolve_update
 
 __all__ = [
     "DEFAULT_GRAPH",
@@ -62,6 +65,7 @@ __all__ = [
     "plan_update",
     "python_value",
     "query_dataset",
+    "resolve_update",
     "result_records",
     "result_rows",
     "run_query",
