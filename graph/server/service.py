@@ -66,6 +66,7 @@ from graph.sparql import (
     UpdatePlan,
     execute_query,
     is_graph_result,
+    known_graphs,
     plan_update,
     resolve_update,
     serialize_capped,
@@ -568,11 +569,11 @@ def _own_position(message: str, lines: int) -> str:
     """
 
     def shift(match: re.Match[str]) -> str:
-        numbers = [int(n) if n else None for n in match.groups()]
-        first = f"{max(1, numbers[0] - lines)}:{numbers[1]}"  # type: ignore[operator]
-        if numbers[2] is None:
+        line, column, end_line, end_column = match.groups()
+        first = f"{max(1, int(line) - lines)}:{column}"
+        if end_line is None:
             return first
-        return f"{first}-{max(1, numbers[2] - lines)}:{numbers[3]}"
+        return f"{first}-{max(1, int(end_line) - lines)}:{end_column}"
 
     return _POSITION.sub(shift, message, count=1)
 
@@ -580,15 +581,9 @@ def _own_position(message: str, lines: int) -> str:
 def _known_graphs(
     catalog: Catalog, principal: Principal, graphs: Sequence[str] | None, parameter: str
 ) -> list[str]:
-    """``graphs`` (a protocol parameter's), each one the caller may read; QueryError (400)
-    naming the first that is not, the same whether it does not exist or is hidden."""
-    readable = set(catalog.readable(principal))
-    for graph in graphs or ():
-        if graph not in readable:
-            raise QueryError(
-                f"unknown graph <{graph}> in {parameter}: no such dataset, or not one you may read"
-            )
-    return list(graphs or ())
+    """``graphs`` (a protocol parameter's), each one the caller may read (see
+    :func:`graph.sparql.query.known_graphs`)."""
+    return known_graphs(graphs or (), catalog.readable(principal), parameter)
 
 
 def _births(

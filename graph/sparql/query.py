@@ -9,7 +9,7 @@ override ``FROM``, ``FROM NAMED`` and ``GRAPH <iri>``); query text is never rewr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import urljoin
@@ -41,23 +41,34 @@ def query_dataset(
     """
     allowed = set(visible)
     if default_graph_uri or named_graph_uri:
-        for parameter, graphs in (
-            ("default-graph-uri", default_graph_uri),
-            ("named-graph-uri", named_graph_uri),
-        ):
-            for graph in graphs or ():
-                if graph not in allowed:
-                    raise QueryError(
-                        f"unknown graph <{graph}> in {parameter}: no such dataset, or not one "
-                        "you may read"
-                    )
-        return list(default_graph_uri or ()), list(named_graph_uri or ())
+        return (
+            known_graphs(default_graph_uri or (), allowed, "default-graph-uri"),
+            known_graphs(named_graph_uri or (), allowed, "named-graph-uri"),
+        )
     if info.from_default is not None or info.from_named is not None:
         default = [urljoin(base_iri or "", g) for g in info.from_default or ()]
         named = [urljoin(base_iri or "", g) for g in info.from_named or ()]
     else:
         return list(visible), list(visible)
     return [g for g in default if g in allowed], [g for g in named if g in allowed]
+
+
+def known_graphs(graphs: Sequence[str], visible: Collection[str], parameter: str) -> list[str]:
+    """``graphs``, named by the protocol's ``parameter`` (``default-graph-uri``…), if each is in
+    ``visible``; else QueryError naming the first that is not, in the same words whether it
+    does not exist or is hidden from the caller.
+
+    >>> known_graphs(["http://g"], ["http://h"], "default-graph-uri")
+    Traceback (most recent call last):
+    ...
+    graph.sparql.guard.QueryError: unknown graph <http://g> in default-graph-uri: ...
+    """
+    for graph in graphs:
+        if graph not in visible:
+            raise QueryError(
+                f"unknown graph <{graph}> in {parameter}: no such dataset, or not one you may read"
+            )
+    return list(graphs)
 
 
 def execute_query(
