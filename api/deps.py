@@ -78,6 +78,8 @@ class Settings:
     anonymous: bool = True
     #: SERVICE / LOAD targets that are allowed (IRIs; an entry ending in / covers its subtree).
     allow: tuple[str, ...] = ()
+    #: The access level the edits dataset (writes to the default graph) is created at.
+    edits_access: str = "public"
     #: Cheap reads (SPARQL, lookups) the engine runs at once.
     threads: int = 4
     #: Analysis calls (metrics, explorer, reports, paths) the engine runs at once.

@@ -685,6 +685,7 @@ def _serve(store: Store, sock: socket.socket, args: argparse.Namespace) -> None:
         max_update_triples=args.max_update_triples,
         anonymous=not args.no_anonymous,
         allow=tuple(args.allow_service or ()),
+        edits_access=args.edits_access,
         threads=args.threads,
         analysis_threads=args.analysis_threads,
         heavy_threads=args.heavy_threads,
@@ -992,6 +993,13 @@ def build_parser() -> argparse.ArgumentParser:
             metavar="IRI",
             help="let SPARQL SERVICE/LOAD reach this IRI (one ending in / covers those under "
             "it); repeat",
+        )
+        limits.add_argument(
+            "--edits-access",
+            choices=sorted(concepts("AccessLevelScheme")),
+            default="public",
+            help="access level of the edits dataset, which writes to the default graph create "
+            "(default public)",
         )
         limits.add_argument(
             "--threads", type=int, default=4, help="cheap reads (SPARQL, lookups) run at once"

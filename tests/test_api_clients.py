@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 import rdflib
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.plugins.stores.sparqlstore import SPARQLStore, SPARQLUpdateStore
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, POST, TSV, TURTLE, XML, SPARQLWrapper
 
@@ -135,6 +136,144 @@ def test_rdflib_sparqlupdatestore_adds_and_removes(live: LiveServer) -> None:
     secret = rdflib.Graph(store, identifier=rdflib.URIRef(SECRET_GRAPH))
     with pytest.raises(Exception, match="403"):
         secret.add(triple)
+
+
+# -- writes as scripts send them: the default graph, graphs of any IRI, the dataset parameters --
+
+EX = "http://example.org/"
+EDITS_GRAPH = dataset_iri("edits")
+
+
+def _select(live: LiveServer, query: str, role: str | None = None, **params: str) -> list[dict]:
+    with live.client(role) as client:
+        response = client.get("/sparql", params={"query": query, **params})
+    assert response.status_code == 200, response.text
+    return [{k: v["value"] for k, v in b.items()} for b in response.json()["results"]["bindings"]]
+
+
+def _data(turtle: str, graph: str) -> set[tuple]:
+    """The triples of ``turtle`` less the dataset's description (its subject is the graph)."""
+    parsed = rdflib.Graph().parse(data=turtle, format="turtle")
+    return {t for t in parsed if t[0] != rdflib.URIRef(graph)}
+
+
+def test_sparqlwrapper_writes_the_default_graph_and_a_new_named_graph(live: LiveServer) -> None:
+    """As a script written against Oxigraph or Fuseki sends them: into the default graph (the
+    edits dataset, with who, when and how), into a graph of any IRI, read back every way."""
+    client = wrapper(live, "editor")
+    client.setMethod(POST)
+    client.setQuery(f"INSERT DATA {{ <{EX}s> <{EX}p> 'default' }}")
+    assert client.query().response.status == 200
+    client.setQuery(f"INSERT DATA {{ GRAPH <{EX}g> {{ <{EX}s> <{EX}p> 'named' }} }}")
+    assert client.query().response.status == 200
+    check = wrapper(live)
+    check.setReturnFormat(JSON)
+    for query, found in [
+        (f"SELECT ?o WHERE {{ <{EX}s> <{EX}p> ?o }} ORDER BY ?o", ["default", "named"]),
+        (f"SELECT ?o WHERE {{ GRAPH <{EX}g> {{ <{EX}s> <{EX}p> ?o }} }}", ["named"]),
+        (f"SELECT ?o FROM <{EX}g> WHERE {{ <{EX}s> <{EX}p> ?o }}", ["named"]),
+        (f"SELECT ?o WHERE {{ GRAPH <{EDITS_GRAPH}> {{ <{EX}s> <{EX}p> ?o }} }}", ["default"]),
+    ]:
+        check.setQuery(query)
+        rows = check.query().convert()["results"]["bindings"]
+        assert [r["o"]["value"] for r in rows] == found, query
+    with live.client() as anonymous:
+        described = {d["name"]: d for d in anonymous.get("/api/datasets").json()}
+    for name in ("edits", f"{EX}g"):
+        assert described[name]["loaded_by"] == "editor"  # the token's name, never the token
+        assert described[name]["files"] == ["SPARQL update (POST /sparql)"]
+        assert described[name]["access"] == "public" and described[name]["created"]
+    client.setQuery(f"CLEAR DEFAULT ; DROP GRAPH <{EX}g>")
+    assert client.query().response.status == 200
+    assert _select(live, f"SELECT ?o WHERE {{ <{EX}s> <{EX}p> ?o }}") == []
+
+
+def test_rdflib_sparqlupdatestore_default_and_new_named_graph(live: LiveServer) -> None:
+    store = SPARQLUpdateStore(
+        f"{live.base}/sparql",
+        f"{live.base}/sparql",
+        headers={"Authorization": f"Bearer {live.tokens['editor']}"},
+    )
+    default = rdflib.Graph(store, identifier=DATASET_DEFAULT_GRAPH_ID)
+    named = rdflib.Graph(store, identifier=rdflib.URIRef(f"{EX}rdflib"))
+    triple = (rdflib.URIRef(f"{EX}r"), RDFS_COMMENT, rdflib.Literal("via rdflib"))
+    for graph in (default, named):
+        graph.add(triple)
+        assert triple in graph
+    assert _select(live, f"SELECT ?g WHERE {{ GRAPH ?g {{ <{EX}r> ?p ?o }} }} ORDER BY ?g") == [
+        {"g": f"{EX}rdflib"},
+        {"g": EDITS_GRAPH},
+    ]
+    named.remove(triple)
+    default.remove(triple)
+    # The default graph is the union: the triple is in neither. (rdflib asks about a named
+    # graph with default-graph-uri, and the graph, emptied, is gone: that would be a 400.)
+    assert triple not in default
+
+
+def test_graph_store_put_default_and_any_iri_then_get(live: LiveServer) -> None:
+    turtle = f"<{EX}a> <{EX}b> 'one' , 'two' .\n<{EX}c> <{EX}d> <{EX}a> .\n"
+    written = _data(turtle, "")
+    with live.client("editor") as editor:
+        for params, graph in (({"default": ""}, EDITS_GRAPH), ({"graph": f"{EX}gsp"}, f"{EX}gsp")):
+            put = editor.put(
+                "/rdf-graphs", params=params, content=turtle,
+                headers={"Content-Type": "text/turtle"},
+            )  # fmt: skip
+            assert put.status_code == 201, put.text
+            back = editor.get("/rdf-graphs", params={"graph": graph})
+            assert _data(back.text, graph) == written
+            union = editor.get("/rdf-graphs", params={"default": ""})
+            assert written <= _data(union.text, graph)
+        sources = {d["name"]: d["files"] for d in editor.get("/api/datasets").json()}
+        assert sources["edits"] == sources[f"{EX}gsp"] == ["graph-store-put.ttl"]
+        assert editor.delete("/rdf-graphs", params={"default": ""}).status_code == 204
+        assert editor.delete("/rdf-graphs", params={"graph": f"{EX}gsp"}).status_code == 204
+        assert editor.get("/rdf-graphs", params={"graph": EDITS_GRAPH}).status_code == 404
+        assert editor.delete("/rdf-graphs", params={"default": ""}).status_code == 404
+
+
+def test_using_graph_uri_and_unknown_graphs_in_the_dataset_parameters(live: LiveServer) -> None:
+    copy = f"INSERT {{ GRAPH <{EX}copy> {{ ?s <{EX}copied> ?id }} }} WHERE {{ ?s rg:claimId ?id }}"
+    with live.client("editor") as editor:
+        done = editor.post(
+            "/sparql", params={"using-graph-uri": PUBLIC_GRAPH}, content=copy,
+            headers={"Content-Type": "application/sparql-update"},
+        )  # fmt: skip
+        assert done.status_code == 200, done.text
+        copied = _select(live, f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s <{EX}copied> ?id }}")
+        assert copied == [{"n": "2"}]  # the public dataset's two claims, not the others'
+        assert editor.post("/sparql", data={"update": f"DROP GRAPH <{EX}copy>"}).status_code == 200
+        refused = editor.post(
+            "/sparql", data={"update": copy, "using-graph-uri": f"{EX}nowhere"}
+        ).json()["error"]
+        assert f"<{EX}nowhere>" in refused and "using-graph-uri" in refused
+    answers = []
+    with live.client() as anonymous:  # the restricted graph: the answer of one that is not there
+        for graph in (SECRET_GRAPH, f"{EX}nowhere"):
+            response = anonymous.get(
+                "/sparql", params={"query": "ASK { ?s ?p ?o }", "default-graph-uri": graph}
+            )
+            assert response.status_code == 400
+            answers.append(response.json()["error"].replace(graph, "GRAPH"))
+    assert answers[0] == answers[1] and "default-graph-uri" in answers[0]
+
+
+def test_relative_iris_resolve_against_the_endpoint_and_errors_are_placed(
+    live: LiveServer,
+) -> None:
+    with live.client("editor") as editor:
+        done = editor.post("/sparql", data={"update": "INSERT DATA { <rel-s> <rel-p> 'r' }"})
+        assert done.status_code == 200, done.text
+        assert _select(live, "SELECT ?o WHERE { <rel-s> <rel-p> ?o }") == [{"o": "r"}]
+        absolute = f"SELECT ?o WHERE {{ <{live.base}/rel-s> ?p ?o }}"
+        assert _select(live, absolute) == [{"o": "r"}]
+        assert editor.post("/sparql", data={"update": "CLEAR DEFAULT"}).status_code == 200
+        bad = "INSERT DATA {\n  <http://a> <http://b> 'c' .\n  oops }"
+        error = editor.post("/sparql", data={"update": bad})
+        assert error.status_code == 400 and "error at 3:" in error.json()["error"], error.text
+        unknown = editor.get("/sparql", params={"query": f"SELECT (<{EX}f>(1) AS ?x) {{}}"})
+        assert unknown.status_code == 400 and f"{EX}f" in unknown.json()["error"]
 
 
 # -- tokens from the command line ------------------------------------------------------------

@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.datastructures import URL
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.deps import (
@@ -113,6 +114,7 @@ async def _run_query(
         named_graph_uri=named_graph_uri or None,
         formats=_formats(request, fmt),
         max_rows=settings.max_rows,
+        base_iri=endpoint_url(request.scope),
     )
     headers = {"Vary": "Accept"}
     if truncated:
@@ -120,16 +122,29 @@ async def _run_query(
     return Response(body, media_type=media_type, headers=headers)
 
 
-async def _run_update(request: Request, update: str) -> Response:
+def endpoint_url(scope: Scope) -> str:
+    """The URL of the endpoint a request was sent to, without its query: the base IRI that
+    relative IRIs of its SPARQL resolve against, as Oxigraph resolves them."""
+    return str(URL(scope=scope).replace(query="", fragment=""))
+
+
+async def _run_update(
+    request: Request, update: str, using: list[str], using_named: list[str]
+) -> Response:
     if not update.strip():
         raise ApiError(400, "the update is empty")
     principal = caller(request)
     require_editor(principal, "an update")
+    settings = settings_of(request)
     result = await engine_of(request).call(
         service.sparql_update,
         principal,
         update,
-        max_triples=settings_of(request).max_update_triples,
+        max_triples=settings.max_update_triples,
+        using_graph_uri=using or None,
+        using_named_graph_uri=using_named or None,
+        base_iri=endpoint_url(request.scope),
+        edits_access=settings.edits_access,
     )
     return JSONResponse({"status": "ok", **result})
 
@@ -239,6 +254,11 @@ async def sparql_get(
                             "update": {"type": "string"},
                             "default-graph-uri": {"type": "array", "items": {"type": "string"}},
                             "named-graph-uri": {"type": "array", "items": {"type": "string"}},
+                            "using-graph-uri": {"type": "array", "items": {"type": "string"}},
+                            "using-named-graph-uri": {
+                                "type": "array",
+                                "items": {"type": "string"},
+                            },
                             "format": {"type": "string"},
                         },
                     },
@@ -259,8 +279,8 @@ async def sparql_get(
             },
         },
         400: error(
-            "malformed, SERVICE/LOAD, or an update that writes the default graph, reaches "
-            "graphs by GRAPH ?var or would write more triples than the limit"
+            "malformed, SERVICE/LOAD, an unknown graph in the dataset parameters, or an "
+            "update that reaches graphs by GRAPH ?var or would write more triples than the limit"
         ),
         401: error("an update without a token"),
         403: error("an update by a reader, or of graphs the caller may not write"),
@@ -287,10 +307,13 @@ async def sparql_post(request: Request) -> Response:
             fmt,
         )
     if kind == _UPDATE:
-        if _params(request, "using-graph-uri") or _params(request, "using-named-graph-uri"):
-            raise ApiError(400, "using-graph-uri is not supported: write USING <…> in the update")
         text = await _text_body(request, settings.max_upload_bytes)
-        return await _run_update(request, text)
+        return await _run_update(
+            request,
+            text,
+            _params(request, "using-graph-uri"),
+            _params(request, "using-named-graph-uri"),
+        )
     if kind == _FORM:
         raw = await _text_body(request, settings.max_upload_bytes)
         fields: dict[str, list[str]] = {}
@@ -301,7 +324,12 @@ async def sparql_post(request: Request) -> Response:
         if queries and updates:
             raise ApiError(400, "give a query or an update, not both")
         if updates:
-            return await _run_update(request, _one(updates, "update") or "")
+            return await _run_update(
+                request,
+                _one(updates, "update") or "",
+                fields.get("using-graph-uri", []) + _params(request, "using-graph-uri"),
+                fields.get("using-named-graph-uri", []) + _params(request, "using-named-graph-uri"),
+            )
         query = _one(queries, "query")
         if query is None:
             raise ApiError(400, "give a SPARQL query in the query field (or update=)")
@@ -410,16 +438,15 @@ async def gsp_write(
         str | None, Query(description="public or restricted (new datasets; admins)")
     ] = None,
 ) -> Response:
-    """Writes are validated as uploads are (422 with the SHACL report) and atomic; the
-    graph must be a dataset graph ``https://w3id.org/recruitgraph/dataset/<name>``."""
+    """Writes are validated as uploads are (422 with the SHACL report) and atomic. The graph
+    is a dataset's (``https://w3id.org/recruitgraph/dataset/<name>``), any other absolute IRI
+    (a dataset of that name, created by the first write), or with ``?default`` the default
+    graph: the edits dataset."""
     target = _target(request)
-    if target is None:
-        raise ApiError(
-            400, "the default graph is the read-only union of the datasets: name a graph"
-        )
     principal = caller(request)
     require_editor(principal)
-    directory, path = await save_body(request)
+    # The body's file name is the route, which the dataset's description keeps as its source.
+    directory, path = await save_body(request, stem=f"graph-store-{request.method.lower()}")
     try:
         report = await engine_of(request).call(
             service.gsp_put,
@@ -428,6 +455,7 @@ async def gsp_write(
             str(path),
             merge=request.method == "POST",
             access=access,
+            edits_access=settings_of(request).edits_access,
         )
     finally:
         shutil.rmtree(directory, ignore_errors=True)
@@ -444,16 +472,18 @@ async def gsp_delete(
     graph: Annotated[str | None, Query()] = None,
     default: Annotated[str | None, Query()] = None,
 ) -> Response:
+    """Delete a dataset's graph; with ``?default``, the edits dataset (the default graph's
+    writable part)."""
     target = _target(request)
-    if target is None:
-        raise ApiError(400, "the default graph cannot be deleted: name a graph")
     principal = caller(request)
     require_editor(principal, "deleting")
     await engine_of(request).call(service.gsp_delete, principal, target)
     return Response(status_code=204)
 
 
-async def save_body(request: Request, suffix: str | None = None) -> tuple[str, Path]:
+async def save_body(
+    request: Request, suffix: str | None = None, stem: str = "body"
+) -> tuple[str, Path]:
     """Stream the request body to a temporary file named so that the loader knows its
     format (from the Content-Type); (its directory, its path). 415 for an unknown type."""
     if suffix is None:
@@ -463,7 +493,7 @@ async def save_body(request: Request, suffix: str | None = None) -> tuple[str, P
             raise ApiError(415, f"unsupported content type {kind or '(none)'}; use {known}")
         suffix = RDF_BODY_SUFFIX[kind]
     directory = tempfile.mkdtemp(prefix="recruitgraph-upload-")
-    path = Path(directory) / f"body{suffix}"
+    path = Path(directory) / f"{stem}{suffix}"
     try:
         with open(path, "wb") as out:
             async for chunk in request.stream():
@@ -508,6 +538,7 @@ class FastQueryPath:
                 named_graph_uri=named or None,
                 formats=formats,
                 max_rows=self.settings.max_rows,
+                base_iri=endpoint_url(scope),
             )
         except EngineError as error:
             response: Response = error_response(

@@ -36,7 +36,16 @@ from graph.ingest.registry import (
     registry_from_store,
 )
 from graph.ingest.validation import Problem, ValidationError, validate_graph
-from graph.model.namespaces import DCTERMS, RDF, RG, SPARQL_PREFIXES, XSD, dataset_iri, dataset_name
+from graph.model.namespaces import (
+    DCTERMS,
+    RDF,
+    RG,
+    SPARQL_PREFIXES,
+    XSD,
+    dataset_iri,
+    dataset_name,
+    is_project_dataset,
+)
 from graph.model.ontology import concepts, ontology_text
 from graph.model.rdfterms import rdflib_graph
 from graph.model.reference import REFERENCE_DATASET, reference_triples
@@ -161,7 +170,7 @@ def _parse_rdf(path: Path, data: bytes, fmt: ox.RdfFormat) -> tuple[list[ox.Trip
         # Quads lose their graph name: the dataset is the graph.
         for q in ox.parse(data, format=fmt, base_iri=path.resolve().as_uri()):
             triples.append(ox.Triple(q.subject, q.predicate, q.object))
-            if isinstance(q.graph_name, ox.NamedNode) and dataset_name(q.graph_name.value):
+            if isinstance(q.graph_name, ox.NamedNode) and is_project_dataset(q.graph_name.value):
                 graphs.add(q.graph_name.value)
         return triples, graphs
     except SyntaxError as error:

@@ -56,7 +56,14 @@ from graph.ingest.load import (
     input_format,
 )
 from graph.ingest.validation import Problem, ValidationError, validate_graph
-from graph.model.namespaces import DCTERMS, RDF, RG, check_dataset_name, dataset_name
+from graph.model.namespaces import (
+    DCTERMS,
+    RDF,
+    RG,
+    dataset_iri,
+    dataset_name,
+    is_project_dataset,
+)
 from graph.model.ontology import concepts
 from graph.model.rdfterms import rdflib_graph
 from graph.model.reference import REFERENCE_DATASET
@@ -161,6 +168,11 @@ def read_export(path: str | os.PathLike[str]) -> Export:
                 )
     except SyntaxError as error:
         raise ValidationError([_syntax_problem(file, error)]) from None
+    for graph in [g for g in graphs if not is_project_dataset(g)]:
+        # a graph a client named is a dataset of the export where the export describes it
+        if ox.Triple(ox.NamedNode(graph), _A, _DATASET_CLASS) not in graphs[graph]:
+            outside.add(f"<{graph}>")
+            del graphs[graph]
     problems = [
         Problem(
             f"not an export: quads in {where}, which is no dataset graph; {_HOW}", file=str(file)
@@ -186,7 +198,7 @@ def _dataset(
     """The dataset of one exported graph, or the problems that keep it from being restored."""
     name = dataset_name(graph) or ""
     try:
-        check_dataset_name(name)
+        dataset_iri(name)  # a slug, or a graph a client named
     except InvalidArgument as error:
         return None, [Problem(f"graph <{graph}>: {error}", file=file)]
     node = ox.NamedNode(graph)

@@ -14,8 +14,12 @@ from graph.errors import InvalidArgument
 
 RG = "https://w3id.org/recruitgraph/ontology#"
 ONTOLOGY_IRI = "https://w3id.org/recruitgraph/ontology"
+#: The project's own namespace: IRIs under it are minted here, never by a client.
+PROJECT = "https://w3id.org/recruitgraph/"
 ID = "https://w3id.org/recruitgraph/id/"
 DATASET = "https://w3id.org/recruitgraph/dataset/"
+#: The dataset that writes to the default graph go to (SPARQL updates, ``PUT /rdf-graphs?default``).
+EDITS = "edits"
 #: Holds the store's version counter; never a dataset, never visible to queries of users.
 SYSTEM_GRAPH = "https://w3id.org/recruitgraph/system"
 #: Prefix of graphs that a load writes before switching them in; invisible, cleaned up.
@@ -56,6 +60,7 @@ PREFIXES: dict[str, str] = {
 #: The SPARQL prologue for the prefixes above, for queries written in this package.
 SPARQL_PREFIXES = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
 
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 DATASET_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
 
@@ -77,15 +82,45 @@ def source_iri(url: str) -> str:
 
 
 def dataset_iri(name: str) -> str:
-    """IRI of the named graph that holds dataset ``name`` (a valid name, else ValueError)."""
+    """IRI of the named graph that holds dataset ``name``: ``DATASET + name`` for a name of
+    the project's (a slug; InvalidArgument if malformed), or ``name`` itself for a dataset a
+    client named by writing a graph of its own IRI (see :func:`dataset_name`).
+
+    >>> dataset_iri("claims")
+    'https://w3id.org/recruitgraph/dataset/claims'
+    >>> dataset_iri("http://example.org/g")
+    'http://example.org/g'
+    """
+    if _SCHEME.match(name):
+        if dataset_name(name) != name:
+            raise InvalidArgument(f"<{name}> is an IRI of recruitgraph's own, not a dataset's")
+        return name
     return DATASET + check_dataset_name(name)
 
 
 def dataset_name(graph_iri: str) -> str | None:
-    """Name of the dataset held in ``graph_iri``, or None if it is not a dataset graph."""
+    """Name of the dataset held in ``graph_iri``: the slug of a project dataset graph
+    (``DATASET + slug``); the IRI itself for a graph named outside the project's namespace
+    (a client may create a named graph of any IRI by writing it: it is a dataset of that
+    name); None for the project's internal graphs (the version counter, staging graphs) and
+    for anything that is not an absolute IRI.
+
+    >>> dataset_name(DATASET + "claims"), dataset_name("http://example.org/g")
+    ('claims', 'http://example.org/g')
+    >>> dataset_name(SYSTEM_GRAPH) is None, dataset_name("g") is None
+    (True, True)
+    """
     if graph_iri.startswith(DATASET):
         return graph_iri[len(DATASET) :]
-    return None
+    if graph_iri.startswith(PROJECT) or not _SCHEME.match(graph_iri):
+        return None
+    return graph_iri
+
+
+def is_project_dataset(graph_iri: str) -> bool:
+    """Whether ``graph_iri`` is a dataset graph of the project's namespace (named by a slug),
+    as an export's quads name them."""
+    return graph_iri.startswith(DATASET)
 
 
 def check_dataset_name(name: str) -> str:

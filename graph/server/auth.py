@@ -41,7 +41,7 @@ import json
 import logging
 import os
 import secrets
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,7 +50,7 @@ from typing import Any
 from graph.errors import Forbidden as Forbidden  # where callers have always imported it
 from graph.errors import InvalidArgument, RecruitgraphError
 from graph.ingest.load import list_datasets
-from graph.model.namespaces import check_dataset_name, dataset_name
+from graph.model.namespaces import check_dataset_name, dataset_iri, dataset_name
 from graph.sparql.guard import AccessError, QueryError
 from graph.sparql.query import dataset_graphs
 from graph.sparql.update import UpdatePlan
@@ -321,14 +321,24 @@ def principal_for(
     return tokens.authenticate(token)
 
 
-def authorize_update(plan: UpdatePlan, catalog: Catalog, principal: Principal) -> None:
-    """Refuse ``plan`` unless ``principal`` may run it.
+def authorize_update(
+    plan: UpdatePlan,
+    catalog: Catalog,
+    principal: Principal,
+    *,
+    new_level: Callable[[str], str] | None = None,
+) -> list[str]:
+    """Refuse ``plan`` unless ``principal`` may run it; the graphs it creates, sorted.
 
-    Rules: the caller needs an editor or admin token; every graph the update writes must be an
-    existing dataset the caller may write, and every graph it reads one the caller may read.
-    (New datasets are made by upload or the Graph Store Protocol, which validate them and
-    write their description.) The message is the same for a graph that does not exist and for
-    one the caller cannot see, so a refusal reveals nothing about restricted datasets.
+    Rules: the caller needs an editor or admin token; every graph the update writes must be a
+    dataset the caller may write, and every graph it reads one the caller may read. With
+    ``new_level`` (a dataset's name to the access level it is created at), a graph that is
+    no dataset yet may be written (and read, empty) where the caller may create a dataset of
+    its name at that level (:meth:`Principal.may_create`: an editor creates public ones, not
+    the reference dataset; a graph of the project's own namespace that names no dataset is
+    never one): the update creates it. The message is the same for a graph that does not
+    exist and for one the caller cannot see wherever the caller may not create it, so a
+    refusal reveals nothing about restricted datasets.
     Raises QueryError (400) for the refusals of :func:`plan_update`, AccessError (403)
     otherwise.
     """
@@ -338,12 +348,23 @@ def authorize_update(plan: UpdatePlan, catalog: Catalog, principal: Principal) -
         raise QueryError("; ".join(plan.refusals))
     writable = set(catalog.writable(principal))
     readable = set(catalog.readable(principal))
+
+    def creatable(graph: str) -> bool:
+        name = dataset_name(graph)
+        if graph in catalog or name is None or new_level is None:
+            return False
+        try:
+            dataset_iri(name)
+        except InvalidArgument:
+            return False
+        return principal.may_create(name, new_level(name))
+
     for graph in sorted(plan.writes):
-        if graph not in writable:
+        if graph not in writable and not creatable(graph):
             raise AccessError(
-                f"you may not write <{graph}>: updates write only existing datasets you may "
-                "write (create a dataset by upload or PUT /rdf-graphs)"
+                f"you may not write <{graph}>: it is reserved, or a dataset you may not write"
             )
     for graph in sorted(plan.reads):
-        if graph not in readable:
+        if graph not in readable and not creatable(graph):
             raise AccessError(f"you may not read <{graph}>: it is not a dataset you can see")
+    return sorted(g for g in plan.writes if g not in catalog)

@@ -33,10 +33,11 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import secrets
 import tempfile
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeGuard, TypeVar, overload
@@ -48,16 +49,30 @@ from graph.analysis.projection import ProjectionFilter, project
 from graph.errors import Conflict, Forbidden, InvalidArgument, NotFound, RecruitgraphError
 from graph.ingest import actors, list_datasets, load_files, read_export
 from graph.ingest import restore as restore_export
+from graph.ingest.load import dataset_description
 from graph.ingest.validation import Problem, ValidationError
-from graph.model.namespaces import DATASET, FORMATS_NS, RDF, SD, dataset_iri, dataset_name
+from graph.model.namespaces import (
+    DATASET,
+    EDITS,
+    FORMATS_NS,
+    PROJECT,
+    RDF,
+    SD,
+    dataset_iri,
+    dataset_name,
+)
 from graph.server.auth import AuthError, Catalog, Principal, authorize_update, read_catalog
 from graph.sparql import (
     QueryError,
+    UpdatePlan,
     execute_query,
     is_graph_result,
+    known_graphs,
     plan_update,
+    resolve_update,
     serialize_capped,
 )
+from graph.sparql.guard import AccessError
 from graph.sparql.update_size import MAX_UPDATE_TRIPLES, check_update_size
 from graph.store import Store, StoreChanging, StoreError, cache, consistent
 from graph.store.export import export_format
@@ -509,11 +524,14 @@ def sparql_query(
     named_graph_uri: Sequence[str] | None = None,
     formats: tuple[str, str] = ("json", "turtle"),
     max_rows: int | None = None,
+    base_iri: str | None = None,
 ) -> tuple[bytes, str, bool]:
     """Run a query over the caller's graphs; (body, media type, truncated).
 
     ``formats`` is the format for a SELECT/ASK result and the one for a CONSTRUCT/DESCRIBE
-    result (content negotiation happens before the kind of result is known).
+    result (content negotiation happens before the kind of result is known). Relative IRIs
+    resolve against ``base_iri`` (the endpoint's URL). A graph named in ``default_graph_uri``
+    or ``named_graph_uri`` that is not one the caller may read is a QueryError (400).
     """
     result = execute_query(
         ctx.store,
@@ -522,6 +540,7 @@ def sparql_query(
         default_graph_uri=default_graph_uri,
         named_graph_uri=named_graph_uri,
         allow=ctx.allow,
+        base_iri=base_iri,
     )
     fmt = formats[1] if is_graph_result(result) else formats[0]
     serialized = serialize_capped(result, fmt, max_rows)
@@ -555,28 +574,149 @@ def _description_guard(store: Store, graphs: Sequence[str]) -> str:
     return "".join(f" ;\n{part}" for part in parts)
 
 
+#: The route each write that creates a dataset names in its description (dcterms:source).
+ROUTE_UPDATE = "SPARQL update (POST /sparql)"
+
+_POSITION = re.compile(r"(?<=error at )(\d+):(\d+)(?:-(\d+):(\d+))?")
+
+
+def _own_position(message: str, lines: int) -> str:
+    """The engine's syntax error ``message`` with its ``line:column`` positions in the caller's
+    text, which the engine received after ``lines`` lines of declarations.
+
+    >>> _own_position("error at 14:2: expected GRAPH", 12)
+    'error at 2:2: expected GRAPH'
+    """
+
+    def shift(match: re.Match[str]) -> str:
+        line, column, end_line, end_column = match.groups()
+        first = f"{max(1, int(line) - lines)}:{column}"
+        if end_line is None:
+            return first
+        return f"{first}-{max(1, int(end_line) - lines)}:{end_column}"
+
+    return _POSITION.sub(shift, message, count=1)
+
+
+def _known_graphs(
+    catalog: Catalog, principal: Principal, graphs: Sequence[str] | None, parameter: str
+) -> list[str]:
+    """``graphs`` (a protocol parameter's), each one the caller may read (see
+    :func:`graph.sparql.query.known_graphs`)."""
+    return known_graphs(graphs or (), catalog.readable(principal), parameter)
+
+
+def _births(
+    graphs: Sequence[str], principal: Principal, route: str, level: Callable[[str], str]
+) -> str:
+    """Update operations that give each new dataset graph in ``graphs`` its description (who
+    created it, when, through which ``route``, its access level), in the transaction of the
+    update that creates it; a graph the update leaves empty stays absent."""
+    parts = []
+    for graph in graphs:
+        name = dataset_name(graph)
+        assert name is not None  # authorize_update creates datasets only
+        description = dataset_description(
+            name, checksum="none", files=(route,), access=level(name), loaded_by=principal.name
+        )
+        body = ox.serialize(description, format=ox.RdfFormat.N_TRIPLES)
+        assert body is not None
+        node = str(ox.NamedNode(graph))
+        parts.append(
+            f"INSERT {{ GRAPH {node} {{\n{body.decode()}\n}} }} "
+            f"WHERE {{ FILTER EXISTS {{ GRAPH {node} {{ ?s ?p ?o }} }} }}"
+        )
+    return "".join(f" ;\n{part}" for part in parts)
+
+
 @write_operation
 def sparql_update(
-    ctx: Context, principal: Principal, text: str, *, max_triples: int = MAX_UPDATE_TRIPLES
+    ctx: Context,
+    principal: Principal,
+    text: str,
+    *,
+    max_triples: int = MAX_UPDATE_TRIPLES,
+    using_graph_uri: Sequence[str] | None = None,
+    using_named_graph_uri: Sequence[str] | None = None,
+    base_iri: str | None = None,
+    edits_access: str = "public",
 ) -> dict[str, Any]:
     """Run an update the caller may run (see :func:`graph.server.auth.authorize_update`), as one
     transaction, if it writes at most ``max_triples`` triples (see
     :func:`graph.sparql.update_size.check_update_size`). Dataset descriptions (access level,
-    licence…) are kept as they were unless the caller is an admin."""
-    plan = plan_update(text, allow=ctx.allow)
-    with ctx.write_lock:
-        authorize_update(plan, ctx.catalog(), principal)
-        check_update_size(ctx.store, plan, max_triples)
-        guard = "" if principal.is_admin else _description_guard(ctx.store, sorted(plan.writes))
+    licence…) are kept as they were unless the caller is an admin.
+
+    Its default graph is the edits dataset (created at ``edits_access`` by the first write),
+    ``CLEAR``/``DROP ALL`` are the datasets the caller may write, and the protocol's
+    ``using-graph-uri`` / ``using-named-graph-uri`` are its ``USING`` clauses (see
+    :mod:`graph.sparql.update_dataset`). A graph it writes that is no dataset yet becomes one
+    (public), described with who wrote it, when and through which route. Relative IRIs
+    resolve against ``base_iri``; syntax errors are placed in the caller's own text."""
+
+    def level(name: str) -> str:
+        return edits_access if name == EDITS else "public"
+
+    def resolved(catalog: Catalog) -> str:
+        return resolve_update(
+            text,
+            edits=dataset_iri(EDITS),
+            writable=catalog.writable(principal),
+            using=_known_graphs(catalog, principal, using_graph_uri, "using-graph-uri"),
+            using_named=_known_graphs(
+                catalog, principal, using_named_graph_uri, "using-named-graph-uri"
+            ),
+        )
+
+    def planned(update: str) -> UpdatePlan:
         try:
-            ctx.store.update(plan.text + guard, graphs=plan.writes)
+            return plan_update(update, allow=ctx.allow, base=base_iri)
+        except QueryError:
+            if update != text:  # its errors where the caller wrote them
+                plan_update(text, allow=ctx.allow, base=base_iri)
+            raise
+
+    if not principal.can_edit:
+        raise AccessError("updates need an editor or admin token")
+    # Parsed before the lock is taken (it is most of an update's time), and again under it
+    # only if a write meanwhile changed what the update resolves to.
+    update = resolved(ctx.catalog())
+    plan = planned(update)
+    with ctx.write_lock:
+        catalog = ctx.catalog()
+        if resolved(catalog) != update:
+            plan = planned(resolved(catalog))
+        created = authorize_update(plan, catalog, principal, new_level=level)
+        check_update_size(ctx.store, plan, max_triples)
+        existing = sorted(plan.writes - set(created))
+        guard = "" if principal.is_admin else _description_guard(ctx.store, existing)
+        births = _births(created, principal, ROUTE_UPDATE, level)
+        try:
+            ctx.store.update(plan.text + guard + births, graphs=plan.writes)
+            _drop_emptied(ctx.store, plan.writes)
         except SyntaxError as error:
-            raise QueryError(f"malformed SPARQL update: {error}") from None
+            message = _own_position(str(error), plan.prologue_lines)
+            raise QueryError(f"malformed SPARQL update: {message}") from None
         except OSError as error:
             raise QueryError(f"the update failed: {error}") from None
         finally:
             ctx.changed()
     return {"graphs": sorted(plan.writes), "version": ctx.store.version}
+
+
+def _drop_emptied(store: Store, graphs: Iterable[str]) -> None:
+    """Drop each of ``graphs`` that an update left without a triple: the engine keeps an
+    emptied named graph, which would stay listed as a dataset without a description (visible
+    to admins only, and writable by them only) instead of being gone."""
+    empty = [
+        graph
+        for graph in sorted(graphs)
+        if not bool(store.query(f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}", named_graphs=[graph]))
+    ]
+    if empty:  # (the store's graph names only then: a remote store finds them by a scan)
+        present = set(store.graph_names())
+        gone = [g for g in empty if g in present]
+        if gone:  # no compaction (Store.drop_graph's): there is nothing to reclaim
+            store.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in gone), graphs=gone)
 
 
 @operation
@@ -647,11 +787,17 @@ def gsp_get(ctx: Context, principal: Principal, graph: str | None, fmt: str) -> 
     return serialized.body, serialized.media_type
 
 
-def _gsp_dataset(graph: str) -> str:
+def _gsp_dataset(graph: str | None) -> str:
+    """The dataset a Graph Store write of ``graph`` writes: the edits dataset for the default
+    graph (None), the dataset of that name for a dataset graph, else a dataset named by the
+    graph's own IRI (any absolute IRI outside recruitgraph's namespace)."""
+    if graph is None:
+        return EDITS
     name = dataset_name(graph)
     if not name:
         raise queries.BadRequest(
-            f"graphs written here are datasets: use a graph IRI {DATASET}<name>"
+            f"<{graph}> cannot be written: name a graph by an absolute IRI outside "
+            f"{PROJECT}, or a dataset's {DATASET}<name>"
         )
     _dataset_graph(name)
     return name
@@ -661,17 +807,23 @@ def _gsp_dataset(graph: str) -> str:
 def gsp_put(
     ctx: Context,
     principal: Principal,
-    graph: str,
+    graph: str | None,
     path: str,
     *,
     merge: bool = False,
     access: str | None = None,
+    edits_access: str = "public",
 ) -> dict[str, Any]:
     """Replace (PUT) or add to (POST, ``merge``) a dataset's graph with the RDF in ``path``,
-    validated as an upload is. An error calls the file ``body`` (the request's body)."""
+    validated as an upload is; ``graph`` None is the default graph: the edits dataset
+    (created at ``edits_access`` unless ``access`` says otherwise). A graph of any other IRI
+    that is no dataset yet becomes one. An error calls the file ``body`` (the request's body)."""
     name = _gsp_dataset(graph)
+    graph = dataset_iri(name)
     with ctx.write_lock:
         catalog = ctx.catalog()
+        if name == EDITS and graph not in catalog and access is None:
+            access = edits_access
         paths, names = [path], ["body"]
         if merge and graph in catalog and principal.may_read(name, catalog.level(graph)):
             existing = Path(path).with_name(Path(path).stem + "-existing.nt")
@@ -689,8 +841,10 @@ def gsp_put(
 
 
 @write_operation
-def gsp_delete(ctx: Context, principal: Principal, graph: str) -> None:
-    name = dataset_name(graph)
+def gsp_delete(ctx: Context, principal: Principal, graph: str | None) -> None:
+    """Delete a dataset's graph; ``graph`` None empties the default graph: deletes the edits
+    dataset (NotFound if there is none the caller can see)."""
+    name = EDITS if graph is None else dataset_name(graph)
     if not name:
         raise queries.NotFound(f"no graph <{graph}> (or not one you may read)")
     delete_dataset(ctx, principal, name)

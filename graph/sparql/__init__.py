@@ -5,7 +5,9 @@ and what an update reads and writes.
 ``LOAD``); :mod:`~graph.sparql.query` runs a query over the datasets a caller may see;
 :mod:`~graph.sparql.results` serializes results with a size cap (in the formats of
 :mod:`graph.store.formats`);
-:mod:`~graph.sparql.update` reads from a parsed update the graphs it reads and writes, and
+:mod:`~graph.sparql.update` reads from a parsed update the graphs it reads and writes,
+:mod:`~graph.sparql.update_dataset` gives an update its dataset (the edits dataset as its
+default graph, ``ALL`` as the caller's writable graphs, the protocol's ``USING`` parameters), and
 :mod:`~graph.sparql.update_size` counts what it would write before it runs. The names most
 callers need are importable from this package.
 """
@@ -23,6 +25,7 @@ from graph.sparql.query import (
     dataset_graphs,
     execute_query,
     format_table,
+    known_graphs,
     python_value,
     query_dataset,
     result_records,
@@ -40,6 +43,7 @@ from graph.sparql.results import (
     serialize_result,
 )
 from graph.sparql.update import DEFAULT_GRAPH, UpdatePlan, plan_update
+from graph.sparql.update_dataset import resolve_update
 
 __all__ = [
     "DEFAULT_GRAPH",
@@ -58,10 +62,12 @@ __all__ = [
     "format_table",
     "inspect_query",
     "is_graph_result",
+    "known_graphs",
     "negotiate",
     "plan_update",
     "python_value",
     "query_dataset",
+    "resolve_update",
     "result_records",
     "result_rows",
     "run_query",

@@ -9,9 +9,10 @@ override ``FROM``, ``FROM NAMED`` and ``GRAPH <iri>``); query text is never rewr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import urljoin
 
 import pyoxigraph as ox
 
@@ -26,22 +27,48 @@ def query_dataset(
     info: QueryInfo = _NO_INFO,
     default_graph_uri: Sequence[str] | None = None,
     named_graph_uri: Sequence[str] | None = None,
+    base_iri: str | None = None,
 ) -> tuple[list[str], list[str]]:
     """The (default graphs, named graphs) a query runs over, each within ``visible``.
 
     The protocol's ``default-graph-uri`` / ``named-graph-uri`` win over the query's ``FROM`` /
     ``FROM NAMED``, which win over the default: the union of the visible graphs as the default
     graph and each visible graph as a named graph. As in SPARQL, giving only one of the two
-    leaves the other empty. A graph that is not visible is simply absent.
+    leaves the other empty. A graph named by the protocol's parameters that is not visible is
+    a QueryError naming it (the same whether it does not exist or is hidden); one named by
+    ``FROM`` is simply absent, as in Oxigraph. Relative IRIs in ``FROM`` resolve against
+    ``base_iri``.
     """
     allowed = set(visible)
     if default_graph_uri or named_graph_uri:
-        default, named = list(default_graph_uri or ()), list(named_graph_uri or ())
-    elif info.from_default is not None or info.from_named is not None:
-        default, named = list(info.from_default or ()), list(info.from_named or ())
+        return (
+            known_graphs(default_graph_uri or (), allowed, "default-graph-uri"),
+            known_graphs(named_graph_uri or (), allowed, "named-graph-uri"),
+        )
+    if info.from_default is not None or info.from_named is not None:
+        default = [urljoin(base_iri or "", g) for g in info.from_default or ()]
+        named = [urljoin(base_iri or "", g) for g in info.from_named or ()]
     else:
         return list(visible), list(visible)
     return [g for g in default if g in allowed], [g for g in named if g in allowed]
+
+
+def known_graphs(graphs: Sequence[str], visible: Collection[str], parameter: str) -> list[str]:
+    """``graphs``, named by the protocol's ``parameter`` (``default-graph-uri``…), if each is in
+    ``visible``; else QueryError naming the first that is not, in the same words whether it
+    does not exist or is hidden from the caller.
+
+    >>> known_graphs(["http://g"], ["http://h"], "default-graph-uri")
+    Traceback (most recent call last):
+    ...
+    graph.sparql.guard.QueryError: unknown graph <http://g> in default-graph-uri: ...
+    """
+    for graph in graphs:
+        if graph not in visible:
+            raise QueryError(
+                f"unknown graph <{graph}> in {parameter}: no such dataset, or not one you may read"
+            )
+    return list(graphs)
 
 
 def execute_query(
@@ -52,12 +79,16 @@ def execute_query(
     default_graph_uri: Sequence[str] | None = None,
     named_graph_uri: Sequence[str] | None = None,
     allow: Sequence[str] = (),
+    base_iri: str | None = None,
 ) -> QueryResult:
-    """Run a query over the graphs in ``visible`` only (see :func:`query_dataset`)."""
+    """Run a query over the graphs in ``visible`` only (see :func:`query_dataset`); relative
+    IRIs resolve against ``base_iri`` (an endpoint's URL)."""
     info = inspect_query(text, allow=allow)
-    default, named = query_dataset(visible, info, default_graph_uri, named_graph_uri)
+    default, named = query_dataset(visible, info, default_graph_uri, named_graph_uri, base_iri)
     try:
-        return store.query(text, default_graph=default, named_graphs=named, prefixes=PREFIXES)
+        return store.query(
+            text, default_graph=default, named_graphs=named, prefixes=PREFIXES, base_iri=base_iri
+        )
     except SyntaxError as error:
         raise QueryError(f"malformed SPARQL query: {error}") from None
     except RuntimeError as error:

@@ -48,13 +48,15 @@ class Where:
 class UpdatePlan:
     """The graphs an update reads and writes, and why it must be refused whoever sends it."""
 
-    text: str  #: the update with the vocabulary prefixes declared, as it will run
+    text: str  #: the update with the vocabulary prefixes (and base IRI) declared, as it will run
     reads: frozenset[str] = frozenset()
     writes: frozenset[str] = frozenset()
     refusals: tuple[str, ...] = ()
     operations: tuple[str, ...] = field(default=())
     #: Each operation's WHERE, in the order of the text.
     wheres: tuple[Where, ...] = ()
+    #: Lines that ``text`` holds before the caller's own (the declarations prepended).
+    prologue_lines: int = 0
 
 
 _DEFAULT_REFUSAL = (
@@ -94,7 +96,7 @@ def _template_size(*clauses: Any) -> int:
     return size
 
 
-def plan_update(text: str, *, allow: Sequence[str] = ()) -> UpdatePlan:
+def plan_update(text: str, *, allow: Sequence[str] = (), base: str | None = None) -> UpdatePlan:
     """Parse an update and list the graphs it reads and writes.
 
     Refused whoever sends it (listed in ``refusals``): writing the default graph (``INSERT DATA``
@@ -108,30 +110,39 @@ def plan_update(text: str, *, allow: Sequence[str] = ()) -> UpdatePlan:
     rdflib's parser reads the update's skeleton (:func:`~graph.sparql.guard.texts_to_plan`:
     its data blocks reduced to the graphs they name), never its data, so that it holds the GIL
     for a bounded time; an update too large for that is refused (split it).
+
+    ``base`` is the IRI that relative IRIs resolve against (the endpoint's URL); without one
+    they are malformed. Syntax errors give the line and column in ``text`` itself.
     """
-    return _plan_update(text, tuple(allow))
+    return _plan_update(text, tuple(allow), base)
+
+
+def _prologue(base: str | None) -> str:
+    return SPARQL_PREFIXES + (f"BASE <{base}>\n" if base else "")
 
 
 @lru_cache(maxsize=256)
-def _plan_update(text: str, allow: tuple[str, ...]) -> UpdatePlan:
+def _plan_update(text: str, allow: tuple[str, ...], base: str | None) -> UpdatePlan:
     texts = iter(texts_to_plan(text))
-    reads, writes, refusals, names, wheres = _plan_parsed(next(texts), allow)
+    prologue = _prologue(base)
+    reads, writes, refusals, names, wheres = _plan_parsed(next(texts), allow, prologue)
     for other in texts:  # as engines that expand escapes first read it: keep both plans
-        more = _plan_parsed(other, allow)
+        more = _plan_parsed(other, allow, prologue)
         reads, writes = reads | more[0], writes | more[1]
         refusals += [reason for reason in more[2] if reason not in refusals]
     return UpdatePlan(
-        SPARQL_PREFIXES + text,
+        prologue + text,
         frozenset(reads),
         frozenset(writes),
         tuple(refusals),
         tuple(names),
         tuple(wheres),
+        prologue.count("\n"),
     )
 
 
 def _plan_parsed(
-    planned: str, allow: tuple[str, ...]
+    planned: str, allow: tuple[str, ...], prologue: str = SPARQL_PREFIXES
 ) -> tuple[set[str], set[str], list[str], list[str], list[Where]]:
     """(reads, writes, refusals, operation names, each operation's WHERE) of the text rdflib
     parses for an update."""
@@ -142,7 +153,7 @@ def _plan_parsed(
 
     try:
         with PARSE_LOCK:  # the parser and its algebra are not thread-safe
-            tree = parseUpdate(SPARQL_PREFIXES + planned)
+            tree = parseUpdate(prologue + planned)
             # The parse tree first (SERVICE with its prefixes), then the algebra.
             prefixes = dict(PREFIXES)
             for node in _walk(tree):
@@ -152,7 +163,7 @@ def _plan_parsed(
             algebra = translateUpdate(tree).algebra
     except ParseException as error:
         # Line numbers as the user wrote them: without the declared prefixes.
-        error.loc = max(0, error.loc - len(SPARQL_PREFIXES))
+        error.loc = max(0, error.loc - len(prologue))
         error.pstr = planned
         raise _parse_error("update", error) from None
     except QueryError:

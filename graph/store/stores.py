@@ -151,10 +151,12 @@ class Store(ABC):
         default_graph: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
         prefixes: Mapping[str, str] | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
         """Run a SPARQL query; the graph lists, when given, are the only graphs it sees.
 
-        ``prefixes`` are declared for the query unless it declares them itself.
+        ``prefixes`` are declared for the query unless it declares them itself; relative IRIs
+        resolve against ``base_iri`` (none: they are malformed) unless it declares a BASE.
         """
 
     @abstractmethod
@@ -494,6 +496,7 @@ class EmbeddedStore(Store):
         default_graph: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
         prefixes: Mapping[str, str] | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
         """As :meth:`Store.query`. When the graphs listed are all the store's graphs, the engine
         is asked for its union of every graph instead, which is the same dataset: it scans each
@@ -504,12 +507,16 @@ class EmbeddedStore(Store):
             self._all_graphs() if default_graph is not None or named_graphs is not None else None
         )
         result = self._store.query(
-            sparql, **_dataset_arguments(default_graph, named_graphs, every, prefixes)
+            sparql,
+            base_iri=base_iri,
+            **_dataset_arguments(default_graph, named_graphs, every, prefixes),
         )
         if every is not None and self._writes_begun != begun:
             # A write began before the engine took its snapshot: a staging graph may be in it.
             result = self._store.query(
-                sparql, **_dataset_arguments(default_graph, named_graphs, None, prefixes)
+                sparql,
+                base_iri=base_iri,
+                **_dataset_arguments(default_graph, named_graphs, None, prefixes),
             )
         return result
 
@@ -636,7 +643,10 @@ class RemoteStore(Store):
         default_graph: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
         prefixes: Mapping[str, str] | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
+        if base_iri:  # before the prefixes: a BASE the query declares itself wins
+            sparql = f"BASE <{base_iri}>\n" + sparql
         if prefixes:
             # The protocol has no parameter for prefixes: declare them in the text. A PREFIX
             # that the query declares again later wins.
