@@ -410,7 +410,13 @@ class RecruitgraphTarget(Target):
 
     def settle(self) -> None:
         for name in sorted(self._stale):
-            answer = self.client.delete(f"/api/datasets/{name}")
+            # A dataset named by a client's IRI (a graph the Graph Store wrote) is deleted by
+            # the Graph Store: its name is no path segment of /api/datasets.
+            answer = (
+                self.client.delete(self.gsp_path, params={"graph": name})
+                if ":" in name
+                else self.client.delete(f"/api/datasets/{name}")
+            )
             if answer.status_code != 404:
                 self._ok(answer, f"delete {name}")
         self._stale.clear()

@@ -21,6 +21,10 @@ to an operation of :mod:`graph.server.service` and to nothing else.
   say), a new one is started, but the calls that were in flight are not sent again, since one of
   them may be what crashed it: each fails with :class:`EngineCrashed` (HTTP 503). A query that
   kills the engine thus kills it once, not once per restart. Every restart is logged.
+* After the first restart, the next engine process is kept ready (:meth:`Engine._prepare_standby`:
+  Python started and the library imported, the store not yet opened), so that a further
+  restart costs opening the store, not starting Python; nothing is kept while nothing goes
+  wrong.
 * Writes in flight are never cut: a restart caused by a read first waits for them to finish
   (each within its own limit). A write that is itself past its limit is killed; writes are
   transactions, so it is then either wholly applied or not at all, and its caller is told so.
