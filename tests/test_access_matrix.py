@@ -194,6 +194,7 @@ ARGUMENTS: dict[str, Any] = {
     "second": ["2025"],
     "reason": ["probe"],
     "replace": ["true"],
+    "shapes": ["false"],  # arbitrary RDF loaded unchecked: a write like any other
     "file": ["claims.csv"],
     # names no data: left at its default
     **{
