@@ -346,12 +346,15 @@ def serving(
     *options: str,
     roles: Mapping[str, tuple[str, Sequence[str]]] = ROLES,
     env: dict[str, str] | None = None,
+    new_session: bool = False,
 ) -> Iterator[LiveServer]:
     """``recruitgraph serve --data-dir data_dir`` (see :func:`start_server`) with a token per
     name of ``roles`` (its role and dataset grants) in ``.tokens``; stopped on leaving."""
     tokens = TokenStore(data_dir)
     created = {name: tokens.create(role, name, grants) for name, (role, grants) in roles.items()}
-    server = start_server(data_dir, log, "--data-dir", str(data_dir), *options, env=env)
+    server = start_server(
+        data_dir, log, "--data-dir", str(data_dir), *options, env=env, new_session=new_session
+    )
     server.tokens = created
     try:
         yield server

@@ -20,7 +20,6 @@ import httpx
 import pytest
 
 from graph.ingest import list_datasets
-from graph.server.auth import TokenStore
 from graph.store import EmbeddedStore
 from tests.helpers import (
     BASE_ROW,
@@ -29,8 +28,7 @@ from tests.helpers import (
     claims_csv,
     free_port,
     run_cli,
-    start_server,
-    stop,
+    serving,
     wait_until,
 )
 
@@ -40,19 +38,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """A server over an empty store, in a process group of its own, with a reader and an
     editor token. The last test of the module stops it with a signal to its group."""
     work = tmp_path_factory.mktemp("operations")
-    data_dir = work / "data"
-    tokens = TokenStore(data_dir)
-    created = {role: tokens.create(role, role, ()) for role in ("reader", "editor")}
-    live = start_server(
-        data_dir, work / "server.log", "--data-dir", str(data_dir), "--max-upload-mb", "1",
-        new_session=True,
-    )  # fmt: skip
-    live.tokens = created
-    try:
+    roles = {role: (role, ()) for role in ("reader", "editor")}
+    with serving(
+        work / "data", work / "server.log", "--max-upload-mb", "1", roles=roles, new_session=True
+    ) as live:
         yield live
-    finally:
-        if live.process.poll() is None:
-            stop(live.process)
 
 
 def _records(log: Path) -> list[dict[str, Any]]:

@@ -339,9 +339,6 @@ class _Lane:
         self.heavy = heavy
         self.queue = queue
         self.waiting = 0
-        #: Calls in the lane's slots, and in its heavy slots.
-        self.running = 0
-        self.promoted = 0
         #: Calls sent to the engine process; reads answered by one in flight; refusals.
         self.calls = 0
         self.shared = 0
@@ -354,6 +351,16 @@ class _Lane:
         #: long calls waiting for a heavy slot.
         self._waiters: deque[asyncio.Future[None]] = deque()
         self._promotions: deque[_Ticket] = deque()
+
+    @property
+    def running(self) -> int:
+        """Calls in the lane's slots."""
+        return sum(self._held.values())
+
+    @property
+    def promoted(self) -> int:
+        """Calls in its heavy slots."""
+        return sum(self._held_heavy.values())
 
     def fits(self, caller: str) -> bool:
         """Whether a call of ``caller`` may take a slot now."""
@@ -387,7 +394,6 @@ class _Lane:
                             self._waiters.remove(waiter)
             finally:
                 self.waiting -= 1
-        self.running += 1
         self._held[caller] += 1
         return _Ticket(caller)
 
@@ -397,9 +403,7 @@ class _Lane:
         if ticket.done or ticket.heavy:
             return
         if self.promoted < self.heavy and self._held_heavy[ticket.caller] < _share(self.heavy):
-            self.running -= 1
             self._held[ticket.caller] -= 1
-            self.promoted += 1
             self._held_heavy[ticket.caller] += 1
             ticket.heavy = True
             self._wake()
@@ -410,7 +414,6 @@ class _Lane:
         """``ticket``'s call is over: free its slot."""
         ticket.done = True
         if ticket.heavy:
-            self.promoted -= 1
             self._held_heavy[ticket.caller] -= 1
             # A long call waiting for a heavy slot takes this one (first come first served).
             for waiting in list(self._promotions):
@@ -418,7 +421,6 @@ class _Lane:
                 if waiting.heavy:
                     self._promotions.remove(waiting)
         else:
-            self.running -= 1
             self._held[ticket.caller] -= 1
             with contextlib.suppress(ValueError):
                 self._promotions.remove(ticket)

@@ -692,7 +692,8 @@ def sparql_update(
         births = _births(created, principal, ROUTE_UPDATE, level)
         try:
             ctx.store.update(plan.text + guard + births, graphs=plan.writes)
-            _drop_emptied(ctx.store, plan.writes)
+            if set(plan.operations) != {"InsertData"}:  # only an insertion empties no graph
+                _drop_emptied(ctx.store, plan.writes)
         except SyntaxError as error:
             message = _own_position(str(error), plan.prologue_lines)
             raise QueryError(f"malformed SPARQL update: {message}") from None
