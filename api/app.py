@@ -43,10 +43,10 @@ from api.routes.sparql import FastQueryPath
 from graph.errors import RecruitgraphError
 from graph.server.auth import AuthError, TokenStore, principal_for
 from graph.server.engine import (
-    AnswerVersion,
+    CallNotes,
     Engine,
     EngineError,
-    answer_version,
+    call_notes,
     client_address,
 )
 from graph.server.service import describe_error, internal_error
@@ -115,33 +115,6 @@ class BodyLimit:
         return f"the request body is larger than the limit of {self.limit // 1024**2} MiB"
 
 
-class StoreVersionHeader:
-    """Send ``X-Store-Version``, the view version of the state the answer was computed from
-    (of the datasets the caller may read: see :func:`graph.server.service.run`), on every
-    answer computed by the engine."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        note = AnswerVersion()
-        token = answer_version.set(note)
-
-        async def send_with_version(message: Message) -> None:
-            if message["type"] == "http.response.start" and note.version is not None:
-                headers = [*message.get("headers", ()), (b"x-store-version", note.version.encode())]
-                message = {**message, "headers": headers}
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_version)
-        finally:
-            answer_version.reset(token)
-
-
 #: An incoming X-Request-ID that is kept (a proxy's or a client's id); any other is replaced.
 _SANE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 
@@ -155,9 +128,15 @@ class RequestLog:
     ``._:-``, at most 64), else a new one; it goes back in ``X-Request-ID`` on every response
     and in every error body (:data:`api.deps.REQUEST_ID`). The record
     (``recruitgraph.access``) holds the id, the caller's role (never the token), method,
-    route template, path, status, duration in ms and bytes sent. A response that already
-    names an id (an internal error of the engine, logged under its own id) keeps it, and the
-    record names that one.
+    route template, path, status, duration in ms and bytes sent, and of the duration the ms
+    its engine calls waited for a slot, spent in the engine process and computed there
+    (:class:`~graph.server.engine.CallNotes`). A response that already names an id (an
+    internal error of the engine, logged under its own id) keeps it, and the record names
+    that one.
+
+    An answer computed by the engine also carries ``X-Store-Version``, the view version of
+    the state it was computed from (of the datasets the caller may read: see
+    :func:`graph.server.service.run`).
     """
 
     def __init__(self, app: ASGIApp, tokens: TokenStore) -> None:
@@ -178,6 +157,8 @@ class RequestLog:
         # Who an anonymous caller is, for its share of the engine's slots (a proxy: one address).
         client = scope.get("client")
         client_address.set(client[0] if client else None)
+        notes = CallNotes()
+        call_notes.set(notes)
         status, sent = 500, 0
 
         async def answer(message: Message) -> None:
@@ -187,6 +168,8 @@ class RequestLog:
                 response_headers = MutableHeaders(scope=message)
                 request_id = response_headers.get("x-request-id") or request_id
                 response_headers["X-Request-ID"] = request_id
+                if notes.version is not None:
+                    response_headers["X-Store-Version"] = notes.version
             elif message["type"] == "http.response.body":
                 sent += len(message.get("body", b""))
             await send(message)
@@ -195,10 +178,17 @@ class RequestLog:
             await self.app(scope, receive, answer)
         finally:
             if access_log.isEnabledFor(logging.INFO):
-                self._log(scope, headers, request_id, status, sent, started)
+                self._log(scope, headers, request_id, status, sent, started, notes)
 
     def _log(
-        self, scope: Scope, headers: Headers, request_id: str, status: int, sent: int, t0: float
+        self,
+        scope: Scope,
+        headers: Headers,
+        request_id: str,
+        status: int,
+        sent: int,
+        t0: float,
+        notes: CallNotes,
     ) -> None:
         role = noted_role(scope)
         if role is None:  # a route that never asked who calls (assets, docs)
@@ -217,6 +207,9 @@ class RequestLog:
             "status": status,
             "duration_ms": round((time.perf_counter() - t0) * 1000, 1),
             "bytes": sent,
+            "wait_ms": round(notes.waited * 1000, 1),
+            "engine_ms": round(notes.engine * 1000, 1),
+            "compute_ms": round(notes.computed * 1000, 1),
         }
         access_log.info(
             "%s %s %d %.1f ms %d B %s %s",
@@ -330,7 +323,6 @@ def create_app(store: Store | None = None, settings: Settings | None = None) -> 
     for router in ROUTERS:
         app.include_router(router)
     app.add_middleware(FastQueryPath, settings=settings, engine=engine, tokens=tokens)
-    app.add_middleware(StoreVersionHeader)  # around the fast SPARQL path too
     app.add_middleware(RequestLog, tokens=tokens)  # outermost: it sees every answer
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

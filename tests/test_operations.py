@@ -85,6 +85,15 @@ def test_each_request_is_one_json_line_with_id_role_route_status_and_timing(
         assert (record["status"], record["role"]) == (status, logged_role)
         assert record["bytes"] == len(response.content)
         assert 0 <= record["duration_ms"] < 60_000
+        # Where the time went: waiting for a lane's slot, then the engine process, of which
+        # computing is a part; none of it longer than the whole (within 1 ms: computing is
+        # timed in the engine process, the rest in the server's, and this sandbox's clock
+        # has been seen to step by a fraction of a millisecond between the two).
+        waited, engine, computed = (record[k] for k in ("wait_ms", "engine_ms", "compute_ms"))
+        assert 0 <= computed <= engine + 1.0, record
+        assert waited + engine <= record["duration_ms"] + 0.2, record
+        if path == "/api/datasets" and status == 200:  # answered by the engine process
+            assert computed > 0
         if status >= 400:  # the id in the error body too
             assert response.json()["request_id"] == f"ops-test-{i}"
     text = server.log.read_text()

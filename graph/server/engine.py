@@ -32,7 +32,8 @@ to an operation of :mod:`graph.server.service` and to nothing else.
   sends those bytes as they are, so that its event loop never decodes and encodes a large
   answer itself while every other request waits.
 * Each answer comes back with the view version of the state it was computed from
-  (:func:`graph.server.service.run`), noted for the request in :data:`answer_version`.
+  (:func:`graph.server.service.run`), noted for the request in :data:`call_notes` with the
+  time it waited for a slot, spent in the engine process and computed there.
 * Calls run in *lanes* (:data:`graph.server.service.LANES`, named by each operation's mark):
   cheap queries, analysis (projections, metrics, reports: Python that holds the GIL) and
   writes. Each lane has its own slots on the server and as many threads of its own in the
@@ -154,6 +155,11 @@ class StoreSpec:
     #: Long queries at once (past :attr:`Engine.promote_after`), on threads of their own
     #: besides ``threads``: so many runaways never hold the slots of cheap queries.
     heavy_threads: int = 4
+    #: The niceness of the analysis lane's threads (Linux; 0: as the rest). Slots keep
+    #: analysis from holding cheap queries' places, not from taking the CPUs they need: with
+    #: the analysis niced, the kernel gives a cheap query, the server and the writes the CPU
+    #: first, and the analysis what is left (see :func:`_lower_priority`).
+    analysis_nice: int = 10
 
     def slots(self, lane: str) -> int:
         """How many calls of ``lane`` run at once.
@@ -192,17 +198,25 @@ class StoreSpec:
 
 
 @dataclass
-class AnswerVersion:
-    """The view version of the state an answer was computed from (see
-    :func:`graph.server.service.run`; None: no answer yet)."""
+class CallNotes:
+    """What the engine calls made for one request noted: the view version of the state the
+    (last) answer was computed from (see :func:`graph.server.service.run`; None: no answer
+    yet), and where their time went, in seconds summed over the calls: waiting for a slot of
+    their lane (``waited``), from sending to the engine process until its reply
+    (``engine``), and of that, computing in the engine process (``computed``; the rest is
+    the trip and waiting there for the GIL)."""
 
     version: str | None = None
+    waited: float = 0.0
+    engine: float = 0.0
+    computed: float = 0.0
 
 
-#: Where the calls made for one request note the version of their answer: the API sets one
-#: per request (api.app.StoreVersionHeader), which sends it as the X-Store-Version header.
-answer_version: contextvars.ContextVar[AnswerVersion | None] = contextvars.ContextVar(
-    "answer_version", default=None
+#: Where the calls made for one request note what they did: the API sets one per request
+#: (:class:`api.app.RequestLog`), which sends the version as the X-Store-Version header and
+#: logs the times.
+call_notes: contextvars.ContextVar[CallNotes | None] = contextvars.ContextVar(
+    "call_notes", default=None
 )
 
 #: The network address of the request's client, set per request by the API
@@ -882,11 +896,14 @@ class Engine:
                 flight.add_done_callback(lambda task: self._landed(key, task))
             # A caller that goes away does not cancel the answer others wait for.
             answer = await asyncio.shield(flight)
-        result, version = answer
+        result, version, (waited, engine, computed) = answer
         # Noted in the caller's own context: a shared flight runs in its first caller's.
-        note = answer_version.get()
+        note = call_notes.get()
         if note is not None:
             note.version = version
+            note.waited += waited
+            note.engine += engine
+            note.computed += computed
         return result
 
     def _landed(self, key: tuple[Reference, bytes], task: asyncio.Task[Any]) -> None:
@@ -905,12 +922,15 @@ class Engine:
         encoding: str | None,
         *,
         write: bool,
-    ) -> tuple[Any, str]:
+    ) -> tuple[Any, str, tuple[float, float, float]]:
         """One call of ``caller`` in ``lane``: a place in its queue, a slot, then the engine
-        process; its (result, view version) (see :func:`graph.server.service.run`), the result
-        encoded in the engine process when ``encoding`` names a format (``"json"``)."""
+        process; its result (encoded in the engine process when ``encoding`` names a format,
+        ``"json"``), the view version (see :func:`graph.server.service.run`) and the seconds
+        it waited for the slot, spent in the engine process and computed there (see
+        :class:`CallNotes`)."""
         limit = self.write_timeout if write else self.timeout
         loop = asyncio.get_running_loop()
+        entered = loop.time()
         try:
             ticket = await lane.enter(caller, limit)
         except TimeoutError:
@@ -930,6 +950,7 @@ class Engine:
                 except _WorkerGone:
                     continue
                 lane.calls += 1
+                sent = loop.time()
                 try:
                     ok, payload = await asyncio.wait_for(
                         asyncio.shield(pending.future), max(0.0, deadline - loop.time())
@@ -954,7 +975,8 @@ class Engine:
                         raise EngineTimeout(limit) from None
                     continue  # a read: run it again in the new engine process
                 if ok:
-                    return payload
+                    result, version, computed = payload
+                    return result, version, (started - entered, loop.time() - sent, computed)
                 raise EngineError(*payload)
         finally:
             if promotion is not None:
@@ -1014,6 +1036,16 @@ class _Encoded:
         return body
 
 
+def _lower_priority(nice: int) -> None:
+    """Lower the CPU priority of the calling thread by ``nice`` (Linux, where niceness is
+    per thread; elsewhere, and when refused, nothing)."""
+    if nice <= 0 or not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError):
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + nice)
+
+
 def _read_exact(stream: BinaryIO, size: int) -> bytes | None:
     data = stream.read(size)
     if data is None or len(data) < size:
@@ -1063,15 +1095,18 @@ def serve(fd: int, spec: StoreSpec) -> int:
 
     encoded = _Encoded()
 
-    def work(calls: queue.SimpleQueue[Call | None]) -> None:
+    def work(calls: queue.SimpleQueue[Call | None], nice: int) -> None:
+        _lower_priority(nice)
         while (call := calls.get()) is not None:
             call_id, function, args, kwargs, encoding = call
+            began = time.perf_counter()
             try:
                 # (result, view version): see service.run
-                answer = service.run(function, context, *args, **kwargs)
+                result, version = service.run(function, context, *args, **kwargs)
                 if encoding is not None:
-                    answer = encoded.encode(function, args, kwargs, answer, encoding), answer[1]
-                reply: tuple[int, bool, Any] = (call_id, True, answer)
+                    result = encoded.encode(function, args, kwargs, (result, version), encoding)
+                computed = time.perf_counter() - began
+                reply: tuple[int, bool, Any] = (call_id, True, (result, version, computed))
             except BaseException as error:
                 reply = (call_id, False, service.describe_error(error, function.__qualname__))
             with contextlib.suppress(OSError):
@@ -1084,8 +1119,11 @@ def serve(fd: int, spec: StoreSpec) -> int:
         return 1
     # A thread for each slot and heavy slot: the server sends no more calls than that.
     count = {lane: spec.slots(lane) + spec.heavy(lane) for lane in lanes}
+    nice = {lane: spec.analysis_nice if lane == "analysis" else 0 for lane in lanes}
     threads = [
-        threading.Thread(target=work, args=(calls,), name=f"engine-{lane}-{i}", daemon=True)
+        threading.Thread(
+            target=work, args=(calls, nice[lane]), name=f"engine-{lane}-{i}", daemon=True
+        )
         for lane, calls in lanes.items()
         for i in range(count[lane])
     ]
