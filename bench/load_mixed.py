@@ -78,6 +78,11 @@ class Run:
         #: The distinct error bodies of each route.
         self.messages: dict[str, set[str]] = defaultdict(set)
         self.churn_triples: int | None = None
+        #: Each read's route and its time at the client, by the request id it was sent with.
+        self.sent: dict[str, tuple[str, float]] = {}
+        #: How late this process's event loop woke from 10 ms sleeps: when it is late, so is
+        #: every reading of the time a reply arrived, and the figures above are the client's.
+        self.lag: list[float] = []
         self.requests = 0
 
 
@@ -105,18 +110,27 @@ async def reader(client: httpx.AsyncClient, run: Run, end: float, limit: int, se
     while time.monotonic() < end and run.requests < limit:
         route, _, path, params = chooser.choices(ROUTES, weights)[0]
         run.requests += 1
+        request_id = f"bench-{seed}-{run.requests}"
         started = time.monotonic()
         try:
-            answer = await client.get(path, params=params)
+            answer = await client.get(path, params=params, headers={"X-Request-ID": request_id})
         except httpx.HTTPError as error:
             run.errors[route][type(error).__name__] += 1
             continue
         run.times[route].append(time.monotonic() - started)
+        run.sent[request_id] = (route, run.times[route][-1])
         if answer.status_code >= 400:
             run.errors[route][answer.status_code] += 1
             run.messages[route].add(answer.text[:160])
             continue
         check(run, route, answer)
+
+
+async def loop_lag(run: Run, end: float) -> None:
+    while time.monotonic() < end:
+        started = time.monotonic()
+        await asyncio.sleep(0.01)
+        run.lag.append(time.monotonic() - started - 0.01)
 
 
 async def writer(client: httpx.AsyncClient, run: Run, end: float, every: float) -> None:
@@ -144,6 +158,43 @@ async def writer(client: httpx.AsyncClient, run: Run, end: float, every: float) 
                 if route == "writer load":
                     run.churn_triples = answer.json()["triples"]
         await asyncio.sleep(max(0.0, every - (time.monotonic() - started)))
+
+
+def where_the_time_went(run: Run, log: Path) -> dict[str, dict[str, float]]:
+    """Per route, from the server's access log (JSON lines): the p50 and p99 of the time at
+    the client, in the server, waiting for a lane's slot, in the engine process and computing
+    there, in ms; and the mean share of each in the slowest 5 % of the route's requests."""
+    parts: dict[str, list[dict[str, float]]] = defaultdict(list)
+    for line in log.read_text(errors="replace").splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        sent = run.sent.get(record.get("request_id", "")) if isinstance(record, dict) else None
+        if sent is None:
+            continue
+        route, seconds = sent
+        parts[route].append(
+            {
+                "client": seconds * 1000,
+                "server": record["duration_ms"],
+                "wait": record["wait_ms"],
+                "engine": record["engine_ms"],
+                "compute": record["compute_ms"],
+            }
+        )
+    figures: dict[str, dict[str, float]] = {}
+    for route, rows in parts.items():
+        figure: dict[str, float] = {"n": len(rows)}
+        for part in ("client", "server", "wait", "engine", "compute"):
+            values = [row[part] for row in rows]
+            figure[f"{part} p50"] = statistics.median(values)
+            figure[f"{part} p99"] = percentile(values, 0.99)
+        slowest = sorted(rows, key=lambda row: row["client"])[-max(1, len(rows) // 20) :]
+        for part in ("client", "server", "wait", "engine", "compute"):
+            figure[f"{part} slowest"] = statistics.fmean(row[part] for row in slowest)
+        figures[route] = figure
+    return figures
 
 
 def build(data_dir: Path, actors: int) -> str:
@@ -208,6 +259,7 @@ async def main_async(args: argparse.Namespace, base: str, token: str) -> Run:
         await asyncio.gather(*(client.get("/healthz") for client in clients))
         end = time.monotonic() + args.seconds
         tasks = [reader(client, run, end, args.max_requests, i) for i, client in enumerate(clients)]
+        tasks.append(loop_lag(run, end))
         if args.write_every > 0:
             tasks.append(writer(editor, run, end, args.write_every))
         await asyncio.gather(*tasks)
@@ -234,7 +286,8 @@ def main() -> int:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
-        process = serve(data_dir, port, Path(work) / "server.log")
+        log = Path(work) / "server.log"
+        process = serve(data_dir, port, log, "--log-format", "json")
         try:
             started = time.monotonic()
             run = asyncio.run(main_async(args, f"http://127.0.0.1:{port}", token))
@@ -242,6 +295,7 @@ def main() -> int:
         finally:
             process.terminate()
             process.wait(30)
+        split = where_the_time_went(run, log)
     rows = {}
     print(f"{run.requests} reads in {elapsed:.0f} s ({run.requests / elapsed:.1f}/s), "
           f"{args.clients} clients, writer every {args.write_every:g} s")  # fmt: skip
@@ -266,11 +320,28 @@ def main() -> int:
                 f"{rows[route]['p99']:>8.2f} {rows[route]['max']:>8.2f}  "
                 f"{sum(errors.values()):>6}  {len(wrong):>5}  {errors or ''}"
             )
+    if run.lag:
+        lag_ms = [lag * 1000 for lag in run.lag]
+        print(
+            f"client event loop late by p50 {statistics.median(lag_ms):.0f} ms, "
+            f"p99 {percentile(lag_ms, 0.99):.0f} ms, max {max(lag_ms):.0f} ms"
+        )
+    print("\nwhere the time of reads went, ms (p50 / p99; mean of the slowest 5 %):")
+    parts = ("client", "server", "lane wait", "engine process", "computing")
+    print(f"{'route':<16} " + " ".join(f"{p:>20}" for p in parts))
+    for route, figure in split.items():
+        cells = [
+            f"{figure[f'{p} p50']:.0f}/{figure[f'{p} p99']:.0f}; {figure[f'{p} slowest']:.0f}"
+            for p in ("client", "server", "wait", "engine", "compute")
+        ]
+        print(f"{route:<16} " + " ".join(f"{c:>20}" for c in cells))
     for route, messages in run.messages.items():
         for message in sorted(messages)[:3]:
             print(f"  {route}: {message}")
     if args.json:
-        args.json.write_text(json.dumps({"args": vars(args) | {"json": None}, "routes": rows}))
+        args.json.write_text(
+            json.dumps({"args": vars(args) | {"json": None}, "routes": rows, "split": split})
+        )
     failed = sum(sum(r["errors"].values()) + r["wrong"] for r in rows.values())
     return 1 if failed else 0
 
