@@ -238,7 +238,10 @@ def create_app(store: Store | None = None, settings: Settings | None = None) -> 
     if store is not None:
         settings = settings_for_store(store, settings)
     engine = Engine(
-        settings.spec(), timeout=settings.query_timeout, write_timeout=settings.write_timeout
+        settings.spec(),
+        timeout=settings.query_timeout,
+        write_timeout=settings.write_timeout,
+        answer_cache_bytes=settings.answer_cache_bytes,
     )
     tokens = TokenStore(settings.token_dir())
 

@@ -86,6 +86,9 @@ class Settings:
     analysis_threads: int = 2
     #: Queries past 0.5 s the engine runs at once besides ``threads`` (StoreSpec.heavy_threads).
     heavy_threads: int = 4
+    #: Bytes of whole answers the server keeps until the next write (graph.server.answers;
+    #: 0: off; always off for a remote store).
+    answer_cache_bytes: int = 64 * 1024**2
     #: Directory to delete at shutdown (a temporary copy of an in-memory store).
     cleanup: Path | None = field(default=None, repr=False)
 

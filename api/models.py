@@ -99,6 +99,10 @@ class Health(TypedDict):
     triples: NotRequired[int]
     #: results (projections, reports) held in the engine's cache
     cache_entries: NotRequired[int]
+    #: The server's cache of whole answers (SPARQL results), kept until the next write:
+    #: entries, bytes, max_bytes (0: off, as for a remote store), and since start hits,
+    #: misses, answers kept and evicted
+    answer_cache: NotRequired[dict[str, int]]
 
 
 #: A dataset and its provenance: the library's own record is the response model, so the

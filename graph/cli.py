@@ -83,6 +83,17 @@ def _count(text: str) -> int:
     return number
 
 
+def _size_mb(text: str) -> float:
+    """A size in MiB, zero or more."""
+    try:
+        number = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not number >= 0 or number == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} is not a size in MiB (0 or more)")
+    return number
+
+
 def _open(args: argparse.Namespace) -> Store:
     return open_store(args.data_dir, args.store_url)
 
@@ -689,6 +700,7 @@ def _serve(store: Store, sock: socket.socket, args: argparse.Namespace) -> None:
         threads=args.threads,
         analysis_threads=args.analysis_threads,
         heavy_threads=args.heavy_threads,
+        answer_cache_bytes=int(args.answer_cache_mb * 1024**2),
         data_dir=args.data_dir,
     )
     # Uvicorn logs through our handler (log_config=None); the request log is api.app's.
@@ -1017,6 +1029,13 @@ def build_parser() -> argparse.ArgumentParser:
             default=4,
             help="queries running past 0.5 s at once, beside --threads (more wait), so that "
             "long queries never hold the slots of cheap ones",
+        )
+        limits.add_argument(
+            "--answer-cache-mb",
+            type=_size_mb,
+            default=64.0,
+            help="MiB of whole answers (SPARQL results) kept for callers who ask the same "
+            "again, until the next write (default 64; 0: off; always off for --store-url)",
         )
         limits.add_argument("--no-access-log", action="store_true", help="do not log every request")
         limits.add_argument(

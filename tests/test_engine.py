@@ -152,7 +152,10 @@ def test_after_a_restart_the_next_engine_waits_ready(tmp_path: Path) -> None:
         assert b"true" in body
 
     async def scenario() -> None:
-        engine = Engine(StoreSpec("embedded", str(tmp_path / "store")), timeout=60)
+        # No answers kept: each ASK must reach the engine process (and so wait for the new one).
+        engine = Engine(
+            StoreSpec("embedded", str(tmp_path / "store")), timeout=60, answer_cache_bytes=0
+        )
         await engine.start()
         try:
             assert engine._standby is None  # nothing kept while nothing went wrong

@@ -95,6 +95,15 @@ def engine_health(engine: Engine) -> tuple[dict[str, Any], str | None]:
                         "datasets": 2,
                         "triples": 5182,
                         "cache_entries": 4,
+                        "answer_cache": {
+                            "entries": 12,
+                            "bytes": 48210,
+                            "max_bytes": 67108864,
+                            "hits": 310,
+                            "misses": 41,
+                            "kept": 12,
+                            "evicted": 0,
+                        },
                     }
                 }
             }
@@ -136,6 +145,7 @@ async def healthz(request: Request, engine: EngineDep) -> JSONResponse:
     if answer is not None and principal is not None:  # (a refused token: liveness only)
         data.update(answer)  # (into a copy: identical calls in flight share one answer)
         data["lanes"] = engine.load()
+        data["answer_cache"] = engine.answers.stats()
     fields, problem = engine_health(engine)
     if problem is None and answer is None:
         problem = f"the engine did not answer within {HEALTH_WAIT:g} s"

@@ -83,6 +83,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, BinaryIO, Concatenate, ParamSpec, TypeVar
 
 from graph.server import service
+from graph.server.answers import AnswerCache
 from graph.server.auth import Principal
 from graph.server.service import Context
 
@@ -629,6 +630,7 @@ class Engine:
         start_timeout: float = 120.0,
         queue: int = 64,
         promote_after: float = 0.5,
+        answer_cache_bytes: int = 64 * 1024**2,
     ) -> None:
         self.spec = spec
         self.timeout = timeout
@@ -643,6 +645,9 @@ class Engine:
         }
         #: Reads in flight by (operation, caller and arguments): identical ones share an answer.
         self._flights: dict[tuple[Reference, bytes], asyncio.Task[Any]] = {}
+        #: Answers kept until the next write; only where every write passes through this
+        #: server (an embedded store: see graph.server.answers).
+        self.answers = AnswerCache(answer_cache_bytes if spec.kind == "embedded" else 0)
         #: How many times the engine process was restarted (time limits, crashes).
         self.restarts = 0
         #: When it was last restarted (seconds since the epoch), and when (monotonic clock)
@@ -873,11 +878,14 @@ class Engine:
         caller = fairness_key(principal)
         arguments = (principal, *args)
         if write:
+            # Reads asked from now on must see this write: none is answered from the cache,
+            # nor joins a flight, begun before it.
+            self.answers.writing()
             try:
                 answer = await self._run(lane, caller, ref, arguments, kwargs, encoding, write=True)
             finally:
-                # Reads asked from now on must see this write: none joins a flight begun before.
                 self._flights.clear()
+                self.answers.written()
         elif not service.shared(operation):
             answer = await self._run(lane, caller, ref, arguments, kwargs, encoding, write=False)
         else:
@@ -885,17 +893,34 @@ class Engine:
                 ref,
                 pickle.dumps((arguments, kwargs, encoding), protocol=pickle.HIGHEST_PROTOCOL),
             )
-            flight = self._flights.get(key)
-            if flight is not None:
-                lane.shared += 1
+            kept = self.answers.enabled and service.cacheable(operation, args, kwargs)
+            # What the caller may see (its role and grants), not who it is: callers who see
+            # the same share the answers kept.
+            cache_key = (
+                (ref, pickle.dumps(((principal.role, principal.grants), args, kwargs, encoding)))
+                if kept
+                else None
+            )
+            if cache_key is not None and (hit := self.answers.get(cache_key)) is not None:
+                result, version = hit
+                answer = (result, version, (0.0, 0.0, 0.0))
             else:
-                flight = asyncio.get_running_loop().create_task(
-                    self._run(lane, caller, ref, arguments, kwargs, encoding, write=False)
-                )
-                self._flights[key] = flight
-                flight.add_done_callback(lambda task: self._landed(key, task))
-            # A caller that goes away does not cancel the answer others wait for.
-            answer = await asyncio.shield(flight)
+                flight = self._flights.get(key)
+                if flight is not None:
+                    lane.shared += 1
+                else:
+                    flight = asyncio.get_running_loop().create_task(
+                        self._run(lane, caller, ref, arguments, kwargs, encoding, write=False)
+                    )
+                    self._flights[key] = flight
+                    flight.add_done_callback(lambda task: self._landed(key, task))
+                    if cache_key is not None:
+                        generation = self.answers.generation
+                        flight.add_done_callback(
+                            lambda task: self._keep(cache_key, generation, task)
+                        )
+                # A caller that goes away does not cancel the answer others wait for.
+                answer = await asyncio.shield(flight)
         result, version, (waited, engine, computed) = answer
         # Noted in the caller's own context: a shared flight runs in its first caller's.
         note = call_notes.get()
@@ -905,6 +930,12 @@ class Engine:
             note.engine += engine
             note.computed += computed
         return result
+
+    def _keep(self, key: tuple[Reference, bytes], generation: int, task: asyncio.Task[Any]) -> None:
+        """File the answer of the flight ``task``, begun at ``generation``, in the cache."""
+        if not task.cancelled() and task.exception() is None:
+            result, version, _ = task.result()
+            self.answers.put(key, generation, (result, version))
 
     def _landed(self, key: tuple[Reference, bytes], task: asyncio.Task[Any]) -> None:
         if self._flights.get(key) is task:

@@ -132,6 +132,10 @@ class _Mark:
     lane: str
     #: Whether callers asking the same at the same time may share one answer.
     shared: bool = True
+    #: Whether an answer may be kept for callers who ask the same later, until the next
+    #: write (:mod:`graph.server.answers`): always, never, or as a predicate of the call's
+    #: arguments says.
+    cached: bool | Callable[..., bool] = False
 
 
 #: Every operation the engine process may run: whether it writes, and its lane.
@@ -141,20 +145,30 @@ _OPERATIONS: dict[Callable[..., Any], _Mark] = {}
 @overload
 def operation(function: _F, /) -> _F: ...
 @overload
-def operation(*, lane: str = "query", shared: bool = True) -> Callable[[_F], _F]: ...
 def operation(
-    function: _F | None = None, /, *, lane: str = "query", shared: bool = True
+    *, lane: str = "query", shared: bool = True, cached: bool | Callable[..., bool] = False
+) -> Callable[[_F], _F]: ...
+def operation(
+    function: _F | None = None,
+    /,
+    *,
+    lane: str = "query",
+    shared: bool = True,
+    cached: bool | Callable[..., bool] = False,
 ) -> _F | Callable[[_F], _F]:
     """Mark ``function`` as an operation that reads: the engine process runs it under the
     read time limit, and runs it again in a new process if its process was restarted.
     ``@operation(lane="analysis")`` runs it in the analysis lane (see :data:`LANES`);
     ``shared=False`` when its answer belongs to one caller (a file the caller deletes), so
-    that identical calls in flight never share it."""
+    that identical calls in flight never share it. ``cached=True`` (or a predicate of the
+    call's arguments) when its answer depends on nothing but the store, the caller's role
+    and grants and the arguments, so that the server may keep it for later callers until
+    the next write (see :func:`cacheable`)."""
     if lane not in LANES or lane == "write":
         raise ValueError(f"a read runs in lane query or analysis, not {lane!r}")
 
     def mark(function: _F) -> _F:
-        _OPERATIONS[function] = _Mark(False, lane, shared)
+        _OPERATIONS[function] = _Mark(False, lane, shared, cached)
         return function
 
     return mark if function is None else mark(function)
@@ -187,6 +201,22 @@ def shared(function: Callable[..., Any]) -> bool:
     for a write); KeyError if it is no operation."""
     mark = _OPERATIONS[function]
     return mark.shared and not mark.write
+
+
+def cacheable(function: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any]) -> bool:
+    """Whether the answer of this call of the operation ``function`` (``args`` after the
+    context and the caller) may be kept for later callers until the next write (see
+    :func:`operation`); KeyError if it is no operation.
+
+    >>> cacheable(sparql_query, ["ASK {}"], {})
+    True
+    >>> cacheable(sparql_query, ["SELECT (NOW() AS ?t) {}"], {}), cacheable(upload, [], {})
+    (False, False)
+    """
+    mark = _OPERATIONS[function]
+    if mark.write or mark.cached is False:
+        return False
+    return mark.cached is True or bool(mark.cached(*args, **kwargs))
 
 
 def lane(function: Callable[..., Any]) -> str:
@@ -331,14 +361,14 @@ def healthz(ctx: Context, principal: Principal) -> dict[str, Any]:
     }
 
 
-@operation
+@operation(cached=True)
 def datasets(ctx: Context, principal: Principal) -> list[dict[str, Any]]:
     """The datasets the caller may read, with their descriptions."""
     readable = set(ctx.readable(principal))
     return [i.as_dict() for i in list_datasets(ctx.store) if i.graph in readable]
 
 
-@operation
+@operation(cached=True)
 def dataset(ctx: Context, principal: Principal, name: str) -> dict[str, Any]:
     graph = _dataset_graph(name)
     for info in datasets(ctx, principal):
@@ -514,7 +544,17 @@ def delete_dataset(ctx: Context, principal: Principal, name: str) -> None:
 # SPARQL
 
 
-@operation
+#: Functions whose value differs from one evaluation to the next (SPARQL 1.1, 17.4): a
+#: query that calls one is computed afresh each time. (A plain scan, no backtracking: the
+#: text may be a megabyte.)
+_VOLATILE = re.compile(r"(?i)\b(?:now|rand|uuid|struuid|bnode)\s*\(")
+
+
+def _repeatable(text: str, **_: Any) -> bool:
+    return _VOLATILE.search(text) is None
+
+
+@operation(cached=_repeatable)
 def sparql_query(
     ctx: Context,
     principal: Principal,
@@ -855,27 +895,27 @@ def gsp_delete(ctx: Context, principal: Principal, graph: str | None) -> None:
 # The JSON graph API
 
 
-@operation
+@operation(cached=True)
 def entities(ctx: Context, principal: Principal, **params: Any) -> dict[str, Any]:
     return queries.entities(ctx.store, ctx.readable(principal), **params)
 
 
-@operation
+@operation(cached=True)
 def entity(ctx: Context, principal: Principal, ref: str) -> dict[str, Any]:
     return queries.entity(ctx.store, ctx.readable(principal), ref)
 
 
-@operation(lane="analysis")
+@operation(lane="analysis", cached=True)
 def neighborhood(ctx: Context, principal: Principal, ref: str, **params: Any) -> dict[str, Any]:
     return queries.neighborhood(ctx.store, ctx.readable(principal), ref, **params)
 
 
-@operation(lane="analysis")
+@operation(lane="analysis", cached=True)
 def paths(ctx: Context, principal: Principal, source: str, target: str, **params: Any) -> Any:
     return queries.paths(ctx.store, ctx.readable(principal), source, target, **params)
 
 
-@operation
+@operation(cached=True)
 def flows(ctx: Context, principal: Principal, **params: Any) -> dict[str, Any]:
     return queries.flows(ctx.store, ctx.readable(principal), **params)
 
@@ -904,7 +944,7 @@ _DISCARD: dict[Callable[..., Any], Callable[[Any], None]] = {
 }
 
 
-@operation(lane="analysis")
+@operation(lane="analysis", cached=True)
 def metrics_report(
     ctx: Context, principal: Principal, filters: Any, top: int = 10, rounds: int = 0
 ) -> dict[str, Any]:
@@ -914,7 +954,7 @@ def metrics_report(
     )
 
 
-@operation(lane="analysis")
+@operation(lane="analysis", cached=True)
 def metrics_timeline(
     ctx: Context, principal: Principal, filters: Any, window: str, step: str
 ) -> dict[str, Any]:
@@ -924,7 +964,7 @@ def metrics_timeline(
     )
 
 
-@operation(lane="analysis")
+@operation(lane="analysis", cached=True)
 def metrics_compare(
     ctx: Context,
     principal: Principal,
@@ -947,7 +987,7 @@ def metrics_compare(
     )
 
 
-@operation(lane="analysis")
+@operation(lane="analysis", cached=True)
 def metrics_nodes(
     ctx: Context, principal: Principal, filters: Any, by: str, top: int | None
 ) -> dict[str, Any]:
@@ -965,7 +1005,7 @@ def metrics_nodes(
 # Actors and merges
 
 
-@operation
+@operation(cached=True)
 def actors_list(
     ctx: Context, principal: Principal, kind: str | None = None, search: str | None = None
 ) -> list[dict[str, Any]]:
@@ -973,7 +1013,7 @@ def actors_list(
     return actors.actors(ctx.store, ctx.readable(principal), kind=kind, search=search)
 
 
-@operation
+@operation(cached=True)
 def actor_show(ctx: Context, principal: Principal, ref: str) -> dict[str, Any]:
     """One actor (:func:`graph.ingest.actors.actor`); NotFound if no actor the caller sees is
     ``ref``."""
@@ -1040,7 +1080,7 @@ def actors_unmerge(
 # The explorer
 
 
-@operation(lane="analysis")
+@operation(lane="analysis", cached=True)
 def explorer_data(
     ctx: Context,
     principal: Principal,
