@@ -40,7 +40,10 @@ PREFIXES = (
 )
 ACTOR_KINDS = ("Recruiter", "RegionalGovernment", "FederalBody", "ForeignGovernment")
 
-# The query mix. A lookup and a search vary per request (a different actor or text each time).
+# The query mixes. Each kind is *repeated*: the same texts again and again (500 lookups of
+# different actors, 500 searches, or one text), as dashboards, the explorer and notebooks send
+# them, where a cache of answers may serve them. ``<kind>-unique`` sends the same work with every
+# request a text never sent before in the run (a comment numbers it), which no cache can serve.
 LOOKUP = (
     PREFIXES + "SELECT ?claim ?type ?to ?start WHERE {{ ?claim rg:from <{actor}> ; a ?type ; "
     "rg:to ?to ; rg:start ?start }}"
@@ -56,16 +59,26 @@ AGGREGATE = (
 )
 TRIVIAL = "ASK {}"
 
+# Each wrk thread has a Lua state of its own: thread i sends paths i, i + n, i + 2n, ... (n
+# threads), so that no two threads send the same path at the same point of the cycle.
 WRK_SCRIPT = """
 local paths = {}
 for line in io.lines(os.getenv("WRK_PATHS")) do paths[#paths + 1] = line end
+local step = tonumber(os.getenv("WRK_THREADS"))
+local threads = 0
+function setup(thread)
+  thread:set("offset", threads)
+  threads = threads + 1
+end
 local counter = 0
 request = function()
+  local index = (counter * step + offset) % #paths + 1
   counter = counter + 1
-  return wrk.format("GET", paths[(counter % #paths) + 1],
-                    {["Accept"] = "application/sparql-results+json"})
+  return wrk.format("GET", paths[index], {["Accept"] = "application/sparql-results+json"})
 end
 """
+#: Requests per second no server here reaches: the number of unique texts a run needs.
+MOST_RPS = 8000
 
 
 def free_port() -> int:
@@ -201,7 +214,7 @@ def engine_floor(location: Path, kinds: list[str], actors: list[str], seconds: f
     store = ox.Store.read_only(str(location))
     floor = {}
     for kind in kinds:
-        texts = query_texts(kind, actors)
+        texts = query_texts(kind.removesuffix("-unique"), actors)
         count, cpu, started = 0, time.process_time(), time.monotonic()
         # The whole cycle of texts at least once, as wrk sends them.
         while count < len(texts) or time.monotonic() - started < seconds:
@@ -225,13 +238,22 @@ def _actors(union: Path) -> list[str]:
     return found
 
 
-def query_paths(kind: str, route: str, actors: list[str]) -> list[str]:
-    """The request paths that wrk cycles through for one kind of query."""
-    return [f"{route}?query={quote(t, safe='')}" for t in query_texts(kind, actors)]
+def query_paths(
+    kind: str, route: str, actors: list[str], seconds: float = 0, run: str = ""
+) -> list[str]:
+    """The request paths that wrk cycles through for one kind of query; for a ``-unique``
+    kind, enough for ``seconds`` of requests, each text marked with ``run`` (a name unique
+    in the whole benchmark) and its number."""
+    base, unique = kind.removesuffix("-unique"), kind.endswith("-unique")
+    texts = query_texts(base, actors, int(seconds * MOST_RPS) if unique else 500)
+    if unique:
+        texts = [f"{text}\n# {run} {i}" for i, text in enumerate(texts)]
+    return [f"{route}?query={quote(t, safe='')}" for t in texts]
 
 
 def query_texts(kind: str, actors: list[str], count: int = 500) -> list[str]:
-    """The queries of one kind, the same ones on every run (a fixed seed)."""
+    """The queries of one kind, the same ones on every run (a fixed seed); ``count`` of them
+    where they vary (lookups, searches), else the one text ``count`` times."""
     rng = random.Random(1)
     if kind == "lookup":
         texts = [LOOKUP.format(actor=rng.choice(actors)) for _ in range(count)]
@@ -241,9 +263,9 @@ def query_texts(kind: str, actors: list[str], count: int = 500) -> list[str]:
             SEARCH.format(text=rng.choice(words) + str(rng.randint(0, 9))) for _ in range(count)
         ]
     elif kind == "aggregate":
-        texts = [AGGREGATE]
+        texts = [AGGREGATE] * count
     else:
-        texts = [TRIVIAL]
+        texts = [TRIVIAL] * count
     return texts
 
 
@@ -258,7 +280,8 @@ def run_wrk(base: str, paths: list[str], work: Path, duration: float, connection
         "--timeout", "120s", "--latency", "-s", str(script), base,
     ]  # fmt: skip
     output = subprocess.run(
-        command, capture_output=True, text=True, env=dict(os.environ, WRK_PATHS=str(listing)),
+        command, capture_output=True, text=True,
+        env=dict(os.environ, WRK_PATHS=str(listing), WRK_THREADS=str(threads)),
         timeout=duration + 180, check=True,
     ).stdout  # fmt: skip
     return parse_wrk(output)
@@ -283,6 +306,19 @@ def parse_wrk(output: str) -> dict[str, Any]:
     timeouts = re.search(r"timeout (\d+)", output)
     result["timeouts"] = int(timeouts.group(1)) if timeouts else 0
     return result
+
+
+def answer_cache(base: str) -> dict[str, int]:
+    """recruitgraph's answer cache counts, from its /healthz."""
+    counts: dict[str, int] = httpx.get(f"{base}/healthz", timeout=60).json()["answer_cache"]
+    return counts
+
+
+def hit_rate(before: dict[str, int], after: dict[str, int]) -> float | None:
+    """The share of lookups the answer cache served between two of its counts."""
+    hits = after["hits"] - before["hits"]
+    asked = hits + after["misses"] - before["misses"]
+    return round(hits / asked, 4) if asked else None
 
 
 def aggregate_rows(base: str, route: str) -> list[tuple[str, str, str, str]]:
@@ -412,23 +448,30 @@ def main(argv: list[str] | None = None) -> int:
         for round_number in range(1, args.rounds + 1):
             for kind in kinds:
                 for name, (base, route) in endpoints.items():
-                    paths = query_paths(kind, route, actors)
                     slow = name == "rdflib-endpoint"
                     duration = args.slow_duration if slow else args.duration
+                    run = f"{round_number}-{name}"
                     if not slow:
-                        run_wrk(base, paths, work, 2, args.connections, args.wrk_threads)
+                        warm = query_paths(kind, route, actors, 2, f"{run}-warm")
+                        run_wrk(base, warm, work, 2, args.connections, args.wrk_threads)
+                    paths = query_paths(kind, route, actors, duration, run)
+                    cached = answer_cache(base) if name == "recruitgraph" else None
                     cpu = group_cpu_seconds(groups[name])
                     result = run_wrk(
                         base, paths, work, duration, args.connections, args.wrk_threads
                     )
                     cpu = group_cpu_seconds(groups[name]) - cpu
+                    if cached is not None:
+                        result["answer_cache_hit_rate"] = hit_rate(cached, answer_cache(base))
                     result["cpu_us_per_request"] = (
                         round(cpu / result["requests"] * 1e6) if result["requests"] else None
                     )
                     runs[name][kind].append({k: v for k, v in result.items() if k != "raw"})
-                    print(f"  round {round_number} {name:16} {kind:10} {result['rps']:9.1f} req/s "
+                    hits = result.get("answer_cache_hit_rate")
+                    print(f"  round {round_number} {name:16} {kind:16} {result['rps']:9.1f} req/s "
                           f" p50 {result['p50_ms']} ms  p99 {result['p99_ms']} ms  cpu "
-                          f"{result['cpu_us_per_request']} us/req  errors {result['errors']}",
+                          f"{result['cpu_us_per_request']} us/req  errors {result['errors']}"
+                          + ("" if hits is None else f"  cache hits {hits:.0%}"),
                           flush=True)  # fmt: skip
         for name in servers:
             results["servers"][name] = {
@@ -441,11 +484,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def _median(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     def middle(key: str) -> Any:
-        values = sorted(r[key] for r in rounds if r[key] is not None)
+        values = sorted(r[key] for r in rounds if r.get(key) is not None)
         return values[len(values) // 2] if values else None
 
     return {
         "rps": middle("rps"),
+        "answer_cache_hit_rate": middle("answer_cache_hit_rate"),
         "p50_ms": middle("p50_ms"),
         "p99_ms": middle("p99_ms"),
         "cpu_us_per_request": middle("cpu_us_per_request"),
