@@ -44,6 +44,8 @@ ACTOR_KINDS = ("Recruiter", "RegionalGovernment", "FederalBody", "ForeignGovernm
 # different actors, 500 searches, or one text), as dashboards, the explorer and notebooks send
 # them, where a cache of answers may serve them. ``<kind>-unique`` sends the same work with every
 # request a text never sent before in the run (a comment numbers it), which no cache can serve.
+# ``dashboard`` is the three repeated together, as a dashboard or notebook sends them: the 500
+# lookups and 500 searches with the aggregate as every 50th query, in a fixed shuffled order.
 LOOKUP = (
     PREFIXES + "SELECT ?claim ?type ?to ?start WHERE {{ ?claim rg:from <{actor}> ; a ?type ; "
     "rg:to ?to ; rg:start ?start }}"
@@ -262,6 +264,10 @@ def query_texts(kind: str, actors: list[str], count: int = 500) -> list[str]:
         texts = [
             SEARCH.format(text=rng.choice(words) + str(rng.randint(0, 9))) for _ in range(count)
         ]
+    elif kind == "dashboard":
+        texts = query_texts("lookup", actors, count) + query_texts("search", actors, count)
+        texts += [AGGREGATE] * (len(texts) // 49)
+        rng.shuffle(texts)
     elif kind == "aggregate":
         texts = [AGGREGATE] * count
     else:
