@@ -14,9 +14,11 @@ from pathlib import Path
 import httpx
 import networkx as nx
 import pytest
+from rdflib import RDFS, URIRef
 
 from graph.analysis.projection import ProjectionFilter, project
-from graph.model.ontology import kinds, relation_types
+from graph.model.namespaces import RG
+from graph.model.ontology import kinds, ontology_graph, relation_types
 from graph.store import EmbeddedStore, Store
 from graph.viz import Explorer, explorer_data, explorer_page, write_page
 from graph.viz.network import basis_styles, build_network, layout
@@ -88,6 +90,21 @@ def test_the_data_is_the_projection_with_every_claim_cited(
     assert {"x", "y", "shape", "color", "label", "group_key", "measures"} <= set(node)
     assert "betweenness" in default_data["measures"]
     assert default_data["timeline"]["windows"], "the file holds its timeline"
+
+
+#: CamelCase or snake_case: a class or notation of the model, not words for a reader.
+INTERNAL_NAME = re.compile(r"[a-z][A-Z]|\w_\w")
+
+
+def test_the_legend_has_the_ontologys_words(default_data: dict) -> None:
+    onto = ontology_graph()
+    for style in default_data["relations"]:
+        # the class's own rdfs:label, read from the ontology, not a list kept in code
+        assert style["label"] == str(onto.value(URIRef(RG + style["name"]), RDFS.label))
+    for style in default_data["kinds"] + default_data["relations"]:
+        assert not INTERNAL_NAME.search(style["label"]), style
+    assert {s["label"] for s in default_data["relations"]} >= {"Funding flow", "Coordination"}
+    assert default_data["vocabulary"]["purpose"]["enlistment_bonus"] == "enlistment bonus"
 
 
 def test_no_title_reaches_pyvis_popup(default_data: dict) -> None:

@@ -37,7 +37,7 @@ from graph.model.ontology import (
     concept_texts,
     confidence_levels,
     kinds,
-    relation_types,
+    relation_labels,
     tiers,
 )
 from graph.store import Store
@@ -96,15 +96,16 @@ def kind_styles() -> list[dict[str, Any]]:
 
 
 def relation_styles() -> list[dict[str, Any]]:
-    """Each relation type of the ontology with its edge colour and arrowhead (a vis-network
-    arrow type)."""
+    """Each relation type of the ontology with its label (``rdfs:label``: "Funding flow"),
+    edge colour and arrowhead (a vis-network arrow type)."""
     return [
         {
             "name": name,
+            "label": label,
             "colour": _EDGE_COLOURS[i % len(_EDGE_COLOURS)],
             "arrow": _ARROWS[i % len(_ARROWS)],
         }
-        for i, name in enumerate(relation_types())
+        for i, (name, label) in enumerate(relation_labels().items())
     ]
 
 

@@ -119,6 +119,11 @@
     const basis = claim.amount_basis ? data.vocabulary.amount_basis[claim.amount_basis] || claim.amount_basis : null;
     return basis ? `${money} ${basis}` : `${money} (per recruit or total: not stated)`;
   }
+  // A relation type in the ontology's words ("Funding flow"), never its class name.
+  function relationText(type) {
+    const style = relationStyle.get(type);
+    return style && style.label ? style.label : type;
+  }
   function purposeText(purpose) {
     return data.vocabulary.purpose[purpose] || purpose.replaceAll("_", " ");
   }
@@ -323,7 +328,7 @@
         dashes: basis ? basis.dashes : true,
         color: { color: style.colour, highlight: style.colour, hover: style.colour, opacity: 0.75 },
         arrows: { to: { enabled: true, type: style.arrow } },
-        title: tooltip([`${edge.type}: ${labelOf(edge.from)} → ${labelOf(edge.to)}`,
+        title: tooltip([`${relationText(edge.type)}: ${labelOf(edge.from)} → ${labelOf(edge.to)}`,
           basisWords(edge.basis),
           `${edge.claims.length} ${edge.claims.length === 1 ? "claim" : "claims"}`,
           amounts ? `amounts: ${amounts}` : ""]),
@@ -393,7 +398,7 @@
     const item = el("li", null, ["claim", assessment ? "assessment" : "report", claimPasses(claim) ? "" : "filtered-out"].join(" ").trim());
     item.dataset.claim = claim.claim_id || claim.id;
     const head = el("div", null, "claim-head");
-    head.appendChild(el("strong", claim.type || edge.type));
+    head.appendChild(el("strong", relationText(claim.type || edge.type)));
     head.appendChild(el("span", assessment ? "assessment" : "report", `badge ${assessment ? "badge-assessment" : "badge-report"}`));
     // The claim's own parties; at the government level they differ from the drawn ends.
     const subject = claim.subject_label || label(claim.subject || edge.from);
@@ -470,7 +475,7 @@
       if (node.aggregate) add("aggregate", "yes: stands for a group as a whole");
       if (node.synthetic) add("synthetic", "yes: generated, not from a source");
       for (const [measure, value] of Object.entries(node.measures || {})) {
-        add(measure.replace("_", " "), number(value));
+        add(measure.replaceAll("_", " "), number(value));
       }
       $("expand").textContent = state.expanded.has(id) ? "Hide extra neighbours" : "Expand neighbours";
     }
@@ -496,7 +501,7 @@
     const edge = drawn.merged.get(id);
     if (!edge) return;
     selected = null;
-    $("details-title").textContent = `${edge.type}: ${labelOf(edge.from)} → ${labelOf(edge.to)}`;
+    $("details-title").textContent = `${relationText(edge.type)}: ${labelOf(edge.from)} → ${labelOf(edge.to)}`;
     $("details-kind").textContent = `${capitalised(basisWords(edge.basis))}: the claims behind this link (those shown under the filters)`;
     $("details-attributes").replaceChildren();
     const list = $("details-claims");
@@ -770,7 +775,7 @@
   function fillSizes() {
     sizeBy.replaceChildren();
     sizeBy.appendChild(Object.assign(el("option", "claims shown"), { value: "claims" }));
-    data.measures.forEach((m) => sizeBy.appendChild(Object.assign(el("option", m.replace("_", " ")), { value: m })));
+    data.measures.forEach((m) => sizeBy.appendChild(Object.assign(el("option", m.replaceAll("_", " ")), { value: m })));
     if (!["claims", ...data.measures].includes(state.sizeBy)) state.sizeBy = "claims";
     sizeBy.value = state.sizeBy;
   }
