@@ -393,6 +393,15 @@ def test_viz_page_and_assets_are_served(live: LiveServer) -> None:
         assert client.get("/viz/assets/nothing.js").json()["status"] == 404
 
 
+def test_viz_page_opens_at_government_level(live: LiveServer) -> None:
+    with live.client() as client:
+        assert _data_of(client.get("/viz").text)["filter"]["level"] == "government"
+        chosen = client.get("/viz", params={"level": "organization"}).text
+        assert _data_of(chosen)["filter"]["level"] == "organization"
+        # the data route keeps the default of every other route
+        assert client.get("/api/viz").json()["filter"]["level"] == "organization"
+
+
 def test_viz_data_route(live: LiveServer) -> None:
     with live.client() as client:
         data = client.get("/api/viz", params={"window": "P12M"}).json()

@@ -178,7 +178,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 def test_page_loads_clean_and_draws_the_network(server: LiveServer, open_page: OpenPage) -> None:
     page, watch = open_page(f"{server.base}/viz")
     total = len(page.evaluate("window.explorer.data.nodes"))
-    assert drawn(page) == total > 150
+    assert drawn(page) == total > 100  # the government level: 141 of 170 actors
     assert page.is_hidden("#synthetic-banner"), "no synthetic data here"
     legend = page.locator("#kinds label").all_inner_texts()
     assert any("Federal body" in text for text in legend)
@@ -216,7 +216,7 @@ def test_filters_change_the_drawn_node_count(server: LiveServer, open_page: Open
 
 
 def test_search_centres_an_actor(server: LiveServer, open_page: OpenPage) -> None:
-    page, watch = open_page(f"{server.base}/viz")
+    page, watch = open_page(f"{server.base}/viz?level=organization")
     search(page, MINISTRY.lower())
     page.wait_for_timeout(600)  # the 300 ms focus animation
     offset = page.evaluate(
@@ -234,7 +234,7 @@ def test_search_centres_an_actor(server: LiveServer, open_page: OpenPage) -> Non
 
 
 def test_click_opens_the_panel_with_sources(server: LiveServer, open_page: OpenPage) -> None:
-    page, watch = open_page(f"{server.base}/viz")
+    page, watch = open_page(f"{server.base}/viz?level=organization")
     ministry = page.evaluate(
         "(label) => window.explorer.data.nodes.find((n) => n.label === label).id", MINISTRY
     )
@@ -324,7 +324,7 @@ def choose(page: Page, control: str, value: str) -> None:
 def test_level_toggle_rolls_the_federal_bodies_into_one(
     server: LiveServer, open_page: OpenPage
 ) -> None:
-    page, watch = open_page(f"{server.base}/viz")
+    page, watch = open_page(f"{server.base}/viz?level=organization")
     assert page.is_checked("#level input[value=organization]")
     assert page.inner_text("#view").startswith("Organization level")
     organizations = drawn_federal(page)
@@ -354,6 +354,23 @@ def test_level_toggle_rolls_the_federal_bodies_into_one(
     watch.assert_clean()
 
 
+def test_the_page_opens_at_government_level_one_click_from_organizations(
+    server: LiveServer, open_page: OpenPage
+) -> None:
+    page, watch = open_page(f"{server.base}/viz")
+    assert page.get_attribute("body", "data-level") == "government"
+    assert page.is_checked("#level input[value=government]")
+    assert page.inner_text("#view").startswith("Government level")
+    [center] = drawn_federal(page)
+    choose(page, "level", "organization")
+    assert "level=organization" in page.url
+    assert len(drawn_federal(page)) > 1
+    screenshot(page, "explorer-organization-level")
+    choose(page, "level", "government")
+    assert [n["id"] for n in drawn_federal(page)] == [center["id"]]
+    watch.assert_clean()
+
+
 def test_reports_only_takes_the_dashed_assessments_away(
     server: LiveServer, open_page: OpenPage
 ) -> None:
@@ -367,7 +384,7 @@ def test_reports_only_takes_the_dashed_assessments_away(
     assert dashed_edges(page) == 0
     assert page.get_attribute("#stats", "data-assessments") == "0"
     assert int(page.get_attribute("#stats", "data-claims") or 0) == claims - len(ASSESSMENTS)
-    assert page.inner_text("#view") == "Organization level · reports only"
+    assert page.inner_text("#view") == "Government level · reports only"
     page.wait_for_function(
         "() => document.getElementById('timeline-note').textContent.includes('reports only')"
     )

@@ -45,6 +45,7 @@ from graph.store.cache import cached
 
 __all__ = [
     "NODE_BUDGET",
+    "OPENING_LEVEL",
     "TIER_COLOURS",
     "basis_styles",
     "build_network",
@@ -60,6 +61,11 @@ __all__ = [
 #: then any kind by place) instead of drawing every node: vis-network's canvas stays usable
 #: up to about this size, and a layout beyond it takes minutes in users' reports.
 NODE_BUDGET = 1500
+
+#: The level the explorer opens at when the address names none: one node per government
+#: (every federal body in the federal center) reads at a glance; the organization level is
+#: one click away on the page.
+OPENING_LEVEL = "government"
 
 #: Node colours given to the tiers in the ontology's order (``rg:order``: federal red, regional
 #: orange, recruiter purple, foreign blue, other grey); a kind's tier is its ``rg:tier``.
