@@ -21,7 +21,7 @@ from graph.model.namespaces import RG
 from graph.model.ontology import kinds, ontology_graph, relation_types
 from graph.store import EmbeddedStore, Store
 from graph.viz import Explorer, explorer_data, explorer_page, write_page
-from graph.viz.network import basis_styles, build_network, layout
+from graph.viz.network import LABEL_LENGTH, actor_aliases, basis_styles, build_network, layout
 from graph.viz.page import ASSETS, json_for_script
 from tests.helpers import SECRET_MARKS, LiveServer, run_cli, with_default_dataset
 
@@ -105,6 +105,27 @@ def test_the_legend_has_the_ontologys_words(default_data: dict) -> None:
         assert not INTERNAL_NAME.search(style["label"]), style
     assert {s["label"] for s in default_data["relations"]} >= {"Funding flow", "Coordination"}
     assert default_data["vocabulary"]["purpose"]["enlistment_bonus"] == "enlistment bonus"
+
+
+def test_actors_are_drawn_by_short_names(default_store: Store, default_data: dict) -> None:
+    aliases = actor_aliases(default_store)
+    nodes = default_data["nodes"]
+    center = next(n for n in nodes if n["label"] == CENTER)
+    assert center["short_label"] == "Russian government"  # its alias in the actor registry
+    for node in nodes:
+        label, short = node["label"], node["short_label"]
+        if short == label or short in aliases.get(node["id"], ()):
+            continue
+        # a cut: words from the start, an ellipsis, perhaps the closing parenthesis
+        head, _, tail = short.partition("…")
+        assert label.startswith(head) and label.endswith(tail) and len(short) < len(label)
+    assert max(len(n["short_label"]) for n in nodes) <= LABEL_LENGTH + 8
+    assert sum(len(n["label"]) > LABEL_LENGTH for n in nodes) > 30, "the shipped names are long"
+    # two actors of different names never read the same on the canvas
+    names: dict[str, set[str]] = {}
+    for node in nodes:
+        names.setdefault(node["short_label"], set()).add(node["label"])
+    assert [labels for labels in names.values() if len(labels) > 1] == []
 
 
 def test_no_title_reaches_pyvis_popup(default_data: dict) -> None:
