@@ -405,6 +405,10 @@ def test_captions_are_short_readable_and_never_overlap(
     )
     assert longest < 40
     assert CENTER_SHORT in [b["text"].split("\n")[0] for b in boxes]
+    # ... and its full name in its tooltip
+    center = next(b["id"] for b in boxes if b["text"].startswith(CENTER_SHORT))
+    tip = page.evaluate("(id) => window.explorer.nodesView.get(id).title.textContent", center)
+    assert tip.startswith(CENTER)
     # the hub keeps its caption whatever the zoom; zooming in names more of the leaves
     screenshot(page, f"explorer-captions-{size}")
     page.click("#fit")
