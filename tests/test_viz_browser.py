@@ -422,6 +422,30 @@ def test_captions_are_short_readable_and_never_overlap(
     far = label_boxes(page)
     assert_readable(far, f"zoomed far out at {size}")
     assert len(far) < len(fitted), "far out, fewer captions fit"
+    # a node whose caption gave way is named while the pointer is on it
+    unnamed = page.evaluate(
+        """() => {
+            const x = window.explorer, net = x.network;
+            const named = new Set(x.labelBoxes().map((b) => b.id));
+            const box = document.getElementById("network").getBoundingClientRect();
+            const all = Object.entries(net.getPositions())
+                .map(([id, p]) => [id, net.canvasToDOM(p)]);
+            for (const [id, at] of all) {
+                if (named.has(id) || at.x < 40 || at.y < 40 || at.x > box.width - 40
+                    || at.y > box.height - 40) continue;
+                // alone under the pointer: no other node within 15 px
+                const near = ([other, p]) => other !== id
+                    && Math.hypot(p.x - at.x, p.y - at.y) < 15;
+                if (all.some(near)) continue;
+                return { id, x: box.left + at.x, y: box.top + at.y };
+            }
+        }"""
+    )
+    page.mouse.move(unnamed["x"], unnamed["y"])
+    page.wait_for_function(
+        "(id) => window.explorer.labelBoxes().some((b) => b.id === id)", arg=unnamed["id"]
+    )
+    assert_readable(label_boxes(page), f"pointing at a node at {size}")
     watch.assert_clean()
 
 

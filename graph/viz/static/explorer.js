@@ -398,7 +398,7 @@
   // The page draws the node captions itself, after vis-network has drawn the network: at a
   // fixed size on screen (never below LABEL.min px, whatever the zoom), and only where a
   // caption does not cover one already placed. Captions are placed in order of importance
-  // (the selected node, then the most links drawn, then the most claims), so that at a
+  // (the node pointed at or selected, then the most links drawn, then the most claims), so that at a
   // distant zoom the hubs keep their names and the leaves show theirs on zooming in; every
   // name is in the node's tooltip and details. Placed again on every draw (zoom, drag).
   // `hubs`: the most important captions, which may cover another node's shape where no place
@@ -449,7 +449,9 @@
     const width = box.clientWidth, height = box.clientHeight;
     const font = Math.max(LABEL.min, Math.min(LABEL.max, LABEL.base * network.getScale()));
     const line = font * LABEL.lineHeight;
+    // The node under the pointer and the selected ones are named first, whatever their rank.
     const selected = new Set(network.getSelectedNodes());
+    if (hovered !== null) selected.add(hovered);
     const order = [...labelOrder.filter((l) => selected.has(l.id)), ...labelOrder.filter((l) => !selected.has(l.id))];
     const positions = network.getPositions(order.map((l) => l.id));
     const grid = labelGrid();
@@ -507,6 +509,9 @@
     ctx.restore();
     placedLabels = placed;
   }
+  let hovered = null;
+  network.on("hoverNode", (event) => { hovered = event.node; network.redraw(); });
+  network.on("blurNode", () => { hovered = null; network.redraw(); });
   network.on("afterDrawing", drawLabels);
 
   // The captions drawn, in the page's CSS pixels (for tests and scripts): each with its
