@@ -14,12 +14,14 @@ from pathlib import Path
 import httpx
 import networkx as nx
 import pytest
+from rdflib import RDFS, URIRef
 
 from graph.analysis.projection import ProjectionFilter, project
-from graph.model.ontology import kinds, relation_types
+from graph.model.namespaces import RG
+from graph.model.ontology import kinds, ontology_graph, relation_types
 from graph.store import EmbeddedStore, Store
 from graph.viz import Explorer, explorer_data, explorer_page, write_page
-from graph.viz.network import basis_styles, build_network, layout
+from graph.viz.network import LABEL_LENGTH, actor_aliases, basis_styles, build_network, layout
 from graph.viz.page import ASSETS, json_for_script
 from tests.helpers import SECRET_MARKS, LiveServer, run_cli, with_default_dataset
 
@@ -88,6 +90,42 @@ def test_the_data_is_the_projection_with_every_claim_cited(
     assert {"x", "y", "shape", "color", "label", "group_key", "measures"} <= set(node)
     assert "betweenness" in default_data["measures"]
     assert default_data["timeline"]["windows"], "the file holds its timeline"
+
+
+#: CamelCase or snake_case: a class or notation of the model, not words for a reader.
+INTERNAL_NAME = re.compile(r"[a-z][A-Z]|\w_\w")
+
+
+def test_the_legend_has_the_ontologys_words(default_data: dict) -> None:
+    onto = ontology_graph()
+    for style in default_data["relations"]:
+        # the class's own rdfs:label, read from the ontology, not a list kept in code
+        assert style["label"] == str(onto.value(URIRef(RG + style["name"]), RDFS.label))
+    for style in default_data["kinds"] + default_data["relations"]:
+        assert not INTERNAL_NAME.search(style["label"]), style
+    assert {s["label"] for s in default_data["relations"]} >= {"Funding flow", "Coordination"}
+    assert default_data["vocabulary"]["purpose"]["enlistment_bonus"] == "enlistment bonus"
+
+
+def test_actors_are_drawn_by_short_names(default_store: Store, default_data: dict) -> None:
+    aliases = actor_aliases(default_store)
+    nodes = default_data["nodes"]
+    center = next(n for n in nodes if n["label"] == CENTER)
+    assert center["short_label"] == "Russian government"  # its alias in the actor registry
+    for node in nodes:
+        label, short = node["label"], node["short_label"]
+        if short == label or short in aliases.get(node["id"], ()):
+            continue
+        # a cut: words from the start, an ellipsis, perhaps the closing parenthesis
+        head, _, tail = short.partition("…")
+        assert label.startswith(head) and label.endswith(tail) and len(short) < len(label)
+    assert max(len(n["short_label"]) for n in nodes) <= LABEL_LENGTH + 8
+    assert sum(len(n["label"]) > LABEL_LENGTH for n in nodes) > 30, "the shipped names are long"
+    # two actors of different names never read the same on the canvas
+    names: dict[str, set[str]] = {}
+    for node in nodes:
+        names.setdefault(node["short_label"], set()).add(node["label"])
+    assert [labels for labels in names.values() if len(labels) > 1] == []
 
 
 def test_no_title_reaches_pyvis_popup(default_data: dict) -> None:
@@ -374,6 +412,15 @@ def test_viz_page_and_assets_are_served(live: LiveServer) -> None:
         missing = client.get("/viz/assets/../app.py")
         assert missing.status_code == 404
         assert client.get("/viz/assets/nothing.js").json()["status"] == 404
+
+
+def test_viz_page_opens_at_government_level(live: LiveServer) -> None:
+    with live.client() as client:
+        assert _data_of(client.get("/viz").text)["filter"]["level"] == "government"
+        chosen = client.get("/viz", params={"level": "organization"}).text
+        assert _data_of(chosen)["filter"]["level"] == "organization"
+        # the data route keeps the default of every other route
+        assert client.get("/api/viz").json()["filter"]["level"] == "organization"
 
 
 def test_viz_data_route(live: LiveServer) -> None:

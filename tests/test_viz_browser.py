@@ -10,9 +10,11 @@ $RECRUITGRAPH_TEST_ARTIFACTS/screenshots).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import urlsplit
 
 import pytest
@@ -48,6 +50,7 @@ HOSTILE = '<img src=x onerror="window.__xss=1">'
 CLOSER = "</script><script>window.__xss=2</script>"
 MINISTRY = "Russian Ministry of Defence"
 CENTER = "Russian federal government (federal center)"
+CENTER_SHORT = "Russian government"  # its shortest alias in the actor registry
 READY = 20_000  # ms: the page has drawn its network
 #: The claims of the shipped dataset coded as an expert's assessment (claims.csv, column basis).
 ASSESSMENTS = {"c001", "c002", "c003", "c004", "c005", "c006", "c007", "c040"}
@@ -82,15 +85,16 @@ def browser() -> Iterator[Browser]:
             chromium.close()
 
 
-OpenPage = Callable[[str], tuple[Page, Watch]]
+class OpenPage(Protocol):
+    def __call__(self, url: str, viewport: tuple[int, int] = (1400, 900)) -> tuple[Page, Watch]: ...
 
 
 @pytest.fixture
 def open_page(browser: Browser) -> Iterator[OpenPage]:
     contexts = []
 
-    def opener(url: str) -> tuple[Page, Watch]:
-        context = browser.new_context(viewport={"width": 1400, "height": 900})
+    def opener(url: str, viewport: tuple[int, int] = (1400, 900)) -> tuple[Page, Watch]:
+        context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
         contexts.append(context)
         watch = Watch()
 
@@ -178,7 +182,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 def test_page_loads_clean_and_draws_the_network(server: LiveServer, open_page: OpenPage) -> None:
     page, watch = open_page(f"{server.base}/viz")
     total = len(page.evaluate("window.explorer.data.nodes"))
-    assert drawn(page) == total > 150
+    assert drawn(page) == total > 100  # fewer at the government level
     assert page.is_hidden("#synthetic-banner"), "no synthetic data here"
     legend = page.locator("#kinds label").all_inner_texts()
     assert any("Federal body" in text for text in legend)
@@ -216,7 +220,7 @@ def test_filters_change_the_drawn_node_count(server: LiveServer, open_page: Open
 
 
 def test_search_centres_an_actor(server: LiveServer, open_page: OpenPage) -> None:
-    page, watch = open_page(f"{server.base}/viz")
+    page, watch = open_page(f"{server.base}/viz?level=organization")
     search(page, MINISTRY.lower())
     page.wait_for_timeout(600)  # the 300 ms focus animation
     offset = page.evaluate(
@@ -234,7 +238,7 @@ def test_search_centres_an_actor(server: LiveServer, open_page: OpenPage) -> Non
 
 
 def test_click_opens_the_panel_with_sources(server: LiveServer, open_page: OpenPage) -> None:
-    page, watch = open_page(f"{server.base}/viz")
+    page, watch = open_page(f"{server.base}/viz?level=organization")
     ministry = page.evaluate(
         "(label) => window.explorer.data.nodes.find((n) => n.label === label).id", MINISTRY
     )
@@ -300,13 +304,13 @@ def test_timeline_click_redraws_that_window(server: LiveServer, open_page: OpenP
 
 
 def drawn_federal(page: Page) -> list[dict]:
-    """The federal nodes the canvas draws: their ids and drawn labels."""
+    """The federal nodes the canvas draws: their ids and captions (lines)."""
     return page.evaluate(
         """() => {
             const x = window.explorer;
             const kind = new Map(x.data.nodes.map((n) => [n.id, n.kind]));
             return x.nodesView.get().filter((n) => kind.get(n.id) === "FederalBody")
-                .map((n) => ({ id: n.id, label: n.label }));
+                .map((n) => ({ id: n.id, caption: n.caption }));
         }"""
     )
 
@@ -324,7 +328,7 @@ def choose(page: Page, control: str, value: str) -> None:
 def test_level_toggle_rolls_the_federal_bodies_into_one(
     server: LiveServer, open_page: OpenPage
 ) -> None:
-    page, watch = open_page(f"{server.base}/viz")
+    page, watch = open_page(f"{server.base}/viz?level=organization")
     assert page.is_checked("#level input[value=organization]")
     assert page.inner_text("#view").startswith("Organization level")
     organizations = drawn_federal(page)
@@ -333,8 +337,9 @@ def test_level_toggle_rolls_the_federal_bodies_into_one(
     assert "level=government" in page.url
     assert page.inner_text("#view").startswith("Government level")
     [center] = drawn_federal(page)
-    # the rolled-up node says on the canvas how many organizations it stands for
-    assert center["label"] == f"{CENTER}\n({len(organizations)} organizations)"
+    # the rolled-up node says on the canvas, by its short name (the registry's alias), how
+    # many organizations it stands for
+    assert center["caption"] == [CENTER_SHORT, f"{len(organizations)} organizations"]
     page.evaluate("(id) => window.explorer.network.focus(id, { scale: 1.2 })", center["id"])
     click_node(page, center["id"])
     page.wait_for_selector("#details:not([hidden])")
@@ -354,6 +359,135 @@ def test_level_toggle_rolls_the_federal_bodies_into_one(
     watch.assert_clean()
 
 
+#: The smallest caption a reader is asked to read, in CSS pixels on screen.
+READABLE_PX = 10
+#: CamelCase or snake_case: a class or notation of the model, not words for a reader.
+INTERNAL_NAME = re.compile(r"[a-z][A-Z]|\w_\w")
+
+
+def label_boxes(page: Page) -> list[dict]:
+    """The captions the canvas draws, as the page reports them (``explorer.labelBoxes``):
+    text, font size on screen and rectangle in the page's CSS pixels."""
+    page.wait_for_timeout(100)  # a draw after the last change
+    return page.evaluate("window.explorer.labelBoxes()")
+
+
+def assert_readable(boxes: list[dict], where: str) -> None:
+    """No two captions overlap, and each is at least READABLE_PX on screen."""
+    assert boxes, f"{where}: no caption drawn"
+    small = [(b["text"], b["font"]) for b in boxes if b["font"] < READABLE_PX]
+    assert small == [], f"{where}: captions below {READABLE_PX} px: {small}"
+    overlapping = [
+        (a["text"], b["text"])
+        for i, a in enumerate(boxes)
+        for b in boxes[i + 1 :]
+        if a["left"] < b["right"]
+        and b["left"] < a["right"]
+        and a["top"] < b["bottom"]
+        and b["top"] < a["bottom"]
+    ]
+    assert overlapping == [], f"{where}: {len(overlapping)} overlapping captions: {overlapping}"
+
+
+@pytest.mark.parametrize("viewport", [(1440, 900), (1280, 720)])
+def test_captions_are_short_readable_and_never_overlap(
+    server: LiveServer, open_page: OpenPage, viewport: tuple[int, int]
+) -> None:
+    page, watch = open_page(f"{server.base}/viz", viewport)
+    size = f"{viewport[0]}x{viewport[1]}"
+    boxes = label_boxes(page)
+    assert_readable(boxes, f"opening view at {size}")
+    assert len(boxes) >= 25, "the opening view names most of what it shows"
+    # short names: the full name is in the data (tooltip, details), the canvas has the short
+    longest = max(len(b["text"].split("\n")[0]) for b in boxes)
+    assert longest <= page.evaluate(
+        "Math.max(...window.explorer.data.nodes.map((n) => n.short_label.length))"
+    )
+    assert longest < 40
+    assert CENTER_SHORT in [b["text"].split("\n")[0] for b in boxes]
+    # ... and its full name in its tooltip
+    center = next(b["id"] for b in boxes if b["text"].startswith(CENTER_SHORT))
+    tip = page.evaluate("(id) => window.explorer.nodesView.get(id).title.textContent", center)
+    assert tip.startswith(CENTER)
+    # the hub keeps its caption whatever the zoom; zooming in names more of the leaves
+    screenshot(page, f"explorer-captions-{size}")
+    page.click("#fit")
+    page.wait_for_timeout(500)  # the 300 ms fit animation
+    fitted = label_boxes(page)
+    assert_readable(fitted, f"after Fit to screen at {size}")
+    screenshot(page, f"explorer-captions-fit-{size}")
+    page.evaluate("window.explorer.network.moveTo({ scale: 2.5 })")
+    assert_readable(label_boxes(page), f"zoomed in at {size}")
+    page.evaluate("window.explorer.network.moveTo({ scale: 0.15 })")
+    far = label_boxes(page)
+    assert_readable(far, f"zoomed far out at {size}")
+    assert len(far) < len(fitted), "far out, fewer captions fit"
+    # a node whose caption gave way is named while the pointer is on it
+    unnamed = page.evaluate(
+        """() => {
+            const x = window.explorer, net = x.network;
+            const named = new Set(x.labelBoxes().map((b) => b.id));
+            const box = document.getElementById("network").getBoundingClientRect();
+            const all = Object.entries(net.getPositions())
+                .map(([id, p]) => [id, net.canvasToDOM(p)]);
+            for (const [id, at] of all) {
+                if (named.has(id) || at.x < 40 || at.y < 40 || at.x > box.width - 40
+                    || at.y > box.height - 40) continue;
+                // alone under the pointer: no other node within 15 px
+                const near = ([other, p]) => other !== id
+                    && Math.hypot(p.x - at.x, p.y - at.y) < 15;
+                if (all.some(near)) continue;
+                return { id, x: box.left + at.x, y: box.top + at.y };
+            }
+        }"""
+    )
+    page.mouse.move(unnamed["x"], unnamed["y"])
+    page.wait_for_function(
+        "(id) => window.explorer.labelBoxes().some((b) => b.id === id)", arg=unnamed["id"]
+    )
+    assert_readable(label_boxes(page), f"pointing at a node at {size}")
+    watch.assert_clean()
+
+
+def test_the_legend_reads_in_plain_words(server: LiveServer, open_page: OpenPage) -> None:
+    page, watch = open_page(f"{server.base}/viz")
+    legend = {
+        name: page.locator(f"#{name} label, #{name} .legend-row").all_inner_texts()
+        for name in ("kinds", "relations", "bases")
+    }
+    assert "Federal body" in legend["kinds"] and "Regional government" in legend["kinds"]
+    assert "Funding flow" in legend["relations"]
+    for name, texts in legend.items():
+        internal = [text for text in texts if INTERNAL_NAME.search(text)]
+        assert internal == [], f"internal names in the {name} legend: {internal}"
+    # the details name relation types and purposes in the same words
+    search(page, CENTER)
+    details = page.inner_text("#details")
+    assert "Funding flow" in details and "enlistment bonus" in details
+    assert not INTERNAL_NAME.search(page.inner_text("#details-title"))
+    assert "FundingFlow" not in details and "enlistment_bonus" not in details
+    screenshot(page, "explorer-legend-plain-words")
+    watch.assert_clean()
+
+
+def test_the_page_opens_at_government_level_one_click_from_organizations(
+    server: LiveServer, open_page: OpenPage
+) -> None:
+    page, watch = open_page(f"{server.base}/viz")
+    assert page.get_attribute("body", "data-level") == "government"
+    assert page.is_checked("#level input[value=government]")
+    assert page.inner_text("#view").startswith("Government level")
+    [center] = drawn_federal(page)
+    choose(page, "level", "organization")
+    assert "level=organization" in page.url
+    assert len(drawn_federal(page)) > 1
+    assert_readable(label_boxes(page), "organization level")
+    screenshot(page, "explorer-organization-level")
+    choose(page, "level", "government")
+    assert [n["id"] for n in drawn_federal(page)] == [center["id"]]
+    watch.assert_clean()
+
+
 def test_reports_only_takes_the_dashed_assessments_away(
     server: LiveServer, open_page: OpenPage
 ) -> None:
@@ -367,7 +501,7 @@ def test_reports_only_takes_the_dashed_assessments_away(
     assert dashed_edges(page) == 0
     assert page.get_attribute("#stats", "data-assessments") == "0"
     assert int(page.get_attribute("#stats", "data-claims") or 0) == claims - len(ASSESSMENTS)
-    assert page.inner_text("#view") == "Organization level · reports only"
+    assert page.inner_text("#view") == "Government level · reports only"
     page.wait_for_function(
         "() => document.getElementById('timeline-note').textContent.includes('reports only')"
     )

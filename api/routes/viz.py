@@ -8,6 +8,7 @@ loads is served here: no CDN.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -16,6 +17,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from api.deps import ERRORS, ApiError, Caller, EncodedJSON, EngineDep, Filters
 from api.models import ExplorerData
 from graph.server import service
+from graph.viz.network import OPENING_LEVEL
 from graph.viz.page import ASSETS, MEDIA_TYPES, SERVED_POLICY, explorer_page
 
 router = APIRouter(responses=ERRORS)
@@ -32,7 +34,9 @@ async def viz(
     request: Request, filters: Filters, principal: Caller, engine: EngineDep
 ) -> HTMLResponse:
     """The explorer page over the claims that pass the filters (the page filters further
-    by itself, without a reload)."""
+    by itself, without a reload). Without ``level=`` it opens at the government level."""
+    if "level" not in request.query_params:
+        filters = replace(filters, level=OPENING_LEVEL)
     data = await engine.call(service.explorer_data, principal, filters, window=None)
     root = request.scope.get("root_path", "")
     page = explorer_page(data, assets_url=f"{root}/viz/assets", api_url=root)

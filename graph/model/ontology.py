@@ -43,6 +43,7 @@ __all__ = [
     "local_name",
     "ontology_graph",
     "ontology_text",
+    "relation_labels",
     "relation_types",
     "shapes_graph",
     "tiers",
@@ -269,6 +270,18 @@ def relation_types() -> tuple[str, ...]:
     """Local names of the relation classes (the direct subclasses of ``rg:Relation``)."""
     onto = ontology_graph()
     return tuple(sorted(local_name(str(c)) for c in onto.subjects(RDFS.subClassOf, _RG.Relation)))
+
+
+@lru_cache(maxsize=1)
+def relation_labels() -> dict[str, str]:
+    """The words a reader sees for each relation type: its class's ``rdfs:label`` (English),
+    else its local name.
+
+    >>> relation_labels()["FundingFlow"]
+    'Funding flow'
+    """
+    onto = ontology_graph()
+    return {name: _text(onto, _RG[name], RDFS.label) or name for name in relation_types()}
 
 
 @lru_cache(maxsize=1)

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import json
 import math
+import re
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -33,19 +35,24 @@ from pyvis.network import Network
 from graph.analysis.figures import data_span, node_table, timeline
 from graph.analysis.projection import LEVELS, ProjectionFilter, project, simple_view, sources_of
 from graph.ingest import list_datasets
+from graph.model.namespaces import SKOS
 from graph.model.ontology import (
     concept_texts,
     confidence_levels,
     kinds,
-    relation_types,
+    relation_labels,
     tiers,
 )
+from graph.sparql import dataset_graphs
 from graph.store import Store
 from graph.store.cache import cached
 
 __all__ = [
+    "LABEL_LENGTH",
     "NODE_BUDGET",
+    "OPENING_LEVEL",
     "TIER_COLOURS",
+    "actor_aliases",
     "basis_styles",
     "build_network",
     "explorer_data",
@@ -53,6 +60,8 @@ __all__ = [
     "kind_styles",
     "layout",
     "relation_styles",
+    "short_label",
+    "short_labels",
     "vocabulary",
 ]
 
@@ -60,6 +69,17 @@ __all__ = [
 #: then any kind by place) instead of drawing every node: vis-network's canvas stays usable
 #: up to about this size, and a layout beyond it takes minutes in users' reports.
 NODE_BUDGET = 1500
+
+#: The level the explorer opens at when the address names none: one node per government
+#: (every federal body in the federal center) reads at a glance; the organization level is
+#: one click away on the page.
+OPENING_LEVEL = "government"
+
+#: The most characters a label on the canvas has: a short name (an alias) where the registry
+#: gives one this short, else the name cut at a word with an ellipsis. About a third of the
+#: shipped names are longer (up to 105 characters); the full name is in the tooltip and the
+#: details panel.
+LABEL_LENGTH = 32
 
 #: Node colours given to the tiers in the ontology's order (``rg:order``: federal red, regional
 #: orange, recruiter purple, foreign blue, other grey); a kind's tier is its ``rg:tier``.
@@ -96,16 +116,81 @@ def kind_styles() -> list[dict[str, Any]]:
 
 
 def relation_styles() -> list[dict[str, Any]]:
-    """Each relation type of the ontology with its edge colour and arrowhead (a vis-network
-    arrow type)."""
+    """Each relation type of the ontology with its label (``rdfs:label``: "Funding flow"),
+    edge colour and arrowhead (a vis-network arrow type)."""
     return [
         {
             "name": name,
+            "label": label,
             "colour": _EDGE_COLOURS[i % len(_EDGE_COLOURS)],
             "arrow": _ARROWS[i % len(_ARROWS)],
         }
-        for i, name in enumerate(relation_types())
+        for i, (name, label) in enumerate(relation_labels().items())
     ]
+
+
+def short_label(label: str, aliases: Sequence[str] = (), length: int = LABEL_LENGTH) -> str:
+    """The name an actor is drawn with: ``label`` if it has at most ``length`` characters,
+    else its shortest alias that short (the registry's ``skos:altLabel``), else ``label`` cut
+    after the last word that fits, with an ellipsis, keeping a closing parenthesis of a few
+    words (the country of "Ministry of Defence (Cameroon)"), which tells like names apart.
+
+    >>> short_label("Russian federal government (federal center)", ["Russian government"])
+    'Russian government'
+    >>> short_label("Ministry of Foreign Affairs (Sri Lanka)")
+    'Ministry of Foreign… (Sri Lanka)'
+    >>> short_label("Nepali human-smuggling ring sending youths to the Russian army")
+    'Nepali human-smuggling ring…'
+    """
+    if len(label) <= length:
+        return label
+    fitting = sorted((alias for alias in aliases if alias and len(alias) <= length), key=len)
+    if fitting:
+        return fitting[0]
+    tail = re.search(r" (\([^()]{1,16}\))$", label)
+    end = f" {tail.group(1)}" if tail else ""
+    head = ""
+    for word in label[: len(label) - len(end)].split(" "):
+        if len(head) + len(word) + 1 + len(end) + 1 > length and head:
+            break
+        head = f"{head} {word}" if head else word
+    return head.rstrip(" ,;:-(") + "…" + end
+
+
+def short_labels(
+    names: dict[Any, str], aliases: dict[Any, list[str]], length: int = LABEL_LENGTH
+) -> dict[Any, str]:
+    """:func:`short_label` of each of ``names`` (``{node: label}``), longer where two would
+    read the same: a cut that leaves "Government of the Republic…" for several regions is
+    lengthened, a few words at a time, until each reads differently or is whole.
+
+    >>> short_labels({1: "Government of the Republic of Tatarstan",
+    ...               2: "Government of the Republic of Dagestan"}, {}, length=24)
+    {1: 'Government of the Republic of Tatarstan', 2: 'Government of the Republic of Dagestan'}
+    """
+    result: dict[Any, str] = {}
+    pending = dict(names)
+    while pending:
+        shortened = {
+            node: short_label(name, aliases.get(node, ()), length) for node, name in pending.items()
+        }
+        counts = Counter(shortened.values())
+        for node, text in shortened.items():
+            if counts[text] == 1 or text == pending[node]:
+                result[node] = text
+        pending = {node: name for node, name in pending.items() if node not in result}
+        length += 8
+    return result
+
+
+def actor_aliases(store: Store, graphs: Sequence[str] | None = None) -> dict[str, list[str]]:
+    """``{actor IRI: [aliases]}``: the ``skos:altLabel`` of each actor in ``graphs`` (None:
+    every dataset), as the actor registry writes them."""
+    found: dict[str, list[str]] = {}
+    for graph in dataset_graphs(store) if graphs is None else graphs:
+        for actor, alias in store.statements(graph, SKOS + "altLabel"):
+            found.setdefault(actor, []).append(alias)
+    return found
 
 
 def basis_styles() -> list[dict[str, Any]]:
@@ -317,7 +402,7 @@ def _stands_for(G: nx.MultiDiGraph) -> dict[Any, dict[str, str]]:
     return actors
 
 
-def build_network(G: nx.MultiDiGraph) -> Network:
+def build_network(G: nx.MultiDiGraph, aliases: dict[str, list[str]] | None = None) -> Network:
     """The pyvis network of a projection: one node per actor, one edge per (from, to, relation
     type, basis).
 
@@ -332,6 +417,9 @@ def build_network(G: nx.MultiDiGraph) -> Network:
     the node itself alone at the organization level, every organization rolled into it at
     the ``government`` level (the federal center stands for each federal body that is a
     party to a claim shown).
+
+    ``short_label`` is what the canvas draws (:func:`short_label`, with the actor's
+    ``aliases``); ``label`` stays the full name, for the tooltip and the details panel.
     """
     styles = {style["name"]: style for style in kind_styles()}
     edge_styles = {style["name"]: style for style in relation_styles()}
@@ -343,6 +431,9 @@ def build_network(G: nx.MultiDiGraph) -> Network:
         else {}
     )
     stands_for = _stands_for(G)
+    short = short_labels(
+        {node: attrs["label"] for node, attrs in G.nodes(data=True)}, aliases or {}
+    )
     net = Network(directed=True, cdn_resources="remote")
     for node, attrs in G.nodes(data=True):
         style = styles[attrs["kind"]]
@@ -351,6 +442,7 @@ def build_network(G: nx.MultiDiGraph) -> Network:
         net.add_node(
             node,
             label=attrs["label"],
+            short_label=short[node],
             shape=style["shape"],
             color=style["colour"],
             x=x,
@@ -395,15 +487,14 @@ def build_network(G: nx.MultiDiGraph) -> Network:
             claims=claims,
         )
         net.edges.append(edge.options)
+    # No label options: nodes carry no vis label; the page draws their captions itself, where
+    # they do not collide (explorer.js, drawLabels).
     net.set_options(
         """{
           "physics": {"enabled": false, "solver": "forceAtlas2Based",
                       "stabilization": {"enabled": true, "iterations": 150}},
           "interaction": {"hover": true, "tooltipDelay": 150, "hideEdgesOnDrag": true},
-          "nodes": {"font": {"size": 16, "strokeWidth": 3, "strokeColor": "#ffffff"},
-                    "scaling": {"min": 8, "max": 40,
-                                "label": {"enabled": true, "min": 14, "max": 24,
-                                          "drawThreshold": 5}}},
+          "nodes": {"scaling": {"min": 8, "max": 40, "label": {"enabled": false}}},
           "edges": {"smooth": {"enabled": true, "type": "continuous"},
                     "arrows": {"to": {"enabled": true, "scaleFactor": 0.7}},
                     "scaling": {"min": 1, "max": 10}}
@@ -452,7 +543,7 @@ def _explorer_data(
     budget: int,
 ) -> dict[str, Any]:
     G = project(store, flt, graphs=graphs)
-    net = build_network(G)
+    net = build_network(G, actor_aliases(store, graphs))
     nodes, edges, _heading, _height, _width, options = net.get_network_data()
     span = data_span(store, flt, graphs)
     readable = None if graphs is None else set(graphs)

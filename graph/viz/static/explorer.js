@@ -119,6 +119,11 @@
     const basis = claim.amount_basis ? data.vocabulary.amount_basis[claim.amount_basis] || claim.amount_basis : null;
     return basis ? `${money} ${basis}` : `${money} (per recruit or total: not stated)`;
   }
+  // A relation type in the ontology's words ("Funding flow"), never its class name.
+  function relationText(type) {
+    const style = relationStyle.get(type);
+    return style && style.label ? style.label : type;
+  }
   function purposeText(purpose) {
     return data.vocabulary.purpose[purpose] || purpose.replaceAll("_", " ");
   }
@@ -287,7 +292,8 @@
       const at = previous[id] || { x: node.x, y: node.y };
       const rolled = standsForText(node);
       visNodes.push({
-        id, label: rolled ? `${node.label}\n(${rolled})` : node.label,
+        // No vis label: the page draws the captions itself (drawLabels), where they fit.
+        id, caption: rolled ? [node.short_label || node.label, rolled] : [node.short_label || node.label],
         shape: node.shape, color: node.color, x: at.x, y: at.y,
         value: sizeOf(id, claimsAt),
         title: tooltip([node.label, kindStyle.get(node.kind).label, node.code || "",
@@ -305,7 +311,7 @@
       const id = `group:${group.key}`;
       const at = previous[id] || { x: x / group.members.length, y: y / group.members.length };
       visNodes.push({
-        id, label: `${group.label} (${group.members.length})`, shape: style.shape, color: style.colour,
+        id, caption: [group.label, `${group.members.length} actors`], shape: style.shape, color: style.colour,
         x: at.x, y: at.y, value, borderWidth: 3, shapeProperties: { borderDashes: [4, 3] },
         title: tooltip([`${group.label}`, `${group.members.length} ${style.label.toLowerCase()}s, aggregated`, `${claims} claims shown`]),
       });
@@ -323,7 +329,7 @@
         dashes: basis ? basis.dashes : true,
         color: { color: style.colour, highlight: style.colour, hover: style.colour, opacity: 0.75 },
         arrows: { to: { enabled: true, type: style.arrow } },
-        title: tooltip([`${edge.type}: ${labelOf(edge.from)} → ${labelOf(edge.to)}`,
+        title: tooltip([`${relationText(edge.type)}: ${labelOf(edge.from)} → ${labelOf(edge.to)}`,
           basisWords(edge.basis),
           `${edge.claims.length} ${edge.claims.length === 1 ? "claim" : "claims"}`,
           amounts ? `amounts: ${amounts}` : ""]),
@@ -333,6 +339,7 @@
     spread(visEdges);
     nodesView.clear(); edgesView.clear();
     nodesView.add(visNodes); edgesView.add(visEdges);
+    rankLabels(visNodes, visEdges);
     drawn = { groups, shown: visNodes.length, matched: nodes.size, claims: claimCount, merged };
 
     const stats = $("stats");
@@ -387,13 +394,143 @@
     document.body.dataset.basis = state.basis;
   }
 
+  // ------------------------------------------------------------------ labels
+  // The page draws the node captions itself, after vis-network has drawn the network: at a
+  // fixed size on screen (never below LABEL.min px, whatever the zoom), and only where a
+  // caption does not cover one already placed. Captions are placed in order of importance
+  // (the node pointed at or selected, then the most links drawn, then the most claims), so that at a
+  // distant zoom the hubs keep their names and the leaves show theirs on zooming in; every
+  // name is in the node's tooltip and details. Placed again on every draw (zoom, drag).
+  // `hubs`: the most important captions, which may cover another node's shape where no place
+  // beside their own is clear of them (a hub is ringed by its leaves; it must keep its name).
+  const LABEL = { min: 11, base: 13, max: 16, gap: 3, pad: 2, lineHeight: 1.2, hubs: 8 };
+  const LABEL_FONT = getComputedStyle(document.body).fontFamily || "sans-serif";
+  let labelOrder = []; // [{ id, lines }] most important first
+  let placedLabels = []; // the captions of the last draw, in the canvas's CSS pixels
+
+  function rankLabels(visNodes, visEdges) {
+    const links = new Map();
+    for (const edge of visEdges) {
+      for (const end of [edge.from, edge.to]) links.set(end, (links.get(end) || 0) + 1);
+    }
+    const weight = (node) => [links.get(node.id) || 0, node.value || 0];
+    labelOrder = visNodes.map((node) => ({ id: node.id, lines: node.caption, weight: weight(node) }))
+      .sort((a, b) => b.weight[0] - a.weight[0] || b.weight[1] - a.weight[1] || (a.id < b.id ? -1 : 1));
+  }
+
+  // The rectangles taken so far (captions, and the nodes' own shapes, tagged with their node),
+  // by cells of a coarse grid: a new caption is checked against those near it only, and may
+  // touch its own node's shape but no other.
+  function labelGrid(cell = 64) {
+    const cells = new Map();
+    const keys = (r) => {
+      const out = [];
+      for (let x = Math.floor(r.left / cell); x <= Math.floor(r.right / cell); x++) {
+        for (let y = Math.floor(r.top / cell); y <= Math.floor(r.bottom / cell); y++) out.push(`${x},${y}`);
+      }
+      return out;
+    };
+    return {
+      free(r, own, captionsOnly = false) {
+        return keys(r).every((key) => (cells.get(key) || []).every((o) => o.node === own ||
+          (captionsOnly && o.node !== null) ||
+          r.right <= o.left || o.right <= r.left || r.bottom <= o.top || o.bottom <= r.top));
+      },
+      add(r) {
+        for (const key of keys(r)) { if (!cells.has(key)) cells.set(key, []); cells.get(key).push(r); }
+      },
+    };
+  }
+
+  function drawLabels(ctx) {
+    const canvas = network.canvas; // vis-network's own: its pixel ratio
+    const ratio = (canvas && canvas.pixelRatio) || window.devicePixelRatio || 1;
+    const box = $("network");
+    const width = box.clientWidth, height = box.clientHeight;
+    const font = Math.max(LABEL.min, Math.min(LABEL.max, LABEL.base * network.getScale()));
+    const line = font * LABEL.lineHeight;
+    // The node under the pointer and the selected ones are named first, whatever their rank.
+    const selected = new Set(network.getSelectedNodes());
+    if (hovered !== null) selected.add(hovered);
+    const order = [...labelOrder.filter((l) => selected.has(l.id)), ...labelOrder.filter((l) => !selected.has(l.id))];
+    const positions = network.getPositions(order.map((l) => l.id));
+    const grid = labelGrid();
+    const shapes = new Map();
+    for (const label of order) {
+      if (!positions[label.id]) continue;
+      const shape = network.getBoundingBox(label.id);
+      const a = network.canvasToDOM({ x: shape.left, y: shape.top });
+      const b = network.canvasToDOM({ x: shape.right, y: shape.bottom });
+      if (b.x < 0 || b.y < 0 || a.x > width || a.y > height) continue;
+      const r = { left: a.x, top: a.y, right: b.x, bottom: b.y, node: label.id };
+      shapes.set(label.id, r);
+      grid.add(r);
+    }
+    const placed = [];
+    ctx.save();
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.font = `${font}px ${LABEL_FONT}`;
+    ctx.textAlign = "center";
+    ctx.textBaseline = "top";
+    ctx.lineJoin = "round";
+    order.forEach((label, rank) => {
+      const shape = shapes.get(label.id);
+      if (!shape) return;
+      const centre = network.canvasToDOM(positions[label.id]);
+      const top = { x: shape.left, y: shape.top }, bottom = { x: shape.right, y: shape.bottom };
+      const textWidth = Math.max(...label.lines.map((text) => ctx.measureText(text).width));
+      const w = textWidth + 2 * LABEL.pad, h = label.lines.length * line;
+      // Beneath the node, else above it, else to its right or left.
+      const candidates = [
+        { left: centre.x - w / 2, top: bottom.y + LABEL.gap },
+        { left: centre.x - w / 2, top: top.y - LABEL.gap - h },
+        { left: bottom.x + LABEL.gap, top: centre.y - h / 2 },
+        { left: top.x - LABEL.gap - w, top: centre.y - h / 2 },
+      ];
+      const hub = rank < LABEL.hubs || selected.has(label.id);
+      const tries = hub ? [false, true].flatMap((captionsOnly) => candidates.map((c) => ({ ...c, captionsOnly })))
+        : candidates;
+      for (const c of tries) {
+        const r = { left: c.left, top: c.top, right: c.left + w, bottom: c.top + h, node: null };
+        if (r.left < 0 || r.top < 0 || r.right > width || r.bottom > height
+          || !grid.free(r, label.id, c.captionsOnly)) continue;
+        grid.add(r);
+        placed.push({ id: label.id, text: label.lines.join("\n"), font, left: r.left, top: r.top, right: r.right, bottom: r.bottom });
+        label.lines.forEach((text, i) => {
+          const x = r.left + w / 2, y = r.top + i * line + (line - font) / 2;
+          ctx.lineWidth = 3; ctx.strokeStyle = "rgba(255,255,255,0.9)";
+          ctx.strokeText(text, x, y);
+          ctx.fillStyle = i === 0 ? "#1d2329" : "#5f6b76";
+          ctx.fillText(text, x, y);
+        });
+        break;
+      }
+    });
+    ctx.restore();
+    placedLabels = placed;
+  }
+  let hovered = null;
+  network.on("hoverNode", (event) => { hovered = event.node; network.redraw(); });
+  network.on("blurNode", () => { hovered = null; network.redraw(); });
+  network.on("afterDrawing", drawLabels);
+
+  // The captions drawn, in the page's CSS pixels (for tests and scripts): each with its
+  // node, text, font size on screen and rectangle.
+  function labelBoxes() {
+    const box = $("network").getBoundingClientRect();
+    return placedLabels.map((r) => ({
+      id: r.id, text: r.text, font: r.font,
+      left: box.left + r.left, top: box.top + r.top, right: box.left + r.right, bottom: box.top + r.bottom,
+    }));
+  }
+
   // ------------------------------------------------------------------ details panel
   function claimItem(edge, claim) {
     const assessment = !isReport(claim);
     const item = el("li", null, ["claim", assessment ? "assessment" : "report", claimPasses(claim) ? "" : "filtered-out"].join(" ").trim());
     item.dataset.claim = claim.claim_id || claim.id;
     const head = el("div", null, "claim-head");
-    head.appendChild(el("strong", claim.type || edge.type));
+    head.appendChild(el("strong", relationText(claim.type || edge.type)));
     head.appendChild(el("span", assessment ? "assessment" : "report", `badge ${assessment ? "badge-assessment" : "badge-report"}`));
     // The claim's own parties; at the government level they differ from the drawn ends.
     const subject = claim.subject_label || label(claim.subject || edge.from);
@@ -470,7 +607,7 @@
       if (node.aggregate) add("aggregate", "yes: stands for a group as a whole");
       if (node.synthetic) add("synthetic", "yes: generated, not from a source");
       for (const [measure, value] of Object.entries(node.measures || {})) {
-        add(measure.replace("_", " "), number(value));
+        add(measure.replaceAll("_", " "), number(value));
       }
       $("expand").textContent = state.expanded.has(id) ? "Hide extra neighbours" : "Expand neighbours";
     }
@@ -496,7 +633,7 @@
     const edge = drawn.merged.get(id);
     if (!edge) return;
     selected = null;
-    $("details-title").textContent = `${edge.type}: ${labelOf(edge.from)} → ${labelOf(edge.to)}`;
+    $("details-title").textContent = `${relationText(edge.type)}: ${labelOf(edge.from)} → ${labelOf(edge.to)}`;
     $("details-kind").textContent = `${capitalised(basisWords(edge.basis))}: the claims behind this link (those shown under the filters)`;
     $("details-attributes").replaceChildren();
     const list = $("details-claims");
@@ -770,7 +907,7 @@
   function fillSizes() {
     sizeBy.replaceChildren();
     sizeBy.appendChild(Object.assign(el("option", "claims shown"), { value: "claims" }));
-    data.measures.forEach((m) => sizeBy.appendChild(Object.assign(el("option", m.replace("_", " ")), { value: m })));
+    data.measures.forEach((m) => sizeBy.appendChild(Object.assign(el("option", m.replaceAll("_", " ")), { value: m })));
     if (!["claims", ...data.measures].includes(state.sizeBy)) state.sizeBy = "claims";
     sizeBy.value = state.sizeBy;
   }
@@ -964,7 +1101,7 @@
   new ResizeObserver(() => drawTimeline()).observe($("timeline-chart"));
   // For scripts and tests driving the page.
   window.explorer = {
-    network, state, redraw, nodesView, edgesView, reload,
+    network, state, redraw, nodesView, edgesView, reload, labelBoxes,
     get data() { return data; },
   };
 })();
