@@ -4,6 +4,7 @@ Description and a query page for browsers, and the Graph Store HTTP Protocol at 
 from __future__ import annotations
 
 import functools
+import json
 import os
 import shutil
 import tempfile
@@ -31,6 +32,8 @@ from api.deps import (
 )
 from api.models import UpdateResult, UploadReport
 from graph.ingest import INPUT_KINDS
+from graph.model.namespaces import ID, PREFIXES
+from graph.model.vocabulary import vocabulary
 from graph.server import service
 from graph.server.auth import AuthError, TokenStore
 from graph.server.engine import Engine, EngineError
@@ -173,8 +176,18 @@ async def _run_update(
     return JSONResponse({"status": "ok", **result})
 
 
+@functools.cache
+def query_page() -> str:
+    """The query page with what its editor needs of the model (the prefixes the server
+    declares, the vocabulary it completes, the namespace of entities), written into it."""
+    context = {"prefixes": PREFIXES, "vocabulary": vocabulary(), "entity": ID}
+    # In a <script> element: "</" must not end it.
+    data = json.dumps(context, ensure_ascii=False).replace("</", "<\\/")
+    return (STATIC / "sparql.html").read_text("utf-8").replace("__CONTEXT__", data)
+
+
 def _page() -> HTMLResponse:
-    return HTMLResponse((STATIC / "sparql.html").read_text("utf-8"))
+    return HTMLResponse(query_page())
 
 
 async def _service_description(request: Request, fmt: str | None) -> Response:

@@ -1,13 +1,11 @@
-// The recruitgraph SPARQL query page: no framework, no CDN; talks to /sparql like any client.
+// The recruitgraph SPARQL query page: YASGUI (vendored, api/static/vendor/yasgui) talking to
+// this server's /sparql only. The prefixes and the vocabulary the editor completes come with
+// the page from the server (graph.model.namespaces, graph.model.vocabulary), never from the
+// network.
 "use strict";
 (function () {
-  const PREFIXES = {
-    rg: "https://w3id.org/recruitgraph/ontology#", prov: "http://www.w3.org/ns/prov#",
-    org: "http://www.w3.org/ns/org#", schema: "https://schema.org/", dcterms: "http://purl.org/dc/terms/",
-    skos: "http://www.w3.org/2004/02/skos/core#", rdfs: "http://www.w3.org/2000/01/rdf-schema#",
-    xsd: "http://www.w3.org/2001/XMLSchema#", rdf: "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    id: "https://w3id.org/recruitgraph/id/", dataset: "https://w3id.org/recruitgraph/dataset/",
-  };
+  const context = JSON.parse(document.getElementById("context").textContent);
+  const PREFIXES = context.prefixes, VOCABULARY = context.vocabulary, ENTITY = context.entity;
   const EXAMPLES = [
     ["Who pays: totals paid by payer (amounts stated as totals, per currency)", `SELECT ?payer ?currency (SUM(?amount) AS ?total) (COUNT(?flow) AS ?claims) WHERE {
   ?flow a rg:FundingFlow ; rg:amountBasis rg:TotalAmount ; rg:from/rdfs:label ?payer ;
@@ -51,119 +49,143 @@ LIMIT 40`],
   ];
 
   const $ = (id) => document.getElementById(id);
-  const query = $("query"), example = $("example"), token = $("token");
+  const example = $("example"), token = $("token");
+  $("prefixes").append(...Object.keys(PREFIXES).flatMap((p, i) => {
+    const code = document.createElement("code");
+    code.textContent = p + ":";
+    return i ? [", ", code] : [code];
+  }));
   EXAMPLES.forEach(([label], i) => {
     const option = document.createElement("option");
     option.value = String(i); option.textContent = label; example.appendChild(option);
   });
-  const params = new URLSearchParams(location.search);
-  query.value = params.get("q") || sessionStorage.getItem("rg-query") || EXAMPLES[0][1];
   token.value = sessionStorage.getItem("rg-token") || "";
-  example.addEventListener("change", () => { query.value = EXAMPLES[Number(example.value)][1]; });
   token.addEventListener("change", () => sessionStorage.setItem("rg-token", token.value.trim()));
 
-  function headers(accept) {
-    const h = { "Content-Type": "application/x-www-form-urlencoded", Accept: accept };
-    if (token.value.trim()) h.Authorization = "Bearer " + token.value.trim();
-    return h;
-  }
-  function short(iri) {
-    for (const [p, ns] of Object.entries(PREFIXES)) if (iri.startsWith(ns)) return p + ":" + iri.slice(ns.length);
-    return iri;
-  }
-  function cell(term) {
-    const td = document.createElement("td");
-    if (!term) return td;
-    if (term.type === "uri") {
-      td.className = "uri";
-      const a = document.createElement("a");
-      a.href = term.value.startsWith(PREFIXES.id) ? "/api/entities/" + term.value.slice(PREFIXES.id.length) : term.value;
-      a.textContent = short(term.value); a.title = term.value; a.rel = "noopener noreferrer";
-      td.appendChild(a);
-    } else if (term.type === "bnode") {
-      td.textContent = "_:" + term.value;
-    } else {
-      td.textContent = term.value;
-      if (term["xml:lang"] || term.datatype) {
-        const span = document.createElement("span");
-        span.className = "dt";
-        span.textContent = term["xml:lang"] ? " @" + term["xml:lang"] : " " + short(term.datatype);
-        td.appendChild(span);
-      }
-    }
-    return td;
-  }
-  function show(kind, text) { const el = $(kind); el.textContent = text; el.hidden = !text; }
-
-  async function run(event) {
-    if (event) event.preventDefault();
-    sessionStorage.setItem("rg-query", query.value);
-    show("error", ""); show("warning", ""); $("results").replaceChildren();
-    $("run").disabled = true; $("status").textContent = "running…";
-    const started = performance.now();
-    try {
-      const response = await fetch("/sparql", {
-        method: "POST",
-        headers: headers("application/sparql-results+json, text/turtle;q=0.9"),
-        body: new URLSearchParams({ query: query.value }),
-      });
-      const elapsed = ((performance.now() - started) / 1000).toFixed(2);
-      const type = response.headers.get("content-type") || "";
-      if (!response.ok) {
-        let message = await response.text();
-        try { message = JSON.parse(message).error || message; } catch (_) { /* plain text */ }
-        show("error", `${response.status}: ${message}`);
-        $("status").textContent = `failed after ${elapsed} s`;
-        return;
-      }
-      const cap = response.headers.get("x-sparql-maxrows");
-      if (cap) show("warning", `The result was cut at ${cap} rows (the server's limit): add LIMIT/OFFSET or narrow the query.`);
-      if (type.includes("sparql-results+json")) {
-        const data = await response.json();
-        if ("boolean" in data) {
-          $("results").textContent = String(data.boolean);
-          $("status").textContent = `ASK in ${elapsed} s`;
-          return;
-        }
-        const vars = data.head.vars, rows = data.results.bindings;
-        const table = document.createElement("table");
-        const head = table.createTHead().insertRow();
-        vars.forEach((v) => { const th = document.createElement("th"); th.textContent = v; head.appendChild(th); });
-        const body = table.createTBody();
-        rows.forEach((row) => { const tr = body.insertRow(); vars.forEach((v) => tr.appendChild(cell(row[v]))); });
-        $("results").appendChild(table);
-        $("status").textContent = `${rows.length} row${rows.length === 1 ? "" : "s"} in ${elapsed} s`;
-      } else {
-        const pre = document.createElement("pre");
-        pre.className = "graph"; pre.textContent = await response.text();
-        $("results").appendChild(pre);
-        $("status").textContent = `graph in ${elapsed} s`;
-      }
-    } catch (error) {
-      show("error", String(error));
-      $("status").textContent = "";
-    } finally {
-      $("run").disabled = false;
-    }
-  }
-
-  async function download(event) {
-    event.preventDefault();
-    const format = event.target.dataset.format;
-    const response = await fetch("/sparql", {
-      method: "POST", headers: headers("*/*"),
-      body: new URLSearchParams({ query: query.value, format }),
+  // Completion of this store's classes and properties, in place of YASQE's own completers,
+  // which ask Linked Open Vocabularies over the network. Offered as prefixed names (the
+  // server knows the prefixes) and as full IRIs (where a query declares its own).
+  const Yasqe = Yasgui.Yasqe;
+  // The server declares its prefixes for every query; the editor's syntax check is told so
+  // (its SPARQL mode starts each text with them declared), so that "rg:" is not an error.
+  const sparqlMode = Yasqe.modes && Yasqe.modes.sparql11;
+  if (sparqlMode) {
+    Yasqe.defineMode("sparql11", (config, modeConfig) => {
+      const mode = sparqlMode(config, modeConfig);
+      const startState = mode.startState;
+      mode.startState = (...args) => {
+        const state = startState.apply(mode, args);
+        state.prefixes = { ...PREFIXES, ...state.prefixes };
+        return state;
+      };
+      return mode;
     });
-    if (!response.ok) { show("error", `${response.status}: ${await response.text()}`); return; }
-    const blob = await response.blob();
-    const link = document.createElement("a");
-    const ext = { ntriples: "nt", turtle: "ttl", jsonld: "jsonld" }[format] || format;
-    link.href = URL.createObjectURL(blob); link.download = `query-result.${ext}`;
-    document.body.appendChild(link); link.click(); link.remove();
-    setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+  }
+  const terms = (kind) => VOCABULARY[kind].flatMap((t) => [t.name, t.iri]);
+  Yasqe.forkAutocompleter("class", { name: "rgClass", bulk: true, autoShow: true,
+    persistenceId: null, get: () => terms("classes") });
+  Yasqe.forkAutocompleter("property", { name: "rgProperty", bulk: true, autoShow: true,
+    persistenceId: null, get: () => terms("properties") });
+
+  const endpoint = new URL("/sparql", window.location.href).href;
+  const yasgui = new Yasgui(document.getElementById("yasgui"), {
+    requestConfig: {
+      endpoint,
+      method: "POST",
+      headers: () => (token.value.trim() ? { Authorization: "Bearer " + token.value.trim() } : {}),
+    },
+    copyEndpointOnNewTab: true,
+    endpointCatalogueOptions: { getData: () => [{ endpoint }] },
+    populateFromUrl: true,
+    persistenceId: "recruitgraph-sparql",
+    yasqe: {
+      value: EXAMPLES[0][1],
+      autocompleters: ["prefixes", "variables", "rgClass", "rgProperty"],
+    },
+    yasr: { prefixes: PREFIXES, pluginOrder: ["table", "response"], defaultPlugin: "table" },
+  });
+
+  function tab() { return yasgui.getTab(); }
+  // Every tab asks this server, whatever a stored or shared tab said.
+  function pin(t) { if (t.getEndpoint() !== endpoint) t.setEndpoint(endpoint); }
+  pin(tab());
+  yasgui.on("tabSelect", (_, id) => setTimeout(() => pin(yasgui.getTab(id)), 0));
+  yasgui.on("tabAdd", (_, id) => setTimeout(() => pin(yasgui.getTab(id)), 0));
+
+  example.addEventListener("change", () => {
+    if (example.value === "") return;
+    tab().setQuery(EXAMPLES[Number(example.value)][1]);
+    example.value = "";
+  });
+
+  // The query and the result view in the address bar (its fragment: GET /sparql?query=…
+  // answers the query itself), so that a link reopens both.
+  function remember() {
+    const link = new URL(tab().getShareableLink(endpoint));
+    const params = new URLSearchParams(link.hash.slice(1));
+    for (const name of ["endpoint", "requestMethod", "tabTitle", "headers"]) params.delete(name);
+    const view = tab().getYasr().selectedPlugin;
+    if (view) params.set("outputFormat", view);
+    window.history.replaceState(null, "", `${window.location.pathname}#${params}`);
   }
 
-  $("form").addEventListener("submit", run);
-  query.addEventListener("keydown", (e) => { if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) run(e); });
-  document.querySelectorAll(".downloads a").forEach((a) => a.addEventListener("click", download));
+  // The server's error, marked where it says it is in the text sent ("at 3:7", or "line 3,
+  // column 7").
+  let marks = [];
+  function unmark() {
+    const editor = tab().getYasqe();
+    for (const mark of marks) mark.clear ? mark.clear() : editor.removeLineClass(mark, "background", "rg-error-line");
+    editor.clearGutter && editor.clearGutter("gutterErrorBar");
+    marks = [];
+  }
+  function markError(message) {
+    let text = String(message || "");
+    try { text = JSON.parse(text).error || text; } catch (_) { /* not the server's JSON */ }
+    const found = /\bat (\d+):(\d+)|line (\d+), column (\d+)/.exec(text);
+    if (!found) return;
+    const editor = tab().getYasqe();
+    const line = Number(found[1] || found[3]) - 1, column = Number(found[2] || found[4]) - 1;
+    message = text;
+    if (line < 0 || line >= editor.lineCount()) return;
+    marks.push(editor.addLineClass(line, "background", "rg-error-line"));
+    marks.push(editor.markText({ line, ch: Math.max(0, column) }, { line, ch: Math.max(0, column) + 1 },
+      { className: "rg-error-at", title: message }));
+    const flag = document.createElement("span");
+    flag.className = "rg-error-gutter"; flag.textContent = "!"; flag.title = message;
+    editor.setGutterMarker(line, "gutterErrorBar", flag);
+  }
+
+  // IRIs of this store's actors open the actor in the explorer.
+  function linkActors() {
+    const root = tab().getYasr().resultsEl;
+    for (const a of root.querySelectorAll("a[href]")) {
+      const iri = a.getAttribute("href");
+      if (iri.startsWith(ENTITY)) {
+        a.href = `/viz?level=organization&focus=${encodeURIComponent(iri)}`;
+        a.title = `${iri}: open in the explorer`;
+        a.removeAttribute("target");
+      }
+    }
+  }
+
+  yasgui.on("queryBefore", () => unmark());
+  yasgui.on("queryResponse", () => remember());
+  function watch(t) {
+    const yasr = t.getYasr();
+    // The table opens in its simple view (values without their datatype tags: 2000000000,
+    // not "2000000000"^^xsd:decimal) unless the reader chose otherwise before.
+    const table = yasr.plugins && yasr.plugins.table;
+    if (table && table.persistentConfig && table.persistentConfig.compact === undefined) {
+      table.persistentConfig.compact = true;
+    }
+    yasr.on("drawn", () => {
+      linkActors();
+      remember();
+      const error = yasr.results && yasr.results.getError && yasr.results.getError();
+      if (error) markError(error.text || String(error));
+    });
+  }
+  watch(tab());
+  yasgui.on("tabAdd", (_, id) => setTimeout(() => watch(yasgui.getTab(id)), 0));
+  window.recruitgraphQuery = { yasgui, endpoint };
 })();

@@ -670,6 +670,18 @@
   }
 
   // ------------------------------------------------------------------ search
+  // An actor's node drawn (opened from its group or expanded where it is hidden), its
+  // details shown and centred.
+  function show(found) {
+    if (!nodesView.get(found.id)) {
+      // Hidden by a filter or inside an aggregate: draw it with all its claims.
+      state.opened.add(found.group_key);
+      if (!filtered().nodes.has(found.id)) state.expanded.add(found.id);
+      redraw();
+    }
+    showDetails(found.id); // first: the panel narrows the canvas
+    centre(found.id);
+  }
   function fillSearch() {
     const datalist = $("search-labels");
     datalist.replaceChildren();
@@ -690,14 +702,7 @@
       notice.hidden = false;
       return;
     }
-    if (!nodesView.get(found.id)) {
-      // Hidden by a filter or inside an aggregate: draw it with all its claims.
-      state.opened.add(found.group_key);
-      if (!filtered().nodes.has(found.id)) state.expanded.add(found.id);
-      redraw();
-    }
-    showDetails(found.id); // first: the panel narrows the canvas
-    centre(found.id);
+    show(found);
   });
 
   // ------------------------------------------------------------------ filter controls
@@ -802,7 +807,7 @@
   // The server's filters of this page (its own query) with the level and basis chosen.
   function serverParams() {
     const params = new URLSearchParams(window.location.search);
-    for (const name of ["window", "step", "level", "basis"]) params.delete(name);
+    for (const name of ["window", "step", "level", "basis", "focus"]) params.delete(name);
     params.set("level", state.level);
     params.set("basis", state.basis);
     return params;
@@ -1097,6 +1102,12 @@
   fitMain();
   document.body.dataset.loading = "false";
   network.once("afterDrawing", () => { document.body.dataset.ready = "true"; });
+  // ?focus=<an actor's IRI> (the query page links actors so): that actor shown, or the node
+  // it is rolled into at the government level.
+  const focus = new URLSearchParams(window.location.search).get("focus");
+  const focused = focus && (data.nodes.find((n) => n.id === focus)
+    || data.nodes.find((n) => (n.stands_for || []).some((a) => a.id === focus)));
+  if (focused) network.once("afterDrawing", () => show(focused));
   // The chart is drawn to its size: again when the details panel or the window resizes it.
   new ResizeObserver(() => drawTimeline()).observe($("timeline-chart"));
   // For scripts and tests driving the page.
