@@ -10,10 +10,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
 from graph.store import EmbeddedStore, RemoteStore, Store
 from tests.helpers import (
     BIN,
+    CHROMIUM,
+    CHROMIUM_ARGS,
     MAX_ROWS,
     QUERY_TIMEOUT,
     LiveServer,
@@ -92,3 +95,18 @@ def live(tmp_path_factory: pytest.TempPathFactory, oxigraph_server: str) -> Iter
         "--allow-service", f"{oxigraph_server}/",
     ) as server:  # fmt: skip
         yield server
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless, driven by Playwright (see tests/helpers.py)."""
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()

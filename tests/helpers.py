@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import httpx
 import pyoxigraph as ox
@@ -27,6 +29,9 @@ from graph.ingest.synth import write_synthetic
 from graph.model.namespaces import dataset_iri
 from graph.server.auth import TokenStore
 from graph.store import EmbeddedStore, Store
+
+if TYPE_CHECKING:  # Playwright is loaded by the browser tests only
+    from playwright.sync_api import Browser, Page, Route
 
 BIN = Path(sys.executable).parent
 
@@ -376,3 +381,77 @@ def wait_until(predicate: object, seconds: float = 10) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+# --------------------------------------------------------------------------------------------
+# Pages in a real browser: Debian's Chromium driven by Playwright (the ``browser`` fixture),
+# every request away from 127.0.0.1 blocked and recorded.
+
+CHROMIUM = "/usr/bin/chromium"
+#: Headless and quiet: no sandbox (root in CI), and none of Chromium's own background traffic.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
+#: Where browser tests keep their screenshots.
+ARTIFACTS = (
+    Path(
+        os.environ.get("RECRUITGRAPH_TEST_ARTIFACTS", Path(__file__).parents[1] / "test-artifacts")
+    )
+    / "screenshots"
+)
+
+
+@dataclass
+class Watch:
+    """What a page did that it should not: console errors, requests away from 127.0.0.1,
+    dialogs (an injected ``alert`` would open one)."""
+
+    errors: list[str] = field(default_factory=list)
+    outside: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+    def assert_clean(self) -> None:
+        assert self.errors == [], f"console errors: {self.errors}"
+        assert self.outside == [], f"requests leaving 127.0.0.1: {self.outside}"
+        assert self.dialogs == [], f"dialogs opened: {self.dialogs}"
+
+
+def watched_page(browser: Browser) -> tuple[Page, Watch]:
+    """A new page in a context of its own (the caller closes ``page.context``) that may only
+    reach 127.0.0.1, and the :class:`Watch` of what it did."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    watch = Watch()
+
+    def only_loopback(route: Route) -> None:
+        target = route.request.url
+        if urlsplit(target).hostname == "127.0.0.1" or target.startswith(
+            ("data:", "blob:", "file:")
+        ):
+            route.continue_()
+        else:
+            watch.outside.append(target)
+            route.abort()
+
+    context.route("**/*", only_loopback)
+    page = context.new_page()
+    page.on("console", lambda m: watch.errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: watch.errors.append(str(error)))
+    page.on("dialog", lambda dialog: (watch.dialogs.append(dialog.message), dialog.dismiss()))
+    return page, watch
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """Keep a screenshot of ``page`` as a test artifact (:data:`ARTIFACTS`)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path

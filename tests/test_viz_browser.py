@@ -9,41 +9,28 @@ $RECRUITGRAPH_TEST_ARTIFACTS/screenshots).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, Route, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from graph.ingest import load_files
 from graph.ingest.synth import write_synthetic
 from graph.store import EmbeddedStore
 from graph.viz import NODE_BUDGET, Explorer, explorer_data, write_page
-from tests.helpers import BASE_ROW, LiveServer, claims_csv, start_server, stop, with_default_dataset
-
-CHROMIUM = "/usr/bin/chromium"
-#: Headless and quiet: no sandbox (root in CI), and none of Chromium's own background traffic.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-default-apps",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-]
-ARTIFACTS = (
-    Path(
-        os.environ.get("RECRUITGRAPH_TEST_ARTIFACTS", Path(__file__).parents[1] / "test-artifacts")
-    )
-    / "screenshots"
+from tests.helpers import (
+    BASE_ROW,
+    LiveServer,
+    Watch,
+    claims_csv,
+    screenshot,
+    start_server,
+    stop,
+    watched_page,
+    with_default_dataset,
 )
+
 HOSTILE = '<img src=x onerror="window.__xss=1">'
 CLOSER = "</script><script>window.__xss=2</script>"
 MINISTRY = "Russian Ministry of Defence"
@@ -51,35 +38,6 @@ CENTER = "Russian federal government (federal center)"
 READY = 20_000  # ms: the page has drawn its network
 #: The claims of the shipped dataset coded as an expert's assessment (claims.csv, column basis).
 ASSESSMENTS = {"c001", "c002", "c003", "c004", "c005", "c006", "c007", "c040"}
-
-
-@dataclass
-class Watch:
-    """What a page did that it should not: console errors, requests away from 127.0.0.1,
-    dialogs (an injected ``alert`` would open one)."""
-
-    errors: list[str] = field(default_factory=list)
-    outside: list[str] = field(default_factory=list)
-    dialogs: list[str] = field(default_factory=list)
-
-    def assert_clean(self) -> None:
-        assert self.errors == [], f"console errors: {self.errors}"
-        assert self.outside == [], f"requests leaving 127.0.0.1: {self.outside}"
-        assert self.dialogs == [], f"dialogs opened: {self.dialogs}"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        raise RuntimeError(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 OpenPage = Callable[[str], tuple[Page, Watch]]
@@ -90,25 +48,8 @@ def open_page(browser: Browser) -> Iterator[OpenPage]:
     contexts = []
 
     def opener(url: str) -> tuple[Page, Watch]:
-        context = browser.new_context(viewport={"width": 1400, "height": 900})
-        contexts.append(context)
-        watch = Watch()
-
-        def only_loopback(route: Route) -> None:
-            target = route.request.url
-            if urlsplit(target).hostname == "127.0.0.1" or target.startswith(
-                ("data:", "blob:", "file:")
-            ):
-                route.continue_()
-            else:
-                watch.outside.append(target)
-                route.abort()
-
-        context.route("**/*", only_loopback)
-        page = context.new_page()
-        page.on("console", lambda m: watch.errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda error: watch.errors.append(str(error)))
-        page.on("dialog", lambda dialog: (watch.dialogs.append(dialog.message), dialog.dismiss()))
+        page, watch = watched_page(browser)
+        contexts.append(page.context)
         page.goto(url)
         page.wait_for_selector("body[data-ready=true]", timeout=READY)
         return page, watch
@@ -116,13 +57,6 @@ def open_page(browser: Browser) -> Iterator[OpenPage]:
     yield opener
     for context in contexts:
         context.close()
-
-
-def screenshot(page: Page, name: str) -> Path:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path))
-    return path
 
 
 def drawn(page: Page) -> int:
