@@ -14,15 +14,17 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pyoxigraph as ox
 import pytest
 from jsonschema import Draft202012Validator
 
 from api.app import create_app
 from api.deps import Settings
-from api.examples import example_body
+from api.examples import example_body, example_export
 from api.routes.sparql import RDF_BODY_SUFFIX
-from graph.ingest import load_files
+from graph.ingest import load_files, restore
 from graph.store import EmbeddedStore
+from graph.store.formats import Format, Kind, formats
 from tests.helpers import BIN, free_port, stop, wait_for_http, with_default_dataset
 
 ENTITY = "regional-government/ru-ta-government"
@@ -202,3 +204,16 @@ def test_example_bodies_load(media_type: str, tmp_path: Path) -> None:
     with EmbeddedStore(None) as store:
         report = load_files(store, [body], "mine")
     assert report.triples > 0
+
+
+@pytest.mark.parametrize(
+    "fmt", [f for f in formats(Kind.GRAPH) if f.keeps_graphs], ids=lambda f: f.name
+)
+def test_example_exports_restore(fmt: Format, tmp_path: Path) -> None:
+    """The body Swagger UI pre-fills for a restore is an export the server restores."""
+    assert isinstance(fmt.rdf, ox.RdfFormat)
+    body = tmp_path / f"export{fmt.suffix}"
+    body.write_text(example_export(fmt.rdf), encoding="utf-8")
+    with EmbeddedStore(None) as store:
+        report = restore(store, body)
+    assert [d["name"] for d in report.as_dict()["datasets"]] == ["mine"]

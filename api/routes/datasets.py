@@ -28,7 +28,7 @@ from api.deps import (
     error_response,
     require_editor,
 )
-from api.examples import rdf_bodies
+from api.examples import export_bodies, rdf_bodies
 from api.models import Dataset, Health, RestoreReport, UploadReport
 from api.routes.sparql import RDF_BODY_SUFFIX, save_body
 from graph.ingest import INPUT_KINDS
@@ -416,7 +416,7 @@ restore_example = {
     response_model=RestoreReport,
     openapi_extra={
         "requestBody": {
-            "content": rdf_bodies(
+            "content": export_bodies(
                 media for media, suffix in RDF_BODY_SUFFIX.items() if suffix in _EXPORT_SUFFIXES
             )
         }
