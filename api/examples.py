@@ -6,6 +6,7 @@ loads."""
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable
 from functools import cache
 from typing import Any
@@ -63,19 +64,28 @@ def example_export(format: ox.RdfFormat) -> str:
 
 def example_body(media_type: str) -> str:
     """The example claim in the input format of ``media_type``."""
+    fmt = _rdf_format(media_type)
+    return example_claims_csv() if fmt is None else _example_in(fmt)
+
+
+def _media(fmt: ox.RdfFormat | None, text: str) -> dict[str, Any]:
+    """One media type of a request body: its schema and its example. A JSON-LD example is
+    the JSON value itself: Swagger UI writes a JSON media type's example as JSON, and would
+    send a text example as one quoted JSON string."""
+    if fmt == ox.RdfFormat.JSON_LD:
+        return {"schema": {"type": ["array", "object"]}, "example": json.loads(text)}
+    return {"schema": {"type": "string"}, "example": text}
+
+
+def _rdf_format(media_type: str) -> ox.RdfFormat | None:
     fmt = by_media_type(media_type, *INPUT_KINDS)
-    if fmt is None or not isinstance(fmt.rdf, ox.RdfFormat):
-        return example_claims_csv()
-    return _example_in(fmt.rdf)
+    return fmt.rdf if fmt is not None and isinstance(fmt.rdf, ox.RdfFormat) else None
 
 
 def rdf_bodies(media_types: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """The ``content`` of an OpenAPI request body of text in ``media_types``, each with the
-    example claim in its format."""
-    return {
-        media: {"schema": {"type": "string"}, "example": example_body(media)}
-        for media in media_types
-    }
+    """The ``content`` of an OpenAPI request body in ``media_types`` (the input formats), each
+    with the example claim in its format."""
+    return {media: _media(_rdf_format(media), example_body(media)) for media in media_types}
 
 
 def export_bodies(media_types: Iterable[str]) -> dict[str, dict[str, Any]]:
@@ -83,7 +93,7 @@ def export_bodies(media_types: Iterable[str]) -> dict[str, dict[str, Any]]:
     that keep graphs), each with :func:`example_export` in its format."""
     content = {}
     for media in media_types:
-        fmt = by_media_type(media, *INPUT_KINDS)
-        assert fmt is not None and isinstance(fmt.rdf, ox.RdfFormat), media
-        content[media] = {"schema": {"type": "string"}, "example": example_export(fmt.rdf)}
+        fmt = _rdf_format(media)
+        assert fmt is not None, f"{media} is not an RDF format"
+        content[media] = _media(fmt, example_export(fmt))
     return content

@@ -7,6 +7,9 @@ or its schema's ``default``. :func:`openapi_document` therefore lifts each param
 schema example (else its default) to the parameter's ``example``, and makes a request body
 without an example one of its properties' examples, once, for every route; the routes keep
 declaring their examples where they declare the parameter or the field.
+
+The document also declares the bearer token every route reads (:func:`api.deps.caller`), as
+optional, so that /docs has an "Authorize" button and "Try it out" can write.
 """
 
 from __future__ import annotations
@@ -15,7 +18,21 @@ from typing import Any
 
 from fastapi import FastAPI
 
-__all__ = ["lift_body_examples", "lift_parameter_examples", "openapi_document"]
+__all__ = [
+    "BEARER",
+    "declare_bearer",
+    "lift_body_examples",
+    "lift_parameter_examples",
+    "openapi_document",
+]
+
+#: The token scheme of every route: ``Authorization: Bearer <token>``.
+BEARER = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "a token from `recruitgraph token create`; without one you read the "
+    "public datasets (unless the server runs with --no-anonymous)",
+}
 
 
 def _first_example(schema: dict[str, Any]) -> tuple[bool, Any]:
@@ -74,9 +91,18 @@ def lift_body_examples(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
+def declare_bearer(document: dict[str, Any]) -> dict[str, Any]:
+    """Declare :data:`BEARER` for every operation, as optional (``{}``: no token); returns
+    ``document``, changed in place."""
+    document.setdefault("components", {}).setdefault("securitySchemes", {})["bearer"] = BEARER
+    document["security"] = [{}, {"bearer": []}]
+    return document
+
+
 def openapi_document(app: FastAPI) -> dict[str, Any]:
     """The application's OpenAPI document (FastAPI builds it once) with its parameter
     examples where Swagger UI reads them. Installed as ``app.openapi``."""
     if app.openapi_schema is None:
-        app.openapi_schema = lift_body_examples(lift_parameter_examples(FastAPI.openapi(app)))
+        document = FastAPI.openapi(app)
+        app.openapi_schema = declare_bearer(lift_body_examples(lift_parameter_examples(document)))
     return app.openapi_schema

@@ -1,6 +1,8 @@
 """/docs in a real browser: for every GET route, Swagger UI's "Try it out" then "Execute"
 with the values it pre-fills (the documented examples) answers 2xx from a live server over
-the default dataset, offline (every request away from 127.0.0.1 is blocked and recorded).
+the default dataset, offline (every request away from 127.0.0.1 is blocked and recorded);
+so does every write route once a token is given through "Authorize", but the multipart
+upload (Swagger UI cannot pre-fill a file).
 
 A screenshot of the comparison's answer is kept in test-artifacts/screenshots (or
 $RECRUITGRAPH_TEST_ARTIFACTS/screenshots)."""
@@ -20,6 +22,20 @@ from tests.helpers import LiveServer, screenshot, serving, watched_page, with_de
 #: The routes the issue names; the test runs every GET route besides.
 NAMED = ("/api/metrics/compare", "/api/neighborhood", "/api/paths")
 ANSWER = 180_000  # ms: the comparison resamples 199 rounds
+#: The write operations (their blocks' ids), in an order in which each example applies: a
+#: dataset written and deleted, a graph written, added to and deleted, then restored from
+#: the example export; a merge undone; an update.
+WRITES = (
+    "datasets-put_dataset",
+    "datasets-delete_dataset",
+    "default-gsp_put",
+    "default-gsp_post",
+    "default-gsp_delete",
+    "datasets-restore",
+    "actors-merge_actors",
+    "actors-unmerge_actor",
+    "default-sparql_post",
+)
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +83,30 @@ def test_try_it_out_answers_2xx_for_every_get_route(server: LiveServer, browser:
         assert "id=regional-government%2Fru-ta-government" in answers["/api/neighborhood"][1]
         page.locator("#operations-metrics-compare").scroll_into_view_if_needed()
         assert Path(screenshot(page, "docs-try-it-out")).stat().st_size > 0
+        watch.assert_clean()
+    finally:
+        page.context.close()
+
+
+def test_try_it_out_writes_with_a_token(server: LiveServer, browser: Browser) -> None:
+    document = httpx.get(f"{server.base}/openapi.json", timeout=30).json()
+    writes = {
+        f"operations-{operation.get('tags', ['default'])[0]}-{operation['operationId']}"
+        for item in document["paths"].values()
+        for method, operation in item.items()
+        if method not in ("get", "head")
+    }
+    assert writes == {f"operations-{w}" for w in WRITES} | {"operations-datasets-upload_dataset"}
+    page, watch = watched_page(browser)
+    try:
+        page.goto(f"{server.base}/docs")
+        page.wait_for_selector(".opblock", timeout=30_000)
+        page.locator("button.authorize").first.click()
+        page.locator(".modal-ux input").first.fill(server.tokens["admin"])
+        page.locator(".modal-ux button.authorize").click()
+        page.locator(".modal-ux button.btn-done").click()
+        answers = {write: try_it_out(page, f"operations-{write}")[0] for write in WRITES}
+        assert {w: status for w, status in answers.items() if not status.startswith("2")} == {}
         watch.assert_clean()
     finally:
         page.context.close()

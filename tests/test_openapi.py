@@ -191,6 +191,9 @@ def test_every_parameter_and_body_has_an_example_swagger_ui_reads(tmp_path: Path
             if "example" not in media and "examples" not in media:
                 without.append(f"{method} {path} body {media_type}")
     assert without == []
+    # A token can be given ("Authorize"), and none is needed to read.
+    assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    assert {} in document["security"]
     # The lifted examples are the declared ones: the first of the schema's.
     compare = {p["name"]: p for p in document["paths"]["/api/metrics/compare"]["get"]["parameters"]}
     assert compare["first"]["example"] == compare["first"]["schema"]["examples"][0] == "2024"
