@@ -38,6 +38,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import REQUEST_ID, STATIC, ApiError, Settings, error_response, noted_role
+from api.openapi import openapi_document
 from api.routes import ROUTERS
 from api.routes.sparql import FastQueryPath
 from graph.errors import RecruitgraphError
@@ -328,4 +329,5 @@ def create_app(store: Store | None = None, settings: Settings | None = None) -> 
     app.add_middleware(FastQueryPath, settings=settings, engine=engine, tokens=tokens)
     app.add_middleware(RequestLog, tokens=tokens)  # outermost: it sees every answer
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     return app

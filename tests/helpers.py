@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+from xml.etree import ElementTree as ET
 
 import httpx
 import pyoxigraph as ox
@@ -455,3 +457,66 @@ def screenshot(page: Page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path))
     return path
+
+
+# --------------------------------------------------------------------------------------------
+# GEXF exports
+
+#: GEXF 1.2 (http://gexf.net/1.2 and its draft namespace): what the schema allows where the
+#: export writes values, checked here rule by rule (the XSD is not shipped with the suite).
+GEXF_NAMESPACES = ("http://gexf.net/1.2", "http://www.gexf.net/1.2draft")
+GEXF_EDGE_TYPES = {"directed", "undirected", "mutual"}
+GEXF_VALUES = {
+    "boolean": re.compile(r"true|false|1|0"),
+    "integer": re.compile(r"[+-]?\d+"),
+    "long": re.compile(r"[+-]?\d+"),
+    "double": re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|NaN|-?INF"),
+    "float": re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|NaN|-?INF"),
+    "string": re.compile(r".*", re.DOTALL),
+}
+GEXF_TIMES = {"date": re.compile(r"\d{4}-\d{2}-\d{2}"), "integer": re.compile(r"-?\d+")}
+
+
+def gexf_problems(path: Path) -> list[str]:
+    """Where the GEXF file at ``path`` breaks the rules of GEXF 1.2 that an export can break:
+    the namespace and version, edge types (a direction), edge ids unique and their ends among
+    the nodes, every attribute value declared for its class and of the declared type, times
+    in the graph's time format."""
+    root = ET.parse(path).getroot()
+    namespace = root.tag[1:].split("}")[0]
+    problems = [] if namespace in GEXF_NAMESPACES else [f"namespace {namespace}"]
+    if root.get("version") != "1.2":
+        problems.append(f"version {root.get('version')}")
+    ns = {"g": namespace}
+    graph = root.find("g:graph", ns)
+    assert graph is not None
+    if graph.get("defaultedgetype", "undirected") not in GEXF_EDGE_TYPES:
+        problems.append(f"defaultedgetype {graph.get('defaultedgetype')}")
+    declared = {
+        (block.get("class"), attribute.get("id")): attribute.get("type")
+        for block in graph.findall("g:attributes", ns)
+        for attribute in block.findall("g:attribute", ns)
+    }
+    time = GEXF_TIMES.get(graph.get("timeformat", "double"))
+    nodes = {node.get("id") for node in graph.findall("g:nodes/g:node", ns)}
+    edges = graph.findall("g:edges/g:edge", ns)
+    if len({edge.get("id") for edge in edges}) != len(edges):
+        problems.append("edge ids repeat")
+    for edge in edges:
+        if edge.get("type", "directed") not in GEXF_EDGE_TYPES:
+            problems.append(f"edge {edge.get('id')}: type {edge.get('type')}")
+        if {edge.get("source"), edge.get("target")} - nodes:
+            problems.append(f"edge {edge.get('id')}: an end is not a node")
+    for kind, elements in (("node", graph.findall("g:nodes/g:node", ns)), ("edge", edges)):
+        for element in elements:
+            for bound in ("start", "end"):
+                value = element.get(bound)
+                if value is not None and (time is None or not time.fullmatch(value)):
+                    problems.append(f"{kind} {element.get('id')}: {bound} {value}")
+            for value in element.findall("g:attvalues/g:attvalue", ns):
+                kind_of = declared.get((kind, value.get("for")))
+                if kind_of is None:
+                    problems.append(f"{kind} {element.get('id')}: undeclared {value.get('for')}")
+                elif not GEXF_VALUES[kind_of].fullmatch(value.get("value", "")):
+                    problems.append(f"{kind} {element.get('id')}: {value.get('value')} {kind_of}")
+    return problems

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from fastapi import Path as PathParameter
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
@@ -44,7 +45,11 @@ class UnmergeRequest(BaseModel):
     """Undo the merge in force of ``actor``."""
 
     actor: str = Field(description="the merged actor", examples=["ru-armed-forces"])
-    reason: str | None = Field(default=None, description="why the merge is undone (optional)")
+    reason: str | None = Field(
+        default=None,
+        description="why the merge is undone (optional)",
+        examples=["the sources name two different commands"],
+    )
 
 
 router = APIRouter(responses=ERRORS)
@@ -125,7 +130,11 @@ async def list_actors(
         404: error("no such actor among the datasets you can read"),
     },
 )
-async def get_actor(actor_id: str, principal: Caller, engine: EngineDep) -> Response:
+async def get_actor(
+    actor_id: Annotated[str, PathParameter(examples=["ru-mod"])],
+    principal: Caller,
+    engine: EngineDep,
+) -> Response:
     """One actor (``ru-mod``, ``federal-body/ru-mod``, its IRI or exact label): its
     aliases, its part_of chain, the actors part of it, the claims naming it and its merge
     history."""

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from fastapi import Path as PathParameter
 from fastapi.responses import JSONResponse, Response
 
 from api.deps import (
@@ -27,6 +28,7 @@ from api.deps import (
     error_response,
     require_editor,
 )
+from api.examples import export_bodies, rdf_bodies
 from api.models import Dataset, Health, RestoreReport, UploadReport
 from api.routes.sparql import RDF_BODY_SUFFIX, save_body
 from graph.ingest import INPUT_KINDS
@@ -188,7 +190,9 @@ async def list_datasets(principal: Caller, engine: EngineDep) -> Response:
     response_model=Dataset,
     responses={200: {"content": {"application/json": {"example": dataset_example}}}},
 )
-async def get_dataset(name: str, principal: Caller, engine: EngineDep) -> Response:
+async def get_dataset(
+    name: Annotated[str, PathParameter(examples=["claims"])], principal: Caller, engine: EngineDep
+) -> Response:
     """One dataset's description (404 if you cannot see it)."""
     return EncodedJSON(await engine.call_json(service.dataset, principal, name))
 
@@ -234,7 +238,7 @@ invalid_example = {
                         "type": "object",
                         "required": ["name", "file"],
                         "properties": {
-                            "name": {"type": "string", "example": "mine"},
+                            "name": {"type": "string", "examples": ["mine"]},
                             "file": {
                                 "type": "array",
                                 "items": {"type": "string", "format": "binary"},
@@ -244,9 +248,10 @@ invalid_example = {
                             "access": {
                                 "type": "string",
                                 "enum": sorted(concepts("AccessLevelScheme")),
+                                "examples": ["public"],
                             },
-                            "licence": {"type": "string"},
-                            "synthetic": {"type": "boolean"},
+                            "licence": {"type": "string", "examples": ["CC-BY-4.0"]},
+                            "synthetic": {"type": "boolean", "examples": [False]},
                         },
                     }
                 }
@@ -334,11 +339,7 @@ async def upload_dataset(request: Request, principal: Caller, engine: EngineDep)
     tags=["datasets"],
     status_code=201,
     response_model=UploadReport,
-    openapi_extra={
-        "requestBody": {
-            "content": {media: {"schema": {"type": "string"}} for media in RDF_BODY_SUFFIX}
-        }
-    },
+    openapi_extra={"requestBody": {"content": rdf_bodies(RDF_BODY_SUFFIX)}},
     responses={
         201: {"content": {"application/json": {"example": upload_example}}},
         200: {"description": "an existing dataset replaced", "model": UploadReport},
@@ -349,9 +350,11 @@ async def put_dataset(
     request: Request,
     principal: Caller,
     engine: EngineDep,
-    name: str,
-    access: Annotated[str | None, Query(description="public or restricted")] = None,
-    licence: Annotated[str | None, Query()] = None,
+    name: Annotated[str, PathParameter(examples=["mine"])],
+    access: Annotated[
+        str | None, Query(description="public or restricted", examples=["public"])
+    ] = None,
+    licence: Annotated[str | None, Query(examples=["CC-BY-4.0"])] = None,
     synthetic: Annotated[bool, Query()] = False,
     shapes: Annotated[
         bool,
@@ -383,7 +386,9 @@ async def put_dataset(
 
 
 @router.delete("/api/datasets/{name}", tags=["datasets"], status_code=204)
-async def delete_dataset(name: str, principal: Caller, engine: EngineDep) -> Response:
+async def delete_dataset(
+    name: Annotated[str, PathParameter(examples=["mine"])], principal: Caller, engine: EngineDep
+) -> Response:
     """Delete a dataset you may write (404 if you cannot see it)."""
     require_editor(principal, "deleting")
     await engine.call(service.delete_dataset, principal, name)
@@ -421,11 +426,9 @@ restore_example = {
     response_model=RestoreReport,
     openapi_extra={
         "requestBody": {
-            "content": {
-                media: {"schema": {"type": "string"}}
-                for media, suffix in RDF_BODY_SUFFIX.items()
-                if suffix in _EXPORT_SUFFIXES
-            }
+            "content": export_bodies(
+                media for media, suffix in RDF_BODY_SUFFIX.items() if suffix in _EXPORT_SUFFIXES
+            )
         }
     },
     responses={

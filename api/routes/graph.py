@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from fastapi import Path as PathParameter
 from fastapi.responses import FileResponse, Response
 from starlette.background import BackgroundTask
 
@@ -160,7 +161,9 @@ async def list_entities(
         404: error("no such entity among the datasets you can read"),
     },
 )
-async def get_entity(id: str, principal: Caller, engine: EngineDep) -> Response:
+async def get_entity(
+    id: Annotated[str, PathParameter(examples=[_ENTITY])], principal: Caller, engine: EngineDep
+) -> Response:
     """One entity (``regional-government/ru-ta-government`` or its full IRI): attributes, and
     the claims it is a party of, with periods, amounts, counterparts and sources."""
     return EncodedJSON(await engine.call_json(service.entity, principal, id))

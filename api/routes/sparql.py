@@ -30,9 +30,10 @@ from api.deps import (
     require_editor,
     settings_of,
 )
+from api.examples import rdf_bodies
 from api.models import UpdateResult, UploadReport
 from graph.ingest import INPUT_KINDS
-from graph.model.namespaces import ID, PREFIXES
+from graph.model.namespaces import ID, PREFIXES, dataset_iri
 from graph.model.vocabulary import vocabulary
 from graph.server import service
 from graph.server.auth import AuthError, TokenStore
@@ -46,6 +47,18 @@ _QUERY = "application/sparql-query"
 _UPDATE = "application/sparql-update"
 #: Media types of RDF bodies that the Graph Store Protocol and uploads accept, and the file
 #: suffix that tells the loader the format.
+#: The graphs the interactive docs fill in: the default dataset's, and a new dataset's.
+CLAIMS_GRAPH = dataset_iri("claims")
+NEW_GRAPH = dataset_iri("mine")
+#: ``?default`` names the default graph by being present; its value is empty.
+DefaultGraph = Annotated[
+    str | None,
+    Query(
+        description="present (with an empty value): the default graph (union of datasets)",
+        examples=[""],
+    ),
+]
+
 RDF_BODY_SUFFIX = {media: f.suffix for f in registry(*INPUT_KINDS) for media in f.media_types}
 
 _QUERY_EXAMPLES = {
@@ -252,10 +265,15 @@ async def sparql_get(
     ] = None,
     default_graph_uri: Annotated[
         list[str] | None,
-        Query(alias="default-graph-uri", description="graphs whose union is the default"),
+        Query(
+            alias="default-graph-uri",
+            description="graphs whose union is the default",
+            examples=[[CLAIMS_GRAPH]],
+        ),
     ] = None,
     named_graph_uri: Annotated[
-        list[str] | None, Query(alias="named-graph-uri", description="the named graphs")
+        list[str] | None,
+        Query(alias="named-graph-uri", description="the named graphs", examples=[[CLAIMS_GRAPH]]),
     ] = None,
 ) -> Response:
     """SPARQL 1.1 Protocol, query by GET. Without a query: the query page for a browser
@@ -413,14 +431,13 @@ async def gsp_get(
         str | None,
         Query(
             description="the graph IRI (a dataset's)",
-            examples=["https://w3id.org/recruitgraph/dataset/claims"],
+            examples=[CLAIMS_GRAPH],
         ),
     ] = None,
-    default: Annotated[
-        str | None, Query(description="present: the default graph (union of datasets)")
-    ] = None,
+    default: DefaultGraph = None,
     format: Annotated[
-        str | None, Query(description="turtle, ntriples, jsonld, rdfxml, nquads, trig")
+        str | None,
+        Query(description="turtle, ntriples, jsonld, rdfxml, nquads, trig", examples=["turtle"]),
     ] = None,
 ) -> Response:
     """The triples of a dataset's graph you may read (404 otherwise), or with
@@ -439,11 +456,7 @@ async def gsp_get(
 _GSP_WRITE: dict[str, Any] = {
     "status_code": 201,
     "response_model": UploadReport,
-    "openapi_extra": {
-        "requestBody": {
-            "content": {media: {"schema": {"type": "string"}} for media in RDF_BODY_SUFFIX}
-        }
-    },
+    "openapi_extra": {"requestBody": {"content": rdf_bodies(RDF_BODY_SUFFIX)}},
     "responses": {
         200: {"description": "replaced or added to", "model": UploadReport},
         201: {"description": "created"},
@@ -468,11 +481,12 @@ async def gsp_write(
     request: Request,
     graph: Annotated[
         str | None,
-        Query(examples=["https://w3id.org/recruitgraph/dataset/mine"]),
+        Query(examples=[NEW_GRAPH]),
     ] = None,
-    default: Annotated[str | None, Query()] = None,
+    default: DefaultGraph = None,
     access: Annotated[
-        str | None, Query(description="public or restricted (new datasets; admins)")
+        str | None,
+        Query(description="public or restricted (new datasets; admins)", examples=["public"]),
     ] = None,
 ) -> Response:
     """Writes are validated as uploads are (422 with the SHACL report) and atomic. The graph
@@ -506,8 +520,8 @@ async def gsp_write(
 )
 async def gsp_delete(
     request: Request,
-    graph: Annotated[str | None, Query()] = None,
-    default: Annotated[str | None, Query()] = None,
+    graph: Annotated[str | None, Query(examples=[NEW_GRAPH])] = None,
+    default: DefaultGraph = None,
 ) -> Response:
     """Delete a dataset's graph; with ``?default``, the edits dataset (the default graph's
     writable part)."""

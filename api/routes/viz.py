@@ -68,7 +68,10 @@ async def viz_data(
     engine: EngineDep,
     window: Annotated[
         str | None,
-        Query(description="add the timeline with windows of this length (ISO 8601)"),
+        Query(
+            description="add the timeline with windows of this length (ISO 8601)",
+            examples=["P12M"],
+        ),
     ] = None,
     step: Annotated[str, Query(description="step between windows (ISO 8601)")] = "P3M",
 ) -> Response:
