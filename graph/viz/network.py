@@ -141,6 +141,8 @@ def short_label(label: str, aliases: Sequence[str] = (), length: int = LABEL_LEN
     'Ministry of Foreign… (Sri Lanka)'
     >>> short_label("Nepali human-smuggling ring sending youths to the Russian army")
     'Nepali human-smuggling ring…'
+    >>> short_label("</script><script>window.__xss=2</script>", length=20)
+    '</script><script>wi…'
     """
     if len(label) <= length:
         return label
@@ -149,9 +151,12 @@ def short_label(label: str, aliases: Sequence[str] = (), length: int = LABEL_LEN
         return fitting[0]
     tail = re.search(r" (\([^()]{1,16}\))$", label)
     end = f" {tail.group(1)}" if tail else ""
+    budget = length - len(end) - 1  # the words', beside the ending and the ellipsis
     head = ""
     for word in label[: len(label) - len(end)].split(" "):
-        if len(head) + len(word) + 1 + len(end) + 1 > length and head:
+        if len(head) + len(word) + 1 > budget:
+            # A first word longer than all the room (a name without spaces) is cut itself.
+            head = head or word[:budget]
             break
         head = f"{head} {word}" if head else word
     return head.rstrip(" ,;:-(") + "…" + end
