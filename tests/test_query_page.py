@@ -88,6 +88,17 @@ def test_opens_offline_with_the_editor_and_the_vocabulary(page: tuple[Page, Watc
     assert "rg:FundingFlow" in hints(opened, "SELECT * WHERE {\n  ?s a rg:Fun")
     assert hints(opened, "SELECT * WHERE {\n  ?s rg:amountB") == ["rg:amountBasis"]
     assert "schema:amount" in hints(opened, "SELECT * WHERE {\n  ?s schema:am")
+    # The server's prefixes are offered as the server declares them ...
+    assert "rg: <https://w3id.org/recruitgraph/ontology#>" in hints(opened, "PREFIX r")
+    assert "schema: <https://schema.org/>" in hints(opened, "PREFIX sch")
+    # ... and never declared again with another namespace as one types them.
+    set_query(opened, "SELECT * WHERE {\n  ?s ")
+    opened.click(".yasqe .CodeMirror-code")
+    opened.keyboard.press("Control+End")
+    opened.keyboard.type("schema:amount ?o }")
+    opened.wait_for_timeout(300)
+    typed = opened.evaluate("() => recruitgraphQuery.yasgui.getTab().getQuery()")
+    assert typed == "SELECT * WHERE {\n  ?s schema:amount ?o }"
     screenshot(opened, "query-completion")
     watch.assert_clean()
 

@@ -82,6 +82,14 @@ LIMIT 40`],
     });
   }
   const terms = (kind) => VOCABULARY[kind].flatMap((t) => [t.name, t.iri]);
+  // Prefixes: the server's own first; a bundled one of the same name (schema: as
+  // http://schema.org/) would change what a query means here.
+  const bundled = Yasqe.Autocompleters.prefixes.get;
+  Yasqe.forkAutocompleter("prefixes", { name: "rgPrefixes", persistenceId: null,
+    get: (yasqe) => Promise.resolve(bundled(yasqe)).then((all) => [
+      ...Object.entries(PREFIXES).map(([p, ns]) => `${p}: <${ns}>`),
+      ...all.filter((entry) => !(entry.split(":")[0] in PREFIXES)),
+    ]) });
   Yasqe.forkAutocompleter("class", { name: "rgClass", bulk: true, autoShow: true,
     persistenceId: null, get: () => terms("classes") });
   Yasqe.forkAutocompleter("property", { name: "rgProperty", bulk: true, autoShow: true,
@@ -100,7 +108,7 @@ LIMIT 40`],
     persistenceId: "recruitgraph-sparql",
     yasqe: {
       value: EXAMPLES[0][1],
-      autocompleters: ["prefixes", "variables", "rgClass", "rgProperty"],
+      autocompleters: ["rgPrefixes", "variables", "rgClass", "rgProperty"],
     },
     yasr: { prefixes: PREFIXES, pluginOrder: ["table", "response"], defaultPlugin: "table" },
   });
