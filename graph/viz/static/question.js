@@ -1,0 +1,116 @@
+/* recruitgraph question page: embeds the Vega-Lite charts built by graph/viz/question.py and,
+   on a click, lists the claims behind each chart with their sources. Every text from the data
+   goes into the page as text (textContent), never as HTML. */
+(function () {
+  "use strict";
+
+  const data = JSON.parse(document.getElementById("question-data").textContent);
+  const config = JSON.parse(document.getElementById("question-config").textContent);
+  // The interpreter instead of Vega's expression compiler: no eval, so the pages' policies
+  // need no 'unsafe-eval'. No action menu: its editor link would send the chart elsewhere.
+  const embedOptions = {
+    actions: false,
+    renderer: "svg",
+    ast: true,
+    expr: vega.expressionInterpreter,
+    tooltip: true,
+  };
+
+  function element(tag, text, className) {
+    const node = document.createElement(tag);
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    if (className) node.className = className;
+    return node;
+  }
+
+  function amount(claim) {
+    if (claim.amount === null || claim.amount === undefined) return claim.count !== null && claim.count !== undefined ? `${claim.count} people` : "";
+    const basis = claim.amount_basis ? claim.amount_basis.replace("_", " ") : "basis not stated";
+    return `${Number(claim.amount).toLocaleString("en")} ${claim.currency || ""} (${basis})`;
+  }
+
+  function party(label, iri) {
+    const cell = element("td");
+    if (config.api !== null && iri) {
+      const link = element("a", label || iri);
+      link.href = `${config.api}/viz?focus=${encodeURIComponent(iri)}`;
+      link.title = "Open this actor in the explorer";
+      cell.appendChild(link);
+    } else {
+      cell.textContent = label || iri || "";
+    }
+    return cell;
+  }
+
+  function sources(claim) {
+    const cell = element("td");
+    const list = element("ul");
+    for (const source of claim.sources || []) {
+      const item = element("li");
+      const link = element("a", source.title || source.url);
+      link.href = source.url;
+      link.rel = "noopener noreferrer";
+      link.target = "_blank";
+      item.appendChild(link);
+      list.appendChild(item);
+    }
+    cell.appendChild(list);
+    return cell;
+  }
+
+  function claimsTable(ids) {
+    const table = element("table");
+    const head = element("tr");
+    for (const name of ["claim", "relation", "from", "to", "period", "amount / count", "confidence", "note", "sources"]) {
+      head.appendChild(element("th", name));
+    }
+    table.appendChild(element("thead")).appendChild(head);
+    const body = element("tbody");
+    for (const id of ids) {
+      const claim = data.evidence[id];
+      if (!claim) continue;
+      const row = element("tr", null, claim.basis === "assessment" ? "assessment" : "report");
+      row.dataset.claim = id;
+      row.appendChild(element("td", id));
+      row.appendChild(element("td", claim.type));
+      row.appendChild(party(claim.from, claim.from_id));
+      row.appendChild(party(claim.to, claim.to_id));
+      row.appendChild(element("td", claim.end ? `${claim.start} – ${claim.end}` : claim.start));
+      row.appendChild(element("td", amount(claim), "amount"));
+      row.appendChild(element("td", claim.confidence));
+      row.appendChild(element("td", claim.note));
+      row.appendChild(sources(claim));
+      body.appendChild(row);
+    }
+    table.appendChild(body);
+    return table;
+  }
+
+  for (const card of document.querySelectorAll("[data-chart]")) {
+    const name = card.dataset.chart;
+    const chart = data.charts[name];
+    const plots = card.querySelector(".plots");
+    const specs = data.specs[name] || [];
+    if (specs.length === 0) {
+      plots.appendChild(element("p", "No claims for this chart in the datasets shown.", "empty"));
+    }
+    for (const spec of specs) {
+      const plot = element("div", null, "plot");
+      plots.appendChild(plot);
+      vegaEmbed(plot, spec, embedOptions).catch((error) => {
+        plot.textContent = `This chart could not be drawn: ${error.message}`;
+      });
+    }
+    const button = card.querySelector(".show-claims");
+    const list = card.querySelector(".claims");
+    button.addEventListener("click", () => {
+      const opening = list.hidden;
+      if (opening && !list.firstChild) list.appendChild(claimsTable(chart.claim_ids));
+      list.hidden = !opening;
+      button.setAttribute("aria-expanded", String(opening));
+      button.textContent = opening
+        ? "Hide the claims"
+        : `Show the ${chart.claims} claims and their sources`;
+    });
+  }
+})();
