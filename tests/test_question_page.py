@@ -95,7 +95,7 @@ def test_a_click_lists_the_claims_with_their_sources(landing: tuple[Page, Watch]
     source = first.locator("td").last.locator("a").first
     assert source.get_attribute("href").startswith("http")
     assert source.get_attribute("rel") == "noopener noreferrer"
-    actor = first.locator("td").nth(2).locator("a")
+    actor = first.locator("td.what a").first
     assert actor.get_attribute("href").startswith("/viz?focus=https%3A%2F%2Fw3id.org")
     card.scroll_into_view_if_needed()
     screenshot(page, "question-claims")
@@ -122,7 +122,7 @@ def test_the_single_file_opens_offline(
         rows = card.locator(".claims tbody tr")
         assert rows.count() == int(card.locator(".evidence .count").inner_text())
         # no server behind a file: actors are named, not linked to an explorer
-        assert rows.first.locator("td").nth(2).locator("a").count() == 0
+        assert rows.first.locator("td.what a").count() == 0
         screenshot(page, "question-file")
         watch.assert_clean()
     finally:

@@ -45,9 +45,9 @@ QUESTION_ASSETS: dict[str, Path] = {
 
 #: What an amount basis means on a chart's axis.
 _BASIS_TITLES = {
-    "per_recruit": "per recruit: median level of the year's claims (bar), their range (line)",
+    "per_recruit": "per recruit: median level (bar), range (line)",
     "total": "total paid out: sum of the year's claims",
-    "unknown": "basis not stated: median of the year's claims (bar), their range (line)",
+    "unknown": "basis not stated: median (bar), range (line)",
 }
 _HEIGHT = 210
 
@@ -58,7 +58,11 @@ def _base(values: list[dict[str, Any]], title: str | None = None) -> dict[str, A
         "width": "container",
         "height": _HEIGHT,
         "autosize": {"type": "fit", "contains": "padding"},
-        "config": {"legend": {"orient": "top"}, "axis": {"labelFontSize": 11}},
+        "config": {
+            "legend": {"orient": "top"},
+            "axis": {"labelFontSize": 11},
+            "axisX": {"labelAngle": 0},
+        },
     }
     if title:
         spec["title"] = {"text": title, "anchor": "start", "fontSize": 12}
@@ -69,18 +73,21 @@ def _periods(values: list[dict[str, Any]]) -> list[str]:
     return sorted({str(v["period"]) for v in values})
 
 
-def _tier_color() -> dict[str, Any]:
-    return {
+def _tier_color(legend: bool = True) -> dict[str, Any]:
+    color: dict[str, Any] = {
         "field": "tier",
         "type": "nominal",
         "title": "tier",
         "scale": {"domain": list(tiers()), "scheme": "tableau10"},
     }
+    if not legend:
+        color["legend"] = None
+    return color
 
 
 def _payer_specs(chart: dict[str, Any]) -> list[dict[str, Any]]:
     specs = []
-    for panel in chart["panels"]:
+    for index, panel in enumerate(chart["panels"]):
         currency, basis = panel["currency"], panel["amount_basis"]
         values = [
             {**r, "tier": r["payer_tier"]}
@@ -110,7 +117,8 @@ def _payer_specs(chart: dict[str, Any]) -> list[dict[str, Any]]:
                     "title": y_title,
                     "axis": {"format": "~s"},
                 },
-                "color": _tier_color(),
+                # One legend for the panels, which share the colours.
+                "color": _tier_color(legend=index == 0),
                 "tooltip": tooltip,
             },
         }
@@ -171,6 +179,11 @@ def _share_axis(title: str) -> dict[str, Any]:
         "scale": {"domain": [0, 1]},
         "axis": {"format": ".0%"},
     }
+
+
+def _index_axis(title: str) -> dict[str, Any]:
+    """An index in [0, 1] whose values sit near 0: scaled to them, from 0."""
+    return {"type": "quantitative", "title": title, "scale": {"zero": True}}
 
 
 def _burden_spec(chart: dict[str, Any]) -> dict[str, Any]:
@@ -242,11 +255,15 @@ def _centralization_spec(chart: dict[str, Any]) -> dict[str, Any]:
         "layer": [
             {
                 "mark": {"type": "rule", "strokeWidth": 12, "opacity": 0.35, "color": "#999"},
-                "encoding": {"y": {"field": "low", **_share_axis(axis)}, "y2": {"field": "high"}},
+                "encoding": {"y": {"field": "low", **_index_axis(axis)}, "y2": {"field": "high"}},
             },
             {
-                "mark": {"type": "line", "point": {"size": 60}, "color": "#d62728"},
-                "encoding": {"y": {"field": "observed", **_share_axis(axis)}},
+                "mark": {
+                    "type": "line",
+                    "point": {"size": 60, "color": "#d62728"},
+                    "color": "#d62728",
+                },
+                "encoding": {"y": {"field": "observed", **_index_axis(axis)}},
             },
         ],
     }

@@ -30,15 +30,23 @@
   }
 
   function party(label, iri) {
-    const cell = element("td");
     if (config.api !== null && iri) {
       const link = element("a", label || iri);
       link.href = `${config.api}/viz?focus=${encodeURIComponent(iri)}`;
       link.title = "Open this actor in the explorer";
-      cell.appendChild(link);
-    } else {
-      cell.textContent = label || iri || "";
+      return link;
     }
+    return element("span", label || iri || "");
+  }
+
+  function what(claim) {
+    const cell = element("td", null, "what");
+    const line = element("div");
+    line.appendChild(party(claim.from, claim.from_id));
+    line.appendChild(element("span", ` ${claim.type} → `, "relation"));
+    line.appendChild(party(claim.to, claim.to_id));
+    cell.appendChild(line);
+    if (claim.note) cell.appendChild(element("div", claim.note, "note"));
     return cell;
   }
 
@@ -61,7 +69,7 @@
   function claimsTable(ids) {
     const table = element("table");
     const head = element("tr");
-    for (const name of ["claim", "relation", "from", "to", "period", "amount / count", "confidence", "note", "sources"]) {
+    for (const name of ["claim", "who does what to whom", "period", "amount / count", "sources"]) {
       head.appendChild(element("th", name));
     }
     table.appendChild(element("thead")).appendChild(head);
@@ -71,14 +79,12 @@
       if (!claim) continue;
       const row = element("tr", null, claim.basis === "assessment" ? "assessment" : "report");
       row.dataset.claim = id;
-      row.appendChild(element("td", id));
-      row.appendChild(element("td", claim.type));
-      row.appendChild(party(claim.from, claim.from_id));
-      row.appendChild(party(claim.to, claim.to_id));
-      row.appendChild(element("td", claim.end ? `${claim.start} – ${claim.end}` : claim.start));
+      const ident = element("td", id, "ident");
+      ident.appendChild(element("div", `${claim.basis}, ${claim.confidence} confidence`, "basis"));
+      row.appendChild(ident);
+      row.appendChild(what(claim));
+      row.appendChild(element("td", claim.end ? `${claim.start} – ${claim.end}` : claim.start, "period"));
       row.appendChild(element("td", amount(claim), "amount"));
-      row.appendChild(element("td", claim.confidence));
-      row.appendChild(element("td", claim.note));
       row.appendChild(sources(claim));
       body.appendChild(row);
     }
@@ -107,6 +113,8 @@
       const opening = list.hidden;
       if (opening && !list.firstChild) list.appendChild(claimsTable(chart.claim_ids));
       list.hidden = !opening;
+      // An open list takes the page's width, so that its rows read on one or two lines.
+      card.classList.toggle("open", opening);
       button.setAttribute("aria-expanded", String(opening));
       button.textContent = opening
         ? "Hide the claims"
