@@ -807,7 +807,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         base = f"http://{args.host}:{args.port}"
         print(
             f"\nstore: {store.location} ({total:,} triples in all)\n"
-            f"open {base}/viz to explore the network, {base}/sparql to query with SPARQL, "
+            f"open {base}/ for the question page, {base}/viz to explore the network, "
+            f"{base}/sparql to query with SPARQL, "
             f"{base}/docs for the JSON API; Ctrl-C stops the server\n",
             flush=True,
         )
