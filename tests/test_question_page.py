@@ -77,6 +77,9 @@ def test_the_landing_page_opens_clean_and_draws_every_chart(
     # one payers panel per currency and amount basis (RUB levels, RUB totals, USD levels)
     assert page.locator('[data-chart="payers"] .plot svg').count() == 3
     assert "per recruit" in page.locator('[data-chart="payers"]').inner_text()
+    burden = page.locator('[data-chart="burden"] .reading').inner_text()
+    assert burden.startswith("Median regional share per recruit: ") and "%" in burden
+    assert "null band" in page.locator('[data-chart="centralization"] .reading').inner_text()
     screenshot(page, "question-landing")
     page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
     screenshot(page, "question-landing-bottom")

@@ -92,11 +92,34 @@
     return table;
   }
 
+  const percent = (value) => `${Math.round(value * 100)}%`;
+  // One descriptive line under a series' heading: its first and last year, as drawn. It reads
+  // the rows, it judges nothing.
+  const readings = {
+    burden(chart) {
+      const rows = chart.rows;
+      if (rows.length === 0) return null;
+      const first = rows[0];
+      const last = rows[rows.length - 1];
+      return `Median regional share per recruit: ${percent(first.median)} in ${first.period} ` +
+        `(${first.regions} regions), ${percent(last.median)} in ${last.period} (${last.regions} regions).`;
+    },
+    centralization(chart) {
+      const above = chart.rows.filter((r) => r.observed > r.high).map((r) => r.period);
+      const below = chart.rows.filter((r) => r.observed < r.low).map((r) => r.period);
+      return `Above the null band in ${above.length} of ${chart.rows.length} years` +
+        (above.length ? ` (${above.join(", ")})` : "") +
+        `; below it in ${below.length}` + (below.length ? ` (${below.join(", ")})` : "") + ".";
+    },
+  };
+
   for (const card of document.querySelectorAll("[data-chart]")) {
     const name = card.dataset.chart;
     const chart = data.charts[name];
     const plots = card.querySelector(".plots");
     const specs = data.specs[name] || [];
+    const reading = readings[name] && chart.rows.length ? readings[name](chart) : null;
+    if (reading) card.querySelector(".evidence").after(element("p", reading, "reading"));
     if (specs.length === 0) {
       plots.appendChild(element("p", "No claims for this chart in the datasets shown.", "empty"));
     }
