@@ -449,3 +449,20 @@ class ExplorerData(TypedDict):
     edges: list[JSON]
     options: JSON
     timeline: JSON | None
+
+
+# -- the question page -----------------------------------------------------------------------
+
+
+class QuestionData(TypedDict):
+    """What the question page draws (:func:`graph.analysis.question.question`)."""
+
+    question: str
+    filter: JSON
+    synthetic: bool
+    datasets: list[str]
+    claims: int
+    assessments: int
+    charts: JSON
+    evidence: JSON
+    version: NotRequired[ViewVersion]

@@ -542,6 +542,30 @@ def cmd_viz(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from graph.analysis.question import question
+    from graph.viz.question import write_question_page
+
+    flt = projection_filter(args)
+    out = Path(args.out)
+    if not out.parent.is_dir():
+        raise UsageError(f"no such directory for the page: {out.parent}")
+    with _open(args) as store:
+        data = question(store, flt)
+    try:
+        write_question_page(out, data, title=args.title)
+    except OSError as error:
+        raise UsageError(f"cannot write {out}: {error.strerror or error}") from None
+    drawn = sum(1 for chart in data["charts"].values() if chart["rows"])
+    marker = " (SYNTHETIC data among them)" if data["synthetic"] else ""
+    print(
+        f"wrote the question page ({drawn} of {len(data['charts'])} charts, over "
+        f"{data['claims']:,} claims{marker}) to {out}",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def _print_actor(found: dict[str, Any]) -> None:
     """``actors show`` as text: names, place among organizations, claims, merges."""
     print(f"{found['id']}: {found['label']} ({found['kind']})")
@@ -783,7 +807,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         base = f"http://{args.host}:{args.port}"
         print(
             f"\nstore: {store.location} ({total:,} triples in all)\n"
-            f"open {base}/viz to explore the network, {base}/sparql to query with SPARQL, "
+            f"open {base}/ for the question page, {base}/viz to explore the network, "
+            f"{base}/sparql to query with SPARQL, "
             f"{base}/docs for the JSON API; Ctrl-C stops the server\n",
             flush=True,
         )
@@ -927,6 +952,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--step", default="P3M", help="timeline step, ISO 8601 (default P3M)")
     p.add_argument("--title", default="recruitgraph explorer", help="the page's title")
     p.set_defaults(run=cmd_viz)
+
+    p = sub.add_parser(
+        "report",
+        parents=[store],
+        help="write the question page (center or provinces, and is it shifting?) as one file",
+    )
+    add_filter_options(p)
+    p.add_argument("--out", required=True, help="the HTML file to write (opens offline)")
+    p.add_argument("--title", default="recruitgraph: center or provinces?", help="the page's title")
+    p.set_defaults(run=cmd_report)
 
     _add_actors_parser(sub, store)
 

@@ -31,6 +31,7 @@ COMMANDS = [
     "actors",
     "delete",
     "metrics",
+    "report",
     "synth",
     "serve",
     "demo",

@@ -189,8 +189,9 @@ def _view(store: Store, principal: Principal) -> str:
         (service.explorer_data, {"filters": ProjectionFilter(), "window": None}, LOCAL_ADMIN),
         # A caller who sees some datasets only: its own view version, at the same state.
         (service.explorer_data, {"filters": ProjectionFilter(), "window": None}, ANONYMOUS),
+        (service.question_data, {"filters": ProjectionFilter()}, LOCAL_ADMIN),
     ],
-    ids=["metrics", "flows", "explorer", "explorer-anonymous"],
+    ids=["metrics", "flows", "explorer", "explorer-anonymous", "question"],
 )
 def test_an_operation_is_one_state_whenever_a_write_lands(
     dropping: DropsDuringRead, operation: Any, kwargs: dict[str, Any], principal: Principal

@@ -50,6 +50,7 @@ REQUESTS: dict[str, tuple[str, dict[str, Any]]] = {
     ),
     "/api/metrics/nodes": ("/api/metrics/nodes", {"top": 5}),
     "/api/viz": ("/api/viz", {"window": "P12M"}),
+    "/api/question": ("/api/question", {}),
 }
 
 #: Errors, each with its status: the body must match the documented error schema.

@@ -12,6 +12,8 @@ module                 routes
 :mod:`.actors`         ``/api/actors`` (list, describe, merge, unmerge)
 :mod:`.metrics`        ``/api/metrics`` (report, ``timeline``, ``compare``, ``nodes``)
 :mod:`.viz`            ``/viz`` (the explorer page), ``/api/viz`` (its data), ``/viz/assets``
+:mod:`.question`       ``/`` (the question page), ``/api/question`` (its data),
+                       ``/question/assets``
 =====================  =========================================================================
 
 Each route parses its request with the shared dependencies of :mod:`api.deps` (the caller,
@@ -22,7 +24,7 @@ answer sent as it is (JSON encoded in the engine process, :class:`api.deps.Encod
 
 from fastapi import APIRouter
 
-from api.routes import actors, datasets, graph, metrics, sparql, viz
+from api.routes import actors, datasets, graph, metrics, question, sparql, viz
 
 ROUTERS: tuple[APIRouter, ...] = (
     sparql.router,
@@ -31,4 +33,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     actors.router,
     metrics.router,
     viz.router,
+    question.router,
 )

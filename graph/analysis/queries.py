@@ -602,6 +602,7 @@ def flows(
     granularity: str = "year",
     purpose: str | None = None,
     filters: ProjectionFilter | None = None,
+    claims: bool = False,
 ) -> dict[str, Any]:
     """The funding claims grouped by ``group_by`` (one or more of payer_tier, payer, payee,
     purpose and period: a list, or a comma-separated string such as ``"payer_tier,period"``)
@@ -615,7 +616,9 @@ def flows(
     ``median``, ``min``, ``max`` of their amounts (decimal strings in fixed-point notation).
     ``total`` is their sum for ``total`` amounts (money paid out) and None otherwise: a
     per-recruit amount is a payment level, and a sum of levels means nothing. Claims without an
-    amount are counted per group in ``unquantified``.
+    amount are counted per group in ``unquantified``. ``claims=True`` adds to each row what it
+    rests on: ``claim_ids`` (sorted) and ``assessments`` (how many of them are an expert's
+    assessment rather than a report).
     """
     groups = _flow_groups(group_by)
     if granularity not in ("year", "quarter", "month"):
@@ -628,6 +631,7 @@ def flows(
         store, graphs, replace(filters or ProjectionFilter(), relations=frozenset({"FundingFlow"}))
     )
     amounts: dict[tuple[tuple[str, ...], str, str], list[Decimal]] = {}
+    behind: dict[tuple[tuple[str, ...], str, str], dict[str, bool]] = defaultdict(dict)
     unquantified: dict[str, int] = defaultdict(int)
     labels: dict[str, str | None] = {}  # an actor may have no label
     for u, v, data in graph.edges(data=True):
@@ -650,9 +654,9 @@ def flows(
             unquantified[" / ".join(key)] += 1
             continue
         basis = data.get("amount_basis") or "unknown"
-        amounts.setdefault((key, data["currency"] or "unknown", basis), []).append(
-            Decimal(repr(data["amount"]))
-        )
+        money = (key, data["currency"] or "unknown", basis)
+        amounts.setdefault(money, []).append(Decimal(repr(data["amount"])))
+        behind[money][data.get("claim_id") or data["claim"]] = data.get("basis") == "assessment"
     rows = []
     for (key, currency, basis), found in amounts.items():
         row: dict[str, Any] = {"group": " / ".join(key)}
@@ -676,6 +680,10 @@ def flows(
                 "max": _fixed(found[-1]),
             }
         )
+        if claims:
+            ids = behind[(key, currency, basis)]
+            row["claim_ids"] = sorted(ids)
+            row["assessments"] = sum(ids.values())
         rows.append(row)
 
     def order(row: dict[str, Any]) -> tuple[Any, ...]:

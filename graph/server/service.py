@@ -46,6 +46,7 @@ import pyoxigraph as ox
 
 from graph.analysis import figures, queries
 from graph.analysis.projection import ProjectionFilter, project
+from graph.analysis.question import question
 from graph.errors import Conflict, Forbidden, InvalidArgument, NotFound, RecruitgraphError
 from graph.ingest import actors, list_datasets, load_files, read_export
 from graph.ingest import restore as restore_export
@@ -1002,6 +1003,13 @@ def metrics_nodes(
         "by": by,
         "nodes": figures.node_table(G, by=by, top=top),
     }
+
+
+@operation(lane="analysis", cached=True)
+def question_data(ctx: Context, principal: Principal, filters: ProjectionFilter) -> dict[str, Any]:
+    """What the question page draws over the caller's graphs
+    (:func:`graph.analysis.question.question`)."""
+    return question(ctx.store, filters, graphs=ctx.readable(principal))
 
 
 # --------------------------------------------------------------------------------------------

@@ -75,11 +75,17 @@ def json_for_script(data: Any) -> Markup:
     return Markup(text)
 
 
-def _inline(name: str) -> Markup:
-    text = ASSETS[name].read_text(encoding="utf-8")
+def inline_asset(path: Path) -> Markup:
+    """The text of a script or style file, safe to put inside its ``<script>`` or ``<style>``
+    element."""
+    text = path.read_text(encoding="utf-8")
     # An inlined script or style ends at the first "</script" or "</style", wherever it is.
-    closing = "</script" if name.endswith(".js") else "</style"
+    closing = "</script" if path.suffix == ".js" else "</style"
     return Markup(text.replace(closing, "<\\/" + closing[2:]))
+
+
+def _inline(name: str) -> Markup:
+    return inline_asset(ASSETS[name])
 
 
 def explorer_page(
@@ -111,9 +117,14 @@ def explorer_page(
 def write_page(path: str | os.PathLike[str], data: dict[str, Any], **options: Any) -> Path:
     """Write the single-file page to ``path`` whole or not at all (a temporary file beside it,
     then a rename)."""
+    return write_atomically(path, explorer_page(data, **options))
+
+
+def write_atomically(path: str | os.PathLike[str], text: str) -> Path:
+    """Write ``text`` to ``path`` whole or not at all (a temporary file beside it, then a
+    rename)."""
     target = Path(path)
-    text = explorer_page(data, **options)
-    handle, temporary = tempfile.mkstemp(prefix=".explorer-", suffix=".html", dir=target.parent)
+    handle, temporary = tempfile.mkstemp(prefix=".page-", suffix=".html", dir=target.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)

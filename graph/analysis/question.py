@@ -1,0 +1,311 @@
+"""The project's question at a glance: who runs and who pays for the recruitment of foreigners,
+the federal centre or the provinces, and is that shifting toward the centre?
+
+:func:`question` gathers, from one projection of the claims a caller may read, the five series
+that answer it, each with the claims it rests on (and how many of them are assessments), so
+that the question page (``/`` and ``recruitgraph report``) can draw every chart beside its
+evidence:
+
+* **who pays**: the funding claims with an amount by payer tier and year, per currency and
+  amount basis (:func:`graph.analysis.queries.flows`): a per-recruit level and a total paid
+  out are never added, nor two currencies;
+* **who operates**: operation and recruitment claims by the tier of their subject and year
+  (:func:`graph.analysis.metrics.roles.roles_by_tier`);
+* **the burden share per recruit**: the regions' median share of the enlistment payment per
+  year (:func:`graph.analysis.metrics.burden.burden_share`) with its bootstrap interval
+  (:func:`graph.analysis.evidence.figure_interval`);
+* **enforcement**: foreign governments' actions against recruitment per year and action
+  (:func:`graph.analysis.metrics.enforcement.enforcement_by_year`);
+* **centralization against chance**: a Freeman centralization per year with the band that
+  random networks of as many actors and ties give
+  (:func:`graph.analysis.metrics.uncertainty.centralization_null`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Sequence
+from datetime import date
+from typing import Any
+
+import networkx as nx
+
+from graph.analysis import evidence, queries
+from graph.analysis.metrics.burden import _claim_id, _years_of, burden_share, period_label
+from graph.analysis.metrics.enforcement import enforcement_by_year
+from graph.analysis.metrics.roles import roles_by_tier
+from graph.analysis.metrics.uncertainty import centralization_null
+from graph.analysis.projection import ProjectionFilter, claims_of, project
+from graph.sparql import dataset_graphs
+from graph.store import Store
+from graph.store.cache import cached, paused_gc
+
+__all__ = ["CENTRALIZATION", "QUESTION", "question"]
+
+#: Calendar years, each as its first and last day.
+Periods = list[tuple[date, date]]
+
+#: The question the page answers, as it heads it.
+QUESTION = (
+    "Who runs and who pays for the recruitment of foreigners into Russia's war: the federal "
+    "centre or the provinces, and is that shifting toward the centre?"
+)
+#: The centralization drawn against its null band by default: whether one actor sends most of
+#: the network's ties (coordinates, funds, operates), against random networks of as many
+#: actors and ties (its null is Erdős–Rényi G(n, m): see centralization_null).
+CENTRALIZATION = "centralization_out_degree"
+
+
+def _summary(G: nx.MultiDiGraph, ids: Iterable[str]) -> dict[str, Any]:
+    """The claims behind a chart: their ids (sorted) and how many are assessments."""
+    basis = {_claim_id(k, d): d.get("basis") for _u, _v, k, d in G.edges(keys=True, data=True)}
+    chosen = sorted(set(ids))
+    return {
+        "claim_ids": chosen,
+        "claims": len(chosen),
+        "assessments": sum(1 for i in chosen if basis.get(i) == "assessment"),
+    }
+
+
+def _payers(
+    store: Store, G: nx.MultiDiGraph, graphs: Sequence[str], flt: ProjectionFilter
+) -> dict[str, Any]:
+    money = queries.flows(
+        store, graphs, group_by=("payer_tier", "period"), filters=flt, claims=True
+    )
+    rows = [
+        {
+            "period": row["period"],
+            "payer_tier": row["payer_tier"],
+            "currency": row["currency"],
+            "amount_basis": row["amount_basis"],
+            "flows": row["flows"],
+            # A level's median (its range beside it) or a total's sum: what the bar stands for.
+            "value": float(row["total"] if row["amount_basis"] == "total" else row["median"]),
+            "median": float(row["median"]),
+            "min": float(row["min"]),
+            "max": float(row["max"]),
+            "total": None if row["total"] is None else float(row["total"]),
+            "claim_ids": row["claim_ids"],
+            "assessments": row["assessments"],
+        }
+        for row in money["rows"]
+    ]
+    panels = sorted({(r["currency"], r["amount_basis"]) for r in rows})
+    return {
+        "rows": rows,
+        "panels": [{"currency": c, "amount_basis": b} for c, b in panels],
+        "unquantified": sum(money["unquantified"].values()),
+        **_summary(G, (i for r in rows for i in r["claim_ids"])),
+    }
+
+
+def _operators(G: nx.MultiDiGraph, periods: Periods) -> dict[str, Any]:
+    rows = []
+    for year in roles_by_tier(G, periods):
+        for tier, cell in year["operators"].items():
+            rows.append(
+                {
+                    "period": year["period"],
+                    "tier": tier,
+                    "claims": cell["claims"],
+                    "actors": cell["actors"],
+                    "assessments": cell["assessments"],
+                    "reports": cell["claims"] - cell["assessments"],
+                    "claim_ids": cell["claim_ids"],
+                }
+            )
+    return {"rows": rows, **_summary(G, (i for r in rows for i in r["claim_ids"]))}
+
+
+def _burden(
+    store: Store,
+    G: nx.MultiDiGraph,
+    graphs: Sequence[str] | None,
+    flt: ProjectionFilter,
+    periods: Periods,
+    rounds: int,
+    seed: int,
+) -> dict[str, Any]:
+    rows = []
+    for (lo, hi), share in zip(periods, burden_share(G, periods), strict=True):
+        if not share["n"]:
+            continue  # no region with a per-recruit payment beside a federal one that year
+        year = project(store, flt.window(lo, hi), graphs=graphs)
+        interval = evidence.figure_interval(year, "burden_share_median", rounds=rounds, seed=seed)
+        rows.append(
+            {
+                "period": share["period"],
+                "currency": share["currency"],
+                "regions": share["n"],
+                "median": share["median"],
+                "lower_quartile": share["lower_quartile"],
+                "upper_quartile": share["upper_quartile"],
+                "low": interval.low,
+                "high": interval.high,
+                "method": interval.method,
+                **_summary(G, share["claims"]),
+            }
+        )
+    return {
+        "rows": rows,
+        "rounds": rounds,
+        **_summary(G, (i for r in rows for i in r["claim_ids"])),
+    }
+
+
+def _enforcement(G: nx.MultiDiGraph) -> dict[str, Any]:
+    rows = []
+    ids: list[str] = []
+    for year in enforcement_by_year(G):
+        ids.extend(year["event_claims"])
+        for action, events in year["by_action"].items():
+            rows.append({"period": str(year["year"]), "action": action, "events": events})
+    return {"rows": rows, **_summary(G, ids)}
+
+
+def _centralization(
+    store: Store,
+    G: nx.MultiDiGraph,
+    graphs: Sequence[str] | None,
+    flt: ProjectionFilter,
+    periods: Periods,
+    figure: str,
+    rounds: int,
+    seed: int,
+) -> dict[str, Any]:
+    rows = []
+    ids: list[str] = []
+    for lo, hi in periods:
+        year = project(store, flt.window(lo, hi), graphs=graphs)
+        if year.number_of_edges() == 0:
+            continue
+        null = centralization_null(year, figure, n=rounds, seed=seed)
+        behind = _summary(year, (_claim_id(k, d) for *_, k, d in year.edges(keys=True, data=True)))
+        ids.extend(behind["claim_ids"])
+        rows.append(
+            {
+                "period": period_label(lo, hi),
+                "observed": null.observed,
+                "low": null.low,
+                "high": null.high,
+                "p_value": null.p_value,
+                "model": null.model,
+                "actors": year.number_of_nodes(),
+                **behind,
+            }
+        )
+    return {"figure": figure, "rounds": rounds, "rows": rows, **_summary(G, ids)}
+
+
+def _evidence(G: nx.MultiDiGraph, wanted: set[str]) -> dict[str, dict[str, Any]]:
+    """The claims named by the charts, with their sources and the ids of their parties (for a
+    link to the explorer), by claim id."""
+    edges: list[tuple[Hashable, Hashable, Hashable]] = []
+    parties: dict[str, tuple[Hashable, Hashable]] = {}
+    for u, v, k, d in G.edges(keys=True, data=True):
+        if _claim_id(k, d) in wanted:
+            edges.append((u, v, k))
+            parties[d["claim"]] = (u, v)
+    found = {}
+    for record in claims_of(G, edges):
+        subject, target = parties[record["claim"]]
+        found[record["claim_id"] or record["claim"]] = {
+            **record,
+            "from_id": subject,
+            "to_id": target,
+        }
+    return found
+
+
+def question(
+    store: Store,
+    flt: ProjectionFilter | None = None,
+    *,
+    graphs: Sequence[str] | None = None,
+    rounds: int = 199,
+    centralization: str = CENTRALIZATION,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """What the question page draws: who pays, who operates, the burden share per recruit,
+    enforcement and centralization against chance, per calendar year, each with its evidence.
+
+    Parameters
+    ----------
+    store : Store
+        The store.
+    flt : ProjectionFilter, optional
+        Which claims (period, kinds, confidence, datasets, basis, level).
+    graphs : sequence of str, optional
+        The dataset graphs the caller may read (default: every dataset).
+    rounds : int
+        Bootstrap resamples of the burden share's interval, and random networks of the
+        centralization's null band.
+    centralization : str
+        The centralization drawn against its null (``centralization_<measure>``).
+    seed : int
+        The same seed gives the same intervals and bands.
+
+    Returns
+    -------
+    dict
+        ``question``; ``filter``, ``synthetic``, ``datasets`` of the projection; ``claims`` and
+        ``assessments`` in it; ``charts``: ``payers``, ``operators``, ``burden``,
+        ``enforcement``, ``centralization``, each with ``rows`` (one per year and group: see
+        the helpers above), ``claim_ids`` (the claims the chart rests on), ``claims`` and
+        ``assessments`` (how many of them are an expert's assessment); ``payers`` also lists
+        its ``panels`` (one per currency and amount basis, never added together) and the
+        funding claims without an amount (``unquantified``); ``evidence``: every claim a chart
+        names, by id, with its parties (``from``, ``to``; ``from_id``, ``to_id``: the actors'
+        IRIs), period, amount, basis and sources. Cached until the store changes: treat the
+        result as read-only.
+
+    Examples
+    --------
+    >>> from graph.store import EmbeddedStore
+    >>> with EmbeddedStore(None) as store:
+    ...     page = question(store)
+    >>> sorted(page["charts"]), page["claims"], page["charts"]["payers"]["rows"]
+    (['burden', 'centralization', 'enforcement', 'operators', 'payers'], 0, [])
+    """
+    flt = flt or ProjectionFilter()
+    key = (flt, None if graphs is None else tuple(sorted(graphs)), rounds, centralization, seed)
+
+    def compute() -> dict[str, Any]:
+        with paused_gc():
+            return _question(store, flt, graphs, rounds, centralization, seed)
+
+    return cached(store, "question", key, compute)
+
+
+def _question(
+    store: Store,
+    flt: ProjectionFilter,
+    graphs: Sequence[str] | None,
+    rounds: int,
+    centralization: str,
+    seed: int,
+) -> dict[str, Any]:
+    G = project(store, flt, graphs=graphs)
+    visible = list(graphs) if graphs is not None else dataset_graphs(store)
+    periods = _years_of(G, (d for *_, d in G.edges(data=True)))
+    charts = {
+        "payers": _payers(store, G, visible, flt),
+        "operators": _operators(G, periods),
+        "burden": _burden(store, G, graphs, flt, periods, rounds, seed),
+        "enforcement": _enforcement(G),
+        "centralization": _centralization(
+            store, G, graphs, flt, periods, centralization, rounds, seed
+        ),
+    }
+    wanted = {i for chart in charts.values() for i in chart["claim_ids"]}
+    every = _summary(G, (_claim_id(k, d) for *_, k, d in G.edges(keys=True, data=True)))
+    return {
+        "question": QUESTION,
+        "filter": G.graph["filter"],
+        "synthetic": G.graph["synthetic"],
+        "datasets": G.graph["datasets"],
+        "claims": every["claims"],
+        "assessments": every["assessments"],
+        "charts": charts,
+        "evidence": _evidence(G, wanted),
+    }

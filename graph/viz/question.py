@@ -1,0 +1,329 @@
+"""The question page: :func:`graph.analysis.question.question` drawn as Vega-Lite charts, each
+with the claims it rests on, in one HTML document.
+
+As with the explorer (:mod:`graph.viz.page`), the page is the same whether the server sends it
+(``/``: scripts linked from ``/question/assets``) or the CLI writes it (``recruitgraph report
+--out``: everything inlined, so the file opens anywhere with no network). Vega, Vega-Lite and
+vega-embed are vendored in ``static/vendor/vega`` (see its README); nothing comes from a CDN.
+Vega runs with its expression interpreter (vega-interpreter), so that neither page needs a
+policy that allows ``eval``.
+
+The charts are Vega-Lite specifications built here, from the data, so that what each chart
+encodes (and what it never adds together) is stated in one place; the page's script only
+embeds them and writes the tables of claims, as text, never as HTML.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from graph.model.ontology import tiers
+from graph.viz.page import (
+    _STATIC,
+    FILE_POLICY,
+    _environment,
+    inline_asset,
+    json_for_script,
+    write_atomically,
+)
+
+__all__ = ["QUESTION_ASSETS", "chart_specs", "question_page", "write_question_page"]
+
+_VEGA = _STATIC / "vendor" / "vega"
+
+#: The files the page needs, by the name it links them under (in the order it loads them).
+QUESTION_ASSETS: dict[str, Path] = {
+    "vega.min.js": _VEGA / "vega.min.js",
+    "vega-lite.min.js": _VEGA / "vega-lite.min.js",
+    "vega-embed.min.js": _VEGA / "vega-embed.min.js",
+    "vega-interpreter.min.js": _VEGA / "vega-interpreter.min.js",
+    "question.js": _STATIC / "question.js",
+    "question.css": _STATIC / "question.css",
+}
+
+#: What an amount basis means on a chart's axis.
+_BASIS_TITLES = {
+    "per_recruit": "per recruit: median level (bar), range (line)",
+    "total": "total paid out: sum of the year's claims",
+    "unknown": "basis not stated: median (bar), range (line)",
+}
+_HEIGHT = 210
+
+
+def _base(values: list[dict[str, Any]], title: str | None = None) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "data": {"values": values},
+        "width": "container",
+        "height": _HEIGHT,
+        "autosize": {"type": "fit", "contains": "padding"},
+        "config": {
+            "legend": {"orient": "top"},
+            "axis": {"labelFontSize": 11},
+            "axisX": {"labelAngle": 0},
+        },
+    }
+    if title:
+        spec["title"] = {"text": title, "anchor": "start", "fontSize": 12}
+    return spec
+
+
+def _periods(values: list[dict[str, Any]]) -> list[str]:
+    return sorted({str(v["period"]) for v in values})
+
+
+def _tier_color(legend: bool = True) -> dict[str, Any]:
+    color: dict[str, Any] = {
+        "field": "tier",
+        "type": "nominal",
+        "title": "tier",
+        "scale": {"domain": list(tiers()), "scheme": "tableau10"},
+    }
+    if not legend:
+        color["legend"] = None
+    return color
+
+
+def _payer_specs(chart: dict[str, Any]) -> list[dict[str, Any]]:
+    specs = []
+    for index, panel in enumerate(chart["panels"]):
+        currency, basis = panel["currency"], panel["amount_basis"]
+        values = [
+            {**r, "tier": r["payer_tier"]}
+            for r in chart["rows"]
+            if (r["currency"], r["amount_basis"]) == (currency, basis)
+        ]
+        x = {"field": "period", "type": "ordinal", "title": None, "sort": _periods(values)}
+        y_title = f"{currency} ({'total' if basis == 'total' else 'median level'})"
+        tooltip = [
+            {"field": "period", "type": "ordinal"},
+            {"field": "tier", "type": "nominal", "title": "payer tier"},
+            {"field": "flows", "type": "quantitative", "title": "claims with an amount"},
+            {"field": "assessments", "type": "quantitative"},
+            {"field": "median", "type": "quantitative", "format": ",.0f"},
+            {"field": "min", "type": "quantitative", "format": ",.0f"},
+            {"field": "max", "type": "quantitative", "format": ",.0f"},
+            {"field": "total", "type": "quantitative", "format": ",.0f"},
+        ]
+        bar = {
+            "mark": {"type": "bar", "tooltip": True},
+            "encoding": {
+                "x": x,
+                "xOffset": {"field": "tier", "type": "nominal", "sort": list(tiers())},
+                "y": {
+                    "field": "value",
+                    "type": "quantitative",
+                    "title": y_title,
+                    "axis": {"format": "~s"},
+                },
+                # One legend for the panels, which share the colours.
+                "color": _tier_color(legend=index == 0),
+                "tooltip": tooltip,
+            },
+        }
+        layers = [bar]
+        if basis != "total":
+            layers.append(
+                {
+                    "mark": {"type": "rule", "color": "#333", "strokeWidth": 1.5},
+                    "encoding": {
+                        "x": x,
+                        "xOffset": {"field": "tier", "type": "nominal", "sort": list(tiers())},
+                        "y": {"field": "min", "type": "quantitative"},
+                        "y2": {"field": "max"},
+                        "tooltip": tooltip,
+                    },
+                }
+            )
+        title = f"{currency}, {_BASIS_TITLES.get(basis, basis)}"
+        specs.append({**_base(values, title), "layer": layers})
+    return specs
+
+
+def _operator_spec(chart: dict[str, Any]) -> dict[str, Any]:
+    values = [
+        {"period": r["period"], "tier": r["tier"], "basis": basis, "claims": r[column]}
+        for r in chart["rows"]
+        for basis, column in (("report", "reports"), ("assessment", "assessments"))
+        if r[column]
+    ]
+    return {
+        **_base(values),
+        "mark": {"type": "bar", "tooltip": True},
+        "encoding": {
+            "x": {"field": "period", "type": "ordinal", "title": None, "sort": _periods(values)},
+            "xOffset": {"field": "tier", "type": "nominal", "sort": list(tiers())},
+            "y": {"field": "claims", "type": "quantitative", "title": "operation claims"},
+            "color": _tier_color(),
+            "opacity": {
+                "field": "basis",
+                "type": "nominal",
+                "title": "basis",
+                "scale": {"domain": ["report", "assessment"], "range": [1, 0.4]},
+            },
+            "tooltip": [
+                {"field": "period", "type": "ordinal"},
+                {"field": "tier", "type": "nominal"},
+                {"field": "basis", "type": "nominal"},
+                {"field": "claims", "type": "quantitative"},
+            ],
+        },
+    }
+
+
+def _share_axis(title: str) -> dict[str, Any]:
+    return {
+        "type": "quantitative",
+        "title": title,
+        "scale": {"domain": [0, 1]},
+        "axis": {"format": ".0%"},
+    }
+
+
+def _index_axis(title: str) -> dict[str, Any]:
+    """An index in [0, 1] whose values sit near 0: scaled to them, from 0."""
+    return {"type": "quantitative", "title": title, "scale": {"zero": True}}
+
+
+def _burden_spec(chart: dict[str, Any]) -> dict[str, Any]:
+    values = chart["rows"]
+    x = {"field": "period", "type": "ordinal", "title": None, "sort": _periods(values)}
+    tooltip = [
+        {"field": "period", "type": "ordinal"},
+        {"field": "median", "type": "quantitative", "format": ".1%", "title": "median share"},
+        {"field": "low", "type": "quantitative", "format": ".1%", "title": "interval low"},
+        {"field": "high", "type": "quantitative", "format": ".1%", "title": "interval high"},
+        {"field": "lower_quartile", "type": "quantitative", "format": ".1%"},
+        {"field": "upper_quartile", "type": "quantitative", "format": ".1%"},
+        {"field": "regions", "type": "quantitative"},
+        {"field": "claims", "type": "quantitative"},
+        {"field": "assessments", "type": "quantitative"},
+    ]
+    share = "regional share per recruit"
+    return {
+        **_base(values),
+        "encoding": {"x": x, "tooltip": tooltip},
+        "layer": [
+            {
+                "mark": {"type": "rule", "strokeWidth": 12, "opacity": 0.3, "color": "#1f77b4"},
+                "encoding": {"y": {"field": "low", **_share_axis(share)}, "y2": {"field": "high"}},
+            },
+            {
+                "mark": {"type": "line", "point": {"size": 60}, "color": "#1f77b4"},
+                "encoding": {"y": {"field": "median", **_share_axis(share)}},
+            },
+        ],
+    }
+
+
+def _enforcement_spec(chart: dict[str, Any]) -> dict[str, Any]:
+    values = chart["rows"]
+    return {
+        **_base(values),
+        "mark": {"type": "bar", "tooltip": True},
+        "encoding": {
+            "x": {"field": "period", "type": "ordinal", "title": None, "sort": _periods(values)},
+            "y": {"field": "events", "type": "quantitative", "title": "enforcement actions"},
+            "color": {"field": "action", "type": "nominal", "scale": {"scheme": "set2"}},
+            "tooltip": [
+                {"field": "period", "type": "ordinal"},
+                {"field": "action", "type": "nominal"},
+                {"field": "events", "type": "quantitative"},
+            ],
+        },
+    }
+
+
+def _centralization_spec(chart: dict[str, Any]) -> dict[str, Any]:
+    values = chart["rows"]
+    x = {"field": "period", "type": "ordinal", "title": None, "sort": _periods(values)}
+    tooltip = [
+        {"field": "period", "type": "ordinal"},
+        {"field": "observed", "type": "quantitative", "format": ".3f"},
+        {"field": "low", "type": "quantitative", "format": ".3f", "title": "null band low"},
+        {"field": "high", "type": "quantitative", "format": ".3f", "title": "null band high"},
+        {"field": "p_value", "type": "quantitative", "format": ".3f", "title": "p (above chance)"},
+        {"field": "actors", "type": "quantitative"},
+        {"field": "claims", "type": "quantitative"},
+    ]
+    name = chart["figure"].removeprefix("centralization_").replace("_", "-")
+    axis = f"{name} centralization"
+    return {
+        **_base(values),
+        "encoding": {"x": x, "tooltip": tooltip},
+        "layer": [
+            {
+                "mark": {"type": "rule", "strokeWidth": 12, "opacity": 0.35, "color": "#999"},
+                "encoding": {"y": {"field": "low", **_index_axis(axis)}, "y2": {"field": "high"}},
+            },
+            {
+                "mark": {
+                    "type": "line",
+                    "point": {"size": 60, "color": "#d62728"},
+                    "color": "#d62728",
+                },
+                "encoding": {"y": {"field": "observed", **_index_axis(axis)}},
+            },
+        ],
+    }
+
+
+def chart_specs(data: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The Vega-Lite specifications of the page's charts, by chart (the payers' chart has one
+    per currency and amount basis); a chart without rows has none.
+
+    >>> from graph.analysis.question import question
+    >>> from graph.store import EmbeddedStore
+    >>> with EmbeddedStore(None) as store:
+    ...     chart_specs(question(store))["payers"]
+    []
+    """
+    charts = data["charts"]
+    build = {
+        "operators": _operator_spec,
+        "burden": _burden_spec,
+        "enforcement": _enforcement_spec,
+        "centralization": _centralization_spec,
+    }
+    specs: dict[str, list[dict[str, Any]]] = {"payers": _payer_specs(charts["payers"])}
+    for name, spec in build.items():
+        specs[name] = [spec(charts[name])] if charts[name]["rows"] else []
+    return specs
+
+
+def question_page(
+    data: dict[str, Any],
+    *,
+    assets_url: str | None = None,
+    api_url: str | None = None,
+    title: str = "recruitgraph: center or provinces?",
+) -> str:
+    """The HTML page over ``data`` (:func:`graph.analysis.question.question`).
+
+    ``assets_url``: where the page links its scripts and styles (the server's
+    ``/question/assets``); None inlines them, for a single file. ``api_url``: the server's base
+    URL path, under which the page links the explorer (``/viz?focus=``) and the data
+    (``/api/question``); None for a file, which then names actors without links.
+    """
+    template = _environment().get_template("question.html")
+    return template.render(
+        title=title,
+        data=data,
+        payload=json_for_script({**data, "specs": chart_specs(data)}),
+        config=json_for_script({"api": api_url}),
+        config_api=api_url or "",
+        assets_url=assets_url,
+        scripts=[name for name in QUESTION_ASSETS if name.endswith(".js")],
+        inline=(
+            None
+            if assets_url is not None
+            else {name: inline_asset(path) for name, path in QUESTION_ASSETS.items()}
+        ),
+        policy=FILE_POLICY if assets_url is None else None,
+    )
+
+
+def write_question_page(path: str | os.PathLike[str], data: dict[str, Any], **options: Any) -> Path:
+    """Write the single-file question page to ``path`` whole or not at all."""
+    return write_atomically(path, question_page(data, **options))

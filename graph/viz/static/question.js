@@ -1,0 +1,147 @@
+/* recruitgraph question page: embeds the Vega-Lite charts built by graph/viz/question.py and,
+   on a click, lists the claims behind each chart with their sources. Every text from the data
+   goes into the page as text (textContent), never as HTML. */
+(function () {
+  "use strict";
+
+  const data = JSON.parse(document.getElementById("question-data").textContent);
+  const config = JSON.parse(document.getElementById("question-config").textContent);
+  // The interpreter instead of Vega's expression compiler: no eval, so the pages' policies
+  // need no 'unsafe-eval'. No action menu: its editor link would send the chart elsewhere.
+  const embedOptions = {
+    actions: false,
+    renderer: "svg",
+    ast: true,
+    expr: vega.expressionInterpreter,
+    tooltip: true,
+  };
+
+  function element(tag, text, className) {
+    const node = document.createElement(tag);
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    if (className) node.className = className;
+    return node;
+  }
+
+  function amount(claim) {
+    if (claim.amount === null || claim.amount === undefined) return claim.count !== null && claim.count !== undefined ? `${claim.count} people` : "";
+    const basis = claim.amount_basis ? claim.amount_basis.replace("_", " ") : "basis not stated";
+    return `${Number(claim.amount).toLocaleString("en")} ${claim.currency || ""} (${basis})`;
+  }
+
+  function party(label, iri) {
+    if (config.api !== null && iri) {
+      const link = element("a", label || iri);
+      link.href = `${config.api}/viz?focus=${encodeURIComponent(iri)}`;
+      link.title = "Open this actor in the explorer";
+      return link;
+    }
+    return element("span", label || iri || "");
+  }
+
+  function what(claim) {
+    const cell = element("td", null, "what");
+    const line = element("div");
+    line.appendChild(party(claim.from, claim.from_id));
+    line.appendChild(element("span", ` ${claim.type} → `, "relation"));
+    line.appendChild(party(claim.to, claim.to_id));
+    cell.appendChild(line);
+    if (claim.note) cell.appendChild(element("div", claim.note, "note"));
+    return cell;
+  }
+
+  function sources(claim) {
+    const cell = element("td");
+    const list = element("ul");
+    for (const source of claim.sources || []) {
+      const item = element("li");
+      const link = element("a", source.title || source.url);
+      link.href = source.url;
+      link.rel = "noopener noreferrer";
+      link.target = "_blank";
+      item.appendChild(link);
+      list.appendChild(item);
+    }
+    cell.appendChild(list);
+    return cell;
+  }
+
+  function claimsTable(ids) {
+    const table = element("table");
+    const head = element("tr");
+    for (const name of ["claim", "who does what to whom", "period", "amount / count", "sources"]) {
+      head.appendChild(element("th", name));
+    }
+    table.appendChild(element("thead")).appendChild(head);
+    const body = element("tbody");
+    for (const id of ids) {
+      const claim = data.evidence[id];
+      if (!claim) continue;
+      const row = element("tr", null, claim.basis === "assessment" ? "assessment" : "report");
+      row.dataset.claim = id;
+      const ident = element("td", id, "ident");
+      ident.appendChild(element("div", `${claim.basis}, ${claim.confidence} confidence`, "basis"));
+      row.appendChild(ident);
+      row.appendChild(what(claim));
+      row.appendChild(element("td", claim.end ? `${claim.start} – ${claim.end}` : claim.start, "period"));
+      row.appendChild(element("td", amount(claim), "amount"));
+      row.appendChild(sources(claim));
+      body.appendChild(row);
+    }
+    table.appendChild(body);
+    return table;
+  }
+
+  const percent = (value) => `${Math.round(value * 100)}%`;
+  // One descriptive line under a series' heading: its first and last year, as drawn. It reads
+  // the rows, it judges nothing.
+  const readings = {
+    burden(chart) {
+      const rows = chart.rows;
+      if (rows.length === 0) return null;
+      const first = rows[0];
+      const last = rows[rows.length - 1];
+      return `Median regional share per recruit: ${percent(first.median)} in ${first.period} ` +
+        `(${first.regions} regions), ${percent(last.median)} in ${last.period} (${last.regions} regions).`;
+    },
+    centralization(chart) {
+      const above = chart.rows.filter((r) => r.observed > r.high).map((r) => r.period);
+      const below = chart.rows.filter((r) => r.observed < r.low).map((r) => r.period);
+      return `Above the null band in ${above.length} of ${chart.rows.length} years` +
+        (above.length ? ` (${above.join(", ")})` : "") +
+        `; below it in ${below.length}` + (below.length ? ` (${below.join(", ")})` : "") + ".";
+    },
+  };
+
+  for (const card of document.querySelectorAll("[data-chart]")) {
+    const name = card.dataset.chart;
+    const chart = data.charts[name];
+    const plots = card.querySelector(".plots");
+    const specs = data.specs[name] || [];
+    const reading = readings[name] && chart.rows.length ? readings[name](chart) : null;
+    if (reading) card.querySelector(".evidence").after(element("p", reading, "reading"));
+    if (specs.length === 0) {
+      plots.appendChild(element("p", "No claims for this chart in the datasets shown.", "empty"));
+    }
+    for (const spec of specs) {
+      const plot = element("div", null, "plot");
+      plots.appendChild(plot);
+      vegaEmbed(plot, spec, embedOptions).catch((error) => {
+        plot.textContent = `This chart could not be drawn: ${error.message}`;
+      });
+    }
+    const button = card.querySelector(".show-claims");
+    const list = card.querySelector(".claims");
+    button.addEventListener("click", () => {
+      const opening = list.hidden;
+      if (opening && !list.firstChild) list.appendChild(claimsTable(chart.claim_ids));
+      list.hidden = !opening;
+      // An open list takes the page's width, so that its rows read on one or two lines.
+      card.classList.toggle("open", opening);
+      button.setAttribute("aria-expanded", String(opening));
+      button.textContent = opening
+        ? "Hide the claims"
+        : `Show the ${chart.claims} claims and their sources`;
+    });
+  }
+})();

@@ -1,0 +1,218 @@
+"""The question page's data (graph.analysis.question) on the default dataset, checked against the
+claims file itself; the single file that `recruitgraph report --out` writes; and /api/question
+and / over HTTP, where a restricted dataset stays invisible to a caller without the right."""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+import re
+from collections import Counter
+from collections.abc import Iterator
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from graph.analysis.projection import ProjectionFilter
+from graph.analysis.question import question
+from graph.store import EmbeddedStore, Store
+from graph.viz.question import QUESTION_ASSETS, chart_specs, question_page
+from tests.helpers import SECRET_MARKS, LiveServer, run_cli, with_default_dataset
+
+CLAIMS = Path(str(files("graph.data") / "claims.csv"))
+
+
+@pytest.fixture(scope="module")
+def default_store() -> Iterator[Store]:
+    with EmbeddedStore(None) as store:
+        yield with_default_dataset(store)
+
+
+@pytest.fixture(scope="module")
+def page(default_store: Store) -> dict[str, Any]:
+    return question(default_store)
+
+
+@pytest.fixture(scope="module")
+def rows() -> list[dict[str, str]]:
+    with CLAIMS.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_payers_keep_currencies_and_amount_bases_apart(
+    page: dict[str, Any], rows: list[dict[str, str]]
+) -> None:
+    payers = page["charts"]["payers"]
+    funded = [r for r in rows if r["relation"] == "FundingFlow"]
+    expected = Counter((r["currency"], r["amount_basis"]) for r in funded if r["amount"])
+    drawn: Counter[tuple[str, str]] = Counter()
+    for row in payers["rows"]:
+        drawn[(row["currency"], row["amount_basis"])] += row["flows"]
+        assert len(row["claim_ids"]) == row["flows"]
+        # a level is a median, never a sum; a total is the sum of the year's totals
+        if row["amount_basis"] == "total":
+            assert row["value"] == row["total"]
+        else:
+            assert row["total"] is None and row["value"] == row["median"]
+    assert drawn == expected
+    assert payers["panels"] == [{"currency": c, "amount_basis": b} for c, b in sorted(expected)]
+    assert payers["unquantified"] == sum(1 for r in funded if not r["amount"])
+    assert payers["claims"] == sum(expected.values())
+    assessed = sum(1 for r in funded if r["amount"] and r["basis"] == "assessment")
+    assert payers["assessments"] == assessed
+    # The federal per-recruit levels of 2024: 195,000 RUB (the Ministry of Defence, c016) and
+    # 400,000 RUB from August (c013): their median and range, not their sum.
+    [federal] = [
+        r
+        for r in payers["rows"]
+        if (r["payer_tier"], r["period"], r["currency"], r["amount_basis"])
+        == ("federal", "2024", "RUB", "per_recruit")
+    ]
+    assert federal["claim_ids"] == ["c013", "c016"]
+    assert (federal["min"], federal["median"], federal["max"]) == (195_000, 297_500, 400_000)
+
+
+def test_every_chart_names_its_claims_with_their_sources(
+    page: dict[str, Any], rows: list[dict[str, str]]
+) -> None:
+    basis = {r["claim_id"]: r["basis"] for r in rows}
+    assert page["claims"] == len(rows)
+    assert page["assessments"] == sum(1 for b in basis.values() if b == "assessment")
+    for name, chart in page["charts"].items():
+        assert chart["rows"], f"{name}: no rows on the default dataset"
+        assert chart["claims"] == len(chart["claim_ids"]) > 0
+        assert chart["assessments"] == sum(basis[i] == "assessment" for i in chart["claim_ids"])
+        for claim_id in chart["claim_ids"]:
+            claim = page["evidence"][claim_id]
+            assert claim["sources"] and all(s["url"].startswith("http") for s in claim["sources"])
+            assert claim["from_id"].startswith("https://w3id.org/recruitgraph/id/")
+    enforcement = page["charts"]["enforcement"]
+    actions = [r for r in rows if r["relation"] == "EnforcementAction"]
+    assert sum(r["events"] for r in enforcement["rows"]) == len(actions)
+    assert enforcement["claim_ids"] == sorted(r["claim_id"] for r in actions)
+
+
+def test_operators_count_claims_by_tier_and_year(page: dict[str, Any]) -> None:
+    operators = page["charts"]["operators"]
+    for row in operators["rows"]:
+        assert row["reports"] + row["assessments"] == row["claims"] == len(row["claim_ids"])
+    tiers = {r["tier"] for r in operators["rows"]}
+    assert {"federal", "regional"} <= tiers
+    # the assessments (H. Stevens, c001-c007) are among the operators' evidence
+    assert operators["assessments"] > 0
+
+
+def test_burden_share_has_its_interval(page: dict[str, Any]) -> None:
+    burden = page["charts"]["burden"]["rows"]
+    assert {r["period"] for r in burden} >= {"2024", "2025"}
+    for row in burden:
+        assert row["currency"] == "RUB"
+        assert 0 <= row["low"] <= row["median"] <= row["high"] <= 1
+        assert row["lower_quartile"] <= row["median"] <= row["upper_quartile"]
+        assert row["regions"] > 0 and row["claims"] == len(row["claim_ids"])
+
+
+def test_centralization_against_its_null_band(page: dict[str, Any]) -> None:
+    chart = page["charts"]["centralization"]
+    assert chart["figure"] == "centralization_out_degree"
+    for row in chart["rows"]:
+        assert 0 <= row["low"] <= row["high"] <= 1
+        assert 0 <= row["observed"] <= 1 and 0 < row["p_value"] <= 1
+        assert row["claims"] == len(row["claim_ids"])
+
+
+def test_reports_only_leaves_the_assessments_out(default_store: Store) -> None:
+    reports = question(default_store, ProjectionFilter(basis="report"))
+    assert reports["assessments"] == 0
+    assert all(chart["assessments"] == 0 for chart in reports["charts"].values())
+
+
+def test_specs_draw_one_panel_per_currency_and_basis(page: dict[str, Any]) -> None:
+    specs = chart_specs(page)
+    assert len(specs["payers"]) == len(page["charts"]["payers"]["panels"])
+    assert all(len(specs[name]) == 1 for name in specs if name != "payers")
+    # JSON all the way (no dates or decimals left for the page to choke on)
+    json.dumps(specs, allow_nan=False)
+
+
+def _foreign_references(text: str) -> list[str]:
+    """src and href attributes that reach a host (the file must need none)."""
+    return re.findall(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//[^"'\s>]*""", text, re.I)
+
+
+def test_cli_writes_one_self_contained_file(tmp_path: Path, cli_env: dict[str, str]) -> None:
+    with EmbeddedStore(cli_env["RECRUITGRAPH_DATA_DIR"]) as store:
+        with_default_dataset(store)
+    out = tmp_path / "question.html"
+    done = run_cli("report", "--out", str(out), env=cli_env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "wrote the question page (5 of 5 charts" in done.stderr
+    text = out.read_text(encoding="utf-8")
+    assert _foreign_references(text) == []
+    assert "<script src" not in text and "<link" not in text.replace('<link rel="icon"', "")
+    assert "connect-src 'none'" in html.unescape(text)
+    for name in ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js"):
+        marker = QUESTION_ASSETS[name].read_text(encoding="utf-8")[200:260]
+        assert marker in text, f"{name} is not inlined"
+
+
+def test_cli_refuses_bad_input_and_writes_nothing(tmp_path: Path, cli_env: dict[str, str]) -> None:
+    out = tmp_path / "question.html"
+    done = run_cli("report", "--out", str(out), "--kind", "Nope", env=cli_env)
+    assert done.returncode == 1 and "unknown kind" in done.stderr
+    assert "Traceback" not in done.stderr and not out.exists()
+    missing = run_cli("report", "--out", str(tmp_path / "no" / "q.html"), env=cli_env)
+    assert missing.returncode == 1 and "no such directory" in missing.stderr
+
+
+def test_the_page_escapes_what_the_data_says(page: dict[str, Any]) -> None:
+    hostile = {**page, "question": "<script>alert(1)</script>"}
+    text = question_page(hostile)
+    assert "<script>alert(1)</script>" not in text
+
+
+# --------------------------------------------------------------------------------------------
+# HTTP, on the shared live server (public, restricted and synthetic datasets)
+
+
+def test_question_page_and_data_are_served(live: LiveServer) -> None:
+    with live.client() as client:
+        landing = client.get("/")
+        assert landing.status_code == 200
+        assert landing.headers["content-type"].startswith("text/html")
+        assert "script-src 'self'" in landing.headers["content-security-policy"]
+        assert _foreign_references(landing.text) == []
+        for name in QUESTION_ASSETS:
+            assert client.get(f"/question/assets/{name}").status_code == 200
+        assert client.get("/question/assets/nothing.js").json()["status"] == 404
+        data = client.get("/api/question").json()
+        assert set(data["datasets"]) == {"pub", "synth"}
+        assert data["synthetic"] is True and "Synthetic data" in landing.text
+        only_pub = client.get("/api/question", params={"dataset": "pub"}).json()
+        assert only_pub["synthetic"] is False
+        assert only_pub["charts"]["payers"]["claim_ids"] == ["t1"]
+
+
+def test_restricted_datasets_stay_invisible(live: LiveServer) -> None:
+    with live.client() as client:
+        for path in ("/", "/api/question"):
+            assert_hidden = client.get(path).text
+            for mark in SECRET_MARKS:
+                assert mark.lower() not in assert_hidden.lower(), (path, mark)
+    with live.client("reader_secret") as client:
+        assert "secret" in client.get("/api/question").json()["datasets"]
+
+
+@pytest.mark.parametrize(
+    ("params", "status"),
+    [({"kinds": "Nope"}, 400), ({"start": "yesterday"}, 400), ({"level": "village"}, 400)],
+)
+def test_bad_filters_are_refused(live: LiveServer, params: dict[str, str], status: int) -> None:
+    with live.client() as client:
+        for path in ("/", "/api/question"):
+            answer = client.get(path, params=params)
+            assert answer.status_code == status, (path, answer.text)
+            assert answer.json()["status"] == status

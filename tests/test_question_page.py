@@ -1,0 +1,132 @@
+"""The question page at / in Debian's Chromium through Playwright, against a real server over
+the default dataset, and the single file of `recruitgraph report` opened from disk: it opens
+clean (nothing requested away from 127.0.0.1, no console error), every chart draws, says how
+many claims it rests on, and a click lists them with their sources. Screenshots:
+test-artifacts/screenshots/question-*.png."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from graph.store import EmbeddedStore
+from tests.helpers import (
+    LiveServer,
+    Watch,
+    run_cli,
+    screenshot,
+    start_server,
+    stop,
+    watched_page,
+    with_default_dataset,
+)
+
+READY = 30_000  # ms
+CHARTS = ("payers", "operators", "burden", "enforcement", "centralization")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    work = tmp_path_factory.mktemp("question-page")
+    with EmbeddedStore(work / "data") as store:
+        with_default_dataset(store)
+    live = start_server(work / "data", work / "server.log", "--data-dir", str(work / "data"))
+    try:
+        yield live
+    finally:
+        stop(live.process)
+
+
+def _drawn(page: Page) -> None:
+    """Wait until every chart that has a plot holds its svg."""
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('.plot')].length > 0 &&
+                 [...document.querySelectorAll('.plot')].every((p) => p.querySelector('svg'))""",
+        timeout=READY,
+    )
+
+
+@pytest.fixture
+def landing(browser: Browser, server: LiveServer) -> Iterator[tuple[Page, Watch]]:
+    opened, watch = watched_page(browser, viewport=(1440, 900))
+    opened.goto(f"{server.base}/", wait_until="networkidle")
+    _drawn(opened)
+    try:
+        yield opened, watch
+    finally:
+        opened.context.close()
+
+
+def _check_charts(page: Page) -> None:
+    for name in CHARTS:
+        card = page.locator(f'[data-chart="{name}"]')
+        assert card.locator(".plot svg").count() >= 1, f"{name}: nothing drawn"
+        count = int(card.locator(".evidence .count").inner_text())
+        assert count > 0, f"{name}: no claim count"
+        assert card.locator(".plot .mark-group, .plot .role-mark").count() > 0
+
+
+def test_the_landing_page_opens_clean_and_draws_every_chart(
+    landing: tuple[Page, Watch],
+) -> None:
+    page, watch = landing
+    _check_charts(page)
+    # one payers panel per currency and amount basis (RUB levels, RUB totals, USD levels)
+    assert page.locator('[data-chart="payers"] .plot svg').count() == 3
+    assert "per recruit" in page.locator('[data-chart="payers"]').inner_text()
+    burden = page.locator('[data-chart="burden"] .reading').inner_text()
+    assert burden.startswith("Median regional share per recruit: ") and "%" in burden
+    assert "null band" in page.locator('[data-chart="centralization"] .reading').inner_text()
+    screenshot(page, "question-landing")
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    screenshot(page, "question-landing-bottom")
+    watch.assert_clean()
+
+
+def test_a_click_lists_the_claims_with_their_sources(landing: tuple[Page, Watch]) -> None:
+    page, watch = landing
+    card = page.locator('[data-chart="burden"]')
+    count = int(card.locator(".evidence .count").inner_text())
+    card.locator(".show-claims").click()
+    table = card.locator(".claims table")
+    table.wait_for(timeout=READY)
+    assert table.locator("tbody tr").count() == count
+    first = table.locator("tbody tr").first
+    source = first.locator("td").last.locator("a").first
+    assert source.get_attribute("href").startswith("http")
+    assert source.get_attribute("rel") == "noopener noreferrer"
+    actor = first.locator("td.what a").first
+    assert actor.get_attribute("href").startswith("/viz?focus=https%3A%2F%2Fw3id.org")
+    card.scroll_into_view_if_needed()
+    screenshot(page, "question-claims")
+    card.locator(".show-claims").click()
+    assert card.locator(".claims").is_hidden()
+    watch.assert_clean()
+
+
+def test_the_single_file_opens_offline(
+    browser: Browser, tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    with EmbeddedStore(cli_env["RECRUITGRAPH_DATA_DIR"]) as store:
+        with_default_dataset(store)
+    out = tmp_path / "question.html"
+    done = run_cli("report", "--out", str(out), env=cli_env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    page, watch = watched_page(browser, viewport=(1440, 900))
+    try:
+        page.goto(out.as_uri(), wait_until="load")
+        _drawn(page)
+        _check_charts(page)
+        card = page.locator('[data-chart="enforcement"]')
+        card.locator(".show-claims").click()
+        rows = card.locator(".claims tbody tr")
+        assert rows.count() == int(card.locator(".evidence .count").inner_text())
+        # no server behind a file: actors are named, not linked to an explorer
+        assert rows.first.locator("td.what a").count() == 0
+        screenshot(page, "question-file")
+        watch.assert_clean()
+    finally:
+        page.context.close()
