@@ -832,6 +832,7 @@
     params.delete("dataset");
     for (const name of state.datasets) params.append("dataset", name);
     if (state.minConfidence) params.set("min_confidence", data.confidence[state.minConfidence - 1]);
+    if (state.minAmount !== null) params.set("min_amount", String(state.minAmount));
     return params;
   }
 
@@ -1134,9 +1135,7 @@
     }
     const differs = timelineView.basis !== state.basis || timelineView.level !== state.level;
     note.textContent = `${timeline.window} windows every ${timeline.step} · ${levelWords(timelineView.level, timelineView.basis).toLowerCase()}` +
-      (differs ? " (this file holds no timeline of the view drawn above)" : "") +
-      // The minimum amount is the page's own filter: the server computes over every amount.
-      (state.minAmount !== null ? " · claims of any amount" : "") + "; click a window to draw it";
+      (differs ? " (this file holds no timeline of the view drawn above)" : "") + "; click a window to draw it";
     const width = svg.clientWidth || 600, height = svg.clientHeight || 140;
     const pad = { left: 40, right: 10, top: 10, bottom: 24 };
     const values = rows.map((r) => r[figure]).filter((v) => typeof v === "number");
