@@ -1141,8 +1141,9 @@
     const values = rows.map((r) => r[figure]).filter((v) => typeof v === "number");
     // Scaled to the values shown (from 0), so that small figures still show their movement.
     // The figures are shares and indices in [0, 1]: the scale stops at 1 when they do.
-    const top = Math.max(1e-9, ...values);
-    const min = Math.min(0, ...values), max = top <= 1 ? Math.min(1, top * 1.1) : top * 1.1;
+    // All zero (a narrow filter leaves no hub): the scale of the shares, 0 to 1, not 0 to 0.
+    const top = Math.max(0, ...values);
+    const min = Math.min(0, ...values), max = top === 0 ? 1 : top <= 1 ? Math.min(1, top * 1.1) : top * 1.1;
     const x = (i) => pad.left + (rows.length === 1 ? 0.5 : i / (rows.length - 1)) * (width - pad.left - pad.right);
     const y = (v) => pad.top + (1 - (v - min) / (max - min || 1)) * (height - pad.top - pad.bottom);
     const svgEl = (tag, attrs, text) => {
