@@ -726,6 +726,12 @@ def test_the_file_holds_one_level_and_filters_the_basis_itself(
     assert int(page.get_attribute("#stats", "data-claims") or 0) == claims - len(ASSESSMENTS)
     note = page.inner_text("#timeline-note")
     assert "this file holds no timeline of the view drawn above" in note
+    # the exports drawn in the page work in the file; the GEXF needs the server
+    with page.expect_download() as started:
+        page.click("#export-csv")
+    with Path(started.value.path()).open(newline="", encoding="utf-8") as handle:
+        assert len(list(csv.DictReader(handle))) == claims - len(ASSESSMENTS)
+    assert page.is_disabled("#export-gexf")
     screenshot(page, "explorer-file-reports-only")
     watch.assert_clean()
 
