@@ -290,6 +290,14 @@ MinConfidence = Annotated[
         json_schema_extra={"enum": list(confidence_levels())},
     ),
 ]
+MinAmount = Annotated[
+    float | None,
+    Query(
+        description="claims of at least this amount, in their own currency (claims without "
+        "an amount left out)",
+        examples=[100000],
+    ),
+]
 Datasets = Annotated[
     list[str] | None,
     Query(alias="dataset", description="only these datasets (repeat)", examples=["claims"]),
@@ -324,6 +332,7 @@ _PARAMETERS: dict[str, tuple[Any, Any]] = {
     "kinds": (Kinds, None),
     "relations": (Relations, None),
     "min_confidence": (MinConfidence, None),
+    "min_amount": (MinAmount, None),
     "datasets": (Datasets, None),
     "level": (Level, "organization"),
     "basis": (Basis, "all"),
@@ -349,6 +358,7 @@ def projection_filters(*names: str) -> Callable[..., ProjectionFilter]:
                 kinds_=values.get("kinds"),
                 relations=values.get("relations"),
                 min_confidence=values.get("min_confidence"),
+                min_amount=values.get("min_amount"),
                 datasets=values.get("datasets"),
                 level=values.get("level"),
                 basis=values.get("basis"),
@@ -372,7 +382,17 @@ def projection_filters(*names: str) -> Callable[..., ProjectionFilter]:
     return dependency
 
 
-_CLAIMS = ("start", "end", "kinds", "relations", "min_confidence", "datasets", "level", "basis")
+_CLAIMS = (
+    "start",
+    "end",
+    "kinds",
+    "relations",
+    "min_confidence",
+    "min_amount",
+    "datasets",
+    "level",
+    "basis",
+)
 
 #: Every filter, aggregates included (the metrics and the explorer).
 Filters = Annotated[ProjectionFilter, Depends(projection_filters(*_CLAIMS, "aggregates"))]

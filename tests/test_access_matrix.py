@@ -204,6 +204,7 @@ ARGUMENTS: dict[str, Any] = {
             "end",
             "relations",
             "min_confidence",
+            "min_amount",
             "level",
             "basis",
             "aggregates",

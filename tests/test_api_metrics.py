@@ -53,6 +53,17 @@ def test_timeline_compare_and_nodes(client: httpx.Client) -> None:
     assert len(nodes["nodes"]) == 3 and nodes["nodes"][0]["rank"] == 1
 
 
+def test_minimum_amount_keeps_the_claims_of_that_amount_or_more(client: httpx.Client) -> None:
+    def claims(minimum: str) -> int:
+        params = {"dataset": "pub", "min_amount": minimum}
+        count: int = client.get("/api/metrics", params=params).json()["figures"]["claims"]
+        return count
+
+    # Two claims, one of them of 400,000 RUB: a claim with no amount is left out.
+    assert claims("0") == claims("400000") == 1
+    assert claims("400001") == 0
+
+
 @pytest.mark.parametrize(
     ("path", "params", "words"),
     [
@@ -63,6 +74,7 @@ def test_timeline_compare_and_nodes(client: httpx.Client) -> None:
         ("/api/metrics/compare", {"first": "2024"}, "second"),
         ("/api/metrics/nodes", {"by": "charisma"}, "unknown node measure"),
         ("/api/metrics", {"min_confidence": "certain"}, "confidence"),
+        ("/api/metrics", {"min_amount": "lots"}, "min_amount"),
     ],
 )
 def test_bad_parameters_are_400_or_422(

@@ -9,11 +9,16 @@ $RECRUITGRAPH_TEST_ARTIFACTS/screenshots).
 
 from __future__ import annotations
 
+import csv
+import json
 import re
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
+from urllib.parse import parse_qs, urlsplit
 
+import networkx as nx
 import pytest
 from playwright.sync_api import Browser, Page
 
@@ -26,6 +31,7 @@ from tests.helpers import (
     LiveServer,
     Watch,
     claims_csv,
+    gexf_problems,
     screenshot,
     start_server,
     stop,
@@ -481,6 +487,176 @@ def test_claim_details_show_note_basis_parties_and_amount(
 LARGE = 2500
 
 
+# --------------------------------------------------------------------------------------------
+# The view in the address, the timeline under the filters, the exports
+
+#: What a reader sees of the view: the controls, the period, the selection, the zoom, the
+#: node count and the timeline's figure.
+VIEW = """() => {
+    const $ = (id) => document.getElementById(id);
+    const net = window.explorer.network, centre = net.getViewPosition();
+    return {
+        checks: [...document.querySelectorAll("#kinds input, #relations input, #datasets input")]
+            .map((box) => `${box.value}:${box.checked}`),
+        level: document.querySelector("#level input:checked").value,
+        confidence: $("min-confidence").value,
+        amount: $("min-amount").value,
+        period: [$("period-from-label").textContent, $("period-to-label").textContent],
+        details: $("details").hidden ? null : $("details-title").textContent,
+        nodes: $("stats").dataset.nodes,
+        figure: $("timeline-figure").value,
+        zoom: net.getScale(), x: centre.x, y: centre.y,
+    };
+}"""
+#: A node drawn well inside the canvas (the opening fit shows the largest component only).
+ON_SCREEN = """() => {
+    const net = window.explorer.network, box = document.getElementById("network");
+    return window.explorer.nodesView.getIds().find((id) => {
+        const at = net.canvasToDOM(net.getPositions([id])[id]);
+        return !id.startsWith("group:") && at.x > 60 && at.y > 60
+            && at.x < box.clientWidth - 60 && at.y < box.clientHeight - 60;
+    });
+}"""
+
+
+def set_amount(page: Page, text: str) -> None:
+    page.fill("#min-amount", text)
+    page.dispatch_event("#min-amount", "change")
+
+
+TIMELINE_DRAWN = "() => document.querySelectorAll('#timeline-chart circle').length > 3"
+
+
+def test_the_view_lives_in_the_address(server: LiveServer, open_page: OpenPage) -> None:
+    page, watch = open_page(f"{server.base}/viz?level=organization")
+    page.wait_for_function(TIMELINE_DRAWN)
+    page.uncheck("#kinds input[value=RecruitCohort]")
+    page.uncheck("#relations input[value=DiplomaticContact]")
+    page.select_option("#min-confidence", label="medium")
+    set_amount(page, "1")
+    page.eval_on_selector(
+        "#period-from", "(el) => { el.value = 12; el.dispatchEvent(new Event('input')); }"
+    )
+    page.select_option("#timeline-figure", "burden_share_median")
+    target = page.evaluate(ON_SCREEN)
+    click_node(page, target)
+    page.wait_for_selector("#details:not([hidden])")
+    box = page.locator("#network").bounding_box()
+    assert box
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.wheel(0, 200)  # zooms out: the address follows once the wheel stops
+    page.wait_for_function(
+        "() => new URLSearchParams(location.search).get('zoom')"
+        " === window.explorer.network.getScale().toFixed(3)"
+    )
+    before = page.evaluate(VIEW)
+    url = page.url
+    assert "hide_kind=RecruitCohort" in url and "selected=" in url
+    assert before["details"] and before["amount"] == "1"
+
+    again, watch_again = open_page(url)
+    again.wait_for_function(TIMELINE_DRAWN)
+    after = again.evaluate(VIEW)
+    for key in ("zoom", "x", "y"):
+        assert after.pop(key) == pytest.approx(before.pop(key), rel=0.01, abs=1.5), key
+    assert after == before
+    assert again.url == url, "the reopened page keeps the same address"
+    screenshot(again, "explorer-view-from-address")
+    watch.assert_clean()
+    watch_again.assert_clean()
+
+
+def test_the_timeline_follows_every_filter(server: LiveServer, open_page: OpenPage) -> None:
+    page, watch = open_page(f"{server.base}/viz?level=organization")
+    page.wait_for_function(TIMELINE_DRAWN)
+    claims = "() => window.explorer.timeline.windows.map((w) => w.claims)"
+    previous = page.evaluate(claims)
+    for act, parameter, wanted in [
+        (lambda: page.uncheck("#kinds input[value=RecruitCohort]"), "kinds", None),
+        (lambda: page.uncheck("#relations input[value=EnforcementAction]"), "relations", None),
+        (lambda: page.select_option("#min-confidence", label="high"), "min_confidence", "high"),
+        (lambda: set_amount(page, "1"), "min_amount", "1"),
+    ]:
+        with page.expect_response(lambda r: "/api/metrics/timeline" in r.url) as answer:
+            act()
+        query = parse_qs(urlsplit(answer.value.url).query)
+        if wanted is None:  # every checked box, the unchecked one left out
+            box = "kinds" if parameter == "kinds" else "relations"
+            wanted_list = page.eval_on_selector_all(
+                f"#{box} input:checked", "(boxes) => boxes.map((b) => b.value)"
+            )
+            assert sorted(query[parameter]) == sorted(wanted_list)
+        else:
+            assert query[parameter] == [wanted]
+        page.wait_for_function(
+            f"() => JSON.stringify(({claims})()) !== {json.dumps(json.dumps(previous))}"
+        )
+        current = page.evaluate(claims)
+        assert sum(current) < sum(previous), parameter
+        previous = current
+    # The period is the timeline's axis: moving it asks for nothing.
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/api/metrics/timeline" in r.url else None)
+    page.eval_on_selector(
+        "#period-to", "(el) => { el.value = el.max - 6; el.dispatchEvent(new Event('input')); }"
+    )
+    page.wait_for_timeout(300)
+    assert asked == []
+    screenshot(page, "explorer-timeline-filtered")
+    watch.assert_clean()
+
+
+def test_the_view_exports_as_png_svg_csv_and_gexf(
+    server: LiveServer, open_page: OpenPage, tmp_path: Path
+) -> None:
+    page, watch = open_page(f"{server.base}/viz?level=organization")
+    page.select_option("#min-confidence", label="medium")
+    page.uncheck("#kinds input[value=RecruitCohort]")
+    set_amount(page, "1")
+    nodes = drawn(page)
+    assert nodes > 10
+
+    def download(button: str) -> Path:
+        with page.expect_download() as started:
+            page.click(button)
+        path = tmp_path / started.value.suggested_filename
+        started.value.save_as(path)
+        return path
+
+    png = download("#export-png").read_bytes()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 20_000
+
+    svg = download("#export-svg")
+    shapes = ET.parse(svg).getroot().findall(".//*[@class='node']")
+    assert len(shapes) == nodes
+
+    csv_path = download("#export-csv")
+    with csv_path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    shown = page.evaluate(
+        "window.explorer.drawn.edges.flatMap(({ claims }) => claims.map((c) => c.claim_id || c.id))"
+    )
+    assert sorted(row["claim"] for row in rows) == sorted(shown)
+    assert len(rows) == int(page.get_attribute("#stats", "data-claims") or -1)
+    assert {"subject", "object", "relation", "amount", "currency", "amount_basis", "basis"} <= set(
+        rows[0]
+    )
+    cells = [cell for row in rows for cell in row.values()]
+    assert not any(cell.startswith(("=", "+", "@")) for cell in cells), "formula cells are text"
+
+    gexf = download("#export-gexf")
+    assert gexf_problems(gexf) == []
+    assert nx.read_gexf(gexf).number_of_nodes() == nodes
+
+    # The SVG as a browser draws it, to look at beside the page.
+    view = page.context.new_page()
+    view.goto(svg.as_uri())
+    screenshot(view, "explorer-export-svg")
+    view.close()
+    screenshot(page, "explorer-exported")
+    watch.assert_clean()
+
+
 @pytest.fixture(scope="module")
 def large_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("viz-large")
@@ -550,6 +726,12 @@ def test_the_file_holds_one_level_and_filters_the_basis_itself(
     assert int(page.get_attribute("#stats", "data-claims") or 0) == claims - len(ASSESSMENTS)
     note = page.inner_text("#timeline-note")
     assert "this file holds no timeline of the view drawn above" in note
+    # the exports drawn in the page work in the file; the GEXF needs the server
+    with page.expect_download() as started:
+        page.click("#export-csv")
+    with Path(started.value.path()).open(newline="", encoding="utf-8") as handle:
+        assert len(list(csv.DictReader(handle))) == claims - len(ASSESSMENTS)
+    assert page.is_disabled("#export-gexf")
     screenshot(page, "explorer-file-reports-only")
     watch.assert_clean()
 

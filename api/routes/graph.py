@@ -46,7 +46,9 @@ FlowFilters = Annotated[
 ExportFilters = Annotated[
     ProjectionFilter,
     Depends(
-        projection_filters("start", "end", "kinds", "relations", "min_confidence", "level", "basis")
+        projection_filters(
+            "start", "end", "kinds", "relations", "min_confidence", "min_amount", "level", "basis"
+        )
     ),
 ]
 

@@ -24,6 +24,7 @@ its version, so a stale projection is never served.
 from __future__ import annotations
 
 import calendar
+import math
 from collections.abc import Hashable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
@@ -61,6 +62,8 @@ class ProjectionFilter:
     relations: frozenset[str] | None = None  #: relation types, e.g. {"FundingFlow"}
     kinds: frozenset[str] | None = None  #: kinds of party, e.g. {"FederalBody", "Recruiter"}
     min_confidence: str | None = None  #: "low", "medium" or "high"
+    #: claims of at least this amount, in their own currency (claims with no amount left out)
+    min_amount: float | None = None
     datasets: tuple[str, ...] | None = None  #: dataset names
     aggregates: bool = True  #: whether claims about aggregates take part
     #: "report": only claims that report a fact; None: every claim, assessments included
@@ -88,6 +91,8 @@ class ProjectionFilter:
             raise InvalidArgument(
                 f"unknown confidence {self.min_confidence!r}; use one of {', '.join(levels)}"
             )
+        if self.min_amount is not None and not math.isfinite(self.min_amount):
+            raise InvalidArgument(f"min_amount must be a number, not {self.min_amount!r}")
         for name in self.datasets or ():
             dataset_iri(name)  # refuses a malformed name
         bases = concepts("ClaimBasisScheme")
@@ -319,6 +324,10 @@ def _claims(
     for iri, rtype, src, dst, start_text in rows:
         confidence = confidences.get(iri)
         if minimum is not None and rank.get(confidence or "", 0) < minimum:
+            continue
+        if flt.min_amount is not None and not (
+            iri in amounts and float(amounts[iri]) >= flt.min_amount
+        ):
             continue
         basis = bases.get(iri, report)
         if wanted_basis is not None and basis != wanted_basis:

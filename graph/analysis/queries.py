@@ -344,6 +344,7 @@ def parse_filter(
     datasets: Iterable[str] | None = None,
     level: str | None = None,
     basis: str | None = None,
+    min_amount: float | None = None,
 ) -> ProjectionFilter:
     """A projection filter from request parameters (lists may also be comma-separated);
     BadRequest for unknown values. ``level`` is organization (the default) or government;
@@ -356,6 +357,7 @@ def parse_filter(
             kinds=_split(kinds_),
             relations=_split(relations),
             min_confidence=min_confidence or None,
+            min_amount=min_amount,
             datasets=tuple(sorted(names)) if names else None,
             level=level or "organization",
             basis=None if basis in (None, "", "all") else basis,

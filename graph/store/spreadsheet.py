@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["FORMULA_STARTS", "formula_safe"]
+__all__ = ["FORMULA_STARTS", "NUMBER", "formula_safe"]
 
 #: The first characters that make a spreadsheet read a cell as a formula (OWASP).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 #: A decimal number literal, as SPARQL, Python and spreadsheets write them: a sign, digits
 #: with an optional fraction, an optional exponent.
-_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 
 
 def formula_safe(cell: str) -> str:
@@ -51,6 +51,6 @@ def formula_safe(cell: str) -> str:
     >>> formula_safe("-5"), formula_safe("-1.5e3"), formula_safe("Wagner Group"), formula_safe("")
     ('-5', '-1.5e3', 'Wagner Group', '')
     """
-    if cell.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(cell):
+    if cell.startswith(FORMULA_STARTS) and not NUMBER.fullmatch(cell):
         return "'" + cell
     return cell

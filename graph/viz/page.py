@@ -32,6 +32,8 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from graph.store.spreadsheet import FORMULA_STARTS, NUMBER
+
 _STATIC = Path(str(files("graph.viz") / "static"))
 _VIS = Path(str(files("pyvis") / "lib" / "vis-9.1.2"))
 
@@ -107,7 +109,10 @@ def explorer_page(
         title=title,
         synthetic=data["synthetic"],
         data=json_for_script(data),
-        config=json_for_script({"api": api_url}),
+        # The page's CSV export makes formula cells text by the server's own rule.
+        config=json_for_script(
+            {"api": api_url, "formula": {"starts": FORMULA_STARTS, "number": NUMBER.pattern}}
+        ),
         assets_url=assets_url,
         inline=None if assets_url is not None else {name: _inline(name) for name in ASSETS},
         policy=FILE_POLICY if assets_url is None else None,

@@ -242,7 +242,7 @@
   const nodesView = new vis.DataSet();
   const edgesView = new vis.DataSet();
   const network = new vis.Network($("network"), { nodes: nodesView, edges: edgesView }, data.options);
-  let drawn = { groups: new Map(), shown: 0, matched: 0, claims: 0, merged: new Map() };
+  let drawn = { groups: new Map(), shown: 0, matched: 0, claims: 0, merged: new Map(), edges: [] };
 
   // Links between the same two nodes (another relation type, another basis, the other
   // direction) are bent apart, so that none hides another.
@@ -340,7 +340,7 @@
     nodesView.clear(); edgesView.clear();
     nodesView.add(visNodes); edgesView.add(visEdges);
     rankLabels(visNodes, visEdges);
-    drawn = { groups, shown: visNodes.length, matched: nodes.size, claims: claimCount, merged };
+    drawn = { groups, shown: visNodes.length, matched: nodes.size, claims: claimCount, merged, edges };
 
     const stats = $("stats");
     const assessments = edges.reduce((n, { claims }) => n + claims.filter((c) => !isReport(c)).length, 0);
@@ -375,6 +375,7 @@
       || [...nodes].some((id) => nodeById.get(id).synthetic);
     $("synthetic-banner").hidden = !(syntheticShown || (data.synthetic && !edges.length));
     showView();
+    saveView();
   }
   function describeStage(stage) {
     return ["", "recruit cohorts (by country)", "recruit cohorts (by country) and recruiters (by region)",
@@ -627,12 +628,14 @@
     }
     $("details-count").textContent = total > LIMIT ? `(${total}, first ${LIMIT} listed)` : `(${total})`;
     panel.hidden = false;
+    saveView();
   }
 
   function showEdge(id) {
     const edge = drawn.merged.get(id);
     if (!edge) return;
     selected = null;
+    saveView();
     $("details-title").textContent = `${relationText(edge.type)}: ${labelOf(edge.from)} → ${labelOf(edge.to)}`;
     $("details-kind").textContent = `${capitalised(basisWords(edge.basis))}: the claims behind this link (those shown under the filters)`;
     $("details-attributes").replaceChildren();
@@ -647,7 +650,7 @@
     if (event.nodes.length) showDetails(event.nodes[0]);
     else if (event.edges.length) showEdge(event.edges[0]);
   });
-  $("details-close").addEventListener("click", () => { $("details").hidden = true; selected = null; });
+  $("details-close").addEventListener("click", () => { $("details").hidden = true; selected = null; saveView(); });
   $("expand").addEventListener("click", () => {
     if (!selected) return;
     if (selected.startsWith("group:")) {
@@ -706,7 +709,7 @@
   });
 
   // ------------------------------------------------------------------ filter controls
-  function checkboxes(container, items, chosen, describe, refresh = false) {
+  function checkboxes(container, items, chosen, describe) {
     container.replaceChildren();
     for (const item of items) {
       const row = el("label", null, "check");
@@ -714,7 +717,7 @@
       box.type = "checkbox"; box.checked = chosen.has(item.name); box.value = item.name;
       box.addEventListener("change", () => {
         if (box.checked) chosen.add(item.name); else chosen.delete(item.name);
-        changed(refresh);
+        changed();
       });
       row.appendChild(box);
       row.appendChild(describe(item));
@@ -751,7 +754,7 @@
     checkboxes($("relations"), data.relations.filter((r) => presentRelations.has(r.name)), state.relations,
       (relation) => lineSwatch(relation.colour, relation.arrow, false));
     checkboxes($("datasets"), data.datasets.map((d) => ({ ...d, label: d.synthetic ? `${d.name} (synthetic)` : d.name })),
-      state.datasets, () => el("span"), true);
+      state.datasets, () => el("span"));
   }
 
   // ------------------------------------------------------------------ level and basis
@@ -804,13 +807,102 @@
     }
   }
 
-  // The server's filters of this page (its own query) with the level and basis chosen.
+  // The server's filters of this page (its own query, less the view's parameters) with the
+  // level and basis chosen.
   function serverParams() {
     const params = new URLSearchParams(window.location.search);
-    for (const name of ["window", "step", "level", "basis", "focus"]) params.delete(name);
+    for (const name of ["window", "step", "level", "basis", "focus", ...VIEW_PARAMS]) params.delete(name);
     params.set("level", state.level);
     params.set("basis", state.basis);
     return params;
+  }
+  // The server's filters with the page's own kinds, relations, confidence and datasets, so
+  // that what the server computes (the timeline, the GEXF export) is over the claims drawn.
+  // The period is left to the caller (the timeline's axis is time). Null: nothing passes.
+  function filterParams() {
+    if (!state.kinds.size || !state.relations.size || !state.datasets.size) return null;
+    const params = serverParams();
+    const subset = (name, chosen, present) => {
+      if (chosen.size === present.size) return; // all: the server's own (the page's query)
+      params.delete(name);
+      for (const item of chosen) params.append(name, item);
+    };
+    subset("kinds", state.kinds, presentKinds);
+    subset("relations", state.relations, presentRelations);
+    params.delete("dataset");
+    for (const name of state.datasets) params.append("dataset", name);
+    if (state.minConfidence) params.set("min_confidence", data.confidence[state.minConfidence - 1]);
+    if (state.minAmount !== null) params.set("min_amount", String(state.minAmount));
+    return params;
+  }
+
+  // ------------------------------------------------------------------ the view in the URL
+  // Everything the reader chose is kept in the query under names the server does not read
+  // (the server's own filters there choose the data the page holds), so that reloading or
+  // sharing the address opens the same view. Kinds, relations and datasets are kept as the
+  // ones left out: a kind new in the data shows.
+  const VIEW_PARAMS = ["from", "to", "hide_kind", "hide_relation", "hide_dataset", "confidence", "amount",
+    "size", "selected", "zoom", "x", "y", "figure", "timeline_window"];
+  const asked = new URLSearchParams(window.location.search);
+  function viewParams() {
+    const params = serverParams();
+    if (months.length && (state.from > 0 || state.to < months.length - 1)) {
+      params.set("from", months[state.from]); params.set("to", months[state.to]);
+    }
+    const left = (name, present, chosen) => { for (const item of present) if (!chosen.has(item)) params.append(name, item); };
+    left("hide_kind", presentKinds, state.kinds);
+    left("hide_relation", presentRelations, state.relations);
+    left("hide_dataset", data.datasets.map((d) => d.name), state.datasets);
+    if (state.minConfidence) params.set("confidence", data.confidence[state.minConfidence - 1]);
+    if (state.minAmount !== null) params.set("amount", String(state.minAmount));
+    if (state.sizeBy !== "claims") params.set("size", state.sizeBy);
+    if (selected) params.set("selected", selected);
+    const centre = network.getViewPosition();
+    params.set("zoom", network.getScale().toFixed(3));
+    params.set("x", String(Math.round(centre.x))); params.set("y", String(Math.round(centre.y)));
+    const figure = figureSelect.value || chosenFigure; // the chosen one, while a timeline loads
+    if (figure) params.set("figure", figure);
+    if (state.timelineWindow !== null) params.set("timeline_window", String(state.timelineWindow));
+    return params;
+  }
+  function saveView() {
+    try {
+      window.history.replaceState(null, "", `${window.location.pathname}?${viewParams()}`);
+    } catch (error) {
+      // A page in a notebook's frame (about:srcdoc) has no address of its own to keep.
+    }
+  }
+  let savingMove = null; // zooming and dragging fire many events: the address follows once they stop
+  function saveViewSoon() {
+    clearTimeout(savingMove);
+    savingMove = setTimeout(saveView, 200);
+  }
+  // The filters of the address, before the first drawing (selection and zoom once drawn).
+  function restoreFilters() {
+    for (const name of asked.getAll("hide_kind")) state.kinds.delete(name);
+    for (const name of asked.getAll("hide_relation")) state.relations.delete(name);
+    for (const name of asked.getAll("hide_dataset")) state.datasets.delete(name);
+    state.minConfidence = data.confidence.indexOf(asked.get("confidence")) + 1;
+    const amount = asked.get("amount");
+    state.minAmount = amount !== null && amount.trim() !== "" && !Number.isNaN(Number(amount)) ? Number(amount) : null;
+    if (asked.has("from") || asked.has("to")) setPeriod(asked.get("from") || "", asked.get("to") || "");
+    if (["claims", ...data.measures].includes(asked.get("size"))) state.sizeBy = asked.get("size");
+    if (asked.has("timeline_window")) state.timelineWindow = Number(asked.get("timeline_window"));
+    chosenFigure = asked.get("figure");
+    confidence.value = String(state.minConfidence);
+    $("min-amount").value = state.minAmount === null ? "" : String(state.minAmount);
+  }
+  function restoreSelectionAndZoom(then) {
+    const id = asked.get("selected");
+    if (id && nodesView.get(id)) { network.selectNodes([id]); showDetails(id); }
+    const zoom = Number(asked.get("zoom")), x = Number(asked.get("x")), y = Number(asked.get("y"));
+    // Two frames on, once the panel has narrowed the canvas: vis-network rescales the view
+    // when its canvas is resized, which would undo a zoom set now.
+    requestAnimationFrame(() => requestAnimationFrame(() => {
+      if (zoom > 0 && Number.isFinite(x) && Number.isFinite(y)) network.moveTo({ position: { x, y }, scale: zoom });
+      saveView();
+      then();
+    }));
   }
 
   let pendingData = null;
@@ -833,13 +925,14 @@
         throw new Error(`the server answered with the ${levelWords(level, basis).toLowerCase()}`);
       }
       swap(next);
-      window.history.replaceState(null, "", `${window.location.pathname}?${params}`);
     }).catch((error) => {
       if (pendingData !== request) return;
       state.level = data.filter.level || "organization";
       state.basis = data.filter.basis === REPORT ? REPORT : "all";
       syncChoices();
       showView();
+      saveView();
+      refreshTimeline(); // of the view still drawn, if another was asked for meanwhile
       const notice = $("notice");
       notice.textContent = `Could not load that view (${error.message}); still showing the ${levelWords().toLowerCase()}.`;
       notice.hidden = false;
@@ -893,9 +986,11 @@
     // The timeline of the new view: the server's (asked for now), never the old one's.
     timeline = data.timeline;
     timelineView = { level: state.level, basis: state.basis };
+    timelineQuery = null;
     fillFigures();
     drawTimeline();
     refreshTimeline();
+    saveView();
   }
 
   const confidence = $("min-confidence");
@@ -959,16 +1054,17 @@
     state.timelineWindow = null;
     confidence.value = "0"; $("min-amount").value = "";
     buildChecks();
-    changed(true);
+    changed();
   });
 
   let pendingTimeline = null;
-  // Every filter re-draws the network; the datasets also change the timeline (server only).
-  function changed(datasetsChanged = false) {
+  // Every filter re-draws the network and the timeline; the timeline is asked for again when
+  // the filters it is computed with changed (refreshTimeline knows).
+  function changed() {
     syncPeriod();
     redraw();
     drawTimeline();
-    if (datasetsChanged) refreshTimeline();
+    refreshTimeline();
   }
 
   // ------------------------------------------------------------------ timeline
@@ -1001,17 +1097,18 @@
     if (figures().includes(current)) figureSelect.value = current;
   }
   let chosenFigure = null; // kept while another view's timeline loads
-  figureSelect.addEventListener("change", () => { chosenFigure = figureSelect.value; drawTimeline(); });
+  figureSelect.addEventListener("change", () => { chosenFigure = figureSelect.value; drawTimeline(); saveView(); });
 
+  let timelineQuery = null; // the query of the timeline shown or asked for
   function refreshTimeline() {
     if (!served) return; // a file: the timeline it holds is the whole data's
-    const params = serverParams();
-    params.delete("dataset");
-    params.set("window", "P12M"); params.set("step", "P3M");
-    for (const name of state.datasets) params.append("dataset", name);
+    const params = filterParams();
+    const query = params ? `${params}&window=P12M&step=P3M` : "";
+    if (query === timelineQuery) return;
+    timelineQuery = query;
     const view = { level: state.level, basis: state.basis };
-    if (!state.datasets.size) { timeline = { windows: [] }; timelineView = view; drawTimeline(); return; }
-    const request = fetch(`${config.api}/api/metrics/timeline?${params}`, { headers: { Accept: "application/json" } })
+    if (!params) { pendingTimeline = null; timeline = { windows: [] }; timelineView = view; drawTimeline(); return; }
+    const request = fetch(`${config.api}/api/metrics/timeline?${query}`, { headers: { Accept: "application/json" } })
       .then((response) => response.ok ? response.json() : Promise.reject(new Error(`HTTP ${response.status}`)));
     pendingTimeline = request;
     $("timeline-note").textContent = "loading…";
@@ -1019,7 +1116,9 @@
       if (pendingTimeline !== request) return;
       timeline = result; timelineView = view; fillFigures(); drawTimeline();
     }).catch((error) => {
-      if (pendingTimeline === request) $("timeline-note").textContent = `timeline not available (${error.message})`;
+      if (pendingTimeline !== request) return;
+      timelineQuery = null; // asked again on the next change
+      $("timeline-note").textContent = `timeline not available (${error.message})`;
     });
   }
 
@@ -1042,8 +1141,9 @@
     const values = rows.map((r) => r[figure]).filter((v) => typeof v === "number");
     // Scaled to the values shown (from 0), so that small figures still show their movement.
     // The figures are shares and indices in [0, 1]: the scale stops at 1 when they do.
-    const top = Math.max(1e-9, ...values);
-    const min = Math.min(0, ...values), max = top <= 1 ? Math.min(1, top * 1.1) : top * 1.1;
+    // All zero (a narrow filter leaves no hub): the scale of the shares, 0 to 1, not 0 to 0.
+    const top = Math.max(0, ...values);
+    const min = Math.min(0, ...values), max = top === 0 ? 1 : top <= 1 ? Math.min(1, top * 1.1) : top * 1.1;
     const x = (i) => pad.left + (rows.length === 1 ? 0.5 : i / (rows.length - 1)) * (width - pad.left - pad.right);
     const y = (v) => pad.top + (1 - (v - min) / (max - min || 1)) * (height - pad.top - pad.bottom);
     const svgEl = (tag, attrs, text) => {
@@ -1083,12 +1183,170 @@
     });
   }
 
+  // ------------------------------------------------------------------ export
+  function download(name, href) {
+    const link = el("a");
+    link.href = href; link.download = name;
+    document.body.appendChild(link); link.click(); link.remove();
+  }
+  function downloadText(name, type, text) {
+    const url = URL.createObjectURL(new Blob([text], { type }));
+    download(name, url);
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  }
+  const fileStem = () => `recruitgraph-${state.level}${state.basis === REPORT ? "-reports" : ""}`;
+
+  // The canvas as drawn (captions included), on white: the canvas is transparent where
+  // nothing is drawn.
+  function viewPng() {
+    const canvas = $("network").querySelector("canvas");
+    const out = Object.assign(document.createElement("canvas"), { width: canvas.width, height: canvas.height });
+    const ctx = out.getContext("2d");
+    ctx.fillStyle = "#ffffff"; ctx.fillRect(0, 0, out.width, out.height);
+    ctx.drawImage(canvas, 0, 0);
+    return out.toDataURL("image/png");
+  }
+
+  // The view as an SVG drawing of what is on screen: each node's shape at its place and size,
+  // each link as a straight line (curves and widths left out), the captions placed on the
+  // canvas. Coordinates are the canvas's CSS pixels, so it matches the PNG.
+  function polygon(cx, cy, r, corners, turn = -Math.PI / 2, inner = null) {
+    const points = [];
+    const count = inner ? corners * 2 : corners;
+    for (let i = 0; i < count; i++) {
+      const radius = inner && i % 2 ? r * inner : r;
+      const angle = turn + (2 * Math.PI * i) / count;
+      points.push(`${(cx + radius * Math.cos(angle)).toFixed(1)},${(cy + radius * Math.sin(angle)).toFixed(1)}`);
+    }
+    return svgNode("polygon", { points: points.join(" ") });
+  }
+  const SVG_SHAPES = {
+    dot: (x, y, r) => svgNode("circle", { cx: x, cy: y, r }),
+    square: (x, y, r) => svgNode("rect", { x: x - r, y: y - r, width: 2 * r, height: 2 * r }),
+    diamond: (x, y, r) => polygon(x, y, r, 4),
+    triangle: (x, y, r) => polygon(x, y, r, 3),
+    triangleDown: (x, y, r) => polygon(x, y, r, 3, Math.PI / 2),
+    hexagon: (x, y, r) => polygon(x, y, r, 6, 0),
+    star: (x, y, r) => polygon(x, y, r, 5, -Math.PI / 2, 0.45),
+  };
+  function viewSvg() {
+    const box = $("network");
+    const width = box.clientWidth, height = box.clientHeight;
+    const svg = svgNode("svg", { width, height, viewBox: `0 0 ${width} ${height}`, "font-family": LABEL_FONT });
+    svg.appendChild(svgNode("rect", { width, height, fill: "#ffffff" }));
+    const positions = network.getPositions();
+    const at = (id) => network.canvasToDOM(positions[id]);
+    const radius = (id) => {
+      const shape = network.getBoundingBox(id);
+      return (network.canvasToDOM({ x: shape.right, y: 0 }).x - network.canvasToDOM({ x: shape.left, y: 0 }).x) / 2;
+    };
+    const defs = svg.appendChild(svgNode("defs", {}));
+    const markers = new Map(); // one arrowhead per colour
+    const links = svg.appendChild(svgNode("g", { class: "links", fill: "none" }));
+    for (const edge of edgesView.get()) {
+      if (!positions[edge.from] || !positions[edge.to]) continue;
+      const colour = edge.color.color;
+      if (!markers.has(colour)) {
+        const marker = svgNode("marker", { id: `arrow-${markers.size}`, viewBox: "0 0 10 10", refX: 10, refY: 5,
+          markerWidth: 8, markerHeight: 8, orient: "auto-start-reverse" });
+        marker.appendChild(svgNode("path", { d: "M0,0 L10,5 L0,10 z", fill: colour }));
+        defs.appendChild(marker);
+        markers.set(colour, marker.id);
+      }
+      const a = at(edge.from), b = at(edge.to);
+      const length = Math.hypot(b.x - a.x, b.y - a.y) || 1;
+      const stop = Math.min(radius(edge.to), length); // the arrow ends at the node's edge
+      const line = svgNode("line", {
+        x1: a.x.toFixed(1), y1: a.y.toFixed(1),
+        x2: (b.x - ((b.x - a.x) * stop) / length).toFixed(1), y2: (b.y - ((b.y - a.y) * stop) / length).toFixed(1),
+        stroke: colour, "stroke-opacity": 0.75, "stroke-width": 1.5, "marker-end": `url(#${markers.get(colour)})`,
+      });
+      if (edge.dashes) line.setAttribute("stroke-dasharray", "5 4");
+      links.appendChild(line);
+    }
+    const nodes = svg.appendChild(svgNode("g", { class: "nodes", stroke: "#2b2b2b" }));
+    for (const node of nodesView.get()) {
+      if (!positions[node.id]) continue;
+      const { x, y } = at(node.id);
+      const shape = (SVG_SHAPES[node.shape] || SVG_SHAPES.dot)(x, y, radius(node.id));
+      shape.setAttribute("class", "node");
+      shape.setAttribute("data-id", node.id);
+      shape.setAttribute("fill", node.color);
+      shape.setAttribute("stroke-width", node.borderWidth || 1);
+      if (node.shapeProperties) shape.setAttribute("stroke-dasharray", "4 3");
+      shape.appendChild(svgNode("title", {})).textContent = node.caption.join(", ");
+      nodes.appendChild(shape);
+    }
+    const captions = svg.appendChild(svgNode("g", { class: "captions", "text-anchor": "middle",
+      stroke: "#ffffff", "stroke-width": 3, "paint-order": "stroke", "stroke-linejoin": "round" }));
+    for (const label of placedLabels) {
+      const line = label.font * LABEL.lineHeight;
+      label.text.split("\n").forEach((text, i) => {
+        const caption = svgNode("text", { x: ((label.left + label.right) / 2).toFixed(1),
+          y: (label.top + i * line + (line + label.font) / 2 - 2).toFixed(1), "font-size": label.font.toFixed(1),
+          fill: i === 0 ? "#1d2329" : "#5f6b76" });
+        caption.textContent = text;
+        captions.appendChild(caption);
+      });
+    }
+    return `<?xml version="1.0" encoding="UTF-8"?>\n${new XMLSerializer().serializeToString(svg)}\n`;
+  }
+
+  // The claims shown (those behind the links drawn, aggregates' inner ones included), one row
+  // each. A cell that a spreadsheet would read as a formula is made text, by the rule of the
+  // server's CSV (graph.store.spreadsheet.formula_safe, whose characters come with the page).
+  const CSV_COLUMNS = ["claim", "relation", "subject", "object", "start", "end", "amount", "currency",
+    "amount_basis", "basis", "confidence", "dataset", "sources"];
+  const formulaNumber = new RegExp(`^(?:${config.formula.number})$`);
+  function formulaSafe(cell) {
+    return config.formula.starts.some((c) => cell.startsWith(c)) && !formulaNumber.test(cell) ? `'${cell}` : cell;
+  }
+  function csvCell(value) {
+    const text = formulaSafe(value === null || value === undefined ? "" : String(value));
+    return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  }
+  function viewCsv() {
+    const rows = [CSV_COLUMNS];
+    for (const { edge, claims } of drawn.edges) {
+      for (const claim of claims) {
+        rows.push([claim.claim_id || claim.id, claim.type || edge.type,
+          claim.subject_label || label(claim.subject || edge.from), claim.object_label || label(claim.object || edge.to),
+          claim.start, claim.end, claim.amount, claim.currency, claim.amount_basis, claim.basis, claim.confidence,
+          claim.dataset, claim.sources.map((source) => source.url).join(" ")]);
+      }
+    }
+    return rows.map((row) => row.map(csvCell).join(",")).join("\r\n") + "\r\n";
+  }
+
+  // The GEXF of the view: the server's export (one GEXF writer) with the view's filters,
+  // period and level. A file has no server to ask.
+  function gexfUrl() {
+    const params = filterParams();
+    if (!params) return null;
+    if (months.length && (state.from > 0 || state.to < months.length - 1)) {
+      params.set("start", `${months[state.from]}-01`); params.set("end", monthEnd(months[state.to]));
+    }
+    params.set("format", "gexf");
+    return `${config.api}/api/export?${params}`;
+  }
+  $("export-png").addEventListener("click", () => download(`${fileStem()}.png`, viewPng()));
+  $("export-svg").addEventListener("click", () => downloadText(`${fileStem()}.svg`, "image/svg+xml", viewSvg()));
+  $("export-csv").addEventListener("click", () => downloadText(`${fileStem()}-claims.csv`, "text/csv", viewCsv()));
+  $("export-gexf").addEventListener("click", () => {
+    const url = gexfUrl();
+    if (url) download(`${fileStem()}.gexf`, url);
+    else Object.assign($("notice"), { textContent: "No claim matches these filters: no network to export.", hidden: false });
+  });
+  $("export-gexf").disabled = !served;
+  if (!served) $("export-gexf").title = "A file cannot ask the server: export GEXF from the served page or the API";
+
   // ------------------------------------------------------------------ start
   // Open on the largest connected component, where labels can be read; "Fit" shows all.
   function fitMain() {
     const main = data.nodes.filter((n) => n.component === 0 && nodesView.get(n.id)).map((n) => n.id);
     network.fit(main.length ? { nodes: main } : undefined);
   }
+  restoreFilters();
   buildChecks();
   buildViewControls();
   fillSizes();
@@ -1101,10 +1359,15 @@
   if (!timeline) refreshTimeline();
   fitMain();
   document.body.dataset.loading = "false";
-  network.once("afterDrawing", () => { document.body.dataset.ready = "true"; });
+  // Ready (for scripts and tests) once drawn as the address asked.
+  restoreSelectionAndZoom(() => {
+    for (const event of ["zoom", "dragEnd", "animationFinished"]) network.on(event, saveViewSoon);
+    network.once("afterDrawing", () => { document.body.dataset.ready = "true"; });
+    network.redraw();
+  });
   // ?focus=<an actor's IRI> (the query page links actors so): that actor shown, or the node
   // it is rolled into at the government level.
-  const focus = new URLSearchParams(window.location.search).get("focus");
+  const focus = asked.get("focus"); // the address as opened: saveView has rewritten it since
   const focused = focus && (data.nodes.find((n) => n.id === focus)
     || data.nodes.find((n) => (n.stands_for || []).some((a) => a.id === focus)));
   if (focused) network.once("afterDrawing", () => show(focused));
@@ -1114,5 +1377,7 @@
   window.explorer = {
     network, state, redraw, nodesView, edgesView, reload, labelBoxes,
     get data() { return data; },
+    get timeline() { return timeline; },
+    get drawn() { return drawn; },
   };
 })();
