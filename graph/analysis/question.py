@@ -35,6 +35,7 @@ from graph.analysis.metrics.enforcement import enforcement_by_year
 from graph.analysis.metrics.roles import roles_by_tier
 from graph.analysis.metrics.uncertainty import centralization_null
 from graph.analysis.projection import ProjectionFilter, claims_of, project
+from graph.model.ontology import concept_texts
 from graph.sparql import dataset_graphs
 from graph.store import Store
 from graph.store.cache import cached, paused_gc
@@ -156,10 +157,14 @@ def _burden(
 def _enforcement(G: nx.MultiDiGraph) -> dict[str, Any]:
     rows = []
     ids: list[str] = []
+    # Readers see the ontology's words ("repatriation request"), not the code.
+    words = {code: text["label"] for code, text in concept_texts("EnforcementKindScheme").items()}
     for year in enforcement_by_year(G):
         ids.extend(year["event_claims"])
         for action, events in year["by_action"].items():
-            rows.append({"period": str(year["year"]), "action": action, "events": events})
+            rows.append(
+                {"period": str(year["year"]), "action": words.get(action, action), "events": events}
+            )
     return {"rows": rows, **_summary(G, ids)}
 
 

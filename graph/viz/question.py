@@ -19,7 +19,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from graph.model.ontology import tiers
+from graph.model.ontology import concepts, tiers
+from graph.viz.network import _REPORT
 from graph.viz.page import (
     _STATIC,
     FILE_POLICY,
@@ -160,7 +161,11 @@ def _operator_spec(chart: dict[str, Any]) -> dict[str, Any]:
                 "field": "basis",
                 "type": "nominal",
                 "title": "basis",
-                "scale": {"domain": ["report", "assessment"], "range": [1, 0.4]},
+                # Reports drawn full, every other basis of the ontology (an assessment) pale.
+                "scale": {
+                    "domain": _bases(),
+                    "range": [1 if b == _REPORT else 0.4 for b in _bases()],
+                },
             },
             "tooltip": [
                 {"field": "period", "type": "ordinal"},
@@ -170,6 +175,11 @@ def _operator_spec(chart: dict[str, Any]) -> dict[str, Any]:
             ],
         },
     }
+
+
+def _bases() -> list[str]:
+    """The claim bases of the ontology, reports first."""
+    return sorted(concepts("ClaimBasisScheme"), key=lambda basis: basis != _REPORT)
 
 
 def _share_axis(title: str) -> dict[str, Any]:
