@@ -82,8 +82,8 @@ LIMIT 40`],
     });
   }
   const terms = (kind) => VOCABULARY[kind].flatMap((t) => [t.name, t.iri]);
-  // Prefixes: the server's own first; a bundled one of the same name (schema: as
-  // http://schema.org/) would change what a query means here.
+  // Prefixes: the server's own first; a bundled one of the same name (the bundled schema:
+  // is the schema.org namespace over plain HTTP) would change what a query means here.
   const bundled = Yasqe.Autocompleters.prefixes.get;
   Yasqe.forkAutocompleter("prefixes", { name: "rgPrefixes", persistenceId: null,
     get: (yasqe) => Promise.resolve(bundled(yasqe)).then((all) => [
