@@ -53,6 +53,23 @@ def test_timeline_compare_and_nodes(client: httpx.Client) -> None:
     assert len(nodes["nodes"]) == 3 and nodes["nodes"][0]["rank"] == 1
 
 
+def test_a_period_far_past_the_data_costs_what_the_data_does(client: httpx.Client) -> None:
+    """Windows wholly outside the claims are left out: a period to the year 3219 (schemathesis
+    sent one to /api/viz, whose timeline ran past the time limit) gives the same windows as the
+    data's own span, aligned on the period's start."""
+    params = {"window": "P6M", "step": "P6M", "dataset": "pub"}
+    plain = client.get("/api/metrics/timeline", params=params).json()["windows"]
+    wide = client.get(
+        "/api/metrics/timeline", params={**params, "start": "1000-01-01", "end": "3219-04-30"}
+    )
+    assert wide.status_code == 200
+    assert [w["start"] for w in wide.json()["windows"]] == [w["start"] for w in plain]
+    explorer = client.get(
+        "/api/viz", params={"window": "P12M", "end": "3219-04-30", "dataset": "pub"}
+    )
+    assert explorer.status_code == 200 and len(explorer.json()["timeline"]["windows"]) < 10
+
+
 def test_minimum_amount_keeps_the_claims_of_that_amount_or_more(client: httpx.Client) -> None:
     def claims(minimum: str) -> int:
         params = {"dataset": "pub", "min_amount": minimum}

@@ -254,7 +254,8 @@ def timeline(
     network is more centralized than a year ago.
 
     The windows run from ``flt.start`` (default: the first claim) to ``flt.end`` (default: the
-    last); ``window`` and ``step`` are ISO 8601 durations. Each row has the window, the number
+    last), leaving out those wholly before the first claim or after the last; ``window`` and
+    ``step`` are ISO 8601 durations. Each row has the window, the number
     of actors and claims in it, and the figures of :func:`network_figures`. Cached until the
     store changes: treat the result as read-only.
     """
@@ -283,8 +284,13 @@ def _timeline(
     rows: list[dict[str, Any]] = []
     synthetic = False
     if span is not None:
+        # Windows wholly before the first claim or after the last one hold nothing: they are
+        # skipped, so that a period asked to run to the year 3219 costs what the data does
+        # (windows stay aligned on the period's start).
         first = flt.start or span[0]
-        last = flt.end or span[1]
+        while length.after(first) - timedelta(days=1) < span[0]:
+            first = stride.after(first)
+        last = min(flt.end or span[1], span[1])
         for lo, hi in sliding_windows(first, last, length, stride):
             G = project(store, flt.window(lo, hi), graphs=graphs)
             synthetic = synthetic or G.graph["synthetic"]
