@@ -523,19 +523,33 @@ def _print_compare(result: dict[str, Any]) -> None:
     print(f"\nclaims in each period: {counts} (--format json lists them with their sources)")
 
 
+def _page_path(args: argparse.Namespace) -> Path:
+    """``--out`` of a command that writes a page, refused before any work if its directory
+    does not exist."""
+    out = Path(args.out)
+    if not out.parent.is_dir():
+        raise UsageError(f"no such directory for the page: {out.parent}")
+    return out
+
+
+def _write_page(
+    write: Callable[..., object], out: Path, data: dict[str, Any], title: str | None
+) -> None:
+    """``write(out, data, title=title)``, an OSError said in one line."""
+    try:
+        write(out, data, title=title)
+    except OSError as error:
+        raise UsageError(f"cannot write {out}: {error.strerror or error}") from None
+
+
 def cmd_viz(args: argparse.Namespace) -> int:
     from graph.viz import explorer_data, write_page
 
     flt = projection_filter(args)
-    out = Path(args.out)
-    if not out.parent.is_dir():
-        raise UsageError(f"no such directory for the page: {out.parent}")
+    out = _page_path(args)
     with _open(args) as store:
         data = explorer_data(store, None, flt, window=args.window, step=args.step)
-    try:
-        write_page(out, data, title=args.title)
-    except OSError as error:
-        raise UsageError(f"cannot write {out}: {error.strerror or error}") from None
+    _write_page(write_page, out, data, args.title)
     what = f"{len(data['nodes']):,} actors and {len(data['edges']):,} links"
     marker = " (SYNTHETIC data among them)" if data["synthetic"] else ""
     print(f"wrote the explorer page with {what}{marker} to {out}", file=sys.stderr)
@@ -547,15 +561,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     from graph.viz.question import write_question_page
 
     flt = projection_filter(args)
-    out = Path(args.out)
-    if not out.parent.is_dir():
-        raise UsageError(f"no such directory for the page: {out.parent}")
+    out = _page_path(args)
     with _open(args) as store:
         data = question(store, flt)
-    try:
-        write_question_page(out, data, title=args.title)
-    except OSError as error:
-        raise UsageError(f"cannot write {out}: {error.strerror or error}") from None
+    _write_page(write_question_page, out, data, args.title)
     drawn = sum(1 for chart in data["charts"].values() if chart["rows"])
     marker = " (SYNTHETIC data among them)" if data["synthetic"] else ""
     print(

@@ -14,15 +14,12 @@ from urllib.parse import unquote
 import pytest
 from playwright.sync_api import Browser, Page
 
-from graph.store import EmbeddedStore
 from tests.helpers import (
     LiveServer,
     Watch,
     screenshot,
-    start_server,
-    stop,
+    serving_default_dataset,
     watched_page,
-    with_default_dataset,
 )
 
 READY = 20_000  # ms
@@ -33,14 +30,8 @@ CONSTRUCT = "CONSTRUCT { ?a rdfs:label ?l } WHERE { ?a a rg:RegionalGovernment ;
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    work = tmp_path_factory.mktemp("query-page")
-    with EmbeddedStore(work / "data") as store:
-        with_default_dataset(store)
-    live = start_server(work / "data", work / "server.log", "--data-dir", str(work / "data"))
-    try:
+    with serving_default_dataset(tmp_path_factory.mktemp("query-page")) as live:
         yield live
-    finally:
-        stop(live.process)
 
 
 @pytest.fixture

@@ -18,8 +18,7 @@ from tests.helpers import (
     Watch,
     run_cli,
     screenshot,
-    start_server,
-    stop,
+    serving_default_dataset,
     watched_page,
     with_default_dataset,
 )
@@ -30,14 +29,8 @@ CHARTS = ("payers", "operators", "burden", "enforcement", "centralization")
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    work = tmp_path_factory.mktemp("question-page")
-    with EmbeddedStore(work / "data") as store:
-        with_default_dataset(store)
-    live = start_server(work / "data", work / "server.log", "--data-dir", str(work / "data"))
-    try:
+    with serving_default_dataset(tmp_path_factory.mktemp("question-page")) as live:
         yield live
-    finally:
-        stop(live.process)
 
 
 def _drawn(page: Page) -> None:
