@@ -35,7 +35,7 @@ from graph.ingest.registry import (
     read_actors_csv,
     registry_from_store,
 )
-from graph.ingest.validation import Problem, ValidationError, validate_graph
+from graph.ingest.validation import Problem, ValidationError, validate_triples
 from graph.model.namespaces import (
     DCTERMS,
     RDF,
@@ -47,7 +47,6 @@ from graph.model.namespaces import (
     is_project_dataset,
 )
 from graph.model.ontology import concepts, ontology_text
-from graph.model.rdfterms import rdflib_graph
 from graph.model.reference import REFERENCE_DATASET, reference_triples
 from graph.sparql import dataset_graphs
 from graph.store import Store
@@ -381,7 +380,7 @@ def check(
         return list(parsed.problems)
     reported = {(p.file, p.line, p.column) for p in parsed.problems}
     placed = list(parsed.problems)
-    for problem in validate_graph(rdflib_graph([*parsed.triples, *description])):
+    for problem in validate_triples([*parsed.triples, *description]):
         for conversion in parsed.conversions:
             if problem.focus in conversion.origins:
                 problem = locate(problem, conversion)

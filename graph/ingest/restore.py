@@ -55,7 +55,7 @@ from graph.ingest.load import (
     ensure_reference,
     input_format,
 )
-from graph.ingest.validation import Problem, ValidationError, validate_graph
+from graph.ingest.validation import Problem, ValidationError, validate_triples
 from graph.model.namespaces import (
     DCTERMS,
     RDF,
@@ -65,7 +65,6 @@ from graph.model.namespaces import (
     is_project_dataset,
 )
 from graph.model.ontology import concepts
-from graph.model.rdfterms import rdflib_graph
 from graph.model.reference import REFERENCE_DATASET
 from graph.sparql import dataset_graphs
 from graph.store import Store
@@ -288,7 +287,7 @@ def restore(
     problems = [
         changed(p, message=f"dataset {d.name}: {p.message}", file=export.file)
         for d in export.datasets
-        for p in validate_graph(rdflib_graph(d.triples))
+        for p in validate_triples(d.triples)
     ]
     if problems:
         raise ValidationError(problems)

@@ -3,19 +3,27 @@
 Every problem names where it is (a file's line, a CSV row and column, or the focus node), the
 property, the rule and what is wrong. The same :class:`Problem` objects feed the CLI (exit 1),
 the HTTP API (422) and notebooks.
+
+Two validators give the same problems: :func:`validate_triples`, the one loads use, runs the
+shapes compiled to SPARQL in a staging store (:mod:`graph.ingest.shacl_sparql`); and
+:func:`validate_graph`, pyshacl over an rdflib graph, the reference it is tested against.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any
 
+import pyoxigraph as ox
 import pyshacl
 import rdflib
 from rdflib.namespace import RDF, SH
+from rdflib.term import Node
 
 from graph.errors import RecruitgraphError
+from graph.ingest.shacl_sparql import Check, compile_shapes, run_checks, staging_store
 from graph.model.ontology import local_name, shapes_graph
 from graph.model.rdfterms import rdflib_graph
 from graph.model.reference import reference_triples
@@ -93,38 +101,81 @@ def _reference_graph() -> rdflib.Graph:
     return rdflib_graph(reference_triples())
 
 
-def validate_graph(data: rdflib.Graph) -> list[Problem]:
-    """Validate ``data`` against the SHACL shapes, with the reference data beside it.
+@lru_cache(maxsize=1)
+def shape_checks() -> tuple[Check, ...]:
+    """The shapes of :func:`graph.model.ontology.shapes_graph`, compiled to SPARQL checks."""
+    return compile_shapes(shapes_graph())
+
+
+def validate_triples(
+    data: Iterable[ox.Triple], progress: Callable[[int, int], None] | None = None
+) -> list[Problem]:
+    """Validate ``data`` against the SHACL shapes, with the reference data beside it, by the
+    shapes compiled to SPARQL (the same problems as :func:`validate_graph`, faster).
+
+    Returns the violations, sorted by focus node and property; empty if it conforms.
+    ``progress`` is told (checks done, checks in all) as the checks run.
+    """
+    store = staging_store([*data, *reference_triples()])
+    problems = [
+        Problem(
+            message=result.message,
+            focus=result.focus,
+            path=result.path,
+            rule=result.component,
+            value=result.value.value if result.value is not None else None,
+        )
+        for result in run_checks(store, shape_checks(), progress)
+    ]
+    return sorted(problems, key=_order)
+
+
+def _order(problem: Problem) -> tuple[str, str, str, str]:
+    return (problem.focus or "", problem.path or "", problem.message, problem.value or "")
+
+
+def validate_graph(data: rdflib.Graph, *, with_reference: bool = True) -> list[Problem]:
+    """Validate ``data`` against the SHACL shapes with pyshacl, with the reference data beside
+    it (unless ``with_reference`` is false: ``data`` has it): the reference validator that
+    :func:`validate_triples` is tested against.
 
     Returns the violations, sorted by focus node and property; an empty list means it conforms.
     """
+    problems = [problem for problem, _ in pyshacl_results(data, with_reference=with_reference)]
+    return sorted(problems, key=_order)
+
+
+def pyshacl_results(
+    data: rdflib.Graph, *, with_reference: bool = True
+) -> list[tuple[Problem, Node | None]]:
+    """pyshacl's violations of ``data`` (see :func:`validate_graph`), each with its value as
+    the rdflib term pyshacl reports."""
     # pyshacl's ont_graph mixes in ontology axioms only, not instances: the reference nodes
     # that sh:class and the currency check look for must be in the data graph itself.
-    combined = data + _reference_graph()
+    combined = data + _reference_graph() if with_reference else data
     conforms, results, _ = pyshacl.validate(
         combined,
         shacl_graph=shapes_graph(),
         inference="none",
         advanced=True,
         allow_warnings=True,
-        inplace=True,  # ``combined`` is ours: no need for pyshacl to copy it
+        inplace=True,  # ``combined`` is ours (or the caller's own): pyshacl need not copy it
     )
     if conforms:
         return []
-    problems = []
+    found = []
     for result in results.subjects(RDF.type, SH.ValidationResult):
         if results.value(result, SH.resultSeverity) != SH.Violation:
             continue
         path = results.value(result, SH.resultPath)
         value = results.value(result, SH.value)
         component = results.value(result, SH.sourceConstraintComponent)
-        problems.append(
-            Problem(
-                message=str(results.value(result, SH.resultMessage) or "violates a shape"),
-                focus=str(results.value(result, SH.focusNode)),
-                path=str(path) if isinstance(path, rdflib.URIRef) else None,
-                rule=local_name(str(component)) if component is not None else None,
-                value=str(value) if value is not None else None,
-            )
+        problem = Problem(
+            message=str(results.value(result, SH.resultMessage) or "violates a shape"),
+            focus=str(results.value(result, SH.focusNode)),
+            path=str(path) if isinstance(path, rdflib.URIRef) else None,
+            rule=local_name(str(component)) if component is not None else None,
+            value=str(value) if value is not None else None,
         )
-    return sorted(problems, key=lambda p: (p.focus or "", p.path or "", p.message))
+        found.append((problem, value))
+    return found

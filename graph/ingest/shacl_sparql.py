@@ -1,0 +1,598 @@
+"""The SHACL shapes compiled to SPARQL queries that run in a staging store.
+
+pyshacl walks an rdflib graph focus node by focus node: a validated load ran at 0.03× the
+store's own bulk-load rate (issue 15). Here every constraint of the shapes becomes one SPARQL
+``SELECT ?this ?value`` that finds all the nodes breaking it at once; pyoxigraph runs it over an
+in-memory staging store that holds what pyshacl is given as its data graph (the data, its
+dataset description and the reference triples).
+
+The shapes stay the one definition. This module reads their targets, property shapes and
+constraint parameters, and knows only how each SHACL constraint component is written in SPARQL;
+a component, target or path form it does not know is refused when the shapes are compiled
+(:class:`UnsupportedShape`), never skipped. Each compiled check is, for focus nodes ``F`` of the
+shape's targets, path ``p`` and value nodes ``v`` (``F p v``):
+
+=====================  ==========================================================================
+component              a result for
+=====================  ==========================================================================
+``sh:minCount n``      each ``F`` with fewer than ``n`` distinct ``v``
+``sh:maxCount n``      each ``F`` with more than ``n`` distinct ``v``
+``sh:hasValue x``      each ``F`` without ``F p x``
+``sh:lessThanOrEquals  each pair (``v``, ``w``) with ``F q w`` and not ``v <= w`` (incomparable
+q``                    counts as not)
+``sh:sparql``          each row of the constraint's SELECT (``$this`` joined with ``F``)
+value constraints      each ``v`` that does not conform: ``sh:class``, ``sh:datatype``,
+                       ``sh:nodeKind``, ``sh:in``, ``sh:pattern``, ``sh:min/maxIn/Exclusive`` and
+                       ``sh:or`` of shapes made of those
+=====================  ==========================================================================
+
+Where SPARQL and pyshacl differ, pyshacl's behaviour is kept: ``sh:datatype`` takes a literal of
+the right datatype whose lexical form rdflib cannot read (``"2024-02-30"^^xsd:date``) as a
+violation. rdflib decides that: the distinct literals of the checked datatypes are read once by
+rdflib (:func:`ill_typed`) and the ill-typed ones marked in a graph of the staging store that the
+checks consult. pyshacl stays the reference: ``tests/test_shacl_sparql.py`` asserts that both
+give the same results (focus node, path, value, constraint, message) on every shape's cases.
+
+Examples
+--------
+>>> from graph.model.ontology import shapes_graph
+>>> checks = compile_shapes(shapes_graph())
+>>> sorted({c.component for c in checks})[:3]
+['ClassConstraintComponent', 'DatatypeConstraintComponent', 'HasValueConstraintComponent']
+>>> store = staging_store([ox.Triple(ox.NamedNode("https://ex.org/s"),
+...     ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+...     ox.NamedNode("https://w3id.org/recruitgraph/ontology#Source"))])
+>>> [(r.component, r.path) for r in run_checks(store, checks)]  # doctest: +NORMALIZE_WHITESPACE
+[('MinCountConstraintComponent', 'http://purl.org/dc/terms/title'),
+ ('MinCountConstraintComponent', 'https://schema.org/url')]
+
+References
+----------
+W3C, *Shapes Constraint Language (SHACL)*, Recommendation, 2017, sections 2.1 (targets), 4 (core
+constraint components) and 5 (SPARQL-based constraints); SHACL Advanced Features, section 5.1
+(SPARQL-based targets).
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "Check",
+    "Result",
+    "UnsupportedShape",
+    "compile_shapes",
+    "ill_typed",
+    "read_as_rdflib",
+    "run_checks",
+    "staging_store",
+]
+
+import re
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+
+import pyoxigraph as ox
+import rdflib
+from rdflib.collection import Collection
+from rdflib.namespace import RDF, RDFS, SH, XSD
+
+from graph.model.rdfterms import to_rdflib
+
+#: The staging store's graph that lists the literals rdflib takes as ill-typed (see
+#: :func:`ill_typed`): ``<LITERALS> :illTyped lit``.
+LITERALS = "urn:x-recruitgraph:validation:literals"
+_ILL_TYPED = "urn:x-recruitgraph:validation:illTyped"
+# ... and each triple whose literal oxigraph keeps with another datatype than the data gave it
+# (it keeps "1"^^xsd:nonNegativeInteger as "1"^^xsd:integer): ``[ :subject s ; :predicate p ;
+# :object o ; :datatype "given" ; :illTyped true (if rdflib takes it so) ]``.
+_SUBJECT = "urn:x-recruitgraph:validation:subject"
+_PREDICATE = "urn:x-recruitgraph:validation:predicate"
+_OBJECT = "urn:x-recruitgraph:validation:object"
+_DATATYPE = "urn:x-recruitgraph:validation:datatype"
+#: The datatypes derived from xsd:integer, which oxigraph (0.5) keeps as xsd:integer.
+_KEPT_AS_INTEGER = frozenset(
+    ox.NamedNode(str(XSD) + name)
+    for name in (
+        "nonNegativeInteger", "positiveInteger", "nonPositiveInteger", "negativeInteger",
+        "long", "int", "short", "byte", "unsignedLong", "unsignedInt", "unsignedShort",
+        "unsignedByte",
+    )
+)  # fmt: skip
+
+#: Predicates of a shape that are not constraints (targets, names, documentation, structure).
+_NOT_CONSTRAINTS = {
+    RDF.type, RDFS.label, RDFS.comment, SH.name, SH.description, SH.message, SH.severity,
+    SH.order, SH.group, SH.path, SH.property, SH.targetClass, SH.targetSubjectsOf,
+    SH.targetObjectsOf, SH.targetNode, SH.target, SH.deactivated, SH.flags, SH.defaultValue,
+}  # fmt: skip
+
+#: Comparison constraints: the SPARQL operator a value must satisfy against the parameter.
+_RANGES = {
+    SH.minInclusive: ">=",
+    SH.maxInclusive: "<=",
+    SH.minExclusive: ">",
+    SH.maxExclusive: "<",
+}
+_NODE_KINDS = {
+    SH.IRI: "isIRI({v})",
+    SH.BlankNode: "isBlank({v})",
+    SH.Literal: "isLiteral({v})",
+    SH.BlankNodeOrIRI: "!isLiteral({v})",
+    SH.BlankNodeOrLiteral: "!isIRI({v})",
+    SH.IRIOrLiteral: "!isBlank({v})",
+}
+#: The Python type rdflib gives a well-typed literal of these datatypes; pyshacl also asks that.
+_VALUE_TYPES: dict[rdflib.URIRef, type | tuple[type, ...]] = {
+    XSD.string: (str, bytes),
+    RDF.langString: (str, bytes),
+    XSD.integer: int,
+    XSD.float: float,
+    XSD.decimal: Decimal,
+    XSD.boolean: bool,
+    XSD.date: date,
+    XSD.time: time,
+    XSD.dateTime: datetime,
+}
+
+
+class UnsupportedShape(ValueError):
+    """The shapes use a SHACL feature this compiler does not write as SPARQL."""
+
+
+@dataclass(frozen=True)
+class Check:
+    """One constraint of one shape, written as a SPARQL query over the data graph.
+
+    ``query`` selects ``?this`` (the focus node) and, for value-level constraints, ``?value``.
+    """
+
+    shape: str
+    component: str
+    path: str | None
+    message: str
+    query: str
+    #: Whether ``query`` selects the offending value too.
+    values: bool = True
+    #: The query for the shape's focus nodes alone (``?this``).
+    targets: str = ""
+    #: The paths whose literals the check reads (see :func:`read_as_rdflib`).
+    reads: tuple[str, ...] = ()
+    #: For a SPARQL-based constraint: the constraint with ``{}`` where the focus nodes go in a
+    #: VALUES clause (SHACL pre-binds ``$this``), run after ``targets``.
+    per_focus: str | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    """One validation result: the fields of a SHACL ``sh:ValidationResult`` that are reported."""
+
+    focus: str
+    path: str | None
+    value: ox.NamedNode | ox.BlankNode | ox.Literal | None
+    component: str
+    message: str
+
+
+# ------------------------------------------------------------------------------------- compile
+
+
+def compile_shapes(shapes: rdflib.Graph) -> tuple[Check, ...]:
+    """Every constraint of the node shapes in ``shapes`` that have targets, as a :class:`Check`.
+
+    Raises :class:`UnsupportedShape` for a feature that is not compiled (a path that is not a
+    single IRI, a constraint component not listed in the module docstring, a severity other than
+    ``sh:Violation``), so that a new kind of shape cannot be silently ignored.
+    """
+    checks: list[Check] = []
+    for shape in sorted(set(shapes.subjects(RDF.type, SH.NodeShape)), key=str):
+        if _deactivated(shapes, shape):
+            continue
+        target, prefixes = _targets(shapes, shape)
+        if target is None:
+            continue  # a shape without targets is only reached through others (none here)
+        for predicate in set(shapes.predicates(shape)) - _NOT_CONSTRAINTS:
+            if str(predicate).startswith(str(SH)):
+                raise UnsupportedShape(f"{shape}: node-level {_local(predicate)} is not compiled")
+        for prop in sorted(shapes.objects(shape, SH.property), key=str):
+            if not _deactivated(shapes, prop):
+                checks += _property_checks(shapes, shape, prop, target, prefixes)
+    return tuple(checks)
+
+
+def _local(iri: rdflib.term.Node) -> str:
+    return re.split(r"[#/]", str(iri))[-1]
+
+
+def _deactivated(shapes: rdflib.Graph, shape: rdflib.term.Node) -> bool:
+    return shapes.value(shape, SH.deactivated) == rdflib.Literal(True)
+
+
+def _n3(term: rdflib.term.Node) -> str:
+    if isinstance(term, rdflib.URIRef):
+        return f"<{term}>"
+    if isinstance(term, rdflib.Literal):
+        text = _string(str(term))
+        if term.language:
+            return f"{text}@{term.language}"
+        return f"{text}^^<{term.datatype or XSD.string}>"
+    raise UnsupportedShape(f"a blank node {term} as a constraint parameter is not compiled")
+
+
+def _string(text: str) -> str:
+    """``text`` as a SPARQL string literal (its escapes, not Python's or JSON's)."""
+    escaped = (
+        text.replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+        .replace("\t", "\\t")
+    )
+    return f'"{escaped}"'
+
+
+def _prefixes(shapes: rdflib.Graph, node: rdflib.term.Node) -> dict[str, str]:
+    """The prefixes an ``sh:prefixes`` of ``node`` declares (SHACL 5.2.1)."""
+    found = {}
+    for ontology in shapes.objects(node, SH.prefixes):
+        for declaration in shapes.objects(ontology, SH.declare):
+            prefix = shapes.value(declaration, SH.prefix)
+            namespace = shapes.value(declaration, SH.namespace)
+            if prefix is not None and namespace is not None:
+                found[str(prefix)] = str(namespace)
+    return found
+
+
+def _targets(shapes: rdflib.Graph, shape: rdflib.term.Node) -> tuple[str | None, dict[str, str]]:
+    """A group graph pattern binding ``?this`` to the shape's focus nodes, and its prefixes."""
+    parts = []
+    prefixes: dict[str, str] = {}
+    classes = list(shapes.objects(shape, SH.targetClass))
+    if (shape, RDF.type, RDFS.Class) in shapes:
+        classes.append(shape)  # an implicit class target
+    for cls in sorted(classes, key=str):
+        parts.append(f"?this <{RDF.type}>/<{RDFS.subClassOf}>* {_n3(cls)} .")
+    for prop in sorted(shapes.objects(shape, SH.targetSubjectsOf), key=str):
+        parts.append(f"?this {_n3(prop)} [] .")
+    for prop in sorted(shapes.objects(shape, SH.targetObjectsOf), key=str):
+        parts.append(f"[] {_n3(prop)} ?this .")
+    nodes = sorted(shapes.objects(shape, SH.targetNode), key=str)
+    if nodes:
+        parts.append("VALUES ?this { " + " ".join(_n3(n) for n in nodes) + " }")
+    for target in shapes.objects(shape, SH.target):
+        select = shapes.value(target, SH.select)
+        if (target, RDF.type, SH.SPARQLTarget) not in shapes or select is None:
+            raise UnsupportedShape(f"{shape}: only SPARQL targets are compiled among sh:target")
+        prefixes |= _prefixes(shapes, target)
+        parts.append("{ " + str(select).strip() + " }")
+    if not parts:
+        return None, prefixes
+    union = " UNION ".join("{ " + part + " }" for part in parts)
+    return "{ SELECT DISTINCT ?this WHERE { " + union + " } }", prefixes
+
+
+def _message(shapes: rdflib.Graph, shape: rdflib.term.Node, component: str) -> str:
+    messages = sorted(str(m) for m in shapes.objects(shape, SH.message))
+    if not messages:
+        raise UnsupportedShape(f"{shape}: a {component} without sh:message (every one has one)")
+    return messages[0]
+
+
+def _value_test(
+    shapes: rdflib.Graph, path: str, predicate: rdflib.term.Node, obj: rdflib.term.Node
+) -> str:
+    """The SPARQL expression that is true when ``?value`` conforms to one value-level
+    constraint; an error (incomparable values) counts as not conforming."""
+    v = "?value"
+    if predicate == SH["class"]:
+        return f"EXISTS {{ {v} <{RDF.type}>/<{RDFS.subClassOf}>* {_n3(obj)} }}"
+    if predicate == SH.datatype:
+        if obj == RDFS.Literal:
+            return f"isLiteral({v})"
+        # a literal the store keeps with another datatype than it was given is taken as given
+        given = (
+            f"GRAPH <{LITERALS}> {{ ?given <{_SUBJECT}> ?this ; <{_PREDICATE}> {path} ;"
+            f" <{_OBJECT}> {v} }}"
+        )
+        as_given = (
+            f"EXISTS {{ {given} GRAPH <{LITERALS}> {{ ?given <{_DATATYPE}> {_string(str(obj))} }}"
+            f" FILTER NOT EXISTS {{ GRAPH <{LITERALS}> {{ ?given <{_ILL_TYPED}> true }} }} }}"
+        )
+        as_kept = (
+            f"sameTerm(DATATYPE({v}), {_n3(obj)})"
+            f" && NOT EXISTS {{ GRAPH <{LITERALS}> {{ <{LITERALS}> <{_ILL_TYPED}> {v} }} }}"
+        )
+        return f"(isLiteral({v}) && IF(EXISTS {{ {given} }}, {as_given}, {as_kept}))"
+    if predicate == SH.nodeKind:
+        if not isinstance(obj, rdflib.URIRef) or obj not in _NODE_KINDS:
+            raise UnsupportedShape(f"unknown sh:nodeKind {obj}")
+        return _NODE_KINDS[obj].format(v=v)
+    if predicate == SH["in"]:
+        members = list(Collection(shapes, obj))
+        tests = [f"sameTerm({v}, {_n3(m)})" for m in members]
+        return "(" + (" || ".join(tests) or "false") + ")"
+    if predicate == SH.pattern:
+        return f"(!isBlank({v}) && REGEX(STR({v}), {_string(str(obj))}, {{flags}}))"
+    if isinstance(predicate, rdflib.URIRef) and predicate in _RANGES:
+        return f"COALESCE({v} {_RANGES[predicate]} {_n3(obj)}, false)"
+    if predicate == SH["or"]:
+        alternatives = [_member_test(shapes, path, m) for m in Collection(shapes, obj)]
+        return "(" + (" || ".join(alternatives) or "false") + ")"
+    raise UnsupportedShape(f"{_local(predicate)} is not compiled")
+
+
+def _member_test(shapes: rdflib.Graph, path: str, member: rdflib.term.Node) -> str:
+    """An ``sh:or`` member shape made of value-level constraints, as one expression."""
+    tests = [
+        _flagged(shapes, path, member, predicate, obj)
+        for predicate, obj in sorted(shapes.predicate_objects(member))
+        if predicate not in _NOT_CONSTRAINTS
+    ]
+    return "(" + (" && ".join(tests) or "true") + ")"
+
+
+def _flagged(
+    shapes: rdflib.Graph,
+    path: str,
+    shape: rdflib.term.Node,
+    predicate: rdflib.term.Node,
+    obj: rdflib.term.Node,
+) -> str:
+    flags = shapes.value(shape, SH.flags)
+    return _value_test(shapes, path, predicate, obj).replace(
+        "{flags}", _string(str(flags) if flags is not None else "")
+    )
+
+
+def _count(obj: rdflib.term.Node) -> int:
+    """The whole number a cardinality constraint gives."""
+    if not isinstance(obj, rdflib.Literal) or not isinstance(obj.value, int):
+        raise UnsupportedShape(f"a count that is not a whole number: {obj}")
+    return obj.value
+
+
+def _component(predicate: rdflib.term.Node) -> str:
+    name = _local(predicate)
+    return (
+        "SPARQLConstraintComponent"
+        if name == "sparql"
+        else (name[0].upper() + name[1:] + "ConstraintComponent")
+    )
+
+
+def _property_checks(
+    shapes: rdflib.Graph,
+    node_shape: rdflib.term.Node,
+    prop: rdflib.term.Node,
+    target: str,
+    prefixes: dict[str, str],
+) -> list[Check]:
+    path = shapes.value(prop, SH.path)
+    if not isinstance(path, rdflib.URIRef):
+        raise UnsupportedShape(f"{node_shape}: only single-IRI sh:path values are compiled")
+    severity = shapes.value(prop, SH.severity)
+    if severity not in (None, SH.Violation):
+        raise UnsupportedShape(f"{node_shape}: only sh:Violation results are compiled")
+    p = f"<{path}>"
+    checks = []
+    for predicate, obj in sorted(shapes.predicate_objects(prop)):
+        if predicate in _NOT_CONSTRAINTS:
+            continue
+        component = _component(predicate)
+        own, message_from = dict(prefixes), prop
+        read: tuple[str, ...] = (str(path),)
+        # (projection, pattern joined with the targets, solution modifiers)
+        head, pattern, tail = "SELECT ?this ?value", "", ""
+        if predicate == SH.minCount:
+            head = "SELECT ?this"
+            if _count(obj) == 1:
+                pattern = f"FILTER NOT EXISTS {{ ?this {p} ?v }}"
+            else:
+                pattern = f"OPTIONAL {{ ?this {p} ?v }}"
+                tail = f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) < {_count(obj)})"
+        elif predicate == SH.maxCount:
+            head, pattern = "SELECT DISTINCT ?this", f"?this {p} ?v ."
+            if _count(obj) > 0:
+                head, tail = (
+                    "SELECT ?this",
+                    f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) > {_count(obj)})",
+                )
+        elif predicate == SH.hasValue:
+            head, pattern = "SELECT ?this", f"FILTER NOT EXISTS {{ ?this {p} {_n3(obj)} }}"
+        elif predicate == SH.lessThanOrEquals:
+            pattern = (
+                f"?this {p} ?value . ?this {_n3(obj)} ?other ."
+                " FILTER (!COALESCE(?value <= ?other, false))"
+            )
+            read = (str(path), str(obj))
+        elif predicate == SH.sparql:
+            select = shapes.value(obj, SH.select)
+            if select is None:
+                raise UnsupportedShape(f"{node_shape}: a SPARQL constraint without sh:select")
+            own |= _prefixes(shapes, obj)
+            if (obj, SH.message, None) in shapes:
+                message_from = obj  # the constraint's own message wins over the shape's
+            pattern = "{ " + re.sub(r"\$PATH\b", p, str(select).strip()) + " }"
+        else:
+            pattern = f"?this {p} ?value . FILTER (!{_flagged(shapes, p, prop, predicate, obj)})"
+        declared = "".join(f"PREFIX {k}: <{v}>\n" for k, v in sorted(own.items()))
+        query = declared + f"{head} WHERE {{ {target} {pattern} }} {tail}".rstrip()
+        per_focus = None
+        if predicate == SH.sparql:
+            # SHACL pre-binds $this: run per focus set (VALUES), not over every node and join
+            per_focus = declared + f"{head} WHERE {{ VALUES ?this {{ {{}} }} {pattern} }}"
+        checks.append(
+            Check(
+                shape=f"{node_shape} {path}",
+                component=component,
+                path=str(path),
+                message=_message(shapes, message_from, component),
+                query=query,
+                values="?value" in head,
+                targets=declared + f"SELECT ?this WHERE {{ {target} }}",
+                reads=read,
+                per_focus=per_focus,
+            )
+        )
+    return checks
+
+
+# ----------------------------------------------------------------------------------------- run
+
+
+def ill_typed(literal: ox.Literal) -> bool:
+    """Whether rdflib (and so pyshacl) takes ``literal`` as not of its own datatype: a lexical
+    form rdflib cannot read, or a value of another Python type than the datatype's.
+
+    >>> ill_typed(ox.Literal("2024-02-30", datatype=ox.NamedNode(str(XSD.date))))
+    True
+    >>> ill_typed(ox.Literal("2024-02-29", datatype=ox.NamedNode(str(XSD.date))))
+    False
+    """
+    term = to_rdflib(literal)
+    assert isinstance(term, rdflib.Literal)
+    if term.ill_typed:
+        return True
+    expected = _VALUE_TYPES.get(term.datatype or XSD.string)
+    return expected is not None and not isinstance(term.value, expected)
+
+
+def staging_store(triples: Iterable[ox.Triple]) -> ox.Store:
+    """An in-memory store whose default graph holds ``triples``: the data graph to check."""
+    store = ox.Store()
+    default = ox.DefaultGraph()
+    given: list[ox.Triple] = []
+
+    def quads() -> Iterator[ox.Quad]:
+        for t in triples:
+            if isinstance(t.object, ox.Literal) and t.object.datatype in _KEPT_AS_INTEGER:
+                given.append(t)
+            yield ox.Quad(t.subject, t.predicate, t.object, default)
+
+    store.bulk_extend(quads())
+    graph = ox.NamedNode(LITERALS)
+    kept = [ox.NamedNode(_SUBJECT), ox.NamedNode(_PREDICATE), ox.NamedNode(_OBJECT)]
+    datatype, ill = ox.NamedNode(_DATATYPE), ox.NamedNode(_ILL_TYPED)
+    records = []
+    for t in given:
+        assert isinstance(t.object, ox.Literal)
+        node = ox.BlankNode()
+        records += [ox.Quad(node, p, o, graph) for p, o in zip(kept, t, strict=True)]
+        records.append(ox.Quad(node, datatype, ox.Literal(t.object.datatype.value), graph))
+        if ill_typed(t.object):
+            records.append(ox.Quad(node, ill, ox.Literal(True), graph))
+    store.extend(records)
+    return store
+
+
+def read_as_rdflib(store: ox.Store, checks: Iterable[Check]) -> None:
+    """Make the data graph of ``store`` hold the literals the checks read as rdflib (and so
+    pyshacl) reads them.
+
+    oxigraph and rdflib each keep a literal of a datatype they know by its value, but accept
+    different lexical forms: "2024-01-05"^^xsd:dateTime is not a dateTime to oxigraph and
+    midnight of that day to rdflib; "2024-02-30"^^xsd:date is ill-typed to both. So each
+    distinct literal on a path the checks read is read by rdflib once: one it takes as ill-typed
+    is listed in :data:`LITERALS` (``sh:datatype`` consults it); one it reads as another value
+    than oxigraph does is replaced, in this staging store only, by rdflib's normal form of it.
+    """
+    paths = sorted({path for check in checks for path in check.reads})
+    if not paths:
+        return
+    # xsd:string literals are always what they say; leaving them out keeps the scan short
+    query = (
+        "SELECT DISTINCT ?o WHERE { VALUES ?p { " + " ".join(f"<{p}>" for p in paths) + " }"
+        f" ?s ?p ?o FILTER (isLiteral(?o) && !sameTerm(DATATYPE(?o), <{XSD.string}>)) }}"
+    )
+    graph, ill = ox.NamedNode(LITERALS), ox.NamedNode(_ILL_TYPED)
+    marks: list[ox.Quad] = []
+    read_otherwise: dict[ox.Literal, ox.Literal] = {}
+    for row in store.query(query):  # type: ignore[union-attr]
+        literal = row["o"]
+        if not isinstance(literal, ox.Literal) or literal.language:
+            continue
+        if ill_typed(literal):
+            marks.append(ox.Quad(graph, ill, literal, graph))
+            continue
+        form = str(to_rdflib(literal))
+        if form != literal.value:
+            normal = _as_stored(ox.Literal(form, datatype=literal.datatype))
+            if normal != literal:
+                read_otherwise[literal] = normal
+    default = ox.DefaultGraph()
+    for written, normal in read_otherwise.items():
+        for quad in list(store.quads_for_pattern(None, None, written, default)):
+            store.remove(quad)
+            store.add(ox.Quad(quad.subject, quad.predicate, normal, default))
+    if marks:
+        store.extend(marks)
+
+
+_SCRATCH = ox.Store()
+_SCRATCH_LOCK = threading.Lock()
+_HERE = ox.NamedNode("urn:x-recruitgraph:validation:here")
+
+
+def _as_stored(literal: ox.Literal) -> ox.Literal:
+    """``literal`` as oxigraph keeps it ("12.50"^^xsd:decimal as 12.5)."""
+    with _SCRATCH_LOCK:
+        _SCRATCH.add(ox.Quad(_HERE, _HERE, literal))
+        (quad,) = _SCRATCH.quads_for_pattern(_HERE, _HERE, None)
+        _SCRATCH.remove(quad)
+    assert isinstance(quad.object, ox.Literal)
+    return quad.object
+
+
+def run_checks(
+    store: ox.Store,
+    checks: tuple[Check, ...],
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Result]:
+    """The results of ``checks`` over the default graph of ``store`` (see
+    :func:`staging_store`), in no particular order. ``progress`` is told (checks done, total)."""
+    read_as_rdflib(store, checks)
+    results: list[Result] = []
+    for done, check in enumerate(checks, 1):
+        results += _run(store, check)
+        if progress is not None:
+            progress(done, len(checks))
+    return results
+
+
+def _run(store: ox.Store, check: Check) -> Iterator[Result]:
+    query = check.query
+    if check.per_focus is not None:
+        focus = [row["this"] for row in store.query(check.targets)]  # type: ignore[union-attr]
+        if not focus:
+            return
+        # a blank node in a query is a variable, not that node: those sets take the join
+        if all(isinstance(node, ox.NamedNode) for node in focus):
+            query = check.per_focus.replace("{}", " ".join(str(node) for node in focus), 1)
+    for row in store.query(query):  # type: ignore[union-attr]
+        focus = row["this"]
+        if focus is None:
+            continue
+        value = row["value"] if check.values else None
+        yield Result(
+            focus=focus.value,
+            path=check.path,
+            value=value,
+            component=check.component,
+            message=_filled(check.message, row),
+        )
+
+
+#: ``{?name}`` or ``{$name}`` in a SPARQL constraint's message: that variable's value (SHACL 5.3.2).
+_TEMPLATE = re.compile(r"\{[?$]([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def _filled(message: str, row: ox.QuerySolution) -> str:
+    def bound(match: re.Match[str]) -> str:
+        try:
+            term = row[match[1]]
+        except (KeyError, IndexError, TypeError):
+            return match[0]  # not a variable of the query: left as written
+        return term.value if term is not None else ""
+
+    return _TEMPLATE.sub(bound, message)
