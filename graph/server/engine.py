@@ -82,6 +82,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, BinaryIO, Concatenate, ParamSpec, TypeVar
 
+from graph.ingest.progress import Progress, Throttle
 from graph.server import service
 from graph.server.answers import AnswerCache
 from graph.server.auth import Principal
@@ -95,6 +96,9 @@ _STOP = "__stop__"
 _GO = b"\x01"
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
+
+#: Seconds between two steps of one phase of a call's progress sent to the server.
+PROGRESS_EVERY = 0.25
 
 #: How a call names its operation on the socket: (module, qualified name).
 Reference = tuple[str, str]
@@ -218,6 +222,13 @@ class CallNotes:
 #: logs the times.
 call_notes: contextvars.ContextVar[CallNotes | None] = contextvars.ContextVar(
     "call_notes", default=None
+)
+
+#: Where a call tells its progress (:class:`graph.ingest.progress.Step` events of a load or
+#: restore, sent by the engine process as they happen, at most a few a second): set by a job
+#: (:mod:`graph.server.jobs`) around its call; None: the steps are dropped here.
+call_progress: contextvars.ContextVar[Progress | None] = contextvars.ContextVar(
+    "call_progress", default=None
 )
 
 #: The network address of the request's client, set per request by the API
@@ -473,6 +484,8 @@ class _Lane:
 class _Pending:
     future: asyncio.Future[tuple[bool, Any]]
     write: bool
+    #: Told the progress the call sends (see :data:`call_progress`).
+    progress: Progress | None = None
 
 
 class _Connection(asyncio.Protocol):
@@ -550,8 +563,13 @@ class _Worker:
         _, self.connection = await loop.create_connection(lambda: _Connection(self), sock=sock)
         return await asyncio.wait_for(asyncio.shield(self._hello), seconds)
 
-    def received(self, message: tuple[int, bool, Any]) -> None:
+    def received(self, message: tuple[int, bool | None, Any]) -> None:
         call_id, ok, payload = message
+        if ok is None:  # not the reply: a step of the call's progress
+            listening = self.pending.get(call_id)
+            if listening is not None and listening.progress is not None:
+                listening.progress(payload)
+            return
         if call_id == 0:
             if not self._hello.done():
                 self._hello.set_result((ok, payload))
@@ -980,6 +998,7 @@ class Engine:
                     pending = worker.send(call_id, ref, arguments, kwargs, write, encoding)
                 except _WorkerGone:
                     continue
+                pending.progress = call_progress.get()
                 lane.calls += 1
                 sent = loop.time()
                 try:
@@ -1096,7 +1115,7 @@ def serve(fd: int, spec: StoreSpec) -> int:
         return 0
     send_lock = threading.Lock()
 
-    def send(message: tuple[int, bool, Any]) -> None:
+    def send(message: tuple[int, bool | None, Any]) -> None:
         try:
             data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as error:  # a result that cannot be pickled: a bug
@@ -1126,11 +1145,22 @@ def serve(fd: int, spec: StoreSpec) -> int:
 
     encoded = _Encoded()
 
+    def steps_sent(call_id: int) -> Progress:
+        """Where call ``call_id`` tells its progress: to the server as it goes, a few steps a
+        second (see :data:`call_progress`)."""
+
+        def step_sent(step: Any) -> None:
+            with contextlib.suppress(OSError):  # the server is gone: the call goes on
+                send((call_id, None, step))
+
+        return Throttle(step_sent, PROGRESS_EVERY)
+
     def work(calls: queue.SimpleQueue[Call | None], nice: int) -> None:
         _lower_priority(nice)
         while (call := calls.get()) is not None:
             call_id, function, args, kwargs, encoding = call
             began = time.perf_counter()
+            told = service.progress_of_call.set(steps_sent(call_id))
             try:
                 # (result, view version): see service.run
                 result, version = service.run(function, context, *args, **kwargs)
@@ -1140,6 +1170,8 @@ def serve(fd: int, spec: StoreSpec) -> int:
                 reply: tuple[int, bool, Any] = (call_id, True, (result, version, computed))
             except BaseException as error:
                 reply = (call_id, False, service.describe_error(error, function.__qualname__))
+            finally:
+                service.progress_of_call.reset(told)
             with contextlib.suppress(OSError):
                 send(reply)
 
