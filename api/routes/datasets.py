@@ -1,6 +1,7 @@
 """/healthz, the datasets under /api/datasets: list, describe, upload (multipart or one
 body), replace and delete, and /api/restore (an export brought back whole). Uploads and
-restores are validated against the shapes in the engine process and written atomically."""
+restores are validated against the shapes in the engine process and written atomically; with
+``Prefer: respond-async`` they run as jobs, whose progress and answer /api/jobs/{id} gives."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParameter
 from fastapi.responses import JSONResponse, Response
 
@@ -165,18 +166,6 @@ async def healthz(request: Request, engine: EngineDep) -> JSONResponse:
 
 
 # -- jobs: an upload or restore run in the background -------------------------------------
-#: The header a client sends to have an upload or restore run as a job (RFC 7240).
-PreferAsync = Annotated[
-    str | None,
-    Header(
-        alias="Prefer",
-        description="respond-async: answer at once with 202 and the job "
-        "(Location: /api/jobs/{id}) and run the call in the background; GET the job for its "
-        "progress and, at its end, the answer",
-        examples=["respond-async"],
-    ),
-]
-
 job_example = {
     "id": "q3Zk1V0bRr8mYx2cLw9T4aPe",
     "operation": "upload",
@@ -189,7 +178,8 @@ job_example = {
     "eta": 4.3,
     "elapsed": 21.7,
 }
-#: The 202 of a route that may run as a job.
+#: The 202 of a route that may run as a job. (The Prefer header is not declared as a
+#: parameter: Swagger UI would send its example, and every "Try it out" would be a job.)
 ACCEPTED = {
     "description": "Prefer: respond-async: the call runs as a job; GET its Location for its "
     "progress and, once it has ended, its answer",
@@ -388,15 +378,12 @@ invalid_example = {
         422: error("invalid data: nothing was written", invalid_example),
     },
 )
-async def upload_dataset(
-    request: Request,
-    principal: Caller,
-    engine: EngineDep,
-    prefer: PreferAsync = None,  # (declared for the docs; prefers_async reads every Prefer)
-) -> JSONResponse:
+async def upload_dataset(request: Request, principal: Caller, engine: EngineDep) -> JSONResponse:
     """Upload files as one dataset (multipart form: ``name``, ``file`` (repeat),
     ``access``, ``licence``, ``synthetic``). It is validated against the shapes and written
-    atomically, replacing a dataset of that name that you may write."""
+    atomically, replacing a dataset of that name that you may write. With
+    ``Prefer: respond-async`` it runs as a job (202 with ``Location: /api/jobs/{id}``: its
+    progress, and at its end this answer)."""
     require_editor(principal, "uploading")
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise ApiError(415, "send the files as multipart/form-data")
@@ -489,7 +476,6 @@ async def put_dataset(
     ] = None,
     licence: Annotated[str | None, Query(examples=["CC-BY-4.0"])] = None,
     synthetic: Annotated[bool, Query()] = False,
-    prefer: PreferAsync = None,  # (declared for the docs; prefers_async reads every Prefer)
     shapes: Annotated[
         bool,
         Query(
@@ -499,7 +485,9 @@ async def put_dataset(
     ] = True,
 ) -> JSONResponse:
     """Upload one file as the body (its Content-Type says the format: text/turtle,
-    application/n-triples, text/csv for the claims CSV, …)."""
+    application/n-triples, text/csv for the claims CSV, …). With ``Prefer: respond-async`` it
+    runs as a job (202 with ``Location: /api/jobs/{id}``: its progress, and at its end this
+    answer)."""
     require_editor(principal, "uploading")
     directory, path = await save_body(request)
     return await _respond(
@@ -586,13 +574,13 @@ async def restore(
     replace: Annotated[
         bool, Query(description="replace the datasets of the export that the store has")
     ] = False,
-    prefer: PreferAsync = None,  # (declared for the docs; prefers_async reads every Prefer)
 ) -> JSONResponse:
     """Restore an export written by ``recruitgraph export`` or ``/api/export`` (the body:
     N-Quads, TriG or JSON-LD, by its Content-Type): every dataset comes back in its named graph
     with its description (access level, licence, flags, provenance), all in one transaction or
     none. Checked as an upload is. Datasets the store has are refused (409) unless
-    ``replace=true``; the store's other datasets stay."""
+    ``replace=true``; the store's other datasets stay. With ``Prefer: respond-async`` it runs as a
+    job (202 with ``Location: /api/jobs/{id}``: its progress, and at its end this answer)."""
     require_editor(principal, "restoring")
     directory, path = await save_body(request)
     return await _respond(

@@ -31,6 +31,10 @@ to an operation of :mod:`graph.server.service` and to nothing else.
 * :meth:`Engine.call_json` has the engine process encode the answer as JSON: the server
   sends those bytes as they are, so that its event loop never decodes and encodes a large
   answer itself while every other request waits.
+* A call may tell its progress before its answer (a load's steps: parse, validate, write,
+  commit; :mod:`graph.ingest.progress`): the engine process sends them on the same socket,
+  a few a second, as frames without a verdict, and the server hands them to the listener the
+  call was made with (:data:`call_progress`: a job of :mod:`graph.server.jobs`).
 * Each answer comes back with the view version of the state it was computed from
   (:func:`graph.server.service.run`), noted for the request in :data:`call_notes` with the
   time it waited for a slot, spent in the engine process and computed there.
