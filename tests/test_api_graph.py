@@ -364,6 +364,12 @@ def test_a_failed_job_has_the_problems_and_is_its_callers_only(
         )
         assert broken["status"] == 422 and "malformed" in broken["result"]["problems"][0]["message"]
         location = f"/api/jobs/{failed['id']}"
+    with live.client("admin") as admin:  # a restore's conflict: its 409, as a job
+        export = admin.get("/api/export", params={"format": "nquads"})
+        nquads = {"Content-Type": "application/n-quads", **LATER}
+        clash = _ended(admin, admin.post("/api/restore", content=export.content, headers=nquads))
+        assert (clash["operation"], clash["state"], clash["status"]) == ("restore", "failed", 409)
+        assert "the store already has" in clash["result"]["error"]
     # a job is its caller's: to anyone else, and for an id never given, there is none
     for role in ("editor_secret", "admin", None):
         with live.client(role) as other:
