@@ -101,7 +101,7 @@ class Jobs:
 
     def start(self, principal: Principal, operation: str, work: Work) -> Job:
         """Start ``work`` as a job of ``principal``; TooManyJobs when every place is taken."""
-        self._prune()
+        self._prune(room=1)
         if len(self._jobs) >= self.keep_count:
             raise TooManyJobs()
         job = Job(secrets.token_urlsafe(18), operation, owner_of(principal))
@@ -138,13 +138,14 @@ class Jobs:
         job.state = "done" if job.status < 400 else "failed"
         job.ended = time.time()
 
-    def _prune(self) -> None:
+    def _prune(self, room: int = 0) -> None:
         """Forget finished jobs older than ``keep_seconds``, then the oldest finished ones
-        past ``keep_count``."""
+        past ``keep_count`` less ``room``."""
         now = time.time()
         finished = sorted(
             (j for j in self._jobs.values() if j.ended is not None), key=lambda j: j.ended or 0
         )
         for job in finished:
-            if now - (job.ended or now) > self.keep_seconds or len(self._jobs) >= self.keep_count:
+            too_many = len(self._jobs) + room > self.keep_count
+            if too_many or now - (job.ended or now) > self.keep_seconds:
                 del self._jobs[job.id]
