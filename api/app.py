@@ -50,6 +50,7 @@ from graph.server.engine import (
     call_notes,
     client_address,
 )
+from graph.server.jobs import Jobs
 from graph.server.service import describe_error, internal_error
 from graph.store import Store
 
@@ -245,6 +246,7 @@ def create_app(store: Store | None = None, settings: Settings | None = None) -> 
         answer_cache_bytes=settings.answer_cache_bytes,
     )
     tokens = TokenStore(settings.token_dir())
+    jobs = Jobs()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -252,6 +254,7 @@ def create_app(store: Store | None = None, settings: Settings | None = None) -> 
         try:
             yield
         finally:
+            await jobs.close()  # background uploads finish before the engine stops
             await engine.close()
             if settings.cleanup is not None:
                 shutil.rmtree(settings.cleanup, ignore_errors=True)
@@ -278,6 +281,7 @@ def create_app(store: Store | None = None, settings: Settings | None = None) -> 
         generate_unique_id_function=operation_id,
     )
     app.state.engine = engine
+    app.state.jobs = jobs
     app.state.settings = settings
     app.state.tokens = tokens
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes)

@@ -25,6 +25,7 @@ from graph.analysis.queries import BadRequest, parse_filter
 from graph.model.ontology import concepts, confidence_levels, kinds, relation_types
 from graph.server.auth import AuthError, Principal, TokenStore, principal_for
 from graph.server.engine import Engine, StoreSpec
+from graph.server.jobs import Jobs
 from graph.sparql.update_size import MAX_UPDATE_TRIPLES
 from graph.store import default_data_dir
 
@@ -37,13 +38,16 @@ __all__ = [
     "EncodedJSON",
     "EngineDep",
     "Filters",
+    "JobsDep",
     "Settings",
     "SettingsDep",
     "caller",
     "engine_of",
     "error",
+    "error_body",
     "error_response",
     "identify",
+    "jobs_of",
     "noted_role",
     "projection_filters",
     "require_editor",
@@ -144,18 +148,23 @@ class ApiError(Exception):
 REQUEST_ID: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 
+def error_body(status: int, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The JSON body of an error, with the request's id (an internal error's ``details``
+    name the id its traceback was logged under)."""
+    body = {"error": message, "status": status, "request_id": REQUEST_ID.get(), **(details or {})}
+    if body["request_id"] is None:
+        del body["request_id"]
+    return body
+
+
 def error_response(
     status: int,
     message: str,
     details: dict[str, Any] | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
-    """The JSON body of an error, with the request's id (an internal error's ``details``
-    name the id its traceback was logged under)."""
-    body = {"error": message, "status": status, "request_id": REQUEST_ID.get(), **(details or {})}
-    if body["request_id"] is None:
-        del body["request_id"]
-    return JSONResponse(body, status, headers=headers)
+    """An error answered: :func:`error_body`."""
+    return JSONResponse(error_body(status, message, details), status, headers=headers)
 
 
 class EncodedJSON(Response):
@@ -202,6 +211,10 @@ def engine_of(request: Request) -> Engine:
     return request.app.state.engine
 
 
+def jobs_of(request: Request) -> Jobs:
+    return request.app.state.jobs
+
+
 def identify(
     scope: MutableMapping[str, Any], authorization: str | None, tokens: TokenStore, anonymous: bool
 ) -> Principal:
@@ -245,6 +258,7 @@ def require_editor(principal: Principal, what: str = "writing") -> None:
 
 SettingsDep = Annotated[Settings, Depends(settings_of)]
 EngineDep = Annotated[Engine, Depends(engine_of)]
+JobsDep = Annotated[Jobs, Depends(jobs_of)]
 #: The caller, from the request's token (401 for a bad one).
 Caller = Annotated[Principal, Depends(caller)]
 

@@ -30,6 +30,7 @@ __all__ = [
     "ExplorerData",
     "Flows",
     "Health",
+    "JobState",
     "Merge",
     "MetricsReport",
     "Neighborhood",
@@ -124,6 +125,36 @@ class UploadReport(TypedDict):
     version: ViewVersion
     new_actors: list[JSON]
     created: bool
+
+
+class JobState(TypedDict):
+    """A background upload or restore (``GET /api/jobs/{id}``): its state, the progress of
+    its current phase and, once it has ended, the answer the call would have given."""
+
+    id: str
+    operation: Annotated[str, Field(description="upload or restore")]
+    state: Annotated[str, Field(description="running, done (a 2xx answer) or failed")]
+    phase: Annotated[
+        str | None, Field(description="parse, validate, write or commit (None: not begun)")
+    ]
+    done: int | None
+    total: Annotated[int | None, Field(description="None: not known up front")]
+    unit: Annotated[str | None, Field(description="bytes, triples, rows or checks")]
+    rate: Annotated[float | None, Field(description="units per second in this phase")]
+    eta: Annotated[float | None, Field(description="seconds this phase has left")]
+    elapsed: Annotated[float, Field(description="seconds since the job began")]
+    status: NotRequired[
+        Annotated[int, Field(description="the HTTP status the call answered with (ended)")]
+    ]
+    result: NotRequired[
+        Annotated[
+            JSON,
+            Field(
+                description="the body the call answered with (ended): its report, or its "
+                "error with the problems"
+            ),
+        ]
+    ]
 
 
 class RestoredDataset(TypedDict):

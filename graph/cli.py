@@ -9,6 +9,7 @@ with its traceback left in a file.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import json
 import os
@@ -17,13 +18,14 @@ import socket
 import sys
 import tempfile
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
 import pyoxigraph as ox
 
 from graph.errors import RecruitgraphError
+from graph.ingest.progress import Progress, Snapshot, Throttle, Tracker
 from graph.ingest.validation import Problem, ValidationError
 from graph.model.ontology import concepts, confidence_levels, kinds
 from graph.server.logs import FORMATS as LOG_FORMATS
@@ -103,23 +105,70 @@ def _print_json(data: Any) -> None:
     sys.stdout.write("\n")
 
 
-def _progress(label: str) -> Callable[[str, int], None] | None:
-    """A progress line on a terminal; nothing when stderr is a file or pipe."""
-    if not sys.stderr.isatty():
-        return None
-    verbs = {"read": "read", "validate": "validating", "write": "writing"}
+#: Seconds between two plain progress lines of one phase (stderr not a terminal).
+PLAIN_PROGRESS_EVERY = 5.0
 
-    def show(phase: str, count: int) -> None:
-        sys.stderr.write(f"\r\033[K{label}: {verbs.get(phase, phase)} {count:,} triples")
-        sys.stderr.flush()
 
-    return show
+@contextlib.contextmanager
+def _progress(label: str, args: argparse.Namespace) -> Iterator[Progress | None]:
+    """The progress of a load or restore on stderr (stdout carries the reports): on a
+    terminal a bar per phase with done/total, rate and ETA; elsewhere plain lines, at most
+    one every :data:`PLAIN_PROGRESS_EVERY` seconds per phase and one at each phase's end;
+    nothing with ``--quiet``."""
+    if args.quiet:
+        yield None
+    elif sys.stderr.isatty():
+        with _bars(label) as bars:
+            yield bars
+    else:
+
+        def show(snapshot: Snapshot) -> None:
+            print(snapshot.line(label), file=sys.stderr, flush=True)
+
+        yield Throttle(Tracker(show), PLAIN_PROGRESS_EVERY)
+
+
+@contextlib.contextmanager
+def _bars(label: str) -> Iterator[Progress]:
+    """Progress bars on the terminal of stderr, one per phase, drawn by rich."""
+    from rich.console import Console
+    from rich.progress import BarColumn, TextColumn
+    from rich.progress import Progress as Bars
+
+    bars = Bars(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[amount]}"),
+        TextColumn("{task.fields[speed]}"),
+        TextColumn("{task.fields[remaining]}"),
+        console=Console(stderr=True),
+    )
+    tasks: dict[str, Any] = {}
+
+    def show(snapshot: Snapshot) -> None:
+        fields: dict[str, Any] = {
+            "amount": snapshot.amount(),
+            "speed": snapshot.speed(),
+            "remaining": snapshot.remaining(),
+        }
+        task = tasks.get(snapshot.phase)
+        if task is None:
+            description = f"{label}: {snapshot.phase}"
+            task = tasks[snapshot.phase] = bars.add_task(description, total=None, **fields)
+        total = snapshot.total
+        if snapshot.finished and total is None:  # a step without a count: a full bar
+            total = max(snapshot.done, 1)
+        done = total if snapshot.finished else snapshot.done
+        bars.update(task, completed=done, total=total, **fields)
+
+    with bars:
+        yield Tracker(show)
 
 
 def cmd_load(args: argparse.Namespace) -> int:
     from graph.ingest import load_files
 
-    with _open(args) as store:
+    with _open(args) as store, _progress(f"load {args.dataset}", args) as progress:
         report = load_files(
             store,
             args.paths,
@@ -127,11 +176,9 @@ def cmd_load(args: argparse.Namespace) -> int:
             access=args.access,
             licence=args.licence,
             synthetic=args.synthetic,
-            progress=_progress(args.dataset),
+            progress=progress,
             shapes=args.shapes,
         )
-    if sys.stderr.isatty():
-        sys.stderr.write("\n")
     if args.format == "json":
         _print_json(report.as_dict())
     else:
@@ -153,10 +200,8 @@ def cmd_load(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     from graph.ingest import restore
 
-    with _open(args) as store:
-        report = restore(store, args.file, replace=args.replace, progress=_progress("restore"))
-    if sys.stderr.isatty():
-        sys.stderr.write("\n")
+    with _open(args) as store, _progress("restore", args) as progress:
+        report = restore(store, args.file, replace=args.replace, progress=progress)
     if args.format == "json":
         _print_json(report.as_dict())
     else:
@@ -805,11 +850,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from graph.ingest import list_datasets, load_default_dataset
+    from graph.ingest import DEFAULT_DATASET, list_datasets, load_default_dataset
 
     sock = _listen(args.host, args.port)
     with sock, _open(args) as store:
-        for report in load_default_dataset(store, progress=_progress("loading")):
+        with _progress(f"load {DEFAULT_DATASET}", args) as progress:
+            reports = load_default_dataset(store, progress=progress)
+        for report in reports:
             files = ", ".join(report.files)
             print(f"loaded dataset {report.dataset}: {report.triples:,} triples ({files})")
         total = sum(i.triples for i in list_datasets(store))
@@ -867,6 +914,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="load RDF that does not use the recruitment vocabulary without checking it "
         "against the shapes (claims CSV and data using rg: are always checked)",
     )
+    p.add_argument(
+        "--quiet", action="store_true", help="no progress on stderr (parse, validate, write)"
+    )
     p.add_argument("--format", **fmt)
     p.set_defaults(run=cmd_load)
 
@@ -885,6 +935,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--replace",
         action="store_true",
         help="replace the datasets of the export that the store already has",
+    )
+    p.add_argument(
+        "--quiet", action="store_true", help="no progress on stderr (parse, validate, write)"
     )
     p.add_argument("--format", **fmt)
     p.set_defaults(run=cmd_restore)
@@ -1010,6 +1063,8 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, parents=[store], help=helptext)
         p.add_argument("--host", default="127.0.0.1")
         p.add_argument("--port", type=_port, default=8000, help="TCP port, 1-65535")
+        if name == "demo":
+            p.add_argument("--quiet", action="store_true", help="no progress of the load on stderr")
         limits = p.add_argument_group("limits and access")
         limits.add_argument(
             "--query-timeout",

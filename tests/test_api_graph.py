@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import httpx
 import networkx as nx
 import pyoxigraph as ox
 import pytest
+from jsonschema import Draft202012Validator
 
 from tests.helpers import BASE_ROW, SECOND_ROW, TATARSTAN, LiveServer, claims_csv, gexf_problems
 
@@ -295,6 +297,87 @@ def test_upload_validates_and_writes_atomically(live: LiveServer, tmp_path: Path
         assert turtle.status_code == 201, turtle.text
         for name in ("uploaded", "uploaded-ttl"):
             assert editor.delete(f"/api/datasets/{name}").status_code == 204
+
+
+def _ended(client: httpx.Client, accepted: httpx.Response) -> dict:
+    """The job that ``accepted`` (a 202) started, once it has ended."""
+    assert accepted.status_code == 202, accepted.text
+    assert accepted.headers["Preference-Applied"] == "respond-async"
+    location = accepted.headers["Location"]
+    assert location == f"/api/jobs/{accepted.json()['id']}"
+    deadline = time.monotonic() + 30
+    while (job := client.get(location).json())["state"] == "running":
+        assert time.monotonic() < deadline, job
+        time.sleep(0.02)
+    return job
+
+
+#: Run as a job (RFC 7240: among other preferences).
+LATER = {"Prefer": "wait=5, respond-async"}
+
+
+def test_upload_as_a_job_ends_with_the_answer_of_the_call(live: LiveServer, tmp_path: Path) -> None:
+    good = claims_csv(tmp_path / "claims.csv", BASE_ROW, SECOND_ROW).read_bytes()
+    with live.client("editor") as editor:
+        form = {"data": {"name": "by-job"}, "files": [("file", ("claims.csv", good, "text/csv"))]}
+        at_once = editor.post("/api/datasets", **form)
+        assert at_once.status_code == 201 and "Location" not in at_once.headers  # as before
+        assert editor.delete("/api/datasets/by-job").status_code == 204
+        job = _ended(editor, editor.post("/api/datasets", headers=LATER, **form))
+        assert job["state"] == "done" and job["status"] == 201, job
+        # the same body as the call without the header (the view version aside)
+        assert {**job["result"], "version": None} == {**at_once.json(), "version": None}
+        assert job["phase"] == "commit" and job["eta"] == 0 and job["elapsed"] > 0
+        document = editor.get("/openapi.json").json()
+        schema = {
+            **document["components"]["schemas"]["JobState"],
+            "components": document["components"],
+        }
+        assert list(Draft202012Validator(schema).iter_errors(job)) == []
+        assert editor.delete("/api/datasets/by-job").status_code == 204
+
+
+def test_a_failed_job_has_the_problems_and_is_its_callers_only(
+    live: LiveServer, tmp_path: Path
+) -> None:
+    bad = claims_csv(tmp_path / "bad.csv", {**BASE_ROW, "source_url": ""}).read_bytes()
+    with live.client("editor") as editor:
+        failed = _ended(
+            editor,
+            editor.post(
+                "/api/datasets",
+                headers=LATER,
+                data={"name": "by-job"},
+                files=[("file", ("bad.csv", bad, "text/csv"))],
+            ),
+        )
+        assert failed["state"] == "failed" and failed["status"] == 422, failed
+        problem = failed["result"]["problems"][0]
+        assert (problem["file"], problem["line"], problem["column"]) == ("bad.csv", 2, "source_url")
+        broken = _ended(
+            editor,
+            editor.put(
+                "/api/datasets/by-job",
+                content=b"<a> <b> .",
+                headers={"Content-Type": "text/turtle", **LATER},
+            ),
+        )
+        assert broken["status"] == 422 and "malformed" in broken["result"]["problems"][0]["message"]
+        location = f"/api/jobs/{failed['id']}"
+    with live.client("admin") as admin:  # a restore's conflict: its 409, as a job
+        export = admin.get("/api/export", params={"format": "nquads"})
+        nquads = {"Content-Type": "application/n-quads", **LATER}
+        clash = _ended(admin, admin.post("/api/restore", content=export.content, headers=nquads))
+        assert (clash["operation"], clash["state"], clash["status"]) == ("restore", "failed", 409)
+        assert "the store already has" in clash["result"]["error"]
+    # a job is its caller's: to anyone else, and for an id never given, there is none
+    for role in ("editor_secret", "admin", None):
+        with live.client(role) as other:
+            assert other.get(location).status_code == 404
+    with live.client("editor") as editor:
+        for unknown in ("nope", failed["id"][:-1], "x" * 300):
+            missing = editor.get(f"/api/jobs/{unknown}")
+            assert missing.status_code == 404 and "no job" in missing.json()["error"]
 
 
 @pytest.mark.parametrize(

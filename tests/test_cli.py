@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -51,6 +52,10 @@ def test_load_query_export_round_trip(cli_env: dict[str, str], tmp_path: Path) -
     )
     report = json.loads(loaded.stdout)
     assert report["dataset"] == "mine" and report["triples"] > 20 and not report["synthetic"]
+    # stderr is a pipe: plain lines of each phase, with done/total at its end (stdout: JSON)
+    for line in ("load mine: parse ", "load mine: validate, done in", "load mine: commit, done"):
+        assert line in loaded.stderr, loaded.stderr
+    assert re.search(r"load mine: write ([\d,]+)/\1 triples \(100%\)", loaded.stderr)
 
     table = run_cli(
         "query", "SELECT ?id WHERE { ?c rg:claimId ?id } ORDER BY ?id", env=cli_env, check=True
@@ -186,8 +191,8 @@ def test_synth_then_load_is_marked_synthetic(cli_env: dict[str, str], tmp_path: 
         env=cli_env,
         check=True,
     )
-    loaded = run_cli("load", str(out), "--dataset", "synth", env=cli_env, check=True)
-    assert "(synthetic)" in loaded.stdout
+    loaded = run_cli("load", str(out), "--dataset", "synth", "--quiet", env=cli_env, check=True)
+    assert "(synthetic)" in loaded.stdout and loaded.stderr == ""
     listed = json.loads(run_cli("datasets", "--format", "json", env=cli_env, check=True).stdout)
     assert {d["name"]: d["synthetic"] for d in listed} == {"synth": True, "reference": False}
 

@@ -6,7 +6,8 @@ module                 routes
 :mod:`.sparql`         ``/sparql`` (SPARQL 1.1 Protocol: query, update, service description,
                        the query page) and ``/rdf-graphs`` (Graph Store HTTP Protocol)
 :mod:`.datasets`       ``/healthz``; ``/api/datasets`` (list, describe, upload, replace, delete);
-                       ``/api/restore`` (an export brought back whole)
+                       ``/api/restore`` (an export brought back whole); ``/api/jobs/{id}`` (an
+                       upload or restore run in the background)
 :mod:`.graph`          ``/api/entities``, ``/api/neighborhood``, ``/api/paths``, ``/api/flows``,
                        ``/api/export``
 :mod:`.actors`         ``/api/actors`` (list, describe, merge, unmerge)

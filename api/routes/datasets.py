@@ -1,6 +1,7 @@
 """/healthz, the datasets under /api/datasets: list, describe, upload (multipart or one
 body), replace and delete, and /api/restore (an export brought back whole). Uploads and
-restores are validated against the shapes in the engine process and written atomically."""
+restores are validated against the shapes in the engine process and written atomically; with
+``Prefer: respond-async`` they run as jobs, whose progress and answer /api/jobs/{id} gives."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import contextlib
 import shutil
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,23 +21,28 @@ from fastapi.responses import JSONResponse, Response
 
 from api.deps import (
     ERRORS,
+    REQUEST_ID,
     ApiError,
     Caller,
     EncodedJSON,
     EngineDep,
+    JobsDep,
     caller,
     error,
+    error_body,
     error_response,
+    jobs_of,
     require_editor,
 )
 from api.examples import export_bodies, rdf_bodies
-from api.models import Dataset, Health, RestoreReport, UploadReport
+from api.models import Dataset, Health, JobState, RestoreReport, UploadReport
 from api.routes.sparql import RDF_BODY_SUFFIX, save_body
 from graph.ingest import INPUT_KINDS
 from graph.model.ontology import concepts
 from graph.server import service
-from graph.server.auth import ANONYMOUS, AuthError
+from graph.server.auth import ANONYMOUS, AuthError, Principal
 from graph.server.engine import Engine, EngineError
+from graph.server.jobs import TooManyJobs
 from graph.store.formats import formats
 
 _UPLOAD_SUFFIXES = {s for f in formats(*INPUT_KINDS) for s in f.suffixes}
@@ -158,6 +165,107 @@ async def healthz(request: Request, engine: EngineDep) -> JSONResponse:
     return JSONResponse(data)
 
 
+# -- jobs: an upload or restore run in the background -------------------------------------
+job_example = {
+    "id": "q3Zk1V0bRr8mYx2cLw9T4aPe",
+    "operation": "upload",
+    "state": "running",
+    "phase": "write",
+    "done": 120000,
+    "total": 341745,
+    "unit": "triples",
+    "rate": 52000.0,
+    "eta": 4.3,
+    "elapsed": 21.7,
+}
+#: The 202 of a route that may run as a job. (The Prefer header is not declared as a
+#: parameter: Swagger UI would send its example, and every "Try it out" would be a job.)
+ACCEPTED = {
+    "description": "Prefer: respond-async: the call runs as a job; GET its Location for its "
+    "progress and, once it has ended, its answer",
+    "model": JobState,
+    "headers": {
+        "Location": {"description": "/api/jobs/{id}", "schema": {"type": "string"}},
+        "Preference-Applied": {"schema": {"type": "string", "example": "respond-async"}},
+    },
+    "content": {
+        "application/json": {
+            "example": {
+                **job_example,
+                "phase": None,
+                "done": None,
+                "total": None,
+                "unit": None,
+                "rate": None,
+                "eta": None,
+                "elapsed": 0.001,
+            }
+        }
+    },
+}
+
+
+def prefers_async(request: Request) -> bool:
+    """Whether the request prefers ``respond-async`` (RFC 7240: among other preferences, in
+    any of its Prefer headers, with or without parameters)."""
+    return any(
+        preference.split(";")[0].split("=")[0].strip().lower() == "respond-async"
+        for header in request.headers.getlist("prefer")
+        for preference in header.split(",")
+    )
+
+
+async def _respond(
+    request: Request,
+    principal: Principal,
+    operation: str,
+    call: Callable[[], Awaitable[dict[str, Any]]],
+    directory: str,
+    status_of: Callable[[dict[str, Any]], int],
+) -> JSONResponse:
+    """Answer with the report of ``call`` (the engine call of an upload or restore) and
+    ``status_of`` it; or, when the request prefers (:func:`prefers_async`), start it as a job
+    of ``principal`` and answer 202 with the job. ``directory`` (the uploaded files) is
+    removed when the call has ended."""
+
+    async def reported() -> dict[str, Any]:
+        try:
+            return await call()
+        finally:
+            shutil.rmtree(directory, ignore_errors=True)
+
+    if not prefers_async(request):
+        report = await reported()
+        return JSONResponse(report, status_of(report))
+
+    async def answer() -> tuple[int, Any]:
+        """The status and body the call answers with, an error's too."""
+        try:
+            report = await reported()
+        except (ApiError, EngineError) as failure:
+            return failure.status, error_body(failure.status, failure.message, failure.details)
+        except Exception as bug:
+            status, message, details = service.internal_error(
+                bug, f"job {operation}", REQUEST_ID.get()
+            )
+            return status, error_body(status, message, details)
+        return status_of(report), report
+
+    try:
+        job = jobs_of(request).start(principal, operation, answer)
+    except TooManyJobs:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise ApiError(
+            503, "too many jobs are running; try again later", headers={"Retry-After": "10"}
+        ) from None
+    headers = {"Location": f"/api/jobs/{job.id}", "Preference-Applied": "respond-async"}
+    return JSONResponse(job.document(), 202, headers=headers)
+
+
+def _created(report: dict[str, Any]) -> int:
+    return 201 if report["created"] else 200
+
+
 # -- datasets ----------------------------------------------------------------------------
 dataset_example = {
     "name": "claims",
@@ -264,6 +372,7 @@ invalid_example = {
             "content": {"application/json": {"example": upload_example}},
         },
         200: {"description": "an existing dataset replaced", "model": UploadReport},
+        202: ACCEPTED,
         413: error("larger than the upload limit"),
         415: error("a file type that cannot be loaded"),
         422: error("invalid data: nothing was written", invalid_example),
@@ -272,7 +381,9 @@ invalid_example = {
 async def upload_dataset(request: Request, principal: Caller, engine: EngineDep) -> JSONResponse:
     """Upload files as one dataset (multipart form: ``name``, ``file`` (repeat),
     ``access``, ``licence``, ``synthetic``). It is validated against the shapes and written
-    atomically, replacing a dataset of that name that you may write."""
+    atomically, replacing a dataset of that name that you may write. With
+    ``Prefer: respond-async`` it runs as a job (202 with ``Location: /api/jobs/{id}``: its
+    progress, and at its end this answer)."""
     require_editor(principal, "uploading")
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise ApiError(415, "send the files as multipart/form-data")
@@ -318,7 +429,16 @@ async def upload_dataset(request: Request, principal: Caller, engine: EngineDep)
             "yes",
             "on",
         )
-        report = await engine.call(
+    except BaseException:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise
+    finally:
+        await form.close()
+    return await _respond(
+        request,
+        principal,
+        "upload",
+        lambda: engine.call(
             service.upload,
             principal,
             dataset,
@@ -327,11 +447,10 @@ async def upload_dataset(request: Request, principal: Caller, engine: EngineDep)
             licence=licence,
             synthetic=synthetic,
             names=names,
-        )
-    finally:
-        await form.close()
-        shutil.rmtree(directory, ignore_errors=True)
-    return JSONResponse(report, 201 if report["created"] else 200)
+        ),
+        directory,
+        _created,
+    )
 
 
 @router.put(
@@ -343,6 +462,7 @@ async def upload_dataset(request: Request, principal: Caller, engine: EngineDep)
     responses={
         201: {"content": {"application/json": {"example": upload_example}}},
         200: {"description": "an existing dataset replaced", "model": UploadReport},
+        202: ACCEPTED,
         422: error("invalid data: nothing was written", invalid_example),
     },
 )
@@ -365,11 +485,16 @@ async def put_dataset(
     ] = True,
 ) -> JSONResponse:
     """Upload one file as the body (its Content-Type says the format: text/turtle,
-    application/n-triples, text/csv for the claims CSV, …)."""
+    application/n-triples, text/csv for the claims CSV, …). With ``Prefer: respond-async`` it
+    runs as a job (202 with ``Location: /api/jobs/{id}``: its progress, and at its end this
+    answer)."""
     require_editor(principal, "uploading")
     directory, path = await save_body(request)
-    try:
-        report = await engine.call(
+    return await _respond(
+        request,
+        principal,
+        "upload",
+        lambda: engine.call(
             service.upload,
             principal,
             name,
@@ -379,10 +504,10 @@ async def put_dataset(
             synthetic=synthetic,
             names=["body"],
             shapes=shapes,
-        )
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)
-    return JSONResponse(report, 201 if report["created"] else 200)
+        ),
+        directory,
+        _created,
+    )
 
 
 @router.delete("/api/datasets/{name}", tags=["datasets"], status_code=204)
@@ -436,6 +561,7 @@ restore_example = {
             "description": "every dataset of the export restored",
             "content": {"application/json": {"example": restore_example}},
         },
+        202: ACCEPTED,
         403: error("restoring needs write rights on every dataset (an admin token)"),
         409: error("the store has datasets of the export and replace is not set"),
         422: error("not a valid export: nothing was written", invalid_example),
@@ -453,11 +579,77 @@ async def restore(
     N-Quads, TriG or JSON-LD, by its Content-Type): every dataset comes back in its named graph
     with its description (access level, licence, flags, provenance), all in one transaction or
     none. Checked as an upload is. Datasets the store has are refused (409) unless
-    ``replace=true``; the store's other datasets stay."""
+    ``replace=true``; the store's other datasets stay. With ``Prefer: respond-async`` it runs as a
+    job (202 with ``Location: /api/jobs/{id}``: its progress, and at its end this answer)."""
     require_editor(principal, "restoring")
     directory, path = await save_body(request)
-    try:
-        report = await engine.call(service.restore, principal, str(path), replace=replace)
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)
-    return JSONResponse(report)
+    return await _respond(
+        request,
+        principal,
+        "restore",
+        lambda: engine.call(service.restore, principal, str(path), replace=replace),
+        directory,
+        lambda report: 200,
+    )
+
+
+# -- jobs ------------------------------------------------------------------------------
+@router.get(
+    "/api/jobs/{job_id}",
+    tags=["datasets"],
+    response_model=JobState,
+    responses={
+        200: {
+            "description": "the job: running, or ended with the answer of its call",
+            "content": {
+                "application/json": {
+                    "examples": {
+                        "running": {"value": job_example},
+                        "done": {
+                            "value": {
+                                **job_example,
+                                "state": "done",
+                                "phase": "commit",
+                                "done": 0,
+                                "total": None,
+                                "rate": None,
+                                "eta": 0.0,
+                                "status": 201,
+                                "result": upload_example,
+                            }
+                        },
+                        "failed": {
+                            "value": {
+                                **job_example,
+                                "state": "failed",
+                                "phase": "validate",
+                                "done": 0,
+                                "total": None,
+                                "unit": "checks",
+                                "rate": None,
+                                "eta": None,
+                                "status": 422,
+                                "result": invalid_example,
+                            }
+                        },
+                    }
+                }
+            },
+        },
+        404: error("no job of yours has this id (a job is visible to its caller only)"),
+    },
+)
+async def get_job(
+    job_id: Annotated[str, PathParameter(examples=[job_example["id"]])],
+    principal: Caller,
+    jobs: JobsDep,
+) -> JSONResponse:
+    """A background upload or restore you started (``Prefer: respond-async``): its state
+    (running, done, failed), the progress of its current phase (phase, done of total in unit,
+    rate per second, ETA in seconds) and, once it has ended, ``status`` and ``result``: the
+    status and body the call would have answered with (its report, or its error with the
+    problems). Ended jobs are kept an hour (at most 100 jobs)."""
+    job = jobs.get(principal, job_id)
+    if job is None:
+        raise ApiError(404, "no job of yours has this id")
+    return JSONResponse(job.document())

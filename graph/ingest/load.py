@@ -15,9 +15,10 @@ JSON-LD remote ``@context`` documents are never fetched: nothing here goes to th
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -28,6 +29,14 @@ import pyoxigraph as ox
 
 from graph.errors import InvalidArgument
 from graph.ingest.claims_csv import ClaimsConversion, convert_claims, locate
+from graph.ingest.progress import (
+    CountedBytes,
+    Progress,
+    Step,
+    step_of,
+    validation_hook,
+    writing,
+)
 from graph.ingest.registry import (
     Actor,
     Registry,
@@ -60,8 +69,8 @@ DEFAULT_DATASET = "claims"
 #: Input larger than this is refused (the store itself has no such limit; this guards memory).
 MAX_FILE_BYTES = 2 * 1024**3
 
-#: Told the phase of a load ("read", "validate", "write") and how many triples it has seen.
-LoadProgress = Callable[[str, int], None]
+#: Told the steps of a load: parse, validate, write, commit (see :mod:`graph.ingest.progress`).
+LoadProgress = Progress
 
 _A = ox.NamedNode(RDF + "type")
 _DATASET_CLASS = ox.NamedNode(RG + "Dataset")
@@ -152,7 +161,32 @@ def _declares_entities(data: bytes) -> bool:
     return doctype >= 0 and data.find(b"<!ENTITY", doctype) >= 0
 
 
-def _parse_rdf(path: Path, data: bytes, fmt: ox.RdfFormat) -> tuple[list[ox.Triple], set[str]]:
+def parse_input(
+    data: bytes, fmt: ox.RdfFormat, path: Path, progress: Progress | None, before: int, total: int
+) -> Iterable[ox.Quad]:
+    """The quads of ``data``, the file ``path`` in format ``fmt``, as the parser reads them,
+    its bytes read told to ``progress`` (after ``before`` of ``total``); SyntaxError."""
+    source = data if progress is None else CountedBytes(data, progress, before=before, total=total)
+    return ox.parse(source, format=fmt, base_iri=path.resolve().as_uri())
+
+
+def input_bytes(paths: Iterable[str | Path]) -> int:
+    """The size of the files ``paths`` (those that can be read): the total of a parse."""
+    total = 0
+    for path in paths:
+        with contextlib.suppress(OSError):  # said when it is read
+            total += Path(path).stat().st_size
+    return total
+
+
+def _parse_rdf(
+    path: Path,
+    data: bytes,
+    fmt: ox.RdfFormat,
+    progress: Progress | None = None,
+    before: int = 0,
+    total: int = 0,
+) -> tuple[list[ox.Triple], set[str]]:
     """The triples of an RDF file, and the dataset graphs its quads name (an export's)."""
     if fmt == ox.RdfFormat.RDF_XML and _declares_entities(data):
         raise ValidationError(
@@ -167,7 +201,7 @@ def _parse_rdf(path: Path, data: bytes, fmt: ox.RdfFormat) -> tuple[list[ox.Trip
     triples, graphs = [], set()
     try:
         # Quads lose their graph name: the dataset is the graph.
-        for q in ox.parse(data, format=fmt, base_iri=path.resolve().as_uri()):
+        for q in parse_input(data, fmt, path, progress, before, total):
             triples.append(ox.Triple(q.subject, q.predicate, q.object))
             if isinstance(q.graph_name, ox.NamedNode) and is_project_dataset(q.graph_name.value):
                 graphs.add(q.graph_name.value)
@@ -222,7 +256,10 @@ def _without_descriptions(
 
 
 def read_inputs(
-    paths: Sequence[str | Path], dataset: str, registry: Registry | None = None
+    paths: Sequence[str | Path],
+    dataset: str,
+    registry: Registry | None = None,
+    progress: Progress | None = None,
 ) -> ParsedInput:
     """Parse and convert ``paths`` for ``dataset``, without validating against the shapes.
 
@@ -231,9 +268,12 @@ def read_inputs(
     ``registry`` (the one already in the store). Raises ValidationError for files that cannot
     be read or parsed, and ValueError for a file type that is not supported. Problems of CSV
     cells are returned in the result, so that one pass can report them together with those of
-    the shapes.
+    the shapes. ``progress`` is told the ``parse`` phase, in bytes of the files.
     """
     dataset_iri(dataset)  # a bad name is refused before any work
+    total, done = input_bytes(paths), 0
+    if progress is not None:
+        progress(Step("parse", 0, total, "bytes"))
     triples: list[ox.Triple] = []
     graphs: set[str] = set()
     conversions = []
@@ -255,8 +295,9 @@ def read_inputs(
             ) from None
         digest.update(data)
         names.append(path.name)
+        before, done = done, done + len(data)
         if fmt is not None:
-            parsed, named = _parse_rdf(path, data, fmt)
+            parsed, named = _parse_rdf(path, data, fmt, progress, before, total)
             triples.extend(parsed)
             graphs |= named
             continue
@@ -286,6 +327,8 @@ def read_inputs(
         conversions.append(conversion)
         triples.extend(conversion.triples)
     triples, synthetic, exported = _without_descriptions(triples, graphs, [str(p) for p in paths])
+    if progress is not None:
+        progress(Step("parse", done, total, "bytes", finished=True))
     return ParsedInput(
         triples=triples,
         checksum="sha256:" + digest.hexdigest(),
@@ -368,19 +411,28 @@ def uses_model(triples: Iterable[ox.Triple]) -> bool:
 
 
 def check(
-    parsed: ParsedInput, description: Sequence[ox.Triple] = (), *, shapes: bool = True
+    parsed: ParsedInput,
+    description: Sequence[ox.Triple] = (),
+    *,
+    shapes: bool = True,
+    progress: Progress | None = None,
 ) -> list[Problem]:
     """All problems of ``parsed`` (plus its description): those of CSV cells, then those of the
     shapes, placed at the CSV row and column they came from. ``shapes=False`` leaves out the
     shapes for data that does not use the recruitment vocabulary (arbitrary RDF an editor loads
-    on purpose); claims CSV and data using ``rg:`` are checked whatever it says."""
+    on purpose); claims CSV and data using ``rg:`` are checked whatever it says.
+    ``progress`` is told the ``validate`` phase."""
     if any(p.line == 1 for p in parsed.problems):
         return list(parsed.problems)  # a wrong header: the rows were not read
     if not shapes and not parsed.conversions and not uses_model(parsed.triples):
         return list(parsed.problems)
     reported = {(p.file, p.line, p.column) for p in parsed.problems}
     placed = list(parsed.problems)
-    for problem in validate_triples([*parsed.triples, *description]):
+    with step_of(progress, "validate", "checks"):
+        found = validate_triples(
+            [*parsed.triples, *description], progress=validation_hook(progress)
+        )
+    for problem in found:
         for conversion in parsed.conversions:
             if problem.focus in conversion.origins:
                 problem = locate(problem, conversion)
@@ -424,7 +476,7 @@ def load_files(
     public. Data marked ``rg:synthetic true`` makes the dataset synthetic whatever
     ``synthetic`` says.
     """
-    parsed = read_inputs(paths, dataset, store_registry(store, dataset))
+    parsed = read_inputs(paths, dataset, store_registry(store, dataset), progress)
     for name, level in parsed.exported:
         if level != "public" and access == "public":
             raise ValidationError(
@@ -437,8 +489,6 @@ def load_files(
                     )
                 ]
             )
-    if progress is not None:
-        progress("read", len(parsed.triples))
     return _write(
         store,
         parsed,
@@ -475,17 +525,16 @@ def _write(
         triples=len(parsed.triples),
         **metadata,
     )
-    if progress is not None:
-        progress("validate", len(parsed.triples))
-    problems = check(parsed, description, shapes=shapes)
+    problems = check(parsed, description, shapes=shapes, progress=progress)
     if problems:
         raise ValidationError(problems)
     if dataset != REFERENCE_DATASET:
         ensure_reference(store)
     graph = dataset_iri(dataset)
     replaced = graph in store.graph_names()
-    written = None if progress is None else (lambda count: progress("write", count))
-    store.replace_graph(graph, [*parsed.triples, *description], progress=written)
+    triples = [*parsed.triples, *description]
+    with writing(progress, len(triples)) as written:
+        store.replace_graph(graph, triples, progress=written)
     return LoadReport(
         dataset=dataset,
         graph=graph,

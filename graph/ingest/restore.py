@@ -50,11 +50,12 @@ import pyoxigraph as ox
 from graph.errors import Conflict, InvalidArgument
 from graph.ingest.load import (
     MAX_FILE_BYTES,
-    LoadProgress,
     _syntax_problem,
     ensure_reference,
     input_format,
+    parse_input,
 )
+from graph.ingest.progress import Progress, Step, step_of, validation_hook, writing
 from graph.ingest.validation import Problem, ValidationError, validate_triples
 from graph.model.namespaces import (
     DCTERMS,
@@ -139,9 +140,10 @@ def _read(path: Path) -> tuple[bytes, ox.RdfFormat]:
         raise ValidationError([Problem(f"cannot read: {error.strerror}", file=str(path))]) from None
 
 
-def read_export(path: str | os.PathLike[str]) -> Export:
+def read_export(path: str | os.PathLike[str], progress: Progress | None = None) -> Export:
     """Parse the export file ``path`` and check that it is one; writes nothing. (The shapes
-    are checked by :func:`restore`, after the cheaper refusals.)
+    are checked by :func:`restore`, after the cheaper refusals.) ``progress`` is told the
+    ``parse`` phase, in bytes.
 
     Raises
     ------
@@ -154,16 +156,18 @@ def read_export(path: str | os.PathLike[str]) -> Export:
     """
     file = Path(path)
     data, fmt = _read(file)
+    if progress is not None:
+        progress(Step("parse", 0, len(data), "bytes"))
     graphs: dict[str, list[ox.Triple]] = defaultdict(list)
     outside: set[str] = set()
     try:
-        for quad in ox.parse(data, format=fmt, base_iri=file.resolve().as_uri()):
-            graph = quad.graph_name
-            if isinstance(graph, ox.NamedNode) and dataset_name(graph.value):
-                graphs[graph.value].append(ox.Triple(quad.subject, quad.predicate, quad.object))
+        for quad in parse_input(data, fmt, file, progress, 0, len(data)):
+            named = quad.graph_name
+            if isinstance(named, ox.NamedNode) and dataset_name(named.value):
+                graphs[named.value].append(ox.Triple(quad.subject, quad.predicate, quad.object))
             else:
                 outside.add(
-                    "the default graph" if isinstance(graph, ox.DefaultGraph) else str(graph)
+                    "the default graph" if isinstance(named, ox.DefaultGraph) else str(named)
                 )
     except SyntaxError as error:
         raise ValidationError([_syntax_problem(file, error)]) from None
@@ -188,6 +192,8 @@ def read_export(path: str | os.PathLike[str]) -> Export:
             datasets.append(found)
     if problems:
         raise ValidationError(problems)
+    if progress is not None:
+        progress(Step("parse", len(data), len(data), "bytes", finished=True))
     return Export(str(file), tuple(datasets))
 
 
@@ -244,7 +250,7 @@ def restore(
     source: Export | str | os.PathLike[str],
     *,
     replace: bool = False,
-    progress: LoadProgress | None = None,
+    progress: Progress | None = None,
 ) -> RestoreReport:
     """Write every dataset of the export ``source`` (a file, or one read by
     :func:`read_export`) into ``store`` as it was exported, in one transaction.
@@ -259,7 +265,7 @@ def restore(
         Replace the datasets that the store already has; without it, any such dataset makes
         the restore fail before anything is written.
     progress : callable, optional
-        Told ``("write", count)`` as triples are written.
+        Told the steps: parse, validate, write, commit (:mod:`graph.ingest.progress`).
 
     Returns
     -------
@@ -273,7 +279,7 @@ def restore(
     Conflict
         If the store has datasets of the export and ``replace`` is false; nothing is written.
     """
-    export = source if isinstance(source, Export) else read_export(source)
+    export = source if isinstance(source, Export) else read_export(source, progress)
     existing = set(dataset_graphs(store))
     clash = [d.name for d in export.datasets if d.graph in existing]
     if clash and not replace:
@@ -284,17 +290,19 @@ def restore(
             f"to replace {pronoun} with the export's version; nothing was written"
         )
     # The shapes last: the costly check, after the cheap refusals.
-    problems = [
-        changed(p, message=f"dataset {d.name}: {p.message}", file=export.file)
-        for d in export.datasets
-        for p in validate_triples(d.triples)
-    ]
+    with step_of(progress, "validate", "checks"):
+        problems = [
+            changed(p, message=f"dataset {d.name}: {p.message}", file=export.file)
+            for d in export.datasets
+            for p in validate_triples(d.triples, progress=validation_hook(progress))
+        ]
     if problems:
         raise ValidationError(problems)
     if REFERENCE_DATASET not in {d.name for d in export.datasets}:
         ensure_reference(store)  # as a load does: queries need the ontology's labels
-    written = None if progress is None else (lambda count: progress("write", count))
-    store.replace_graphs({d.graph: d.triples for d in export.datasets}, progress=written)
+    total = sum(len(d.triples) for d in export.datasets)
+    with writing(progress, total) as written:
+        store.replace_graphs({d.graph: d.triples for d in export.datasets}, progress=written)
     return RestoreReport(
         file=export.file,
         datasets=tuple({**d.summary(), "replaced": d.graph in existing} for d in export.datasets),

@@ -31,6 +31,10 @@ to an operation of :mod:`graph.server.service` and to nothing else.
 * :meth:`Engine.call_json` has the engine process encode the answer as JSON: the server
   sends those bytes as they are, so that its event loop never decodes and encodes a large
   answer itself while every other request waits.
+* A call may tell its progress before its answer (a load's steps: parse, validate, write,
+  commit; :mod:`graph.ingest.progress`): the engine process sends them on the same socket,
+  a few a second, as frames without a verdict, and the server hands them to the listener the
+  call was made with (:data:`call_progress`: a job of :mod:`graph.server.jobs`).
 * Each answer comes back with the view version of the state it was computed from
   (:func:`graph.server.service.run`), noted for the request in :data:`call_notes` with the
   time it waited for a slot, spent in the engine process and computed there.
@@ -82,6 +86,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, BinaryIO, Concatenate, ParamSpec, TypeVar
 
+from graph.ingest.progress import Progress, Throttle
 from graph.server import service
 from graph.server.answers import AnswerCache
 from graph.server.auth import Principal
@@ -95,6 +100,9 @@ _STOP = "__stop__"
 _GO = b"\x01"
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
+
+#: Seconds between two steps of one phase of a call's progress sent to the server.
+PROGRESS_EVERY = 0.25
 
 #: How a call names its operation on the socket: (module, qualified name).
 Reference = tuple[str, str]
@@ -218,6 +226,13 @@ class CallNotes:
 #: logs the times.
 call_notes: contextvars.ContextVar[CallNotes | None] = contextvars.ContextVar(
     "call_notes", default=None
+)
+
+#: Where a call tells its progress (:class:`graph.ingest.progress.Step` events of a load or
+#: restore, sent by the engine process as they happen, at most a few a second): set by a job
+#: (:mod:`graph.server.jobs`) around its call; None: the steps are dropped here.
+call_progress: contextvars.ContextVar[Progress | None] = contextvars.ContextVar(
+    "call_progress", default=None
 )
 
 #: The network address of the request's client, set per request by the API
@@ -473,6 +488,8 @@ class _Lane:
 class _Pending:
     future: asyncio.Future[tuple[bool, Any]]
     write: bool
+    #: Told the progress the call sends (see :data:`call_progress`).
+    progress: Progress | None = None
 
 
 class _Connection(asyncio.Protocol):
@@ -550,8 +567,13 @@ class _Worker:
         _, self.connection = await loop.create_connection(lambda: _Connection(self), sock=sock)
         return await asyncio.wait_for(asyncio.shield(self._hello), seconds)
 
-    def received(self, message: tuple[int, bool, Any]) -> None:
+    def received(self, message: tuple[int, bool | None, Any]) -> None:
         call_id, ok, payload = message
+        if ok is None:  # not the reply: a step of the call's progress
+            listening = self.pending.get(call_id)
+            if listening is not None and listening.progress is not None:
+                listening.progress(payload)
+            return
         if call_id == 0:
             if not self._hello.done():
                 self._hello.set_result((ok, payload))
@@ -980,6 +1002,7 @@ class Engine:
                     pending = worker.send(call_id, ref, arguments, kwargs, write, encoding)
                 except _WorkerGone:
                     continue
+                pending.progress = call_progress.get()
                 lane.calls += 1
                 sent = loop.time()
                 try:
@@ -1096,7 +1119,7 @@ def serve(fd: int, spec: StoreSpec) -> int:
         return 0
     send_lock = threading.Lock()
 
-    def send(message: tuple[int, bool, Any]) -> None:
+    def send(message: tuple[int, bool | None, Any]) -> None:
         try:
             data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as error:  # a result that cannot be pickled: a bug
@@ -1126,11 +1149,22 @@ def serve(fd: int, spec: StoreSpec) -> int:
 
     encoded = _Encoded()
 
+    def steps_sent(call_id: int) -> Progress:
+        """Where call ``call_id`` tells its progress: to the server as it goes, a few steps a
+        second (see :data:`call_progress`)."""
+
+        def step_sent(step: Any) -> None:
+            with contextlib.suppress(OSError):  # the server is gone: the call goes on
+                send((call_id, None, step))
+
+        return Throttle(step_sent, PROGRESS_EVERY)
+
     def work(calls: queue.SimpleQueue[Call | None], nice: int) -> None:
         _lower_priority(nice)
         while (call := calls.get()) is not None:
             call_id, function, args, kwargs, encoding = call
             began = time.perf_counter()
+            told = service.progress_of_call.set(steps_sent(call_id))
             try:
                 # (result, view version): see service.run
                 result, version = service.run(function, context, *args, **kwargs)
@@ -1140,6 +1174,8 @@ def serve(fd: int, spec: StoreSpec) -> int:
                 reply: tuple[int, bool, Any] = (call_id, True, (result, version, computed))
             except BaseException as error:
                 reply = (call_id, False, service.describe_error(error, function.__qualname__))
+            finally:
+                service.progress_of_call.reset(told)
             with contextlib.suppress(OSError):
                 send(reply)
 

@@ -38,6 +38,7 @@ import secrets
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeGuard, TypeVar, overload
@@ -51,6 +52,7 @@ from graph.errors import Conflict, Forbidden, InvalidArgument, NotFound, Recruit
 from graph.ingest import actors, list_datasets, load_files, read_export
 from graph.ingest import restore as restore_export
 from graph.ingest.load import dataset_description
+from graph.ingest.progress import Progress
 from graph.ingest.validation import Problem, ValidationError
 from graph.model.namespaces import (
     DATASET,
@@ -426,6 +428,12 @@ def _as_named(error: RecruitgraphError, paths: Sequence[str], names: Sequence[st
     error.args = tuple(named(a) if isinstance(a, str) else a for a in error.args)
 
 
+#: Where the operation running in this thread tells the progress of a load or restore: set by
+#: the engine process per call (:func:`graph.server.engine.serve`), which sends it to the
+#: server (a job: :mod:`graph.server.jobs`); None: nobody listens.
+progress_of_call: ContextVar[Progress | None] = ContextVar("progress_of_call", default=None)
+
+
 @write_operation
 def upload(
     ctx: Context,
@@ -478,6 +486,7 @@ def upload(
                 synthetic=synthetic,
                 loaded_by=principal.name,
                 shapes=shapes,
+                progress=progress_of_call.get(),
             )
         except RecruitgraphError as error:
             _as_named(error, paths, names or [Path(p).name for p in paths])
@@ -503,7 +512,8 @@ def restore(
         if len(catalog.writable(principal)) != len(catalog.access):
             raise refusal
         try:
-            export = read_export(path)
+            progress = progress_of_call.get()
+            export = read_export(path, progress)
             for found in export.datasets:
                 if not (
                     principal.may_write(found.name, catalog.level(found.graph))
@@ -511,7 +521,7 @@ def restore(
                     else principal.may_create(found.name, found.access)
                 ):
                     raise refusal
-            report = restore_export(ctx.store, export, replace=replace)
+            report = restore_export(ctx.store, export, replace=replace, progress=progress)
         except RecruitgraphError as error:
             _as_named(error, [path], [name])
             raise
