@@ -180,7 +180,12 @@ def _centralization(
 ) -> dict[str, Any]:
     rows = []
     ids: list[str] = []
+    spans = [(d["start"], d["end"]) for *_, d in G.edges(data=True)]
     for lo, hi in periods:
+        # a year no claim of G falls in has nothing to project (a window from the year 1077
+        # would otherwise project 950 empty years: past the time limit)
+        if not any(start <= hi and end >= lo for start, end in spans):
+            continue
         year = project(store, flt.window(lo, hi), graphs=graphs)
         if year.number_of_edges() == 0:
             continue
