@@ -84,13 +84,11 @@ from graph.model.rdfterms import to_rdflib
 #: :func:`ill_typed`): ``<LITERALS> :illTyped lit``.
 LITERALS = "urn:x-recruitgraph:validation:literals"
 _ILL_TYPED = "urn:x-recruitgraph:validation:illTyped"
-# ... and each triple whose literal oxigraph keeps with another datatype than the data gave it
-# (it keeps "1"^^xsd:nonNegativeInteger as "1"^^xsd:integer): ``[ :subject s ; :predicate p ;
-# :object o ; :datatype "given" ; :illTyped true (if rdflib takes it so) ]``.
-_SUBJECT = "urn:x-recruitgraph:validation:subject"
-_PREDICATE = "urn:x-recruitgraph:validation:predicate"
-_OBJECT = "urn:x-recruitgraph:validation:object"
-_DATATYPE = "urn:x-recruitgraph:validation:datatype"
+#: A graph of the staging store per datatype that oxigraph does not keep: each triple whose
+#: literal was given as, say, xsd:nonNegativeInteger (oxigraph keeps it as xsd:integer) is
+#: also in graph ``<_GIVEN + datatype>`` (``<_GIVEN + datatype + "-ill-typed">`` if rdflib
+#: takes it as ill-typed), where sh:datatype finds it with one lookup.
+_GIVEN = "urn:x-recruitgraph:validation:given:"
 #: The datatypes derived from xsd:integer, which oxigraph (0.5) keeps as xsd:integer.
 _KEPT_AS_INTEGER = frozenset(
     ox.NamedNode(str(XSD) + name)
@@ -291,14 +289,8 @@ def _value_test(
         if obj == RDFS.Literal:
             return f"isLiteral({v})"
         # a literal the store keeps with another datatype than it was given is taken as given
-        given = (
-            f"GRAPH <{LITERALS}> {{ ?given <{_SUBJECT}> ?this ; <{_PREDICATE}> {path} ;"
-            f" <{_OBJECT}> {v} }}"
-        )
-        as_given = (
-            f"EXISTS {{ {given} GRAPH <{LITERALS}> {{ ?given <{_DATATYPE}> {_string(str(obj))} }}"
-            f" FILTER NOT EXISTS {{ GRAPH <{LITERALS}> {{ ?given <{_ILL_TYPED}> true }} }} }}"
-        )
+        given = f"GRAPH ?given {{ ?this {path} {v} }}"
+        as_given = f"EXISTS {{ GRAPH <{_GIVEN}{obj}> {{ ?this {path} {v} }} }}"
         as_kept = (
             f"sameTerm(DATATYPE({v}), {_n3(obj)})"
             f" && NOT EXISTS {{ GRAPH <{LITERALS}> {{ <{LITERALS}> <{_ILL_TYPED}> {v} }} }}"
@@ -471,17 +463,11 @@ def staging_store(triples: Iterable[ox.Triple]) -> ox.Store:
             yield ox.Quad(t.subject, t.predicate, t.object, default)
 
     store.bulk_extend(quads())
-    graph = ox.NamedNode(LITERALS)
-    kept = [ox.NamedNode(_SUBJECT), ox.NamedNode(_PREDICATE), ox.NamedNode(_OBJECT)]
-    datatype, ill = ox.NamedNode(_DATATYPE), ox.NamedNode(_ILL_TYPED)
     records = []
     for t in given:
         assert isinstance(t.object, ox.Literal)
-        node = ox.BlankNode()
-        records += [ox.Quad(node, p, o, graph) for p, o in zip(kept, t, strict=True)]
-        records.append(ox.Quad(node, datatype, ox.Literal(t.object.datatype.value), graph))
-        if ill_typed(t.object):
-            records.append(ox.Quad(node, ill, ox.Literal(True), graph))
+        graph = _GIVEN + t.object.datatype.value + ("-ill-typed" if ill_typed(t.object) else "")
+        records.append(ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(graph)))
     store.extend(records)
     return store
 
