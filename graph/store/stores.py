@@ -246,18 +246,10 @@ class Store(ABC):
         graph new. Each graph is staged on its own, then one update moves them all in."""
         staged: dict[str, str] = {}
         done = [0]  # triples staged so far, over every graph
-
-        def tally(triples: Iterable[ox.Triple]) -> Iterator[ox.Triple]:
-            for triple in triples:
-                done[0] += 1
-                if progress is not None and done[0] % 10_000 == 0:
-                    progress(done[0])
-                yield triple
-
         try:
             for graph, triples in contents.items():
                 staged[graph] = _staging_iri()
-                self._stage(staged[graph], tally(triples))
+                self._stage(staged[graph], _tallied(triples, done, progress))
             if progress is not None:
                 progress(done[0])
         except BaseException:
@@ -293,6 +285,17 @@ class Store(ABC):
         # Cleanup must never hide the error that led to it.
         with contextlib.suppress(Exception):
             self._execute_update(f"DROP SILENT GRAPH <{graph}>")
+
+
+def _tallied(
+    triples: Iterable[ox.Triple], done: list[int], progress: Progress | None
+) -> Iterator[ox.Triple]:
+    """``triples``, counted into ``done[0]`` and told to ``progress`` every 10,000."""
+    for triple in triples:
+        done[0] += 1
+        if progress is not None and done[0] % 10_000 == 0:
+            progress(done[0])
+        yield triple
 
 
 class EmbeddedStore(Store):
@@ -420,6 +423,11 @@ class EmbeddedStore(Store):
                     self._commits_allowed.notify_all()
 
     def update(self, sparql: str, *, graphs: Iterable[str] | None = None) -> None:
+        self._commit(graphs, lambda: self._execute_update(sparql))
+
+    def _commit(self, graphs: Iterable[str] | None, write: Callable[[], None]) -> None:
+        """Run ``write`` (one transaction of the engine) as a write of ``graphs``: the version
+        bumped and their stamps renewed with it."""
         with self._version_lock:
             me = threading.get_ident()
             while self._holders.keys() - {me}:
@@ -430,7 +438,7 @@ class EmbeddedStore(Store):
             self._save_state(new, stamps)
             self._committing = True
             try:
-                self._execute_update(sparql)
+                write()
             except BaseException:
                 self._save_state(self._version, self._stamps)
                 raise
@@ -443,8 +451,28 @@ class EmbeddedStore(Store):
     def replace_graphs(
         self, contents: Mapping[str, Iterable[ox.Triple]], *, progress: Progress | None = None
     ) -> None:
-        super().replace_graphs(contents, progress=progress)
+        if set(self.graph_names()).isdisjoint(contents):
+            # Graphs new to the store: written in one transaction of the engine (all or
+            # nothing), without the staging copy and the MOVE that a replacement needs. The
+            # MOVE was 138 s of a 189 s load of 1.1M triples; one transaction, a fifth of it.
+            self._commit(contents.keys(), lambda: self._insert(contents, progress))
+        else:
+            super().replace_graphs(contents, progress=progress)
         self._compact()
+
+    def _insert(
+        self, contents: Mapping[str, Iterable[ox.Triple]], progress: Progress | None
+    ) -> None:
+        done = [0]
+        quads = (
+            ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(graph))
+            for graph, triples in contents.items()
+            for t in _tallied(triples, done, progress)
+        )
+        with self._writing():
+            self._store.extend(quads)
+        if progress is not None:
+            progress(done[0])
 
     def drop_graph(self, graph: str) -> bool:
         existed = super().drop_graph(graph)

@@ -1,0 +1,167 @@
+"""Validated loads against pyoxigraph's own bulk load (issue 15, item 1).
+
+For each size, ``recruitgraph synth`` writes one N-Triples file; then, each in a process of its
+own (so that ``ru_maxrss`` is that step's peak memory), on an on-disk store in a fresh directory:
+
+* ``bulk_load``: pyoxigraph's ``Store.bulk_load`` of the file into one named graph, then
+  ``optimize`` (no validation): the engine's own rate, the bar;
+* ``load``: ``graph.ingest.load_files``, what ``recruitgraph load`` runs (parse, the shapes
+  compiled to SPARQL, the atomic write, compaction), with the time of each phase from its
+  progress events;
+* ``validate``: the compiled validator alone on the parsed triples, and ``pyshacl`` (the
+  reference; up to ``--pyshacl-max`` triples, it takes minutes beyond).
+
+The ratio is bulk_load's wall time over load's: 1.0 would be the engine's own rate. Run from the
+repository root:
+
+    .venv/bin/python bench/ingest.py --actors 3000,30000
+
+(3000 actors are about 100k triples, 30000 about 1M.) It prints one table and, unless
+``--no-write``, puts it with the command under "Validated loads against the engine's bulk load"
+in bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HEADING = "## Validated loads against the engine's bulk load (issue 15, item 1)"
+
+
+def _step(kind: str, path: str) -> dict[str, float]:
+    """Run one step in this process; returns its figures."""
+    sys.path.insert(0, str(ROOT))
+    import pyoxigraph as ox
+
+    from graph.ingest import load_files
+    from graph.ingest.progress import Step
+    from graph.ingest.validation import validate_graph, validate_triples
+    from graph.model.rdfterms import rdflib_graph
+    from graph.store import EmbeddedStore
+
+    started = time.perf_counter()
+    figures: dict[str, float] = {}
+    # the engine may still be writing its files when a block ends: cleaned up at exit
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as directory:
+        if kind == "bulk_load":
+            store = ox.Store(directory)
+            store.bulk_load(
+                path=path, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode("urn:x:g")
+            )
+            store.optimize()
+            figures["triples"] = len(store)
+            del store
+        elif kind == "load":
+            phases: dict[str, float] = {}
+
+            def seen(step: Step) -> None:
+                phases.setdefault(step.phase, time.perf_counter() - started)
+
+            with EmbeddedStore(Path(directory) / "store") as store:
+                report = load_files(store, [path], "synth", progress=seen)
+            figures["triples"] = report.triples
+            ends = [*list(phases.values())[1:], time.perf_counter() - started]
+            for (phase, begun), end in zip(phases.items(), ends, strict=True):
+                figures[f"phase_{phase}"] = end - begun
+        else:
+            triples = [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(path=path)]
+            started = time.perf_counter()
+            if kind == "validate":
+                figures["problems"] = len(validate_triples(triples))
+            else:
+                figures["problems"] = len(validate_graph(rdflib_graph(triples)))
+            figures["triples"] = len(triples)
+    figures["wall"] = time.perf_counter() - started
+    figures["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return figures
+
+
+def _run(kind: str, path: Path, timeout: float) -> dict[str, float] | None:
+    command = [sys.executable, __file__, "--step", kind, str(path)]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=True)
+    except subprocess.TimeoutExpired:
+        return None
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--actors", default="3000,30000")
+    parser.add_argument("--pyshacl-max", type=int, default=200_000)
+    parser.add_argument("--timeout", type=float, default=1800)
+    parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--step", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.step:
+        print(json.dumps(_step(*args.step)))
+        return 0
+    rows = []
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as directory:
+        for actors in (int(a) for a in args.actors.split(",")):
+            path = Path(directory) / f"synth-{actors}.nt"
+            subprocess.run(
+                [str(ROOT / ".venv/bin/recruitgraph"), "synth", "--actors", str(actors),
+                 "--centralization", "0.5", "--seed", "1", "--out", str(path)],
+                check=True, capture_output=True,
+            )  # fmt: skip
+            bulk = _run("bulk_load", path, args.timeout)
+            load = _run("load", path, args.timeout)
+            validate = _run("validate", path, args.timeout)
+            triples = int(bulk["triples"]) if bulk else 0
+            reference = _run("pyshacl", path, args.timeout) if triples <= args.pyshacl_max else None
+            rows.append((actors, triples, bulk, load, validate, reference))
+            print(json.dumps(rows[-1]), flush=True)
+    table = _table(rows)
+    print(table)
+    if not args.no_write:
+        _write(table, " ".join(["bench/ingest.py", *sys.argv[1:]]))
+    return 0
+
+
+def _table(rows: list) -> str:
+    lines = [
+        "| triples | bulk_load + optimize | `load` (validated) | ratio | parse / validate / "
+        "write / commit | peak RSS bulk / load | compiled validator | pyshacl |",
+        "|---:|---:|---:|---:|---|---:|---:|---:|",
+    ]
+    for _, triples, bulk, load, validate, reference in rows:
+        phases = " / ".join(
+            f"{load.get('phase_' + p, 0):.1f}" for p in ("parse", "validate", "write", "commit")
+        )
+        lines.append(
+            f"| {triples:,} | {bulk['wall']:.1f} s | {load['wall']:.1f} s | "
+            f"{bulk['wall'] / load['wall']:.3f}× | {phases} s | "
+            f"{bulk['rss_mb']:,.0f} / {load['rss_mb']:,.0f} MB | {validate['wall']:.1f} s | "
+            + (f"{reference['wall']:.1f} s" if reference else "not run")
+            + " |"
+        )
+    return "\n".join(lines)
+
+
+def _write(table: str, command: str) -> None:
+    results = ROOT / "bench" / "RESULTS.md"
+    text = results.read_text()
+    section = (
+        f"{HEADING}\n\nOne run, `{command}`, {time.strftime('%Y-%m-%d')}, this machine (2 CPUs), "
+        f"each step in a fresh process on a fresh on-disk store:\n\n{table}\n"
+    )
+    if HEADING in text:
+        head, _, rest = text.partition(HEADING)
+        tail = rest.split("\n## ", 1)
+        text = head + section + ("\n## " + tail[1] if len(tail) > 1 else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    results.write_text(text)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
