@@ -44,7 +44,7 @@ from graph.ingest.registry import (
     read_actors_csv,
     registry_from_store,
 )
-from graph.ingest.validation import Problem, ValidationError, validate_triples
+from graph.ingest.validation import Problem, ValidationError, shape_checks, validate_triples
 from graph.model.namespaces import (
     DCTERMS,
     RDF,
@@ -428,7 +428,7 @@ def check(
         return list(parsed.problems)
     reported = {(p.file, p.line, p.column) for p in parsed.problems}
     placed = list(parsed.problems)
-    with step_of(progress, "validate", "checks"):
+    with step_of(progress, "validate", "checks", total=len(shape_checks())):
         found = validate_triples(
             [*parsed.triples, *description], progress=validation_hook(progress)
         )
