@@ -180,6 +180,8 @@ ARGUMENTS: dict[str, Any] = {
     "into": ["regional-government/ru-ta"],
     "source": ["regional-government/ru-ta"],
     "target": ["$actor", "$other"],
+    # a job is its starter's alone (tests/test_api_graph.py); an id nobody started, here
+    "job_id": ["0123456789abcdefghijklmn"],
     "q": ["$marker"],
     "search": ["$marker"],
     "query": QUERIES,
