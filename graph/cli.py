@@ -814,9 +814,10 @@ def cmd_token(args: argparse.Namespace) -> int:
     if args.action == "create":
         token = tokens.create(args.role, args.name, args.grant or ())
         print(token)
+        article = "an" if args.role[0] in "aeiou" else "a"
         print(
-            f"created a {args.role} token; it is shown only this once (only its hash is kept "
-            f"in {tokens.path})",
+            f"created {article} {args.role} token; it is shown only this once (only its hash "
+            f"is kept in {tokens.path})",
             file=sys.stderr,
         )
     elif args.action == "list":
