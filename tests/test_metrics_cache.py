@@ -1,7 +1,8 @@
 """The cache of derived results (graph.store.cache) bounded in bytes: the least recently used
 go until the total fits, a result larger than the bound is served and not kept, the bound is
-set by the library (bad sizes refused); and what it measures (graph.store.sizing,
-graph.analysis.projection.projection_bytes)."""
+set by the library and by ``recruitgraph serve --metrics-cache-mb`` (bad sizes refused);
+and what it measures (graph.store.sizing, graph.analysis.projection.projection_bytes).
+The same cache through a real server's /healthz: tests/test_operations.py."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
@@ -18,6 +20,7 @@ import pytest
 from graph.analysis.projection import projection_bytes
 from graph.store import EmbeddedStore, Store, cache
 from graph.store.sizing import deep_size
+from tests.helpers import run_cli
 
 
 @pytest.fixture
@@ -99,6 +102,16 @@ def test_no_result_is_taken_from_before_a_write(store: Store) -> None:
 def test_a_bad_bound_is_refused(store: Store, bad: Any) -> None:
     with pytest.raises(ValueError, match="0 or more"):
         cache.set_max_bytes(bad)
+
+
+def test_the_command_line_refuses_a_bad_size(tmp_path: Path, cli_env: dict[str, str]) -> None:
+    """(One size: the parsing is --answer-cache-mb's, whose test tries more.)"""
+    result = run_cli(
+        "serve", "--data-dir", str(tmp_path / "d"), "--metrics-cache-mb", "-1", env=cli_env
+    )
+    assert result.returncode == 1
+    assert "argument --metrics-cache-mb: -1 is not a size in MiB" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 # -- what is measured ----------------------------------------------------------------------
