@@ -1,4 +1,5 @@
-"""A small cache of derived results (projections, reports), keyed on the store's version.
+"""A cache of derived results (projections, reports), keyed on the store's version and
+bounded in bytes.
 
 Every write to a store bumps its version (:attr:`graph.store.Store.version`), so a key that
 includes the version can never return a result computed before the last write. A result is
@@ -8,17 +9,18 @@ would file a result computed partly after a write under the version before it, w
 still at that version would take it; noting it after would file a result of the old data
 under the new version, for every later reader.
 
-Threads that
-ask for the same key while it is being computed wait for that computation rather than each
-running their own, and take its result if the store is still at the version it was computed
-at, whether or not it was kept.
+Threads that ask for the same key while it is being computed wait for that computation rather
+than each running their own, and take its result if the store is still at the version it was
+computed at, whether or not it was kept.
 
 The cache is bounded in bytes (:func:`set_max_bytes`; 512 MiB unless set): every result's
 size is measured once, when it is stored, by the measure its caller gives
 (:func:`graph.analysis.projection.projection_bytes` for projections; else
 :func:`graph.store.sizing.deep_size`), and the least recently used results go until the
 total fits. A result larger than the whole bound is given to its callers and not kept (a
-projection of 100,000 actors holds 1 to 2 GiB: raise the bound to keep one). The bound is
+projection of 100,000 actors holds 1 to 2 GiB: raise the bound to keep one). What a result
+gains after it is stored is not counted (networkx keeps a backend's copy of a graph in the
+graph, where a backend is configured). The bound is
 this process's: a server's analysis runs in its engine process, which holds its own cache
 (``recruitgraph serve --metrics-cache-mb``).
 """

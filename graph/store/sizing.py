@@ -12,6 +12,10 @@ whose nodes' degrees are anything but alike, is measured by
 :func:`graph.analysis.projection.projection_bytes`, which walks its structure whole and samples
 only its attribute dictionaries.
 
+On the default dataset's report, explorer data and question page :func:`deep_size` comes
+within 0.0 %, +0.5 % and +5.6 % of an exact walk (every object once, which agrees with
+tracemalloc to 0.1 % on projections: bench/projection_bytes.py), in under 10 ms each.
+
 Neither counts what the result shares with the rest of the process (classes, modules,
 interned strings reached once), nor memory the allocator keeps after it is freed.
 
