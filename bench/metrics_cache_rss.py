@@ -1,16 +1,17 @@
 """The server's memory while it serves metrics, with the metrics cache bounded at two values.
 
-    .venv/bin/python bench/metrics_cache_rss.py --actors 30000 --bounds 64,2048
+    .venv/bin/python bench/metrics_cache_rss.py --actors 30000 --bounds 64,2048 --rounds 3
 
 Synthetic data (bench/metrics_bench.py's file and loader: ``recruitgraph synth``,
 centralization 0.5, seed 1, written without validation) in an on-disk store; then, for each
 bound, ``recruitgraph serve --metrics-cache-mb BOUND --answer-cache-mb 0`` (the answer cache
 off, so that every request reaches the engine process) answers two rounds of
 ``/api/metrics``, one request at a time: round 1 a report for each of ``FILTERS`` (each a
-projection of its own), round 2 the same filters with ``top=11`` (a new report, from the
-projection if the cache kept it). After each request: the engine process's resident memory
-(VmRSS; it holds the store and the cache) and the request's time; at the end its peak
-(VmHWM), the server process's resident memory and the cache's figures from /healthz.
+projection of its own), then ``--rounds`` - 1 more rounds of the same filters with ``top``
+11, 12, ... (a new report each, from the projection if the cache kept it). After each
+request: the engine process's resident memory (VmRSS; it holds the store and the cache) and
+the request's time; at the end its peak (VmHWM), the server process's resident memory and
+the cache's figures from /healthz.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def engine_pid(server: int) -> int:
     return int(children[0])
 
 
-def run(data_dir: Path, bound: int, log: Path) -> dict[str, Any]:
+def run(data_dir: Path, bound: int, log: Path, rounds: int) -> dict[str, Any]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     process = serve(
@@ -67,7 +68,8 @@ def run(data_dir: Path, bound: int, log: Path) -> dict[str, Any]:
         engine = engine_pid(process.pid)
         rows = []
         with httpx.Client(base_url=base, timeout=900) as client:
-            for round_, top in ((1, 10), (2, 11)):
+            for round_ in range(1, rounds + 1):
+                top = 9 + round_
                 for flt in FILTERS:
                     began = time.perf_counter()
                     answer = client.get("/api/metrics", params={**flt, "top": str(top)})
@@ -98,6 +100,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--actors", type=int, default=30_000)
     parser.add_argument("--bounds", default="64,2048", help="two --metrics-cache-mb values")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "rg-bench")
     args = parser.parse_args()
     data_dir = args.work / f"metrics-cache-{args.actors}"
@@ -107,7 +110,7 @@ def main() -> None:
         store.close()
         print(f"loaded {triples:,} triples in {time.perf_counter() - began:.1f} s", flush=True)
     results = [
-        run(data_dir, int(bound), args.work / f"metrics-cache-{bound}.log")
+        run(data_dir, int(bound), args.work / f"metrics-cache-{bound}.log", args.rounds)
         for bound in args.bounds.split(",")
     ]
     print()
