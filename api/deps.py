@@ -28,6 +28,7 @@ from graph.server.engine import Engine, StoreSpec
 from graph.server.jobs import Jobs
 from graph.sparql.update_size import MAX_UPDATE_TRIPLES
 from graph.store import default_data_dir
+from graph.store.cache import DEFAULT_MAX_BYTES
 
 __all__ = [
     "ERRORS",
@@ -93,6 +94,9 @@ class Settings:
     #: Bytes of whole answers the server keeps until the next write (graph.server.answers;
     #: 0: off; always off for a remote store).
     answer_cache_bytes: int = 64 * 1024**2
+    #: Bytes of derived results (projections, reports) the engine process keeps
+    #: (graph.store.cache; 0: none).
+    metrics_cache_bytes: int = DEFAULT_MAX_BYTES
     #: Directory to delete at shutdown (a temporary copy of an in-memory store).
     cleanup: Path | None = field(default=None, repr=False)
 
@@ -106,6 +110,7 @@ class Settings:
                 self.threads,
                 self.analysis_threads,
                 heavy_threads=self.heavy_threads,
+                metrics_cache_bytes=self.metrics_cache_bytes,
             )
         directory = self.data_dir if self.data_dir is not None else default_data_dir()
         return StoreSpec(
@@ -116,6 +121,7 @@ class Settings:
             self.threads,
             self.analysis_threads,
             heavy_threads=self.heavy_threads,
+            metrics_cache_bytes=self.metrics_cache_bytes,
         )
 
     def token_dir(self) -> Path:

@@ -100,6 +100,13 @@ class Health(TypedDict):
     triples: NotRequired[int]
     #: results (projections, reports) held in the engine's cache
     cache_entries: NotRequired[int]
+    #: The cache of derived results (projections, reports, explorer data) of the engine
+    #: process that answered this call, which is the process that computes them (a
+    #: restarted engine starts empty): entries, bytes (as measured when each was stored),
+    #: max_bytes (``--metrics-cache-mb``; 0: none kept), and since that process started
+    #: hits, computed, waited (for another caller's computation), evicted, and too_large
+    #: (computed, served, not kept)
+    metrics_cache: NotRequired[dict[str, int]]
     #: The server's cache of whole answers (SPARQL results), kept until the next write:
     #: entries, bytes, max_bytes (0: off, as for a remote store), and since start hits,
     #: misses, answers kept and evicted

@@ -31,6 +31,7 @@ from graph.model.ontology import concepts, confidence_levels, kinds
 from graph.server.logs import FORMATS as LOG_FORMATS
 from graph.sparql.update_size import MAX_UPDATE_TRIPLES
 from graph.store import Store, default_data_dir, open_store
+from graph.store.cache import DEFAULT_MAX_BYTES
 from graph.store.export import EXPORT_KINDS, export_format
 from graph.store.formats import Kind, by_suffix, formats
 
@@ -779,6 +780,7 @@ def _serve(store: Store, sock: socket.socket, args: argparse.Namespace) -> None:
         analysis_threads=args.analysis_threads,
         heavy_threads=args.heavy_threads,
         answer_cache_bytes=int(args.answer_cache_mb * 1024**2),
+        metrics_cache_bytes=int(args.metrics_cache_mb * 1024**2),
         data_dir=args.data_dir,
     )
     # Uvicorn logs through our handler (log_config=None); the request log is api.app's.
@@ -1136,6 +1138,15 @@ def build_parser() -> argparse.ArgumentParser:
             default=64.0,
             help="MiB of whole answers (SPARQL results) kept for callers who ask the same "
             "again, until the next write (default 64; 0: off; always off for --store-url)",
+        )
+        limits.add_argument(
+            "--metrics-cache-mb",
+            type=_size_mb,
+            default=DEFAULT_MAX_BYTES / 1024**2,
+            help="MiB of derived results (projections, reports, explorer data) the engine "
+            "keeps until the next write, least recently used out first; a larger one is "
+            "computed and not kept (default 512; 0: none kept; one projection of 100,000 "
+            "actors holds 1-2 GiB)",
         )
         limits.add_argument("--no-access-log", action="store_true", help="do not log every request")
         limits.add_argument(

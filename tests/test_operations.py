@@ -36,12 +36,18 @@ from tests.helpers import (
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """A server over an empty store, in a process group of its own, with a reader and an
-    editor token. The last test of the module stops it with a signal to its group."""
+    editor token, and a metrics cache of 3 MiB. The last test of the module stops it with a
+    signal to its group."""
     work = tmp_path_factory.mktemp("operations")
     roles = {role: (role, ()) for role in ("reader", "editor")}
     with serving(
-        work / "data", work / "server.log", "--max-upload-mb", "1", roles=roles, new_session=True
-    ) as live:
+        work / "data",
+        work / "server.log",
+        "--max-upload-mb", "1",
+        "--metrics-cache-mb", "3",
+        roles=roles,
+        new_session=True,
+    ) as live:  # fmt: skip
         yield live
 
 
@@ -132,6 +138,15 @@ def test_healthz_reports_store_state_restarts_and_cache(server: LiveServer) -> N
     assert httpx.get(f"{server.base}/api/metrics").status_code == 200
     after = httpx.get(f"{server.base}/healthz").json()
     assert after["cache_entries"] > before["cache_entries"]
+    # The engine process's cache of derived results, bounded by --metrics-cache-mb.
+    metrics, held = before["metrics_cache"], after["metrics_cache"]
+    assert set(held) == {
+        "entries", "bytes", "max_bytes", "hits", "computed", "waited", "evicted", "too_large"
+    }  # fmt: skip
+    assert held["max_bytes"] == 3 * 1024**2
+    assert held["entries"] == after["cache_entries"] > metrics["entries"]
+    assert metrics["bytes"] < held["bytes"] <= held["max_bytes"]
+    assert held["computed"] > metrics["computed"]
     # A refused token learns liveness, not what the store holds.
     refused = httpx.get(f"{server.base}/healthz", headers={"Authorization": "Bearer rgt_x"})
     assert refused.status_code == 200 and "datasets" not in refused.json()

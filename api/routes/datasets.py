@@ -104,6 +104,16 @@ def engine_health(engine: Engine) -> tuple[dict[str, Any], str | None]:
                         "datasets": 2,
                         "triples": 5182,
                         "cache_entries": 4,
+                        "metrics_cache": {
+                            "entries": 4,
+                            "bytes": 5242880,
+                            "max_bytes": 536870912,
+                            "computed": 4,
+                            "hits": 57,
+                            "waited": 1,
+                            "evicted": 0,
+                            "too_large": 0,
+                        },
                         "answer_cache": {
                             "entries": 12,
                             "bytes": 48210,

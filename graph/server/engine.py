@@ -91,6 +91,8 @@ from graph.server import service
 from graph.server.answers import AnswerCache
 from graph.server.auth import Principal
 from graph.server.service import Context
+from graph.store import cache
+from graph.store.cache import DEFAULT_MAX_BYTES
 
 log = logging.getLogger("recruitgraph.server")
 
@@ -169,6 +171,9 @@ class StoreSpec:
     #: the analysis niced, the kernel gives a cheap query, the server and the writes the CPU
     #: first, and the analysis what is left (see :func:`_lower_priority`).
     analysis_nice: int = 10
+    #: Bytes of derived results (projections, reports) the engine process keeps between
+    #: calls (:func:`graph.store.cache.set_max_bytes`; 0: none).
+    metrics_cache_bytes: int = DEFAULT_MAX_BYTES
 
     def slots(self, lane: str) -> int:
         """How many calls of ``lane`` run at once.
@@ -1134,6 +1139,7 @@ def serve(fd: int, spec: StoreSpec) -> int:
                 sock.sendall(header)
                 sock.sendall(data)
 
+    cache.set_max_bytes(spec.metrics_cache_bytes)
     try:
         store = spec.open()
     except Exception as error:

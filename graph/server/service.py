@@ -361,6 +361,8 @@ def healthz(ctx: Context, principal: Principal) -> dict[str, Any]:
         "datasets": len(infos),
         "triples": sum(i.triples for i in infos),
         "cache_entries": cache.stats()["entries"],
+        # (This process's: the engine process that computes the analysis.)
+        "metrics_cache": cache.stats(),
     }
 
 
