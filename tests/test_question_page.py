@@ -150,9 +150,10 @@ def test_a_page_whose_figures_are_not_ready_answers_at_once_and_polls_them(
         assert answer.headers["cache-control"] == "no-store"
         assert opened.locator("#pending-status").is_visible()
         screenshot(opened, "question-pending")
-        # the job ends, the page loads itself again, named by its job, with the same filters
-        opened.wait_for_url("**/?basis=report&job=*", timeout=READY)
+        # the job ends, the page loads itself again, at the same address
+        opened.wait_for_selector("#question-data", state="attached", timeout=READY)
         _drawn(opened)
+        assert opened.url == f"{slow_server.base}/?basis=report"
         assert opened.locator("#pending-status").count() == 0
         assert opened.locator("[data-chart=payers] .count").inner_text().isdigit()
         watch.assert_clean()
@@ -160,20 +161,36 @@ def test_a_page_whose_figures_are_not_ready_answers_at_once_and_polls_them(
         opened.context.close()
 
 
-def test_the_job_of_a_page_is_its_callers_alone(slow_server: LiveServer) -> None:
+def test_a_page_asked_again_joins_its_job_and_then_finds_it_done(
+    slow_server: LiveServer,
+) -> None:
     with httpx.Client(base_url=slow_server.base, timeout=30) as client:
-        pending = client.get("/")
-        assert pending.status_code == 200
-        job = re.search(r'"id":"([^"]+)"', pending.text)
-        assert job is not None
+        first = client.get("/", params={"basis": "assessment"})
+        again = client.get("/", params={"basis": "assessment"})
+        job = re.search(r'"job":"([^"]+)"', first.text)
+        assert job is not None and f'"job":"{job[1]}"' in again.text, "the same job"
         for _ in range(300):  # bounded: 30 s
-            state = client.get(f"/api/jobs/{job[1]}").json()
+            state = client.get(job[1]).json()
             if state["state"] != "running":
                 break
             time.sleep(0.1)
         assert state["state"] == "done", state
-        ready = client.get("/", params={"job": job[1]})
+        ready = client.get("/", params={"basis": "assessment"})
         assert 'id="question-data"' in ready.text
-        # another caller's job (or none) is no shortcut: the page computes for its caller
-        other = client.get("/", params={"job": "not-a-job"})
-        assert other.status_code == 200 and 'id="pending-status"' in other.text
+        # other parameters are another computation
+        other = client.get("/", params={"basis": "report", "to": "2025-12-31"})
+        assert 'id="pending-status"' in other.text
+
+
+def test_the_explorer_too_answers_at_once_and_polls_its_network(
+    browser: Browser, slow_server: LiveServer
+) -> None:
+    opened, watch = watched_page(browser, viewport=(1440, 900))
+    try:
+        opened.goto(f"{slow_server.base}/viz?basis=report")
+        assert "network of the explorer" in opened.locator("#pending-status").inner_text()
+        opened.wait_for_selector("body[data-ready=true]", timeout=READY)
+        screenshot(opened, "explorer-after-progress")
+        watch.assert_clean()
+    finally:
+        opened.context.close()

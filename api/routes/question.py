@@ -10,10 +10,8 @@ script it loads is served here: no CDN.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, Response
 
 from api.deps import (
     ERRORS,
@@ -22,15 +20,12 @@ from api.deps import (
     EncodedJSON,
     EngineDep,
     Filters,
-    JobsDep,
-    SettingsDep,
-    answer_of,
 )
 from api.models import QuestionData
+from api.pending import page_when_ready
 from graph.server import service
-from graph.server.jobs import TooManyJobs
-from graph.viz.page import MEDIA_TYPES, SERVED_POLICY
-from graph.viz.question import PENDING_ASSETS, QUESTION_ASSETS, pending_page, question_page
+from graph.viz.page import MEDIA_TYPES
+from graph.viz.question import PENDING_ASSETS, QUESTION_ASSETS, question_page
 
 router = APIRouter(responses=ERRORS)
 
@@ -47,9 +42,6 @@ async def question(
     filters: Filters,
     principal: Caller,
     engine: EngineDep,
-    jobs: JobsDep,
-    settings: SettingsDep,
-    job_id: Annotated[str | None, Query(alias="job", include_in_schema=False)] = None,
 ) -> Response:
     """The question page: who pays and who operates by tier and year, the regions' share of the
     per-recruit sign-up payment with its interval, enforcement by foreign governments, and
@@ -57,39 +49,15 @@ async def question(
 
     The figures are computed as a job of the caller's (:mod:`graph.server.jobs`); when they
     take longer than a moment (a large store), the page answers at once with their progress
-    and loads itself again when they are ready (``job``: the job that computed them)."""
+    and loads itself again when they are ready."""
     root = request.scope.get("root_path", "")
-
-    async def compute() -> None:
-        await engine.call(service.question_data, principal, filters)
-
-    async def work() -> tuple[int, Any]:
-        status, body = await answer_of(compute, "the question page")
-        return status, ({"ready": True} if status == 200 else body)
-
-    headers = {"Content-Security-Policy": SERVED_POLICY}
-    job = jobs.get(principal, job_id) if job_id else None
-    if job is None or job.state != "done":
-        try:
-            job = jobs.start(principal, "question page", work)
-        except TooManyJobs:
-            raise ApiError(
-                503, "too many jobs are running; try again later", headers={"Retry-After": "10"}
-            ) from None
-        if not await jobs.wait(job, settings.page_wait):
-            page = pending_page(
-                job.id,
-                f"{root}/api/jobs/{job.id}",
-                assets_url=f"{root}/question/assets",
-                api_url=root,
-            )
-            return HTMLResponse(page, headers={**headers, "Cache-Control": "no-store"})
-        if job.status != 200:
-            return JSONResponse(job.result, job.status or 500)
-    # Computed by the job a moment ago: the engine's cache answers.
-    data = await engine.call(service.question_data, principal, filters)
-    page = question_page(data, assets_url=f"{root}/question/assets", api_url=root)
-    return HTMLResponse(page, headers=headers)
+    return await page_when_ready(
+        request,
+        principal,
+        "the figures of the question page",
+        lambda: engine.call(service.question_data, principal, filters),
+        lambda data: question_page(data, assets_url=f"{root}/question/assets", api_url=root),
+    )
 
 
 @router.get("/api/question", tags=["question"], response_model=QuestionData)

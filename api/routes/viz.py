@@ -12,13 +12,14 @@ from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.responses import FileResponse, Response
 
 from api.deps import ERRORS, ApiError, Caller, EncodedJSON, EngineDep, Filters
 from api.models import ExplorerData
+from api.pending import page_when_ready
 from graph.server import service
 from graph.viz.network import OPENING_LEVEL
-from graph.viz.page import ASSETS, MEDIA_TYPES, SERVED_POLICY, explorer_page
+from graph.viz.page import ASSETS, MEDIA_TYPES, explorer_page
 
 router = APIRouter(responses=ERRORS)
 
@@ -31,16 +32,25 @@ router = APIRouter(responses=ERRORS)
     responses={200: {"content": {"text/html": {"schema": {"type": "string"}}}}},
 )
 async def viz(
-    request: Request, filters: Filters, principal: Caller, engine: EngineDep
-) -> HTMLResponse:
+    request: Request,
+    filters: Filters,
+    principal: Caller,
+    engine: EngineDep,
+) -> Response:
     """The explorer page over the claims that pass the filters (the page filters further
-    by itself, without a reload). Without ``level=`` it opens at the government level."""
+    by itself, without a reload). Without ``level=`` it opens at the government level. When
+    its data takes longer than a moment (a large store), the page answers at once with the
+    progress of its computation, a job (:mod:`api.pending`)."""
     if "level" not in request.query_params:
         filters = replace(filters, level=OPENING_LEVEL)
-    data = await engine.call(service.explorer_data, principal, filters, window=None)
     root = request.scope.get("root_path", "")
-    page = explorer_page(data, assets_url=f"{root}/viz/assets", api_url=root)
-    return HTMLResponse(page, headers={"Content-Security-Policy": SERVED_POLICY})
+    return await page_when_ready(
+        request,
+        principal,
+        "the network of the explorer",
+        lambda: engine.call(service.explorer_data, principal, filters, window=None),
+        lambda data: explorer_page(data, assets_url=f"{root}/viz/assets", api_url=root),
+    )
 
 
 @router.get(

@@ -15,7 +15,7 @@ import asyncio
 import logging
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +58,9 @@ class Job:
     status: int | None = None
     result: Any = None
     ended: float | None = None
+    #: What the job computes, for :meth:`Jobs.find` (a page and its parameters); None: not
+    #: to be found again.
+    key: Hashable = None
     #: Set when the job has ended.
     finished: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
 
@@ -101,12 +104,13 @@ class Jobs:
         self._jobs: dict[str, Job] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def start(self, principal: Principal, operation: str, work: Work) -> Job:
-        """Start ``work`` as a job of ``principal``; TooManyJobs when every place is taken."""
+    def start(self, principal: Principal, operation: str, work: Work, key: Hashable = None) -> Job:
+        """Start ``work`` as a job of ``principal`` (``key``: what it computes, see
+        :meth:`find`); TooManyJobs when every place is taken."""
         self._prune(room=1)
         if len(self._jobs) >= self.keep_count:
             raise TooManyJobs()
-        job = Job(secrets.token_urlsafe(18), operation, owner_of(principal))
+        job = Job(secrets.token_urlsafe(18), operation, owner_of(principal), key=key)
         self._jobs[job.id] = job
         task = asyncio.get_running_loop().create_task(self._run(job, work))
         self._tasks.add(task)
@@ -120,6 +124,17 @@ class Jobs:
         except TimeoutError:
             return False
         return True
+
+    def find(self, principal: Principal, key: Hashable) -> Job | None:
+        """The latest job of ``principal`` that computes ``key`` and has not failed, if any:
+        a page asked for again joins its computation, or finds it done."""
+        self._prune()
+        owner = owner_of(principal)
+        found = [
+            j for j in self._jobs.values()
+            if j.key == key and j.owner == owner and j.state != "failed"
+        ]  # fmt: skip
+        return max(found, key=lambda j: j.started) if found else None
 
     def get(self, principal: Principal, job_id: str) -> Job | None:
         """Job ``job_id`` if ``principal`` started it; None for any other (or no) job."""

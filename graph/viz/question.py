@@ -349,24 +349,24 @@ def question_page(
 
 
 def pending_page(
-    job_id: str,
     job_url: str,
     *,
+    what: str = "the figures of the question page",
     assets_url: str,
     api_url: str,
     title: str = "recruitgraph: center or provinces?",
 ) -> str:
-    """The page a server answers with at once while the figures are computed as job
-    ``job_id`` (at ``job_url``): it shows the job's progress and, when the job is done, loads
-    the question page again naming the job (``?job=``), which the server then answers from
-    the figures computed."""
+    """The page a server answers with at once while the data of ``what`` (a page) is computed
+    as the job at ``job_url``: it shows the job's progress and, when the job is done, loads its
+    address again, which the server then answers from the data computed."""
     template = _environment().get_template("question_pending.html")
     return template.render(
         title=title,
         question=QUESTION,
+        what=what,
         assets_url=assets_url,
         api_url=api_url,
-        config=json_for_script({"id": job_id, "job": job_url}),
+        config=json_for_script({"job": job_url}),
     )
 
 

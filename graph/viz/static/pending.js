@@ -1,5 +1,5 @@
 // The question page while its figures are computed (a job of the server): poll the job,
-// show its progress, and load the page again once it is done (the figures are then cached).
+// show its progress, and load the page again once it is done (its data is then computed).
 (function () {
   "use strict";
   const config = JSON.parse(document.getElementById("pending-config").textContent);
@@ -36,9 +36,7 @@
       return;
     }
     if (job.state === "done") {
-      const again = new URL(window.location.href);
-      again.searchParams.set("job", config.id);
-      window.location.replace(again.toString());
+      window.location.reload();
     } else if (job.state === "failed") {
       const reason = (job.result && job.result.error) || `status ${job.status}`;
       status.textContent = `The answer could not be computed: ${reason}`;

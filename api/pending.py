@@ -1,0 +1,75 @@
+"""Pages whose data may take long to compute (the question page, the explorer): they never
+keep a reader waiting on one long request (issue 13, item 3).
+
+The data is computed as a job of the caller's (:mod:`graph.server.jobs`, under the write time
+limit), found again by the page and its parameters. When it is ready within ``serve
+--page-wait`` seconds, the page is answered as usual. Otherwise the answer is, at once, a small
+page (:func:`graph.viz.question.pending_page`) that shows the job's progress, polls it and,
+when it is done, loads the same address again: the page then finds the job done, and its data,
+computed by then, comes from the engine's cache. A page asked for again while its job runs
+joins that job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from api.deps import ApiError, answer_of, jobs_of, settings_of
+from graph.server.auth import Principal
+from graph.server.jobs import TooManyJobs
+from graph.viz.page import SERVED_POLICY
+from graph.viz.question import pending_page
+
+__all__ = ["page_when_ready"]
+
+_Data = TypeVar("_Data")
+
+
+async def page_when_ready(
+    request: Request,
+    principal: Principal,
+    what: str,
+    compute: Callable[[], Awaitable[_Data]],
+    render: Callable[[_Data], str],
+) -> Response:
+    """The page ``render`` makes of ``compute()``'s data, or the page of its progress.
+
+    ``what`` names the page (the job's ``operation``, the progress page's words); ``compute``
+    is the engine call (a cached operation) for the request's parameters.
+    """
+    jobs, settings = jobs_of(request), settings_of(request)
+    root = request.scope.get("root_path", "")
+    headers = {"Content-Security-Policy": SERVED_POLICY}
+    key = (what, tuple(sorted(request.query_params.multi_items())))
+    job = jobs.find(principal, key)
+    if job is None or job.state != "done":
+        if job is None:
+
+            async def work() -> tuple[int, Any]:
+                status, body = await answer_of(compute, what)
+                return status, ({"ready": True} if status == 200 else body)
+
+            try:
+                job = jobs.start(principal, what, work, key=key)
+            except TooManyJobs:
+                raise ApiError(
+                    503,
+                    "too many jobs are running; try again later",
+                    headers={"Retry-After": "10"},
+                ) from None
+        if not await jobs.wait(job, settings.page_wait):
+            page = pending_page(
+                f"{root}/api/jobs/{job.id}",
+                what=what,
+                assets_url=f"{root}/question/assets",
+                api_url=root,
+            )
+            return HTMLResponse(page, headers={**headers, "Cache-Control": "no-store"})
+        if job.status != 200:
+            return JSONResponse(job.result, job.status or 500)
+    # Computed by the job a moment ago: the engine's cache answers.
+    return HTMLResponse(render(await compute()), headers=headers)
