@@ -692,7 +692,8 @@ def ring_pixel(page: Page, node_id: str) -> list[int]:
             const r = Math.max(b.x - a.x, b.y - a.y) / 2 + 6;
             const canvas = document.querySelector("#network canvas");
             const ratio = canvas.width / canvas.clientWidth;
-            const x = Math.round(((a.x + b.x) / 2 + r) * ratio), y = Math.round(((a.y + b.y) / 2) * ratio);
+            const x = Math.round(((a.x + b.x) / 2 + r) * ratio);
+            const y = Math.round(((a.y + b.y) / 2) * ratio);
             return [...canvas.getContext("2d").getImageData(x, y, 1, 1).data];
         }""",
         node_id,
@@ -817,8 +818,7 @@ def test_every_kind_has_a_shape_of_its_own(server: LiveServer, open_page: OpenPa
     )
     for row in legend:
         assert drawn_shapes[row["kind"]] == [row["shape"]], row
-    page.locator("#kinds").scroll_into_view_if_needed()
-    page.locator(".filters").screenshot(path=str(screenshot(page, "explorer-kind-shapes")))
+    screenshot(page, "explorer-kind-shapes")
     watch.assert_clean()
 
 
