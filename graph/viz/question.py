@@ -30,7 +30,7 @@ from graph.viz.page import (
     write_atomically,
 )
 
-__all__ = ["QUESTION_ASSETS", "chart_specs", "question_page", "write_question_page"]
+__all__ = ["QUESTION_ASSETS", "chart_specs", "chart_tables", "question_page", "write_question_page"]
 
 _VEGA = _STATIC / "vendor" / "vega"
 
@@ -142,9 +142,18 @@ def _payer_specs(chart: dict[str, Any]) -> list[dict[str, Any]]:
     return specs
 
 
-def _operator_spec(chart: dict[str, Any]) -> dict[str, Any]:
+def _operator_spec(chart: dict[str, Any], evidence: dict[str, Any]) -> dict[str, Any]:
     values = [
-        {"period": r["period"], "tier": r["tier"], "basis": basis, "claims": r[column]}
+        {
+            "period": r["period"],
+            "tier": r["tier"],
+            "basis": basis,
+            "claims": r[column],
+            # The claims behind this bar: the row's claims of this basis.
+            "claim_ids": [
+                claim for claim in r["claim_ids"] if evidence.get(claim, {}).get("basis") == basis
+            ],
+        }
         for r in chart["rows"]
         for basis, column in (("report", "reports"), ("assessment", "assessments"))
         if r[column]
@@ -290,8 +299,9 @@ def chart_specs(data: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     []
     """
     charts = data["charts"]
+    evidence = data.get("evidence", {})
     build = {
-        "operators": _operator_spec,
+        "operators": lambda chart: _operator_spec(chart, evidence),
         "burden": _burden_spec,
         "enforcement": _enforcement_spec,
         "centralization": _centralization_spec,
@@ -300,6 +310,107 @@ def chart_specs(data: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     for name, spec in build.items():
         specs[name] = [spec(charts[name])] if charts[name]["rows"] else []
     return specs
+
+
+def _tooltip(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """The fields a chart's tooltip shows (its own, or its first layer's that has one)."""
+    for part in (spec, *spec.get("layer", [])):
+        fields = part.get("encoding", {}).get("tooltip")
+        if fields:
+            return list(fields)
+    return []
+
+
+def _cell(value: Any, field: dict[str, Any]) -> str:
+    """A value as the chart's tooltip writes it: Vega's number formats (d3-format: ",.0f",
+    ".1%", ".3f") read the same in Python's format mini-language."""
+    if value is None:
+        return "–"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if "format" in field:
+        return format(value, field["format"])
+    return f"{value:,}" if isinstance(value, int) else f"{value:,.4g}"
+
+
+def _chart_kind(spec: dict[str, Any]) -> str:
+    marks = {
+        part["mark"]["type"] if isinstance(part["mark"], dict) else part["mark"]
+        for part in (spec, *spec.get("layer", []))
+        if "mark" in part
+    }
+    if "line" in marks:
+        return "Line chart with its band" if "rule" in marks else "Line chart"
+    return "Bar chart" if "bar" in marks else "Chart"
+
+
+def chart_tables(
+    specs: dict[str, list[dict[str, Any]]],
+) -> dict[str, list[dict[str, Any]]]:
+    """Each chart's data as tables, one per plot (:func:`chart_specs`): its values with the
+    columns and formats of its tooltip, so that the table says what the chart draws in the
+    chart's own words, and a reader who cannot see the chart, or uses the keyboard, reads the
+    same figures and reaches the claims behind each row.
+
+    Returns
+    -------
+    dict
+        By chart, a list of ``{"caption", "summary", "columns", "rows"}``; each row has
+        ``cells`` (text), ``label`` (its period and categories, e.g. ``"2024, federal"``) and
+        ``claim_ids`` (empty where the chart's rows do not say which claims they count).
+
+    Examples
+    --------
+    >>> spec = {"title": {"text": "RUB"}, "mark": "bar", "data": {"values": [
+    ...     {"period": "2024", "tier": "federal", "value": 0.5, "claim_ids": ["c1"]}]},
+    ...     "encoding": {"tooltip": [{"field": "period", "type": "ordinal"},
+    ...                              {"field": "tier", "type": "nominal"},
+    ...                              {"field": "value", "type": "quantitative", "format": ".0%"}]}}
+    >>> table = chart_tables({"payers": [spec]})["payers"][0]
+    >>> table["summary"], table["columns"]
+    ('Bar chart of 1 value, 2024', ['period', 'tier', 'value'])
+    >>> table["rows"][0]["cells"], table["rows"][0]["label"]
+    (['2024', 'federal', '50%'], '2024, federal')
+    """
+    tables: dict[str, list[dict[str, Any]]] = {}
+    for name, plots in specs.items():
+        tables[name] = []
+        for spec in plots:
+            fields = _tooltip(spec)
+            values = spec["data"]["values"]
+            periods = sorted({str(v["period"]) for v in values if "period" in v})
+            span = (
+                ""
+                if not periods
+                else periods[0]
+                if len(periods) == 1
+                else f"{periods[0]} to {periods[-1]}"
+            )
+            count = f"{len(values)} value{'' if len(values) == 1 else 's'}"
+            tables[name].append(
+                {
+                    "caption": (spec.get("title") or {}).get("text", ""),
+                    "summary": f"{_chart_kind(spec)} of {count}" + (f", {span}" if span else ""),
+                    "columns": [
+                        str(field.get("title", field["field"])).replace("_", " ")
+                        for field in fields
+                    ],
+                    "rows": [
+                        {
+                            "cells": [_cell(value.get(field["field"]), field) for field in fields],
+                            "label": ", ".join(
+                                str(value[field["field"]])
+                                for field in fields
+                                if field["type"] in ("ordinal", "nominal")
+                                and value.get(field["field"]) is not None
+                            ),
+                            "claim_ids": list(value.get("claim_ids") or ()),
+                        }
+                        for value in values
+                    ],
+                }
+            )
+    return tables
 
 
 def question_page(
@@ -317,10 +428,13 @@ def question_page(
     (``/api/question``); None for a file, which then names actors without links.
     """
     template = _environment().get_template("question.html")
+    specs = chart_specs(data)
+    tables = chart_tables(specs)
     return template.render(
         title=title,
         data=data,
-        payload=json_for_script({**data, "specs": chart_specs(data)}),
+        tables=tables,
+        payload=json_for_script({**data, "specs": specs, "tables": tables}),
         config=json_for_script({"api": api_url}),
         config_api=api_url or "",
         assets_url=assets_url,
