@@ -225,11 +225,17 @@ def test_hostile_labels_run_nothing(server: LiveServer, open_page: OpenPage) -> 
     watch.assert_clean()
 
 
-def test_timeline_click_redraws_that_window(server: LiveServer, open_page: OpenPage) -> None:
+def with_timeline(server: LiveServer, open_page: OpenPage) -> tuple[Page, Watch]:
+    """The served page, once its timeline has drawn its windows."""
     page, watch = open_page(f"{server.base}/viz")
     page.wait_for_function(
         "() => document.querySelectorAll('#timeline-chart rect.window').length > 3"
     )
+    return page, watch
+
+
+def test_timeline_click_redraws_that_window(server: LiveServer, open_page: OpenPage) -> None:
+    page, watch = with_timeline(server, open_page)
     everything = drawn(page)
     windows = page.locator("#timeline-chart rect.window")
     windows.nth(windows.count() - 1).click()
@@ -749,10 +755,7 @@ def test_the_network_is_reached_and_read_by_keyboard(
 
 
 def test_the_timeline_window_moves_by_keyboard(server: LiveServer, open_page: OpenPage) -> None:
-    page, watch = open_page(f"{server.base}/viz")
-    page.wait_for_function(
-        "() => document.querySelectorAll('#timeline-chart rect.window').length > 3"
-    )
+    page, watch = with_timeline(server, open_page)
     everything = drawn(page)
     windows = page.locator("#timeline-chart rect.window").count()
     page.keyboard.press("Tab")

@@ -781,7 +781,8 @@
     network.redraw();
   }
   networkBox.addEventListener("focus", () => {
-    if (!keyOrder.length) return;
+    // A click focuses the network too: it moves nothing (the keys do, from the node clicked).
+    if (!keyOrder.length || !networkBox.matches(":focus-visible")) return;
     if (active === null) setActive(selected && keyOrder.includes(selected) ? selected : keyOrder[0]);
     else network.redraw();
   });
