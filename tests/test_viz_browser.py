@@ -738,6 +738,7 @@ def test_the_network_is_reached_and_read_by_keyboard(
     page.wait_for_selector("#details:not([hidden])")
     assert page.inner_text("#details-title") == CENTER
     assert page.locator("#details-claims a").count() > 3
+    assert page.inner_text("#network-said").startswith(f"Details of {CENTER} (")
     assert page.evaluate("window.explorer.network.getSelectedNodes()") == [center]
     assert page.locator(f'#network [role=option][data-node="{center}"]').get_attribute(
         "aria-selected"
@@ -746,6 +747,7 @@ def test_the_network_is_reached_and_read_by_keyboard(
     page.keyboard.press("Escape")
     assert page.is_hidden("#details")
     assert page.evaluate("window.explorer.network.getSelectedNodes()") == []
+    assert page.inner_text("#network-said") == "Details closed."
     # Tab leaves the network and Shift+Tab comes back to it, from the filters' last button
     page.keyboard.press("Shift+Tab")
     assert focused(page) == "export-gexf"

@@ -108,7 +108,8 @@ def _payer_specs(chart: dict[str, Any]) -> list[dict[str, Any]]:
             {"field": "total", "type": "quantitative", "format": ",.0f"},
         ]
         bar = {
-            "mark": {"type": "bar", "tooltip": True},
+            # A click on a bar lists the claims behind it (question.js).
+            "mark": {"type": "bar", "tooltip": True, "cursor": "pointer"},
             "encoding": {
                 "x": x,
                 "xOffset": {"field": "tier", "type": "nominal", "sort": list(tiers())},
@@ -160,7 +161,7 @@ def _operator_spec(chart: dict[str, Any], evidence: dict[str, Any]) -> dict[str,
     ]
     return {
         **_base(values),
-        "mark": {"type": "bar", "tooltip": True},
+        "mark": {"type": "bar", "tooltip": True, "cursor": "pointer"},
         "encoding": {
             "x": {"field": "period", "type": "ordinal", "title": None, "sort": _periods(values)},
             "xOffset": {"field": "tier", "type": "nominal", "sort": list(tiers())},
@@ -229,7 +230,11 @@ def _burden_spec(chart: dict[str, Any]) -> dict[str, Any]:
                 "encoding": {"y": {"field": "low", **_share_axis(share)}, "y2": {"field": "high"}},
             },
             {
-                "mark": {"type": "line", "point": {"size": 60}, "color": "#1f77b4"},
+                "mark": {
+                    "type": "line",
+                    "point": {"size": 60, "cursor": "pointer"},
+                    "color": "#1f77b4",
+                },
                 "encoding": {"y": {"field": "median", **_share_axis(share)}},
             },
         ],
@@ -279,7 +284,7 @@ def _centralization_spec(chart: dict[str, Any]) -> dict[str, Any]:
             {
                 "mark": {
                     "type": "line",
-                    "point": {"size": 60, "color": "#d62728"},
+                    "point": {"size": 60, "color": "#d62728", "cursor": "pointer"},
                     "color": "#d62728",
                 },
                 "encoding": {"y": {"field": "observed", **_index_axis(axis)}},

@@ -771,8 +771,12 @@
     showDetails(active);
     markActive();
     network.redraw();
+    // Said to screen readers, whose focus stays on the network.
+    $("network-said").textContent = `Details of ${$("details-title").textContent} ${$("details-count").textContent
+    } claims, beside the network.`;
   }
   function clearSelection() {
+    $("network-said").textContent = $("details").hidden ? "" : "Details closed.";
     network.unselectAll();
     $("details").hidden = true;
     selected = null;
