@@ -849,6 +849,17 @@ def test_large_data_is_aggregated_and_marked_synthetic(
     assert page.is_visible("#synthetic-banner")
     assert "Synthetic data" in page.inner_text("#synthetic-banner")
     screenshot(page, "explorer-large-aggregated")
+    # a group is reached and opened by keyboard as an actor is
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    group = page.locator("#network [role=option][data-node^='group:']").first
+    assert group.inner_text().endswith("claims shown") and "aggregated" in group.inner_text()
+    for _ in range(page.locator("#network [role=option]").count()):
+        if active_node(page) == group.get_attribute("data-node"):
+            break
+        page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    assert page.inner_text("#details-kind").endswith("actors drawn as one group")
     # narrowing the filters below the budget draws every actor again
     for kind in ("RecruitCohort", "Recruiter", "RecruitmentScheme"):
         page.uncheck(f"#kinds input[value={kind}]")
