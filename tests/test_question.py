@@ -150,6 +150,20 @@ def test_specs_draw_one_panel_per_currency_and_basis(page: dict[str, Any]) -> No
     json.dumps(specs, allow_nan=False)
 
 
+def test_tiers_are_told_by_shape_as_well_as_colour(page: dict[str, Any]) -> None:
+    specs = chart_specs(page)
+    for spec in [*specs["payers"], *specs["operators"]]:
+        shaped = [
+            layer["encoding"]["shape"]
+            for layer in spec["layer"]
+            if "shape" in layer.get("encoding", {})
+        ]
+        assert len(shaped) == 1, "one layer of tier markers"
+        scale = shaped[0]["scale"]
+        assert shaped[0]["field"] == "tier"
+        assert len(set(scale["range"])) == len(scale["domain"]) >= 5
+
+
 def test_tables_hold_what_each_chart_draws_and_the_claims_behind_each_row(
     page: dict[str, Any],
 ) -> None:

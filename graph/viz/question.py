@@ -86,6 +86,44 @@ def _tier_color(legend: bool = True) -> dict[str, Any]:
     return color
 
 
+#: Vega symbol shapes given to the tiers in the ontology's order, marking each bar's top: a
+#: tier is told by its shape as well as its colour (not by hue alone).
+_TIER_SHAPES = ("circle", "square", "diamond", "triangle-up", "cross")
+
+
+def _tier_marker(y: dict[str, Any], legend: bool = True) -> dict[str, Any]:
+    """A layer of one symbol per bar, at ``y`` (its top), shaped and coloured by tier: with the
+    bars' colour it makes one legend of coloured shapes."""
+    names = list(tiers())
+    shape: dict[str, Any] = {
+        "field": "tier",
+        "type": "nominal",
+        "title": "tier",
+        "scale": {
+            "domain": names,
+            "range": [_TIER_SHAPES[i % len(_TIER_SHAPES)] for i in range(len(names))],
+        },
+    }
+    if not legend:
+        shape["legend"] = None
+    return {
+        "mark": {
+            "type": "point",
+            "filled": True,
+            "size": 45,
+            "stroke": "#1d2329",
+            "strokeWidth": 0.8,
+            "opacity": 1,
+        },
+        "encoding": {
+            "xOffset": {"field": "tier", "type": "nominal", "sort": names},
+            "y": y,
+            "color": _tier_color(legend=legend),
+            "shape": shape,
+        },
+    }
+
+
 def _payer_specs(chart: dict[str, Any]) -> list[dict[str, Any]]:
     specs = []
     for index, panel in enumerate(chart["panels"]):
@@ -124,7 +162,9 @@ def _payer_specs(chart: dict[str, Any]) -> list[dict[str, Any]]:
                 "tooltip": tooltip,
             },
         }
-        layers = [bar]
+        marker = _tier_marker({"field": "value", "type": "quantitative"}, legend=index == 0)
+        marker["encoding"]["x"] = x
+        layers = [bar, marker]
         if basis != "total":
             layers.append(
                 {
@@ -159,11 +199,9 @@ def _operator_spec(chart: dict[str, Any], evidence: dict[str, Any]) -> dict[str,
         for basis, column in (("report", "reports"), ("assessment", "assessments"))
         if r[column]
     ]
-    return {
-        **_base(values),
+    bar = {
         "mark": {"type": "bar", "tooltip": True, "cursor": "pointer"},
         "encoding": {
-            "x": {"field": "period", "type": "ordinal", "title": None, "sort": _periods(values)},
             "xOffset": {"field": "tier", "type": "nominal", "sort": list(tiers())},
             "y": {"field": "claims", "type": "quantitative", "title": "operation claims"},
             "color": _tier_color(),
@@ -184,6 +222,15 @@ def _operator_spec(chart: dict[str, Any], evidence: dict[str, Any]) -> dict[str,
                 {"field": "claims", "type": "quantitative"},
             ],
         },
+    }
+    # The marker at the top of each tier's stack (reports and assessments together).
+    marker = _tier_marker({"aggregate": "sum", "field": "claims", "type": "quantitative"})
+    return {
+        **_base(values),
+        "encoding": {
+            "x": {"field": "period", "type": "ordinal", "title": None, "sort": _periods(values)}
+        },
+        "layer": [bar, marker],
     }
 
 
