@@ -24,6 +24,9 @@ EDITS = "edits"
 SYSTEM_GRAPH = "https://w3id.org/recruitgraph/system"
 #: Prefix of graphs that a load writes before switching them in; invisible, cleaned up.
 STAGING = "https://w3id.org/recruitgraph/staging/"
+#: Prefix of the graphs that make a query's default graph an RDF merge (graph.store.merge):
+#: internal, derived from the datasets, rebuilt after a write.
+REMAINDER = "https://w3id.org/recruitgraph/remainder/"
 
 PROV = "http://www.w3.org/ns/prov#"
 ORG = "http://www.w3.org/ns/org#"
