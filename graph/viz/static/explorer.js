@@ -717,9 +717,19 @@
   let active = null; // the node the keyboard is on
   const optionId = (i) => `network-option-${i}`;
 
-  // Called on every redraw: the options of the nodes drawn.
+  // Called on every redraw: the order of the nodes drawn. Their options are written when
+  // the page is idle, or at once when the keyboard needs them: writing a thousand of them
+  // would slow every filter's redraw by a tenth of a second.
+  let optionsStale = false;
   function listNodes() {
     keyOrder = labelOrder.map((l) => l.id);
+    if (active !== null && !keyOrder.includes(active)) active = null;
+    optionsStale = true;
+    (window.requestIdleCallback || setTimeout)(writeOptions);
+  }
+  function writeOptions() {
+    if (!optionsStale) return;
+    optionsStale = false;
     nodeOptions.replaceChildren(...keyOrder.map((id, i) => {
       const option = el("div", nodesView.get(id).words);
       option.id = optionId(i);
@@ -728,10 +738,10 @@
       option.dataset.node = id;
       return option;
     }));
-    if (active !== null && !keyOrder.includes(active)) active = null;
     markActive();
   }
   function markActive() {
+    writeOptions();
     const i = keyOrder.indexOf(active);
     if (i < 0) networkBox.removeAttribute("aria-activedescendant");
     else networkBox.setAttribute("aria-activedescendant", optionId(i));
