@@ -20,7 +20,7 @@ import pytest
 from graph.analysis.projection import ProjectionFilter
 from graph.analysis.question import question
 from graph.store import EmbeddedStore, Store
-from graph.viz.question import QUESTION_ASSETS, chart_specs, question_page
+from graph.viz.question import QUESTION_ASSETS, chart_specs, chart_tables, question_page
 from tests.helpers import SECRET_MARKS, LiveServer, run_cli, with_default_dataset
 
 CLAIMS = Path(str(files("graph.data") / "claims.csv"))
@@ -148,6 +148,50 @@ def test_specs_draw_one_panel_per_currency_and_basis(page: dict[str, Any]) -> No
     assert all(len(specs[name]) == 1 for name in specs if name != "payers")
     # JSON all the way (no dates or decimals left for the page to choke on)
     json.dumps(specs, allow_nan=False)
+
+
+def test_tiers_are_told_by_shape_as_well_as_colour(page: dict[str, Any]) -> None:
+    specs = chart_specs(page)
+    for spec in [*specs["payers"], *specs["operators"]]:
+        shaped = [
+            layer["encoding"]["shape"]
+            for layer in spec["layer"]
+            if "shape" in layer.get("encoding", {})
+        ]
+        assert len(shaped) == 1, "one layer of tier markers"
+        scale = shaped[0]["scale"]
+        assert shaped[0]["field"] == "tier"
+        assert len(set(scale["range"])) == len(scale["domain"]) >= 5
+
+
+def test_tables_hold_what_each_chart_draws_and_the_claims_behind_each_row(
+    page: dict[str, Any],
+) -> None:
+    specs = chart_specs(page)
+    tables = chart_tables(specs)
+    for name, plots in specs.items():
+        assert len(tables[name]) == len(plots)
+        behind = set(page["charts"][name]["claim_ids"])
+        for spec, table in zip(plots, tables[name], strict=True):
+            assert len(table["rows"]) == len(spec["data"]["values"])
+            assert all(len(row["cells"]) == len(table["columns"]) for row in table["rows"])
+            assert all(set(row["claim_ids"]) <= behind for row in table["rows"])
+    # an operator bar's claims are its row's claims of that basis: reports and assessments
+    # together are the row's, each claim once
+    split = Counter()
+    for row in tables["operators"][0]["rows"]:
+        period, tier, basis = row["label"].split(", ")
+        assert all(page["evidence"][claim]["basis"] == basis for claim in row["claim_ids"])
+        split.update((period, tier, claim) for claim in row["claim_ids"])
+    whole = Counter(
+        (r["period"], r["tier"], claim)
+        for r in page["charts"]["operators"]["rows"]
+        for claim in r["claim_ids"]
+    )
+    assert split == whole
+    burden = tables["burden"][0]
+    assert burden["summary"].startswith("Line chart with its band of ")
+    assert burden["rows"][0]["cells"][1].endswith("%")  # the tooltip's format (.1%)
 
 
 def _foreign_references(text: str) -> list[str]:

@@ -103,6 +103,93 @@ def test_a_click_lists_the_claims_with_their_sources(landing: tuple[Page, Watch]
     watch.assert_clean()
 
 
+def test_a_chart_its_data_and_its_claims_are_reached_by_keyboard(
+    landing: tuple[Page, Watch],
+) -> None:
+    page, watch = landing
+    card = page.locator('[data-chart="burden"]')
+    plot = card.locator(".plot").first
+    # Tab reaches the chart, which says what it shows
+    page.keyboard.press("Tab")
+    for _ in range(60):  # the header's links, then each chart and its controls in turn
+        if page.evaluate(
+            "document.activeElement.closest('[data-chart=\"burden\"] .plot') !== null"
+        ):
+            break
+        page.keyboard.press("Tab")
+    else:
+        pytest.fail("Tab never reached the burden chart")
+    label = plot.get_attribute("aria-label")
+    assert label.startswith("Burden share per recruit") and "Line chart" in label
+    assert "Median regional share per recruit" in label  # the reading, in words
+    assert plot.get_attribute("role") == "figure"
+    # Enter: the claims behind the chart, listed under it, with the keyboard there
+    page.keyboard.press("Enter")
+    claims = card.locator(".claims")
+    claims.locator("table").wait_for(timeout=READY)
+    count = int(card.locator(".evidence .count").inner_text())
+    assert claims.locator("tbody tr").count() == count
+    assert page.evaluate("document.activeElement.classList.contains('claims')")
+    # from the claims to their actors and sources, by keyboard
+    page.keyboard.press("Tab")
+    href = page.evaluate("document.activeElement.getAttribute('href')")
+    assert href.startswith(("/viz?focus=", "http"))
+    # the data as a table: back past the claims' button to its disclosure, open it with Enter
+    passed = []
+    for _ in range(6):
+        page.keyboard.press("Shift+Tab")
+        passed.append(
+            page.evaluate("document.activeElement.tagName + '.' + document.activeElement.className")
+        )
+        if passed[-1].startswith("SUMMARY"):
+            break
+    assert passed[-1] == "SUMMARY.", passed
+    assert "BUTTON.show-claims" in passed
+    summary = card.locator(".data summary")
+    page.keyboard.press("Enter")
+    table = card.locator(".data table")
+    assert table.is_visible()
+    rows = table.locator("tbody tr")
+    periods = page.evaluate(
+        "() => window.__periods = JSON.parse(document.getElementById('question-data')"
+        ".textContent).charts.burden.rows.map((r) => r.period)"
+    )
+    assert (
+        rows.count() == len(periods) and rows.first.locator("td").first.inner_text() == periods[0]
+    )
+    assert rows.first.locator("td").nth(1).inner_text().endswith("%")
+    # a row's claims, followed by keyboard: Tab to its button, Enter
+    last = rows.last.locator("button.row-claims")
+    behind = len(last.get_attribute("data-claims").split())
+    for _ in range(2 * rows.count() + 2):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.dataset.label") == periods[-1]:
+            break
+    else:
+        pytest.fail("Tab never reached the last row's claims")
+    page.keyboard.press("Enter")
+    assert claims.locator(".claims-of").inner_text() == f"The {behind} claims behind {periods[-1]}:"
+    assert claims.locator("tbody tr").count() == behind
+    assert page.evaluate("document.activeElement.classList.contains('claims')")
+    summary.scroll_into_view_if_needed()
+    screenshot(page, "question-keyboard")
+    watch.assert_clean()
+
+
+def test_a_click_on_a_bar_lists_the_claims_behind_it(landing: tuple[Page, Watch]) -> None:
+    page, watch = landing
+    card = page.locator('[data-chart="operators"]')
+    bar = card.locator(".plot .mark-rect path").first
+    bar.click()
+    claims = card.locator(".claims")
+    claims.locator("table").wait_for(timeout=READY)
+    words = claims.locator(".claims-of").inner_text()
+    assert re.fullmatch(r"The \d+ claims? behind \d{4}, \w+, (report|assessment):", words), words
+    shown = int(words.split()[1])
+    assert claims.locator("tbody tr").count() == shown > 0
+    watch.assert_clean()
+
+
 def test_the_single_file_opens_offline(
     browser: Browser, tmp_path: Path, cli_env: dict[str, str]
 ) -> None:

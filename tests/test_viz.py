@@ -45,7 +45,8 @@ def default_data(default_store: Store) -> dict:
 
 
 class _Tags(HTMLParser):
-    """The elements of a page that load something: (tag, attribute, value)."""
+    """The elements of a page that load something: (tag, attribute, value). A link within the
+    page (a skip link's ``#network``) loads nothing."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -54,7 +55,7 @@ class _Tags(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         for name, value in attrs:
-            if name in ("src", "href") and value is not None:
+            if name in ("src", "href") and value is not None and not value.startswith("#"):
                 self.loads.append((tag, name, value))
         if tag == "script" and not any(name == "src" for name, _ in attrs):
             self.inline_scripts += 1

@@ -225,11 +225,17 @@ def test_hostile_labels_run_nothing(server: LiveServer, open_page: OpenPage) -> 
     watch.assert_clean()
 
 
-def test_timeline_click_redraws_that_window(server: LiveServer, open_page: OpenPage) -> None:
+def with_timeline(server: LiveServer, open_page: OpenPage) -> tuple[Page, Watch]:
+    """The served page, once its timeline has drawn its windows."""
     page, watch = open_page(f"{server.base}/viz")
     page.wait_for_function(
         "() => document.querySelectorAll('#timeline-chart rect.window').length > 3"
     )
+    return page, watch
+
+
+def test_timeline_click_redraws_that_window(server: LiveServer, open_page: OpenPage) -> None:
+    page, watch = with_timeline(server, open_page)
     everything = drawn(page)
     windows = page.locator("#timeline-chart rect.window")
     windows.nth(windows.count() - 1).click()
@@ -663,6 +669,164 @@ def test_the_view_exports_as_png_svg_csv_and_gexf(
     watch.assert_clean()
 
 
+# --------------------------------------------------------------------------------------------
+# Keyboard and colour-independent reading
+
+
+def focused(page: Page) -> str:
+    return page.evaluate("document.activeElement ? document.activeElement.id : ''")
+
+
+def active_node(page: Page) -> str | None:
+    """The node the network's keyboard focus is on (its listbox's active option)."""
+    return page.evaluate(
+        """() => {
+            const id = document.getElementById("network").getAttribute("aria-activedescendant");
+            return id ? document.getElementById(id).dataset.node : null;
+        }"""
+    )
+
+
+def ring_pixel(page: Page, node_id: str) -> list[int]:
+    """The canvas's colour on the focus ring's circle, right of ``node_id``."""
+    return page.evaluate(
+        """(id) => {
+            const net = window.explorer.network;
+            const box = net.getBoundingBox(id);
+            const a = net.canvasToDOM({ x: box.left, y: box.top });
+            const b = net.canvasToDOM({ x: box.right, y: box.bottom });
+            const r = Math.max(b.x - a.x, b.y - a.y) / 2 + 6;
+            const canvas = document.querySelector("#network canvas");
+            const ratio = canvas.width / canvas.clientWidth;
+            const x = Math.round(((a.x + b.x) / 2 + r) * ratio);
+            const y = Math.round(((a.y + b.y) / 2) * ratio);
+            return [...canvas.getContext("2d").getImageData(x, y, 1, 1).data];
+        }""",
+        node_id,
+    )
+
+
+def test_the_network_is_reached_and_read_by_keyboard(
+    server: LiveServer, open_page: OpenPage
+) -> None:
+    page, watch = open_page(f"{server.base}/viz")
+    # the first Tab stop skips the filters to the network
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to the network"
+    page.keyboard.press("Enter")
+    assert focused(page) == "network"
+    options = page.locator("#network [role=option]")
+    assert options.count() == drawn(page)
+    first = active_node(page)
+    assert first == options.first.get_attribute("data-node")  # the most linked actor
+    page.wait_for_timeout(50)
+    colour = ring_pixel(page, first)
+    assert colour[2] > colour[0] + 60, f"no focus ring drawn: {colour}"  # the ring's blue
+    assert page.is_visible("#network-active")
+    page.keyboard.press("ArrowDown")
+    assert active_node(page) == options.nth(1).get_attribute("data-node")
+    page.keyboard.press("ArrowUp")
+    assert active_node(page) == first
+    # typing a name jumps to it; Enter opens the details a click opens
+    page.keyboard.type("russian f")
+    center = page.evaluate(
+        "(label) => window.explorer.data.nodes.find((n) => n.label === label).id", CENTER
+    )
+    assert active_node(page) == center
+    assert page.inner_text("#network-active").startswith(CENTER)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#details:not([hidden])")
+    assert page.inner_text("#details-title") == CENTER
+    assert page.locator("#details-claims a").count() > 3
+    assert page.inner_text("#network-said").startswith(f"Details of {CENTER} (")
+    assert page.evaluate("window.explorer.network.getSelectedNodes()") == [center]
+    assert page.locator(f'#network [role=option][data-node="{center}"]').get_attribute(
+        "aria-selected"
+    ) == "true"  # fmt: skip
+    screenshot(page, "explorer-keyboard-node")
+    page.keyboard.press("Escape")
+    assert page.is_hidden("#details")
+    assert page.evaluate("window.explorer.network.getSelectedNodes()") == []
+    assert page.inner_text("#network-said") == "Details closed."
+    # Tab leaves the network and Shift+Tab comes back to it, from the filters' last button
+    page.keyboard.press("Shift+Tab")
+    assert focused(page) == "export-gexf"
+    page.keyboard.press("Tab")
+    assert focused(page) == "network" and active_node(page) == center
+    watch.assert_clean()
+
+
+def test_the_timeline_window_moves_by_keyboard(server: LiveServer, open_page: OpenPage) -> None:
+    page, watch = with_timeline(server, open_page)
+    everything = drawn(page)
+    windows = page.locator("#timeline-chart rect.window").count()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to the timeline"
+    page.keyboard.press("Enter")
+    assert focused(page) == "timeline-chart"
+    chart = page.locator("#timeline-chart")
+    assert chart.get_attribute("role") == "slider"
+    assert chart.get_attribute("aria-valuetext") == "no window chosen: the whole span is drawn"
+    page.keyboard.press("End")
+    assert chart.get_attribute("aria-valuenow") == str(windows - 1)
+    assert 0 < drawn(page) < everything
+    assert page.inner_text("#period-to-label") == page.evaluate(
+        "window.explorer.data.span.end.slice(0, 7)"
+    )
+    last = drawn(page)
+    page.keyboard.press("ArrowLeft")
+    assert chart.get_attribute("aria-valuenow") == str(windows - 2)
+    text = chart.get_attribute("aria-valuetext")
+    # the window in words: "April 2024 to March 2025: degree centralization 0.1, 40 claims ..."
+    assert re.match(r"[A-Z][a-z]+ \d{4} to [A-Z][a-z]+ \d{4}: .+ \d+ claims \(window ", text), text
+    assert page.locator("#timeline-chart rect.window.selected").get_attribute("data-index") == str(
+        windows - 2
+    )
+    assert drawn(page) != last or page.inner_text("#period-to-label") != page.evaluate(
+        "window.explorer.data.span.end.slice(0, 7)"
+    )
+    assert focused(page) == "timeline-chart"  # redrawn, still in focus
+    screenshot(page, "explorer-keyboard-timeline")
+    page.keyboard.press("Escape")
+    assert chart.get_attribute("aria-valuenow") is None
+    assert drawn(page) == everything
+    watch.assert_clean()
+
+
+def test_every_kind_has_a_shape_of_its_own(server: LiveServer, open_page: OpenPage) -> None:
+    page, watch = open_page(f"{server.base}/viz?level=organization")
+    kinds = page.evaluate("window.explorer.data.kinds")
+    shapes = [kind["shape"] for kind in kinds]
+    assert len(set(shapes)) == len(shapes), shapes  # every kind of the ontology
+    legend = page.evaluate(
+        """() => [...document.querySelectorAll("#kinds label")].map((row) => {
+            const swatch = row.querySelector("svg.swatch");
+            const outline = swatch.firstElementChild;
+            return { kind: row.querySelector("input").value, shape: swatch.dataset.shape,
+                     outline: outline.tagName + " " + (outline.getAttribute("points") || "") };
+        })"""
+    )
+    assert len(legend) >= 5
+    assert len({row["shape"] for row in legend}) == len(legend)
+    assert len({row["outline"] for row in legend}) == len(legend), "two kinds drawn alike"
+    # the legend shows the shape the network draws each kind with
+    drawn_shapes = page.evaluate(
+        """() => {
+            const kind = new Map(window.explorer.data.nodes.map((n) => [n.id, n.kind]));
+            const out = {};
+            for (const node of window.explorer.nodesView.get()) {
+                (out[kind.get(node.id)] ||= new Set()).add(node.shape);
+            }
+            return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, [...v]]));
+        }"""
+    )
+    for row in legend:
+        assert drawn_shapes[row["kind"]] == [row["shape"]], row
+    screenshot(page, "explorer-kind-shapes")
+    watch.assert_clean()
+
+
 @pytest.fixture(scope="module")
 def large_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("viz-large")
@@ -685,6 +849,20 @@ def test_large_data_is_aggregated_and_marked_synthetic(
     assert page.is_visible("#synthetic-banner")
     assert "Synthetic data" in page.inner_text("#synthetic-banner")
     screenshot(page, "explorer-large-aggregated")
+    # a group is reached and opened by keyboard as an actor is
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    group = page.locator("#network [role=option][data-node^='group:']").first
+    assert group.inner_text().endswith("claims shown") and "aggregated" in group.inner_text()
+    steps = page.evaluate(
+        "() => [...document.querySelectorAll('#network [role=option]')]"
+        ".findIndex((o) => o.dataset.node.startsWith('group:'))"
+    )
+    for key in ["PageDown"] * (steps // 10) + ["ArrowDown"] * (steps % 10):
+        page.keyboard.press(key)
+    assert active_node(page) == group.get_attribute("data-node")
+    page.keyboard.press("Enter")
+    assert page.inner_text("#details-kind").endswith("actors drawn as one group")
     # narrowing the filters below the budget draws every actor again
     for kind in ("RecruitCohort", "Recruiter", "RecruitmentScheme"):
         page.uncheck(f"#kinds input[value={kind}]")

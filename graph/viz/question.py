@@ -35,6 +35,7 @@ __all__ = [
     "PENDING_ASSETS",
     "QUESTION_ASSETS",
     "chart_specs",
+    "chart_tables",
     "pending_page",
     "question_page",
     "write_question_page",
@@ -100,6 +101,44 @@ def _tier_color(legend: bool = True) -> dict[str, Any]:
     return color
 
 
+#: Vega symbol shapes given to the tiers in the ontology's order, marking each bar's top: a
+#: tier is told by its shape as well as its colour (not by hue alone).
+_TIER_SHAPES = ("circle", "square", "diamond", "triangle-up", "cross")
+
+
+def _tier_marker(y: dict[str, Any], legend: bool = True) -> dict[str, Any]:
+    """A layer of one symbol per bar, at ``y`` (its top), shaped and coloured by tier: with the
+    bars' colour it makes one legend of coloured shapes."""
+    names = list(tiers())
+    shape: dict[str, Any] = {
+        "field": "tier",
+        "type": "nominal",
+        "title": "tier",
+        "scale": {
+            "domain": names,
+            "range": [_TIER_SHAPES[i % len(_TIER_SHAPES)] for i in range(len(names))],
+        },
+    }
+    if not legend:
+        shape["legend"] = None
+    return {
+        "mark": {
+            "type": "point",
+            "filled": True,
+            "size": 45,
+            "stroke": "#1d2329",
+            "strokeWidth": 0.8,
+            "opacity": 1,
+        },
+        "encoding": {
+            "xOffset": {"field": "tier", "type": "nominal", "sort": names},
+            "y": y,
+            "color": _tier_color(legend=legend),
+            "shape": shape,
+        },
+    }
+
+
 def _payer_specs(chart: dict[str, Any]) -> list[dict[str, Any]]:
     specs = []
     for index, panel in enumerate(chart["panels"]):
@@ -122,7 +161,8 @@ def _payer_specs(chart: dict[str, Any]) -> list[dict[str, Any]]:
             {"field": "total", "type": "quantitative", "format": ",.0f"},
         ]
         bar = {
-            "mark": {"type": "bar", "tooltip": True},
+            # A click on a bar lists the claims behind it (question.js).
+            "mark": {"type": "bar", "tooltip": True, "cursor": "pointer"},
             "encoding": {
                 "x": x,
                 "xOffset": {"field": "tier", "type": "nominal", "sort": list(tiers())},
@@ -137,7 +177,9 @@ def _payer_specs(chart: dict[str, Any]) -> list[dict[str, Any]]:
                 "tooltip": tooltip,
             },
         }
-        layers = [bar]
+        marker = _tier_marker({"field": "value", "type": "quantitative"}, legend=index == 0)
+        marker["encoding"]["x"] = x
+        layers = [bar, marker]
         if basis != "total":
             layers.append(
                 {
@@ -156,18 +198,25 @@ def _payer_specs(chart: dict[str, Any]) -> list[dict[str, Any]]:
     return specs
 
 
-def _operator_spec(chart: dict[str, Any]) -> dict[str, Any]:
+def _operator_spec(chart: dict[str, Any], evidence: dict[str, Any]) -> dict[str, Any]:
     values = [
-        {"period": r["period"], "tier": r["tier"], "basis": basis, "claims": r[column]}
+        {
+            "period": r["period"],
+            "tier": r["tier"],
+            "basis": basis,
+            "claims": r[column],
+            # The claims behind this bar: the row's claims of this basis.
+            "claim_ids": [
+                claim for claim in r["claim_ids"] if evidence.get(claim, {}).get("basis") == basis
+            ],
+        }
         for r in chart["rows"]
         for basis, column in (("report", "reports"), ("assessment", "assessments"))
         if r[column]
     ]
-    return {
-        **_base(values),
-        "mark": {"type": "bar", "tooltip": True},
+    bar = {
+        "mark": {"type": "bar", "tooltip": True, "cursor": "pointer"},
         "encoding": {
-            "x": {"field": "period", "type": "ordinal", "title": None, "sort": _periods(values)},
             "xOffset": {"field": "tier", "type": "nominal", "sort": list(tiers())},
             "y": {"field": "claims", "type": "quantitative", "title": "operation claims"},
             "color": _tier_color(),
@@ -188,6 +237,15 @@ def _operator_spec(chart: dict[str, Any]) -> dict[str, Any]:
                 {"field": "claims", "type": "quantitative"},
             ],
         },
+    }
+    # The marker at the top of each tier's stack (reports and assessments together).
+    marker = _tier_marker({"aggregate": "sum", "field": "claims", "type": "quantitative"})
+    return {
+        **_base(values),
+        "encoding": {
+            "x": {"field": "period", "type": "ordinal", "title": None, "sort": _periods(values)}
+        },
+        "layer": [bar, marker],
     }
 
 
@@ -234,7 +292,11 @@ def _burden_spec(chart: dict[str, Any]) -> dict[str, Any]:
                 "encoding": {"y": {"field": "low", **_share_axis(share)}, "y2": {"field": "high"}},
             },
             {
-                "mark": {"type": "line", "point": {"size": 60}, "color": "#1f77b4"},
+                "mark": {
+                    "type": "line",
+                    "point": {"size": 60, "cursor": "pointer"},
+                    "color": "#1f77b4",
+                },
                 "encoding": {"y": {"field": "median", **_share_axis(share)}},
             },
         ],
@@ -284,7 +346,7 @@ def _centralization_spec(chart: dict[str, Any]) -> dict[str, Any]:
             {
                 "mark": {
                     "type": "line",
-                    "point": {"size": 60, "color": "#d62728"},
+                    "point": {"size": 60, "color": "#d62728", "cursor": "pointer"},
                     "color": "#d62728",
                 },
                 "encoding": {"y": {"field": "observed", **_index_axis(axis)}},
@@ -304,8 +366,9 @@ def chart_specs(data: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     []
     """
     charts = data["charts"]
+    evidence = data.get("evidence", {})
     build = {
-        "operators": _operator_spec,
+        "operators": lambda chart: _operator_spec(chart, evidence),
         "burden": _burden_spec,
         "enforcement": _enforcement_spec,
         "centralization": _centralization_spec,
@@ -314,6 +377,107 @@ def chart_specs(data: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     for name, spec in build.items():
         specs[name] = [spec(charts[name])] if charts[name]["rows"] else []
     return specs
+
+
+def _tooltip(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """The fields a chart's tooltip shows (its own, or its first layer's that has one)."""
+    for part in (spec, *spec.get("layer", [])):
+        fields = part.get("encoding", {}).get("tooltip")
+        if fields:
+            return list(fields)
+    return []
+
+
+def _cell(value: Any, field: dict[str, Any]) -> str:
+    """A value as the chart's tooltip writes it: Vega's number formats (d3-format: ",.0f",
+    ".1%", ".3f") read the same in Python's format mini-language."""
+    if value is None:
+        return "–"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if "format" in field:
+        return format(value, field["format"])
+    return f"{value:,}" if isinstance(value, int) else f"{value:,.4g}"
+
+
+def _chart_kind(spec: dict[str, Any]) -> str:
+    marks = {
+        part["mark"]["type"] if isinstance(part["mark"], dict) else part["mark"]
+        for part in (spec, *spec.get("layer", []))
+        if "mark" in part
+    }
+    if "line" in marks:
+        return "Line chart with its band" if "rule" in marks else "Line chart"
+    return "Bar chart" if "bar" in marks else "Chart"
+
+
+def chart_tables(
+    specs: dict[str, list[dict[str, Any]]],
+) -> dict[str, list[dict[str, Any]]]:
+    """Each chart's data as tables, one per plot (:func:`chart_specs`): its values with the
+    columns and formats of its tooltip, so that the table says what the chart draws in the
+    chart's own words, and a reader who cannot see the chart, or uses the keyboard, reads the
+    same figures and reaches the claims behind each row.
+
+    Returns
+    -------
+    dict
+        By chart, a list of ``{"caption", "summary", "columns", "rows"}``; each row has
+        ``cells`` (text), ``label`` (its period and categories, e.g. ``"2024, federal"``) and
+        ``claim_ids`` (empty where the chart's rows do not say which claims they count).
+
+    Examples
+    --------
+    >>> spec = {"title": {"text": "RUB"}, "mark": "bar", "data": {"values": [
+    ...     {"period": "2024", "tier": "federal", "value": 0.5, "claim_ids": ["c1"]}]},
+    ...     "encoding": {"tooltip": [{"field": "period", "type": "ordinal"},
+    ...                              {"field": "tier", "type": "nominal"},
+    ...                              {"field": "value", "type": "quantitative", "format": ".0%"}]}}
+    >>> table = chart_tables({"payers": [spec]})["payers"][0]
+    >>> table["summary"], table["columns"]
+    ('Bar chart of 1 value, 2024', ['period', 'tier', 'value'])
+    >>> table["rows"][0]["cells"], table["rows"][0]["label"]
+    (['2024', 'federal', '50%'], '2024, federal')
+    """
+    tables: dict[str, list[dict[str, Any]]] = {}
+    for name, plots in specs.items():
+        tables[name] = []
+        for spec in plots:
+            fields = _tooltip(spec)
+            values = spec["data"]["values"]
+            periods = sorted({str(v["period"]) for v in values if "period" in v})
+            span = (
+                ""
+                if not periods
+                else periods[0]
+                if len(periods) == 1
+                else f"{periods[0]} to {periods[-1]}"
+            )
+            count = f"{len(values)} value{'' if len(values) == 1 else 's'}"
+            tables[name].append(
+                {
+                    "caption": (spec.get("title") or {}).get("text", ""),
+                    "summary": f"{_chart_kind(spec)} of {count}" + (f", {span}" if span else ""),
+                    "columns": [
+                        str(field.get("title", field["field"])).replace("_", " ")
+                        for field in fields
+                    ],
+                    "rows": [
+                        {
+                            "cells": [_cell(value.get(field["field"]), field) for field in fields],
+                            "label": ", ".join(
+                                str(value[field["field"]])
+                                for field in fields
+                                if field["type"] in ("ordinal", "nominal")
+                                and value.get(field["field"]) is not None
+                            ),
+                            "claim_ids": list(value.get("claim_ids") or ()),
+                        }
+                        for value in values
+                    ],
+                }
+            )
+    return tables
 
 
 def question_page(
@@ -331,10 +495,13 @@ def question_page(
     (``/api/question``); None for a file, which then names actors without links.
     """
     template = _environment().get_template("question.html")
+    specs = chart_specs(data)
+    tables = chart_tables(specs)
     return template.render(
         title=title,
         data=data,
-        payload=json_for_script({**data, "specs": chart_specs(data)}),
+        tables=tables,
+        payload=json_for_script({**data, "specs": specs, "tables": tables}),
         config=json_for_script({"api": api_url}),
         config_api=api_url or "",
         assets_url=assets_url,

@@ -84,6 +84,27 @@
     for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
     return node;
   }
+  // The shapes vis-network draws the kinds with, as SVG at (x, y) with radius r: for the
+  // legend and the SVG export.
+  function polygon(cx, cy, r, corners, turn = -Math.PI / 2, inner = null) {
+    const points = [];
+    const count = inner ? corners * 2 : corners;
+    for (let i = 0; i < count; i++) {
+      const radius = inner && i % 2 ? r * inner : r;
+      const angle = turn + (2 * Math.PI * i) / count;
+      points.push(`${(cx + radius * Math.cos(angle)).toFixed(1)},${(cy + radius * Math.sin(angle)).toFixed(1)}`);
+    }
+    return svgNode("polygon", { points: points.join(" ") });
+  }
+  const SVG_SHAPES = {
+    dot: (x, y, r) => svgNode("circle", { cx: x, cy: y, r }),
+    square: (x, y, r) => svgNode("rect", { x: x - r, y: y - r, width: 2 * r, height: 2 * r }),
+    diamond: (x, y, r) => polygon(x, y, r, 4),
+    triangle: (x, y, r) => polygon(x, y, r, 3),
+    triangleDown: (x, y, r) => polygon(x, y, r, 3, Math.PI / 2),
+    hexagon: (x, y, r) => polygon(x, y, r, 6, 0),
+    star: (x, y, r) => polygon(x, y, r, 5, -Math.PI / 2, 0.45),
+  };
   function safeUrl(url) {
     try {
       const parsed = new URL(url);
@@ -220,6 +241,10 @@
     lines.filter((line) => line).forEach((line, i) => box.appendChild(el(i === 0 ? "strong" : "div", line)));
     return box;
   }
+  // A node's tooltip, and the same lines as one sentence for the keyboard's list of nodes.
+  function described(lines) {
+    return { title: tooltip(lines), words: lines.filter((line) => line).join(", ") };
+  }
   // The amounts of a link, per currency and amount basis, as ranges: never summed, since
   // per-recruit levels do not add up, and totals of several claims may count one budget twice.
   function amountRanges(claims) {
@@ -296,7 +321,7 @@
         id, caption: rolled ? [node.short_label || node.label, rolled] : [node.short_label || node.label],
         shape: node.shape, color: node.color, x: at.x, y: at.y,
         value: sizeOf(id, claimsAt),
-        title: tooltip([node.label, kindStyle.get(node.kind).label, node.code || "",
+        ...described([node.label, kindStyle.get(node.kind).label, node.code || "",
           rolled ? `stands for ${rolled}` : "", `${claimsAt.get(id) || 0} claims shown`]),
         borderWidth: state.expanded.has(id) || rolled ? 3 : 1,
       });
@@ -313,7 +338,7 @@
       visNodes.push({
         id, caption: [group.label, `${group.members.length} actors`], shape: style.shape, color: style.colour,
         x: at.x, y: at.y, value, borderWidth: 3, shapeProperties: { borderDashes: [4, 3] },
-        title: tooltip([`${group.label}`, `${group.members.length} ${style.label.toLowerCase()}s, aggregated`, `${claims} claims shown`]),
+        ...described([`${group.label}`, `${group.members.length} ${style.label.toLowerCase()}s, aggregated`, `${claims} claims shown`]),
       });
     }
     const visEdges = [];
@@ -341,6 +366,7 @@
     nodesView.add(visNodes); edgesView.add(visEdges);
     rankLabels(visNodes, visEdges);
     drawn = { groups, shown: visNodes.length, matched: nodes.size, claims: claimCount, merged, edges };
+    listNodes();
 
     const stats = $("stats");
     const assessments = edges.reduce((n, { claims }) => n + claims.filter((c) => !isReport(c)).length, 0);
@@ -453,6 +479,7 @@
     // The node under the pointer and the selected ones are named first, whatever their rank.
     const selected = new Set(network.getSelectedNodes());
     if (hovered !== null) selected.add(hovered);
+    if (active !== null && networkBox.matches(":focus-visible")) selected.add(active);
     const order = [...labelOrder.filter((l) => selected.has(l.id)), ...labelOrder.filter((l) => !selected.has(l.id))];
     const positions = network.getPositions(order.map((l) => l.id));
     const grid = labelGrid();
@@ -629,6 +656,7 @@
     $("details-count").textContent = total > LIMIT ? `(${total}, first ${LIMIT} listed)` : `(${total})`;
     panel.hidden = false;
     saveView();
+    markActive();
   }
 
   function showEdge(id) {
@@ -647,10 +675,10 @@
   }
 
   network.on("click", (event) => {
-    if (event.nodes.length) showDetails(event.nodes[0]);
+    if (event.nodes.length) { active = event.nodes[0]; showDetails(event.nodes[0]); }
     else if (event.edges.length) showEdge(event.edges[0]);
   });
-  $("details-close").addEventListener("click", () => { $("details").hidden = true; selected = null; saveView(); });
+  $("details-close").addEventListener("click", () => { $("details").hidden = true; selected = null; saveView(); markActive(); });
   $("expand").addEventListener("click", () => {
     if (!selected) return;
     if (selected.startsWith("group:")) {
@@ -671,6 +699,159 @@
     network.selectNodes([id]);
     network.focus(id, { scale: 1.2, animation: { duration: 300, easingFunction: "easeInOutQuad" } });
   }
+
+  // ------------------------------------------------------------------ keyboard
+  // The network is a listbox for the keyboard and for screen readers: its options (visually
+  // hidden, one per node drawn, in the captions' order of importance: most links first) say
+  // what each node is; the arrow keys move the focus between them, which the canvas shows as
+  // a ring (and the node's caption), Enter or Space opens the details a click opens, Escape
+  // closes them, and typing jumps to the next actor whose name starts so.
+  const networkBox = $("network");
+  const visFrame = networkBox.querySelector(".vis-network");
+  visFrame.removeAttribute("tabindex"); // vis-network's own focus stop does nothing here
+  visFrame.setAttribute("aria-hidden", "true");
+  const nodeOptions = el("div", null, "visually-hidden");
+  nodeOptions.setAttribute("role", "presentation");
+  networkBox.appendChild(nodeOptions);
+  let keyOrder = []; // node ids, as the options list them
+  let active = null; // the node the keyboard is on
+  const optionId = (i) => `network-option-${i}`;
+
+  // Called on every redraw: the order of the nodes drawn. Their options are written when
+  // the page is idle, or at once when the keyboard needs them: writing a thousand of them
+  // would slow every filter's redraw by a tenth of a second.
+  let optionsStale = false;
+  function listNodes() {
+    keyOrder = labelOrder.map((l) => l.id);
+    if (active !== null && !keyOrder.includes(active)) active = null;
+    optionsStale = true;
+    (window.requestIdleCallback || setTimeout)(writeOptions);
+  }
+  function writeOptions() {
+    if (!optionsStale) return;
+    optionsStale = false;
+    nodeOptions.replaceChildren(...keyOrder.map((id, i) => {
+      const option = el("div", nodesView.get(id).words);
+      option.id = optionId(i);
+      option.setAttribute("role", "option");
+      option.setAttribute("aria-selected", String(id === selected));
+      option.dataset.node = id;
+      return option;
+    }));
+    markActive();
+  }
+  function markActive() {
+    writeOptions();
+    const i = keyOrder.indexOf(active);
+    if (i < 0) networkBox.removeAttribute("aria-activedescendant");
+    else networkBox.setAttribute("aria-activedescendant", optionId(i));
+    $("network-active").textContent = i < 0 ? "" : `${nodesView.get(active).words} (${i + 1} of ${keyOrder.length}).`;
+    for (const option of nodeOptions.children) option.setAttribute("aria-selected", String(option.dataset.node === selected));
+  }
+  function setActive(id) {
+    active = id;
+    markActive();
+    if (id === null) { network.redraw(); return; }
+    // Brought into view if it is off the canvas (or under its edge), at the same zoom.
+    const at = network.canvasToDOM(network.getPositions([id])[id]);
+    const margin = 40;
+    if (at.x < margin || at.y < margin || at.x > networkBox.clientWidth - margin || at.y > networkBox.clientHeight - margin) {
+      network.moveTo({ position: network.getPositions([id])[id], scale: network.getScale() });
+    }
+    network.redraw();
+  }
+  const TYPING_PAUSE = 800; // ms between keys that still spell one name
+  const typed = { text: "", at: 0 };
+  function typeAhead(key) {
+    const now = Date.now();
+    typed.text = now - typed.at > TYPING_PAUSE ? key : typed.text + key;
+    typed.at = now;
+    const start = keyOrder.indexOf(active);
+    // The same letter again steps on through the names that start with it.
+    const from = typed.text.length === 1 ? start + 1 : Math.max(0, start);
+    for (let k = 0; k < keyOrder.length; k++) {
+      const id = keyOrder[(from + k) % keyOrder.length];
+      const words = nodesView.get(id).words.toLowerCase();
+      if (words.startsWith(typed.text)) return id;
+    }
+    return null;
+  }
+  function openActive() {
+    network.selectNodes([active]);
+    showDetails(active);
+    markActive();
+    network.redraw();
+    // Said to screen readers, whose focus stays on the network.
+    $("network-said").textContent = `Details of ${$("details-title").textContent} ${$("details-count").textContent
+    } claims, beside the network.`;
+  }
+  function clearSelection() {
+    $("network-said").textContent = $("details").hidden ? "" : "Details closed.";
+    network.unselectAll();
+    $("details").hidden = true;
+    selected = null;
+    saveView();
+    markActive();
+    network.redraw();
+  }
+  networkBox.addEventListener("focus", () => {
+    // A click focuses the network too: it moves nothing (the keys do, from the node clicked).
+    if (!keyOrder.length || !networkBox.matches(":focus-visible")) return;
+    if (active === null) setActive(selected && keyOrder.includes(selected) ? selected : keyOrder[0]);
+    else network.redraw();
+  });
+  networkBox.addEventListener("blur", () => network.redraw());
+  networkBox.addEventListener("keydown", (event) => {
+    if (event.altKey || event.ctrlKey || event.metaKey || !keyOrder.length) return;
+    const i = keyOrder.indexOf(active);
+    const last = keyOrder.length - 1;
+    const moves = {
+      ArrowDown: i + 1, ArrowRight: i + 1, ArrowUp: i - 1, ArrowLeft: i - 1,
+      PageDown: i + 10, PageUp: i - 10, Home: 0, End: last,
+    };
+    // A space while a name is being typed is part of the name, else it opens the node.
+    const typing = Date.now() - typed.at <= TYPING_PAUSE;
+    if (event.key in moves) {
+      setActive(keyOrder[Math.max(0, Math.min(last, i < 0 ? 0 : moves[event.key]))]);
+    } else if ((event.key === "Enter" || (event.key === " " && !typing)) && active !== null) {
+      openActive();
+    } else if (event.key === "Escape") {
+      clearSelection();
+    } else if (event.key.length === 1) {
+      const found = typeAhead(event.key.toLowerCase());
+      if (found !== null) setActive(found);
+    } else {
+      return;
+    }
+    event.preventDefault();
+  });
+  // Escape in the details panel closes it and gives the keyboard back to the network.
+  $("details").addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    clearSelection();
+    networkBox.focus();
+  });
+  // The ring around the node in focus, drawn over the network while the keyboard is on it:
+  // white under blue, so that it shows on any node colour and on the white ground.
+  function drawFocus(ctx) {
+    if (active === null || document.activeElement !== networkBox || !nodesView.get(active)) return;
+    const shape = network.getBoundingBox(active);
+    const a = network.canvasToDOM({ x: shape.left, y: shape.top });
+    const b = network.canvasToDOM({ x: shape.right, y: shape.bottom });
+    const ratio = (network.canvas && network.canvas.pixelRatio) || window.devicePixelRatio || 1;
+    const centre = { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };
+    const radius = Math.max(b.x - a.x, b.y - a.y) / 2 + 6;
+    ctx.save();
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    for (const [colour, width] of [["#ffffff", 7], ["#0b5cad", 3.5]]) {
+      ctx.beginPath();
+      ctx.arc(centre.x, centre.y, radius, 0, 2 * Math.PI);
+      ctx.lineWidth = width; ctx.strokeStyle = colour;
+      ctx.stroke();
+    }
+    ctx.restore();
+  }
+  network.on("afterDrawing", drawFocus);
 
   // ------------------------------------------------------------------ search
   // An actor's node drawn (opened from its group or expanded where it is hidden), its
@@ -744,13 +925,21 @@
     if (arrow) svg.appendChild((heads[arrow] || heads.arrow)());
     return svg;
   }
+  // A kind as the network draws it: its shape (which tells the kinds apart where the colours
+  // of a tier are shared, or not seen) in its colour, outlined as the nodes are.
+  function shapeSwatch(kind) {
+    const svg = svgNode("svg", { width: 14, height: 14, viewBox: "0 0 14 14", class: "swatch", "aria-hidden": "true",
+      "data-shape": kind.shape });
+    const shape = (SVG_SHAPES[kind.shape] || SVG_SHAPES.dot)(7, 7, kind.shape === "square" ? 5.5 : 6.5);
+    shape.setAttribute("fill", kind.colour);
+    shape.setAttribute("stroke", "#2b2b2b");
+    shape.setAttribute("stroke-width", "1");
+    svg.appendChild(shape);
+    return svg;
+  }
   // The kinds and relations double as the legend: a swatch of each colour, shape and line.
   function buildChecks() {
-    checkboxes($("kinds"), data.kinds.filter((k) => presentKinds.has(k.name)), state.kinds, (kind) => {
-      const swatch = el("span", null, `swatch shape-${kind.shape}`);
-      swatch.style.setProperty("--swatch", kind.colour);
-      return swatch;
-    });
+    checkboxes($("kinds"), data.kinds.filter((k) => presentKinds.has(k.name)), state.kinds, shapeSwatch);
     checkboxes($("relations"), data.relations.filter((r) => presentRelations.has(r.name)), state.relations,
       (relation) => lineSwatch(relation.colour, relation.arrow, false));
     checkboxes($("datasets"), data.datasets.map((d) => ({ ...d, label: d.synthetic ? `${d.name} (synthetic)` : d.name })),
@@ -1036,6 +1225,11 @@
     fromInput.value = String(state.from); toInput.value = String(state.to);
     $("period-from-label").textContent = months[state.from] || "–";
     $("period-to-label").textContent = months[state.to] || "–";
+    // Said in words to screen readers ("April 2024"), not as the slider's index.
+    if (months.length) {
+      fromInput.setAttribute("aria-valuetext", monthWords(months[state.from]));
+      toInput.setAttribute("aria-valuetext", monthWords(months[state.to]));
+    }
   }
   function setPeriod(start, end) {
     const first = months.indexOf(start.slice(0, 7)), last = months.indexOf(end.slice(0, 7));
@@ -1129,6 +1323,7 @@
     const rows = timeline ? timeline.windows : [];
     const note = $("timeline-note");
     if (!rows.length || !figure) {
+      describeWindow([], figure);
       note.textContent = timeline ? "no windows to show"
         : served ? "loading…" : "this file holds no timeline";
       return;
@@ -1153,7 +1348,7 @@
       return node;
     };
     svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
-    svg.setAttribute("aria-label", `${FIGURE_NAMES[figure] || figure} over time`);
+    describeWindow(rows, figure);
     for (const tick of [min, (min + max) / 2, max]) {
       svgEl("line", { x1: pad.left, x2: width - pad.right, y1: y(tick), y2: y(tick), class: "grid" });
       svgEl("text", { x: pad.left - 4, y: y(tick) + 4, class: "axis", "text-anchor": "end" }, number(tick));
@@ -1169,11 +1364,7 @@
       const tip = document.createElementNS(SVG, "title");
       tip.textContent = `${row.start} – ${row.end}: ${row[figure] === null ? "no value" : number(row[figure])} (${row.claims} claims)`;
       hit.appendChild(tip);
-      hit.addEventListener("click", () => {
-        state.timelineWindow = i;
-        setPeriod(row.start, row.end);
-        changed();
-      });
+      hit.addEventListener("click", () => chooseWindow(i));
       if (i % step === 0) svgEl("text", { x: x(i), y: height - 6, class: "axis", "text-anchor": "middle" }, row.start.slice(0, 7));
       if (typeof row[figure] === "number") path += `${path ? "L" : "M"}${x(i)},${y(row[figure])}`;
     });
@@ -1182,6 +1373,56 @@
       if (typeof row[figure] === "number") svgEl("circle", { cx: x(i), cy: y(row[figure]), r: 3, class: "point" });
     });
   }
+
+  // The timeline is a slider for the keyboard: each step draws one window, as a click on it
+  // does; its value is said in words ("April 2024 to March 2025: …").
+  function monthWords(date) {
+    const [y, m] = date.split("-").map(Number);
+    return new Date(Date.UTC(y, m - 1, 1)).toLocaleString("en", { month: "long", year: "numeric", timeZone: "UTC" });
+  }
+  function windowWords(row, figure) {
+    const value = row[figure] === null || row[figure] === undefined ? "no value" : number(row[figure]);
+    return `${monthWords(row.start)} to ${monthWords(row.end)}: ${FIGURE_NAMES[figure] || figure} ${value}, ${row.claims} claims`;
+  }
+  function describeWindow(rows, figure) {
+    const svg = $("timeline-chart");
+    svg.setAttribute("aria-label", `Timeline window (${FIGURE_NAMES[figure] || figure || "no figure"} over time)`);
+    svg.setAttribute("aria-valuemin", "0");
+    svg.setAttribute("aria-valuemax", String(Math.max(0, rows.length - 1)));
+    const i = state.timelineWindow;
+    if (i !== null && rows[i]) {
+      svg.setAttribute("aria-valuenow", String(i));
+      svg.setAttribute("aria-valuetext", `${windowWords(rows[i], figure)} (window ${i + 1} of ${rows.length})`);
+    } else {
+      svg.removeAttribute("aria-valuenow");
+      svg.setAttribute("aria-valuetext", rows.length ? "no window chosen: the whole span is drawn" : "no windows");
+    }
+    svg.setAttribute("aria-disabled", String(!rows.length));
+  }
+  function chooseWindow(i) {
+    const row = timeline.windows[i];
+    state.timelineWindow = i;
+    setPeriod(row.start, row.end);
+    changed();
+  }
+  $("timeline-chart").addEventListener("keydown", (event) => {
+    const rows = timeline ? timeline.windows : [];
+    if (!rows.length || event.altKey || event.ctrlKey || event.metaKey) return;
+    const i = state.timelineWindow, last = rows.length - 1;
+    const next = {
+      ArrowRight: i === null ? 0 : i + 1, ArrowUp: i === null ? 0 : i + 1,
+      ArrowLeft: i === null ? last : i - 1, ArrowDown: i === null ? last : i - 1,
+      PageUp: i === null ? 0 : i + 4, PageDown: i === null ? last : i - 4, Home: 0, End: last,
+    }[event.key];
+    if (next !== undefined) {
+      chooseWindow(Math.max(0, Math.min(last, next)));
+    } else if (event.key === "Escape" && i !== null) {
+      state.from = 0; state.to = Math.max(0, months.length - 1); state.timelineWindow = null; changed();
+    } else {
+      return;
+    }
+    event.preventDefault();
+  });
 
   // ------------------------------------------------------------------ export
   function download(name, href) {
@@ -1210,25 +1451,6 @@
   // The view as an SVG drawing of what is on screen: each node's shape at its place and size,
   // each link as a straight line (curves and widths left out), the captions placed on the
   // canvas. Coordinates are the canvas's CSS pixels, so it matches the PNG.
-  function polygon(cx, cy, r, corners, turn = -Math.PI / 2, inner = null) {
-    const points = [];
-    const count = inner ? corners * 2 : corners;
-    for (let i = 0; i < count; i++) {
-      const radius = inner && i % 2 ? r * inner : r;
-      const angle = turn + (2 * Math.PI * i) / count;
-      points.push(`${(cx + radius * Math.cos(angle)).toFixed(1)},${(cy + radius * Math.sin(angle)).toFixed(1)}`);
-    }
-    return svgNode("polygon", { points: points.join(" ") });
-  }
-  const SVG_SHAPES = {
-    dot: (x, y, r) => svgNode("circle", { cx: x, cy: y, r }),
-    square: (x, y, r) => svgNode("rect", { x: x - r, y: y - r, width: 2 * r, height: 2 * r }),
-    diamond: (x, y, r) => polygon(x, y, r, 4),
-    triangle: (x, y, r) => polygon(x, y, r, 3),
-    triangleDown: (x, y, r) => polygon(x, y, r, 3, Math.PI / 2),
-    hexagon: (x, y, r) => polygon(x, y, r, 6, 0),
-    star: (x, y, r) => polygon(x, y, r, 5, -Math.PI / 2, 0.45),
-  };
   function viewSvg() {
     const box = $("network");
     const width = box.clientWidth, height = box.clientHeight;

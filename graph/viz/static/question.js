@@ -123,25 +123,73 @@
     if (specs.length === 0) {
       plots.appendChild(element("p", "No claims for this chart in the datasets shown.", "empty"));
     }
-    for (const spec of specs) {
-      const plot = element("div", null, "plot");
-      plots.appendChild(plot);
-      vegaEmbed(plot, spec, embedOptions).catch((error) => {
-        plot.textContent = `This chart could not be drawn: ${error.message}`;
-      });
-    }
     const button = card.querySelector(".show-claims");
     const list = card.querySelector(".claims");
-    button.addEventListener("click", () => {
-      const opening = list.hidden;
-      if (opening && !list.firstChild) list.appendChild(claimsTable(chart.claim_ids));
-      list.hidden = !opening;
+    const heading = card.querySelector("h2").textContent.trim();
+    // The claims behind the chart (or behind one of its rows or marks: `what` says which),
+    // listed under it; the keyboard is taken there, so that it reads them next.
+    function showClaims(ids, what, focus) {
+      const shown = what ? `the ${ids.length} claim${ids.length === 1 ? "" : "s"} behind ${what}` : "all";
+      if (list.hidden || list.dataset.shown !== shown) {
+        list.replaceChildren();
+        if (what) list.appendChild(element("p", `The ${ids.length} claim${ids.length === 1 ? "" : "s"} behind ${what}:`, "claims-of"));
+        list.appendChild(claimsTable(ids));
+        list.dataset.shown = shown;
+      }
+      list.hidden = false;
       // An open list takes the page's width, so that its rows read on one or two lines.
-      card.classList.toggle("open", opening);
-      button.setAttribute("aria-expanded", String(opening));
-      button.textContent = opening
-        ? "Hide the claims"
-        : `Show the ${chart.claims} claims and their sources`;
+      card.classList.add("open");
+      button.setAttribute("aria-expanded", "true");
+      button.textContent = "Hide the claims";
+      if (focus) {
+        list.focus({ preventScroll: true });
+        list.scrollIntoView({ block: "nearest" });
+      }
+    }
+    function hideClaims() {
+      list.hidden = true;
+      card.classList.remove("open");
+      button.setAttribute("aria-expanded", "false");
+      button.textContent = `Show the ${chart.claims} claims and their sources`;
+    }
+    const tables = data.tables[name] || [];
+    specs.forEach((spec, i) => {
+      // Each plot a figure the keyboard reaches, named by what it shows (the chart's heading,
+      // its panel, its kind and span, the reading above it); Enter lists the claims behind it.
+      const plot = element("div", null, "plot");
+      const table = tables[i] || { caption: "", summary: "" };
+      const named = () => {
+        plot.tabIndex = 0;
+        plot.setAttribute("role", "figure");
+        plot.setAttribute("aria-label", `${heading}${table.caption ? ` (${table.caption})` : ""}: ${table.summary}.` +
+          (reading ? ` ${reading}` : "") + " The same data is in the table under the chart; Enter lists the claims behind it.");
+      };
+      named();
+      plot.addEventListener("keydown", (event) => {
+        if (event.key !== "Enter" || event.target !== plot || !chart.claims) return;
+        event.preventDefault();
+        showClaims(chart.claim_ids, null, true);
+      });
+      plots.appendChild(plot);
+      vegaEmbed(plot, spec, embedOptions).then(({ view }) => {
+        named(); // vega-embed names its container "Vega visualization"
+        // A click on a bar or point lists the claims behind it, as its row's button does.
+        view.addEventListener("click", (event, item) => {
+          const ids = item && item.datum && item.datum.claim_ids;
+          if (!ids || !ids.length) return;
+          const row = [...card.querySelectorAll(".row-claims")].find((b) => b.dataset.claims === ids.join(" "));
+          showClaims(ids, row ? row.dataset.label : "this mark", false);
+        });
+      }).catch((error) => {
+        plot.textContent = `This chart could not be drawn: ${error.message}`;
+      });
     });
+    button.addEventListener("click", () => {
+      if (list.hidden || list.dataset.shown !== "all") showClaims(chart.claim_ids, null, false);
+      else hideClaims();
+    });
+    for (const rowButton of card.querySelectorAll(".row-claims")) {
+      rowButton.addEventListener("click", () => showClaims(rowButton.dataset.claims.split(" "), rowButton.dataset.label, true));
+    }
   }
 })();
