@@ -12,7 +12,7 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-from graph.model.namespaces import dataset_iri
+from graph.model.namespaces import dataset_iri, description_iri
 from tests.helpers import (
     BASE_ROW,
     PUBLIC_GRAPH,
@@ -127,8 +127,12 @@ def test_the_same_routes_show_it_to_a_granted_token(live: LiveServer) -> None:
                 without_marks.append((path, params.get("query", params.get("target"))))
     assert without_marks == [
         ("/healthz", None),
-        # (The scans of every triple are cut at the row cap; this caller sees every graph, so
-        # the engine scans its union in subject order and reaches the marks before the cap.)
+        # The scans of every triple are cut at the row cap before they reach the restricted
+        # dataset: the engine scans the caller's graphs one by one (its graphs are never all
+        # the store's, which hold the datasets' description graphs too).
+        ("/sparql", "SELECT * WHERE { ?s ?p ?o }"),
+        ("/sparql", "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }"),
+        ("/sparql", "CONSTRUCT WHERE { ?s ?p ?o }"),
         ("/sparql", f"DESCRIBE <{TATARSTAN}>"),  # the secret claims are about it, not of it
         ("/sparql", "SELECT (SUM(?a) AS ?t) WHERE { ?f <https://schema.org/amount> ?a }"),
         ("/api/paths", "scheme/tatarstan-contract-bonus-scheme"),
@@ -388,6 +392,42 @@ def test_graph_store_protocol_round_trip(live: LiveServer, gsp_graph: str) -> No
         assert editor.delete("/rdf-graphs", params={"graph": gsp_graph}).status_code == 404
 
 
+def test_what_a_graph_store_put_writes_is_what_reads_back(live: LiveServer) -> None:
+    graph = "http://example.org/four"
+    four = "".join(f'<http://example.org/s{i}> <http://example.org/p> "{i}" .\n' for i in range(4))
+    with live.client("editor") as editor:
+        put = editor.put(
+            "/rdf-graphs",
+            params={"graph": graph},
+            content=four,
+            headers={"Content-Type": "application/n-triples"},
+        )
+        assert put.status_code == 201, put.text
+        try:
+            got = editor.get(
+                "/rdf-graphs", params={"graph": graph}, headers={"Accept": "application/n-triples"}
+            )
+            assert len([line for line in got.text.splitlines() if line.strip()]) == 4, got.text
+            counted = editor.get(
+                "/sparql",
+                params={"query": f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"},
+                headers={"Accept": "text/csv"},
+            )
+            assert counted.text.split() == ["n", "4"]
+            # its description, in a graph of its own, is read through the dataset list
+            (info,) = [d for d in editor.get("/api/datasets").json() if d["graph"] == graph]
+            assert (info["triples"], info["access"], info["uses_model"]) == (4, "public", False)
+            described = description_iri(graph)
+            assert editor.get("/rdf-graphs", params={"graph": described}).status_code == 404
+            written = editor.post(
+                "/sparql",
+                data={"update": f"INSERT DATA {{ GRAPH <{described}> {{ <{graph}> a <x:y> }} }}"},
+            )
+            assert written.status_code == 403, written.text
+        finally:
+            editor.delete("/rdf-graphs", params={"graph": graph})
+
+
 @pytest.mark.parametrize(
     ("role", "method", "params", "headers", "status"),
     [
@@ -408,6 +448,14 @@ def test_graph_store_protocol_round_trip(live: LiveServer, gsp_graph: str) -> No
         ("editor", "PUT", {"graph": dataset_iri("gsp-test")}, {"Content-Type": "image/png"}, 415),
         ("editor", "GET", {"graph": PUBLIC_GRAPH, "default": ""}, {}, 400),
         ("editor", "GET", {"graph": "https://w3id.org/recruitgraph/system"}, {}, 404),
+        (
+            "admin",
+            "PUT",
+            {"graph": description_iri(PUBLIC_GRAPH)},
+            {"Content-Type": "text/turtle"},
+            400,
+        ),
+        ("admin", "GET", {"graph": description_iri(PUBLIC_GRAPH)}, {}, 404),
     ],
 )
 def test_graph_store_protocol_errors(

@@ -1,8 +1,10 @@
 """Ingest: parse → validate against the shapes → write one named graph atomically.
 
-A *dataset* is one named graph, ``https://w3id.org/recruitgraph/dataset/<name>``, that holds its
-data and its own description (who loaded it, when, the checksum of the files, licence, access
-level, whether it is synthetic). Loading a dataset of an existing name replaces it atomically;
+A *dataset* is one named graph, ``https://w3id.org/recruitgraph/dataset/<name>``, that holds
+exactly its data, and a description (who loaded it, when, the checksum of the files, licence,
+access level, whether it is synthetic, whether it uses the recruitment model) in a graph of its
+own (:func:`~graph.model.namespaces.description_iri`), both written in one transaction
+(:func:`dataset_contents`). Loading a dataset of an existing name replaces it atomically;
 a load with any problem writes nothing.
 
 Formats: Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML and the claims CSV
