@@ -304,9 +304,13 @@ def test_an_update_cannot_change_who_may_see_a_dataset(live: LiveServer) -> None
         f"INSERT {{ GRAPH <{SECRET_GRAPH}> {{ ?g rg:accessLevel rg:PublicAccess }} }} "
         f"WHERE {{ GRAPH <{SECRET_GRAPH}> {{ ?g rg:accessLevel ?level }} }}"
     )
+    described = description_iri(SECRET_GRAPH)
     with live.client("editor_secret") as editor:
         response = editor.post("/sparql", data={"update": publish})
-        assert response.status_code == 200, response.text
+        assert response.status_code == 200, response.text  # the dataset holds no description
+        # the description graph is out of reach of every update
+        response = editor.post("/sparql", data={"update": publish.replace(SECRET_GRAPH, described)})
+        assert response.status_code == 403, response.text
         assert editor.get("/api/datasets/secret").json()["access"] == "restricted"
     with live.client() as anonymous:
         assert anonymous.get("/api/datasets/secret").status_code == 404
