@@ -20,7 +20,7 @@ from graph.model.namespaces import RG, dataset_iri, description_iri
 from graph.server.auth import ANONYMOUS, Principal
 from graph.server.service import Context, datasets, sparql_query, sparql_update
 from graph.sparql import dataset_graphs
-from graph.store import EmbeddedStore, Store
+from graph.store import EmbeddedStore, RemoteStore, Store
 from tests.helpers import BASE_ROW, claims_csv
 
 EX = "http://example.org/"
@@ -140,3 +140,22 @@ def test_a_store_of_the_old_layout_is_migrated_when_opened(tmp_path: Path) -> No
         assert set(ctx.readable(Principal("admin", "root"))) == {pub, secret, reference}
     with EmbeddedStore(location) as store:
         assert store.version == version + 1  # nothing left to migrate
+
+
+def test_a_remote_store_of_the_old_layout_is_migrated_when_opened(oxigraph_server: str) -> None:
+    url = f"{oxigraph_server}/query"
+    graph = dataset_iri("old")
+    description = dataset_description("old", checksum="none", files=(), access="restricted")
+    data = ox.Triple(ox.NamedNode(f"{EX}s"), ox.NamedNode(f"{EX}p"), ox.Literal("x"))
+    body = ox.serialize([data, *description], format=ox.RdfFormat.N_TRIPLES)
+    assert body is not None
+    with RemoteStore(url) as store:
+        store._execute_update(f"DROP ALL ; INSERT DATA {{ GRAPH <{graph}> {{ {body.decode()} }} }}")
+    try:
+        with RemoteStore(url) as store:
+            assert [str(q.object) for q in store.quads(graph)] == ['"x"']
+            (info,) = list_datasets(store)
+            assert (info.name, info.access, info.uses_model) == ("old", "restricted", False)
+    finally:
+        with RemoteStore(url) as store:
+            store._execute_update("DROP ALL")

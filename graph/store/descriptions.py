@@ -53,7 +53,7 @@ def migrate_descriptions(store: Store) -> list[str]:
         operations += [
             f"DROP SILENT GRAPH {description}",
             f"INSERT {{ GRAPH {description} {{ {node} ?p ?o }} }} "
-            f"WHERE {{ GRAPH {node} {{ {node} ?p ?o }} }}",
+            f"WHERE {{ GRAPH {node} {{ {node} ?p ?o FILTER(?p != <{RG}usesModel>) }} }}",
             f"DELETE WHERE {{ GRAPH {node} {{ {node} ?p ?o }} }}",
             f"INSERT DATA {{ GRAPH {description} {{ {node} <{RG}usesModel> {flag} }} }}",
         ]
