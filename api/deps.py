@@ -10,7 +10,7 @@ must look at the request before knowing who calls (the SPARQL protocol, /healthz
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -23,8 +23,9 @@ from api.models import ErrorBody
 from graph.analysis.projection import LEVELS, ProjectionFilter
 from graph.analysis.queries import BadRequest, parse_filter
 from graph.model.ontology import concepts, confidence_levels, kinds, relation_types
+from graph.server import service
 from graph.server.auth import AuthError, Principal, TokenStore, principal_for
-from graph.server.engine import Engine, StoreSpec
+from graph.server.engine import Engine, EngineError, StoreSpec
 from graph.server.jobs import Jobs
 from graph.sparql.update_size import MAX_UPDATE_TRIPLES
 from graph.store import default_data_dir
@@ -42,6 +43,7 @@ __all__ = [
     "JobsDep",
     "Settings",
     "SettingsDep",
+    "answer_of",
     "caller",
     "engine_of",
     "error",
@@ -94,6 +96,9 @@ class Settings:
     #: Bytes of whole answers the server keeps until the next write (graph.server.answers;
     #: 0: off; always off for a remote store).
     answer_cache_bytes: int = 64 * 1024**2
+    #: Seconds a page (the question page) waits for its figures before it answers with a page
+    #: that shows their computation's progress and polls it.
+    page_wait: float = 2.0
     #: Bytes of derived results (projections, reports) the engine process keeps
     #: (graph.store.cache; 0: none).
     metrics_cache_bytes: int = DEFAULT_MAX_BYTES
@@ -171,6 +176,19 @@ def error_response(
 ) -> JSONResponse:
     """An error answered: :func:`error_body`."""
     return JSONResponse(error_body(status, message, details), status, headers=headers)
+
+
+async def answer_of(call: Callable[[], Awaitable[Any]], what: str) -> tuple[int, Any]:
+    """The HTTP status and body that ``call`` (an engine call) answers with when it runs
+    as a job: (200, its result), or an error's status and :func:`error_body` (an internal
+    error logged under the request's id, as :mod:`api.app` does for a request)."""
+    try:
+        return 200, await call()
+    except (ApiError, EngineError) as failure:
+        return failure.status, error_body(failure.status, failure.message, failure.details)
+    except Exception as bug:
+        status, message, details = service.internal_error(bug, what, REQUEST_ID.get())
+        return status, error_body(status, message, details)
 
 
 class EncodedJSON(Response):

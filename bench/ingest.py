@@ -33,6 +33,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.results import replace_section  # noqa: E402
+
 HEADING = "## Validated loads against the engine's bulk load (issue 15, item 1)"
 
 
@@ -148,19 +152,11 @@ def _table(rows: list) -> str:
 
 
 def _write(table: str, command: str) -> None:
-    results = ROOT / "bench" / "RESULTS.md"
-    text = results.read_text()
-    section = (
+    replace_section(
+        HEADING,
         f"{HEADING}\n\nOne run, `{command}`, {time.strftime('%Y-%m-%d')}, this machine (2 CPUs), "
-        f"each step in a fresh process on a fresh on-disk store:\n\n{table}\n"
+        f"each step in a fresh process on a fresh on-disk store:\n\n{table}\n",
     )
-    if HEADING in text:
-        head, _, rest = text.partition(HEADING)
-        tail = rest.split("\n## ", 1)
-        text = head + section + ("\n## " + tail[1] if len(tail) > 1 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    results.write_text(text)
 
 
 if __name__ == "__main__":

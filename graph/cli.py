@@ -86,6 +86,17 @@ def _count(text: str) -> int:
     return number
 
 
+def _seconds(text: str) -> float:
+    """A number of seconds, 0 or more (argparse's type)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}")
+    return value
+
+
 def _size_mb(text: str) -> float:
     """A size in MiB, zero or more."""
     try:
@@ -782,6 +793,7 @@ def _serve(store: Store, sock: socket.socket, args: argparse.Namespace) -> None:
         heavy_threads=args.heavy_threads,
         answer_cache_bytes=int(args.answer_cache_mb * 1024**2),
         metrics_cache_bytes=int(args.metrics_cache_mb * 1024**2),
+        page_wait=args.page_wait,
         data_dir=args.data_dir,
     )
     # Uvicorn logs through our handler (log_config=None); the request log is api.app's.
@@ -1132,6 +1144,14 @@ def build_parser() -> argparse.ArgumentParser:
             default=4,
             help="queries running past 0.5 s at once, beside --threads (more wait), so that "
             "long queries never hold the slots of cheap ones",
+        )
+        limits.add_argument(
+            "--page-wait",
+            type=_seconds,
+            default=2.0,
+            metavar="SECONDS",
+            help="how long the question page waits for its figures before it answers with "
+            "their progress and polls them (default 2)",
         )
         limits.add_argument(
             "--answer-cache-mb",

@@ -347,12 +347,14 @@ def start_server(
 
 
 @contextmanager
-def serving_default_dataset(work: Path) -> Iterator[LiveServer]:
-    """``recruitgraph serve`` over a store in ``work/data`` holding the reference data and
-    the default dataset; stopped on leaving."""
+def serving_default_dataset(work: Path, *options: str) -> Iterator[LiveServer]:
+    """``recruitgraph serve`` (with ``options``) over a store in ``work/data`` holding the
+    reference data and the default dataset; stopped on leaving."""
     with EmbeddedStore(work / "data") as store:
         with_default_dataset(store)
-    live = start_server(work / "data", work / "server.log", "--data-dir", str(work / "data"))
+    live = start_server(
+        work / "data", work / "server.log", "--data-dir", str(work / "data"), *options
+    )
     try:
         yield live
     finally:

@@ -6,9 +6,12 @@ test-artifacts/screenshots/question-*.png."""
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page
 
@@ -123,3 +126,54 @@ def test_the_single_file_opens_offline(
         watch.assert_clean()
     finally:
         page.context.close()
+
+
+# --------------------------------------------------------------------------------------------
+# A page whose figures take a while: it answers at once with their progress (issue 13, item 3)
+
+
+@pytest.fixture(scope="module")
+def slow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A server that never waits for the figures (``--page-wait 0``), as one over a store
+    whose figures take minutes would not."""
+    with serving_default_dataset(tmp_path_factory.mktemp("slow"), "--page-wait", "0") as live:
+        yield live
+
+
+def test_a_page_whose_figures_are_not_ready_answers_at_once_and_polls_them(
+    browser: Browser, slow_server: LiveServer
+) -> None:
+    opened, watch = watched_page(browser, viewport=(1440, 900))
+    try:
+        answer = opened.goto(f"{slow_server.base}/?basis=report")
+        assert answer is not None and answer.ok
+        assert answer.headers["cache-control"] == "no-store"
+        assert opened.locator("#pending-status").is_visible()
+        screenshot(opened, "question-pending")
+        # the job ends, the page loads itself again, named by its job, with the same filters
+        opened.wait_for_url("**/?basis=report&job=*", timeout=READY)
+        _drawn(opened)
+        assert opened.locator("#pending-status").count() == 0
+        assert opened.locator("[data-chart=payers] .count").inner_text().isdigit()
+        watch.assert_clean()
+    finally:
+        opened.context.close()
+
+
+def test_the_job_of_a_page_is_its_callers_alone(slow_server: LiveServer) -> None:
+    with httpx.Client(base_url=slow_server.base, timeout=30) as client:
+        pending = client.get("/")
+        assert pending.status_code == 200
+        job = re.search(r'"id":"([^"]+)"', pending.text)
+        assert job is not None
+        for _ in range(300):  # bounded: 30 s
+            state = client.get(f"/api/jobs/{job[1]}").json()
+            if state["state"] != "running":
+                break
+            time.sleep(0.1)
+        assert state["state"] == "done", state
+        ready = client.get("/", params={"job": job[1]})
+        assert 'id="question-data"' in ready.text
+        # another caller's job (or none) is no shortcut: the page computes for its caller
+        other = client.get("/", params={"job": "not-a-job"})
+        assert other.status_code == 200 and 'id="pending-status"' in other.text

@@ -21,15 +21,14 @@ from fastapi.responses import JSONResponse, Response
 
 from api.deps import (
     ERRORS,
-    REQUEST_ID,
     ApiError,
     Caller,
     EncodedJSON,
     EngineDep,
     JobsDep,
+    answer_of,
     caller,
     error,
-    error_body,
     error_response,
     jobs_of,
     require_editor,
@@ -250,16 +249,8 @@ async def _respond(
 
     async def answer() -> tuple[int, Any]:
         """The status and body the call answers with, an error's too."""
-        try:
-            report = await reported()
-        except (ApiError, EngineError) as failure:
-            return failure.status, error_body(failure.status, failure.message, failure.details)
-        except Exception as bug:
-            status, message, details = service.internal_error(
-                bug, f"job {operation}", REQUEST_ID.get()
-            )
-            return status, error_body(status, message, details)
-        return status_of(report), report
+        status, body = await answer_of(reported, f"job {operation}")
+        return (status_of(body), body) if status == 200 else (status, body)
 
     try:
         job = jobs_of(request).start(principal, operation, answer)

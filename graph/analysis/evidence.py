@@ -43,7 +43,11 @@ from typing import Any
 
 import networkx as nx
 
-from graph.analysis.metrics.burden import burden_share_edges, burden_share_median
+from graph.analysis.metrics.burden import (
+    burden_share_edges,
+    burden_share_inputs,
+    burden_share_median,
+)
 from graph.analysis.metrics.centralization import centralization
 from graph.analysis.metrics.funding import (
     BONUS,
@@ -607,6 +611,13 @@ def _p_value(change: float | None, null: Sequence[float]) -> float | None:
 #: at any size.
 RESAMPLE_LIMIT = 1000
 
+#: The claims each figure reads, for the figures that read no other claim of a network (not
+#: the centralizations, nor the reach of the federal bodies, which depend on every claim
+#: around them).
+_INPUTS: dict[str, Callable[[nx.MultiDiGraph], list[Edge]]] = {
+    "burden_share_median": burden_share_inputs,
+}
+
 #: Values this close count as equal (a sign, a degenerate bootstrap, an extreme deal).
 _TOL = 1e-12
 
@@ -635,8 +646,18 @@ def _bootstrap_values(
     claims = list(G.edges(keys=True, data=True))
     found: dict[str, list[float | None]] = {name: [] for name in names}
     seen: dict[frozenset, dict[str, float | None]] = {}
+    # Figures of a few claims alone: the same draws, but only the drawn claims they read
+    # make the network (no other claim can change them; a small part of a large store's
+    # claims), so the values are those of the whole resample.
+    reads = (
+        {edge for name in names for edge in _INPUTS[name](G)}
+        if _INPUTS.keys() >= set(names)
+        else None
+    )
     for _ in range(rounds):
         drawn = rng.choices(claims, k=len(claims))
+        if reads is not None:
+            drawn = [claim for claim in drawn if claim[:3] in reads]
         signature = _signature(drawn)
         if signature not in seen:
             seen[signature] = _values(_network(G, drawn, lambda node: G.nodes[node]), names)

@@ -23,7 +23,7 @@ evidence:
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import date
 from typing import Any
 
@@ -35,6 +35,7 @@ from graph.analysis.metrics.enforcement import enforcement_by_year
 from graph.analysis.metrics.roles import roles_by_tier
 from graph.analysis.metrics.uncertainty import centralization_null
 from graph.analysis.projection import ProjectionFilter, claims_of, project
+from graph.ingest.progress import Progress, Step
 from graph.model.ontology import concept_texts
 from graph.sparql import dataset_graphs
 from graph.store import Store
@@ -235,6 +236,7 @@ def question(
     rounds: int = 199,
     centralization: str = CENTRALIZATION,
     seed: int = 0,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
     """What the question page draws: who pays, who operates, the burden share per recruit,
     enforcement and centralization against chance, per calendar year, each with its evidence.
@@ -254,6 +256,10 @@ def question(
         The centralization drawn against its null (``centralization_<measure>``).
     seed : int
         The same seed gives the same intervals and bands.
+    progress : callable, optional
+        Told a :class:`~graph.ingest.progress.Step` (phase ``figures``, unit ``charts``) as
+        each chart is done (a page shows it while it waits; the interval and the null band
+        take most of the time).
 
     Returns
     -------
@@ -282,7 +288,7 @@ def question(
 
     def compute() -> dict[str, Any]:
         with paused_gc():
-            return _question(store, flt, graphs, rounds, centralization, seed)
+            return _question(store, flt, graphs, rounds, centralization, seed, progress)
 
     return cached(store, "question", key, compute)
 
@@ -294,19 +300,27 @@ def _question(
     rounds: int,
     centralization: str,
     seed: int,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
     G = project(store, flt, graphs=graphs)
     visible = list(graphs) if graphs is not None else dataset_graphs(store)
     periods = _years_of(G, (d for *_, d in G.edges(data=True)))
-    charts = {
-        "payers": _payers(store, G, visible, flt),
-        "operators": _operators(G, periods),
-        "burden": _burden(store, G, graphs, flt, periods, rounds, seed),
-        "enforcement": _enforcement(G),
-        "centralization": _centralization(
+    compute: dict[str, Callable[[], dict[str, Any]]] = {
+        "payers": lambda: _payers(store, G, visible, flt),
+        "operators": lambda: _operators(G, periods),
+        "burden": lambda: _burden(store, G, graphs, flt, periods, rounds, seed),
+        "enforcement": lambda: _enforcement(G),
+        "centralization": lambda: _centralization(
             store, G, graphs, flt, periods, centralization, rounds, seed
         ),
     }
+    charts = {}
+    for done, (name, chart) in enumerate(compute.items()):
+        if progress is not None:
+            progress(Step("figures", done, len(compute), "charts"))
+        charts[name] = chart()
+    if progress is not None:
+        progress(Step("figures", len(compute), len(compute), "charts", finished=True))
     wanted = {i for chart in charts.values() for i in chart["claim_ids"]}
     every = _summary(G, (_claim_id(k, d) for *_, k, d in G.edges(keys=True, data=True)))
     return {

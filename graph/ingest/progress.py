@@ -45,7 +45,7 @@ __all__ = [
     "writing",
 ]
 
-Unit = Literal["triples", "bytes", "rows", "checks"]
+Unit = Literal["triples", "bytes", "rows", "checks", "charts"]
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,9 @@ STAGING = "https://w3id.org/recruitgraph/staging/"
 #: :func:`description_iri`): internal, never in a query's default graph or GRAPH ?g, written
 #: in the transaction of the dataset's own graph, never by a SPARQL update or Graph Store write.
 DESCRIPTION = "https://w3id.org/recruitgraph/description/"
+#: Prefix of the graphs that make a query's default graph an RDF merge (graph.store.merge):
+#: internal, derived from the datasets, rebuilt after a write.
+REMAINDER = "https://w3id.org/recruitgraph/remainder/"
 
 PROV = "http://www.w3.org/ns/prov#"
 ORG = "http://www.w3.org/ns/org#"

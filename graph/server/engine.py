@@ -12,7 +12,9 @@ the function itself (``await engine.call(service.neighborhood, principal, ref)``
 over the socket is its :func:`reference`, which the engine process resolves (:func:`resolve`)
 to an operation of :mod:`graph.server.service` and to nothing else.
 
-* Every call has a time limit (``timeout``, 30 s by default; writes have ``write_timeout``).
+* Every call has a time limit (``timeout``, 30 s by default; writes have ``write_timeout``,
+  and so have the reads of a background job, :data:`call_in_background`: nobody holds a
+  connection open for them, a client polls).
   When a call runs past it, the server kills the engine process (SIGKILL stops whatever it was
   doing), starts a new one on the same store, and the caller gets :class:`EngineTimeout`.
 * Reads of other clients that were in flight are sent again to the new process, within their
@@ -238,6 +240,12 @@ call_notes: contextvars.ContextVar[CallNotes | None] = contextvars.ContextVar(
 #: (:mod:`graph.server.jobs`) around its call; None: the steps are dropped here.
 call_progress: contextvars.ContextVar[Progress | None] = contextvars.ContextVar(
     "call_progress", default=None
+)
+
+#: Whether the call runs for a background job (:mod:`graph.server.jobs`, or a page that
+#: answers at once and lets the reader poll): a read then has the write time limit.
+call_in_background: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "call_in_background", default=False
 )
 
 #: The network address of the request's client, set per request by the API
@@ -986,7 +994,7 @@ class Engine:
         ``"json"``), the view version (see :func:`graph.server.service.run`) and the seconds
         it waited for the slot, spent in the engine process and computed there (see
         :class:`CallNotes`)."""
-        limit = self.write_timeout if write else self.timeout
+        limit = self.write_timeout if write or call_in_background.get() else self.timeout
         loop = asyncio.get_running_loop()
         entered = loop.time()
         try:

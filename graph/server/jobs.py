@@ -21,7 +21,7 @@ from typing import Any
 
 from graph.ingest.progress import Snapshot, Tracker
 from graph.server.auth import Principal
-from graph.server.engine import call_notes, call_progress
+from graph.server.engine import call_in_background, call_notes, call_progress
 
 __all__ = ["Job", "Jobs", "TooManyJobs", "owner_of"]
 
@@ -58,6 +58,8 @@ class Job:
     status: int | None = None
     result: Any = None
     ended: float | None = None
+    #: Set when the job has ended.
+    finished: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
 
     def document(self) -> dict[str, Any]:
         """What ``GET /api/jobs/{id}`` answers: state, the progress of the current phase
@@ -111,6 +113,14 @@ class Jobs:
         task.add_done_callback(self._tasks.discard)
         return job
 
+    async def wait(self, job: Job, seconds: float) -> bool:
+        """Wait up to ``seconds`` for ``job`` to end; whether it has."""
+        try:
+            await asyncio.wait_for(job.finished.wait(), seconds)
+        except TimeoutError:
+            return False
+        return True
+
     def get(self, principal: Principal, job_id: str) -> Job | None:
         """Job ``job_id`` if ``principal`` started it; None for any other (or no) job."""
         self._prune()
@@ -125,6 +135,7 @@ class Jobs:
     async def _run(self, job: Job, work: Work) -> None:
         # (in the task's own copy of the request's context)
         call_notes.set(None)  # the request that started it has been answered
+        call_in_background.set(True)
 
         def seen(snapshot: Snapshot) -> None:
             job.progress = snapshot
@@ -137,6 +148,7 @@ class Jobs:
             job.status, job.result = 500, {"error": "internal error", "status": 500}
         job.state = "done" if job.status < 400 else "failed"
         job.ended = time.time()
+        job.finished.set()
 
     def _prune(self, room: int = 0) -> None:
         """Forget finished jobs older than ``keep_seconds``, then the oldest finished ones

@@ -1015,7 +1015,9 @@ def metrics_nodes(
 def question_data(ctx: Context, principal: Principal, filters: ProjectionFilter) -> dict[str, Any]:
     """What the question page draws over the caller's graphs
     (:func:`graph.analysis.question.question`)."""
-    return question(ctx.store, filters, graphs=ctx.readable(principal))
+    return question(
+        ctx.store, filters, graphs=ctx.readable(principal), progress=progress_of_call.get()
+    )
 
 
 # --------------------------------------------------------------------------------------------

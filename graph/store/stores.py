@@ -61,8 +61,16 @@ import httpx
 import pyoxigraph as ox
 
 from graph.errors import RecruitgraphError
-from graph.model.namespaces import RG, STAGING, SYSTEM_GRAPH, dataset_name, described_graph
+from graph.model.namespaces import (
+    REMAINDER,
+    RG,
+    STAGING,
+    SYSTEM_GRAPH,
+    dataset_name,
+    described_graph,
+)
 from graph.store.descriptions import migrate_descriptions
+from graph.store.merge import MergedDefaultGraph
 
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | Iterable[ox.Triple]
 Progress = Callable[[int], None]
@@ -336,6 +344,7 @@ class EmbeddedStore(Store):
         self._holders: dict[int, int] = {}
         self._committing = False
         self._union_graphs: tuple[int, frozenset[str] | None] = (-1, None)
+        self._merge = MergedDefaultGraph(self)
         if path is None:
             self._store = ox.Store()
             return
@@ -361,8 +370,12 @@ class EmbeddedStore(Store):
             ) from None
         self._version_file = Path(path) / self.VERSION_FILE
         self._version, self._stamps = self._open_state()
-        # The lock is exclusive: any staging graph here belongs to a load that died.
+        # The lock is exclusive: any staging graph here belongs to a load that died, and any
+        # remainder graph (graph.store.merge) to a process whose plans are gone.
         self.drop_stale_staging(max_age=0)
+        for graph in self.graph_names():
+            if graph.startswith(REMAINDER):
+                self._try_drop(graph)
         migrate_descriptions(self)  # a store of the old layout, in one transaction
 
     def _open_state(self) -> tuple[int, dict[str, str]]:
@@ -536,23 +549,31 @@ class EmbeddedStore(Store):
         """As :meth:`Store.query`. When the graphs listed are all the store's graphs, the engine
         is asked for its union of every graph instead, which is the same dataset: it scans each
         pattern's index once rather than once per graph (half the time of an aggregate over two
-        graphs)."""
-        begun = self._writes_begun
-        every = (
-            self._all_graphs() if default_graph is not None or named_graphs is not None else None
-        )
-        result = self._store.query(
-            sparql,
-            base_iri=base_iri,
-            **_dataset_arguments(default_graph, named_graphs, every, prefixes),
-        )
-        if every is not None and self._writes_begun != begun:
-            # A write began before the engine took its snapshot: a staging graph may be in it.
+        graphs). Several default graphs are their RDF merge (:mod:`graph.store.merge`)."""
+        # Commits wait while the merge is planned and the engine takes its snapshot: the
+        # remainder graphs of the plan and the graphs they come from are read in one state.
+        with self.commits_held():
+            if default_graph is not None and len(default_graph) > 1:
+                default_graph = self._merge.graphs(default_graph)
+            begun = self._writes_begun
+            every = (
+                self._all_graphs()
+                if default_graph is not None or named_graphs is not None
+                else None
+            )
             result = self._store.query(
                 sparql,
                 base_iri=base_iri,
-                **_dataset_arguments(default_graph, named_graphs, None, prefixes),
+                **_dataset_arguments(default_graph, named_graphs, every, prefixes),
             )
+            if every is not None and self._writes_begun != begun:
+                # A write began before the engine took its snapshot: a staging graph (or a
+                # remainder being written) may be in it.
+                result = self._store.query(
+                    sparql,
+                    base_iri=base_iri,
+                    **_dataset_arguments(default_graph, named_graphs, None, prefixes),
+                )
         return result
 
     def _execute_update(self, sparql: str) -> None:
@@ -654,6 +675,7 @@ class RemoteStore(Store):
             )
         self.update_url = update_url
         self._http = httpx.Client(timeout=timeout)
+        self._merge = MergedDefaultGraph(self)
         try:
             self.query("ASK {}")
         except StoreError as error:
@@ -688,6 +710,8 @@ class RemoteStore(Store):
             # that the query declares again later wins.
             sparql = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in prefixes.items()) + sparql
         data: dict[str, Any] = {"query": sparql}
+        if default_graph is not None and len(default_graph) > 1:
+            default_graph = self._merge.graphs(default_graph)  # an RDF merge, as embedded
         if default_graph is not None:
             data["default-graph-uri"] = list(default_graph) or [f"{STAGING}none"]
         if named_graphs is not None:

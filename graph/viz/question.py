@@ -19,6 +19,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from graph.analysis.question import QUESTION
 from graph.model.ontology import concepts, tiers
 from graph.viz.network import _REPORT
 from graph.viz.page import (
@@ -30,7 +31,14 @@ from graph.viz.page import (
     write_atomically,
 )
 
-__all__ = ["QUESTION_ASSETS", "chart_specs", "question_page", "write_question_page"]
+__all__ = [
+    "PENDING_ASSETS",
+    "QUESTION_ASSETS",
+    "chart_specs",
+    "pending_page",
+    "question_page",
+    "write_question_page",
+]
 
 _VEGA = _STATIC / "vendor" / "vega"
 
@@ -41,6 +49,12 @@ QUESTION_ASSETS: dict[str, Path] = {
     "vega-embed.min.js": _VEGA / "vega-embed.min.js",
     "vega-interpreter.min.js": _VEGA / "vega-interpreter.min.js",
     "question.js": _STATIC / "question.js",
+    "question.css": _STATIC / "question.css",
+}
+
+#: The files of the page shown while the figures are computed (:func:`pending_page`).
+PENDING_ASSETS: dict[str, Path] = {
+    "pending.js": _STATIC / "pending.js",
     "question.css": _STATIC / "question.css",
 }
 
@@ -331,6 +345,28 @@ def question_page(
             else {name: inline_asset(path) for name, path in QUESTION_ASSETS.items()}
         ),
         policy=FILE_POLICY if assets_url is None else None,
+    )
+
+
+def pending_page(
+    job_id: str,
+    job_url: str,
+    *,
+    assets_url: str,
+    api_url: str,
+    title: str = "recruitgraph: center or provinces?",
+) -> str:
+    """The page a server answers with at once while the figures are computed as job
+    ``job_id`` (at ``job_url``): it shows the job's progress and, when the job is done, loads
+    the question page again naming the job (``?job=``), which the server then answers from
+    the figures computed."""
+    template = _environment().get_template("question_pending.html")
+    return template.render(
+        title=title,
+        question=QUESTION,
+        assets_url=assets_url,
+        api_url=api_url,
+        config=json_for_script({"id": job_id, "job": job_url}),
     )
 
 

@@ -31,6 +31,7 @@ __all__ = [
     "RULES",
     "burden_share",
     "burden_share_edges",
+    "burden_share_inputs",
     "burden_share_median",
     "calendar_years",
     "period_label",
@@ -512,6 +513,15 @@ def burden_share_median(
     """
     found = _headline(G, currency, foreigners_only, keep_unstated, rule)
     return None if found is None else found[0]["median"]
+
+
+def burden_share_inputs(G: nx.MultiDiGraph) -> list[Edge]:
+    """Every claim (edge ``(u, v, key)``) :func:`burden_share_median` reads: the per-recruit
+    enlistment payments with an amount, federal and regional, whether or not it picks them.
+    The figure of a network is the figure of these claims of it (with their parties), which
+    lets a bootstrap build its resamples from them alone."""
+    regional, federal = _levels(G)
+    return [(u, v, k) for u, v, k, _ in (*federal, *(c for cs in regional.values() for c in cs))]
 
 
 def burden_share_edges(
