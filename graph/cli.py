@@ -329,10 +329,11 @@ def cmd_datasets(args: argparse.Namespace) -> int:
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
+    from graph.ingest import delete_dataset
     from graph.model.namespaces import dataset_iri
 
     with _open(args) as store:
-        if not store.drop_graph(dataset_iri(args.dataset)):
+        if not delete_dataset(store, dataset_iri(args.dataset)):
             raise UsageError(f"no such dataset: {args.dataset}")
     print(f"deleted dataset {args.dataset}")
     return 0

@@ -12,7 +12,7 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-from graph.model.namespaces import dataset_iri
+from graph.model.namespaces import dataset_iri, description_iri
 from tests.helpers import (
     BASE_ROW,
     PUBLIC_GRAPH,
@@ -127,10 +127,11 @@ def test_the_same_routes_show_it_to_a_granted_token(live: LiveServer) -> None:
                 without_marks.append((path, params.get("query", params.get("target"))))
     assert without_marks == [
         ("/healthz", None),
-        # The scans of every triple are cut at the row cap. The secret dataset restates
-        # triples of the public ones, so this caller's default graph is their RDF merge: the
-        # largest dataset, then what the others add (graph.store.merge), cut before the marks;
-        # and the engine reads its named graphs one after the other, the secret one last.
+        # The scans of every triple are cut at the row cap before they reach the restricted
+        # dataset: the engine scans the caller's graphs one by one (its graphs are never all
+        # the store's, which hold the datasets' description graphs too; and the secret dataset
+        # restates triples of the public ones, so the default graph is their RDF merge: the
+        # largest dataset, then what the others add, graph.store.merge).
         ("/sparql", "SELECT * WHERE { ?s ?p ?o }"),
         ("/sparql", "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }"),
         ("/sparql", "CONSTRUCT WHERE { ?s ?p ?o }"),
@@ -157,15 +158,20 @@ def test_counts_and_sums_leave_restricted_data_out(live: LiveServer) -> None:
         secret_triples = _number(
             admin, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{SECRET_GRAPH}> {{ ?s ?p ?o }} }}"
         )
+        # the default graph is the RDF merge: a triple the secret dataset shares with another
+        # stays in it for those who cannot read the secret one
+        secret_only = _number(
+            admin,
+            f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{SECRET_GRAPH}> {{ ?s ?p ?o }} "
+            f"FILTER NOT EXISTS {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{SECRET_GRAPH}>) }} }}",
+        )
         everything = [_number(admin, q) for q in queries]
         graphs = admin.post(
             "/sparql", data={"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }"}
         ).json()["results"]["bindings"]
         others = [g["g"]["value"] for g in graphs if g["g"]["value"] != SECRET_GRAPH]
-        # The default graph is the RDF merge of the datasets: the secret one restates
-        # triples of others, which stay when it is hidden.
         merged_others = _number(admin, queries[0], **{"default-graph-uri": others})
-    assert merged_others > everything[0] - secret_triples
+    assert merged_others == everything[0] - secret_only > everything[0] - secret_triples
     expected = [
         merged_others,
         everything[1] - secret_triples,
@@ -313,9 +319,13 @@ def test_an_update_cannot_change_who_may_see_a_dataset(live: LiveServer) -> None
         f"INSERT {{ GRAPH <{SECRET_GRAPH}> {{ ?g rg:accessLevel rg:PublicAccess }} }} "
         f"WHERE {{ GRAPH <{SECRET_GRAPH}> {{ ?g rg:accessLevel ?level }} }}"
     )
+    described = description_iri(SECRET_GRAPH)
     with live.client("editor_secret") as editor:
         response = editor.post("/sparql", data={"update": publish})
-        assert response.status_code == 200, response.text
+        assert response.status_code == 200, response.text  # the dataset holds no description
+        # the description graph is out of reach of every update
+        response = editor.post("/sparql", data={"update": publish.replace(SECRET_GRAPH, described)})
+        assert response.status_code == 403, response.text
         assert editor.get("/api/datasets/secret").json()["access"] == "restricted"
     with live.client() as anonymous:
         assert anonymous.get("/api/datasets/secret").status_code == 404
@@ -401,6 +411,42 @@ def test_graph_store_protocol_round_trip(live: LiveServer, gsp_graph: str) -> No
         assert editor.delete("/rdf-graphs", params={"graph": gsp_graph}).status_code == 404
 
 
+def test_what_a_graph_store_put_writes_is_what_reads_back(live: LiveServer) -> None:
+    graph = "http://example.org/four"
+    four = "".join(f'<http://example.org/s{i}> <http://example.org/p> "{i}" .\n' for i in range(4))
+    with live.client("editor") as editor:
+        put = editor.put(
+            "/rdf-graphs",
+            params={"graph": graph},
+            content=four,
+            headers={"Content-Type": "application/n-triples"},
+        )
+        assert put.status_code == 201, put.text
+        try:
+            got = editor.get(
+                "/rdf-graphs", params={"graph": graph}, headers={"Accept": "application/n-triples"}
+            )
+            assert len([line for line in got.text.splitlines() if line.strip()]) == 4, got.text
+            counted = editor.get(
+                "/sparql",
+                params={"query": f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"},
+                headers={"Accept": "text/csv"},
+            )
+            assert counted.text.split() == ["n", "4"]
+            # its description, in a graph of its own, is read through the dataset list
+            (info,) = [d for d in editor.get("/api/datasets").json() if d["graph"] == graph]
+            assert (info["triples"], info["access"], info["uses_model"]) == (4, "public", False)
+            described = description_iri(graph)
+            assert editor.get("/rdf-graphs", params={"graph": described}).status_code == 404
+            written = editor.post(
+                "/sparql",
+                data={"update": f"INSERT DATA {{ GRAPH <{described}> {{ <{graph}> a <x:y> }} }}"},
+            )
+            assert written.status_code == 403, written.text
+        finally:
+            editor.delete("/rdf-graphs", params={"graph": graph})
+
+
 @pytest.mark.parametrize(
     ("role", "method", "params", "headers", "status"),
     [
@@ -421,6 +467,14 @@ def test_graph_store_protocol_round_trip(live: LiveServer, gsp_graph: str) -> No
         ("editor", "PUT", {"graph": dataset_iri("gsp-test")}, {"Content-Type": "image/png"}, 415),
         ("editor", "GET", {"graph": PUBLIC_GRAPH, "default": ""}, {}, 400),
         ("editor", "GET", {"graph": "https://w3id.org/recruitgraph/system"}, {}, 404),
+        (
+            "admin",
+            "PUT",
+            {"graph": description_iri(PUBLIC_GRAPH)},
+            {"Content-Type": "text/turtle"},
+            400,
+        ),
+        ("admin", "GET", {"graph": description_iri(PUBLIC_GRAPH)}, {}, 404),
     ],
 )
 def test_graph_store_protocol_errors(

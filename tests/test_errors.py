@@ -25,7 +25,7 @@ from graph.errors import Forbidden, InvalidArgument, NotFound, RecruitgraphError
 from graph.ingest import load_files
 from graph.ingest.actors import UnknownActorError
 from graph.ingest.validation import Problem, ValidationError
-from graph.model.namespaces import dataset_iri
+from graph.model.namespaces import dataset_iri, description_iri
 from graph.server import auth, service
 from graph.server.auth import ANONYMOUS, AuthError
 from graph.server.engine import Engine, EngineError, StoreSpec
@@ -118,12 +118,13 @@ def corrupt_store(tmp_path: Path) -> Path:
     triples."""
     directory = tmp_path / "data"
     graph = dataset_iri("pub")
+    described = description_iri(graph)
     with EmbeddedStore(directory) as store:
         load_files(store, [claims_csv(tmp_path / "pub.csv", BASE_ROW)], "pub")
         store.update(
-            f"DELETE {{ GRAPH <{graph}> {{ <{graph}> <{RG}tripleCount> ?n }} }} "
-            f'INSERT {{ GRAPH <{graph}> {{ <{graph}> <{RG}tripleCount> "many" }} }} '
-            f"WHERE {{ GRAPH <{graph}> {{ <{graph}> <{RG}tripleCount> ?n }} }}"
+            f"DELETE {{ GRAPH <{described}> {{ <{graph}> <{RG}tripleCount> ?n }} }} "
+            f'INSERT {{ GRAPH <{described}> {{ <{graph}> <{RG}tripleCount> "many" }} }} '
+            f"WHERE {{ GRAPH <{described}> {{ <{graph}> <{RG}tripleCount> ?n }} }}"
         )
     return directory
 

@@ -180,7 +180,9 @@ def test_the_gexf_rules_see_a_broken_file(tmp_path: Path) -> None:
 def test_export_counts_and_rows(claims_store: Store, tmp_path: Path) -> None:
     graphs = dataset_graphs(claims_store)
     quads = queries.export(claims_store, graphs, tmp_path / "all.nq", "nquads")
-    assert quads == sum(1 for g in graphs for _ in claims_store.quads(g))
+    # each dataset's data and, in its graph, its description
+    assert quads == sum(1 for _ in queries.export_quads(claims_store, graphs))
+    assert quads > sum(1 for g in graphs for _ in claims_store.quads(g))
     edges = queries.export(claims_store, graphs, tmp_path / "edges.csv", "csv")
     table = list(csv.DictReader(io.StringIO((tmp_path / "edges.csv").read_text("utf-8"))))
     assert len(table) == edges and table[0]["source"] and table[0]["type"]

@@ -9,9 +9,10 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from graph.analysis.queries import export_quads
 from graph.ingest import list_datasets, load_files, read_inputs, validate_files
 from graph.ingest.validation import ValidationError
-from graph.model.namespaces import RG, dataset_iri
+from graph.model.namespaces import RG, dataset_iri, description_iri
 from graph.store import Store
 from tests.helpers import BASE_ROW, SECOND_ROW, claims_csv
 
@@ -91,7 +92,8 @@ def test_reload_replaces_dataset(store: Store, valid_csv: Path, tmp_path: Path) 
     )
     assert len(list(claims)) == 1
     described = store.query(
-        f"SELECT ?t WHERE {{ GRAPH <{dataset_iri('example')}> {{ ?g <{RG}checksum> ?t }} }}"
+        f"SELECT ?t WHERE {{ GRAPH <{description_iri(dataset_iri('example'))}> "
+        f"{{ ?g <{RG}checksum> ?t }} }}"
     )
     assert len(list(described)) == 1
 
@@ -314,7 +316,9 @@ def test_reloading_an_export_keeps_one_description(
     load_files(memory_store, [valid_csv], "example", access="restricted")
     exported = tmp_path / "export.nq"
     ox.serialize(
-        memory_store.quads(dataset_iri("example")), str(exported), format=ox.RdfFormat.N_QUADS
+        export_quads(memory_store, [dataset_iri("example")]),
+        str(exported),
+        format=ox.RdfFormat.N_QUADS,
     )
     parsed = read_inputs([exported], "example")
     assert not [t for t in parsed.triples if t.subject == ox.NamedNode(dataset_iri("example"))]

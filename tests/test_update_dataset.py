@@ -6,11 +6,11 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from graph.ingest.load import dataset_description
+from graph.ingest.load import dataset_contents, dataset_description
 from graph.model.namespaces import dataset_iri
 from graph.server.auth import LOCAL_ADMIN, Principal
 from graph.server.service import Context, datasets, sparql_update
-from graph.sparql import QueryError
+from graph.sparql import QueryError, dataset_graphs
 from graph.sparql.update_dataset import resolve_update
 from graph.store import EmbeddedStore
 
@@ -66,8 +66,8 @@ def _dataset(store: EmbeddedStore, name: str, access: str) -> None:
     """A dataset of one triple, described as a load describes it (no load: no shapes to run)."""
     graph = ox.NamedNode(dataset_iri(name))
     triple = ox.Triple(ox.NamedNode("http://x/s"), ox.NamedNode("http://x/p"), ox.Literal(name))
-    description = dataset_description(name, checksum="none", files=(), access=access)
-    store.replace_graph(graph.value, [triple, *description])
+    description = dataset_description(name, checksum="none", files=(), access=access, model=True)
+    store.replace_graphs(dataset_contents(graph.value, [triple], description))
 
 
 def test_drop_all_drops_only_what_the_caller_may_write() -> None:
@@ -86,4 +86,5 @@ def test_drop_all_drops_only_what_the_caller_may_write() -> None:
     assert done["graphs"] == [dataset_iri("edits"), dataset_iri("pub")]
     assert names() == ["reference", "secret"]  # neither the reference nor a restricted one
     sparql_update(ctx, Principal("editor", "granted", frozenset({"secret"})), "CLEAR ALL")
-    assert names() == ["reference"]
+    # the reference data is left, in no one's view without a dataset of the model beside it
+    assert names() == [] and dataset_graphs(store) == [dataset_iri("reference")]

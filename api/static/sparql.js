@@ -38,10 +38,11 @@ ORDER BY ?start`],
   OPTIONAL { ?e rg:enforcementKind/skos:notation ?action }
 }
 ORDER BY DESC(?date)`],
-    ["Datasets (named graphs) and their provenance", `SELECT ?dataset ?access ?synthetic ?triples ?created WHERE {
-  GRAPH ?dataset { ?dataset a rg:Dataset ; rg:accessLevel/skos:notation ?access ;
-                   rg:synthetic ?synthetic ; rg:tripleCount ?triples ; dcterms:created ?created }
-}`],
+    ["Datasets (named graphs) and their size (provenance: /api/datasets)", `SELECT ?dataset (COUNT(*) AS ?triples) WHERE {
+  GRAPH ?dataset { ?s ?p ?o }
+}
+GROUP BY ?dataset
+ORDER BY DESC(?triples)`],
     ["Describe an actor (CONSTRUCT)", `CONSTRUCT { ?actor ?p ?o } WHERE {
   ?actor a rg:RegionalGovernment ; ?p ?o .
 }

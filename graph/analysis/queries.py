@@ -25,7 +25,14 @@ import pyoxigraph as ox
 
 from graph import errors
 from graph.analysis.projection import ProjectionFilter, project
-from graph.model.namespaces import ID, PREFIXES, SPARQL_PREFIXES, dataset_iri, dataset_name
+from graph.model.namespaces import (
+    ID,
+    PREFIXES,
+    SPARQL_PREFIXES,
+    dataset_iri,
+    dataset_name,
+    description_iri,
+)
 from graph.model.ontology import concepts, kinds, local_name, relation_types
 from graph.store import Store
 from graph.store.export import export_format, write_export
@@ -748,8 +755,18 @@ def export(
         else:
             write_export(out, spec, _for_network_formats(graph, gexf=spec.name == "gexf"))
         return graph.number_of_edges()
-    quads = (quad for graph_iri in chosen for quad in store.quads(graph_iri))
-    return write_export(out, spec, quads)
+    return write_export(out, spec, export_quads(store, chosen))
+
+
+def export_quads(store: Store, graphs: Sequence[str]) -> Iterator[ox.Quad]:
+    """The quads of each dataset of ``graphs`` as an export writes them: its data and, in the
+    same graph, its description (which the store keeps in a graph of its own), so that
+    :func:`graph.ingest.restore.restore` brings back its access level and licence."""
+    for graph in graphs:
+        yield from store.quads(graph)
+        node = ox.NamedNode(graph)
+        for quad in store.quads(description_iri(graph)):
+            yield ox.Quad(quad.subject, quad.predicate, quad.object, node)
 
 
 def _flat(value: Any) -> Any:

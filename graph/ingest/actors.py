@@ -40,7 +40,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from graph.errors import InvalidArgument
-from graph.ingest import dataset_description, list_datasets
+from graph.ingest import dataset_contents, dataset_description, list_datasets
 from graph.ingest.registry import registry_from_store
 from graph.model.namespaces import (
     DCTERMS,
@@ -54,6 +54,7 @@ from graph.model.namespaces import (
     dataset_name,
     entity_iri,
     slugify,
+    uses_model,
 )
 from graph.model.ontology import kinds, local_name
 from graph.sparql import dataset_graphs, run_query
@@ -440,14 +441,7 @@ def _write(store: Store, dataset: str, added: list[ox.Triple], who: str) -> None
     """Add ``added`` to dataset ``dataset`` (created if absent) in one atomic replacement, with a
     fresh description; an existing dataset keeps its access level and licence."""
     graph = dataset_iri(dataset)
-    node = ox.NamedNode(graph)
-    kept: list[ox.Triple] = []
-    if graph in store.graph_names():
-        kept = [
-            ox.Triple(q.subject, q.predicate, q.object)
-            for q in store.quads(graph)
-            if q.subject != node  # the old description: written anew below
-        ]
+    kept = [ox.Triple(q.subject, q.predicate, q.object) for q in store.quads(graph)]
     content = list(dict.fromkeys([*kept, *added]))
     digest = hashlib.sha256("\n".join(sorted(str(t) for t in content)).encode()).hexdigest()
     info = next((i for i in list_datasets(store) if i.graph == graph), None)
@@ -459,8 +453,9 @@ def _write(store: Store, dataset: str, added: list[ox.Triple], who: str) -> None
         licence=info.licence if info is not None else None,
         loaded_by=who,
         triples=len(content),
+        model=uses_model(content),
     )
-    store.replace_graph(graph, [*content, *description])
+    store.replace_graphs(dataset_contents(graph, content, description))
 
 
 def merge(

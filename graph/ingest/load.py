@@ -1,8 +1,10 @@
 """Ingest: parse → validate against the shapes → write one named graph atomically.
 
-A *dataset* is one named graph, ``https://w3id.org/recruitgraph/dataset/<name>``, that holds its
-data and its own description (who loaded it, when, the checksum of the files, licence, access
-level, whether it is synthetic). Loading a dataset of an existing name replaces it atomically;
+A *dataset* is one named graph, ``https://w3id.org/recruitgraph/dataset/<name>``, that holds
+exactly its data, and a description (who loaded it, when, the checksum of the files, licence,
+access level, whether it is synthetic, whether it uses the recruitment model) in a graph of its
+own (:func:`~graph.model.namespaces.description_iri`), both written in one transaction
+(:func:`dataset_contents`). Loading a dataset of an existing name replaces it atomically;
 a load with any problem writes nothing.
 
 Formats: Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML and the claims CSV
@@ -47,13 +49,17 @@ from graph.ingest.registry import (
 from graph.ingest.validation import Problem, ValidationError, shape_checks, validate_triples
 from graph.model.namespaces import (
     DCTERMS,
+    DESCRIPTION,
     RDF,
     RG,
     SPARQL_PREFIXES,
     XSD,
     dataset_iri,
     dataset_name,
+    described_graph,
+    description_iri,
     is_project_dataset,
+    uses_model,
 )
 from graph.model.ontology import concepts, ontology_text
 from graph.model.reference import REFERENCE_DATASET, reference_triples
@@ -77,6 +83,7 @@ _DATASET_CLASS = ox.NamedNode(RG + "Dataset")
 _SYNTHETIC = ox.NamedNode(RG + "synthetic")
 _ACCESS = ox.NamedNode(RG + "accessLevel")
 _TRUE = ox.Literal("true", datatype=ox.NamedNode(XSD + "boolean"))
+_USES_MODEL = ox.NamedNode(RG + "usesModel")
 
 
 @dataclass(frozen=True)
@@ -363,8 +370,12 @@ def dataset_description(
     synthetic: bool = False,
     loaded_by: str | None = None,
     triples: int = 0,
+    model: bool = False,
 ) -> list[ox.Triple]:
-    """The triples that describe dataset ``dataset`` inside its own named graph."""
+    """The triples that describe dataset ``dataset``, which its description graph holds
+    (:func:`dataset_contents`); ``model``: whether its data uses the recruitment vocabulary
+    (:func:`~graph.model.namespaces.uses_model`; the reference data joins the default graph of
+    those who read such a dataset)."""
     access_levels = concepts("AccessLevelScheme")
     if access not in access_levels:
         raise InvalidArgument(
@@ -385,6 +396,7 @@ def dataset_description(
         ox.Triple(g, _SYNTHETIC, typed("true" if synthetic else "false", "boolean")),
         ox.Triple(g, ox.NamedNode(RG + "loadedBy"), ox.Literal(loaded_by or getpass.getuser())),
         ox.Triple(g, ox.NamedNode(RG + "tripleCount"), typed(str(triples), "integer")),
+        ox.Triple(g, _USES_MODEL, typed("true" if model else "false", "boolean")),
     ]
     description += [ox.Triple(g, ox.NamedNode(DCTERMS + "source"), ox.Literal(f)) for f in files]
     if licence:
@@ -392,22 +404,19 @@ def dataset_description(
     return description
 
 
-def uses_model(triples: Iterable[ox.Triple]) -> bool:
-    """Whether any triple uses the recruitment vocabulary (a property or class of ``rg:``):
-    such data is always checked against the shapes, even when loaded with ``shapes=False``.
+def dataset_contents(
+    graph: str, data: Iterable[ox.Triple], description: Iterable[ox.Triple]
+) -> dict[str, Iterable[ox.Triple]]:
+    """What :meth:`~graph.store.Store.replace_graphs` writes for dataset graph ``graph``, in
+    one transaction: the data in the dataset's graph, which holds nothing else, and its
+    description in its description graph (:func:`~graph.model.namespaces.description_iri`)."""
+    return {graph: data, description_iri(graph): description}
 
-    >>> uses_model([ox.Triple(ox.NamedNode("http://ex/s"), ox.NamedNode(RDF + "type"),
-    ...                       ox.NamedNode(RG + "FundingFlow"))])
-    True
-    >>> uses_model([ox.Triple(ox.NamedNode("http://ex/s"), ox.NamedNode("http://ex/p"),
-    ...                       ox.Literal("1"))])
-    False
-    """
-    return any(
-        t.predicate.value.startswith(RG)
-        or (isinstance(t.object, ox.NamedNode) and t.object.value.startswith(RG))
-        for t in triples
-    )
+
+def delete_dataset(store: Store, graph: str) -> bool:
+    """Delete the dataset of graph ``graph`` and its description, in one transaction; whether
+    there was one."""
+    return bool(store.drop_graphs([graph, description_iri(graph)]))
 
 
 def check(
@@ -523,6 +532,7 @@ def _write(
         checksum=parsed.checksum,
         files=parsed.files,
         triples=len(parsed.triples),
+        model=uses_model(parsed.triples),
         **metadata,
     )
     problems = check(parsed, description, shapes=shapes, progress=progress)
@@ -531,10 +541,9 @@ def _write(
     if dataset != REFERENCE_DATASET:
         ensure_reference(store)
     graph = dataset_iri(dataset)
-    replaced = graph in store.graph_names()
-    triples = [*parsed.triples, *description]
-    with writing(progress, len(triples)) as written:
-        store.replace_graph(graph, triples, progress=written)
+    replaced = graph in dataset_graphs(store)
+    with writing(progress, len(parsed.triples) + len(description)) as written:
+        store.replace_graphs(dataset_contents(graph, parsed.triples, description), progress=written)
     return LoadReport(
         dataset=dataset,
         graph=graph,
@@ -576,7 +585,7 @@ def load_reference(store: Store) -> LoadReport:
 
 def ensure_reference(store: Store) -> None:
     """Load the reference dataset if the store lacks it."""
-    if dataset_iri(REFERENCE_DATASET) not in store.graph_names():
+    if dataset_iri(REFERENCE_DATASET) not in dataset_graphs(store):
         load_reference(store)
 
 
@@ -609,7 +618,7 @@ def load_default_dataset(store: Store, progress: LoadProgress | None = None) -> 
 
 @dataclass(frozen=True)
 class DatasetInfo:
-    """A dataset's description, as stored in its named graph."""
+    """A dataset's description, as stored in its description graph."""
 
     name: str
     graph: str
@@ -621,6 +630,9 @@ class DatasetInfo:
     files: tuple[str, ...]
     licence: str | None
     loaded_by: str | None
+    #: Whether its data uses the recruitment vocabulary (then the reference data joins the
+    #: default graph of its readers); unknown (an old description): true.
+    uses_model: bool = True
 
     def as_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -629,20 +641,22 @@ class DatasetInfo:
 _LIST_DATASETS = (
     SPARQL_PREFIXES
     + """
-SELECT ?g ?created ?checksum ?level ?synthetic ?count ?licence ?by
+SELECT ?d ?g ?created ?checksum ?level ?synthetic ?count ?licence ?by ?model
        (GROUP_CONCAT(?file; separator="\\n") AS ?files)
 WHERE {
-  GRAPH ?g {
+  GRAPH ?d {
     ?g a rg:Dataset ; dcterms:created ?created ; rg:checksum ?checksum ;
        rg:accessLevel ?level ; rg:synthetic ?synthetic .
     OPTIONAL { ?g rg:tripleCount ?count }
     OPTIONAL { ?g dcterms:license ?licence }
     OPTIONAL { ?g rg:loadedBy ?by }
+    OPTIONAL { ?g rg:usesModel ?model }
     OPTIONAL { ?g dcterms:source ?file }
   }
+  FILTER(STRSTARTS(STR(?d), "DESCRIPTION"))
 }
-GROUP BY ?g ?created ?checksum ?level ?synthetic ?count ?licence ?by
-ORDER BY ?g"""
+GROUP BY ?d ?g ?created ?checksum ?level ?synthetic ?count ?licence ?by ?model
+ORDER BY ?g""".replace("DESCRIPTION", DESCRIPTION)
 )
 
 
@@ -656,7 +670,9 @@ def list_datasets(store: Store) -> list[DatasetInfo]:
     for row in result:
         graph = row["g"].value
         name = dataset_name(graph)
-        if name is None:
+        # Only a description graph's own description counts (not a dataset's claim about
+        # another, nor data that merely looks like a description).
+        if name is None or described_graph(row["d"].value) != graph:
             continue
         infos.append(
             DatasetInfo(
@@ -670,6 +686,7 @@ def list_datasets(store: Store) -> list[DatasetInfo]:
                 files=tuple(f for f in row["files"].value.split("\n") if f) if row["files"] else (),
                 licence=row["licence"].value if row["licence"] else None,
                 loaded_by=row["by"].value if row["by"] else None,
+                uses_model=row["model"] is None or row["model"].value in ("true", "1"),
             )
         )
     return infos

@@ -1,11 +1,12 @@
 """Restore: bring back every dataset of an export as it was, in one transaction.
 
 ``recruitgraph export --out FILE.nq`` (or TriG, JSON-LD) writes each dataset as its named
-graph, and a dataset's graph holds its own description: access level, licence, whether it is
-synthetic, who loaded it and when, the checksum of its files. :func:`restore` writes those
-graphs back whole, descriptions included, so that a restricted dataset stays restricted and
-every licence and flag survives; ``load`` would merge them into one dataset and is refused for
-such a file (:func:`graph.ingest.load.read_inputs`).
+graph, with its description in it: access level, licence, whether it is synthetic, who loaded
+it and when, the checksum of its files (the store keeps the description in a graph of its own,
+:func:`graph.model.namespaces.description_iri`; the file format is the one exports always
+had). :func:`restore` writes those datasets back whole, descriptions included, so that a
+restricted dataset stays restricted and every licence and flag survives; ``load`` would merge
+them into one dataset and is refused for such a file (:func:`graph.ingest.load.read_inputs`).
 
 A restore is checked as a load is, before anything is written (:func:`read_export`, then the
 shapes): the file must parse, hold only dataset graphs (no default graph, no graph outside
@@ -40,6 +41,7 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import replace as changed
 from pathlib import Path
@@ -51,6 +53,7 @@ from graph.errors import Conflict, InvalidArgument
 from graph.ingest.load import (
     MAX_FILE_BYTES,
     _syntax_problem,
+    dataset_contents,
     ensure_reference,
     input_format,
     parse_input,
@@ -61,9 +64,11 @@ from graph.model.namespaces import (
     DCTERMS,
     RDF,
     RG,
+    XSD,
     dataset_iri,
     dataset_name,
     is_project_dataset,
+    uses_model,
 )
 from graph.model.ontology import concepts
 from graph.model.reference import REFERENCE_DATASET
@@ -75,6 +80,7 @@ __all__ = ["Export", "ExportedDataset", "RestoreReport", "read_export", "restore
 
 _A = ox.NamedNode(RDF + "type")
 _DATASET_CLASS = ox.NamedNode(RG + "Dataset")
+_MODEL = ox.NamedNode(RG + "usesModel")
 _HOW = (
     "an export for restore is N-Quads, TriG or JSON-LD as `recruitgraph export --out FILE.nq` "
     "writes it"
@@ -102,6 +108,18 @@ class ExportedDataset:
             # as the dataset list counts them: the data, not its description
             "triples": sum(1 for t in self.triples if t.subject != ox.NamedNode(self.graph)),
         }
+
+    def contents(self) -> dict[str, Iterable[ox.Triple]]:
+        """What the store keeps of it (:func:`graph.ingest.load.dataset_contents`): the data
+        in its graph; its description, which an export writes in the same graph, in its
+        description graph, marked with whether the data uses the model (exports from before
+        the mark have none; an export's own mark is not trusted)."""
+        node = ox.NamedNode(self.graph)
+        data = [t for t in self.triples if t.subject != node]
+        description = [t for t in self.triples if t.subject == node and t.predicate != _MODEL]
+        flag = ox.Literal(str(uses_model(data)).lower(), datatype=ox.NamedNode(XSD + "boolean"))
+        description.append(ox.Triple(node, _MODEL, flag))
+        return dataset_contents(self.graph, data, description)
 
 
 @dataclass(frozen=True)
@@ -300,9 +318,11 @@ def restore(
         raise ValidationError(problems)
     if REFERENCE_DATASET not in {d.name for d in export.datasets}:
         ensure_reference(store)  # as a load does: queries need the ontology's labels
-    total = sum(len(d.triples) for d in export.datasets)
+    contents = {g: t for d in export.datasets for g, t in d.contents().items()}
+    # one triple more each: the mark of whether it uses the model
+    total = sum(len(d.triples) + 1 for d in export.datasets)
     with writing(progress, total) as written:
-        store.replace_graphs({d.graph: d.triples for d in export.datasets}, progress=written)
+        store.replace_graphs(contents, progress=written)
     return RestoreReport(
         file=export.file,
         datasets=tuple({**d.summary(), "replaced": d.graph in existing} for d in export.datasets),

@@ -9,6 +9,10 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Iterable
+from urllib.parse import quote, unquote
+
+import pyoxigraph as ox
 
 from graph.errors import InvalidArgument
 
@@ -24,6 +28,10 @@ EDITS = "edits"
 SYSTEM_GRAPH = "https://w3id.org/recruitgraph/system"
 #: Prefix of graphs that a load writes before switching them in; invisible, cleaned up.
 STAGING = "https://w3id.org/recruitgraph/staging/"
+#: Prefix of the graphs that hold the datasets' descriptions, one per dataset (see
+#: :func:`description_iri`): internal, never in a query's default graph or GRAPH ?g, written
+#: in the transaction of the dataset's own graph, never by a SPARQL update or Graph Store write.
+DESCRIPTION = "https://w3id.org/recruitgraph/description/"
 #: Prefix of the graphs that make a query's default graph an RDF merge (graph.store.merge):
 #: internal, derived from the datasets, rebuilt after a write.
 REMAINDER = "https://w3id.org/recruitgraph/remainder/"
@@ -120,6 +128,41 @@ def dataset_name(graph_iri: str) -> str | None:
     return graph_iri
 
 
+def description_iri(graph_iri: str) -> str:
+    """IRI of the graph that holds the description of the dataset in graph ``graph_iri``:
+    :data:`DESCRIPTION` and the dataset's name, percent-encoded (a slug stays as it is; the
+    IRI of a graph a client named is encoded whole). InvalidArgument for a graph that is no
+    dataset's.
+
+    >>> description_iri(DATASET + "claims")
+    'https://w3id.org/recruitgraph/description/claims'
+    >>> description_iri("http://example.org/g")
+    'https://w3id.org/recruitgraph/description/http%3A%2F%2Fexample.org%2Fg'
+    """
+    name = dataset_name(graph_iri)
+    if name is None:
+        raise InvalidArgument(f"<{graph_iri}> is no dataset's graph")
+    return DESCRIPTION + quote(name, safe="")
+
+
+def described_graph(graph_iri: str) -> str | None:
+    """The dataset graph whose description graph is ``graph_iri`` (the inverse of
+    :func:`description_iri`); None for any other graph.
+
+    >>> described_graph(description_iri("http://example.org/g"))
+    'http://example.org/g'
+    >>> described_graph(DATASET + "claims") is None
+    True
+    """
+    if not graph_iri.startswith(DESCRIPTION):
+        return None
+    try:
+        graph = dataset_iri(unquote(graph_iri[len(DESCRIPTION) :]))
+    except InvalidArgument:
+        return None
+    return graph if description_iri(graph) == graph_iri else None
+
+
 def is_project_dataset(graph_iri: str) -> bool:
     """Whether ``graph_iri`` is a dataset graph of the project's namespace (named by a slug),
     as an export's quads name them."""
@@ -134,3 +177,28 @@ def check_dataset_name(name: str) -> str:
             "starting with a letter or digit"
         )
     return name
+
+
+def uses_model(triples: Iterable[ox.Triple]) -> bool:
+    """Whether any triple uses the recruitment vocabulary (a property or class of ``rg:``):
+    such data is always checked against the shapes, even when loaded with ``shapes=False``,
+    and brings the reference data into its readers' default graph.
+
+    >>> uses_model([ox.Triple(ox.NamedNode("http://ex/s"), ox.NamedNode(RDF + "type"),
+    ...                       ox.NamedNode(RG + "FundingFlow"))])
+    True
+    >>> uses_model([ox.Triple(ox.NamedNode("http://ex/s"), ox.NamedNode("http://ex/p"),
+    ...                       ox.Literal("1"))])
+    False
+    """
+    return any(
+        t.predicate.value.startswith(RG)
+        or (isinstance(t.object, ox.NamedNode) and t.object.value.startswith(RG))
+        for t in triples
+    )
+
+
+#: :func:`uses_model` as a SPARQL filter of the triple ``?s ?p ?o``.
+USES_MODEL_FILTER = (
+    f'FILTER(STRSTARTS(STR(?p), "{RG}") || (isIRI(?o) && STRSTARTS(STR(?o), "{RG}")))'
+)

@@ -9,19 +9,40 @@ store keeps them as the ``reference`` dataset so that queries can use labels and
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterable, Iterator
 from functools import lru_cache
 
 import pycountry
 import pyoxigraph as ox
 
-from graph.model.namespaces import RDF, RDFS, RG, SKOS, entity_iri
+from graph.model.namespaces import RDF, RDFS, RG, SKOS, dataset_iri, entity_iri
 from graph.model.ontology import id_segment
 
 #: Name of the dataset that holds the reference data in the store.
 REFERENCE_DATASET = "reference"
 
 _A = ox.NamedNode(RDF + "type")
+
+
+def with_reference(graphs: Iterable[str], model: Collection[str]) -> list[str]:
+    """The dataset graphs ``graphs`` a caller sees, sorted, with the reference dataset's only
+    if another of them uses the recruitment model (is in ``model``, as each dataset's
+    description records at load): arbitrary RDF read alone is exactly its own triples, while
+    those who read claims get the labels and codes of the ontology and pycountry with them.
+
+    >>> ref, claims, w3c = (dataset_iri(n) for n in ("reference", "claims", "http://ex/g"))
+    >>> with_reference([ref, w3c], {ref, claims}) == [w3c]
+    True
+    >>> with_reference([ref, w3c, claims], {ref, claims}) == sorted([ref, w3c, claims])
+    True
+    """
+    chosen = sorted(graphs)
+    reference = dataset_iri(REFERENCE_DATASET)
+    if any(g in model for g in chosen if g != reference):
+        return chosen
+    return [g for g in chosen if g != reference]
+
+
 _LABEL = ox.NamedNode(RDFS + "label")
 _NOTATION = ox.NamedNode(SKOS + "notation")
 _IN_SCHEME = ox.NamedNode(SKOS + "inScheme")

@@ -51,6 +51,7 @@ from graph.errors import Forbidden as Forbidden  # where callers have always imp
 from graph.errors import InvalidArgument, RecruitgraphError
 from graph.ingest.load import list_datasets
 from graph.model.namespaces import check_dataset_name, dataset_iri, dataset_name
+from graph.model.reference import with_reference
 from graph.sparql.guard import AccessError, QueryError
 from graph.sparql.query import dataset_graphs
 from graph.sparql.update import UpdatePlan
@@ -132,10 +133,17 @@ class Catalog:
     version: int = 0
     #: The store's write stamps at that version (:meth:`graph.store.Store.stamps`).
     stamps: Mapping[str, str] = field(default_factory=dict)
+    #: The dataset graphs whose data uses the recruitment model (their descriptions say so).
+    model: frozenset[str] = frozenset()
 
     def readable(self, principal: Principal) -> list[str]:
-        """IRIs of the dataset graphs ``principal`` may read, sorted."""
-        return sorted(g for g, level in self.access.items() if principal.may_read(_name(g), level))
+        """IRIs of the dataset graphs ``principal`` may read, sorted; the reference dataset
+        among them only with a dataset that uses the recruitment model
+        (:func:`graph.model.reference.with_reference`: the one place that decides it)."""
+        return with_reference(
+            (g for g, level in self.access.items() if principal.may_read(_name(g), level)),
+            self.model,
+        )
 
     def writable(self, principal: Principal) -> list[str]:
         """IRIs of the existing dataset graphs ``principal`` may write, sorted."""
@@ -163,10 +171,13 @@ def read_catalog(store: Any) -> Catalog:
 
     graphs = dataset_graphs(store)
     levels: dict[str, str | None] = dict.fromkeys(graphs)
+    model = set()
     for info in list_datasets(store):
         if info.graph in levels:
             levels[info.graph] = info.access
-    return Catalog(levels, store.version, store.stamps())
+            if info.uses_model:
+                model.add(info.graph)
+    return Catalog(levels, store.version, store.stamps(), frozenset(model))
 
 
 def hash_token(token: str) -> str:

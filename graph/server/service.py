@@ -52,6 +52,7 @@ from graph.errors import Conflict, Forbidden, InvalidArgument, NotFound, Recruit
 from graph.ingest import actors, list_datasets, load_files, read_export
 from graph.ingest import restore as restore_export
 from graph.ingest.load import dataset_description
+from graph.ingest.load import delete_dataset as drop_dataset
 from graph.ingest.progress import Progress
 from graph.ingest.validation import Problem, ValidationError
 from graph.model.namespaces import (
@@ -60,9 +61,12 @@ from graph.model.namespaces import (
     FORMATS_NS,
     PROJECT,
     RDF,
+    RG,
     SD,
+    USES_MODEL_FILTER,
     dataset_iri,
     dataset_name,
+    description_iri,
 )
 from graph.server.auth import AuthError, Catalog, Principal, authorize_update, read_catalog
 from graph.sparql import (
@@ -548,7 +552,7 @@ def delete_dataset(ctx: Context, principal: Principal, name: str) -> None:
                 else "deleting needs an editor or admin token"
             )
         try:
-            ctx.store.drop_graph(graph)
+            drop_dataset(ctx.store, graph)
         finally:
             ctx.changed()
 
@@ -603,30 +607,20 @@ def sparql_query(
     return serialized.body, serialized.media_type, serialized.truncated
 
 
-def _description_guard(store: Store, graphs: Sequence[str]) -> str:
-    """Update operations that put back each graph's dataset description as it is now, so
-    that an update cannot change who may see a dataset (they run in the same transaction).
-    A graph the update empties stays empty."""
+def _model_flags(graphs: Sequence[str]) -> str:
+    """Update operations that mark each dataset of ``graphs`` (written by the update they
+    follow, in its transaction) as using the recruitment model once its data does (see
+    :func:`graph.model.namespaces.uses_model`): the flag that brings the reference data into
+    its readers' default graph. A dataset already marked is not scanned."""
     parts = []
     for graph in sorted(graphs):
-        node = str(ox.NamedNode(graph))
-        snapshot = store.query(
-            f"CONSTRUCT {{ {node} ?p ?o }} WHERE {{ GRAPH {node} {{ {node} ?p ?o }} }}",
-            default_graph=[],
-            named_graphs=[graph],
-        )
-        assert is_graph_result(snapshot)  # a CONSTRUCT
-        body = ox.serialize(snapshot, format=ox.RdfFormat.N_TRIPLES)
-        assert body is not None
+        node, described = str(ox.NamedNode(graph)), str(ox.NamedNode(description_iri(graph)))
+        flag = f"{described} {{ {node} <{RG}usesModel> ?flag }}"
         parts.append(
-            f"DELETE {{ GRAPH {node} {{ {node} ?p ?o }} }} "
-            f"WHERE {{ GRAPH {node} {{ {node} ?p ?o }} }}"
+            f"DELETE {{ GRAPH {flag} }} INSERT {{ GRAPH {described} {{ {node} <{RG}usesModel> "
+            f"true }} }} WHERE {{ GRAPH {flag} FILTER(!?flag) FILTER EXISTS {{ GRAPH {node} "
+            f"{{ ?s ?p ?o {USES_MODEL_FILTER} }} }} }}"
         )
-        if body.strip():
-            parts.append(
-                f"INSERT {{ GRAPH {node} {{\n{body.decode()}\n}} }} WHERE {{ FILTER EXISTS "
-                f"{{ GRAPH {node} {{ ?s ?p ?o FILTER(?s != {node}) }} }} }}"
-            )
     return "".join(f" ;\n{part}" for part in parts)
 
 
@@ -666,8 +660,9 @@ def _births(
     graphs: Sequence[str], principal: Principal, route: str, level: Callable[[str], str]
 ) -> str:
     """Update operations that give each new dataset graph in ``graphs`` its description (who
-    created it, when, through which ``route``, its access level), in the transaction of the
-    update that creates it; a graph the update leaves empty stays absent."""
+    created it, when, through which ``route``, its access level) in its description graph, in
+    the transaction of the update that creates it; a graph the update leaves empty stays
+    absent. (Whether it uses the model is marked after: :func:`_model_flags`.)"""
     parts = []
     for graph in graphs:
         name = dataset_name(graph)
@@ -677,9 +672,9 @@ def _births(
         )
         body = ox.serialize(description, format=ox.RdfFormat.N_TRIPLES)
         assert body is not None
-        node = str(ox.NamedNode(graph))
+        node, described = str(ox.NamedNode(graph)), str(ox.NamedNode(description_iri(graph)))
         parts.append(
-            f"INSERT {{ GRAPH {node} {{\n{body.decode()}\n}} }} "
+            f"INSERT {{ GRAPH {described} {{\n{body.decode()}\n}} }} "
             f"WHERE {{ FILTER EXISTS {{ GRAPH {node} {{ ?s ?p ?o }} }} }}"
         )
     return "".join(f" ;\n{part}" for part in parts)
@@ -700,7 +695,7 @@ def sparql_update(
     """Run an update the caller may run (see :func:`graph.server.auth.authorize_update`), as one
     transaction, if it writes at most ``max_triples`` triples (see
     :func:`graph.sparql.update_size.check_update_size`). Dataset descriptions (access level,
-    licence…) are kept as they were unless the caller is an admin.
+    licence…) live in graphs of their own, which no update may read or write.
 
     Its default graph is the edits dataset (created at ``edits_access`` by the first write),
     ``CLEAR``/``DROP ALL`` are the datasets the caller may write, and the protocol's
@@ -743,11 +738,13 @@ def sparql_update(
             plan = planned(resolved(catalog))
         created = authorize_update(plan, catalog, principal, new_level=level)
         check_update_size(ctx.store, plan, max_triples)
-        existing = sorted(plan.writes - set(created))
-        guard = "" if principal.is_admin else _description_guard(ctx.store, existing)
+        # Descriptions have graphs of their own, which no update may write or read
+        # (authorize_update): an update cannot change who may see a dataset.
         births = _births(created, principal, ROUTE_UPDATE, level)
+        flags = _model_flags(sorted(plan.writes))
+        described = [description_iri(g) for g in plan.writes]
         try:
-            ctx.store.update(plan.text + guard + births, graphs=plan.writes)
+            ctx.store.update(plan.text + births + flags, graphs=[*plan.writes, *described])
             if set(plan.operations) != {"InsertData"}:  # only an insertion empties no graph
                 _drop_emptied(ctx.store, plan.writes)
         except SyntaxError as error:
@@ -761,9 +758,9 @@ def sparql_update(
 
 
 def _drop_emptied(store: Store, graphs: Iterable[str]) -> None:
-    """Drop each of ``graphs`` that an update left without a triple: the engine keeps an
-    emptied named graph, which would stay listed as a dataset without a description (visible
-    to admins only, and writable by them only) instead of being gone."""
+    """Delete each dataset of ``graphs`` that an update left without a triple, description
+    included: the engine keeps an emptied named graph, and a description would keep the
+    dataset listed, instead of it being gone as the update's DROP or DELETE meant."""
     empty = [
         graph
         for graph in sorted(graphs)
@@ -771,8 +768,8 @@ def _drop_emptied(store: Store, graphs: Iterable[str]) -> None:
     ]
     if empty:  # (the store's graph names only then: a remote store finds them by a scan)
         present = set(store.graph_names())
-        gone = [g for g in empty if g in present]
-        if gone:  # no compaction (Store.drop_graph's): there is nothing to reclaim
+        gone = [g for e in empty for g in (e, description_iri(e)) if g in present]
+        if gone:  # no compaction (Store.drop_graphs'): there is nothing to reclaim
             store.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in gone), graphs=gone)
 
 
@@ -884,11 +881,8 @@ def gsp_put(
         paths, names = [path], ["body"]
         if merge and graph in catalog and principal.may_read(name, catalog.level(graph)):
             existing = Path(path).with_name(Path(path).stem + "-existing.nt")
-            quads = (
-                q for q in ctx.store.quads(graph) if q.subject != ox.NamedNode(graph)
-            )  # the description is written afresh
-            ox.serialize(
-                (ox.Triple(q.subject, q.predicate, q.object) for q in quads),
+            ox.serialize(  # the data; the description is written afresh
+                (ox.Triple(q.subject, q.predicate, q.object) for q in ctx.store.quads(graph)),
                 str(existing),
                 format=ox.RdfFormat.N_TRIPLES,
             )

@@ -16,7 +16,7 @@ text so that the engine, which has no dataset arguments for updates, runs it tha
   named (the edits graph among them);
 * ``CLEAR`` of those is ``DROP``: a dataset is a graph with triples, so a dataset emptied is
   gone (the next write creates it afresh, with its new provenance) rather than left as an
-  empty graph without its description;
+  empty graph (its description graph is dropped with it by the server's update);
 * the protocol's ``using-graph-uri`` / ``using-named-graph-uri`` become ``USING`` /
   ``USING NAMED`` clauses of each ``DELETE``/``INSERT … WHERE`` (an update that has its own
   ``USING`` or ``WITH`` and is sent with them is refused, as the protocol says).

@@ -61,7 +61,15 @@ import httpx
 import pyoxigraph as ox
 
 from graph.errors import RecruitgraphError
-from graph.model.namespaces import REMAINDER, RG, STAGING, SYSTEM_GRAPH, dataset_name
+from graph.model.namespaces import (
+    REMAINDER,
+    RG,
+    STAGING,
+    SYSTEM_GRAPH,
+    dataset_name,
+    described_graph,
+)
+from graph.store.descriptions import migrate_descriptions
 from graph.store.merge import MergedDefaultGraph
 
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | Iterable[ox.Triple]
@@ -265,10 +273,15 @@ class Store(ABC):
 
     def drop_graph(self, graph: str) -> bool:
         """Delete named graph ``graph``; True if it existed."""
-        existed = graph in self.graph_names()
-        if existed:
-            self.update(f"DROP SILENT GRAPH <{graph}>", graphs=[graph])
-        return existed
+        return bool(self.drop_graphs([graph]))
+
+    def drop_graphs(self, graphs: Iterable[str]) -> list[str]:
+        """Delete the named graphs ``graphs`` in one transaction; those that existed."""
+        present = set(self.graph_names())
+        gone = [g for g in dict.fromkeys(graphs) if g in present]
+        if gone:
+            self.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in gone), graphs=gone)
+        return gone
 
     def drop_stale_staging(self, max_age: float = _STALE_STAGING_SECONDS) -> list[str]:
         """Remove staging graphs left behind by loads that died; returns their IRIs."""
@@ -363,6 +376,7 @@ class EmbeddedStore(Store):
         for graph in self.graph_names():
             if graph.startswith(REMAINDER):
                 self._try_drop(graph)
+        migrate_descriptions(self)  # a store of the old layout, in one transaction
 
     def _open_state(self) -> tuple[int, dict[str, str]]:
         """The version and write stamps saved in the version file."""
@@ -480,11 +494,11 @@ class EmbeddedStore(Store):
         if progress is not None:
             progress(done[0])
 
-    def drop_graph(self, graph: str) -> bool:
-        existed = super().drop_graph(graph)
-        if existed:
+    def drop_graphs(self, graphs: Iterable[str]) -> list[str]:
+        gone = super().drop_graphs(graphs)
+        if gone:
             self._compact()
-        return existed
+        return gone
 
     def _compact(self) -> None:
         # A load leaves the staging copy and the graph it replaced behind as deleted entries,
@@ -666,6 +680,7 @@ class RemoteStore(Store):
             self.query("ASK {}")
         except StoreError as error:
             raise StoreError(f"no SPARQL endpoint answers at {self.location}: {error}") from None
+        migrate_descriptions(self)  # a store of the old layout, in one transaction
 
     def _post(self, url: str, data: dict[str, Any], accept: str) -> httpx.Response:
         try:
@@ -752,8 +767,12 @@ def _skolemized(triple: ox.Triple, prefix: str) -> ox.Triple:
 
 
 def dataset_graphs(store: Store) -> list[str]:
-    """IRIs of the named graphs that are datasets."""
-    return sorted(g for g in store.graph_names() if dataset_name(g) is not None)
+    """IRIs of the named graphs that are datasets: those of a dataset's name, and those that
+    a description graph describes (a dataset of no triples has no graph of its own)."""
+    names = store.graph_names()
+    found = {g for g in names if dataset_name(g) is not None}
+    found.update(g for d in names if (g := described_graph(d)) is not None)
+    return sorted(found)
 
 
 def default_data_dir() -> Path:
