@@ -88,7 +88,7 @@ def load_store(path: Path, location: Path | None = None) -> tuple[Any, int]:
     returns it and the triple count."""
     import pyoxigraph as ox
 
-    from graph.ingest import dataset_description, load_reference
+    from graph.ingest import dataset_contents, dataset_description, load_reference
     from graph.model.namespaces import dataset_iri
     from graph.store import EmbeddedStore
 
@@ -101,15 +101,18 @@ def load_store(path: Path, location: Path | None = None) -> tuple[Any, int]:
         for quad in ox.parse(path=str(path), format=ox.RdfFormat.N_TRIPLES):
             count += 1
             yield ox.Triple(quad.subject, quad.predicate, quad.object)
+
+    def description() -> Iterator[ox.Triple]:  # read after the data: its count is known
         yield from dataset_description(
             "synthetic",
             checksum="sha256:" + "0" * 64,
             files=[path.name],
             synthetic=True,
             triples=count,
+            model=True,
         )
 
-    store.replace_graph(dataset_iri("synthetic"), triples())
+    store.replace_graphs(dataset_contents(dataset_iri("synthetic"), triples(), description()))
     return store, count
 
 

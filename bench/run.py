@@ -144,7 +144,7 @@ def prepare(work: Path, actors: int, validate: bool) -> tuple[Path, Path, list[s
     """Synthetic data → a recruitgraph store, and the same triples as one N-Triples file."""
     import pyoxigraph as ox
 
-    from graph.ingest import dataset_description, ensure_reference, load_files
+    from graph.ingest import dataset_contents, dataset_description, ensure_reference, load_files
     from graph.sparql import dataset_graphs
     from graph.store import EmbeddedStore
 
@@ -165,9 +165,9 @@ def prepare(work: Path, actors: int, validate: bool) -> tuple[Path, Path, list[s
             triples = list(ox.parse(path=str(source), format=ox.RdfFormat.N_TRIPLES))
             description = dataset_description(
                 "synth", checksum="sha256:bench", files=[source.name], synthetic=True,
-                triples=len(triples), loaded_by="bench",
+                triples=len(triples), loaded_by="bench", model=True,
             )  # fmt: skip
-            store.replace_graph(DATASET, [*triples, *description])
+            store.replace_graphs(dataset_contents(DATASET, triples, description))
         # oxigraph serve gets the datasets' quads (the same named graphs, queried as their
         # union), rdflib-endpoint their triples.
         union = work / "union.nt"

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import pyoxigraph as ox
 
-from graph.ingest.load import dataset_description
+from graph.ingest.load import dataset_contents, dataset_description
 from graph.model.namespaces import dataset_iri
 from graph.server.auth import Principal
 from graph.server.service import Context, sparql_update
@@ -33,7 +33,9 @@ def main() -> None:
     args = parser.parse_args()
     store = open_store(in_memory=True)
     triple = ox.Triple(ox.NamedNode("http://x/s"), ox.NamedNode("http://x/p"), ox.Literal("x"))
-    store.replace_graph(PUB, [triple, *dataset_description("pub", checksum="none", files=())])
+    store.replace_graphs(
+        dataset_contents(PUB, [triple], dataset_description("pub", checksum="none", files=()))
+    )
     ctx = Context(store)
     editor = Principal("editor", "bench")
     kinds: dict[str, Callable[[int], str]] = {
