@@ -96,6 +96,9 @@ def test_a_click_lists_the_claims_with_their_sources(landing: tuple[Page, Watch]
     assert source.get_attribute("rel") == "noopener noreferrer"
     actor = first.locator("td.what a").first
     assert actor.get_attribute("href").startswith("/viz?focus=https%3A%2F%2Fw3id.org")
+    # relations in a reader's words, not the model's class names
+    assert "Funding flow" in first.locator("td.what .relation").inner_text()
+    assert "FundingFlow" not in table.inner_text()
     card.scroll_into_view_if_needed()
     screenshot(page, "question-claims")
     card.locator(".show-claims").click()

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from graph.analysis.question import QUESTION
-from graph.model.ontology import concepts, tiers
+from graph.model.ontology import concepts, relation_labels, tiers
 from graph.viz.network import _REPORT
 from graph.viz.page import (
     _STATIC,
@@ -501,7 +501,9 @@ def question_page(
         title=title,
         data=data,
         tables=tables,
-        payload=json_for_script({**data, "specs": specs, "tables": tables}),
+        payload=json_for_script(
+            {**data, "specs": specs, "tables": tables, "relations": relation_labels()}
+        ),
         config=json_for_script({"api": api_url}),
         config_api=api_url or "",
         assets_url=assets_url,

@@ -43,7 +43,9 @@
     const cell = element("td", null, "what");
     const line = element("div");
     line.appendChild(party(claim.from, claim.from_id));
-    line.appendChild(element("span", ` ${claim.type} → `, "relation"));
+    // The relation in a reader's words ("Funding flow"), from the ontology's labels.
+    const relation = (data.relations || {})[claim.type] || claim.type;
+    line.appendChild(element("span", ` ${relation} → `, "relation"));
     line.appendChild(party(claim.to, claim.to_id));
     cell.appendChild(line);
     if (claim.note) cell.appendChild(element("div", claim.note, "note"));
