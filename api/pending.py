@@ -6,7 +6,8 @@ limit), found again by the page and its parameters. When it is ready within ``se
 --page-wait`` seconds, the page is answered as usual. Otherwise the answer is, at once, a small
 page (:func:`graph.viz.question.pending_page`) that shows the job's progress, polls it and,
 when it is done, loads the same address again: the page then finds the job done, and its data,
-computed by then, comes from the engine's cache. A page asked for again while its job runs
+computed by then, comes from the engine's cache. (A page whose job ends while it waits is
+made of that job's data: one engine call.) A page asked for again while its job runs
 joins that job.
 """
 
@@ -46,12 +47,18 @@ async def page_when_ready(
     headers = {"Content-Security-Policy": SERVED_POLICY}
     key = (what, tuple(sorted(request.query_params.multi_items())))
     job = jobs.find(principal, key)
+    # The data, when this request's own job computes it while the request waits: the job
+    # itself keeps only that it is ready (GET /api/jobs/{id} stays small).
+    computed: list[_Data] = []
     if job is None or job.state != "done":
         if job is None:
 
             async def work() -> tuple[int, Any]:
                 status, body = await answer_of(compute, what)
-                return status, ({"ready": True} if status == 200 else body)
+                if status != 200:
+                    return status, body
+                computed.append(body)
+                return status, {"ready": True}
 
             try:
                 job = jobs.start(principal, what, work, key=key)
@@ -71,5 +78,6 @@ async def page_when_ready(
             return HTMLResponse(page, headers={**headers, "Cache-Control": "no-store"})
         if job.status != 200:
             return JSONResponse(job.result, job.status or 500)
-    # Computed by the job a moment ago: the engine's cache answers.
-    return HTMLResponse(render(await compute()), headers=headers)
+    # Computed by a job earlier (the page loaded again): the engine's cache answers.
+    data = computed[0] if computed else await compute()
+    return HTMLResponse(render(data), headers=headers)

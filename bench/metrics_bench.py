@@ -48,6 +48,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.results import replace_section  # noqa: E402
+
 SECTION = "## Metrics at scale (issue 5)"
 PARALLEL_SETUP = (
     "nx-parallel is not a dependency of the project and is not installed in its venv: "
@@ -595,15 +597,7 @@ def render(results: dict[str, Any], command: str) -> str:
 def write_section(path: Path, section: str) -> None:
     """Append the section to ``path``, or replace an earlier version of it; nothing else in
     the file changes."""
-    text = path.read_text() if path.exists() else "# Benchmark results\n"
-    start = text.find(SECTION)
-    if start >= 0:
-        following = re.search(r"^## ", text[start + len(SECTION) :], re.M)
-        end = start + len(SECTION) + following.start() if following else len(text)
-        text = text[:start] + section + ("\n" if following else "") + text[end:]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
+    replace_section(SECTION, section, path)
 
 
 def main(argv: list[str] | None = None) -> int:

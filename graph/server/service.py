@@ -767,10 +767,8 @@ def _drop_emptied(store: Store, graphs: Iterable[str]) -> None:
         if not bool(store.query(f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}", named_graphs=[graph]))
     ]
     if empty:  # (the store's graph names only then: a remote store finds them by a scan)
-        present = set(store.graph_names())
-        gone = [g for e in empty for g in (e, description_iri(e)) if g in present]
-        if gone:  # no compaction (Store.drop_graphs'): there is nothing to reclaim
-            store.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in gone), graphs=gone)
+        # no compaction: an emptied graph leaves nothing to reclaim
+        store.drop_graphs([g for e in empty for g in (e, description_iri(e))], compact=False)
 
 
 @operation

@@ -77,6 +77,13 @@ class MergedDefaultGraph:
         # Remainder graphs in the store, with the stamps they were derived at.
         self._remainders: dict[str, Stamps] = {}
 
+    def drop_leftovers(self) -> None:
+        """Drop every remainder graph in the store: those of a process whose plans are gone
+        (for a store only this process opens, at opening)."""
+        for graph in self._store.graph_names():
+            if graph.startswith(REMAINDER):
+                self._store._try_drop(graph)
+
     def graphs(self, graphs: Sequence[str]) -> list[str]:
         """Graphs whose union, as the engine reads a list of graphs, is the RDF merge of
         ``graphs``: ``graphs`` themselves (without repeats) where no two share a triple."""

@@ -62,7 +62,6 @@ import pyoxigraph as ox
 
 from graph.errors import RecruitgraphError
 from graph.model.namespaces import (
-    REMAINDER,
     RG,
     STAGING,
     SYSTEM_GRAPH,
@@ -275,8 +274,10 @@ class Store(ABC):
         """Delete named graph ``graph``; True if it existed."""
         return bool(self.drop_graphs([graph]))
 
-    def drop_graphs(self, graphs: Iterable[str]) -> list[str]:
-        """Delete the named graphs ``graphs`` in one transaction; those that existed."""
+    def drop_graphs(self, graphs: Iterable[str], *, compact: bool = True) -> list[str]:
+        """Delete the named graphs ``graphs`` in one transaction; those that existed.
+        ``compact``: reclaim their space at once where the store can (the embedded one);
+        not worth it for graphs of a few triples."""
         present = set(self.graph_names())
         gone = [g for g in dict.fromkeys(graphs) if g in present]
         if gone:
@@ -373,9 +374,7 @@ class EmbeddedStore(Store):
         # The lock is exclusive: any staging graph here belongs to a load that died, and any
         # remainder graph (graph.store.merge) to a process whose plans are gone.
         self.drop_stale_staging(max_age=0)
-        for graph in self.graph_names():
-            if graph.startswith(REMAINDER):
-                self._try_drop(graph)
+        self._merge.drop_leftovers()
         migrate_descriptions(self)  # a store of the old layout, in one transaction
 
     def _open_state(self) -> tuple[int, dict[str, str]]:
@@ -494,9 +493,9 @@ class EmbeddedStore(Store):
         if progress is not None:
             progress(done[0])
 
-    def drop_graphs(self, graphs: Iterable[str]) -> list[str]:
+    def drop_graphs(self, graphs: Iterable[str], *, compact: bool = True) -> list[str]:
         gone = super().drop_graphs(graphs)
-        if gone:
+        if gone and compact:
             self._compact()
         return gone
 
