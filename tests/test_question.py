@@ -106,6 +106,29 @@ def test_operators_count_claims_by_tier_and_year(page: dict[str, Any]) -> None:
     assert operators["assessments"] > 0
 
 
+def test_the_centres_share_of_operation_claims_has_its_interval(
+    page: dict[str, Any], rows: list[dict[str, str]]
+) -> None:
+    operators = page["charts"]["operators"]
+    shares = operators["shares"]
+    assert shares, "the default dataset has governments operating schemes"
+    by_cell = {(r["period"], r["tier"]): r for r in operators["rows"]}
+    for share in shares:
+        federal = by_cell.get((share["period"], "federal"), {"claims": 0})["claims"]
+        regional = by_cell.get((share["period"], "regional"), {"claims": 0})["claims"]
+        assert (share["centre"], share["provinces"]) == (federal, regional)
+        assert share["claims"] == federal + regional == len(share["claim_ids"])
+        assert share["share"] == pytest.approx(federal / (federal + regional))
+        # a Wilson interval: inside [0, 1], around the share, never a point
+        assert 0 <= share["low"] < share["high"] <= 1
+        assert share["low"] <= share["share"] <= share["high"]
+    # fewer claims, a wider band: the year with the fewest has the widest interval
+    fewest = min(shares, key=lambda s: s["claims"])
+    most = max(shares, key=lambda s: s["claims"])
+    if fewest["claims"] < most["claims"]:
+        assert fewest["high"] - fewest["low"] > most["high"] - most["low"]
+
+
 def test_burden_share_has_its_interval(page: dict[str, Any]) -> None:
     burden = page["charts"]["burden"]["rows"]
     assert {r["period"] for r in burden} >= {"2024", "2025"}
@@ -145,23 +168,36 @@ def test_reports_only_leaves_the_assessments_out(default_store: Store) -> None:
 def test_specs_draw_one_panel_per_currency_and_basis(page: dict[str, Any]) -> None:
     specs = chart_specs(page)
     assert len(specs["payers"]) == len(page["charts"]["payers"]["panels"])
-    assert all(len(specs[name]) == 1 for name in specs if name != "payers")
+    # the operators' bars, then the centre's share with its interval
+    assert len(specs["operators"]) == 2
+    assert specs["operators"][1]["data"]["values"] == page["charts"]["operators"]["shares"]
+    assert all(len(specs[name]) == 1 for name in specs if name not in ("payers", "operators"))
     # JSON all the way (no dates or decimals left for the page to choke on)
     json.dumps(specs, allow_nan=False)
 
 
-def test_tiers_are_told_by_shape_as_well_as_colour(page: dict[str, Any]) -> None:
+def test_categories_are_told_by_shape_as_well_as_colour(page: dict[str, Any]) -> None:
     specs = chart_specs(page)
-    for spec in [*specs["payers"], *specs["operators"]]:
+    by_field = [("tier", spec) for spec in [*specs["payers"], specs["operators"][0]]]
+    by_field.append(("action", specs["enforcement"][0]))
+    for field, spec in by_field:
         shaped = [
             layer["encoding"]["shape"]
             for layer in spec["layer"]
             if "shape" in layer.get("encoding", {})
         ]
-        assert len(shaped) == 1, "one layer of tier markers"
+        assert len(shaped) == 1, "one layer of markers"
         scale = shaped[0]["scale"]
-        assert shaped[0]["field"] == "tier"
+        assert shaped[0]["field"] == field
         assert len(set(scale["range"])) == len(scale["domain"]) >= 5
+        colours = [layer["encoding"].get("color") for layer in spec["layer"]]
+        colours = [c for c in colours if c]
+        assert colours and all(
+            c["field"] == field and c["scale"]["domain"] == scale["domain"] for c in colours
+        )
+    # every action drawn has its shape
+    drawn = {r["action"] for r in page["charts"]["enforcement"]["rows"]}
+    assert drawn <= set(by_field[-1][1]["layer"][1]["encoding"]["shape"]["scale"]["domain"])
 
 
 def test_tables_hold_what_each_chart_draws_and_the_claims_behind_each_row(

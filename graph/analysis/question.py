@@ -10,7 +10,9 @@ evidence:
   amount basis (:func:`graph.analysis.queries.flows`): a per-recruit level and a total paid
   out are never added, nor two currencies;
 * **who operates**: operation and recruitment claims by the tier of their subject and year
-  (:func:`graph.analysis.metrics.roles.roles_by_tier`);
+  (:func:`graph.analysis.metrics.roles.roles_by_tier`), and the centre's share of those of
+  governments with its Wilson interval
+  (:func:`graph.analysis.metrics.uncertainty.wilson_interval`);
 * **the burden share per recruit**: the regions' median share of the enlistment payment per
   year (:func:`graph.analysis.metrics.burden.burden_share`) with its bootstrap interval
   (:func:`graph.analysis.evidence.figure_interval`);
@@ -33,7 +35,7 @@ from graph.analysis import evidence, queries
 from graph.analysis.metrics.burden import _claim_id, _years_of, burden_share, period_label
 from graph.analysis.metrics.enforcement import enforcement_by_year
 from graph.analysis.metrics.roles import roles_by_tier
-from graph.analysis.metrics.uncertainty import centralization_null
+from graph.analysis.metrics.uncertainty import centralization_null, wilson_interval
 from graph.analysis.projection import ProjectionFilter, claims_of, project
 from graph.ingest.progress import Progress, Step
 from graph.model.ontology import concept_texts
@@ -55,6 +57,9 @@ QUESTION = (
 #: the network's ties (coordinates, funds, operates), against random networks of as many
 #: actors and ties (its null is Erdős–Rényi G(n, m): see centralization_null).
 CENTRALIZATION = "centralization_out_degree"
+#: The question's two sides, as tiers of the ontology: the federal centre and the provinces.
+CENTRE, PROVINCES = "federal", "regional"
+_SIDES = (CENTRE, PROVINCES)
 
 
 def _summary(G: nx.MultiDiGraph, ids: Iterable[str]) -> dict[str, Any]:
@@ -116,7 +121,39 @@ def _operators(G: nx.MultiDiGraph, periods: Periods) -> dict[str, Any]:
                     "claim_ids": cell["claim_ids"],
                 }
             )
-    return {"rows": rows, **_summary(G, (i for r in rows for i in r["claim_ids"]))}
+    return {
+        "rows": rows,
+        "shares": _centre_shares(rows),
+        **_summary(G, (i for r in rows for i in r["claim_ids"])),
+    }
+
+
+def _centre_shares(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per year, the centre's share of the operation claims of governments (centre and
+    provinces), :math:`k / n`, with its Wilson interval: how sure a year's split between the
+    two sides is, given how few claims some years rest on."""
+    shares = []
+    for period in sorted({r["period"] for r in rows}):
+        cells = {r["tier"]: r for r in rows if r["period"] == period and r["tier"] in _SIDES}
+        k = cells[CENTRE]["claims"] if CENTRE in cells else 0
+        n = sum(cell["claims"] for cell in cells.values())
+        if not n:
+            continue
+        low, high = wilson_interval(k, n)
+        shares.append(
+            {
+                "period": period,
+                "share": k / n,
+                "low": low,
+                "high": high,
+                "centre": k,
+                "provinces": n - k,
+                "claims": n,
+                "assessments": sum(cell["assessments"] for cell in cells.values()),
+                "claim_ids": sorted(i for cell in cells.values() for i in cell["claim_ids"]),
+            }
+        )
+    return shares
 
 
 def _burden(
@@ -270,10 +307,12 @@ def question(
         the helpers above), ``claim_ids`` (the claims the chart rests on), ``claims`` and
         ``assessments`` (how many of them are an expert's assessment); ``payers`` also lists
         its ``panels`` (one per currency and amount basis, never added together) and the
-        funding claims without an amount (``unquantified``); ``evidence``: every claim a chart
-        names, by id, with its parties (``from``, ``to``; ``from_id``, ``to_id``: the actors'
-        IRIs), period, amount, basis and sources. Cached until the store changes: treat the
-        result as read-only.
+        funding claims without an amount (``unquantified``); ``operators`` its ``shares``
+        (per year, the centre's share of governments' operation claims, ``share`` with
+        ``low`` and ``high``, its Wilson interval, and the counts ``centre``, ``provinces``);
+        ``evidence``: every claim a chart names, by id, with its parties (``from``, ``to``;
+        ``from_id``, ``to_id``: the actors' IRIs), period, amount, basis and sources. Cached
+        until the store changes: treat the result as read-only.
 
     Examples
     --------

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from graph.analysis.question import QUESTION
-from graph.model.ontology import concepts, relation_labels, tiers
+from graph.model.ontology import concept_texts, concepts, relation_labels, tiers
 from graph.viz.network import _REPORT
 from graph.viz.page import (
     _STATIC,
@@ -101,22 +101,25 @@ def _tier_color(legend: bool = True) -> dict[str, Any]:
     return color
 
 
-#: Vega symbol shapes given to the tiers in the ontology's order, marking each bar's top: a
-#: tier is told by its shape as well as its colour (not by hue alone).
-_TIER_SHAPES = ("circle", "square", "diamond", "triangle-up", "cross")
+#: Vega symbol shapes given to a chart's categories (tiers in the ontology's order, actions):
+#: a category is told by its shape as well as its colour (not by hue alone).
+_SHAPES = ("circle", "square", "diamond", "triangle-up", "cross", "triangle-down", "stroke")
 
 
-def _tier_marker(y: dict[str, Any], legend: bool = True) -> dict[str, Any]:
-    """A layer of one symbol per bar, at ``y`` (its top), shaped and coloured by tier: with the
-    bars' colour it makes one legend of coloured shapes."""
-    names = list(tiers())
+def _marker(
+    y: dict[str, Any], color: dict[str, Any], names: list[str], legend: bool = True
+) -> dict[str, Any]:
+    """A layer of one symbol per bar, at ``y`` (its top), shaped and coloured by the category
+    of ``color`` (whose domain is ``names``): with the bars' colour it makes one legend of
+    coloured shapes."""
+    field = color["field"]
     shape: dict[str, Any] = {
-        "field": "tier",
+        "field": field,
         "type": "nominal",
-        "title": "tier",
+        "title": color.get("title", field),
         "scale": {
             "domain": names,
-            "range": [_TIER_SHAPES[i % len(_TIER_SHAPES)] for i in range(len(names))],
+            "range": [_SHAPES[i % len(_SHAPES)] for i in range(len(names))],
         },
     }
     if not legend:
@@ -131,12 +134,17 @@ def _tier_marker(y: dict[str, Any], legend: bool = True) -> dict[str, Any]:
             "opacity": 1,
         },
         "encoding": {
-            "xOffset": {"field": "tier", "type": "nominal", "sort": names},
+            "xOffset": {"field": field, "type": "nominal", "sort": names},
             "y": y,
-            "color": _tier_color(legend=legend),
+            "color": color,
             "shape": shape,
         },
     }
+
+
+def _tier_marker(y: dict[str, Any], legend: bool = True) -> dict[str, Any]:
+    """:func:`_marker` for bars by tier."""
+    return _marker(y, _tier_color(legend=legend), list(tiers()), legend=legend)
 
 
 def _payer_specs(chart: dict[str, Any]) -> list[dict[str, Any]]:
@@ -198,7 +206,7 @@ def _payer_specs(chart: dict[str, Any]) -> list[dict[str, Any]]:
     return specs
 
 
-def _operator_spec(chart: dict[str, Any], evidence: dict[str, Any]) -> dict[str, Any]:
+def _operator_specs(chart: dict[str, Any], evidence: dict[str, Any]) -> list[dict[str, Any]]:
     values = [
         {
             "period": r["period"],
@@ -240,12 +248,46 @@ def _operator_spec(chart: dict[str, Any], evidence: dict[str, Any]) -> dict[str,
     }
     # The marker at the top of each tier's stack (reports and assessments together).
     marker = _tier_marker({"aggregate": "sum", "field": "claims", "type": "quantitative"})
-    return {
-        **_base(values),
+    bars = {
+        **_base(values, "Claims by operator tier (pale: assessments)"),
         "encoding": {
             "x": {"field": "period", "type": "ordinal", "title": None, "sort": _periods(values)}
         },
         "layer": [bar, marker],
+    }
+    return [bars, _centre_share_spec(chart["shares"])] if chart["shares"] else [bars]
+
+
+def _centre_share_spec(values: list[dict[str, Any]]) -> dict[str, Any]:
+    """The centre's share of governments' operation claims per year, its interval as a band."""
+    x = {"field": "period", "type": "ordinal", "title": None, "sort": _periods(values)}
+    tooltip = [
+        {"field": "period", "type": "ordinal"},
+        {"field": "share", "type": "quantitative", "format": ".0%", "title": "federal share"},
+        {"field": "low", "type": "quantitative", "format": ".0%", "title": "interval low"},
+        {"field": "high", "type": "quantitative", "format": ".0%", "title": "interval high"},
+        {"field": "centre", "type": "quantitative", "title": "federal claims"},
+        {"field": "provinces", "type": "quantitative", "title": "regional claims"},
+        {"field": "assessments", "type": "quantitative"},
+    ]
+    axis = _share_axis("federal share")
+    return {
+        **_base(values, "Federal share, 95% Wilson interval"),
+        "encoding": {"x": x, "tooltip": tooltip},
+        "layer": [
+            {
+                "mark": {"type": "rule", "strokeWidth": 12, "opacity": 0.3, "color": "#4e79a7"},
+                "encoding": {"y": {"field": "low", **axis}, "y2": {"field": "high"}},
+            },
+            {
+                "mark": {
+                    "type": "line",
+                    "point": {"size": 60, "shape": "circle", "cursor": "pointer"},
+                    "color": "#4e79a7",
+                },
+                "encoding": {"y": {"field": "share", **axis}},
+            },
+        ],
     }
 
 
@@ -305,19 +347,36 @@ def _burden_spec(chart: dict[str, Any]) -> dict[str, Any]:
 
 def _enforcement_spec(chart: dict[str, Any]) -> dict[str, Any]:
     values = chart["rows"]
+    x = {"field": "period", "type": "ordinal", "title": None, "sort": _periods(values)}
+    # The ontology's actions, as readers see them, in its order; each by colour and shape.
+    actions = [text["label"] for text in concept_texts("EnforcementKindScheme").values()]
+    actions += sorted({r["action"] for r in values} - set(actions))
+    color = {
+        "field": "action",
+        "type": "nominal",
+        "title": "action",
+        "scale": {"domain": actions, "scheme": "set2"},
+    }
+    y = {"field": "events", "type": "quantitative", "title": "enforcement actions"}
     return {
         **_base(values),
-        "mark": {"type": "bar", "tooltip": True},
-        "encoding": {
-            "x": {"field": "period", "type": "ordinal", "title": None, "sort": _periods(values)},
-            "y": {"field": "events", "type": "quantitative", "title": "enforcement actions"},
-            "color": {"field": "action", "type": "nominal", "scale": {"scheme": "set2"}},
-            "tooltip": [
-                {"field": "period", "type": "ordinal"},
-                {"field": "action", "type": "nominal"},
-                {"field": "events", "type": "quantitative"},
-            ],
-        },
+        "encoding": {"x": x},
+        "layer": [
+            {
+                "mark": {"type": "bar", "tooltip": True},
+                "encoding": {
+                    "xOffset": {"field": "action", "type": "nominal", "sort": actions},
+                    "y": y,
+                    "color": color,
+                    "tooltip": [
+                        {"field": "period", "type": "ordinal"},
+                        {"field": "action", "type": "nominal"},
+                        {"field": "events", "type": "quantitative"},
+                    ],
+                },
+            },
+            _marker(y, color, actions),
+        ],
     }
 
 
@@ -368,12 +427,16 @@ def chart_specs(data: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     charts = data["charts"]
     evidence = data.get("evidence", {})
     build = {
-        "operators": lambda chart: _operator_spec(chart, evidence),
         "burden": _burden_spec,
         "enforcement": _enforcement_spec,
         "centralization": _centralization_spec,
     }
-    specs: dict[str, list[dict[str, Any]]] = {"payers": _payer_specs(charts["payers"])}
+    specs: dict[str, list[dict[str, Any]]] = {
+        "payers": _payer_specs(charts["payers"]),
+        "operators": (
+            _operator_specs(charts["operators"], evidence) if charts["operators"]["rows"] else []
+        ),
+    }
     for name, spec in build.items():
         specs[name] = [spec(charts[name])] if charts[name]["rows"] else []
     return specs

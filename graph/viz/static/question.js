@@ -106,6 +106,16 @@
       return `Median regional share per recruit: ${percent(first.median)} in ${first.period} ` +
         `(${first.regions} regions), ${percent(last.median)} in ${last.period} (${last.regions} regions).`;
     },
+    operators(chart) {
+      const rows = chart.shares || [];
+      if (rows.length === 0) return null;
+      const said = (r) => `${percent(r.share)} in ${r.period} (${percent(r.low)}–${percent(r.high)}, ` +
+        `${r.claims} claim${r.claims === 1 ? "" : "s"})`;
+      const first = rows[0];
+      const last = rows[rows.length - 1];
+      return "Federal share of governments' operation claims: " +
+        (rows.length === 1 ? said(first) : `${said(first)}, ${said(last)}`) + ".";
+    },
     centralization(chart) {
       const above = chart.rows.filter((r) => r.observed > r.high).map((r) => r.period);
       const below = chart.rows.filter((r) => r.observed < r.low).map((r) => r.period);
