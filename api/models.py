@@ -329,6 +329,9 @@ class FlowRow(TypedDict):
     total: str | None
     flows: int
     median: str
+    median_low: str
+    median_high: str
+    median_coverage: float
     min: str
     max: str
 

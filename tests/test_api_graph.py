@@ -163,6 +163,10 @@ def test_flows_grouped_and_per_currency(client: httpx.Client) -> None:
             "total": None,
             "flows": 1,
             "median": "400000",
+            # one claim: its median's interval is the claim itself, and covers nothing
+            "median_low": "400000",
+            "median_high": "400000",
+            "median_coverage": 0.0,
             "min": "400000",
             "max": "400000",
         }

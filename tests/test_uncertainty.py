@@ -6,6 +6,7 @@ adjustment, the interval of a degenerate bootstrap, and the null of a centraliza
 from __future__ import annotations
 
 import itertools
+import math
 import random
 from collections import Counter
 
@@ -20,6 +21,7 @@ from graph.analysis.metrics.uncertainty import (
     degenerate_interval,
     disagreement_bound,
     holm,
+    median_interval,
     mover_interval,
     newcombe_interval,
     percentile_interval,
@@ -239,3 +241,31 @@ def test_a_null_that_cannot_move_says_so() -> None:
         centralization_null(mutual, "betweenness", model="lattice")
     with pytest.raises(ValueError, match="directed"):
         centralization_null(nx.path_graph(4), "out_degree", model="gnm")
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 6, 7, 10, 25, 57])
+def test_median_interval_takes_the_narrowest_order_statistics_that_cover(n: int) -> None:
+    """Coverage counted over every way the n draws can fall either side of the median
+    (2**n equally likely sign patterns), against what median_interval says."""
+    values = list(range(n))
+    low, high, coverage = median_interval(values)
+    j = low + 1  # the interval is (x_(j), x_(n-j+1))
+    assert high == n - j
+
+    def covers(j: int) -> float:
+        # x_(j) <= median <= x_(n-j+1) fails when fewer than j of the n draws fall below
+        # the median, or fewer than j above it
+        misses = sum(math.comb(n, k) for k in range(n + 1) if k < j or k > n - j)
+        return 1 - misses / 2**n
+
+    assert coverage == pytest.approx(covers(j))
+    if n >= 6:
+        assert coverage >= 0.95
+    if j + 1 <= (n + 1) // 2:
+        assert covers(j + 1) < 0.95  # the next pair in would cover less than 95%
+    assert median_interval(list(reversed(values))) == (low, high, coverage)
+
+
+def test_median_interval_needs_values() -> None:
+    with pytest.raises(ValueError, match="no values"):
+        median_interval([])

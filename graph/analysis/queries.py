@@ -24,6 +24,7 @@ import networkx as nx
 import pyoxigraph as ox
 
 from graph import errors
+from graph.analysis.metrics.uncertainty import median_interval
 from graph.analysis.projection import ProjectionFilter, project
 from graph.model.namespaces import (
     ID,
@@ -622,7 +623,11 @@ def flows(
     (``payer_tier``, ``period``, …; ``<payer|payee>_label`` beside a payer or payee, and
     ``label`` when it is the only grouping), ``currency``, ``amount_basis`` (per_recruit,
     total, or unknown where the claim does not say), ``flows`` (claims with an amount), and
-    ``median``, ``min``, ``max`` of their amounts (decimal strings in fixed-point notation).
+    ``median``, ``min``, ``max`` of their amounts (decimal strings in fixed-point notation),
+    with the median's distribution-free interval, ``median_low`` and ``median_high`` (two of
+    the amounts), and the probability it covers the median, ``median_coverage``
+    (:func:`graph.analysis.metrics.uncertainty.median_interval`: 95% or more from six claims,
+    less below).
     ``total`` is their sum for ``total`` amounts (money paid out) and None otherwise: a
     per-recruit amount is a payment level, and a sum of levels means nothing. Claims without an
     amount are counted per group in ``unquantified``. ``claims=True`` adds to each row what it
@@ -678,6 +683,7 @@ def flows(
         found.sort()
         half = len(found) // 2
         median = found[half] if len(found) % 2 else (found[half - 1] + found[half]) / 2
+        low, high, coverage = median_interval(found)
         row.update(
             {
                 "currency": currency,
@@ -685,6 +691,9 @@ def flows(
                 "total": _fixed(sum(found, Decimal(0))) if basis == "total" else None,
                 "flows": len(found),
                 "median": _fixed(median),
+                "median_low": _fixed(low),
+                "median_high": _fixed(high),
+                "median_coverage": round(coverage, 4),
                 "min": _fixed(found[0]),
                 "max": _fixed(found[-1]),
             }

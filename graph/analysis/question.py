@@ -89,6 +89,9 @@ def _payers(
             # A level's median (its range beside it) or a total's sum: what the bar stands for.
             "value": float(row["total"] if row["amount_basis"] == "total" else row["median"]),
             "median": float(row["median"]),
+            "median_low": float(row["median_low"]),
+            "median_high": float(row["median_high"]),
+            "median_coverage": row["median_coverage"],
             "min": float(row["min"]),
             "max": float(row["max"]),
             "total": None if row["total"] is None else float(row["total"]),

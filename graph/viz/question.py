@@ -61,9 +61,9 @@ PENDING_ASSETS: dict[str, Path] = {
 
 #: What an amount basis means on a chart's axis.
 _BASIS_TITLES = {
-    "per_recruit": "per recruit: median level (bar), range (line)",
+    "per_recruit": "per recruit: median level (bar), its interval (line)",
     "total": "total paid out: sum of the year's claims",
-    "unknown": "basis not stated: median (bar), range (line)",
+    "unknown": "basis not stated: median (bar), its interval (line)",
 }
 _HEIGHT = 210
 
@@ -164,6 +164,14 @@ def _payer_specs(chart: dict[str, Any]) -> list[dict[str, Any]]:
             {"field": "flows", "type": "quantitative", "title": "claims with an amount"},
             {"field": "assessments", "type": "quantitative"},
             {"field": "median", "type": "quantitative", "format": ",.0f"},
+            {"field": "median_low", "type": "quantitative", "format": ",.0f"},
+            {"field": "median_high", "type": "quantitative", "format": ",.0f"},
+            {
+                "field": "median_coverage",
+                "type": "quantitative",
+                "format": ".0%",
+                "title": "interval coverage",
+            },
             {"field": "min", "type": "quantitative", "format": ",.0f"},
             {"field": "max", "type": "quantitative", "format": ",.0f"},
             {"field": "total", "type": "quantitative", "format": ",.0f"},
@@ -195,8 +203,10 @@ def _payer_specs(chart: dict[str, Any]) -> list[dict[str, Any]]:
                     "encoding": {
                         "x": x,
                         "xOffset": {"field": "tier", "type": "nominal", "sort": list(tiers())},
-                        "y": {"field": "min", "type": "quantitative"},
-                        "y2": {"field": "max"},
+                        # The median's distribution-free interval (its coverage in the
+                        # tooltip: under 95% for fewer than six claims).
+                        "y": {"field": "median_low", "type": "quantitative"},
+                        "y2": {"field": "median_high"},
                         "tooltip": tooltip,
                     },
                 }
