@@ -17,7 +17,9 @@ from graph.server.engine import (
     Engine,
     EngineCrashed,
     EngineError,
+    EngineTimeout,
     StoreSpec,
+    call_in_background,
     reference,
     resolve,
 )
@@ -171,5 +173,43 @@ def test_after_a_restart_the_next_engine_waits_ready(tmp_path: Path) -> None:
         finally:
             await engine.close()
         assert last.wait(10) is not None  # the unused standby ended with the engine
+
+    asyncio.run(scenario())
+
+
+def test_a_job_past_its_limit_is_told_in_a_readers_words(tmp_path: Path) -> None:
+    """A background job (a page's figures) runs under the longer limit for jobs; stopped, it
+    says what a reader of the page can do, not what a SPARQL user can ("LIMIT")."""
+    EmbeddedStore(tmp_path / "store").close()
+
+    async def stopped(engine: Engine, background: bool) -> tuple[EngineTimeout, float]:
+        token = call_in_background.set(background)
+        try:
+            started = asyncio.get_running_loop().time()
+            with pytest.raises(EngineTimeout) as timeout:
+                await engine.call(service.sparql_query, ANONYMOUS, _LONG_QUERY)
+            return timeout.value, asyncio.get_running_loop().time() - started
+        finally:
+            call_in_background.reset(token)
+
+    async def scenario() -> None:
+        engine = Engine(StoreSpec("embedded", str(tmp_path / "store")), timeout=1, write_timeout=2)
+        await engine.start()
+        try:
+            query, query_s = await stopped(engine, False)
+            for _ in range(60):  # the engine process is started again after a time-out
+                if engine._worker is not None and engine._worker.alive:
+                    break
+                await asyncio.sleep(0.5)
+            await engine.call(service.healthz, ANONYMOUS)
+            job, job_s = await stopped(engine, True)
+        finally:
+            await engine.close()
+        assert query.status == job.status == 503
+        assert 1 <= query_s < 30 and 2 <= job_s < 30
+        assert "query was stopped after the time limit of 1 s" in query.message
+        assert "LIMIT" in query.message
+        assert "computation was stopped after the time limit of 2 s" in job.message
+        assert "LIMIT" not in job.message and "serve --write-timeout" in job.message
 
     asyncio.run(scenario())

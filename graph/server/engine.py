@@ -294,11 +294,16 @@ class EngineError(Exception):
 class EngineTimeout(EngineError):
     """A call ran past its time limit and was stopped (HTTP 503)."""
 
-    def __init__(self, seconds: float, write: bool = False) -> None:
-        what = "update" if write else "query"
+    def __init__(self, seconds: float, write: bool = False, background: bool = False) -> None:
+        what = "update" if write else "computation" if background else "query"
         detail = (
             " It was a transaction: it was applied entirely or not at all; check before retrying."
             if write
+            # A job computes a page's figures: the reader cannot narrow it, the operator can
+            # give jobs longer (serve --write-timeout) or the page a narrower filter.
+            else " Narrow the view (datasets, period, level) or ask the server's operator for a"
+            " longer limit for jobs (serve --write-timeout)."
+            if background
             else " Narrow it (LIMIT, more specific patterns) or ask for a longer limit."
         )
         super().__init__(
@@ -1029,7 +1034,7 @@ class Engine:
                     task = loop.create_task(self._restart(worker, call_id))
                     self._tasks.add(task)
                     task.add_done_callback(self._tasks.discard)
-                    raise EngineTimeout(limit, write) from None
+                    raise EngineTimeout(limit, write, call_in_background.get()) from None
                 except _WorkerGone:
                     if write:
                         raise EngineUnavailable(
@@ -1039,7 +1044,7 @@ class Engine:
                     if not worker.killed:
                         raise EngineCrashed() from None  # it may be the call that crashed it
                     if loop.time() >= deadline:
-                        raise EngineTimeout(limit) from None
+                        raise EngineTimeout(limit, background=call_in_background.get()) from None
                     continue  # a read: run it again in the new engine process
                 if ok:
                     result, version, computed = payload
