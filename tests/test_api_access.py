@@ -12,7 +12,7 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-from graph.model.namespaces import dataset_iri, description_iri
+from graph.model.namespaces import RG, dataset_iri, description_iri
 from tests.helpers import (
     BASE_ROW,
     PUBLIC_GRAPH,
@@ -443,6 +443,15 @@ def test_what_a_graph_store_put_writes_is_what_reads_back(live: LiveServer) -> N
                 data={"update": f"INSERT DATA {{ GRAPH <{described}> {{ <{graph}> a <x:y> }} }}"},
             )
             assert written.status_code == 403, written.text
+            # a triple of the model marks it as using the model; removed, it is unmarked
+            typed = f"<http://example.org/s0> a <{RG}Actor>"
+            for update, uses in (("INSERT", True), ("DELETE", False)):
+                written = editor.post(
+                    "/sparql", data={"update": f"{update} DATA {{ GRAPH <{graph}> {{ {typed} }} }}"}
+                )
+                assert written.status_code == 200, written.text
+                (info,) = [d for d in editor.get("/api/datasets").json() if d["graph"] == graph]
+                assert (info["triples"], info["uses_model"]) == (4 + uses, uses)
         finally:
             editor.delete("/rdf-graphs", params={"graph": graph})
 

@@ -183,6 +183,7 @@ def test_sparqlwrapper_writes_the_default_graph_and_a_new_named_graph(live: Live
         assert described[name]["loaded_by"] == "editor"  # the token's name, never the token
         assert described[name]["files"] == ["SPARQL update (POST /sparql)"]
         assert described[name]["access"] == "public" and described[name]["created"]
+    assert described[f"{EX}g"]["triples"] == 1  # counted by the update that created it
     client.setQuery(f"CLEAR DEFAULT ; DROP GRAPH <{EX}g>")
     assert client.query().response.status == 200
     assert _select(live, f"SELECT ?o WHERE {{ <{EX}s> <{EX}p> ?o }}") == []

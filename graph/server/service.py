@@ -607,19 +607,41 @@ def sparql_query(
     return serialized.body, serialized.media_type, serialized.truncated
 
 
-def _model_flags(graphs: Sequence[str]) -> str:
+def _model_flags(graphs: Sequence[str], removes: bool = False) -> str:
     """Update operations that mark each dataset of ``graphs`` (written by the update they
     follow, in its transaction) as using the recruitment model once its data does (see
     :func:`graph.model.namespaces.uses_model`): the flag that brings the reference data into
-    its readers' default graph. A dataset already marked is not scanned."""
+    its readers' default graph. A dataset already marked is not scanned; after an update that
+    ``removes`` triples, a marked dataset whose data no longer uses the model is unmarked (a
+    scan that stops at its first triple of the model)."""
     parts = []
     for graph in sorted(graphs):
         node, described = str(ox.NamedNode(graph)), str(ox.NamedNode(description_iri(graph)))
         flag = f"{described} {{ {node} <{RG}usesModel> ?flag }}"
+        uses = f"{{ GRAPH {node} {{ ?s ?p ?o {USES_MODEL_FILTER} }} }}"
+        for was, now, test in ((False, True, "EXISTS"), (True, False, "NOT EXISTS")):
+            if was and not removes:
+                continue
+            parts.append(
+                f"DELETE {{ GRAPH {flag} }} INSERT {{ GRAPH {described} {{ {node} "
+                f"<{RG}usesModel> {str(now).lower()} }} }} WHERE {{ GRAPH {flag} "
+                f"FILTER({'' if was else '!'}?flag) FILTER {test} {uses} }}"
+            )
+    return "".join(f" ;\n{part}" for part in parts)
+
+
+def _triple_counts(graphs: Sequence[str]) -> str:
+    """Update operations that set the triple count in the description of each dataset of
+    ``graphs`` to what the update they follow left in it (in its transaction): a count per
+    written dataset, one scan of that dataset's index."""
+    parts = []
+    for graph in sorted(graphs):
+        node, described = str(ox.NamedNode(graph)), str(ox.NamedNode(description_iri(graph)))
         parts.append(
-            f"DELETE {{ GRAPH {flag} }} INSERT {{ GRAPH {described} {{ {node} <{RG}usesModel> "
-            f"true }} }} WHERE {{ GRAPH {flag} FILTER(!?flag) FILTER EXISTS {{ GRAPH {node} "
-            f"{{ ?s ?p ?o {USES_MODEL_FILTER} }} }} }}"
+            f"DELETE {{ GRAPH {described} {{ {node} <{RG}tripleCount> ?old }} }} "
+            f"INSERT {{ GRAPH {described} {{ {node} <{RG}tripleCount> ?new }} }} "
+            f"WHERE {{ GRAPH {described} {{ {node} <{RG}tripleCount> ?old }} "
+            f"{{ SELECT (COUNT(*) AS ?new) {{ GRAPH {node} {{ ?s ?p ?o }} }} }} }}"
         )
     return "".join(f" ;\n{part}" for part in parts)
 
@@ -741,10 +763,12 @@ def sparql_update(
         # Descriptions have graphs of their own, which no update may write or read
         # (authorize_update): an update cannot change who may see a dataset.
         births = _births(created, principal, ROUTE_UPDATE, level)
-        flags = _model_flags(sorted(plan.writes))
+        # only an insertion removes nothing
+        flags = _model_flags(sorted(plan.writes), set(plan.operations) != {"InsertData"})
         described = [description_iri(g) for g in plan.writes]
         try:
-            ctx.store.update(plan.text + births + flags, graphs=[*plan.writes, *described])
+            counts = _triple_counts(sorted(plan.writes))
+            ctx.store.update(plan.text + births + flags + counts, graphs=[*plan.writes, *described])
             if set(plan.operations) != {"InsertData"}:  # only an insertion empties no graph
                 _drop_emptied(ctx.store, plan.writes)
         except SyntaxError as error:
