@@ -89,6 +89,11 @@ def _periods(values: list[dict[str, Any]]) -> list[str]:
     return sorted({str(v["period"]) for v in values})
 
 
+def _period_x(values: list[dict[str, Any]]) -> dict[str, Any]:
+    """The x axis of a chart by year: the periods of ``values`` in order, unnamed."""
+    return {"field": "period", "type": "ordinal", "title": None, "sort": _periods(values)}
+
+
 def _tier_color(legend: bool = True) -> dict[str, Any]:
     color: dict[str, Any] = {
         "field": "tier",
@@ -156,7 +161,7 @@ def _payer_specs(chart: dict[str, Any]) -> list[dict[str, Any]]:
             for r in chart["rows"]
             if (r["currency"], r["amount_basis"]) == (currency, basis)
         ]
-        x = {"field": "period", "type": "ordinal", "title": None, "sort": _periods(values)}
+        x = _period_x(values)
         y_title = f"{currency} ({'total' if basis == 'total' else 'median level'})"
         tooltip = [
             {"field": "period", "type": "ordinal"},
@@ -260,9 +265,7 @@ def _operator_specs(chart: dict[str, Any], evidence: dict[str, Any]) -> list[dic
     marker = _tier_marker({"aggregate": "sum", "field": "claims", "type": "quantitative"})
     bars = {
         **_base(values, "Claims by operator tier (pale: assessments)"),
-        "encoding": {
-            "x": {"field": "period", "type": "ordinal", "title": None, "sort": _periods(values)}
-        },
+        "encoding": {"x": _period_x(values)},
         "layer": [bar, marker],
     }
     return [bars, _centre_share_spec(chart["shares"])] if chart["shares"] else [bars]
@@ -270,35 +273,20 @@ def _operator_specs(chart: dict[str, Any], evidence: dict[str, Any]) -> list[dic
 
 def _centre_share_spec(values: list[dict[str, Any]]) -> dict[str, Any]:
     """The centre's share of governments' operation claims per year, its interval as a band."""
-    x = {"field": "period", "type": "ordinal", "title": None, "sort": _periods(values)}
     tooltip = [
-        {"field": "period", "type": "ordinal"},
-        {"field": "share", "type": "quantitative", "format": ".0%", "title": "federal share"},
-        {"field": "low", "type": "quantitative", "format": ".0%", "title": "interval low"},
-        {"field": "high", "type": "quantitative", "format": ".0%", "title": "interval high"},
+        *_with_band("share", ".0%", "federal share"),
         {"field": "centre", "type": "quantitative", "title": "federal claims"},
         {"field": "provinces", "type": "quantitative", "title": "regional claims"},
         {"field": "assessments", "type": "quantitative"},
     ]
-    axis = _share_axis("federal share")
-    return {
-        **_base(values, "Federal share, 95% Wilson interval"),
-        "encoding": {"x": x, "tooltip": tooltip},
-        "layer": [
-            {
-                "mark": {"type": "rule", "strokeWidth": 12, "opacity": 0.3, "color": "#4e79a7"},
-                "encoding": {"y": {"field": "low", **axis}, "y2": {"field": "high"}},
-            },
-            {
-                "mark": {
-                    "type": "line",
-                    "point": {"size": 60, "shape": "circle", "cursor": "pointer"},
-                    "color": "#4e79a7",
-                },
-                "encoding": {"y": {"field": "share", **axis}},
-            },
-        ],
-    }
+    return _line_with_band(
+        values,
+        tooltip,
+        "share",
+        _share_axis("federal share"),
+        ("#4e79a7", "#4e79a7", 0.3),
+        "Federal share, 95% Wilson interval",
+    )
 
 
 def _bases() -> list[str]:
@@ -322,42 +310,21 @@ def _index_axis(title: str) -> dict[str, Any]:
 
 def _burden_spec(chart: dict[str, Any]) -> dict[str, Any]:
     values = chart["rows"]
-    x = {"field": "period", "type": "ordinal", "title": None, "sort": _periods(values)}
     tooltip = [
-        {"field": "period", "type": "ordinal"},
-        {"field": "median", "type": "quantitative", "format": ".1%", "title": "median share"},
-        {"field": "low", "type": "quantitative", "format": ".1%", "title": "interval low"},
-        {"field": "high", "type": "quantitative", "format": ".1%", "title": "interval high"},
+        *_with_band("median", ".1%", "median share"),
         {"field": "lower_quartile", "type": "quantitative", "format": ".1%"},
         {"field": "upper_quartile", "type": "quantitative", "format": ".1%"},
         {"field": "regions", "type": "quantitative"},
         {"field": "claims", "type": "quantitative"},
         {"field": "assessments", "type": "quantitative"},
     ]
-    share = "regional share per recruit"
-    return {
-        **_base(values),
-        "encoding": {"x": x, "tooltip": tooltip},
-        "layer": [
-            {
-                "mark": {"type": "rule", "strokeWidth": 12, "opacity": 0.3, "color": "#1f77b4"},
-                "encoding": {"y": {"field": "low", **_share_axis(share)}, "y2": {"field": "high"}},
-            },
-            {
-                "mark": {
-                    "type": "line",
-                    "point": {"size": 60, "cursor": "pointer"},
-                    "color": "#1f77b4",
-                },
-                "encoding": {"y": {"field": "median", **_share_axis(share)}},
-            },
-        ],
-    }
+    axis = _share_axis("regional share per recruit")
+    return _line_with_band(values, tooltip, "median", axis, ("#1f77b4", "#1f77b4", 0.3))
 
 
 def _enforcement_spec(chart: dict[str, Any]) -> dict[str, Any]:
     values = chart["rows"]
-    x = {"field": "period", "type": "ordinal", "title": None, "sort": _periods(values)}
+    x = _period_x(values)
     # The ontology's actions, as readers see them, in its order; each by colour and shape.
     actions = [text["label"] for text in concept_texts("EnforcementKindScheme").values()]
     actions += sorted({r["action"] for r in values} - set(actions))
@@ -392,33 +359,55 @@ def _enforcement_spec(chart: dict[str, Any]) -> dict[str, Any]:
 
 def _centralization_spec(chart: dict[str, Any]) -> dict[str, Any]:
     values = chart["rows"]
-    x = {"field": "period", "type": "ordinal", "title": None, "sort": _periods(values)}
     tooltip = [
-        {"field": "period", "type": "ordinal"},
-        {"field": "observed", "type": "quantitative", "format": ".3f"},
-        {"field": "low", "type": "quantitative", "format": ".3f", "title": "null band low"},
-        {"field": "high", "type": "quantitative", "format": ".3f", "title": "null band high"},
+        *_with_band("observed", ".3f", "observed", band="null band"),
         {"field": "p_value", "type": "quantitative", "format": ".3f", "title": "p (above chance)"},
         {"field": "actors", "type": "quantitative"},
         {"field": "claims", "type": "quantitative"},
     ]
     name = chart["figure"].removeprefix("centralization_").replace("_", "-")
-    axis = f"{name} centralization"
+    axis = _index_axis(f"{name} centralization")
+    return _line_with_band(values, tooltip, "observed", axis, ("#d62728", "#999", 0.35))
+
+
+def _with_band(field: str, fmt: str, title: str, band: str = "interval") -> list[dict[str, Any]]:
+    """The tooltip's first fields for a value per year with its band: the year, the value, the
+    band's ends."""
+    return [
+        {"field": "period", "type": "ordinal"},
+        {"field": field, "type": "quantitative", "format": fmt, "title": title},
+        {"field": "low", "type": "quantitative", "format": fmt, "title": f"{band} low"},
+        {"field": "high", "type": "quantitative", "format": fmt, "title": f"{band} high"},
+    ]
+
+
+def _line_with_band(
+    values: list[dict[str, Any]],
+    tooltip: list[dict[str, Any]],
+    field: str,
+    axis: dict[str, Any],
+    colours: tuple[str, str, float],
+    title: str | None = None,
+) -> dict[str, Any]:
+    """A line of ``field`` per period over its band, from ``low`` to ``high`` (an interval,
+    or a null model's band); ``colours``: the line's, the band's and the band's opacity."""
+    line, band, opacity = colours
+    x = _period_x(values)
     return {
-        **_base(values),
+        **_base(values, title),
         "encoding": {"x": x, "tooltip": tooltip},
         "layer": [
             {
-                "mark": {"type": "rule", "strokeWidth": 12, "opacity": 0.35, "color": "#999"},
-                "encoding": {"y": {"field": "low", **_index_axis(axis)}, "y2": {"field": "high"}},
+                "mark": {"type": "rule", "strokeWidth": 12, "opacity": opacity, "color": band},
+                "encoding": {"y": {"field": "low", **axis}, "y2": {"field": "high"}},
             },
             {
                 "mark": {
                     "type": "line",
-                    "point": {"size": 60, "color": "#d62728", "cursor": "pointer"},
-                    "color": "#d62728",
+                    "point": {"size": 60, "color": line, "cursor": "pointer"},
+                    "color": line,
                 },
-                "encoding": {"y": {"field": "observed", **_index_axis(axis)}},
+                "encoding": {"y": {"field": field, **axis}},
             },
         ],
     }
