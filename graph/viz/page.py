@@ -33,6 +33,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from graph.store.spreadsheet import FORMULA_STARTS, NUMBER
+from graph.viz.groups import MAX_WITH
 
 _STATIC = Path(str(files("graph.viz") / "static"))
 _VIS = Path(str(files("pyvis") / "lib" / "vis-9.1.2"))
@@ -43,6 +44,7 @@ ASSETS: dict[str, Path] = {
     "vis-network.css": _VIS / "vis-network.css",
     "explorer.js": _STATIC / "explorer.js",
     "explorer.css": _STATIC / "explorer.css",
+    "groups.js": _STATIC / "groups.js",
 }
 MEDIA_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
 
@@ -116,6 +118,31 @@ def explorer_page(
         assets_url=assets_url,
         inline=None if assets_url is not None else {name: _inline(name) for name in ASSETS},
         policy=FILE_POLICY if assets_url is None else None,
+    )
+
+
+def groups_page(
+    data: dict[str, Any],
+    *,
+    assets_url: str,
+    api_url: str,
+    threshold: int,
+    title: str = "recruitgraph explorer",
+) -> str:
+    """The explorer's aggregate view (:mod:`graph.viz.groups`) over ``data``
+    (:func:`graph.viz.groups.aggregate_data`): groups of actors drawn first, opened through
+    the server's API (``api_url``), so served only. ``threshold``: the number of actors past
+    which the server draws this view, which the page states."""
+    template = _environment().get_template("explorer_groups.html")
+    return template.render(
+        title=title,
+        synthetic=data["synthetic"],
+        actors=data["actors"],
+        threshold=threshold,
+        members_page=data["members_page"],
+        data=json_for_script(data),
+        config=json_for_script({"api": api_url, "max_opened": MAX_WITH}),
+        assets_url=assets_url,
     )
 
 
