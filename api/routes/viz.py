@@ -18,7 +18,8 @@ from api.deps import ERRORS, ApiError, Caller, EncodedJSON, EngineDep, Filters, 
 from api.models import ExplorerData
 from api.pending import json_when_ready, page_when_ready
 from graph.server import service
-from graph.viz.groups import MAX_WITH
+from graph.errors import InvalidArgument
+from graph.viz.groups import MAX_WITH, parse_cell
 from graph.viz.network import OPENING_LEVEL
 from graph.viz.page import ASSETS, MEDIA_TYPES, SERVED_POLICY, explorer_page, groups_page
 
@@ -200,6 +201,10 @@ async def viz_group_members(
     """One page of at most 100 members of a group, with their claims towards every other
     group and towards the members of the ``opened`` pages (a job past ``--page-wait``: a
     hub's claims may be many)."""
+    try:
+        parse_cell(cell)
+    except InvalidArgument as bad:
+        raise ApiError(400, str(bad)) from None
     return await json_when_ready(
         request,
         principal,

@@ -43,6 +43,7 @@ __all__ = [
     "cell_id",
     "group_links",
     "group_members",
+    "parse_cell",
 ]
 
 #: Past this many actors (parties of every kind) the explorer opens on the aggregate view:
@@ -66,7 +67,12 @@ def cell_id(kind: str, code: str | None) -> str:
     return f"{kind}|{code or _EMPTY}"
 
 
-def _parse_cell(cell: str) -> tuple[str, str]:
+def parse_cell(cell: str) -> tuple[str, str]:
+    """The kind and place code of the cell ``cell`` (:func:`cell_id`).
+
+    >>> parse_cell("RecruitCohort|NP")
+    ('RecruitCohort', 'NP')
+    """
     kind, _, code = cell.partition("|")
     if kind not in kinds():
         raise InvalidArgument(f"no kind of party named {kind!r} (kinds: {', '.join(kinds())})")
@@ -198,7 +204,7 @@ def _page(store: Store, graphs: list[str], cell: str, offset: int, limit: int) -
     Not ORDER BY: pyoxigraph sorts 64,000 recruiters in about 7 s, while a page at any offset
     of its index comes in well under one. The order is the index's, the same for one state
     of the store (the page sorts what it draws by label)."""
-    kind, code = _parse_cell(cell)
+    kind, code = parse_cell(cell)
     spec = kinds()[kind]
     if spec.code is None:
         place = ""
@@ -238,7 +244,7 @@ def group_members(
     InvalidArgument
         An unknown kind, a negative offset, or more than :data:`MAX_WITH` opened pages.
     """
-    _parse_cell(cell)
+    parse_cell(cell)
     if not 0 <= offset <= 10**9:
         raise InvalidArgument("offset must be 0 or more")
     if len(opened) > MAX_WITH:
