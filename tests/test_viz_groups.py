@@ -107,9 +107,11 @@ def test_members_come_a_page_at_a_time_with_their_links(synthetic_store: Embedde
     # Pairs are a share of the claims with the recruiters' group, never more.
     for member in page["members"]:
         to_group = sum(
-            link["claims"] for link in page["links"]
-            if link["member"] == member["id"] and link["cell"] == "Recruiter|" and "actor" not in link
-        )  # fmt: skip
+            link["claims"]
+            for link in page["links"]
+            if "actor" not in link
+            and (link["member"], link["cell"]) == (member["id"], "Recruiter|")
+        )
         paired = sum(link["claims"] for link in pairs if link["member"] == member["id"])
         assert paired <= to_group
 

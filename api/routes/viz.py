@@ -15,13 +15,20 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from api.deps import ERRORS, ApiError, Caller, EncodedJSON, EngineDep, Filters, settings_of
-from api.models import ExplorerData
+from api.models import ExplorerData, ExplorerGroups, GroupLink, GroupMembers, JobStarted
 from api.pending import json_when_ready, page_when_ready
-from graph.server import service
 from graph.errors import InvalidArgument
+from graph.server import service
 from graph.viz.groups import MAX_WITH, parse_cell
 from graph.viz.network import OPENING_LEVEL
-from graph.viz.page import ASSETS, MEDIA_TYPES, SERVED_POLICY, explorer_page, groups_page
+from graph.viz.page import (
+    ASSETS,
+    GROUPS_ASSETS,
+    MEDIA_TYPES,
+    SERVED_POLICY,
+    explorer_page,
+    groups_page,
+)
 
 router = APIRouter(responses=ERRORS)
 
@@ -121,6 +128,7 @@ _GROUPS_EXAMPLE = {
 @router.get(
     "/api/viz/groups",
     tags=["explorer"],
+    response_model=ExplorerGroups,
     responses={200: {"content": {"application/json": {"example": _GROUPS_EXAMPLE}}}},
 )
 async def viz_groups(principal: Caller, engine: EngineDep) -> Response:
@@ -132,6 +140,7 @@ async def viz_groups(principal: Caller, engine: EngineDep) -> Response:
 
 _JOB: dict[int | str, dict[str, Any]] = {
     202: {
+        "model": JobStarted,
         "description": "Still being computed: poll the job, then ask again",
         "content": {"application/json": {"example": {"job": "/api/jobs/…", "state": "running"}}},
     }
@@ -141,6 +150,7 @@ _JOB: dict[int | str, dict[str, Any]] = {
 @router.get(
     "/api/viz/groups/links",
     tags=["explorer"],
+    response_model=list[GroupLink],
     responses={
         200: {"content": {"application/json": {"example": [
             {"from": "Recruiter|", "to": "RecruitCohort|NP", "type": "Recruitment",
@@ -163,6 +173,7 @@ async def viz_group_links(request: Request, principal: Caller, engine: EngineDep
 @router.get(
     "/api/viz/groups/members",
     tags=["explorer"],
+    response_model=GroupMembers,
     responses={
         200: {"content": {"application/json": {"example": {
             "cell": "RecruitCohort|NP", "total": 530, "offset": 0,
@@ -217,7 +228,7 @@ async def viz_group_members(
 
 @router.get("/viz/assets/{name}", include_in_schema=False)
 async def viz_asset(name: str) -> FileResponse:
-    path = ASSETS.get(name)
+    path = ASSETS.get(name) or GROUPS_ASSETS.get(name)
     if path is None:
         raise ApiError(404, f"no explorer asset named {name!r}")
     return FileResponse(path, media_type=MEDIA_TYPES[path.suffix])

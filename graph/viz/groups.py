@@ -163,7 +163,6 @@ def aggregate_data(
     cells = _all_cells(store, chosen)
     return {
         "synthetic": synthetic,
-        "version": store.version,
         "actors": sum(cell["count"] for cell in cells),
         "kinds": kind_styles(),
         "relations": relation_styles(),

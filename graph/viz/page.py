@@ -44,8 +44,9 @@ ASSETS: dict[str, Path] = {
     "vis-network.css": _VIS / "vis-network.css",
     "explorer.js": _STATIC / "explorer.js",
     "explorer.css": _STATIC / "explorer.css",
-    "groups.js": _STATIC / "groups.js",
 }
+#: The script of the aggregate view (:func:`groups_page`), which links the explorer's others.
+GROUPS_ASSETS: dict[str, Path] = {"groups.js": _STATIC / "groups.js"}
 MEDIA_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
 
 #: The policy of the served page: its own scripts only, connections to itself only.
