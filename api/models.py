@@ -484,7 +484,6 @@ class ExplorerGroups(TypedDict):
     actors: int
     kinds: list[JSON]
     relations: list[JSON]
-    tiers: dict[str, str]
     cells: list[GroupCell]
     opening_cells: int
     members_page: int

@@ -59,11 +59,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         stop(live.process)
 
 
-def _open(browser: Browser, url: str) -> tuple[Page, object]:
+@pytest.fixture
+def groups_page(browser: Browser, server: LiveServer) -> Iterator[Page]:
+    """``/viz`` drawn (its groups on the screen); on leaving, nothing went wrong on it."""
     page, watch = watched_page(browser, (1440, 900))
-    page.goto(url)
-    page.wait_for_selector("body[data-ready=true]", timeout=READY)
-    return page, watch
+    try:
+        page.goto(f"{server.base}/viz")
+        page.wait_for_selector("body[data-ready=true]", timeout=READY)
+        yield page
+        watch.assert_clean()
+    finally:
+        page.context.close()
 
 
 def _members(page: Page) -> int:
@@ -120,74 +126,62 @@ def test_members_come_a_page_at_a_time_with_their_links(synthetic_store: Embedde
 # The page
 
 
-def test_a_large_store_opens_on_groups(browser: Browser, server: LiveServer) -> None:
-    page, watch = _open(browser, f"{server.base}/viz")
-    try:
-        assert page.get_attribute("body", "data-view") == "groups"
-        nodes = int(page.get_attribute("#stats", "data-nodes") or 0)
-        assert 0 < nodes < ACTORS
-        assert _members(page) == 0
-        # The links between groups come from a job (page-wait 0), polled by the page.
-        page.wait_for_selector("body[data-links=true]", timeout=READY)
-        assert int(page.get_attribute("#stats", "data-edges") or 0) > 0
-        assert page.is_visible("#synthetic-banner")
-        screenshot(page, "viz-groups-opening")
-        watch.assert_clean()  # type: ignore[attr-defined]
-    finally:
-        page.context.close()
+def test_a_large_store_opens_on_groups(groups_page: Page) -> None:
+    page = groups_page
+    assert page.get_attribute("body", "data-view") == "groups"
+    nodes = int(page.get_attribute("#stats", "data-nodes") or 0)
+    assert 0 < nodes < ACTORS
+    assert _members(page) == 0
+    # The links between groups come from a job (page-wait 0), polled by the page.
+    page.wait_for_selector("body[data-links=true]", timeout=READY)
+    assert int(page.get_attribute("#stats", "data-edges") or 0) > 0
+    assert page.is_visible("#synthetic-banner")
+    screenshot(page, "viz-groups-opening")
 
 
-def test_a_group_opens_on_a_click(browser: Browser, server: LiveServer) -> None:
-    page, watch = _open(browser, f"{server.base}/viz")
-    try:
-        page.wait_for_selector("body[data-links=true]", timeout=READY)
-        before = int(page.get_attribute("#stats", "data-nodes") or 0)
-        target = "cell:Recruiter|"
-        point = page.evaluate("(id) => window.groupsView.pointOf(id)", target)
-        page.mouse.click(point["x"], point["y"])
-        page.wait_for_selector("body[data-opened='1']", timeout=READY)
-        members = _members(page)
-        assert 0 < members <= MEMBERS_PAGE
-        ids = page.evaluate("() => window.groupsView.nodeIds()")
-        assert target not in ids and any(i.startswith("actor:") for i in ids)
-        assert int(page.get_attribute("#stats", "data-nodes") or 0) > before
-        # The members' own links are drawn.
-        edges = page.evaluate(
-            "() => window.groupsView.network.body.data.edges.get()"
-            ".filter((e) => e.from.startsWith('actor:') || e.to.startsWith('actor:')).length"
-        )
-        assert edges > 0
-        screenshot(page, "viz-groups-opened-by-click")
-        watch.assert_clean()  # type: ignore[attr-defined]
-    finally:
-        page.context.close()
+def test_a_group_opens_on_a_click(groups_page: Page) -> None:
+    page = groups_page
+    page.wait_for_selector("body[data-links=true]", timeout=READY)
+    before = int(page.get_attribute("#stats", "data-nodes") or 0)
+    target = "cell:Recruiter|"
+    point = page.evaluate("(id) => window.groupsView.pointOf(id)", target)
+    page.mouse.click(point["x"], point["y"])
+    page.wait_for_selector("body[data-opened='1']", timeout=READY)
+    members = _members(page)
+    assert 0 < members <= MEMBERS_PAGE
+    ids = page.evaluate("() => window.groupsView.nodeIds()")
+    assert target not in ids and any(i.startswith("actor:") for i in ids)
+    assert int(page.get_attribute("#stats", "data-nodes") or 0) > before
+    # The members' own links are drawn.
+    edges = page.evaluate(
+        "() => window.groupsView.network.body.data.edges.get()"
+        ".filter((e) => e.from.startsWith('actor:') || e.to.startsWith('actor:')).length"
+    )
+    assert edges > 0
+    screenshot(page, "viz-groups-opened-by-click")
 
 
-def test_a_group_opens_and_closes_from_the_keyboard(browser: Browser, server: LiveServer) -> None:
-    page, watch = _open(browser, f"{server.base}/viz")
-    try:
-        button = page.locator("#group-list button[data-node^='cell:RecruitCohort']").first
-        node = button.get_attribute("data-node")
-        button.focus()
-        page.keyboard.press("Enter")
-        page.wait_for_selector("body[data-opened='1']", timeout=READY)
-        assert _members(page) > 0
-        assert node not in page.evaluate("() => window.groupsView.nodeIds()")
-        # A second group, with Space, then the first closed again with Enter.
-        second = page.locator("#group-list button[data-node^='cell:Recruiter|']").first
-        second.focus()
-        page.keyboard.press("Space")
-        page.wait_for_selector("body[data-opened='2']", timeout=READY)
-        screenshot(page, "viz-groups-opened-by-keyboard")
-        close = page.locator(f"#group-list button[data-node='close:{node[5:]}']")  # type: ignore[index]
-        close.focus()
-        page.keyboard.press("Enter")
-        page.wait_for_function(
-            "(id) => window.groupsView.nodeIds().includes(id)", arg=node, timeout=READY
-        )
-        watch.assert_clean()  # type: ignore[attr-defined]
-    finally:
-        page.context.close()
+def test_a_group_opens_and_closes_from_the_keyboard(groups_page: Page) -> None:
+    page = groups_page
+    button = page.locator("#group-list button[data-node^='cell:RecruitCohort']").first
+    node = button.get_attribute("data-node")
+    button.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("body[data-opened='1']", timeout=READY)
+    assert _members(page) > 0
+    assert node not in page.evaluate("() => window.groupsView.nodeIds()")
+    # A second group, with Space, then the first closed again with Enter.
+    second = page.locator("#group-list button[data-node^='cell:Recruiter|']").first
+    second.focus()
+    page.keyboard.press("Space")
+    page.wait_for_selector("body[data-opened='2']", timeout=READY)
+    screenshot(page, "viz-groups-opened-by-keyboard")
+    close = page.locator(f"#group-list button[data-node='close:{node[5:]}']")  # type: ignore[index]
+    close.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "(id) => window.groupsView.nodeIds().includes(id)", arg=node, timeout=READY
+    )
 
 
 def test_the_routes_refuse_what_they_cannot_answer(server: LiveServer) -> None:

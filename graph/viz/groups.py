@@ -32,13 +32,12 @@ from graph.sparql import dataset_graphs
 from graph.sparql.query import run_query
 from graph.store import Store, lexical_rows
 from graph.store.cache import cached
-from graph.viz.network import TIER_COLOURS, kind_styles, relation_styles
+from graph.viz.network import kind_styles, relation_styles
 
 __all__ = [
     "AGGREGATE_ABOVE",
     "MEMBERS_PAGE",
     "OPENING_CELLS",
-    "actor_count",
     "aggregate_data",
     "cell_id",
     "group_links",
@@ -56,7 +55,8 @@ MEMBERS_PAGE = 100
 #: The most cells of one kind the page draws at first (the largest); the others are one
 #: node ("other places") that opens into the next ones.
 OPENING_CELLS = 40
-#: The most actors a page may ask for the links to, besides the members it opens.
+#: The most pages of members already drawn that one opening asks the links to, actor by
+#: actor (40 pages of 100: at most 4,000 actors in the query's filter).
 MAX_WITH = 40
 _EMPTY = ""
 
@@ -136,12 +136,6 @@ SELECT ?code (MIN(?name) AS ?place) (COUNT(DISTINCT ?a) AS ?n) WHERE {{
     return sorted(cells, key=lambda cell: (-cell["count"], cell["id"]))
 
 
-def actor_count(store: Store, graphs: Sequence[str] | None = None) -> int:
-    """The number of parties (actors and schemes) in ``graphs``: what decides whether the
-    explorer opens on its aggregate view. Cached per store version."""
-    return sum(cell["count"] for cell in _all_cells(store, _graphs(store, graphs)))
-
-
 def _all_cells(store: Store, graphs: list[str]) -> list[dict[str, Any]]:
     return cached(
         store,
@@ -166,7 +160,6 @@ def aggregate_data(
         "actors": sum(cell["count"] for cell in cells),
         "kinds": kind_styles(),
         "relations": relation_styles(),
-        "tiers": TIER_COLOURS,
         "cells": cells,
         "opening_cells": OPENING_CELLS,
         "members_page": MEMBERS_PAGE,
