@@ -30,6 +30,7 @@ from graph.server.jobs import Jobs
 from graph.sparql.update_size import MAX_UPDATE_TRIPLES
 from graph.store import default_data_dir
 from graph.store.cache import DEFAULT_MAX_BYTES
+from graph.viz.groups import AGGREGATE_ABOVE
 
 __all__ = [
     "ERRORS",
@@ -99,6 +100,8 @@ class Settings:
     #: Seconds a page (the question page) waits for its figures before it answers with a page
     #: that shows their computation's progress and polls it.
     page_wait: float = 2.0
+    #: Past this many actors the explorer draws groups first (graph.viz.groups).
+    aggregate_above: int = AGGREGATE_ABOVE
     #: Bytes of derived results (projections, reports) the engine process keeps
     #: (graph.store.cache; 0: none).
     metrics_cache_bytes: int = DEFAULT_MAX_BYTES

@@ -469,6 +469,67 @@ class NodeTable(TypedDict):
     version: NotRequired[ViewVersion]
 
 
+class GroupCell(TypedDict):
+    """A group of the explorer's aggregate view: the actors of one kind and place."""
+
+    id: str
+    kind: str
+    code: str | None
+    place: str | None
+    count: int
+
+
+class ExplorerGroups(TypedDict):
+    """The groups the explorer's aggregate view draws first, and the legend."""
+
+    synthetic: bool
+    version: NotRequired[ViewVersion]
+    actors: int
+    kinds: list[JSON]
+    relations: list[JSON]
+    cells: list[GroupCell]
+    opening_cells: int
+    members_page: int
+
+
+#: The claims between two groups of one relation type ("from" is a Python keyword).
+GroupLink = TypedDict("GroupLink", {"from": str, "to": str, "type": str, "claims": int})
+
+
+class GroupMember(TypedDict):
+    id: str
+    label: str
+
+
+class MemberLink(TypedDict):
+    """A member's claims with another group, or (``actor``) with one drawn member of it."""
+
+    member: str
+    direction: str
+    type: str
+    cell: str
+    claims: int
+    actor: NotRequired[str]
+
+
+class GroupMembers(TypedDict):
+    """One page of the members of a group, with their links."""
+
+    cell: str
+    total: int
+    offset: int
+    members: list[GroupMember]
+    links: list[MemberLink]
+    version: NotRequired[ViewVersion]
+
+
+class JobStarted(TypedDict):
+    """An answer still being computed: its job, to poll (``/api/jobs/{id}``), then ask again."""
+
+    job: str
+    state: str
+
+
 class ExplorerData(TypedDict):
     """What the explorer draws: vis-network nodes and edges with the legend, the vocabulary
     and optionally the timeline."""

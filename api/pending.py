@@ -21,13 +21,47 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from api.deps import ApiError, answer_of, jobs_of, settings_of
 from graph.server.auth import Principal
-from graph.server.jobs import TooManyJobs
+from graph.server.jobs import Job, TooManyJobs
 from graph.viz.page import SERVED_POLICY
 from graph.viz.question import pending_page
 
-__all__ = ["page_when_ready"]
+__all__ = ["json_when_ready", "page_when_ready"]
 
 _Data = TypeVar("_Data")
+
+
+async def _ready(
+    request: Request,
+    principal: Principal,
+    what: str,
+    compute: Callable[[], Awaitable[_Data]],
+) -> tuple[Job, list[_Data], bool]:
+    """The job of ``compute`` for the request's parameters (started, or found again), the data
+    when this request's own job computed it, and whether the job ended within ``--page-wait``."""
+    jobs, settings = jobs_of(request), settings_of(request)
+    key = (what, request.url.path, tuple(sorted(request.query_params.multi_items())))
+    job = jobs.find(principal, key)
+    # The data, when this request's own job computes it while the request waits: the job
+    # itself keeps only that it is ready (GET /api/jobs/{id} stays small).
+    computed: list[_Data] = []
+    if job is not None and job.state == "done":
+        return job, computed, True
+    if job is None:
+
+        async def work() -> tuple[int, Any]:
+            status, body = await answer_of(compute, what)
+            if status != 200:
+                return status, body
+            computed.append(body)
+            return status, {"ready": True}
+
+        try:
+            job = jobs.start(principal, what, work, key=key)
+        except TooManyJobs:
+            raise ApiError(
+                503, "too many jobs are running; try again later", headers={"Retry-After": "10"}
+            ) from None
+    return job, computed, await jobs.wait(job, settings.page_wait)
 
 
 async def page_when_ready(
@@ -42,42 +76,42 @@ async def page_when_ready(
     ``what`` names the page (the job's ``operation``, the progress page's words); ``compute``
     is the engine call (a cached operation) for the request's parameters.
     """
-    jobs, settings = jobs_of(request), settings_of(request)
     root = request.scope.get("root_path", "")
     headers = {"Content-Security-Policy": SERVED_POLICY}
-    key = (what, tuple(sorted(request.query_params.multi_items())))
-    job = jobs.find(principal, key)
-    # The data, when this request's own job computes it while the request waits: the job
-    # itself keeps only that it is ready (GET /api/jobs/{id} stays small).
-    computed: list[_Data] = []
-    if job is None or job.state != "done":
-        if job is None:
-
-            async def work() -> tuple[int, Any]:
-                status, body = await answer_of(compute, what)
-                if status != 200:
-                    return status, body
-                computed.append(body)
-                return status, {"ready": True}
-
-            try:
-                job = jobs.start(principal, what, work, key=key)
-            except TooManyJobs:
-                raise ApiError(
-                    503,
-                    "too many jobs are running; try again later",
-                    headers={"Retry-After": "10"},
-                ) from None
-        if not await jobs.wait(job, settings.page_wait):
-            page = pending_page(
-                f"{root}/api/jobs/{job.id}",
-                what=what,
-                assets_url=f"{root}/question/assets",
-                api_url=root,
-            )
-            return HTMLResponse(page, headers={**headers, "Cache-Control": "no-store"})
-        if job.status != 200:
-            return JSONResponse(job.result, job.status or 500)
+    job, computed, ready = await _ready(request, principal, what, compute)
+    if not ready:
+        page = pending_page(
+            f"{root}/api/jobs/{job.id}",
+            what=what,
+            assets_url=f"{root}/question/assets",
+            api_url=root,
+        )
+        return HTMLResponse(page, headers={**headers, "Cache-Control": "no-store"})
+    if job.status != 200:
+        return JSONResponse(job.result, job.status or 500)
     # Computed by a job earlier (the page loaded again): the engine's cache answers.
     data = computed[0] if computed else await compute()
     return HTMLResponse(render(data), headers=headers)
+
+
+async def json_when_ready(
+    request: Request,
+    principal: Principal,
+    what: str,
+    compute: Callable[[], Awaitable[_Data]],
+) -> Response:
+    """``compute()``'s data as JSON, or, past ``--page-wait``, 202 with the address of its
+    job (``{"job": "/api/jobs/{id}"}`` and ``Location``): the page polls the job and, once it
+    is done, asks again, when the engine's cache answers."""
+    root = request.scope.get("root_path", "")
+    job, computed, ready = await _ready(request, principal, what, compute)
+    if not ready:
+        url = f"{root}/api/jobs/{job.id}"
+        return JSONResponse(
+            {"job": url, "state": job.state},
+            202,
+            headers={"Location": url, "Cache-Control": "no-store"},
+        )
+    if job.status != 200:
+        return JSONResponse(job.result, job.status or 500)
+    return JSONResponse(computed[0] if computed else await compute())

@@ -778,6 +778,7 @@ def _serve(store: Store, sock: socket.socket, args: argparse.Namespace) -> None:
     import uvicorn
 
     from api.app import Settings, create_app
+    from graph.viz.groups import AGGREGATE_ABOVE
 
     settings = Settings(
         query_timeout=args.query_timeout,
@@ -794,6 +795,7 @@ def _serve(store: Store, sock: socket.socket, args: argparse.Namespace) -> None:
         answer_cache_bytes=int(args.answer_cache_mb * 1024**2),
         metrics_cache_bytes=int(args.metrics_cache_mb * 1024**2),
         page_wait=args.page_wait,
+        aggregate_above=AGGREGATE_ABOVE if args.aggregate_above is None else args.aggregate_above,
         data_dir=args.data_dir,
     )
     # Uvicorn logs through our handler (log_config=None); the request log is api.app's.
@@ -1152,6 +1154,13 @@ def build_parser() -> argparse.ArgumentParser:
             metavar="SECONDS",
             help="how long the question page waits for its figures before it answers with "
             "their progress and polls them (default 2)",
+        )
+        limits.add_argument(
+            "--aggregate-above",
+            type=int,
+            metavar="ACTORS",
+            help="past this many actors the explorer (/viz) draws groups of actors first, "
+            "opened on demand (default: graph.viz.groups.AGGREGATE_ABOVE)",
         )
         limits.add_argument(
             "--answer-cache-mb",

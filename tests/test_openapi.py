@@ -50,6 +50,9 @@ REQUESTS: dict[str, tuple[str, dict[str, Any]]] = {
     ),
     "/api/metrics/nodes": ("/api/metrics/nodes", {"top": 5}),
     "/api/viz": ("/api/viz", {"window": "P12M"}),
+    "/api/viz/groups": ("/api/viz/groups", {}),
+    "/api/viz/groups/links": ("/api/viz/groups/links", {}),
+    "/api/viz/groups/members": ("/api/viz/groups/members", {"cell": "FederalBody|"}),
     "/api/question": ("/api/question", {}),
 }
 

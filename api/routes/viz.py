@@ -9,17 +9,26 @@ loads is served here: no CDN.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, Response
 
-from api.deps import ERRORS, ApiError, Caller, EncodedJSON, EngineDep, Filters
-from api.models import ExplorerData
-from api.pending import page_when_ready
+from api.deps import ERRORS, ApiError, Caller, EncodedJSON, EngineDep, Filters, settings_of
+from api.models import ExplorerData, ExplorerGroups, GroupLink, GroupMembers, JobStarted
+from api.pending import json_when_ready, page_when_ready
+from graph.errors import InvalidArgument
 from graph.server import service
+from graph.viz.groups import MAX_WITH, parse_cell
 from graph.viz.network import OPENING_LEVEL
-from graph.viz.page import ASSETS, MEDIA_TYPES, explorer_page
+from graph.viz.page import (
+    ASSETS,
+    GROUPS_ASSETS,
+    MEDIA_TYPES,
+    SERVED_POLICY,
+    explorer_page,
+    groups_page,
+)
 
 router = APIRouter(responses=ERRORS)
 
@@ -40,10 +49,22 @@ async def viz(
     """The explorer page over the claims that pass the filters (the page filters further
     by itself, without a reload). Without ``level=`` it opens at the government level. When
     its data takes longer than a moment (a large store), the page answers at once with the
-    progress of its computation, a job (:mod:`api.pending`)."""
+    progress of its computation, a job (:mod:`api.pending`). Past ``serve
+    --aggregate-above`` actors it draws groups of actors first (cohorts by country, regional
+    governments by province, …), each opened on demand (:mod:`graph.viz.groups`)."""
+    root = request.scope.get("root_path", "")
+    groups = await engine.call(service.explorer_groups, principal)
+    threshold = settings_of(request).aggregate_above
+    if groups["actors"] > threshold:
+        page = groups_page(
+            groups, assets_url=f"{root}/viz/assets", api_url=root, threshold=threshold
+        )
+        return HTMLResponse(
+            page,
+            headers={"Content-Security-Policy": SERVED_POLICY},
+        )
     if "level" not in request.query_params:
         filters = replace(filters, level=OPENING_LEVEL)
-    root = request.scope.get("root_path", "")
     return await page_when_ready(
         request,
         principal,
@@ -97,9 +118,117 @@ async def viz_data(
     return EncodedJSON(data)
 
 
+_GROUPS_EXAMPLE = {
+    "actors": 100000,
+    "cells": [{"id": "RecruitCohort|NP", "kind": "RecruitCohort", "code": "NP",
+               "place": "Nepal", "count": 530}],
+}  # fmt: skip
+
+
+@router.get(
+    "/api/viz/groups",
+    tags=["explorer"],
+    response_model=ExplorerGroups,
+    responses={200: {"content": {"application/json": {"example": _GROUPS_EXAMPLE}}}},
+)
+async def viz_groups(principal: Caller, engine: EngineDep) -> Response:
+    """The groups the explorer's aggregate view draws first: every kind of party, split by
+    place where the kind has one (cohorts by country, regional governments by province),
+    with the number of actors in each (``count``), and the legend."""
+    return EncodedJSON(await engine.call_json(service.explorer_groups, principal))
+
+
+_JOB: dict[int | str, dict[str, Any]] = {
+    202: {
+        "model": JobStarted,
+        "description": "Still being computed: poll the job, then ask again",
+        "content": {"application/json": {"example": {"job": "/api/jobs/…", "state": "running"}}},
+    }
+}
+
+
+@router.get(
+    "/api/viz/groups/links",
+    tags=["explorer"],
+    response_model=list[GroupLink],
+    responses={
+        200: {"content": {"application/json": {"example": [
+            {"from": "Recruiter|", "to": "RecruitCohort|NP", "type": "Recruitment",
+             "claims": 812}]}}},
+        **_JOB,
+    },
+)  # fmt: skip
+async def viz_group_links(request: Request, principal: Caller, engine: EngineDep) -> Response:
+    """The number of claims between groups, by relation type: one pass over every claim
+    (seconds on a large store), so a job: past ``--page-wait`` the answer is 202 with the
+    job's address, which the page polls."""
+    return await json_when_ready(
+        request,
+        principal,
+        "the links between groups",
+        lambda: engine.call(service.explorer_group_links, principal),
+    )
+
+
+@router.get(
+    "/api/viz/groups/members",
+    tags=["explorer"],
+    response_model=GroupMembers,
+    responses={
+        200: {"content": {"application/json": {"example": {
+            "cell": "RecruitCohort|NP", "total": 530, "offset": 0,
+            "members": [{"id": "https://w3id.org/recruitgraph/id/cohort/…", "label": "…"}],
+            "links": [{"member": "…", "direction": "in", "type": "Recruitment",
+                       "cell": "Recruiter|", "claims": 3}]}}}},
+        **_JOB,
+    },
+)  # fmt: skip
+async def viz_group_members(
+    request: Request,
+    principal: Caller,
+    engine: EngineDep,
+    cell: Annotated[
+        str,
+        Query(
+            description="the group: a kind of party and a place code, ``Kind|CODE`` "
+            "(``Recruiter|`` for a kind without places)",
+            examples=["RecruitCohort|NP"],
+            max_length=200,
+        ),
+    ],
+    offset: Annotated[
+        int, Query(ge=0, le=10**9, description="the first member (pages of 100)", examples=[0])
+    ] = 0,
+    opened: Annotated[
+        list[str] | None,
+        Query(
+            description="pages of members already drawn, ``cell@offset`` each: their links "
+            "to the new members are given actor by actor",
+            examples=[["Recruiter|@0"]],
+            max_length=MAX_WITH,
+        ),
+    ] = None,
+) -> Response:
+    """One page of at most 100 members of a group, with their claims towards every other
+    group and towards the members of the ``opened`` pages (a job past ``--page-wait``: a
+    hub's claims may be many)."""
+    try:
+        parse_cell(cell)
+    except InvalidArgument as bad:
+        raise ApiError(400, str(bad)) from None
+    return await json_when_ready(
+        request,
+        principal,
+        "the members of a group",
+        lambda: engine.call(
+            service.explorer_group_members, principal, cell, offset=offset, opened=opened or ()
+        ),
+    )
+
+
 @router.get("/viz/assets/{name}", include_in_schema=False)
 async def viz_asset(name: str) -> FileResponse:
-    path = ASSETS.get(name)
+    path = ASSETS.get(name) or GROUPS_ASSETS.get(name)
     if path is None:
         raise ApiError(404, f"no explorer asset named {name!r}")
     return FileResponse(path, media_type=MEDIA_TYPES[path.suffix])

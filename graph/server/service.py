@@ -84,7 +84,7 @@ from graph.sparql.update_size import MAX_UPDATE_TRIPLES, check_update_size
 from graph.store import Store, StoreChanging, StoreError, cache, consistent
 from graph.store.export import export_format
 from graph.store.formats import Kind, UnknownFormat, by_name, formats
-from graph.viz import network
+from graph.viz import groups, network
 
 log = logging.getLogger("recruitgraph.server")
 
@@ -1134,4 +1134,31 @@ def explorer_data(
     (:func:`graph.viz.network.explorer_data`)."""
     return network.explorer_data(
         ctx.store, ctx.readable(principal), filters, window=window, step=step
+    )
+
+
+@operation(lane="analysis", cached=True)
+def explorer_groups(ctx: Context, principal: Principal) -> dict[str, Any]:
+    """The groups of the explorer's aggregate view over the caller's graphs, with the number
+    of actors in them (:func:`graph.viz.groups.aggregate_data`)."""
+    readable = ctx.readable(principal)
+    synthetic = any(i.synthetic for i in list_datasets(ctx.store) if i.graph in readable)
+    return groups.aggregate_data(ctx.store, readable, synthetic=synthetic)
+
+
+@operation(lane="analysis", cached=True)
+def explorer_group_links(ctx: Context, principal: Principal) -> list[dict[str, Any]]:
+    """The claims between the groups of the aggregate view
+    (:func:`graph.viz.groups.group_links`)."""
+    return groups.group_links(ctx.store, ctx.readable(principal))
+
+
+@operation(lane="analysis", cached=True)
+def explorer_group_members(
+    ctx: Context, principal: Principal, cell: str, *, offset: int = 0, opened: Sequence[str] = ()
+) -> dict[str, Any]:
+    """A page of the members of one group of the aggregate view, with their links
+    (:func:`graph.viz.groups.group_members`)."""
+    return groups.group_members(
+        ctx.store, ctx.readable(principal), cell, offset=offset, opened=opened
     )

@@ -33,6 +33,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from graph.store.spreadsheet import FORMULA_STARTS, NUMBER
+from graph.viz.groups import MAX_WITH
 
 _STATIC = Path(str(files("graph.viz") / "static"))
 _VIS = Path(str(files("pyvis") / "lib" / "vis-9.1.2"))
@@ -44,6 +45,8 @@ ASSETS: dict[str, Path] = {
     "explorer.js": _STATIC / "explorer.js",
     "explorer.css": _STATIC / "explorer.css",
 }
+#: The script of the aggregate view (:func:`groups_page`), which links the explorer's others.
+GROUPS_ASSETS: dict[str, Path] = {"groups.js": _STATIC / "groups.js"}
 MEDIA_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
 
 #: The policy of the served page: its own scripts only, connections to itself only.
@@ -116,6 +119,31 @@ def explorer_page(
         assets_url=assets_url,
         inline=None if assets_url is not None else {name: _inline(name) for name in ASSETS},
         policy=FILE_POLICY if assets_url is None else None,
+    )
+
+
+def groups_page(
+    data: dict[str, Any],
+    *,
+    assets_url: str,
+    api_url: str,
+    threshold: int,
+    title: str = "recruitgraph explorer",
+) -> str:
+    """The explorer's aggregate view (:mod:`graph.viz.groups`) over ``data``
+    (:func:`graph.viz.groups.aggregate_data`): groups of actors drawn first, opened through
+    the server's API (``api_url``), so served only. ``threshold``: the number of actors past
+    which the server draws this view, which the page states."""
+    template = _environment().get_template("explorer_groups.html")
+    return template.render(
+        title=title,
+        synthetic=data["synthetic"],
+        actors=data["actors"],
+        threshold=threshold,
+        members_page=data["members_page"],
+        data=json_for_script(data),
+        config=json_for_script({"api": api_url, "max_opened": MAX_WITH}),
+        assets_url=assets_url,
     )
 
 

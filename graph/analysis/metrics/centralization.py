@@ -7,7 +7,7 @@ the CLI, the HTTP API); its values match igraph's ``centralization_*`` functions
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import networkx as nx
 
@@ -15,7 +15,13 @@ from graph.analysis.metrics.node import _NodeScores
 from graph.analysis.metrics.views import _simple
 from graph.errors import InvalidArgument
 
-__all__ = ["MEASURES", "centralization", "centralization_scores", "theoretical_max"]
+__all__ = [
+    "MEASURES",
+    "centralization",
+    "centralization_scores",
+    "degree_centralization",
+    "theoretical_max",
+]
 
 #: The measures accepted by :func:`centralization`, in report order.
 MEASURES: tuple[str, ...] = (
@@ -238,6 +244,22 @@ def _freeman(scores: Iterable[float], tmax: float, weights: Iterable[float] | No
         # A sample of the nodes (sampled closeness): each stands for ``weight`` nodes.
         deviations = sum(w * (top - c) for c, w in zip(values, weights, strict=True))
     return float(deviations / tmax)
+
+
+def degree_centralization(degrees: Sequence[float], measure: str, *, directed: bool) -> float:
+    """The centralization of a degree measure (``degree``, ``in_degree``, ``out_degree``) of
+    a simple graph whose nodes have ``degrees``: what :func:`centralization` gives for it,
+    without the graph (a degree measure reads nothing else).
+
+    >>> degree_centralization([4, 1, 1, 1, 1], "degree", directed=False)  # the star
+    1.0
+    """
+    _check_measure(measure, directed)
+    if measure not in ("degree", "in_degree", "out_degree"):
+        raise InvalidArgument(f"{measure!r} is not a degree measure")
+    if len(degrees) < 3:
+        return 0.0
+    return _freeman(degrees, theoretical_max(measure, len(degrees), directed))
 
 
 def _index(scores: _NodeScores, measure: str, wf_improved: bool) -> float:
