@@ -165,11 +165,14 @@ def _scan(text: str, find_from: bool = False) -> tuple[int | None, str, bool, in
             if find_from and _BARE_FROM.search(token):
                 has_from = True
             if data_depth < 0:
-                terms -= 1  # counted word by word
-                for word in _TERM.finditer(token):
-                    terms += 1
-                    name = word.group()
-                    values = name.lower() in _DATA_KEYWORDS or (values and name[0] in "?$")
+                words = _TERM.findall(token)
+                terms += len(words) - 1  # counted word by word
+                lowered = token.lower()
+                if "values" in lowered or "data" in lowered:
+                    for name in words:
+                        values = name.lower() in _DATA_KEYWORDS or (values and name[0] in "?$")
+                elif values:  # no keyword here: data follow only if every word is a variable
+                    values = all(name[0] in "?$" for name in words)
         if terms > MAX_TERMS:
             return match.start(), "terms", has_from, terms
     return None, "", has_from, terms
