@@ -5,7 +5,7 @@ The application does not open the store itself. At start-up it starts the engine
 :mod:`graph.server.service` with a time limit; each route (:mod:`api.routes`, one router per
 area) parses its request, works out the caller from its token (:mod:`api.deps`) and hands one
 call to the engine. This module only builds the application: settings, engine, error
-handlers, routers, middleware.
+handlers, routers, middleware, and the fast path of queries in front of them.
 
 A route calls the operation itself: ``await engine_of(request).call(service.neighborhood,
 principal, ref, depth=2)`` runs :func:`graph.server.service.neighborhood` over the caller's

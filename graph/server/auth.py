@@ -138,7 +138,7 @@ class Catalog:
     #: What :meth:`readable` and :meth:`view_version` worked out, by caller: every query asks
     #: both, and a catalog is never changed (a write makes a new one).
     _known: dict[tuple[str, Principal], Any] = field(
-        default_factory=dict, compare=False, repr=False
+        default_factory=dict, init=False, compare=False, repr=False
     )
 
     def readable(self, principal: Principal) -> list[str]:

@@ -1026,10 +1026,14 @@ class Engine:
                 pending.progress = call_progress.get()
                 lane.calls += 1
                 sent = loop.time()
-                # One timer, not wait_for's task and shield: cheap queries pay for each.
+                # One timer, not wait_for's task and shield: cheap queries pay for each. A
+                # write's future is shielded: it stays pending while the write runs, even if
+                # its caller goes away, since a restart waits for the writes in flight.
                 expiry = loop.call_at(deadline, _expire, pending.future)
                 try:
-                    ok, payload = await pending.future
+                    ok, payload = await (
+                        asyncio.shield(pending.future) if write else pending.future
+                    )
                 except TimeoutError:
                     worker.forget(call_id)
                     # The caller hears at once; the restart goes on in the background (other
