@@ -5,7 +5,7 @@ The application does not open the store itself. At start-up it starts the engine
 :mod:`graph.server.service` with a time limit; each route (:mod:`api.routes`, one router per
 area) parses its request, works out the caller from its token (:mod:`api.deps`) and hands one
 call to the engine. This module only builds the application: settings, engine, error
-handlers, routers, middleware.
+handlers, routers, middleware, and the fast path of queries in front of them.
 
 A route calls the operation itself: ``await engine_of(request).call(service.neighborhood,
 principal, ref, depth=2)`` runs :func:`graph.server.service.neighborhood` over the caller's
@@ -25,6 +25,7 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
+from typing import cast
 
 import pyoxigraph as ox
 from fastapi import FastAPI, Request
@@ -149,9 +150,15 @@ class RequestLog:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        await self.around(self.app, scope, receive, send)
+
+    async def around(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer the HTTP request ``scope`` by ``app``, with its id, headers and record."""
         started = time.perf_counter()
-        headers = Headers(scope=scope)
-        incoming = headers.get("x-request-id", "")
+        incoming = next(
+            (v.decode("latin-1") for k, v in scope["headers"] if k == b"x-request-id"),
+            "",
+        )
         request_id = incoming if _SANE_ID.fullmatch(incoming) else secrets.token_hex(8)
         # Not reset afterwards: the handler of an unexpected exception runs after this
         # middleware has returned (outside it), and reads the id from here.
@@ -177,15 +184,14 @@ class RequestLog:
             await send(message)
 
         try:
-            await self.app(scope, receive, answer)
+            await app(scope, receive, answer)
         finally:
             if access_log.isEnabledFor(logging.INFO):
-                self._log(scope, headers, request_id, status, sent, started, notes)
+                self._log(scope, request_id, status, sent, started, notes)
 
     def _log(
         self,
         scope: Scope,
-        headers: Headers,
         request_id: str,
         status: int,
         sent: int,
@@ -195,7 +201,7 @@ class RequestLog:
         role = noted_role(scope)
         if role is None:  # a route that never asked who calls (assets, docs)
             try:
-                role = principal_for(headers.get("authorization"), self.tokens).role
+                role = principal_for(Headers(scope=scope).get("authorization"), self.tokens).role
             except AuthError:
                 role = "refused"
         route = scope.get("route")
@@ -226,6 +232,47 @@ class RequestLog:
         )
 
 
+def unexpected_error(method: str, path: str, error: Exception) -> JSONResponse:
+    """The answer to a bug in this process: 500, logged with its traceback under the
+    request's id (which the client gets), as the engine process does for a bug in an
+    operation."""
+    status, message, details = internal_error(error, f"{method} {path}", REQUEST_ID.get())
+    return error_response(status, message, details, headers={"X-Request-ID": details["request_id"]})
+
+
+class Application(FastAPI):
+    """The application: FastAPI, with queries by ``GET /sparql`` answered in front of it
+    (:class:`~api.routes.sparql.FastQueryPath`, with the request log of every request but
+    none of the framework's middleware, routing and parameters); any other request, and any
+    query the fast path does not take, goes through FastAPI. (``FastAPIOffline`` builds a
+    plain FastAPI instance; :func:`create_app` makes it one of this class, which adds no
+    state of its own.)"""
+
+    fast_query: FastQueryPath | None = None
+    request_log: RequestLog | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        fast, log = self.fast_query, self.request_log
+        if (
+            fast is not None
+            and log is not None
+            and scope["type"] == "http"
+            and scope["path"] == "/sparql"
+            and (prepared := fast.prepare(scope)) is not None
+        ):
+
+            async def answer(scope: Scope, receive: Receive, send: Send) -> None:
+                try:
+                    await fast.answer(prepared, scope, receive, send)
+                except Exception as error:  # as the full stack's handler answers a bug
+                    response = unexpected_error(scope["method"], scope["path"], error)
+                    await response(scope, receive, send)
+
+            await log.around(answer, scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
 def operation_id(route: APIRoute) -> str:
     """The OpenAPI operationId of a route: its name (the endpoint function's, or the name
     given where one function serves two methods), so that a client's generated method reads
@@ -233,7 +280,7 @@ def operation_id(route: APIRoute) -> str:
     return route.name
 
 
-def create_app(store: Store | None = None, settings: Settings | None = None) -> FastAPI:
+def create_app(store: Store | None = None, settings: Settings | None = None) -> Application:
     """The application over ``store`` (taken over, see :func:`settings_for_store`), or over
     the store that ``settings`` names."""
     settings = settings or Settings()
@@ -260,7 +307,7 @@ def create_app(store: Store | None = None, settings: Settings | None = None) -> 
                 shutil.rmtree(settings.cleanup, ignore_errors=True)
 
     # The interactive docs (/docs, /redoc) load their scripts from the app, not from a CDN.
-    app = FastAPIOffline(
+    offline = FastAPIOffline(
         title="recruitgraph",
         version="0.1.0",
         description=(
@@ -280,6 +327,8 @@ def create_app(store: Store | None = None, settings: Settings | None = None) -> 
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
     )
+    offline.__class__ = Application
+    app = cast(Application, offline)
     app.state.engine = engine
     app.state.jobs = jobs
     app.state.settings = settings
@@ -319,19 +368,13 @@ def create_app(store: Store | None = None, settings: Settings | None = None) -> 
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> JSONResponse:
-        # A bug in this process: logged with its traceback under a request id (the client
-        # gets the id), as the engine process does for a bug in an operation.
-        status, message, details = internal_error(
-            error, f"{request.method} {request.url.path}", REQUEST_ID.get()
-        )
-        return error_response(
-            status, message, details, headers={"X-Request-ID": details["request_id"]}
-        )
+        return unexpected_error(request.method, request.url.path, error)
 
     for router in ROUTERS:
         app.include_router(router)
-    app.add_middleware(FastQueryPath, settings=settings, engine=engine, tokens=tokens)
     app.add_middleware(RequestLog, tokens=tokens)  # outermost: it sees every answer
+    app.request_log = RequestLog(app, tokens)  # the same log, for the fast path
+    app.fast_query = FastQueryPath(settings, engine, tokens)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     return app

@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.datastructures import URL
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from api.deps import (
     ERRORS,
@@ -557,54 +557,28 @@ async def save_body(
 
 
 class FastQueryPath:
-    """The hot path, ``GET /sparql?query=…``, answered without the framework's routing and
-    parameter machinery (it costs more than the engine itself for a cheap query). Only a
-    well-formed query from an accepted caller takes it; everything else — no query, an
-    update, repeated parameters, a bad token, an unknown format — falls through to the routes
-    above, which give the answers and errors. The semantics are those of ``sparql_get``."""
+    """The hot path, ``GET /sparql?query=…``, answered in front of the framework (see
+    :class:`api.app.Application`): for a cheap query, FastAPI's middleware, routing and
+    parameter machinery cost more than the engine itself. Only a well-formed query from an
+    accepted caller takes it (:meth:`prepare`); everything else — no query, an update,
+    repeated parameters, a bad token, an unknown format — falls through to the routes above,
+    which give the answers and errors. The semantics are those of ``sparql_get``: the same
+    status, headers and body (tests/test_fast_path.py)."""
 
     _KNOWN = frozenset({"query", "format", "default-graph-uri", "named-graph-uri"})
 
-    def __init__(self, app: ASGIApp, settings: Settings, engine: Engine, tokens: TokenStore):
-        self.app = app
+    def __init__(self, settings: Settings, engine: Engine, tokens: TokenStore):
         self.settings = settings
         self.engine = engine
         self.tokens = tokens
+        #: The route the request would have taken (``sparql_get``), named in its log record.
+        self.route = next(r for r in router.routes if getattr(r, "name", None) == "sparql")
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "GET" or scope["path"] != "/sparql":
-            await self.app(scope, receive, send)
-            return
-        prepared = self._prepare(scope)
-        if prepared is None:
-            await self.app(scope, receive, send)
-            return
-        principal, text, default, named, formats = prepared
-        try:
-            body, media_type, truncated = await self.engine.call(
-                service.sparql_query,
-                principal,
-                text,
-                default_graph_uri=default or None,
-                named_graph_uri=named or None,
-                formats=formats,
-                max_rows=self.settings.max_rows,
-                base_iri=endpoint_url(scope),
-            )
-        except EngineError as error:
-            response: Response = error_response(
-                error.status, error.message, error.details, error.headers
-            )
-        else:
-            headers = {"Vary": "Accept"}
-            if truncated:
-                headers["X-SPARQL-MaxRows"] = str(self.settings.max_rows)
-            response = Response(body, media_type=media_type, headers=headers)
-        await response(scope, receive, send)
-
-    def _prepare(
-        self, scope: Scope
-    ) -> tuple[Any, str, list[str], list[str], tuple[str, str]] | None:
+    def prepare(self, scope: Scope) -> _Prepared | None:
+        """What the engine is asked for this request, or None: the request is not a plain
+        query by GET from an accepted caller, and the routes answer it."""
+        if scope["method"] != "GET":
+            return None
         params = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
         queries = [v for k, v in params if k == "query"]
         if (
@@ -640,3 +614,34 @@ class FastQueryPath:
         default = [v for k, v in params if k == "default-graph-uri"]
         named = [v for k, v in params if k == "named-graph-uri"]
         return principal, text, default, named, formats
+
+    async def answer(self, prepared: _Prepared, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer the request that :meth:`prepare` accepted, as ``sparql_get`` would."""
+        scope["route"] = self.route
+        principal, text, default, named, formats = prepared
+        try:
+            body, media_type, truncated = await self.engine.call(
+                service.sparql_query,
+                principal,
+                text,
+                default_graph_uri=default or None,
+                named_graph_uri=named or None,
+                formats=formats,
+                max_rows=self.settings.max_rows,
+                base_iri=endpoint_url(scope),
+            )
+        except EngineError as error:
+            response: Response = error_response(
+                error.status, error.message, error.details, error.headers
+            )
+        else:
+            headers = {"Vary": "Accept"}
+            if truncated:
+                headers["X-SPARQL-MaxRows"] = str(self.settings.max_rows)
+            response = Response(body, media_type=media_type, headers=headers)
+        await response(scope, receive, send)
+
+
+#: What :meth:`FastQueryPath.prepare` found: the caller, the query, the dataset parameters and
+#: the formats (SELECT/ASK, CONSTRUCT/DESCRIBE).
+_Prepared = tuple[Any, str, list[str], list[str], tuple[str, str]]

@@ -135,15 +135,24 @@ class Catalog:
     stamps: Mapping[str, str] = field(default_factory=dict)
     #: The dataset graphs whose data uses the recruitment model (their descriptions say so).
     model: frozenset[str] = frozenset()
+    #: What :meth:`readable` and :meth:`view_version` worked out, by caller: every query asks
+    #: both, and a catalog is never changed (a write makes a new one).
+    _known: dict[tuple[str, Principal], Any] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     def readable(self, principal: Principal) -> list[str]:
         """IRIs of the dataset graphs ``principal`` may read, sorted; the reference dataset
         among them only with a dataset that uses the recruitment model
         (:func:`graph.model.reference.with_reference`: the one place that decides it)."""
-        return with_reference(
-            (g for g, level in self.access.items() if principal.may_read(_name(g), level)),
-            self.model,
-        )
+        graphs = self._known.get(("readable", principal))
+        if graphs is None:
+            graphs = with_reference(
+                (g for g, level in self.access.items() if principal.may_read(_name(g), level)),
+                self.model,
+            )
+            self._known[("readable", principal)] = graphs
+        return list(graphs)
 
     def writable(self, principal: Principal) -> list[str]:
         """IRIs of the existing dataset graphs ``principal`` may write, sorted."""
@@ -156,7 +165,11 @@ class Catalog:
         """The version of the datasets ``principal`` may read, at this catalog's store version
         (:func:`graph.store.consistency.view_version`): what every answer tells its caller
         (the store's version counts the writes to hidden datasets too)."""
-        return view_version(self.stamps, self.readable(principal))
+        version = self._known.get(("version", principal))
+        if version is None:
+            version = view_version(self.stamps, self.readable(principal))
+            self._known[("version", principal)] = version
+        return str(version)
 
     def __contains__(self, graph: object) -> bool:
         return graph in self.access

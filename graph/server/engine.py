@@ -369,6 +369,13 @@ def _share(slots: int) -> int:
     return max(1, slots - 1)
 
 
+def _expire(future: asyncio.Future[Any]) -> None:
+    """A wait's time limit has passed: its waiter gets TimeoutError (a call's reply, if it
+    comes later, is dropped)."""
+    if not future.done():
+        future.set_exception(TimeoutError())
+
+
 class _Lane:
     """The server's side of one lane: its slots, its queue, and counts for /healthz.
 
@@ -435,11 +442,17 @@ class _Lane:
                 while not self.fits(caller):
                     waiter: asyncio.Future[None] = loop.create_future()
                     self._waiters.append(waiter)
+                    # A timer rather than wait_for (a task per wait), and the waiter taken
+                    # out only when no wake-up did (a miss in deque.remove formats its repr).
+                    expiry = loop.call_at(deadline, _expire, waiter)
                     try:
-                        await asyncio.wait_for(waiter, max(0.0, deadline - loop.time()))
-                    finally:
+                        await waiter
+                    except BaseException:
                         with contextlib.suppress(ValueError):
                             self._waiters.remove(waiter)
+                        raise
+                    finally:
+                        expiry.cancel()
             finally:
                 self.waiting -= 1
         self._held[caller] += 1
@@ -684,7 +697,7 @@ class Engine:
             lane: _Lane(lane, spec.slots(lane), queue, spec.heavy(lane)) for lane in service.LANES
         }
         #: Reads in flight by (operation, caller and arguments): identical ones share an answer.
-        self._flights: dict[tuple[Reference, bytes], asyncio.Task[Any]] = {}
+        self._flights: dict[tuple[Reference, bytes, Principal], asyncio.Task[Any]] = {}
         #: Answers kept until the next write; only where every write passes through this
         #: server (an embedded store: see graph.server.answers).
         self.answers = AnswerCache(answer_cache_bytes if spec.kind == "embedded" else 0)
@@ -929,18 +942,13 @@ class Engine:
         elif not service.shared(operation):
             answer = await self._run(lane, caller, ref, arguments, kwargs, encoding, write=False)
         else:
-            key = (
-                ref,
-                pickle.dumps((arguments, kwargs, encoding), protocol=pickle.HIGHEST_PROTOCOL),
-            )
+            # The arguments pickled once, for both keys (a principal compares by its fields).
+            asked = pickle.dumps((args, kwargs, encoding), protocol=pickle.HIGHEST_PROTOCOL)
+            key = (ref, asked, principal)
             kept = self.answers.enabled and service.cacheable(operation, args, kwargs)
             # What the caller may see (its role and grants), not who it is: callers who see
             # the same share the answers kept.
-            cache_key = (
-                (ref, pickle.dumps(((principal.role, principal.grants), args, kwargs, encoding)))
-                if kept
-                else None
-            )
+            cache_key = (ref, asked, principal.role, principal.grants) if kept else None
             if cache_key is not None and (hit := self.answers.get(cache_key)) is not None:
                 result, version = hit
                 answer = (result, version, (0.0, 0.0, 0.0))
@@ -971,13 +979,13 @@ class Engine:
             note.computed += computed
         return result
 
-    def _keep(self, key: tuple[Reference, bytes], generation: int, task: asyncio.Task[Any]) -> None:
+    def _keep(self, key: tuple[Any, ...], generation: int, task: asyncio.Task[Any]) -> None:
         """File the answer of the flight ``task``, begun at ``generation``, in the cache."""
         if not task.cancelled() and task.exception() is None:
             result, version, _ = task.result()
             self.answers.put(key, generation, (result, version))
 
-    def _landed(self, key: tuple[Reference, bytes], task: asyncio.Task[Any]) -> None:
+    def _landed(self, key: tuple[Reference, bytes, Principal], task: asyncio.Task[Any]) -> None:
         if self._flights.get(key) is task:
             del self._flights[key]
         if not task.cancelled():
@@ -1023,9 +1031,13 @@ class Engine:
                 pending.progress = call_progress.get()
                 lane.calls += 1
                 sent = loop.time()
+                # One timer, not wait_for's task and shield: cheap queries pay for each. A
+                # write's future is shielded: it stays pending while the write runs, even if
+                # its caller goes away, since a restart waits for the writes in flight.
+                expiry = loop.call_at(deadline, _expire, pending.future)
                 try:
-                    ok, payload = await asyncio.wait_for(
-                        asyncio.shield(pending.future), max(0.0, deadline - loop.time())
+                    ok, payload = await (
+                        asyncio.shield(pending.future) if write else pending.future
                     )
                 except TimeoutError:
                     worker.forget(call_id)
@@ -1046,6 +1058,8 @@ class Engine:
                     if loop.time() >= deadline:
                         raise EngineTimeout(limit, background=call_in_background.get()) from None
                     continue  # a read: run it again in the new engine process
+                finally:
+                    expiry.cancel()
                 if ok:
                     result, version, computed = payload
                     return result, version, (started - entered, loop.time() - sent, computed)

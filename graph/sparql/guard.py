@@ -165,11 +165,14 @@ def _scan(text: str, find_from: bool = False) -> tuple[int | None, str, bool, in
             if find_from and _BARE_FROM.search(token):
                 has_from = True
             if data_depth < 0:
-                terms -= 1  # counted word by word
-                for word in _TERM.finditer(token):
-                    terms += 1
-                    name = word.group()
-                    values = name.lower() in _DATA_KEYWORDS or (values and name[0] in "?$")
+                words = _TERM.findall(token)
+                terms += len(words) - 1  # counted word by word
+                lowered = token.lower()
+                if "values" in lowered or "data" in lowered:
+                    for name in words:
+                        values = name.lower() in _DATA_KEYWORDS or (values and name[0] in "?$")
+                elif values:  # no keyword here: data follow only if every word is a variable
+                    values = all(name[0] in "?$" for name in words)
         if terms > MAX_TERMS:
             return match.start(), "terms", has_from, terms
     return None, "", has_from, terms
@@ -670,9 +673,22 @@ def inspect_query(text: str, *, allow: Sequence[str] = ()) -> QueryInfo:
     (:func:`_read`), and only texts shorter than :data:`MAX_PARSED_CHARS` that the tokens
     cannot settle are parsed.
     """
-    offset, limit, has_from, terms = _scan(text, find_from=_BARE_FROM.search(text) is not None)
+    find_from = _BARE_FROM.search(text) is not None
+    if not (find_from or _may_reach_out(text)) and _within_limits(text):
+        return _NO_INFO  # what the scan would find, without it
+    offset, limit, has_from, terms = _scan(text, find_from=find_from)
     if offset is not None:
         raise _over_limit(text, offset, limit, "query")
     if not (_may_reach_out(text) or has_from):
         return _NO_INFO
     return _inspect_query(text, tuple(allow), terms <= MAX_PARSED_TERMS)
+
+
+def _within_limits(text: str) -> bool:
+    """Whether ``text`` is short enough that :func:`_scan` cannot find it past a limit: each
+    term it counts is at least one character, and each level of nesting one opening bracket.
+
+    >>> _within_limits("SELECT * { ?s ?p ?o }"), _within_limits("ASK " + "{" * 65 + "}" * 65)
+    (True, False)
+    """
+    return len(text) <= MAX_TERMS and sum(text.count(c) for c in _OPEN) <= MAX_NESTING

@@ -28,6 +28,7 @@ True
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -311,6 +312,12 @@ def negotiate(accept: str | None, kind: Kind | str) -> str | None:
     """
     if not accept:
         return None
+    return _negotiated(accept, kind)
+
+
+@functools.lru_cache(maxsize=256)
+def _negotiated(accept: str, kind: Kind | str) -> str | None:
+    # Remembered: every query asks it twice, and clients send few distinct headers.
     ranges = _parse_accept(accept)
     best: tuple[float, int, int, int] | None = None
     chosen = None
