@@ -16,7 +16,7 @@ One thing the engine does not keep is the datatype of an integer given as a type
 ``xsd:integer`` (``"5"^^xsd:nonNegativeInteger`` is kept as ``xsd:integer``), which pyshacl's
 ``sh:datatype`` tells apart: :class:`GivenScan` looks for such datatypes in the bytes as the
 engine reads them, and only a file that names one is parsed once more, for those triples alone
-(:func:`given_triples`).
+(:meth:`GivenScan.triples`).
 """
 
 from __future__ import annotations
@@ -45,41 +45,55 @@ _OVERLAP = 256
 
 
 class GivenScan:
-    """Fed the chunks of a file as they are read (``seen`` of
+    r"""Fed the chunks of a file as they are read (``seen`` of
     :class:`~graph.ingest.progress.CountedReader`); ``found``: whether the file may give a
-    literal a datatype of :data:`~graph.ingest.shacl_sparql.KEPT_AS_INTEGER`.
+    literal a datatype of :data:`~graph.ingest.shacl_sparql.KEPT_AS_INTEGER`. For N-Triples
+    (``lines``), where a triple is a line, it also keeps the lines that may, so that only those
+    are parsed again (:meth:`triples`).
 
-    >>> scan = GivenScan()
-    >>> scan(b'<a> <b> "5"^^<http://www.w3.org/2001/XMLSchema#int'); scan.found
+    >>> scan = GivenScan(lines=True)
+    >>> scan(b'<a:s> <a:p> "5"^^<http://www.w3.org/2001/XMLSchema#int'); scan.found
     False
-    >>> scan(b'> .'); scan.found
-    True
+    >>> scan(b'> .\n<a:s> <a:q> "1" .\n'); scan.found, scan.lines
+    (True, [b'<a:s> <a:p> "5"^^<http://www.w3.org/2001/XMLSchema#int> .\n'])
     >>> scan = GivenScan(); scan(b'<a> <b> "5"^^xsd:integer, "int" .'); scan.found
     False
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, lines: bool = False) -> None:
         self.found = False
+        self.lines: list[bytes] | None = [] if lines else None
         self._tail = b""
 
     def __call__(self, chunk: bytes) -> None:
-        if self.found:
-            return
         window = self._tail + chunk
-        self.found = _DERIVED.search(window) is not None
-        self._tail = window[-_OVERLAP:]
+        if self.lines is None:
+            self.found = self.found or _DERIVED.search(window) is not None
+            self._tail = window[-_OVERLAP:]
+            return
+        end = window.rfind(b"\n") + 1  # whole lines only; the rest waits for the next chunk
+        whole, self._tail = window[:end], window[end:]
+        for match in _DERIVED.finditer(whole):
+            start = whole.rfind(b"\n", 0, match.start()) + 1
+            self.lines.append(whole[start : whole.index(b"\n", match.end()) + 1])
+            self.found = True
 
+    def end(self) -> None:
+        """Told that the file has ended (a last line without its end of line)."""
+        if self.lines is not None and self._tail:
+            self(b"\n")
 
-def given_triples(path: Path, fmt: ox.RdfFormat, base_iri: str) -> list[ox.Triple]:
-    """The triples of the file ``path`` whose literal has a datatype of
-    :data:`~graph.ingest.shacl_sparql.KEPT_AS_INTEGER` as the file gives it (streamed: only
-    those are kept)."""
-    found = []
-    with open(path, "rb") as file:
-        for quad in ox.parse(file, format=fmt, base_iri=base_iri):
-            if isinstance(quad.object, ox.Literal) and quad.object.datatype in KEPT_AS_INTEGER:
-                found.append(ox.Triple(quad.subject, quad.predicate, quad.object))
-    return found
+    def triples(self, path: Path, fmt: ox.RdfFormat, base_iri: str) -> list[ox.Triple]:
+        """The triples of the file ``path`` whose literal has a datatype of
+        :data:`~graph.ingest.shacl_sparql.KEPT_AS_INTEGER` as the file gives it: of the lines
+        kept (N-Triples), else of the whole file, streamed (only those are kept)."""
+        found = []
+        with open(path, "rb") as file:
+            source = file if self.lines is None else b"".join(dict.fromkeys(self.lines))
+            for quad in ox.parse(source, format=fmt, base_iri=base_iri):
+                if isinstance(quad.object, ox.Literal) and quad.object.datatype in KEPT_AS_INTEGER:
+                    found.append(ox.Triple(quad.subject, quad.predicate, quad.object))
+        return found
 
 
 def _rows(engine: ox.Store, graph: str, sparql: str) -> Iterator[ox.QuerySolution]:

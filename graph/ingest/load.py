@@ -10,6 +10,11 @@ a load with any problem writes nothing.
 Formats: Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML and the claims CSV
 (:mod:`graph.ingest.claims_csv`). RDF files are parsed by pyoxigraph (fast, streaming, errors with
 line and column); the graph names of quad formats are not kept, since the dataset is the graph.
+On an embedded store, N-Triples and Turtle files take the bulk path (:mod:`graph.ingest.bulk`):
+the engine's bulk loader parses them into the dataset's graph out of sight, the shapes are
+checked there, and one step makes the dataset visible; no Python object per triple is made, so
+memory does not grow with the file. Other formats, and every load into a remote store, parse
+into Python objects and write them in one transaction.
 An export of several datasets is refused rather than merged into one (it would lose their
 access levels and licences): :mod:`graph.ingest.restore` brings such a file back.
 JSON-LD remote ``@context`` documents are never fetched: nothing here goes to the network.
@@ -32,7 +37,7 @@ import pyoxigraph as ox
 
 from graph.errors import InvalidArgument
 from graph.ingest import bulk
-from graph.ingest.bulk import BULK_FORMATS, GivenScan, given_triples
+from graph.ingest.bulk import BULK_FORMATS, GivenScan
 from graph.ingest.claims_csv import ClaimsConversion, convert_claims, locate
 from graph.ingest.progress import (
     CountedReader,
@@ -75,7 +80,7 @@ from graph.model.reference import REFERENCE_DATASET, reference_triples
 from graph.sparql import dataset_graphs
 from graph.store import Store
 from graph.store.formats import Kind, by_suffix, formats
-from graph.store.stores import StagedGraphs
+from graph.store.stores import StagedGraphs, StoreError
 
 #: What a loaded file may be: RDF in a format of the registry, or the claims CSV.
 INPUT_KINDS = (Kind.GRAPH, Kind.CLAIMS)
@@ -514,7 +519,7 @@ def load_files(
     ):
         staged = store.staged([graph, description_iri(graph)])
         if staged is not None:  # an embedded store: its bulk loader parses the files
-            with staged:
+            with contextlib.suppress(_NotForTheBulkPath), staged:
                 return _load_staged(
                     store, staged, paths, dataset, synthetic, progress, shapes, **metadata
                 )
@@ -552,6 +557,11 @@ def _refuse_publishing(
             )
 
 
+class _NotForTheBulkPath(Exception):
+    """The files need the path of Python objects after all (what they hold was staged, then
+    dropped)."""
+
+
 def _load_staged(
     store: Store,
     staged: StagedGraphs,
@@ -577,7 +587,7 @@ def _load_staged(
         fmt = input_format(path)
         assert fmt is not None
         base = path.resolve().as_uri()
-        scan = GivenScan()
+        scan = GivenScan(lines=fmt == ox.RdfFormat.N_TRIPLES)
 
         def seen(chunk: bytes, scan: GivenScan = scan) -> None:
             digest.update(chunk)
@@ -586,17 +596,25 @@ def _load_staged(
         try:
             if path.stat().st_size > MAX_FILE_BYTES:
                 raise ValidationError([Problem("file is larger than 2 GiB", file=str(path))])
-            with open(path, "rb") as file:
-                reader = CountedReader(file, progress, before=done, total=total, seen=seen)
-                staged.load(graph, reader.as_file(), fmt, base_iri=base)
-            if scan.found:
-                given += given_triples(path, fmt, base)
+            file = open(path, "rb")  # noqa: SIM115 - closed below, its errors told apart
         except OSError as error:
             raise ValidationError(
                 [Problem(f"cannot read: {error.strerror or error}", file=str(path))]
             ) from None
+        try:
+            with file:
+                reader = CountedReader(file, progress, before=done, total=total, seen=seen)
+                staged.load(graph, reader.as_file(), fmt, base_iri=base)
+            scan.end()
+            if scan.found:
+                given += scan.triples(path, fmt, base)
         except SyntaxError as error:
             raise ValidationError([_syntax_problem(path, error)]) from None
+        except OSError as error:  # reading the file, or the store writing it
+            raise StoreError(f"{path}: could not be loaded: {error}") from None
+        if any(isinstance(t.subject, ox.BlankNode) for t in given):
+            # the bulk loader names blank nodes anew: the file's names would not find them
+            raise _NotForTheBulkPath
         names.append(path.name)
         done += reader.position
     if progress is not None:

@@ -138,7 +138,7 @@ def validate_staged(
     """:func:`validate_triples` of the data the bulk loader staged in ``graph`` of ``staged``
     (see :mod:`graph.ingest.bulk`), where it lies, with ``description`` and the reference
     data beside it in a scratch graph. ``given``: the triples whose literal's datatype the
-    store does not keep (:func:`graph.ingest.bulk.given_triples`). The staged data is left as
+    store does not keep (:meth:`graph.ingest.bulk.GivenScan.triples`). The staged data is left as
     it was."""
     beside = staged.scratch()
     # only what the data lacks: a union of graphs repeats a triple that is in both, and the

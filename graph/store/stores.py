@@ -445,7 +445,8 @@ class EmbeddedStore(Store):
             return
         partial = self._version_file.with_suffix(".partial")
         with open(partial, "w", encoding="ascii") as file:
-            json.dump([version, stamps, sorted(self._pending)], file)
+            # the pending graphs only while there are any: the file of stores before them
+            json.dump([version, stamps, *([sorted(self._pending)] if self._pending else [])], file)
             file.flush()
             os.fsync(file.fileno())
         os.replace(partial, self._version_file)
@@ -587,6 +588,12 @@ class EmbeddedStore(Store):
         # store (no version file) has nothing to compact.
         if self._version_file is not None:
             self._store.optimize()
+
+    def _counted_write(self) -> None:
+        """A write of nothing to the engine, counted (see :meth:`_writing`): the commit of a
+        bulk load is the version file's, and queries take their snapshots knowing it."""
+        with self._writing():
+            pass
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[None]:
@@ -770,7 +777,7 @@ class StagedGraphs:
             store._drop_in_steps(graph)
         if self.in_place:
             store._store.flush()  # the data on disk before the version file says it is there
-            store._commit(self._names, lambda: None, reveal=self._names)
+            store._commit(self._names, store._counted_write, reveal=self._names)
         else:
             store.move_in(self._names)
         self._open = False
