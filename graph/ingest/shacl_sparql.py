@@ -218,7 +218,9 @@ class DataGraph:
         arguments: dict[str, list[ox.NamedNode]] = {}
         if self.graphs is not None:
             arguments["default_graph"] = list(self.graphs)
-            arguments["named_graphs"] = [ox.NamedNode(g) for g in self.mark_graphs()]
+            # those there only: each graph listed is one more lookup of every GRAPH pattern
+            marks = (ox.NamedNode(g) for g in self.mark_graphs())
+            arguments["named_graphs"] = [g for g in marks if self.store.contains_named_graph(g)]
         result = self.store.query(sparql, **arguments)  # type: ignore[arg-type]
         assert isinstance(result, ox.QuerySolutions)
         return result

@@ -137,26 +137,26 @@ def validate_staged(
 ) -> list[Problem]:
     """:func:`validate_triples` of the data the bulk loader staged in ``graph`` of ``staged``
     (see :mod:`graph.ingest.bulk`), where it lies, with ``description`` and the reference
-    data beside it in a scratch graph. ``given``: the triples whose literal's datatype the
+    data. ``given``: the triples whose literal's datatype the
     store does not keep (:meth:`graph.ingest.bulk.GivenScan.triples`). The staged data is left as
     it was."""
-    beside = staged.scratch()
-    # only what the data lacks: a union of graphs repeats a triple that is in both, and the
-    # data graph that pyshacl is given is a set
-    here = ox.NamedNode(graph)
-    staged.add(
-        beside,
-        {
-            t
-            for t in [*description, *reference_triples()]
-            if ox.Quad(t.subject, t.predicate, t.object, here) not in staged.engine
-        },
-    )
-    data = DataGraph(
-        staged.engine, (ox.NamedNode(graph), ox.NamedNode(beside)), marks=f"{beside}/validation:"
-    )
-    staged.engine.extend(given_marks(given, data))
-    return _problems(data, progress)
+    # the description and the reference data go in the staged graph itself, for the checks
+    # only (a union of two graphs costs each pattern a second lookup); only what the data
+    # lacks, so that it is left as it was after
+    here, engine = ox.NamedNode(graph), staged.engine
+    beside = [
+        ox.Quad(t.subject, t.predicate, t.object, here)
+        for t in {*description, *reference_triples()}
+    ]
+    beside = [quad for quad in beside if quad not in engine]
+    engine.extend(beside)
+    try:
+        data = DataGraph(engine, (here,), marks=f"{staged.scratch()}/validation:")
+        engine.extend(given_marks(given, data))
+        return _problems(data, progress)
+    finally:
+        for quad in beside:
+            engine.remove(quad)
 
 
 def _problems(
