@@ -233,6 +233,7 @@ def breaks(store: ox.Store, check: Check, node: ox.NamedNode | ox.BlankNode) -> 
     return any(r.focus == node.value for r in run_checks(store, (check,)))
 
 
+@cache  # shared with tests/test_bulk_ingest.py
 def broken_variant(seed: int) -> tuple[list[ox.Triple], list[Check]]:
     """The default dataset with every check broken once, each at a focus node of its own: a
     value removed, added or replaced by a term of the pool (tried in an order ``seed`` sets);

@@ -10,6 +10,11 @@ a load with any problem writes nothing.
 Formats: Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML and the claims CSV
 (:mod:`graph.ingest.claims_csv`). RDF files are parsed by pyoxigraph (fast, streaming, errors with
 line and column); the graph names of quad formats are not kept, since the dataset is the graph.
+On an embedded store, N-Triples and Turtle files take the bulk path (:mod:`graph.ingest.bulk`):
+the engine's bulk loader parses them into the dataset's graph out of sight, the shapes are
+checked there, and one step makes the dataset visible; no Python object per triple is made, so
+memory does not grow with the file. Other formats, and every load into a remote store, parse
+into Python objects and write them in one transaction.
 An export of several datasets is refused rather than merged into one (it would lose their
 access levels and licences): :mod:`graph.ingest.restore` brings such a file back.
 JSON-LD remote ``@context`` documents are never fetched: nothing here goes to the network.
@@ -20,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import getpass
 import hashlib
+import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,9 +36,11 @@ from typing import Any
 import pyoxigraph as ox
 
 from graph.errors import InvalidArgument
+from graph.ingest import bulk
+from graph.ingest.bulk import BULK_FORMATS, GivenScan
 from graph.ingest.claims_csv import ClaimsConversion, convert_claims, locate
 from graph.ingest.progress import (
-    CountedBytes,
+    CountedReader,
     Progress,
     Step,
     step_of,
@@ -46,7 +54,13 @@ from graph.ingest.registry import (
     read_actors_csv,
     registry_from_store,
 )
-from graph.ingest.validation import Problem, ValidationError, shape_checks, validate_triples
+from graph.ingest.validation import (
+    Problem,
+    ValidationError,
+    shape_checks,
+    validate_staged,
+    validate_triples,
+)
 from graph.model.namespaces import (
     DCTERMS,
     DESCRIPTION,
@@ -66,6 +80,7 @@ from graph.model.reference import REFERENCE_DATASET, reference_triples
 from graph.sparql import dataset_graphs
 from graph.store import Store
 from graph.store.formats import Kind, by_suffix, formats
+from graph.store.stores import StagedGraphs, StoreError
 
 #: What a loaded file may be: RDF in a format of the registry, or the claims CSV.
 INPUT_KINDS = (Kind.GRAPH, Kind.CLAIMS)
@@ -173,7 +188,11 @@ def parse_input(
 ) -> Iterable[ox.Quad]:
     """The quads of ``data``, the file ``path`` in format ``fmt``, as the parser reads them,
     its bytes read told to ``progress`` (after ``before`` of ``total``); SyntaxError."""
-    source = data if progress is None else CountedBytes(data, progress, before=before, total=total)
+    source = (
+        data
+        if progress is None
+        else CountedReader(io.BytesIO(data), progress, before=before, total=total).as_file()
+    )
     return ox.parse(source, format=fmt, base_iri=path.resolve().as_uri())
 
 
@@ -229,30 +248,13 @@ def _without_descriptions(
     licence (restricted data made public). :mod:`graph.ingest.restore` brings them back.
     """
     described = {t.subject for t in triples if t.predicate == _A and t.object == _DATASET_CLASS}
-    names = sorted(
+    _refuse_merging(
         {dataset_name(s.value) or s.value for s in described if isinstance(s, ox.NamedNode)}
-        | {dataset_name(g) or g for g in graphs}
+        | {dataset_name(g) or g for g in graphs},
+        files,
     )
-    if len(names) > 1:
-        raise ValidationError(
-            [
-                Problem(
-                    f"an export of {len(names)} datasets ({', '.join(names)}): a load would "
-                    "merge them into one dataset and drop their access levels and licences; "
-                    "bring them back with `recruitgraph restore FILE` (POST /api/restore)",
-                    file=", ".join(files),
-                )
-            ]
-        )
-    levels = {iri: notation for notation, iri in concepts("AccessLevelScheme").items()}
     exported = tuple(
-        (
-            dataset_name(t.subject.value) or t.subject.value,
-            # a level that cannot be read is restricted: access fails closed
-            levels.get(t.object.value, "restricted")
-            if isinstance(t.object, ox.NamedNode)
-            else "restricted",
-        )
+        _exported(t.subject, t.object)
         for t in triples
         if t.subject in described and t.predicate == _ACCESS and isinstance(t.subject, ox.NamedNode)
     )
@@ -260,6 +262,31 @@ def _without_descriptions(
     if described:
         triples = [t for t in triples if t.subject not in described]
     return triples, synthetic, exported
+
+
+def _refuse_merging(names: set[str], files: Sequence[str]) -> None:
+    """Refuse input that describes several datasets, ``names`` (see
+    :func:`_without_descriptions`)."""
+    if len(names) > 1:
+        raise ValidationError(
+            [
+                Problem(
+                    f"an export of {len(names)} datasets ({', '.join(sorted(names))}): a load "
+                    "would merge them into one dataset and drop their access levels and "
+                    "licences; bring them back with `recruitgraph restore FILE` (POST "
+                    "/api/restore)",
+                    file=", ".join(files),
+                )
+            ]
+        )
+
+
+def _exported(dataset: ox.NamedNode, level: object) -> tuple[str, str]:
+    """(name, access level) of ``dataset`` whose description gives it access level ``level``."""
+    levels = {iri: notation for notation, iri in concepts("AccessLevelScheme").items()}
+    # a level that cannot be read is restricted: access fails closed
+    notation = levels.get(level.value, "restricted") if isinstance(level, ox.NamedNode) else None
+    return dataset_name(dataset.value) or dataset.value, notation or "restricted"
 
 
 def read_inputs(
@@ -485,8 +512,38 @@ def load_files(
     public. Data marked ``rg:synthetic true`` makes the dataset synthetic whatever
     ``synthetic`` says.
     """
+    metadata = {"access": access, "licence": licence, "loaded_by": loaded_by}
+    graph = dataset_iri(dataset)  # a bad name is refused before any work
+    if dataset != REFERENCE_DATASET and all(
+        input_format(Path(path)) in BULK_FORMATS for path in paths
+    ):
+        staged = store.staged([graph, description_iri(graph)])
+        if staged is not None:  # an embedded store: its bulk loader parses the files
+            with contextlib.suppress(_NotForTheBulkPath), staged:
+                return _load_staged(
+                    store, staged, paths, dataset, synthetic, progress, shapes, **metadata
+                )
     parsed = read_inputs(paths, dataset, store_registry(store, dataset), progress)
-    for name, level in parsed.exported:
+    _refuse_publishing(parsed.exported, access, paths)
+    return _write(
+        store,
+        parsed,
+        dataset,
+        access=access,
+        licence=licence,
+        synthetic=synthetic or parsed.synthetic,
+        loaded_by=loaded_by,
+        progress=progress,
+        shapes=shapes,
+    )
+
+
+def _refuse_publishing(
+    exported: Iterable[tuple[str, str]], access: str, paths: Sequence[str | Path]
+) -> None:
+    """Refuse to load as public the export of a dataset that was not: ``exported``, the
+    (name, access level) of each dataset the input describes."""
+    for name, level in exported:
         if level != "public" and access == "public":
             raise ValidationError(
                 [
@@ -498,16 +555,118 @@ def load_files(
                     )
                 ]
             )
-    return _write(
-        store,
-        parsed,
+
+
+class _NotForTheBulkPath(Exception):
+    """The files need the path of Python objects after all (what they hold was staged, then
+    dropped)."""
+
+
+def _load_staged(
+    store: Store,
+    staged: StagedGraphs,
+    paths: Sequence[str | Path],
+    dataset: str,
+    synthetic: bool,
+    progress: LoadProgress | None,
+    shapes: bool,
+    **metadata: Any,
+) -> LoadReport:
+    """:func:`load_files` of RDF files in a triple format, staged by the engine's bulk loader
+    in ``staged`` (see :mod:`graph.ingest.bulk`): parsed by the engine into the dataset's graph
+    out of sight, checked there, made visible with its description in one step."""
+    graph = dataset_iri(dataset)
+    data = staged.where(graph)
+    total, done = input_bytes(paths), 0
+    digest = hashlib.sha256()
+    names, given = [], []
+    if progress is not None:
+        progress(Step("parse", 0, total, "bytes"))
+    for raw in paths:
+        path = Path(raw)
+        fmt = input_format(path)
+        assert fmt is not None
+        base = path.resolve().as_uri()
+        scan = GivenScan(lines=fmt == ox.RdfFormat.N_TRIPLES)
+
+        def seen(chunk: bytes, scan: GivenScan = scan) -> None:
+            digest.update(chunk)
+            scan(chunk)
+
+        try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                raise ValidationError([Problem("file is larger than 2 GiB", file=str(path))])
+            file = open(path, "rb")  # noqa: SIM115 - closed below, its errors told apart
+        except OSError as error:
+            raise ValidationError(
+                [Problem(f"cannot read: {error.strerror or error}", file=str(path))]
+            ) from None
+        try:
+            with file:
+                reader = CountedReader(file, progress, before=done, total=total, seen=seen)
+                staged.load(graph, reader.as_file(), fmt, base_iri=base)
+            scan.end()
+            if scan.found:
+                given += scan.triples(path, fmt, base)
+        except SyntaxError as error:
+            raise ValidationError([_syntax_problem(path, error)]) from None
+        except OSError as error:  # reading the file, or the store writing it
+            raise StoreError(f"{path}: could not be loaded: {error}") from None
+        if any(isinstance(t.subject, ox.BlankNode) for t in given):
+            # the bulk loader names blank nodes anew: the file's names would not find them
+            raise _NotForTheBulkPath
+        names.append(path.name)
+        done += reader.position
+    if staged.in_place:
+        staged.compact()  # here rather than after the commit: the checks read faster
+    if progress is not None:
+        progress(Step("parse", done, total, "bytes", finished=True))
+    found = bulk.descriptions(staged.engine, data)
+    _refuse_merging({_exported(d, None)[0] for d, _ in found}, [str(p) for p in paths])
+    _refuse_publishing(
+        [_exported(d, level) for d, level in found if level is not None],
+        metadata["access"],
+        paths,
+    )
+    if found:
+        bulk.drop_descriptions(staged.engine, data)
+    synthetic = synthetic or bulk.is_synthetic(staged.engine, data)
+    model = bulk.uses_model(staged.engine, data)
+    triples = bulk.size(staged.engine, data)
+    checksum = "sha256:" + digest.hexdigest()
+    description = dataset_description(
         dataset,
-        access=access,
-        licence=licence,
-        synthetic=synthetic or parsed.synthetic,
-        loaded_by=loaded_by,
-        progress=progress,
-        shapes=shapes,
+        checksum=checksum,
+        files=names,
+        triples=triples,
+        model=model,
+        synthetic=synthetic,
+        **metadata,
+    )
+    if shapes or model:
+        with step_of(progress, "validate", "checks", total=len(shape_checks())):
+            problems = validate_staged(
+                staged, data, description, given, progress=validation_hook(progress)
+            )
+        if problems:
+            raise ValidationError(problems)
+    ensure_reference(store)
+    replaced = graph in dataset_graphs(store)
+    with writing(progress, triples + len(description)) as written:
+        staged.add(description_iri(graph), description)
+        if written is not None:
+            written(triples + len(description))
+        staged.commit()
+    return LoadReport(
+        dataset=dataset,
+        graph=graph,
+        triples=triples,
+        files=tuple(names),
+        checksum=checksum,
+        access=metadata["access"],
+        synthetic=synthetic,
+        replaced=replaced,
+        version=store.version,
     )
 
 

@@ -29,10 +29,10 @@ import io
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import IO, Any, Literal, cast
 
 __all__ = [
-    "CountedBytes",
+    "CountedReader",
     "Progress",
     "Snapshot",
     "Step",
@@ -258,30 +258,55 @@ def writing(progress: Progress | None, total: int) -> Iterator[StoreProgress | N
     report(Step("commit", 0, None, "triples", finished=True))
 
 
-class CountedBytes(io.BytesIO):
-    """``data`` to be read by a parser, telling ``progress`` the ``parse`` phase: the bytes
-    read, after ``before`` bytes of earlier files, of ``total``, about once a ``every``."""
+class CountedReader(io.RawIOBase):
+    """The binary file ``source`` as a parser reads it, telling ``progress`` the ``parse``
+    phase: the bytes read, after ``before`` bytes of earlier files, of ``total``, about once a
+    ``every``; each chunk read is also given to ``seen`` (a checksum's ``update``, a scan).
+
+    >>> told = []
+    >>> reader = CountedReader(io.BytesIO(b"abcdef"), told.append, total=6, every=4)
+    >>> reader.read(4), reader.read(), [s.done for s in told]
+    (b'abcd', b'ef', [4])
+    """
 
     def __init__(
         self,
-        data: bytes,
-        progress: Progress,
+        source: IO[bytes],
+        progress: Progress | None,
         *,
         before: int = 0,
         total: int | None = None,
         every: int = 1 << 20,
+        seen: Callable[[bytes], object] | None = None,
     ) -> None:
-        super().__init__(data)
+        super().__init__()
+        self.source = source
         self.progress = progress
         self.before = before
         self.total = total
         self.every = every
+        self.seen = seen
+        self.position = 0
         self._told = 0
 
+    def readable(self) -> bool:
+        return True
+
     def read(self, size: int | None = -1, /) -> bytes:
-        chunk = super().read(size)
-        position = self.tell()
-        if position - self._told >= self.every:
-            self._told = position
-            self.progress(Step("parse", self.before + position, self.total, "bytes"))
+        chunk = self.source.read(-1 if size is None else size)
+        if self.seen is not None and chunk:
+            self.seen(chunk)
+        self.position += len(chunk)
+        if self.progress is not None and self.position - self._told >= self.every:
+            self._told = self.position
+            self.progress(Step("parse", self.before + self.position, self.total, "bytes"))
         return chunk
+
+    def as_file(self) -> IO[bytes]:
+        """This reader, typed as the file that parsers take."""
+        return cast("IO[bytes]", self)
+
+    def readinto(self, buffer: Any) -> int:
+        chunk = self.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)

@@ -56,14 +56,19 @@ constraint components) and 5 (SPARQL-based constraints); SHACL Advanced Features
 from __future__ import annotations
 
 __all__ = [
+    "KEPT_AS_INTEGER",
+    "MARKS",
     "Check",
+    "DataGraph",
     "Result",
     "UnsupportedShape",
     "compile_shapes",
+    "given_marks",
     "ill_typed",
     "read_as_rdflib",
     "run_checks",
     "staging_store",
+    "undo",
 ]
 
 import re
@@ -80,17 +85,22 @@ from rdflib.namespace import RDF, RDFS, SH, XSD
 
 from graph.model.rdfterms import to_rdflib
 
+#: The prefix of the graphs where the checks find what they know of the data's literals (the
+#: two below); the checks name them under another prefix where the data graph is not a staging
+#: store's default graph (see :class:`DataGraph`).
+MARKS = "urn:x-recruitgraph:validation:"
 #: The staging store's graph that lists the literals rdflib takes as ill-typed (see
 #: :func:`ill_typed`): ``<LITERALS> :illTyped lit``.
-LITERALS = "urn:x-recruitgraph:validation:literals"
+LITERALS = MARKS + "literals"
 _ILL_TYPED = "urn:x-recruitgraph:validation:illTyped"
 #: A graph of the staging store per datatype that oxigraph does not keep: each triple whose
 #: literal was given as, say, xsd:nonNegativeInteger (oxigraph keeps it as xsd:integer) is
 #: also in graph ``<_GIVEN + datatype>`` (``<_GIVEN + datatype + "-ill-typed">`` if rdflib
 #: takes it as ill-typed), where sh:datatype finds it with one lookup.
-_GIVEN = "urn:x-recruitgraph:validation:given:"
-#: The datatypes derived from xsd:integer, which oxigraph (0.5) keeps as xsd:integer.
-_KEPT_AS_INTEGER = frozenset(
+_GIVEN = MARKS + "given:"
+#: The datatypes derived from xsd:integer, which oxigraph (0.5) keeps as xsd:integer: what a
+#: file gave for them is found in the file (see :func:`given_marks`), not in a store.
+KEPT_AS_INTEGER = frozenset(
     ox.NamedNode(str(XSD) + name)
     for name in (
         "nonNegativeInteger", "positiveInteger", "nonPositiveInteger", "negativeInteger",
@@ -171,6 +181,53 @@ class Result:
     value: ox.NamedNode | ox.BlankNode | ox.Literal | None
     component: str
     message: str
+
+
+@dataclass(frozen=True)
+class DataGraph:
+    """Where the checks find the data graph: the union of ``graphs`` of ``store`` (None: its
+    default graph, as :func:`staging_store` writes it), and the graphs of what is known of its
+    literals under the prefix ``marks`` instead of :data:`MARKS` (graphs of ``store`` that the
+    caller drops after the checks).
+
+    A loader checks the data where it has staged it, in the store it goes to, without a copy
+    (:mod:`graph.ingest.bulk`).
+    """
+
+    store: ox.Store
+    graphs: tuple[ox.NamedNode, ...] | None = None
+    marks: str = MARKS
+
+    def name(self, mark: str) -> str:
+        """The IRI of the graph (or predicate) ``mark``, one of :data:`MARKS`'s, here."""
+        return self.marks + mark[len(MARKS) :]
+
+    def mark_graphs(self) -> list[str]:
+        """Every graph of marks the checks may read."""
+        given = [
+            self.name(_GIVEN) + datatype.value + suffix
+            for datatype in sorted(KEPT_AS_INTEGER, key=str)
+            for suffix in ("", "-ill-typed")
+        ]
+        return [self.name(LITERALS), *given]
+
+    def query(self, sparql: str) -> ox.QuerySolutions:
+        """Run one of the checks' queries (written with :data:`MARKS`) over this data graph."""
+        if self.marks != MARKS:
+            sparql = sparql.replace(MARKS, self.marks)
+        arguments: dict[str, list[ox.NamedNode]] = {}
+        if self.graphs is not None:
+            arguments["default_graph"] = list(self.graphs)
+            # those there only: each graph listed is one more lookup of every GRAPH pattern
+            marks = (ox.NamedNode(g) for g in self.mark_graphs())
+            arguments["named_graphs"] = [g for g in marks if self.store.contains_named_graph(g)]
+        result = self.store.query(sparql, **arguments)  # type: ignore[arg-type]
+        assert isinstance(result, ox.QuerySolutions)
+        return result
+
+    def data_graphs(self) -> list[ox.NamedNode | ox.DefaultGraph]:
+        """The graphs whose union is the data graph."""
+        return [ox.DefaultGraph()] if self.graphs is None else list(self.graphs)
 
 
 # ------------------------------------------------------------------------------------- compile
@@ -458,43 +515,56 @@ def staging_store(triples: Iterable[ox.Triple]) -> ox.Store:
 
     def quads() -> Iterator[ox.Quad]:
         for t in triples:
-            if isinstance(t.object, ox.Literal) and t.object.datatype in _KEPT_AS_INTEGER:
+            if isinstance(t.object, ox.Literal) and t.object.datatype in KEPT_AS_INTEGER:
                 given.append(t)
             yield ox.Quad(t.subject, t.predicate, t.object, default)
 
     store.bulk_extend(quads())
-    records = []
-    for t in given:
-        assert isinstance(t.object, ox.Literal)
-        graph = _GIVEN + t.object.datatype.value + ("-ill-typed" if ill_typed(t.object) else "")
-        records.append(ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(graph)))
-    store.extend(records)
+    store.extend(given_marks(given, DataGraph(store)))
     return store
 
 
-def read_as_rdflib(store: ox.Store, checks: Iterable[Check]) -> None:
-    """Make the data graph of ``store`` hold the literals the checks read as rdflib (and so
-    pyshacl) reads them.
+def given_marks(given: Iterable[ox.Triple], data: DataGraph) -> list[ox.Quad]:
+    """The marks of the triples ``given`` whose literal's datatype is one of
+    :data:`KEPT_AS_INTEGER` as the input gave it, for the checks of ``data``."""
+    marks = []
+    for t in given:
+        assert isinstance(t.object, ox.Literal)
+        graph = data.name(_GIVEN) + t.object.datatype.value
+        graph += "-ill-typed" if ill_typed(t.object) else ""
+        marks.append(ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(graph)))
+    return marks
+
+
+#: What :func:`read_as_rdflib` changed in the data graph: (quad removed, quad added, whether
+#: the added one was new), for :func:`undo`.
+Changes = list[tuple[ox.Quad, ox.Quad, bool]]
+
+
+def read_as_rdflib(data: ox.Store | DataGraph, checks: Iterable[Check]) -> Changes:
+    """Make the data graph of ``data`` hold the literals the checks read as rdflib (and so
+    pyshacl) reads them; returns what it changed (see :func:`undo`).
 
     oxigraph and rdflib each keep a literal of a datatype they know by its value, but accept
     different lexical forms: "2024-01-05"^^xsd:dateTime is not a dateTime to oxigraph and
     midnight of that day to rdflib; "2024-02-30"^^xsd:date is ill-typed to both. So each
     distinct literal on a path the checks read is read by rdflib once: one it takes as ill-typed
     is listed in :data:`LITERALS` (``sh:datatype`` consults it); one it reads as another value
-    than oxigraph does is replaced, in this staging store only, by rdflib's normal form of it.
+    than oxigraph does is replaced, in the data graph, by rdflib's normal form of it.
     """
+    data = data if isinstance(data, DataGraph) else DataGraph(data)
     paths = sorted({path for check in checks for path in check.reads})
     if not paths:
-        return
+        return []
     # xsd:string literals are always what they say; leaving them out keeps the scan short
     query = (
         "SELECT DISTINCT ?o WHERE { VALUES ?p { " + " ".join(f"<{p}>" for p in paths) + " }"
         f" ?s ?p ?o FILTER (isLiteral(?o) && !sameTerm(DATATYPE(?o), <{XSD.string}>)) }}"
     )
-    graph, ill = ox.NamedNode(LITERALS), ox.NamedNode(_ILL_TYPED)
+    graph, ill = ox.NamedNode(data.name(LITERALS)), ox.NamedNode(data.name(_ILL_TYPED))
     marks: list[ox.Quad] = []
     read_otherwise: dict[ox.Literal, ox.Literal] = {}
-    for row in store.query(query):  # type: ignore[union-attr]
+    for row in data.query(query):
         literal = row["o"]
         if not isinstance(literal, ox.Literal) or literal.language:
             continue
@@ -506,13 +576,27 @@ def read_as_rdflib(store: ox.Store, checks: Iterable[Check]) -> None:
             normal = _as_stored(ox.Literal(form, datatype=literal.datatype))
             if normal != literal:
                 read_otherwise[literal] = normal
-    default = ox.DefaultGraph()
+    changes: Changes = []
+    store = data.store
     for written, normal in read_otherwise.items():
-        for quad in list(store.quads_for_pattern(None, None, written, default)):
-            store.remove(quad)
-            store.add(ox.Quad(quad.subject, quad.predicate, normal, default))
+        for name in data.data_graphs():
+            for quad in list(store.quads_for_pattern(None, None, written, name)):
+                added = ox.Quad(quad.subject, quad.predicate, normal, name)
+                changes.append((quad, added, added not in store))
+                store.remove(quad)
+                store.add(added)
     if marks:
         store.extend(marks)
+    return changes
+
+
+def undo(store: ox.Store, changes: Changes) -> None:
+    """Put back in ``store`` the literals that :func:`read_as_rdflib` changed: the data graph
+    holds what it was given again."""
+    for removed, added, new in reversed(changes):
+        if new:
+            store.remove(added)
+        store.add(removed)
 
 
 _SCRATCH = ox.Store()
@@ -531,31 +615,36 @@ def _as_stored(literal: ox.Literal) -> ox.Literal:
 
 
 def run_checks(
-    store: ox.Store,
+    data: ox.Store | DataGraph,
     checks: tuple[Check, ...],
     progress: Callable[[int, int], None] | None = None,
 ) -> list[Result]:
-    """The results of ``checks`` over the default graph of ``store`` (see
-    :func:`staging_store`), in no particular order. ``progress`` is told (checks done, total)."""
-    read_as_rdflib(store, checks)
+    """The results of ``checks`` over the data graph of ``data`` (a store: its default graph,
+    see :func:`staging_store`), in no particular order. ``progress`` is told (checks done,
+    total). The data graph is left as it was (see :func:`undo`)."""
+    data = data if isinstance(data, DataGraph) else DataGraph(data)
+    changes = read_as_rdflib(data, checks)
     results: list[Result] = []
-    for done, check in enumerate(checks, 1):
-        results += _run(store, check)
-        if progress is not None:
-            progress(done, len(checks))
+    try:
+        for done, check in enumerate(checks, 1):
+            results += _run(data, check)
+            if progress is not None:
+                progress(done, len(checks))
+    finally:
+        undo(data.store, changes)
     return results
 
 
-def _run(store: ox.Store, check: Check) -> Iterator[Result]:
+def _run(data: DataGraph, check: Check) -> Iterator[Result]:
     query = check.query
     if check.per_focus is not None:
-        focus = [row["this"] for row in store.query(check.targets)]  # type: ignore[union-attr]
+        focus = [row["this"] for row in data.query(check.targets)]
         if not focus:
             return
         # a blank node in a query is a variable, not that node: those sets take the join
         if all(isinstance(node, ox.NamedNode) for node in focus):
             query = check.per_focus.replace("{}", " ".join(str(node) for node in focus), 1)
-    for row in store.query(query):  # type: ignore[union-attr]
+    for row in data.query(query):
         focus = row["this"]
         if focus is None:
             continue

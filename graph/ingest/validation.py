@@ -5,7 +5,8 @@ property, the rule and what is wrong. The same :class:`Problem` objects feed the
 the HTTP API (422) and notebooks.
 
 Two validators give the same problems: :func:`validate_triples`, the one loads use, runs the
-shapes compiled to SPARQL in a staging store (:mod:`graph.ingest.shacl_sparql`); and
+shapes compiled to SPARQL in a staging store (:mod:`graph.ingest.shacl_sparql`), or where the
+bulk loader staged the data (:func:`validate_staged`); and
 :func:`validate_graph`, pyshacl over an rdflib graph, the reference it is tested against.
 """
 
@@ -23,10 +24,18 @@ from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
 from graph.errors import RecruitgraphError
-from graph.ingest.shacl_sparql import Check, compile_shapes, run_checks, staging_store
+from graph.ingest.shacl_sparql import (
+    Check,
+    DataGraph,
+    compile_shapes,
+    given_marks,
+    run_checks,
+    staging_store,
+)
 from graph.model.ontology import local_name, shapes_graph
 from graph.model.rdfterms import rdflib_graph
 from graph.model.reference import reference_triples
+from graph.store.stores import StagedGraphs
 
 
 @dataclass(frozen=True)
@@ -116,7 +125,44 @@ def validate_triples(
     Returns the violations, sorted by focus node and property; empty if it conforms.
     ``progress`` is told (checks done, checks in all) as the checks run.
     """
-    store = staging_store([*data, *reference_triples()])
+    return _problems(staging_store([*data, *reference_triples()]), progress)
+
+
+def validate_staged(
+    staged: StagedGraphs,
+    graph: str,
+    description: Iterable[ox.Triple],
+    given: Iterable[ox.Triple] = (),
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Problem]:
+    """:func:`validate_triples` of the data the bulk loader staged in ``graph`` of ``staged``
+    (see :mod:`graph.ingest.bulk`), where it lies, with ``description`` and the reference
+    data. ``given``: the triples whose literal's datatype the
+    store does not keep (:meth:`graph.ingest.bulk.GivenScan.triples`). The staged data is left as
+    it was."""
+    # the description and the reference data go in the staged graph itself, for the checks
+    # only (a union of two graphs costs each pattern a second lookup); only what the data
+    # lacks, so that it is left as it was after
+    here, engine = ox.NamedNode(graph), staged.engine
+    beside = [
+        ox.Quad(t.subject, t.predicate, t.object, here)
+        for t in {*description, *reference_triples()}
+    ]
+    beside = [quad for quad in beside if quad not in engine]
+    engine.extend(beside)
+    try:
+        data = DataGraph(engine, (here,), marks=f"{staged.scratch()}/validation:")
+        engine.extend(given_marks(given, data))
+        return _problems(data, progress)
+    finally:
+        for quad in beside:
+            engine.remove(quad)
+
+
+def _problems(
+    data: ox.Store | DataGraph, progress: Callable[[int, int], None] | None
+) -> list[Problem]:
+    """The violations of the shapes in ``data``, sorted by focus node and property."""
     problems = [
         Problem(
             message=result.message,
@@ -125,7 +171,7 @@ def validate_triples(
             rule=result.component,
             value=result.value.value if result.value is not None else None,
         )
-        for result in run_checks(store, shape_checks(), progress)
+        for result in run_checks(data, shape_checks(), progress)
     ]
     return sorted(problems, key=_order)
 

@@ -15,6 +15,18 @@ an invisible staging graph, which :meth:`Store.drop_stale_staging` removes; a cr
 leaves a half-replaced dataset. :meth:`Store.replace_graphs` does the same for several graphs
 at once (a restore): one staging graph each, one update that moves them all.
 
+Bulk staging
+------------
+A big file is staged by the engine's own bulk loader, not as Python objects, through
+:meth:`Store.staged` (the embedded store; a remote one has none and stages as above). The bulk
+loader writes no transaction, so the graphs it writes are kept out of sight until one step makes
+them visible. A graph new to the store is loaded under its own name, listed as *pending* in the
+file ``store-version`` (below) before anything is written: pending graphs are left out of
+:meth:`~Store.graph_names` and of the graphs a query sees, and the commit is the write of that
+file without them (one ``os.replace``), so no copy of the data is made. A graph that replaces
+one is staged under a staging name and moved in by ``MOVE`` as above. When a store opens, the
+pending graphs of a load that died are dropped, in bounded transactions.
+
 Version counter
 ---------------
 Every write bumps an integer, so caches keyed on it (the networkx projection) are invalidated by
@@ -54,7 +66,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -265,10 +277,21 @@ class Store(ABC):
             for staging in staged.values():
                 self._try_drop(staging)
             raise
+        self.move_in(staged)
+
+    def move_in(self, staged: Mapping[str, str]) -> None:
+        """Make each staging graph of ``staged`` (graph: its staging graph) the whole content
+        of its graph, all in one transaction (one update)."""
         self.update(
             " ;\n".join(f"MOVE SILENT GRAPH <{s}> TO GRAPH <{g}>" for g, s in staged.items()),
             graphs=staged,
         )
+
+    def staged(self, graphs: Sequence[str]) -> StagedGraphs | None:
+        """A place where the bulk loader writes ``graphs`` out of sight, to be made visible
+        together in one step (see the module docstring); None where the store has no bulk
+        loader (then :meth:`replace_graphs` stages)."""
+        return None
 
     def drop_graph(self, graph: str) -> bool:
         """Delete named graph ``graph``; True if it existed."""
@@ -320,6 +343,8 @@ class EmbeddedStore(Store):
     #: Loads bigger than this many triples go through the bulk loader (not transactional,
     #: hence the staging graph).
     BULK_THRESHOLD = 200_000
+    #: Triples removed per transaction where a graph out of sight is dropped.
+    DROP_STEP = 100_000
 
     #: The file of the version counter and the write stamps, in the store's directory: a JSON
     #: array ``[version, {graph: stamp}]`` (a bare number in stores from before stamps).
@@ -345,6 +370,9 @@ class EmbeddedStore(Store):
         self._holders: dict[int, int] = {}
         self._committing = False
         self._union_graphs: tuple[int, frozenset[str] | None] = (-1, None)
+        #: Graphs the bulk loader is writing under their own names, out of sight until their
+        #: load commits (see :class:`StagedGraphs`); saved in the version file.
+        self._pending: frozenset[str] = frozenset()
         self._merge = MergedDefaultGraph(self)
         if path is None:
             self._store = ox.Store()
@@ -370,15 +398,19 @@ class EmbeddedStore(Store):
                 "from an export, or move the directory away to start afresh"
             ) from None
         self._version_file = Path(path) / self.VERSION_FILE
-        self._version, self._stamps = self._open_state()
-        # The lock is exclusive: any staging graph here belongs to a load that died, and any
-        # remainder graph (graph.store.merge) to a process whose plans are gone.
+        self._version, self._stamps, died = self._open_state()
+        # The lock is exclusive: any staging or pending graph here belongs to a load that died,
+        # and any remainder graph (graph.store.merge) to a process whose plans are gone.
+        for graph in sorted(died):
+            self._drop_in_steps(graph)
+        if died:
+            self._save_state(self._version, self._stamps)
         self.drop_stale_staging(max_age=0)
         self._merge.drop_leftovers()
         migrate_descriptions(self)  # a store of the old layout, in one transaction
 
-    def _open_state(self) -> tuple[int, dict[str, str]]:
-        """The version and write stamps saved in the version file."""
+    def _open_state(self) -> tuple[int, dict[str, str], list[str]]:
+        """The version, write stamps and pending graphs saved in the version file."""
         assert self._version_file is not None
         try:
             text = self._version_file.read_text(encoding="ascii")
@@ -386,28 +418,35 @@ class EmbeddedStore(Store):
             text = "0"
         try:
             state = json.loads(text)
-            version, stamps = (state, None) if isinstance(state, int) else state
+            version, stamps, *rest = (state, None) if isinstance(state, int) else state
+            pending = rest[0] if rest else []
         except (ValueError, TypeError):
             raise StoreError(f"{self._version_file} is not a version number") from None
         if stamps is None:  # a store from before stamps: a new own stamp, kept from now on
             stamps = self._stamps
             self._save_state(version, stamps)
-        if not isinstance(version, int) or not isinstance(stamps, dict):
+        if (
+            not isinstance(version, int)
+            or not isinstance(stamps, dict)
+            or not isinstance(pending, list)
+        ):
             raise StoreError(f"{self._version_file} is not a version number")
         # Stores written before the counter moved to the file kept it in the system graph.
         if self._store.contains_named_graph(ox.NamedNode(SYSTEM_GRAPH)):
             version = max(version, super().version)
             self._save_state(version, stamps)
             self._execute_update(f"DROP SILENT GRAPH <{SYSTEM_GRAPH}>")
-        return version, stamps
+        return version, stamps, [str(g) for g in pending]
 
     def _save_state(self, version: int, stamps: Mapping[str, str]) -> None:
-        """Save the version and the write stamps, durably and whole (one file: one fsync)."""
+        """Save the version, the write stamps and the pending graphs, durably and whole (one
+        file: one fsync; for a bulk load, the commit)."""
         if self._version_file is None:
             return
         partial = self._version_file.with_suffix(".partial")
         with open(partial, "w", encoding="ascii") as file:
-            json.dump([version, stamps], file)
+            # the pending graphs only while there are any: the file of stores before them
+            json.dump([version, stamps, *([sorted(self._pending)] if self._pending else [])], file)
             file.flush()
             os.fsync(file.fileno())
         os.replace(partial, self._version_file)
@@ -444,21 +483,31 @@ class EmbeddedStore(Store):
     def update(self, sparql: str, *, graphs: Iterable[str] | None = None) -> None:
         self._commit(graphs, lambda: self._execute_update(sparql))
 
-    def _commit(self, graphs: Iterable[str] | None, write: Callable[[], None]) -> None:
+    def _commit(
+        self,
+        graphs: Iterable[str] | None,
+        write: Callable[[], None],
+        *,
+        reveal: Iterable[str] = (),
+    ) -> None:
         """Run ``write`` (one transaction of the engine) as a write of ``graphs``: the version
-        bumped and their stamps renewed with it."""
+        bumped and their stamps renewed with it, and the pending graphs ``reveal`` made visible
+        (the saving of the version file is their commit)."""
         with self._version_lock:
             me = threading.get_ident()
             while self._holders.keys() - {me}:
                 self._commits_allowed.wait()
             new = self._version + 1
             stamps = {**self._stamps, **_new_stamps(graphs)}
+            pending = self._pending
+            self._pending = pending - frozenset(reveal)
             # Saved first: a crash during the write leaves them ahead, never behind.
             self._save_state(new, stamps)
             self._committing = True
             try:
                 write()
             except BaseException:
+                self._pending = pending
                 self._save_state(self._version, self._stamps)
                 raise
             else:
@@ -478,6 +527,38 @@ class EmbeddedStore(Store):
         else:
             super().replace_graphs(contents, progress=progress)
         self._compact()
+
+    def staged(self, graphs: Sequence[str]) -> StagedGraphs:
+        return StagedGraphs(self, graphs)
+
+    def _hide(self, graphs: Iterable[str]) -> None:
+        """List ``graphs`` as pending (out of sight) before anything is written to them."""
+        with self._version_lock:
+            self._pending |= frozenset(graphs)
+            self._save_state(self._version, self._stamps)
+
+    def _drop_in_steps(self, graph: str) -> None:
+        """Drop ``graph`` in transactions of at most :data:`DROP_STEP` triples each: a graph
+        out of sight (pending or staging) needs no single transaction, and one of a million
+        triples held gigabytes. Then it is no longer pending."""
+        name = ox.NamedNode(graph)
+        step = (
+            f"DELETE {{ GRAPH {name} {{ ?s ?p ?o }} }} WHERE {{ "
+            f"SELECT ?s ?p ?o WHERE {{ GRAPH {name} {{ ?s ?p ?o }} }} LIMIT {self.DROP_STEP} }}"
+        )
+        count = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {name} {{ ?s ?p ?o }} }}"
+        with self._writing():
+            size = int(next(iter(self._store.query(count)))["n"].value)  # type: ignore[arg-type]
+            # bounded: each step removes up to DROP_STEP triples of a graph nobody writes to
+            for _ in range(size // self.DROP_STEP + 2):
+                if not self._store.contains_named_graph(name):
+                    break
+                if next(iter(self._store.quads_for_pattern(None, None, None, name)), None) is None:
+                    self._store.remove_graph(name)
+                    break
+                self._store.update(step)
+        with self._version_lock:
+            self._pending -= {graph}
 
     def _insert(
         self, contents: Mapping[str, Iterable[ox.Triple]], progress: Progress | None
@@ -508,6 +589,16 @@ class EmbeddedStore(Store):
         if self._version_file is not None:
             self._store.optimize()
 
+    def _try_drop(self, graph: str) -> None:
+        with contextlib.suppress(Exception):  # as the base class's: never hides an error
+            self._drop_in_steps(graph)
+
+    def _counted_write(self) -> None:
+        """A write of nothing to the engine, counted (see :meth:`_writing`): the commit of a
+        bulk load is the version file's, and queries take their snapshots knowing it."""
+        with self._writing():
+            pass
+
     @contextlib.contextmanager
     def _writing(self) -> Iterator[None]:
         # Only counted, never held: a query checks the counts around taking its snapshot.
@@ -523,7 +614,7 @@ class EmbeddedStore(Store):
         """Every named graph, if the store holds nothing else (an empty default graph) and no
         write is under way; else None."""
         ended = self._writes_ended
-        if self._writes_begun != ended:
+        if self._writes_begun != ended or self._pending:
             return None
         cached_at, graphs = self._union_graphs
         if cached_at != ended:
@@ -554,6 +645,8 @@ class EmbeddedStore(Store):
         with self.commits_held():
             if default_graph is not None and len(default_graph) > 1:
                 default_graph = self._merge.graphs(default_graph)
+            if named_graphs is None and self._pending:
+                named_graphs = self.graph_names()  # a load's graphs stay out of sight
             begun = self._writes_begun
             every = (
                 self._all_graphs()
@@ -590,7 +683,12 @@ class EmbeddedStore(Store):
                 self._store.bulk_extend(_chain(first, quads))
 
     def graph_names(self) -> list[str]:
-        return [g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode)]
+        pending = self._pending
+        return [
+            g.value
+            for g in self._store.named_graphs()
+            if isinstance(g, ox.NamedNode) and g.value not in pending
+        ]
 
     def quads(self, graph: str) -> Iterator[ox.Quad]:
         return self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
@@ -610,6 +708,103 @@ class EmbeddedStore(Store):
         if hasattr(self, "_store"):
             self._store.flush()
             del self._store
+
+
+class StagedGraphs:
+    """Named graphs of an embedded store written by the engine's bulk loader out of sight, then
+    made visible together in one step (:meth:`commit`), or dropped (:meth:`discard`, also on
+    leaving the ``with`` block by an exception). See the module docstring.
+
+    Graphs all new to the store are written under their own names, pending; otherwise each is
+    written under a staging name and moved in at the commit. :meth:`where` says which name.
+    ``engine`` is the store's engine, to query and edit the staged graphs before the commit
+    (the store's own :meth:`~Store.query` does not see them).
+    """
+
+    def __init__(self, store: EmbeddedStore, graphs: Sequence[str]) -> None:
+        self.store = store
+        self.engine = store._store
+        present = set(store._store.named_graphs()) | {ox.NamedNode(g) for g in store._pending}
+        self.in_place = present.isdisjoint(ox.NamedNode(g) for g in graphs)
+        self._names = {g: g if self.in_place else _staging_iri() for g in graphs}
+        self._scratch: list[str] = []
+        self._open = True
+        self._compacted = False
+        if self.in_place:
+            store._hide(graphs)
+
+    def __enter__(self) -> StagedGraphs:
+        return self
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        if self._open:
+            self.discard()
+
+    def where(self, graph: str) -> str:
+        """The name ``graph`` is written under until the commit."""
+        return self._names[graph]
+
+    def scratch(self) -> str:
+        """A new graph for the caller's own use before the commit: a staging name. It, and
+        every graph whose name begins with it, are dropped at the commit (or when a store
+        opens after a crash)."""
+        self._scratch.append(_staging_iri())
+        return self._scratch[-1]
+
+    def _scratch_graphs(self) -> list[str]:
+        return [
+            g.value
+            for g in self.engine.named_graphs()
+            if isinstance(g, ox.NamedNode) and g.value.startswith(tuple(self._scratch))
+        ]
+
+    def load(
+        self, graph: str, source: IO[bytes], fmt: ox.RdfFormat, *, base_iri: str | None = None
+    ) -> None:
+        """Add the triples of ``source`` (a triple format: the quads of others would go to
+        their own graphs) to ``graph`` with the bulk loader: SyntaxError, OSError."""
+        with self.store._writing():
+            self.engine.bulk_load(
+                source, format=fmt, base_iri=base_iri, to_graph=ox.NamedNode(self._names[graph])
+            )
+
+    def add(self, graph: str, triples: Iterable[ox.Triple]) -> None:
+        """Add ``triples`` to ``graph`` (or a scratch graph), in one transaction."""
+        name = ox.NamedNode(self._names.get(graph, graph))
+        with self.store._writing():
+            self.engine.extend(ox.Quad(t.subject, t.predicate, t.object, name) for t in triples)
+
+    def compact(self) -> None:
+        """Compact the store now, the staged graphs with it: the engine reads them faster (the
+        checks), and a load that writes no more than a few triples after needs no compaction
+        after its commit."""
+        self.store._compact()
+        self._compacted = True
+
+    def commit(self) -> None:
+        """Make the graphs visible, all in one step, replacing those of the same names; then
+        compact the store (unless :meth:`compact` did, and no graph is replaced)."""
+        store = self.store
+        for graph in self._scratch_graphs() if self._scratch else ():
+            store._drop_in_steps(graph)
+        if self.in_place:
+            store._store.flush()  # the data on disk before the version file says it is there
+            store._commit(self._names, store._counted_write, reveal=self._names)
+        else:
+            store.move_in(self._names)
+        self._open = False
+        if not (self.in_place and self._compacted):
+            store._compact()
+
+    def discard(self) -> None:
+        """Drop everything written: the store is as it was."""
+        self._open = False
+        scratch = self._scratch_graphs() if self._scratch else []
+        for graph in [*self._names.values(), *scratch]:
+            self.store._drop_in_steps(graph)
+        if self.in_place and self.store._version_file is not None:
+            with self.store._version_lock:
+                self.store._save_state(self.store._version, self.store._stamps)
 
 
 def _dataset_arguments(
