@@ -203,6 +203,12 @@ SECRET_GRAPH = dataset_iri("secret")
 PUBLIC_GRAPH = dataset_iri("pub")
 TATARSTAN = "https://w3id.org/recruitgraph/id/regional-government/ru-ta"
 QUERY_TIMEOUT = 3
+#: Debian's Virtuoso server (virtuoso-opensource-7-bin), installed by `make test`.
+VIRTUOSO = "/usr/bin/virtuoso-t"
+#: Rows past which the test Virtuoso cuts a result (its [SPARQL] ResultSetMaxRows).
+VIRTUOSO_MAX_ROWS = 5000
+#: Its administrator, who may update through /sparql-auth (Digest authentication).
+VIRTUOSO_USER = ("dba", "dba")
 MAX_ROWS = 1000
 
 SECRET_ROWS = [

@@ -1,0 +1,211 @@
+"""The remote store against real SPARQL servers started on loopback: ``oxigraph serve`` and
+Debian's Virtuoso 7 (issue 15, item 4). What the start-up probes find, and the user's path
+(load, query, metrics, export, delete, a restricted dataset kept from anonymous callers)
+through the command line and the server."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pyoxigraph as ox
+import pytest
+
+from graph.model.namespaces import dataset_iri
+from graph.store import RemoteStore, StoreError
+from graph.store.credentials import Credentials
+from graph.store.stores import TruncatedResult
+from tests.helpers import (
+    BASE_ROW,
+    SECOND_ROW,
+    SECRET_GRAPH,
+    SECRET_ROWS,
+    VIRTUOSO_MAX_ROWS,
+    VIRTUOSO_USER,
+    assert_no_secret,
+    claims_csv,
+    run_cli,
+    serving,
+)
+
+EX = "http://example.org/"
+
+
+def virtuoso_store(base: str) -> RemoteStore:
+    """The test Virtuoso, as a store: /sparql-auth, Digest as its administrator."""
+    return RemoteStore(
+        f"{base}/sparql-auth", credentials=Credentials(*VIRTUOSO_USER, scheme="digest")
+    )
+
+
+@pytest.fixture(params=["oxigraph", "virtuoso"])
+def remote(request: pytest.FixtureRequest) -> Iterator[RemoteStore]:
+    """Each server, emptied of recruitgraph's graphs, as a probed store."""
+    if request.param == "oxigraph":
+        opened = RemoteStore(f"{request.getfixturevalue('oxigraph_server')}/query")
+    else:
+        opened = virtuoso_store(request.getfixturevalue("virtuoso_server"))
+    for graph in opened.graph_names():
+        if graph.startswith(("https://w3id.org/recruitgraph/", EX)):
+            opened._execute_update(f"DROP SILENT GRAPH <{graph}>")
+    opened.probe()
+    yield opened
+    opened.close()
+
+
+def test_the_probes_find_what_each_server_does(remote: RemoteStore) -> None:
+    found = remote.conformance
+    assert found.version_moves and found.parameters_confine
+    if "sparql-auth" in remote.query_url:  # Virtuoso 7
+        assert not found.dataset_parameters_win and not remote.honours_dataset_parameters
+        assert not found.canonical_booleans
+        assert found.row_limit == VIRTUOSO_MAX_ROWS
+    else:
+        assert found.dataset_parameters_win and remote.honours_dataset_parameters
+        assert found.canonical_booleans and found.row_limit is None
+    assert not [g for g in remote.graph_names() if "probe" in g]  # the probe graphs are gone
+
+
+def test_a_remote_store_reads_values_not_lexical_forms(remote: RemoteStore) -> None:
+    graph = f"{EX}typed"
+    triples = [
+        ox.Triple(ox.NamedNode(f"{EX}a"), ox.NamedNode(f"{EX}flag"), ox.Literal(True)),
+        ox.Triple(ox.NamedNode(f"{EX}a"), ox.NamedNode(f"{EX}n"), ox.Literal(3)),
+        ox.Triple(ox.BlankNode(), ox.NamedNode(f"{EX}label"), ox.Literal("blank")),
+    ]
+    before = remote.version
+    remote.replace_graph(graph, triples)
+    assert remote.version > before
+    rows = remote.query(f"SELECT ?f WHERE {{ GRAPH <{graph}> {{ ?s <{EX}flag> ?f }} }}")
+    assert isinstance(rows, ox.QuerySolutions)
+    assert [r["f"] for r in rows] == [ox.Literal(True)]
+    assert remote.query(f"ASK {{ GRAPH <{graph}> {{ ?s <{EX}n> 3 }} }}")
+    assert not remote.query(f"ASK {{ GRAPH <{graph}> {{ ?s <{EX}n> 4 }} }}")
+    described = remote.query(
+        f"CONSTRUCT {{ ?s <{EX}flag> ?o }} WHERE {{ GRAPH <{graph}> {{ ?s <{EX}flag> ?o }} }}"
+    )
+    assert [t.object for t in described] == [ox.Literal(True)]  # type: ignore[union-attr]
+    assert len(list(remote.quads(graph))) == 3
+    assert remote.drop_graph(graph) and graph not in remote.graph_names()
+
+
+def test_a_result_cut_at_the_row_limit_is_refused(remote: RemoteStore) -> None:
+    graph = f"{EX}many"
+    count = VIRTUOSO_MAX_ROWS + 10
+    remote.replace_graph(
+        graph,
+        (
+            ox.Triple(ox.NamedNode(f"{EX}s{i}"), ox.NamedNode(f"{EX}p"), ox.Literal(i))
+            for i in range(count)
+        ),
+    )
+    select = f"SELECT ?s WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+    construct = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+    if remote.conformance.row_limit is None:
+        assert len(list(remote.query(select))) == count  # type: ignore[arg-type]
+        assert len(list(remote.query(construct))) == count  # type: ignore[arg-type]
+    else:
+        for text in (select, construct):
+            with pytest.raises(TruncatedResult, match="row limit of 5000 rows"):
+                remote.query(text)
+    remote.drop_graph(graph)
+
+
+def test_virtuoso_refuses_a_wrong_password_without_echoing_it(virtuoso_server: str) -> None:
+    with pytest.raises(StoreError) as raised:
+        RemoteStore(
+            f"{virtuoso_server}/sparql-auth",
+            credentials=Credentials("dba", "not-the-password", scheme="digest"),
+        )
+    assert "401" in str(raised.value) and "not-the-password" not in str(raised.value)
+    anonymous = httpx.post(f"{virtuoso_server}/sparql", data={"update": "CLEAR ALL"})
+    assert anonymous.status_code >= 400  # anonymous callers may not write
+
+
+# -- the user's path, through the command line and the server ---------------------------------
+
+
+@pytest.fixture(params=["oxigraph", "virtuoso"])
+def server_url(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, dict[str, str]]:
+    """A server's query endpoint emptied of recruitgraph's graphs, and the CLI's environment
+    for it (Virtuoso's credentials in a file named by the environment, none on a command
+    line)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RECRUITGRAPH_STORE")}
+    env["RECRUITGRAPH_DATA_DIR"] = str(tmp_path / "data")
+    if request.param == "oxigraph":
+        url = f"{request.getfixturevalue('oxigraph_server')}/query"
+        opened = RemoteStore(url)
+    else:
+        url = f"{request.getfixturevalue('virtuoso_server')}/sparql-auth"
+        opened = virtuoso_store(url.rpartition("/")[0])
+        secrets = tmp_path / "store-credentials"
+        user, password = VIRTUOSO_USER
+        secrets.write_text(f"user = {user}\npassword = {password}\nauth = digest\n", "utf-8")
+        env["RECRUITGRAPH_STORE_CREDENTIALS"] = str(secrets)
+    with opened:
+        for graph in opened.graph_names():
+            if graph.startswith("https://w3id.org/recruitgraph/"):
+                opened._execute_update(f"DROP SILENT GRAPH <{graph}>")
+    env["RECRUITGRAPH_STORE_URL"] = url
+    return url, env
+
+
+def test_the_users_path_on_a_remote_server(
+    server_url: tuple[str, dict[str, str]], tmp_path: Path
+) -> None:
+    url, env = server_url
+    public = claims_csv(tmp_path / "pub.csv", BASE_ROW, SECOND_ROW)
+    secret = claims_csv(tmp_path / "secret.csv", *SECRET_ROWS)
+    run_cli("load", str(public), "--dataset", "pub", "--synthetic", "--quiet", env=env, check=True)
+    run_cli("load", str(secret), "--dataset", "secret", "--access", "restricted", "--quiet",
+            env=env, check=True)  # fmt: skip
+    listed = json.loads(run_cli("datasets", "--format", "json", env=env, check=True).stdout)
+    flags = {d["name"]: (d["synthetic"], d["access"]) for d in listed}
+    assert flags["pub"] == (True, "public") and flags["secret"] == (False, "restricted")
+    ids = run_cli("query", f"SELECT ?id FROM <{dataset_iri('pub')}> WHERE {{ ?c rg:claimId ?id }} "
+                  "ORDER BY ?id", "--format", "csv", env=env, check=True)  # fmt: skip
+    assert ids.stdout.splitlines() == ["id", "t1", "t2"]
+    metrics = run_cli("metrics", "--format", "json", env=env, check=True)
+    assert json.loads(metrics.stdout)
+    out = tmp_path / "pub.nq"
+    run_cli("export", "--format", "nquads", "--dataset", "pub", "--out", str(out), env=env,
+            check=True)  # fmt: skip
+    assert '"true"^^<http://www.w3.org/2001/XMLSchema#boolean>' in out.read_text() or (
+        "claimId" in out.read_text()
+    )
+    # The server, anonymous callers: the restricted dataset is nowhere, FROM included.
+    with serving(tmp_path / "tokens", tmp_path / "server.log", env=env) as server:
+        log = (tmp_path / "server.log").read_text()
+        if "sparql-auth" in url:
+            assert "FROM / FROM NAMED win" in log
+        for query in (
+            f"SELECT * FROM <{SECRET_GRAPH}> WHERE {{ ?s ?p ?o }}",
+            f"SELECT * FROM NAMED <{SECRET_GRAPH}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+            "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }",
+            "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }",
+        ):
+            answer = httpx.post(f"{server.base}/sparql", data={"query": query})
+            assert answer.status_code in (200, 400), answer.text
+            if answer.status_code == 200:
+                assert_no_secret(answer.text, query)
+            assert "zzsecret" not in answer.text and "987654321" not in answer.text
+        construct = httpx.post(
+            f"{server.base}/sparql",
+            data={"query": "CONSTRUCT WHERE { ?s ?p ?o }"},
+            headers={"Accept": "application/n-triples"},
+        )
+        assert construct.status_code == 200 and "claimId" in construct.text
+        names = {d["name"] for d in httpx.get(f"{server.base}/api/datasets").json()}
+        assert "secret" not in names and "pub" in names
+        with server.client("admin") as admin:
+            assert "secret" in {d["name"] for d in admin.get("/api/datasets").json()}
+        engine = server.engine_pid()
+        assert engine is not None
+        arguments = Path(f"/proc/{engine}/cmdline").read_bytes().decode()
+        assert VIRTUOSO_USER[1] + "\n" not in arguments and "password" not in arguments
+    run_cli("delete", "pub", env=env, check=True)
+    listed = json.loads(run_cli("datasets", "--format", "json", env=env, check=True).stdout)
+    assert "pub" not in {d["name"] for d in listed}
