@@ -273,3 +273,19 @@ def test_basic_credentials_reach_the_server(tmp_path: Path) -> None:
         server.shutdown()
     assert seen and seen[0] == "Basic " + base64.b64encode(b"rg:hunter2").decode()
     assert "401" in str(raised.value) and "hunter2" not in str(raised.value)
+
+
+def test_virtuoso_stops_a_query_at_its_time_limit_and_the_part_is_refused(
+    virtuoso_server: str,
+) -> None:
+    """Virtuoso stops the work itself (its timeout parameter) and answers 200 with what it
+    had, a COUNT of 0 here: that is refused, never read as the figure."""
+    values = " ".join(str(i) for i in range(300))
+    runaway = (
+        f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?a {{ {values} }} VALUES ?b {{ {values} }} "
+        f"VALUES ?c {{ {values} }} FILTER(?a + ?b + ?c > 5) }}"
+    )
+    with virtuoso_store(virtuoso_server) as store:
+        store.server_timeout = 0.5
+        with pytest.raises(TruncatedResult, match="time limit"):
+            store.query(runaway)

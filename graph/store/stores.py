@@ -692,8 +692,10 @@ def _chain(first: list[Any], rest: Iterator[Any]) -> Iterator[Any]:
     yield from rest
 
 
-class TruncatedResult(StoreError):
-    """The remote server cut a result at its row limit: figures from it would be wrong."""
+class TruncatedResult(RecruitgraphError):
+    """The remote server cut a result short (its row limit, or its time limit: Virtuoso then
+    answers 200 with what it had, a COUNT of 0 say): figures from it would be wrong. The
+    message names no URL, so that callers are told it (HTTP 502)."""
 
 
 #: The first keyword after a query's prologue (BASE and PREFIX declarations, comments).
@@ -868,15 +870,21 @@ class RemoteStore(Store):
         return max(0, response.content.rstrip(b"\n").count(b"\n"))
 
     def _cut(self, rows: int, response: httpx.Response) -> None:
-        """TruncatedResult if the server says it cut the result, or if it holds as many rows
-        as the server's limit."""
+        """TruncatedResult if the server says it cut the result (Virtuoso: X-SPARQL-MaxRows
+        for rows, X-SQL-State S1TAT for time), or if it holds as many rows as the server's
+        limit."""
+        if response.headers.get("x-sql-state", "").upper() == "S1TAT":
+            raise TruncatedResult(
+                "the store stopped the query at its time limit and sent what it had: the "
+                "answer would be wrong. Narrow the query, or ask for a longer limit"
+            )
         limit = self.conformance.row_limit
         header = response.headers.get("x-sparql-maxrows")
         if header is not None or (limit is not None and rows >= limit):
             raise TruncatedResult(
-                f"{self.location} cut a result at its row limit of {header or limit} rows: "
-                "the answer would be wrong. Raise the server's limit (Virtuoso: [SPARQL] "
-                "ResultSetMaxRows) or narrow the query"
+                f"the store cut a result at its row limit of {header or limit} rows: the "
+                "answer would be wrong. Narrow the query, or raise the store's limit "
+                "(Virtuoso: [SPARQL] ResultSetMaxRows)"
             )
 
     def _triples(self, response: httpx.Response, content_type: str) -> list[ox.Triple]:
