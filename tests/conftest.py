@@ -19,12 +19,11 @@ from tests.helpers import (
     CHROMIUM_ARGS,
     MAX_ROWS,
     QUERY_TIMEOUT,
-    VIRTUOSO,
-    VIRTUOSO_MAX_ROWS,
     LiveServer,
     build_data,
     free_port,
     serving,
+    start_virtuoso,
     stop,
     wait_for_http,
 )
@@ -53,40 +52,10 @@ def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def virtuoso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A live Virtuoso 7 on free loopback ports, in a directory of its own (a new database);
-    yields its base URL (/sparql anonymous, /sparql-auth with Digest as VIRTUOSO_USER). Fails
-    with the reason if it cannot start within 60 s."""
-    if not Path(VIRTUOSO).exists():
-        raise RuntimeError(f"{VIRTUOSO} is missing: `make test` installs virtuoso-opensource-7-bin")
-    location = tmp_path_factory.mktemp("virtuoso")
-    port, sql_port = free_port(), free_port()
-    (location / "virtuoso.ini").write_text(
-        "[Database]\nDatabaseFile = virtuoso.db\nErrorLogFile = virtuoso.log\n"
-        "LockFile = virtuoso.lck\nTransactionFile = virtuoso.trx\n"
-        "xa_persistent_file = virtuoso.pxa\nStriping = 0\nTempStorage = TempDatabase\n"
-        "[TempDatabase]\nDatabaseFile = virtuoso-temp.db\nTransactionFile = virtuoso-temp.trx\n"
-        f"[Parameters]\nServerPort = 127.0.0.1:{sql_port}\nNumberOfBuffers = 10000\n"
-        "MaxDirtyBuffers = 6000\nDirsAllowed = .\n"
-        f"[HTTPServer]\nServerPort = 127.0.0.1:{port}\nServerThreads = 4\n"
-        "MaxClientConnections = 4\n"
-        f"[SPARQL]\nResultSetMaxRows = {VIRTUOSO_MAX_ROWS}\nMaxQueryExecutionTime = 60\n"
-        "MaxQueryCostEstimationTime = 400\n",
-        "utf-8",
-    )
-    process = subprocess.Popen(
-        [VIRTUOSO, "-f", "-c", "virtuoso.ini"],
-        cwd=location,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
+    """A live Virtuoso 7 on loopback in a new database (see tests/helpers.py
+    :func:`start_virtuoso`); yields its base URL."""
+    process, base = start_virtuoso(tmp_path_factory.mktemp("virtuoso"))
     try:
-        try:
-            wait_for_http(f"{base}/sparql?query=ASK%7B%7D", process, seconds=60)
-        except (RuntimeError, TimeoutError) as error:
-            log = location / "virtuoso.log"
-            tail = log.read_text("utf-8", "replace")[-2000:] if log.exists() else "(no log)"
-            raise RuntimeError(f"Virtuoso did not start: {error}\n{tail}") from None
         yield base
     finally:
         stop(process)

@@ -200,6 +200,10 @@ def test_the_users_path_on_a_remote_server(
         assert construct.status_code == 200 and "claimId" in construct.text
         names = {d["name"] for d in httpx.get(f"{server.base}/api/datasets").json()}
         assert "secret" not in names and "pub" in names
+        for page in ("/api/metrics", "/viz", "/api/export?format=nquads"):
+            answer = httpx.get(f"{server.base}{page}", timeout=60)
+            assert answer.status_code == 200, (page, answer.text[:300])
+            assert "zzsecret" not in answer.text and "987654321" not in answer.text
         with server.client("admin") as admin:
             assert "secret" in {d["name"] for d in admin.get("/api/datasets").json()}
         engine = server.engine_pid()
@@ -289,3 +293,26 @@ def test_virtuoso_stops_a_query_at_its_time_limit_and_the_part_is_refused(
         store.server_timeout = 0.5
         with pytest.raises(TruncatedResult, match="time limit"):
             store.query(runaway)
+
+
+def test_a_killed_loads_staging_graph_is_dropped_at_the_next_opening(
+    oxigraph_server: str,
+) -> None:
+    """A staging graph of a process of this machine that is gone: dropped at once; one of a
+    live process: kept (its load goes on)."""
+    import subprocess
+    import sys
+
+    from graph.store.stores import _staging_iri
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    live = _staging_iri()
+    dead = live.replace(f"-{os.getpid()}-", f"-{gone}-")
+    with RemoteStore(f"{oxigraph_server}/query") as store:
+        for graph in (live, dead):
+            store._execute_update(f"INSERT DATA {{ GRAPH <{graph}> {{ <{EX}a> <{EX}b> 1 }} }}")
+    with RemoteStore(f"{oxigraph_server}/query") as store:
+        names = store.graph_names()
+        assert live in names and dead not in names
+        store.drop_graph(live)
