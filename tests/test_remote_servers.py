@@ -206,6 +206,14 @@ def test_the_users_path_on_a_remote_server(
             assert "zzsecret" not in answer.text and "987654321" not in answer.text
         with server.client("admin") as admin:
             assert "secret" in {d["name"] for d in admin.get("/api/datasets").json()}
+        # Another process re-loads the public dataset as restricted: the server sees the
+        # write (the version moved) and no longer shows it to anonymous callers.
+        run_cli("load", str(public), "--dataset", "pub", "--access", "restricted", "--quiet",
+                env=env, check=True)  # fmt: skip
+        names = {d["name"] for d in httpx.get(f"{server.base}/api/datasets").json()}
+        assert "pub" not in names, names
+        ask = httpx.get(f"{server.base}/sparql", params={"query": "ASK { ?c rg:claimId 't1' }"})
+        assert ask.json()["boolean"] is False
         engine = server.engine_pid()
         assert engine is not None
         arguments = Path(f"/proc/{engine}/cmdline").read_bytes().decode()
@@ -217,8 +225,9 @@ def test_the_users_path_on_a_remote_server(
         assert cut.returncode == 1 and "row limit of 5000 rows" in cut.stderr, cut.stderr
         assert "Traceback" not in cut.stderr
     run_cli("delete", "pub", env=env, check=True)
+    run_cli("delete", "secret", env=env, check=True)
     listed = json.loads(run_cli("datasets", "--format", "json", env=env, check=True).stdout)
-    assert "pub" not in {d["name"] for d in listed}
+    assert {d["name"] for d in listed} == {"reference"}
 
 
 def test_a_store_whose_version_does_not_move_is_not_served(
