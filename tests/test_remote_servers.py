@@ -325,3 +325,28 @@ def test_a_killed_loads_staging_graph_is_dropped_at_the_next_opening(
         names = store.graph_names()
         assert live in names and dead not in names
         store.drop_graph(live)
+
+
+def test_without_a_graph_store_a_load_goes_in_requests_the_server_takes(
+    virtuoso_server: str,
+) -> None:
+    """Virtuoso's SPARQL compiler refuses an INSERT DATA of about 5,000 triples: without a
+    Graph Store endpoint (here one that does not exist, 404), a load goes in requests of
+    RemoteStore.CHUNK triples, and is whole."""
+    graph = f"{EX}chunked"
+    with RemoteStore(
+        f"{virtuoso_server}/sparql-auth",
+        credentials=Credentials(*VIRTUOSO_USER, scheme="digest"),
+        graph_store_url=f"{virtuoso_server}/no-graph-store-here",
+    ) as store:
+        store.replace_graph(
+            graph,
+            (
+                ox.Triple(ox.NamedNode(f"{EX}s{i}"), ox.NamedNode(f"{EX}p"), ox.Literal(f"v{i}"))
+                for i in range(5100)
+            ),
+        )
+        assert store.graph_store_url is None  # found missing, not asked again
+        count = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+        assert [int(row["n"].value) for row in count] == [5100]  # type: ignore[union-attr]
+        store.drop_graph(graph)
