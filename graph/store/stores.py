@@ -934,27 +934,40 @@ class RemoteStore(Store):
         prefix = f"{STAGING}genid/{uuid.uuid4().hex}/"
         skolemized = (_skolemized(t, prefix) for t in triples)
         while chunk := list(islice(skolemized, self.GSP_CHUNK)):
-            body = ox.serialize(chunk, format=ox.RdfFormat.N_TRIPLES)
-            assert body is not None
-            if self.graph_store_url is not None and len(body) <= self.GSP_CHUNK_BYTES:
-                try:
-                    self._send(
-                        self.graph_store_url,
-                        # The standard names the graph by graph, Virtuoso by graph-uri.
-                        params={"graph": staging, "graph-uri": staging},
-                        content=body,
-                        headers={"Content-Type": "application/n-triples"},
-                    )
-                    continue
-                except StoreError as error:
-                    if error.status not in (404, 405, 415, 501):
-                        raise
-                    self.graph_store_url = None  # no Graph Store there: INSERT DATA from now
+            if self.graph_store_url is not None and self._post_graph(staging, chunk):
+                continue
             for start in range(0, len(chunk), self.CHUNK):
                 part = chunk[start : start + self.CHUNK]
                 body = ox.serialize(part, format=ox.RdfFormat.N_TRIPLES)
                 assert body is not None
                 self._execute_update(f"INSERT DATA {{ GRAPH <{staging}> {{\n{body.decode()}\n}} }}")
+
+    def _post_graph(self, staging: str, triples: list[ox.Triple]) -> bool:
+        """Add ``triples`` to ``staging`` by Graph Store POSTs of at most
+        :attr:`GSP_CHUNK_BYTES` (halves of ``triples`` until each fits); False, and no Graph
+        Store from now on, if the server has none (404, 405, 415, 501)."""
+        body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+        assert body is not None
+        if len(body) > self.GSP_CHUNK_BYTES and len(triples) > 1:
+            half = len(triples) // 2
+            return self._post_graph(staging, triples[:half]) and self._post_graph(
+                staging, triples[half:]
+            )
+        assert self.graph_store_url is not None
+        try:
+            self._send(
+                self.graph_store_url,
+                # The standard names the graph by graph, Virtuoso by graph-uri.
+                params={"graph": staging, "graph-uri": staging},
+                content=body,
+                headers={"Content-Type": "application/n-triples"},
+            )
+        except StoreError as error:
+            if error.status not in (404, 405, 415, 501):
+                raise
+            self.graph_store_url = None  # no Graph Store there: INSERT DATA from now on
+            return False
+        return True
 
     def graph_names(self) -> list[str]:
         # GROUP BY, not DISTINCT: the same answer, which Virtuoso 7 gives from its graph index
