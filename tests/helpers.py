@@ -202,6 +202,29 @@ SECRET_MARKS = ("zzsecret", "987654321", dataset_iri("secret"))
 SECRET_GRAPH = dataset_iri("secret")
 PUBLIC_GRAPH = dataset_iri("pub")
 TATARSTAN = "https://w3id.org/recruitgraph/id/regional-government/ru-ta"
+#: Every SPARQL form a caller may read a dataset through, as query templates (``$graph``,
+#: ``$actor_iri``, ``$label``, ``$marker``: the dataset's names; tests/test_access_matrix.py).
+ACCESS_QUERIES = [
+    "SELECT * WHERE { ?s ?p ?o }",
+    "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }",
+    "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
+    "SELECT * WHERE { GRAPH <$graph> { ?s ?p ?o } }",
+    "ASK { GRAPH <$graph> { ?s ?p ?o } }",
+    "SELECT * FROM <$graph> WHERE { ?s ?p ?o }",
+    "SELECT * FROM NAMED <$graph> WHERE { GRAPH ?g { ?s ?p ?o } }",
+    "SELECT * FROM <$graph> FROM NAMED <$graph> "
+    "WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }",
+    "SELECT ?s ?o WHERE { ?s ?p ?o FILTER(CONTAINS(LCASE(STR(?o)), '$marker')) }",
+    "DESCRIBE <$actor_iri>",
+    "DESCRIBE ?s WHERE { ?s rdfs:label ?l FILTER(STR(?l) = '$label') }",
+    "CONSTRUCT WHERE { ?s ?p ?o }",
+    "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH <$graph> { ?s ?p ?o } }",
+    # property paths: two steps either way from the target, and a closure from a public actor
+    # that restricted claims name too
+    "SELECT ?x WHERE { <$actor_iri> (!rdf:nil|^!rdf:nil)/(!rdf:nil|^!rdf:nil) ?x }",
+    f"SELECT ?x WHERE {{ <{TATARSTAN}> (!rdf:nil|^!rdf:nil)* ?x }}",
+    "SELECT (SUM(?a) AS ?t) WHERE { ?f schema:amount ?a }",
+]
 QUERY_TIMEOUT = 3
 #: Debian's Virtuoso server (virtuoso-opensource-7-bin), installed by `make test`.
 VIRTUOSO = "/usr/bin/virtuoso-t"
