@@ -27,7 +27,13 @@ $(CHROMIUM):
 	if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null
 
-test: install $(CHROMIUM)
+# The remote-store tests start Debian's Virtuoso 7 on loopback (tests/conftest.py).
+VIRTUOSO := /usr/bin/virtuoso-t
+$(VIRTUOSO):
+	if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq virtuoso-opensource-7-bin >/dev/null
+
+test: install $(CHROMIUM) $(VIRTUOSO)
 	$(BIN)/python -m pytest -q
 
 # ruff (lint and format) and mypy over graph/ and api/ ([tool.mypy] in pyproject.toml)

@@ -65,8 +65,14 @@ def settings_for_store(store: Store, settings: Settings) -> Settings:
     on disk is closed here and reopened by the engine process; an in-memory one is copied to
     a temporary directory (deleted at shutdown)."""
     if store.kind == "remote":
-        query_url = getattr(store, "query_url", store.location)
-        return replace(settings, store_url=query_url, update_url=getattr(store, "update_url", None))
+        return replace(
+            settings,
+            store_url=getattr(store, "query_url", store.location),
+            update_url=getattr(store, "update_url", None),
+            graph_store_url=getattr(store, "graph_store_url", None),
+            store_credentials=getattr(store, "credentials", None),
+            store_honours_dataset_parameters=store.honours_dataset_parameters,
+        )
     if store.location != ":memory:":
         store.close()
         return replace(settings, data_dir=Path(store.location))

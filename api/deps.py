@@ -30,6 +30,7 @@ from graph.server.jobs import Jobs
 from graph.sparql.update_size import MAX_UPDATE_TRIPLES
 from graph.store import default_data_dir
 from graph.store.cache import DEFAULT_MAX_BYTES
+from graph.store.credentials import Credentials
 from graph.viz.groups import AGGREGATE_ABOVE
 
 __all__ = [
@@ -70,6 +71,13 @@ class Settings:
     data_dir: Path | None = None
     store_url: str | None = None
     update_url: str | None = None
+    #: A remote store's Graph Store endpoint (loads), and its credentials (handed to the
+    #: engine process in its environment, never on its command line).
+    graph_store_url: str | None = None
+    store_credentials: Credentials | None = field(default=None, repr=False)
+    #: Whether the start-up probe showed that the remote server lets the protocol's dataset
+    #: parameters win over a query's FROM (else the layer checks FROM itself).
+    store_honours_dataset_parameters: bool = False
     #: Seconds a query (or any read) may run before it is stopped.
     query_timeout: float = 30.0
     #: Seconds an upload or update (validation included) may run.
@@ -119,6 +127,10 @@ class Settings:
                 self.analysis_threads,
                 heavy_threads=self.heavy_threads,
                 metrics_cache_bytes=self.metrics_cache_bytes,
+                graph_store_url=self.graph_store_url,
+                server_timeout=self.query_timeout,
+                credentials=self.store_credentials,
+                honours_dataset_parameters=self.store_honours_dataset_parameters,
             )
         directory = self.data_dir if self.data_dir is not None else default_data_dir()
         return StoreSpec(

@@ -60,6 +60,21 @@ def _store_options() -> _Parser:
         "http://host:7878/query; its update endpoint is found beside it); default "
         "$RECRUITGRAPH_STORE_URL",
     )
+    group.add_argument(
+        "--store-credentials",
+        type=Path,
+        metavar="FILE",
+        help="file of the remote store's user and password ('user = …', 'password = …', "
+        "'auth = basic|digest' lines); default $RECRUITGRAPH_STORE_CREDENTIALS, else "
+        "$RECRUITGRAPH_STORE_USER and $RECRUITGRAPH_STORE_PASSWORD (never on the command line)",
+    )
+    group.add_argument(
+        "--store-graph-url",
+        metavar="URL",
+        help="the remote store's Graph Store Protocol endpoint, which takes loads in big "
+        "requests (default: found beside the query endpoint for Oxigraph and Virtuoso; "
+        "$RECRUITGRAPH_GRAPH_STORE_URL)",
+    )
     return options
 
 
@@ -109,7 +124,18 @@ def _size_mb(text: str) -> float:
 
 
 def _open(args: argparse.Namespace) -> Store:
-    return open_store(args.data_dir, args.store_url)
+    credentials = None
+    if getattr(args, "store_credentials", None) is not None:
+        from graph.store.credentials import Credentials
+
+        credentials = Credentials.from_file(args.store_credentials)
+    return open_store(
+        args.data_dir,
+        args.store_url,
+        credentials=credentials,
+        graph_store_url=getattr(args, "store_graph_url", None),
+        server_timeout=getattr(args, "query_timeout", None),
+    )
 
 
 def _print_json(data: Any) -> None:
@@ -772,6 +798,16 @@ def _listen(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _probe(store: Store) -> None:
+    """Probe a remote store before serving it (StoreError, exit 1, where it cannot be served
+    safely) and say what the probes found."""
+    from graph.store import RemoteStore
+
+    if isinstance(store, RemoteStore):
+        for note in store.probe().notes:
+            print(f"remote store: {note}", file=sys.stderr)
+
+
 def _serve(store: Store, sock: socket.socket, args: argparse.Namespace) -> None:
     """Serve ``store`` on ``sock`` until SIGTERM or SIGINT (Ctrl-C): then the requests in
     flight are answered, the engine stops, and the command exits 0."""
@@ -862,6 +898,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     sock = _listen(args.host, args.port)
     with sock, _open(args) as store:
         _start_logging(args)
+        _probe(store)
         print(f"serving {store.kind} store {store.location} at http://{args.host}:{args.port}/")
         _serve(store, sock, args)
     return 0
@@ -872,6 +909,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     sock = _listen(args.host, args.port)
     with sock, _open(args) as store:
+        _probe(store)
         with _progress(f"load {DEFAULT_DATASET}", args) as progress:
             reports = load_default_dataset(store, progress=progress)
         for report in reports:

@@ -23,6 +23,7 @@ from tests.helpers import (
     build_data,
     free_port,
     serving,
+    start_virtuoso,
     stop,
     wait_for_http,
 )
@@ -44,6 +45,17 @@ def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for_http(f"{base}/query?query=ASK%7B%7D", process)
+        yield base
+    finally:
+        stop(process)
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A live Virtuoso 7 on loopback in a new database (see tests/helpers.py
+    :func:`start_virtuoso`); yields its base URL."""
+    process, base = start_virtuoso(tmp_path_factory.mktemp("virtuoso"))
+    try:
         yield base
     finally:
         stop(process)

@@ -202,7 +202,78 @@ SECRET_MARKS = ("zzsecret", "987654321", dataset_iri("secret"))
 SECRET_GRAPH = dataset_iri("secret")
 PUBLIC_GRAPH = dataset_iri("pub")
 TATARSTAN = "https://w3id.org/recruitgraph/id/regional-government/ru-ta"
+#: Every SPARQL form a caller may read a dataset through, as query templates (``$graph``,
+#: ``$actor_iri``, ``$label``, ``$marker``: the dataset's names; tests/test_access_matrix.py).
+ACCESS_QUERIES = [
+    "SELECT * WHERE { ?s ?p ?o }",
+    "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }",
+    "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
+    "SELECT * WHERE { GRAPH <$graph> { ?s ?p ?o } }",
+    "ASK { GRAPH <$graph> { ?s ?p ?o } }",
+    "SELECT * FROM <$graph> WHERE { ?s ?p ?o }",
+    "SELECT * FROM NAMED <$graph> WHERE { GRAPH ?g { ?s ?p ?o } }",
+    "SELECT * FROM <$graph> FROM NAMED <$graph> "
+    "WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }",
+    "SELECT ?s ?o WHERE { ?s ?p ?o FILTER(CONTAINS(LCASE(STR(?o)), '$marker')) }",
+    "DESCRIBE <$actor_iri>",
+    "DESCRIBE ?s WHERE { ?s rdfs:label ?l FILTER(STR(?l) = '$label') }",
+    "CONSTRUCT WHERE { ?s ?p ?o }",
+    "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH <$graph> { ?s ?p ?o } }",
+    # property paths: two steps either way from the target, and a closure from a public actor
+    # that restricted claims name too
+    "SELECT ?x WHERE { <$actor_iri> (!rdf:nil|^!rdf:nil)/(!rdf:nil|^!rdf:nil) ?x }",
+    f"SELECT ?x WHERE {{ <{TATARSTAN}> (!rdf:nil|^!rdf:nil)* ?x }}",
+    "SELECT (SUM(?a) AS ?t) WHERE { ?f schema:amount ?a }",
+]
 QUERY_TIMEOUT = 3
+#: Debian's Virtuoso server (virtuoso-opensource-7-bin), installed by `make test`.
+VIRTUOSO = "/usr/bin/virtuoso-t"
+#: Rows past which the test Virtuoso cuts a result (its [SPARQL] ResultSetMaxRows).
+VIRTUOSO_MAX_ROWS = 5000
+#: Its administrator, who may update through /sparql-auth (Digest authentication).
+VIRTUOSO_USER = ("dba", "dba")
+
+
+def start_virtuoso(
+    location: Path, max_rows: int = VIRTUOSO_MAX_ROWS, seconds: float = 60
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Debian's Virtuoso 7 on free loopback ports with a new database in ``location``: its
+    process and base URL (/sparql anonymous, /sparql-auth with Digest as VIRTUOSO_USER),
+    results cut at ``max_rows``. RuntimeError with the reason (and its log's end) if it is
+    missing or does not answer within ``seconds``."""
+    if not Path(VIRTUOSO).exists():
+        raise RuntimeError(f"{VIRTUOSO} is missing: `make test` installs virtuoso-opensource-7-bin")
+    port, sql_port = free_port(), free_port()
+    (location / "virtuoso.ini").write_text(
+        "[Database]\nDatabaseFile = virtuoso.db\nErrorLogFile = virtuoso.log\n"
+        "LockFile = virtuoso.lck\nTransactionFile = virtuoso.trx\n"
+        "xa_persistent_file = virtuoso.pxa\nStriping = 0\nTempStorage = TempDatabase\n"
+        "[TempDatabase]\nDatabaseFile = virtuoso-temp.db\nTransactionFile = virtuoso-temp.trx\n"
+        f"[Parameters]\nServerPort = 127.0.0.1:{sql_port}\nNumberOfBuffers = 10000\n"
+        "MaxDirtyBuffers = 6000\nDirsAllowed = .\n"
+        f"[HTTPServer]\nServerPort = 127.0.0.1:{port}\nServerThreads = 4\n"
+        "MaxClientConnections = 4\n"
+        f"[SPARQL]\nResultSetMaxRows = {max_rows}\nMaxQueryExecutionTime = 60\n"
+        "MaxQueryCostEstimationTime = 400\n",
+        "utf-8",
+    )
+    process = subprocess.Popen(
+        [VIRTUOSO, "-f", "-c", "virtuoso.ini"],
+        cwd=location,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(f"{base}/sparql?query=ASK%7B%7D", process, seconds=seconds)
+    except (RuntimeError, TimeoutError) as error:
+        stop(process)
+        log = location / "virtuoso.log"
+        tail = log.read_text("utf-8", "replace")[-2000:] if log.exists() else "(no log)"
+        raise RuntimeError(f"Virtuoso did not start: {error}\n{tail}") from None
+    return process, base
+
+
 MAX_ROWS = 1000
 
 SECRET_ROWS = [

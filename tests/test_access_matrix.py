@@ -41,11 +41,11 @@ from graph.model.namespaces import ID, dataset_iri
 from graph.server.auth import hash_token
 from graph.store.formats import formats
 from tests.helpers import (
+    ACCESS_QUERIES,
     BASE_ROW,
     MAX_ROWS,
     PUBLIC_GRAPH,
     SECRET_MARKS,
-    TATARSTAN,
     LiveServer,
     build_data,
     claims_csv,
@@ -118,27 +118,7 @@ PUBLIC = Target(
 )
 
 #: The SPARQL forms, as queries (``$graph`` etc. are the target's names).
-QUERIES = [
-    "SELECT * WHERE { ?s ?p ?o }",
-    "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }",
-    "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
-    "SELECT * WHERE { GRAPH <$graph> { ?s ?p ?o } }",
-    "ASK { GRAPH <$graph> { ?s ?p ?o } }",
-    "SELECT * FROM <$graph> WHERE { ?s ?p ?o }",
-    "SELECT * FROM NAMED <$graph> WHERE { GRAPH ?g { ?s ?p ?o } }",
-    "SELECT * FROM <$graph> FROM NAMED <$graph> "
-    "WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }",
-    "SELECT ?s ?o WHERE { ?s ?p ?o FILTER(CONTAINS(LCASE(STR(?o)), '$marker')) }",
-    "DESCRIBE <$actor_iri>",
-    "DESCRIBE ?s WHERE { ?s rdfs:label ?l FILTER(STR(?l) = '$label') }",
-    "CONSTRUCT WHERE { ?s ?p ?o }",
-    "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH <$graph> { ?s ?p ?o } }",
-    # property paths: two steps either way from the target, and a closure from a public actor
-    # that restricted claims name too
-    "SELECT ?x WHERE { <$actor_iri> (!rdf:nil|^!rdf:nil)/(!rdf:nil|^!rdf:nil) ?x }",
-    f"SELECT ?x WHERE {{ <{TATARSTAN}> (!rdf:nil|^!rdf:nil)* ?x }}",
-    "SELECT (SUM(?a) AS ?t) WHERE { ?f schema:amount ?a }",
-]
+QUERIES = ACCESS_QUERIES
 #: ... as updates, each needing the right to read or write the target.
 UPDATES = [
     "INSERT DATA { GRAPH <$graph> { <$actor_iri> rdfs:comment 'probe' } }",

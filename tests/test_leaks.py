@@ -150,6 +150,9 @@ def test_a_remote_store_that_stops_answering_is_a_502_without_its_url(
     remote_behind_password: tuple[LiveServer, subprocess.Popen[bytes]],
 ) -> None:
     server, oxigraph = remote_behind_password
+    engine = server.engine_pid()
+    assert engine is not None  # its arguments (ps shows them) carry no credentials
+    assert b"secret" not in Path(f"/proc/{engine}/cmdline").read_bytes()
     stop(oxigraph)
     answer = httpx.get(f"{server.base}/sparql", params={"query": "SELECT * { ?s ?p ?o }"})
     assert answer.status_code == 502, answer.text

@@ -85,7 +85,7 @@ import threading
 import time
 from collections import Counter, OrderedDict, deque
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any, BinaryIO, Concatenate, ParamSpec, TypeVar
 
 from graph.ingest.progress import Progress, Throttle
@@ -95,6 +95,7 @@ from graph.server.auth import Principal
 from graph.server.service import Context
 from graph.store import cache
 from graph.store.cache import DEFAULT_MAX_BYTES
+from graph.store.credentials import ENVIRONMENT, Credentials
 
 log = logging.getLogger("recruitgraph.server")
 
@@ -176,6 +177,16 @@ class StoreSpec:
     #: Bytes of derived results (projections, reports) the engine process keeps between
     #: calls (:func:`graph.store.cache.set_max_bytes`; 0: none).
     metrics_cache_bytes: int = DEFAULT_MAX_BYTES
+    #: A remote store's Graph Store endpoint, and the seconds after which its server should
+    #: stop a query (where it takes a limit per query).
+    graph_store_url: str | None = None
+    server_timeout: float | None = None
+    #: A remote store's credentials: given to the engine process in its environment, never
+    #: in its arguments (``ps`` shows those), so left out of :meth:`to_json`.
+    credentials: Credentials | None = field(default=None, repr=False, compare=False)
+    #: What the server's probe of a remote store found (RemoteStore.probe): its dataset
+    #: parameters win over a query's FROM.
+    honours_dataset_parameters: bool = False
 
     def slots(self, lane: str) -> int:
         """How many calls of ``lane`` run at once.
@@ -197,7 +208,9 @@ class StoreSpec:
         return max(0, self.heavy_threads) if lane == "query" else 0
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self))
+        fields = asdict(self)
+        del fields["credentials"]
+        return json.dumps(fields)
 
     @classmethod
     def from_json(cls, text: str) -> StoreSpec:
@@ -209,7 +222,15 @@ class StoreSpec:
         from graph.store import EmbeddedStore, RemoteStore
 
         if self.kind == "remote":
-            return RemoteStore(self.location, self.update_url)
+            store = RemoteStore(
+                self.location,
+                self.update_url,
+                credentials=self.credentials or Credentials.from_environment(),
+                graph_store_url=self.graph_store_url,
+                server_timeout=self.server_timeout,
+            )
+            store.honours_dataset_parameters = self.honours_dataset_parameters
+            return store
         return EmbeddedStore(self.location)
 
 
@@ -763,10 +784,19 @@ class Engine:
                 ],
                 pass_fds=[child.fileno()],
                 stdin=subprocess.DEVNULL,
+                env=self._environment(),
             )
         finally:
             child.close()
         return process, parent
+
+    def _environment(self) -> dict[str, str]:
+        """The engine process's environment: this one's, with the remote store's credentials
+        (if any) in place of any it had."""
+        environment = {k: v for k, v in os.environ.items() if k not in ENVIRONMENT.values()}
+        if self.spec.credentials is not None:
+            environment.update(self.spec.credentials.environment())
+        return environment
 
     def _prepare_standby(self) -> None:
         """After a restart, keep the next engine process ready (imported, store not opened),

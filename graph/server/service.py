@@ -84,6 +84,7 @@ from graph.sparql.update_size import MAX_UPDATE_TRIPLES, check_update_size
 from graph.store import Store, StoreChanging, StoreError, cache, consistent
 from graph.store.export import export_format
 from graph.store.formats import Kind, UnknownFormat, by_name, formats
+from graph.store.stores import TruncatedResult
 from graph.viz import groups, network
 
 log = logging.getLogger("recruitgraph.server")
@@ -296,6 +297,7 @@ ERROR_STATUS: tuple[tuple[type[RecruitgraphError], int], ...] = (
     (NotFound, 404),
     (Conflict, 409),
     (StoreError, 502),
+    (TruncatedResult, 502),
     (StoreChanging, 503),
     (InvalidArgument, 400),  # QueryError, BadRequest, UnknownActorError...
 )

@@ -45,12 +45,37 @@ def query_dataset(
             known_graphs(default_graph_uri or (), allowed, "default-graph-uri"),
             known_graphs(named_graph_uri or (), allowed, "named-graph-uri"),
         )
-    if info.from_default is not None or info.from_named is not None:
-        default = [urljoin(base_iri or "", g) for g in info.from_default or ()]
-        named = [urljoin(base_iri or "", g) for g in info.from_named or ()]
-    else:
+    if info.from_default is None and info.from_named is None:
         return list(visible), list(visible)
+    default, named = dataset_clause(info, base_iri)
     return [g for g in default if g in allowed], [g for g in named if g in allowed]
+
+
+def dataset_clause(info: QueryInfo, base_iri: str | None = None) -> tuple[list[str], list[str]]:
+    """The graphs of a query's ``FROM`` and ``FROM NAMED``, relative IRIs resolved against
+    ``base_iri``."""
+    return (
+        [urljoin(base_iri or "", g) for g in info.from_default or ()],
+        [urljoin(base_iri or "", g) for g in info.from_named or ()],
+    )
+
+
+def check_dataset_clause(
+    info: QueryInfo, default: Sequence[str], named: Sequence[str], base_iri: str | None = None
+) -> None:
+    """QueryError unless every graph of the query's ``FROM`` is among ``default`` and every one
+    of its ``FROM NAMED`` among ``named``: the check for a store whose server lets the query's
+    own dataset clause win over the protocol's parameters (Virtuoso 7), which would otherwise
+    read any graph the query names. The same words whether a graph is hidden or absent."""
+    from_default, from_named = dataset_clause(info, base_iri)
+    outside = [g for g in from_default if g not in default]
+    outside += [g for g in from_named if g not in named]
+    if outside:
+        raise QueryError(
+            f"unknown graph <{outside[0]}> in FROM or FROM NAMED: no such dataset, or not one "
+            "you may read, or not one of the graphs that default-graph-uri / named-graph-uri "
+            "name (this store cannot run the query without it)"
+        )
 
 
 def known_graphs(graphs: Sequence[str], visible: Collection[str], parameter: str) -> list[str]:
@@ -85,6 +110,8 @@ def execute_query(
     IRIs resolve against ``base_iri`` (an endpoint's URL)."""
     info = inspect_query(text, allow=allow)
     default, named = query_dataset(visible, info, default_graph_uri, named_graph_uri, base_iri)
+    if not store.honours_dataset_parameters:
+        check_dataset_clause(info, default, named, base_iri)
     try:
         return store.query(
             text, default_graph=default, named_graphs=named, prefixes=PREFIXES, base_iri=base_iri

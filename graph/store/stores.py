@@ -55,10 +55,13 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import hashlib
 import io
 import json
 import os
+import re
 import secrets
+import socket
 import threading
 import time
 import uuid
@@ -80,18 +83,23 @@ from graph.model.namespaces import (
     dataset_name,
     described_graph,
 )
+from graph.store.conformance import Conformance, NonConformingStore, read_probes, write_probes
+from graph.store.credentials import Credentials, without_userinfo
 from graph.store.descriptions import migrate_descriptions
 from graph.store.merge import MergedDefaultGraph
 
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | Iterable[ox.Triple]
 Progress = Callable[[int], None]
 
+# One aggregate row whether or not a version is stored yet (MAX of nothing is unbound, and a
+# template triple with an unbound variable is left out). Virtuoso 7 inserts nothing for the
+# plainer OPTIONAL + BIND(COALESCE(?old + 1, 1)) form, so that its version never moved.
 _BUMP_VERSION = f"""
 DELETE {{ GRAPH <{SYSTEM_GRAPH}> {{ <{SYSTEM_GRAPH}> <{RG}storeVersion> ?old }} }}
 INSERT {{ GRAPH <{SYSTEM_GRAPH}> {{ <{SYSTEM_GRAPH}> <{RG}storeVersion> ?new }} }}
 WHERE {{
-  OPTIONAL {{ GRAPH <{SYSTEM_GRAPH}> {{ <{SYSTEM_GRAPH}> <{RG}storeVersion> ?old }} }}
-  BIND(COALESCE(?old + 1, 1) AS ?new)
+  {{ SELECT (MAX(?v) AS ?old) (COALESCE(MAX(?v), 0) + 1 AS ?new)
+     WHERE {{ GRAPH <{SYSTEM_GRAPH}> {{ <{SYSTEM_GRAPH}> <{RG}storeVersion> ?v }} }} }}
 }}"""
 _READ_VERSION = (
     f"SELECT ?v WHERE {{ GRAPH <{SYSTEM_GRAPH}> {{ <{SYSTEM_GRAPH}> <{RG}storeVersion> ?v }} }}"
@@ -125,20 +133,48 @@ _STALE_STAGING_SECONDS = 3600
 
 
 class StoreError(RecruitgraphError):
-    """A store could not be opened or did not accept a request; the message says why."""
+    """A store could not be opened or did not accept a request; the message says why;
+    ``status``: the HTTP status a remote store answered with, if it answered."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+#: This machine, as staging graphs name it: a load that died here is known by its process.
+_HOST = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
 
 
 def _staging_iri() -> str:
-    return f"{STAGING}{int(time.time())}-{uuid.uuid4().hex}"
+    """A new staging graph's IRI: its time, machine and process, and a random part."""
+    return f"{STAGING}{int(time.time())}-{_HOST}-{os.getpid()}-{uuid.uuid4().hex}"
 
 
 def _staging_age(graph: str, now: float) -> float | None:
+    """How long ago the staging graph ``graph`` was begun (None: not a staging graph); that
+    of a process of this machine that is gone, infinite."""
     if not graph.startswith(STAGING):
         return None
+    began, _, rest = graph[len(STAGING) :].partition("-")
+    host, _, pid = rest.partition("-")
+    if host == _HOST and not _alive(int(pid.partition("-")[0] or 0)):
+        return float("inf")
     try:
-        return now - int(graph[len(STAGING) :].split("-", 1)[0])
+        return now - int(began)
     except ValueError:
         return now  # not ours to date: treat as stale
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def lexical_rows(result: QueryResult) -> list[list[str]]:
@@ -162,6 +198,10 @@ class Store(ABC):
 
     kind: str
     location: str
+    #: Whether the graphs a query is given (the protocol's default-graph-uri and
+    #: named-graph-uri) win over its own FROM and FROM NAMED, as SPARQL says; False: the
+    #: layer above checks the query's dataset clause itself (graph.sparql.query).
+    honours_dataset_parameters: bool = True
 
     @abstractmethod
     def query(
@@ -847,46 +887,142 @@ def _chain(first: list[Any], rest: Iterator[Any]) -> Iterator[Any]:
     yield from rest
 
 
+class TruncatedResult(RecruitgraphError):
+    """The remote server cut a result short (its row limit, or its time limit: Virtuoso then
+    answers 200 with what it had, a COUNT of 0 say): figures from it would be wrong. The
+    message names no URL, so that callers are told it (HTTP 502)."""
+
+
+#: The first keyword after a query's prologue (BASE and PREFIX declarations, comments).
+_PROLOGUE = re.compile(
+    r"(?:\s+|#[^\n]*|BASE\s*<[^>]*>|PREFIX\s*[^\s:]*:\s*<[^>]*>)*", re.IGNORECASE
+)
+
+
+def query_form(sparql: str) -> str:
+    """The form of a query: SELECT, ASK, CONSTRUCT or DESCRIBE ("" if none of them opens it
+    after its prologue; the server then says what is wrong).
+
+    >>> query_form("PREFIX ex: <http://example.org/> # a comment\\nconstruct WHERE { ?s ?p ?o }")
+    'CONSTRUCT'
+    """
+    end = _PROLOGUE.match(sparql)
+    word = sparql[end.end() if end else 0 :].split(None, 1)
+    form = word[0].upper().split("{")[0] if word else ""
+    return form if form in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE") else ""
+
+
+#: Accept headers by query form: graph queries ask for graph formats only (a server that
+#: prefers SPARQL JSON, Virtuoso, would otherwise answer a CONSTRUCT with a table).
+_ACCEPT_GRAPH = "application/n-triples, text/turtle;q=0.9"
+_ACCEPT_TABLE = "application/sparql-results+json"
+_XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+
+
 class RemoteStore(Store):
     """A SPARQL 1.1 Query/Update endpoint over HTTP.
 
     ``query_url`` is the query endpoint. ``update_url`` defaults to the same URL, except that
     an endpoint ending in ``/query`` (Oxigraph server, Fuseki) has its update endpoint beside it
-    at ``/update``.
+    at ``/update``. ``graph_store_url``, a Graph Store Protocol endpoint, takes loads in big
+    requests where the server has one (default: ``/store`` beside ``/query``; Virtuoso's
+    ``/sparql-graph-crud(-auth)`` beside ``/sparql(-auth)``); without one, loads are sent as
+    ``INSERT DATA`` requests of :attr:`CHUNK` triples.
+
+    ``credentials`` (default: from the environment, else the URL's user information) are
+    sent by Basic or Digest authentication; they never appear in :attr:`location` or in a
+    message. ``timeout`` is the seconds a request may take; ``server_timeout`` is sent with
+    each query where the server takes one (Virtuoso's ``timeout`` parameter, in ms) so that
+    the server stops the work, not only the connection.
+
+    At opening, :func:`graph.store.conformance.read_probes` finds how the server writes
+    booleans and where it cuts results (:attr:`conformance`); :meth:`probe` (before serving)
+    the rest.
     """
 
     kind = "remote"
-    #: Triples per update request; a graph larger than this is staged in several requests.
-    CHUNK = 100_000
+    #: Triples per INSERT DATA request: Virtuoso 7's SPARQL compiler refuses about 5,000
+    #: ("memory exhausted") and its generated SQL 4,000 literals.
+    CHUNK = 1_000
+    #: Triples and bytes per Graph Store Protocol POST.
+    GSP_CHUNK = 50_000
+    GSP_CHUNK_BYTES = 8 * 1024**2
 
-    def __init__(self, query_url: str, update_url: str | None = None, timeout: float = 300) -> None:
+    def __init__(
+        self,
+        query_url: str,
+        update_url: str | None = None,
+        timeout: float = 300,
+        *,
+        credentials: Credentials | None = None,
+        graph_store_url: str | None = None,
+        server_timeout: float | None = None,
+    ) -> None:
         #: The endpoint as messages and logs show it: any password in it masked.
         self.location = masked_url(query_url)
-        self.query_url = query_url
+        self.query_url, in_url = without_userinfo(query_url)
         if update_url is None:
             update_url = (
-                query_url[: -len("query")] + "update" if query_url.endswith("/query") else query_url
+                self.query_url[: -len("query")] + "update"
+                if self.query_url.endswith("/query")
+                else self.query_url
             )
-        self.update_url = update_url
-        self._http = httpx.Client(timeout=timeout)
+        self.update_url = without_userinfo(update_url)[0]
+        self.graph_store_url = (
+            without_userinfo(graph_store_url)[0]
+            if graph_store_url
+            else _graph_store_beside(self.query_url)
+        )
+        self.credentials = credentials or Credentials.from_environment() or in_url
+        self.server_timeout = server_timeout
+        self._server = ""  # the Server header of its first answer, lower case
+        self.conformance = Conformance()
+        # Until the probe has shown otherwise, the query's FROM may win (see probe).
+        self.honours_dataset_parameters = False
+        self._http = httpx.Client(
+            timeout=timeout,
+            auth=self.credentials.auth() if self.credentials is not None else None,
+        )
         self._merge = MergedDefaultGraph(self)
         try:
-            self.query("ASK {}")
+            self.query("SELECT * WHERE {} LIMIT 1")
         except StoreError as error:
             raise StoreError(f"no SPARQL endpoint answers at {self.location}: {error}") from None
+        self.conformance = read_probes(self)
         migrate_descriptions(self)  # a store of the old layout, in one transaction
+        # Loads of this machine's processes that died (others' when they are old).
+        self.drop_stale_staging()
 
-    def _post(self, url: str, data: dict[str, Any], accept: str) -> httpx.Response:
+    def probe(self) -> Conformance:
+        """Run the probes that write (:func:`graph.store.conformance.write_probes`) before
+        serving; StoreError where the store cannot be served safely."""
         try:
-            response = self._http.post(url, data=data, headers={"Accept": accept})
+            self.conformance = write_probes(self, self.conformance)
+        except NonConformingStore as failure:
+            raise StoreError(f"{self.location} cannot be served: {failure}") from None
+        self.honours_dataset_parameters = self.conformance.dataset_parameters_win
+        return self.conformance
+
+    def _send(self, url: str, **kwargs: Any) -> httpx.Response:
+        try:
+            response = self._http.post(url, **kwargs)
         except httpx.HTTPError as error:
             shown = masked_url(url)
             raise StoreError(f"{shown}: {str(error).replace(url, shown)}") from None
+        if not self._server:
+            self._server = response.headers.get("server", "").lower() or "unknown"
         if response.status_code >= 400:
+            answer = response.text.strip()[:500]
+            if self.credentials is not None:  # a server that echoes what it was sent
+                answer = answer.replace(self.credentials.password or "\0", "***")
             raise StoreError(
-                f"{masked_url(url)} answered {response.status_code}: {response.text.strip()[:500]}"
+                f"{masked_url(url)} answered {response.status_code}: {answer}",
+                status=response.status_code,
             )
         return response
+
+    def _post(self, url: str, data: dict[str, Any], accept: str) -> httpx.Response:
+        return self._send(url, data=data, headers={"Accept": accept})
 
     def query(
         self,
@@ -897,12 +1033,13 @@ class RemoteStore(Store):
         prefixes: Mapping[str, str] | None = None,
         base_iri: str | None = None,
     ) -> QueryResult:
-        if base_iri:  # before the prefixes: a BASE the query declares itself wins
-            sparql = f"BASE <{base_iri}>\n" + sparql
+        form = query_form(sparql)
         if prefixes:
             # The protocol has no parameter for prefixes: declare them in the text. A PREFIX
             # that the query declares again later wins.
             sparql = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in prefixes.items()) + sparql
+        if base_iri:  # first (Virtuoso refuses a BASE after a PREFIX); the query's own wins
+            sparql = f"BASE <{base_iri}>\n" + sparql
         data: dict[str, Any] = {"query": sparql}
         if default_graph is not None and len(default_graph) > 1:
             default_graph = self._merge.graphs(default_graph)  # an RDF merge, as embedded
@@ -910,33 +1047,127 @@ class RemoteStore(Store):
             data["default-graph-uri"] = list(default_graph) or [f"{STAGING}none"]
         if named_graphs is not None:
             data["named-graph-uri"] = list(named_graphs) or [f"{STAGING}none"]
-        response = self._post(
-            self.query_url,
-            data,
-            "application/sparql-results+json, application/n-triples;q=0.9",
-        )
+        if self.server_timeout and "virtuoso" in self._server:
+            # Virtuoso stops the query itself at this many ms (the others refuse or ignore
+            # the parameter: Oxigraph's limit is its own --timeout-s).
+            data["timeout"] = str(int(self.server_timeout * 1000))
+        graph = form in ("CONSTRUCT", "DESCRIBE")
+        response = self._post(self.query_url, data, _ACCEPT_GRAPH if graph else _ACCEPT_TABLE)
         content_type = response.headers.get("content-type", "").split(";")[0].strip()
-        if content_type == "application/n-triples":
-            return list(ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES))
-        return ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON)
+        if graph or content_type in ("application/n-triples", "text/turtle"):
+            return self._triples(response, content_type)
+        return self._solutions(response, ask=form == "ASK")
+
+    def count_rows(self, sparql: str) -> int:
+        """The rows the server returns for a SELECT (as tab-separated values: the least
+        text), cut or not."""
+        response = self._post(self.query_url, {"query": sparql}, "text/tab-separated-values")
+        return max(0, response.content.rstrip(b"\n").count(b"\n"))
+
+    def _cut(self, rows: int, response: httpx.Response) -> None:
+        """TruncatedResult if the server says it cut the result (Virtuoso: X-SPARQL-MaxRows
+        for rows, X-SQL-State S1TAT for time), or if it holds as many rows as the server's
+        limit."""
+        if response.headers.get("x-sql-state", "").upper() == "S1TAT":
+            raise TruncatedResult(
+                "the store stopped the query at its time limit and sent what it had: the "
+                "answer would be wrong. Narrow the query, or ask for a longer limit"
+            )
+        limit = self.conformance.row_limit
+        header = response.headers.get("x-sparql-maxrows")
+        if header is not None or (limit is not None and rows >= limit):
+            raise TruncatedResult(
+                f"the store cut a result at its row limit of {header or limit} rows: the "
+                "answer would be wrong. Narrow the query, or raise the store's limit "
+                "(Virtuoso: [SPARQL] ResultSetMaxRows)"
+            )
+
+    def _triples(self, response: httpx.Response, content_type: str) -> list[ox.Triple]:
+        rdf = ox.RdfFormat.TURTLE if content_type == "text/turtle" else ox.RdfFormat.N_TRIPLES
+        try:
+            triples = list(ox.parse(response.content, format=rdf))
+        except SyntaxError as error:
+            raise StoreError(f"{self.location} answered a graph query with {error}") from None
+        self._cut(len(triples), response)
+        if self.conformance.canonical_booleans:
+            return triples
+        return [_by_value(t) for t in triples]
+
+    def _solutions(self, response: httpx.Response, *, ask: bool) -> QueryResult:
+        content = response.content
+        if ask or not self.conformance.canonical_booleans or self.conformance.row_limit:
+            # Read here: counted, booleans read by value, an ASK answered as a table (Virtuoso
+            # names its one column __ASK_RETVAL) read as the boolean.
+            try:
+                answer: dict[str, Any] = json.loads(content)
+            except ValueError:
+                raise StoreError(f"{self.location} answered a query with no JSON") from None
+            bindings = answer.get("results", {}).get("bindings")
+            if bindings is not None:
+                self._cut(len(bindings), response)
+                if ask:  # one row of one column, 1 or 0; or no row at all for false
+                    term: dict[str, Any] = next(iter(bindings[0].values()), {}) if bindings else {}
+                    answer = {"head": {}, "boolean": term.get("value") in ("1", "true")}
+                else:
+                    for row in bindings:
+                        for cell in row.values():
+                            if cell.get("datatype") == _XSD_BOOLEAN:
+                                cell["value"] = _canonical_boolean(cell["value"])
+            elif response.headers.get("x-sparql-maxrows") is not None:
+                self._cut(0, response)
+            content = json.dumps(answer).encode()
+        else:
+            self._cut(0, response)  # the header only: the rows are not counted
+        return ox.parse_query_results(content, format=ox.QueryResultsFormat.JSON)
 
     def _execute_update(self, sparql: str) -> None:
         self._post(self.update_url, {"update": sparql}, "*/*")
 
     def _stage(self, staging: str, triples: Iterable[ox.Triple]) -> None:
-        iterator = iter(triples)
         # Blank node labels are scoped to one request: skolemize them so that a graph staged
         # in several requests keeps its blank nodes' identity.
         prefix = f"{STAGING}genid/{uuid.uuid4().hex}/"
-        while chunk := list(islice(iterator, self.CHUNK)):
-            body = ox.serialize(
-                (_skolemized(t, prefix) for t in chunk), format=ox.RdfFormat.N_TRIPLES
+        skolemized = (_skolemized(t, prefix) for t in triples)
+        while chunk := list(islice(skolemized, self.GSP_CHUNK)):
+            if self.graph_store_url is not None and self._post_graph(staging, chunk):
+                continue
+            for start in range(0, len(chunk), self.CHUNK):
+                part = chunk[start : start + self.CHUNK]
+                body = ox.serialize(part, format=ox.RdfFormat.N_TRIPLES)
+                assert body is not None
+                self._execute_update(f"INSERT DATA {{ GRAPH <{staging}> {{\n{body.decode()}\n}} }}")
+
+    def _post_graph(self, staging: str, triples: list[ox.Triple]) -> bool:
+        """Add ``triples`` to ``staging`` by Graph Store POSTs of at most
+        :attr:`GSP_CHUNK_BYTES` (halves of ``triples`` until each fits); False, and no Graph
+        Store from now on, if the server has none (404, 405, 415, 501)."""
+        body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+        assert body is not None
+        if len(body) > self.GSP_CHUNK_BYTES and len(triples) > 1:
+            half = len(triples) // 2
+            return self._post_graph(staging, triples[:half]) and self._post_graph(
+                staging, triples[half:]
             )
-            assert body is not None
-            self._execute_update(f"INSERT DATA {{ GRAPH <{staging}> {{\n{body.decode()}\n}} }}")
+        assert self.graph_store_url is not None
+        try:
+            self._send(
+                self.graph_store_url,
+                # The standard names the graph by graph, Virtuoso by graph-uri.
+                params={"graph": staging, "graph-uri": staging},
+                content=body,
+                headers={"Content-Type": "application/n-triples"},
+            )
+        except StoreError as error:
+            if error.status not in (404, 405, 415, 501):
+                raise
+            self.graph_store_url = None  # no Graph Store there: INSERT DATA from now on
+            return False
+        return True
 
     def graph_names(self) -> list[str]:
-        result = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        # GROUP BY, not DISTINCT: the same answer, which Virtuoso 7 gives from its graph index
+        # (8 ms) where DISTINCT scans every quad (1.4 s at 35,000 quads; 9 s under load).
+        result = self.query("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
         assert isinstance(result, ox.QuerySolutions)
         return [row["g"].value for row in result]
 
@@ -949,6 +1180,37 @@ class RemoteStore(Store):
 
     def close(self) -> None:
         self._http.close()
+
+
+def _graph_store_beside(query_url: str) -> str | None:
+    """The Graph Store endpoint of well-known servers, found from the query endpoint's path.
+
+    >>> _graph_store_beside("http://127.0.0.1:7878/query")
+    'http://127.0.0.1:7878/store'
+    >>> _graph_store_beside("http://127.0.0.1:8890/sparql-auth")
+    'http://127.0.0.1:8890/sparql-graph-crud-auth'
+    """
+    for query_path, store_path in (
+        ("/query", "/store"),
+        ("/sparql", "/sparql-graph-crud"),
+        ("/sparql-auth", "/sparql-graph-crud-auth"),
+    ):
+        if query_url.endswith(query_path):
+            return query_url[: -len(query_path)] + store_path
+    return None
+
+
+def _canonical_boolean(lexical: str) -> str:
+    return "true" if lexical.strip() in ("1", "true") else "false"
+
+
+def _by_value(triple: ox.Triple) -> ox.Triple:
+    """``triple`` with a boolean object in its canonical form ("1" is read as true)."""
+    value = triple.object
+    if isinstance(value, ox.Literal) and value.datatype.value == _XSD_BOOLEAN:
+        canonical = ox.Literal(_canonical_boolean(value.value), datatype=value.datatype)
+        return ox.Triple(triple.subject, triple.predicate, canonical)
+    return triple
 
 
 def _skolemized(triple: ox.Triple, prefix: str) -> ox.Triple:
@@ -981,12 +1243,24 @@ def open_store(
     store_url: str | None = None,
     *,
     in_memory: bool = False,
+    credentials: Credentials | None = None,
+    graph_store_url: str | None = None,
+    server_timeout: float | None = None,
 ) -> Store:
     """Open the configured store: remote if ``store_url`` (or ``$RECRUITGRAPH_STORE_URL``),
-    else embedded in ``data_dir`` (default :func:`default_data_dir`), or in memory."""
+    else embedded in ``data_dir`` (default :func:`default_data_dir`), or in memory. A remote
+    store's update and Graph Store endpoints default to ``$RECRUITGRAPH_UPDATE_URL`` and
+    ``$RECRUITGRAPH_GRAPH_STORE_URL``, its credentials to the environment's (see
+    :mod:`graph.store.credentials`)."""
     store_url = store_url or os.environ.get("RECRUITGRAPH_STORE_URL")
     if store_url:
-        return RemoteStore(store_url, os.environ.get("RECRUITGRAPH_UPDATE_URL"))
+        return RemoteStore(
+            store_url,
+            os.environ.get("RECRUITGRAPH_UPDATE_URL"),
+            credentials=credentials,
+            graph_store_url=graph_store_url or os.environ.get("RECRUITGRAPH_GRAPH_STORE_URL"),
+            server_timeout=server_timeout,
+        )
     if in_memory:
         return EmbeddedStore(None)
     return EmbeddedStore(data_dir if data_dir is not None else default_data_dir())
