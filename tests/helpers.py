@@ -606,3 +606,8 @@ def gexf_problems(path: Path) -> list[str]:
                 elif not GEXF_VALUES[kind_of].fullmatch(value.get("value", "")):
                     problems.append(f"{kind} {element.get('id')}: {value.get('value')} {kind_of}")
     return problems
+
+
+def all_quads(store: Store) -> set[str]:
+    """Every quad of ``store``'s named graphs, as text: what a test compares before and after."""
+    return {str(q) for g in store.graph_names() for q in store.quads(g)}

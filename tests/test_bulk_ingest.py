@@ -25,8 +25,8 @@ from graph.ingest.synth import write_synthetic
 from graph.ingest.validation import Problem, ValidationError, validate_triples
 from graph.model.namespaces import RDF, RG, XSD, dataset_iri, description_iri
 from graph.store import EmbeddedStore, RemoteStore
-from tests.test_ingest import all_quads
-from tests.test_shacl_sparql import base, broken_variant
+from tests.helpers import all_quads
+from tests.shacl_variants import base, broken_variant
 
 _BLANK = re.compile(r"^(pooled|[0-9a-f]{16,32})$")  # a blank node's id, as written or as loaded
 

@@ -14,11 +14,7 @@ from graph.ingest import list_datasets, load_files, read_inputs, validate_files
 from graph.ingest.validation import ValidationError
 from graph.model.namespaces import RG, dataset_iri, description_iri
 from graph.store import Store
-from tests.helpers import BASE_ROW, SECOND_ROW, claims_csv
-
-
-def all_quads(store: Store) -> set[str]:
-    return {str(q) for g in store.graph_names() for q in store.quads(g)}
+from tests.helpers import BASE_ROW, SECOND_ROW, all_quads, claims_csv
 
 
 def data_triples(store: Store, dataset: str) -> set[str]:
