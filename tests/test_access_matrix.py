@@ -177,6 +177,8 @@ ARGUMENTS: dict[str, Any] = {
     "reason": ["probe"],
     "replace": ["true"],
     "shapes": ["false"],  # arbitrary RDF loaded unchecked: a write like any other
+    # the aggregate view's groups: a kind without places, and every kind of party's
+    "cell": ["Recruiter|", "RegionalGovernment|", "FederalBody|"],
     "file": ["claims.csv"],
     # names no data: left at its default
     **{
@@ -202,6 +204,7 @@ ARGUMENTS: dict[str, Any] = {
             "directed",
             "limit",
             "offset",
+            "opened",
             "leave_out",
             "licence",
             "synthetic",
