@@ -38,7 +38,7 @@ from graph.analysis.metrics.roles import roles_by_tier
 from graph.analysis.metrics.uncertainty import centralization_null, wilson_interval
 from graph.analysis.projection import ProjectionFilter, claims_of, project
 from graph.ingest.progress import Progress, Step
-from graph.model.ontology import concept_texts
+from graph.model.ontology import concept_texts, tiers
 from graph.sparql import dataset_graphs
 from graph.store import Store
 from graph.store.cache import cached, paused_gc
@@ -57,8 +57,9 @@ QUESTION = (
 #: the network's ties (coordinates, funds, operates), against random networks of as many
 #: actors and ties (its null is Erdős–Rényi G(n, m): see centralization_null).
 CENTRALIZATION = "centralization_out_degree"
-#: The question's two sides, as tiers of the ontology: the federal centre and the provinces.
-CENTRE, PROVINCES = "federal", "regional"
+#: The question's two sides, as tiers of the ontology: the federal centre and the provinces,
+#: which the ontology orders first (rg:order 1 and 2).
+CENTRE, PROVINCES = tiers()[:2]
 _SIDES = (CENTRE, PROVINCES)
 
 

@@ -80,6 +80,7 @@ from graph.model.namespaces import (
     RG,
     STAGING,
     SYSTEM_GRAPH,
+    XSD,
     dataset_name,
     described_graph,
 )
@@ -916,7 +917,7 @@ def query_form(sparql: str) -> str:
 #: prefers SPARQL JSON, Virtuoso, would otherwise answer a CONSTRUCT with a table).
 _ACCEPT_GRAPH = "application/n-triples, text/turtle;q=0.9"
 _ACCEPT_TABLE = "application/sparql-results+json"
-_XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+_XSD_BOOLEAN = XSD + "boolean"
 
 
 class RemoteStore(Store):
