@@ -51,8 +51,15 @@ def set_query(page: Page, text: str) -> None:
 
 
 def run(page: Page) -> None:
+    # Wait for the results of this run to be drawn: the chip and busy marker of a run before
+    # it would let a loaded machine read the previous table.
+    page.evaluate(
+        """() => { window.__drawn = false;
+            const yasr = recruitgraphQuery.yasgui.getTab().getYasr();
+            yasr.once("drawn", () => { window.__drawn = true; }); }"""
+    )
     page.click(".yasqe .yasqe_queryButton")
-    page.wait_for_selector(".yasr_response_chip:not(.empty)", timeout=READY)
+    page.wait_for_function("() => window.__drawn === true", timeout=READY)
     page.wait_for_function("() => !document.querySelector('.yasqe .query_busy')", timeout=READY)
 
 
