@@ -144,3 +144,34 @@ def test_not_a_number_is_below_no_minimum() -> None:
     triples.append(ox.Triple(flow, amount, typed("NaN", "decimal")))
     rules = {p.rule for p in validate_triples(triples) if p.focus == flow.value}
     assert rules == {"MinInclusiveConstraintComponent"}
+
+
+def test_subclasses_and_nodes_of_two_targets_give_pyshacls_report() -> None:
+    """Where the data graph declares a subclass, a check finds instances through it (the
+    checks read ``rdf:type`` alone only where the data has no ``rdfs:subClassOf``); a node
+    that two targets of one shape reach is one focus node (one result per breach); a breach
+    at a node that is no focus node (the checks' screens find it) is no result."""
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    sub_class_of = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#subClassOf")
+    local = ox.NamedNode("https://example.org/LocalSource")
+    source = ox.NamedNode(RG + "Source")
+    cited = next(t.object for t in base() if t.predicate.value.endswith("wasDerivedFrom"))
+    claim = next(t.subject for t in base() if t.predicate.value == RG + "confidence")
+    loose, days = ox.NamedNode("https://example.org/not-a-claim"), ("2024-01-01", "2024-02-01")
+    dropped = {
+        ox.Triple(cited, rdf_type, source),  # a source only by its subclass
+        *(t for t in base() if t.subject == claim and t.predicate.value == RG + "confidence"),
+    }
+    triples = [t for t in [*base(), *reference_triples()] if t not in dropped]
+    triples += [
+        ox.Triple(local, sub_class_of, source),
+        ox.Triple(cited, rdf_type, local),
+        ox.Triple(claim, rdf_type, ox.NamedNode(RG + "Relation")),  # a second target class
+        ox.Triple(claim, ox.NamedNode(RG + "basis"), ox.NamedNode(RG + "Transfer")),
+        *(ox.Triple(loose, ox.NamedNode(RG + "start"), typed(day, "date")) for day in days),
+    ]
+    reference = assert_same(triples)
+    rules = {(rule, path) for focus, path, _, rule, _ in reference if focus == claim.value}
+    assert ("MinCountConstraintComponent", RG + "confidence") in rules
+    assert ("InConstraintComponent", RG + "basis") in rules
+    assert not {key for key in reference if key[0] in (cited.value, loose.value)}
