@@ -113,6 +113,9 @@ class Settings:
     #: Bytes of derived results (projections, reports) the engine process keeps
     #: (graph.store.cache; 0: none).
     metrics_cache_bytes: int = DEFAULT_MAX_BYTES
+    #: The networkx backend the engine process runs the analysis on
+    #: (graph.analysis.backends; None: networkx's own configuration).
+    nx_backend: str | None = None
     #: Directory to delete at shutdown (a temporary copy of an in-memory store).
     cleanup: Path | None = field(default=None, repr=False)
 
@@ -127,6 +130,7 @@ class Settings:
                 self.analysis_threads,
                 heavy_threads=self.heavy_threads,
                 metrics_cache_bytes=self.metrics_cache_bytes,
+                nx_backend=self.nx_backend,
                 graph_store_url=self.graph_store_url,
                 server_timeout=self.query_timeout,
                 credentials=self.store_credentials,
@@ -142,6 +146,7 @@ class Settings:
             self.analysis_threads,
             heavy_threads=self.heavy_threads,
             metrics_cache_bytes=self.metrics_cache_bytes,
+            nx_backend=self.nx_backend,
         )
 
     def token_dir(self) -> Path:

@@ -107,6 +107,9 @@ class Health(TypedDict):
     #: hits, computed, waited (for another caller's computation), evicted, and too_large
     #: (computed, served, not kept)
     metrics_cache: NotRequired[dict[str, int]]
+    #: The networkx backend first in line for the analytics in the engine process
+    #: (``--nx-backend``, $RECRUITGRAPH_NX_BACKEND; ``networkx``: networkx's own code)
+    nx_backend: NotRequired[str]
     #: The server's cache of whole answers (SPARQL results), kept until the next write:
     #: entries, bytes, max_bytes (0: off, as for a remote store), and since start hits,
     #: misses, answers kept and evicted
@@ -414,6 +417,9 @@ class MetricsReport(TypedDict):
     federal_reach: JSON
     brokers: list[JSON]
     top_actors: list[JSON]
+    #: the networkx backend first in line for the analytics that computed the report
+    #: (``networkx``: networkx's own code; set by ``--nx-backend``)
+    nx_backend: str
     version: NotRequired[ViewVersion]
 
 

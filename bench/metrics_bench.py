@@ -11,7 +11,8 @@ On synthetic projections of 1,000, 10,000 and 100,000 actors (``graph.ingest.syn
   over several seeds, with the time of each (and networkx's uniform ``k`` sample for
   comparison);
 * the same cold report with networkx's backend dispatch switched to nx-parallel
-  (``nx.config.backend_priority.algos = ["parallel"]``) and without, in an interpreter that has
+  (``graph.analysis.backends.use_backend("parallel")``, what ``--nx-backend parallel`` does)
+  and without, in an interpreter that has
   nx-parallel installed (``--parallel-python``).
 
 The data are loaded into an in-memory ``EmbeddedStore`` by writing the parsed triples and a
@@ -84,13 +85,27 @@ def synthetic_file(data_dir: Path, actors: int) -> tuple[Path, float]:
     return path, time.perf_counter() - start
 
 
+def _description(path: Path, count: int) -> list[Any]:
+    """The description of dataset ``synthetic``: the file ``path`` of ``count`` triples."""
+    from graph.ingest import dataset_description
+
+    return dataset_description(
+        "synthetic",
+        checksum="sha256:" + "0" * 64,
+        files=[path.name],
+        synthetic=True,
+        triples=count,
+        model=True,
+    )
+
+
 def load_store(path: Path, location: Path | None = None) -> tuple[Any, int]:
     """A store (in memory, or on disk at ``location``) with the reference data and ``path`` as
     dataset ``synthetic``, written directly (no SHACL validation), streaming the triples;
     returns it and the triple count."""
     import pyoxigraph as ox
 
-    from graph.ingest import dataset_contents, dataset_description, load_reference
+    from graph.ingest import dataset_contents, load_reference
     from graph.model.namespaces import dataset_iri
     from graph.store import EmbeddedStore
 
@@ -105,16 +120,34 @@ def load_store(path: Path, location: Path | None = None) -> tuple[Any, int]:
             yield ox.Triple(quad.subject, quad.predicate, quad.object)
 
     def description() -> Iterator[ox.Triple]:  # read after the data: its count is known
-        yield from dataset_description(
-            "synthetic",
-            checksum="sha256:" + "0" * 64,
-            files=[path.name],
-            synthetic=True,
-            triples=count,
-            model=True,
-        )
+        yield from _description(path, count)
 
     store.replace_graphs(dataset_contents(dataset_iri("synthetic"), triples(), description()))
+    return store, count
+
+
+def bulk_store(path: Path, location: Path) -> tuple[Any, int]:
+    """An on-disk store at ``location`` with the reference data and ``path`` (N-Triples) as
+    dataset ``synthetic``, parsed by the engine's bulk loader straight into the dataset's graph
+    (the bulk path of ``recruitgraph load``, :mod:`graph.ingest.bulk`) and committed with its
+    description, **without the SHACL checks**: for files past what one transaction of
+    :func:`load_store` holds in memory (10M triples). Returns it and the triple count."""
+    import pyoxigraph as ox
+
+    from graph.ingest import load_reference
+    from graph.ingest.bulk import size
+    from graph.model.namespaces import dataset_iri, description_iri
+    from graph.store import EmbeddedStore
+
+    store = EmbeddedStore(location)
+    load_reference(store)
+    graph = dataset_iri("synthetic")
+    staged = store.staged([graph, description_iri(graph)])
+    with staged, open(path, "rb") as file:
+        staged.load(graph, file, ox.RdfFormat.N_TRIPLES)
+        count = size(staged.engine, staged.where(graph))
+        staged.add(description_iri(graph), _description(path, count))
+        staged.commit()
     return store, count
 
 
@@ -348,6 +381,7 @@ def worker_parallel(actors: int, data_dir: Path) -> dict[str, Any]:
     from networkx.utils import backends
 
     from graph.analysis import figures
+    from graph.analysis.backends import use_backend
     from graph.store import cache
 
     dispatched: Counter[str] = Counter()
@@ -364,13 +398,13 @@ def worker_parallel(actors: int, data_dir: Path) -> dict[str, Any]:
         setattr(backends._dispatchable, method, counting)
 
     warm_up(data_dir)
-    nx.config.backend_priority.algos = ["parallel"]
+    use_backend("parallel")  # what --nx-backend parallel does
     warm_up(data_dir)  # starts the backend's worker processes, which it keeps
     path, _ = synthetic_file(data_dir, actors)
     store, _ = load_store(path)
     out: dict[str, Any] = {"actors": actors, "cpus": os.cpu_count()}
     for mode in ("without", "with"):
-        nx.config.backend_priority.algos = ["parallel"] if mode == "with" else []
+        use_backend("parallel" if mode == "with" else "networkx")
         dispatched.clear()
         cache.clear()
         start = time.perf_counter()
@@ -378,7 +412,7 @@ def worker_parallel(actors: int, data_dir: Path) -> dict[str, Any]:
         out[f"{mode}_s"] = time.perf_counter() - start
         out[f"{mode}_dispatched"] = dict(dispatched)
         out[f"{mode}_betweenness"] = report["figures"]["centralization_betweenness"]
-    nx.config.backend_priority.algos = []
+    use_backend("networkx")
     import nx_parallel
 
     out["nx_parallel"] = getattr(nx_parallel, "__version__", "?")
@@ -569,7 +603,8 @@ def render(results: dict[str, Any], command: str) -> str:
         lines.append(
             f"nx-parallel {p0['nx_parallel']} with networkx {p0['networkx']} on Python "
             f"{p0['python']} (n_jobs={p0['n_jobs']}, {p0['cpus']} CPUs), switched on by "
-            '`nx.config.backend_priority.algos = ["parallel"]` with no change to the code. '
+            '`use_backend("parallel")` (what `--nx-backend parallel` does: '
+            '`nx.config.backend_priority.algos = ["parallel"]`) with no change to the code. '
             "Same process for both columns; dispatched calls counted in networkx's dispatcher."
         )
         lines.append("")

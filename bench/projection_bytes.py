@@ -8,6 +8,14 @@ For each size: ``recruitgraph synth`` data (centralization 0.5, seed 1) in an in
 process is warm, then a second one built under tracemalloc: the bytes still allocated once it
 is built and its temporaries freed, against what ``projection_bytes`` and an exact walk (every
 object once, no sampling) say, and how long each measurement took.
+
+``--store DIR`` measures instead what building one projection of an on-disk store costs (a
+store of bench/metrics_cache_rss.py, e.g. 10M triples): the peak of the memory Python
+allocated while it was built (its temporaries: query results, the claims' properties), what
+the projection still holds after, and the time (under tracemalloc, which slows it). Run it
+with ``PYTHONPATH`` set to each checkout to compare them::
+
+    PYTHONPATH=. .venv/bin/python bench/projection_bytes.py --store /tmp/rg/metrics-cache-100000
 """
 
 from __future__ import annotations
@@ -66,11 +74,52 @@ def measure(actors: int, data_dir: Path) -> dict[str, float]:
     }
 
 
+def build_peak(location: Path) -> dict[str, float]:
+    """One projection of the on-disk store at ``location`` (warmed by one before it): the
+    peak and the kept bytes Python allocated for it, and the seconds it took; and the seconds
+    of the first build (not traced)."""
+    import networkx as nx
+
+    from graph.analysis.projection import build_projection
+    from graph.store import EmbeddedStore
+
+    with EmbeddedStore(location) as store:
+        began = time.perf_counter()
+        nx.freeze(build_projection(store))  # warm: ontology, vocabularies, store caches
+        untraced = time.perf_counter() - began
+        gc.collect()
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        began = time.perf_counter()
+        G = build_projection(store)
+        seconds = time.perf_counter() - began
+        gc.collect()
+        kept, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    return {
+        "edges": G.number_of_edges(),
+        "peak": peak - before,
+        "kept": kept - before,
+        "seconds": seconds,
+        "untraced": untraced,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--actors", default="1000,10000", help="sizes, comma-separated")
     parser.add_argument("--data-dir", type=Path, default=Path(tempfile.gettempdir()) / "rg-bench")
+    parser.add_argument("--store", type=Path, help="an on-disk store: the peak of one build")
     args = parser.parse_args()
+    if args.store is not None:
+        r = build_peak(args.store)
+        mib = 1024**2
+        print(
+            f"{r['edges']:,} claims: peak {r['peak'] / mib:,.0f} MiB allocated while built, "
+            f"{r['kept'] / mib:,.0f} MiB kept, {r['seconds']:.1f} s (under tracemalloc; the "
+            f"first build, not traced: {r['untraced']:.1f} s)"
+        )
+        return
     print(
         "| actors | nodes | edges | tracemalloc (MiB) | projection_bytes (MiB, error, s) "
         "| exact walk (MiB, error, s) |"

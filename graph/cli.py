@@ -78,6 +78,24 @@ def _store_options() -> _Parser:
     return options
 
 
+def _analytics_options() -> _Parser:
+    """The option of the commands that run the analytics (in this process, or in the server's
+    engine process)."""
+    from graph.analysis.backends import ENVIRONMENT
+
+    options = _Parser(add_help=False)
+    group = options.add_argument_group("analytics")
+    group.add_argument(
+        "--nx-backend",
+        metavar="NAME",
+        help="the networkx backend that runs the analytics where it implements them (e.g. "
+        "parallel: nx-parallel, cugraph: nx-cugraph; networkx: networkx's own code); one "
+        f"that is not installed is refused (default ${ENVIRONMENT}, else networkx's own "
+        "configuration; docs/analytics-backends.md)",
+    )
+    return options
+
+
 def _port(text: str) -> int:
     """A TCP port to listen on: 1-65535 (argparse says why otherwise; uvicorn would wrap a
     larger number around to another port)."""
@@ -463,6 +481,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
         for actor in result["top_actors"]:
             who = f"{actor['label']} ({actor['kind']})"
             print(f"  {actor['rank']:>2}. {who}  {_number(actor['betweenness'])}")
+        print(f"\ncomputed with networkx backend: {result['nx_backend']}")
     return 0
 
 
@@ -831,6 +850,7 @@ def _serve(store: Store, sock: socket.socket, args: argparse.Namespace) -> None:
         answer_cache_bytes=int(args.answer_cache_mb * 1024**2),
         metrics_cache_bytes=int(args.metrics_cache_mb * 1024**2),
         page_wait=args.page_wait,
+        nx_backend=args.nx_backend,
         aggregate_above=AGGREGATE_ABOVE if args.aggregate_above is None else args.aggregate_above,
         data_dir=args.data_dir,
     )
@@ -946,6 +966,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     store = _store_options()
+    analytics = _analytics_options()
     fmt: dict[str, Any] = {
         "choices": ["table", "json"],
         "default": "table",
@@ -1037,7 +1058,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_export)
 
     p = sub.add_parser(
-        "metrics", parents=[store], help="how centralized the network is, who pays, and the trend"
+        "metrics",
+        parents=[store, analytics],
+        help="how centralized the network is, who pays, and the trend",
     )
     add_filter_options(p)
     p.add_argument("--window", help="timeline: window length as ISO 8601 duration (e.g. P12M)")
@@ -1061,7 +1084,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "viz",
-        parents=[store],
+        parents=[store, analytics],
         help="write the explorer page (network, filters, timeline) as one file",
     )
     add_filter_options(p)
@@ -1073,7 +1096,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "report",
-        parents=[store],
+        parents=[store, analytics],
         help="write the question page (center or provinces, and is it shifting?) as one file",
     )
     add_filter_options(p)
@@ -1116,7 +1139,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("serve", "serve the HTTP API over the store", cmd_serve),
         ("demo", "load the default dataset and serve it", cmd_demo),
     ):
-        p = sub.add_parser(name, parents=[store], help=helptext)
+        p = sub.add_parser(name, parents=[store, analytics], help=helptext)
         p.add_argument("--host", default="127.0.0.1")
         p.add_argument("--port", type=_port, default=8000, help="TCP port, 1-65535")
         if name == "demo":
@@ -1328,6 +1351,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, "run", None) is None:
             parser.print_help()
             return 1
+        if "nx_backend" in args:  # (before a server listens: a backend not installed, exit 1)
+            from graph.analysis.backends import backend_setting, use_backend
+
+            args.nx_backend = backend_setting(args.nx_backend)
+            use_backend(args.nx_backend)
         return args.run(args)
     except ValidationError as error:
         _print_problems(error.problems)

@@ -36,7 +36,8 @@ from tests.helpers import (
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """A server over an empty store, in a process group of its own, with a reader and an
-    editor token, and a metrics cache of 3 MiB. The last test of the module stops it with a
+    editor token, a metrics cache of 3 MiB and networkx's own code for the analytics
+    (``--nx-backend networkx``). The last test of the module stops it with a
     signal to its group."""
     work = tmp_path_factory.mktemp("operations")
     roles = {role: (role, ()) for role in ("reader", "editor")}
@@ -45,6 +46,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         work / "server.log",
         "--max-upload-mb", "1",
         "--metrics-cache-mb", "3",
+        "--nx-backend", "networkx",
         roles=roles,
         new_session=True,
     ) as live:  # fmt: skip
@@ -135,7 +137,9 @@ def test_healthz_reports_store_state_restarts_and_cache(server: LiveServer) -> N
     assert before["status"] == "ok" and before["store_state"] == "open"
     assert before["engine_crashes_recent"] == 0 and "error" not in before
     assert isinstance(before["engine_restarts"], int)
-    assert httpx.get(f"{server.base}/api/metrics").status_code == 200
+    assert before["nx_backend"] == "networkx"  # the engine process's
+    report = httpx.get(f"{server.base}/api/metrics")
+    assert report.status_code == 200 and report.json()["nx_backend"] == "networkx"
     after = httpx.get(f"{server.base}/healthz").json()
     assert after["cache_entries"] > before["cache_entries"]
     # The engine process's cache of derived results, bounded by --metrics-cache-mb.

@@ -113,6 +113,7 @@ def engine_health(engine: Engine) -> tuple[dict[str, Any], str | None]:
                             "evicted": 0,
                             "too_large": 0,
                         },
+                        "nx_backend": "networkx",
                         "answer_cache": {
                             "entries": 12,
                             "bytes": 48210,

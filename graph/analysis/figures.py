@@ -16,6 +16,7 @@ from typing import Any
 import networkx as nx
 
 from graph.analysis import evidence
+from graph.analysis.backends import active_backend
 from graph.analysis.metrics import ranked
 from graph.analysis.metrics.brokers import _brokers
 from graph.analysis.metrics.burden import burden_share
@@ -172,6 +173,8 @@ def report(
     (:func:`graph.analysis.metrics.roles.roles_by_tier`); ``enforcement``, enforcement actions
     beside the claims about the same countries
     (:func:`graph.analysis.metrics.enforcement.enforcement_by_year`).
+    ``nx_backend`` names the networkx backend first in line for the analytics in the process
+    that computed the report (:mod:`graph.analysis.backends`).
     ``evidence`` gives each figure what it rests on
     (:func:`graph.analysis.evidence.figure_evidence`):
     the claims behind it, how many are assessments, and its interval — exact for proportions,
@@ -179,7 +182,15 @@ def report(
     :data:`EVIDENCE_LIMIT` claims. ``synthetic`` says whether any of the data behind it is
     synthetic. Cached until the store changes: treat the result as read-only.
     """
-    key = (flt, None if graphs is None else tuple(sorted(graphs)), top, sample, rounds)
+    # (The backend in the key: a report says which one computed it.)
+    key = (
+        flt,
+        None if graphs is None else tuple(sorted(graphs)),
+        top,
+        sample,
+        rounds,
+        active_backend(),
+    )
 
     def compute() -> dict[str, Any]:
         with paused_gc():
@@ -228,6 +239,7 @@ def _report(
             for node, score in _brokers(view, federal, recruiters, top, csr=scores.csr)
         ],
         "top_actors": _node_table(G, scores, by="betweenness", top=top),
+        "nx_backend": active_backend(),
     }
 
 

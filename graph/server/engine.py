@@ -88,6 +88,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, BinaryIO, Concatenate, ParamSpec, TypeVar
 
+from graph.analysis.backends import use_backend
 from graph.ingest.progress import Progress, Throttle
 from graph.server import service
 from graph.server.answers import AnswerCache
@@ -177,6 +178,9 @@ class StoreSpec:
     #: Bytes of derived results (projections, reports) the engine process keeps between
     #: calls (:func:`graph.store.cache.set_max_bytes`; 0: none).
     metrics_cache_bytes: int = DEFAULT_MAX_BYTES
+    #: The networkx backend that runs the analysis in the engine process
+    #: (:func:`graph.analysis.backends.use_backend`; None: networkx's own configuration).
+    nx_backend: str | None = None
     #: A remote store's Graph Store endpoint, and the seconds after which its server should
     #: stop a query (where it takes a limit per query).
     graph_store_url: str | None = None
@@ -837,7 +841,7 @@ class Engine:
         if not ok:
             await worker.kill()
             self._start_error = payload[1]
-            raise EngineUnavailable(f"the query engine could not open the store: {payload[1]}")
+            raise EngineUnavailable(f"the query engine could not start: {payload[1]}")
         self._worker = worker
         self._ready.set()
         self._prepare_standby()
@@ -1198,6 +1202,7 @@ def serve(fd: int, spec: StoreSpec) -> int:
 
     cache.set_max_bytes(spec.metrics_cache_bytes)
     try:
+        use_backend(spec.nx_backend)  # (refused here too, for a server a library user built)
         store = spec.open()
     except Exception as error:
         with contextlib.suppress(OSError):

@@ -46,6 +46,7 @@ from typing import Any, TypeGuard, TypeVar, overload
 import pyoxigraph as ox
 
 from graph.analysis import figures, queries
+from graph.analysis.backends import active_backend
 from graph.analysis.projection import ProjectionFilter, project
 from graph.analysis.question import question
 from graph.errors import Conflict, Forbidden, InvalidArgument, NotFound, RecruitgraphError
@@ -369,6 +370,7 @@ def healthz(ctx: Context, principal: Principal) -> dict[str, Any]:
         "cache_entries": cache.stats()["entries"],
         # (This process's: the engine process that computes the analysis.)
         "metrics_cache": cache.stats(),
+        "nx_backend": active_backend(),
     }
 
 
