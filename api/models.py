@@ -490,6 +490,14 @@ class ExplorerGroups(TypedDict):
     cells: list[GroupCell]
     opening_cells: int
     members_page: int
+    #: the filter in force (a list of every kind or relation reads as none), and whether it
+    #: narrows the claims or datasets
+    filter: JSON
+    filtered: bool
+    #: the choices of the filters: the caller's datasets, confidence levels, levels
+    datasets: list[JSON]
+    confidence: list[str]
+    levels: list[str]
 
 
 #: The claims between two groups of one relation type ("from" is a Python keyword).

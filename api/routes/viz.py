@@ -17,8 +17,11 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from api.deps import ERRORS, ApiError, Caller, EncodedJSON, EngineDep, Filters, settings_of
 from api.models import ExplorerData, ExplorerGroups, GroupLink, GroupMembers, JobStarted
 from api.pending import json_when_ready, page_when_ready
+from graph.analysis.projection import ProjectionFilter
 from graph.errors import InvalidArgument
 from graph.server import service
+from graph.server.auth import Principal
+from graph.server.engine import Engine
 from graph.viz.groups import MAX_WITH, parse_cell
 from graph.viz.network import OPENING_LEVEL
 from graph.viz.page import (
@@ -53,11 +56,19 @@ async def viz(
     --aggregate-above`` actors it draws groups of actors first (cohorts by country, regional
     governments by province, …), each opened on demand (:mod:`graph.viz.groups`)."""
     root = request.scope.get("root_path", "")
+    # Whether the page draws groups depends on the store, not on the filters: the same kind
+    # of page whatever is chosen on it.
     groups = await engine.call(service.explorer_groups, principal)
     threshold = settings_of(request).aggregate_above
     if groups["actors"] > threshold:
+        stored = groups["actors"]
+        groups = await engine.call(service.explorer_groups, principal, filters)
         page = groups_page(
-            groups, assets_url=f"{root}/viz/assets", api_url=root, threshold=threshold
+            groups,
+            assets_url=f"{root}/viz/assets",
+            api_url=root,
+            threshold=threshold,
+            stored=stored,
         )
         return HTMLResponse(
             page,
@@ -131,11 +142,19 @@ _GROUPS_EXAMPLE = {
     response_model=ExplorerGroups,
     responses={200: {"content": {"application/json": {"example": _GROUPS_EXAMPLE}}}},
 )
-async def viz_groups(principal: Caller, engine: EngineDep) -> Response:
+async def viz_groups(filters: Filters, principal: Caller, engine: EngineDep) -> Response:
     """The groups the explorer's aggregate view draws first: every kind of party, split by
     place where the kind has one (cohorts by country, regional governments by province),
-    with the number of actors in each (``count``), and the legend."""
-    return EncodedJSON(await engine.call_json(service.explorer_groups, principal))
+    with the number of actors in each (``count``), and the legend. Under a filter on claims
+    a group counts the actors that are a party of a claim that passes."""
+    return EncodedJSON(await engine.call_json(service.explorer_groups, principal, filters))
+
+
+async def _check_datasets(engine: Engine, principal: Principal, filters: ProjectionFilter) -> None:
+    """A 404 for a dataset of the filters the caller cannot read, before a job starts (the
+    groups under the filters: one cheap query, cached, that the page asked for already)."""
+    if filters.datasets:
+        await engine.call(service.explorer_groups, principal, filters)
 
 
 _JOB: dict[int | str, dict[str, Any]] = {
@@ -158,15 +177,18 @@ _JOB: dict[int | str, dict[str, Any]] = {
         **_JOB,
     },
 )  # fmt: skip
-async def viz_group_links(request: Request, principal: Caller, engine: EngineDep) -> Response:
-    """The number of claims between groups, by relation type: one pass over every claim
-    (seconds on a large store), so a job: past ``--page-wait`` the answer is 202 with the
-    job's address, which the page polls."""
+async def viz_group_links(
+    request: Request, filters: Filters, principal: Caller, engine: EngineDep
+) -> Response:
+    """The number of claims that pass the filters between groups, by relation type: one
+    pass over every claim (seconds on a large store), so a job: past ``--page-wait`` the
+    answer is 202 with the job's address, which the page polls."""
+    await _check_datasets(engine, principal, filters)
     return await json_when_ready(
         request,
         principal,
         "the links between groups",
-        lambda: engine.call(service.explorer_group_links, principal),
+        lambda: engine.call(service.explorer_group_links, principal, filters),
     )
 
 
@@ -185,6 +207,7 @@ async def viz_group_links(request: Request, principal: Caller, engine: EngineDep
 )  # fmt: skip
 async def viz_group_members(
     request: Request,
+    filters: Filters,
     principal: Caller,
     engine: EngineDep,
     cell: Annotated[
@@ -209,19 +232,26 @@ async def viz_group_members(
         ),
     ] = None,
 ) -> Response:
-    """One page of at most 100 members of a group, with their claims towards every other
-    group and towards the members of the ``opened`` pages (a job past ``--page-wait``: a
-    hub's claims may be many)."""
+    """One page of at most 100 members of a group (under a filter on claims, those that are
+    a party of a claim that passes), with their claims that pass towards every other group
+    and towards the members of the ``opened`` pages (a job past ``--page-wait``: a hub's
+    claims may be many)."""
     try:
         parse_cell(cell)
     except InvalidArgument as bad:
         raise ApiError(400, str(bad)) from None
+    await _check_datasets(engine, principal, filters)
     return await json_when_ready(
         request,
         principal,
         "the members of a group",
         lambda: engine.call(
-            service.explorer_group_members, principal, cell, offset=offset, opened=opened or ()
+            service.explorer_group_members,
+            principal,
+            cell,
+            offset=offset,
+            opened=opened or (),
+            filters=filters,
         ),
     )
 

@@ -267,6 +267,9 @@
   const nodesView = new vis.DataSet();
   const edgesView = new vis.DataSet();
   const network = new vis.Network($("network"), { nodes: nodesView, edges: edgesView }, data.options);
+  // The links for the keyboard (links.js): moving selects the link, Enter opens its claims.
+  const linkKeys = window.linkList($("link-list"), $("link-active"),
+    (id) => { network.selectEdges([id]); network.redraw(); }, (id) => showEdge(id));
   let drawn = { groups: new Map(), shown: 0, matched: 0, claims: 0, merged: new Map(), edges: [] };
 
   // Links between the same two nodes (another relation type, another basis, the other
@@ -367,6 +370,12 @@
     rankLabels(visNodes, visEdges);
     drawn = { groups, shown: visNodes.length, matched: nodes.size, claims: claimCount, merged, edges };
     listNodes();
+    linkKeys.update(visEdges.map((edge) => {
+      const link = merged.get(edge.id);
+      const n = link.claims.length;
+      return { id: edge.id, words: `${labelOf(link.from)}, ${relationText(link.type).toLowerCase()} to ` +
+        `${labelOf(link.to)}: ${n} ${n === 1 ? "claim" : "claims"} (${basisWords(link.basis)})` };
+    }));
 
     const stats = $("stats");
     const assessments = edges.reduce((n, { claims }) => n + claims.filter((c) => !isReport(c)).length, 0);

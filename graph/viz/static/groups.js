@@ -12,6 +12,15 @@
   const $ = (id) => document.getElementById(id);
   const data = JSON.parse($("groups-data").textContent);
   const config = JSON.parse($("groups-config").textContent);
+  // The explorer's filters in the address (the server's own names, as in the explorer's):
+  // every call for links and members is made under them.
+  const FILTER_NAMES = ["start", "end", "kinds", "relations", "min_confidence", "min_amount", "dataset", "level",
+    "basis", "aggregates"];
+  const asked = new URLSearchParams(window.location.search);
+  function withFilters(params) {
+    for (const name of FILTER_NAMES) for (const value of asked.getAll(name)) params.append(name, value);
+    return params;
+  }
   const POLL_MS = 1000;
   const MAX_POLLS = 900; // a job polled at most 15 minutes (the server's write limit is 10)
 
@@ -228,7 +237,7 @@
     return [...merged.values()].map((link) => {
       const style = relationStyle.get(link.type);
       return {
-        id: link.id, from: link.from, to: link.to, value: link.claims,
+        id: link.id, from: link.from, to: link.to, value: link.claims, type: link.type,
         color: { color: style.colour, highlight: style.colour, hover: style.colour },
         arrows: { to: { enabled: true, type: style.arrow } },
         title: tooltip([`${style.label}: ${caption(link.from)} → ${caption(link.to)}`,
@@ -250,6 +259,7 @@
     const visEdges = edges(new Set(drawnNodes.keys()));
     nodesView.clear(); edgesView.clear();
     nodesView.add(visNodes); edgesView.add(visEdges);
+    linkKeys.update(visEdges.map((edge) => ({ id: edge.id, words: linkWords(edge) })));
     const members = [...state.opened.values()].reduce((n, o) => n + o.members.size, 0);
     const stats = $("stats");
     stats.textContent = `${number(visNodes.length)} nodes (${number(members)} actors, the rest groups), ` +
@@ -316,7 +326,7 @@
     if (what !== "cell" && what !== "rest") return;
     const opened = state.opened.get(key) || { pages: [], members: new Map(), links: [] };
     const offset = opened.pages.length ? opened.pages[opened.pages.length - 1] + data.members_page : 0;
-    const params = new URLSearchParams({ cell: key, offset: String(offset) });
+    const params = withFilters(new URLSearchParams({ cell: key, offset: String(offset) }));
     for (const page of openedPages(key)) params.append("opened", page);
     state.busy.add(id);
     const status = $("links-status");
@@ -353,7 +363,63 @@
   }
   $("details-close").addEventListener("click", () => { $("details").hidden = true; });
 
-  network.on("click", (params) => { if (params.nodes.length) open(String(params.nodes[0])); });
+  network.on("click", (params) => {
+    if (params.nodes.length) open(String(params.nodes[0]));
+    else if (params.edges.length) showLink(String(params.edges[0]));
+  });
+
+  // ------------------------------------------------------------------ links (keyboard)
+  function linkWords(edge) {
+    const relation = relationStyle.get(edge.type).label.toLowerCase();
+    return `${caption(edge.from)}, ${relation} to ${caption(edge.to)}: ${number(edge.value)} ${edge.value === 1 ? "claim" : "claims"}`;
+  }
+  // A link's details: what it is and its number of claims (a group's claims are many: they
+  // are listed actor by actor once its groups are opened).
+  function showLink(id) {
+    const edge = edgesView.get(id);
+    if (!edge) return;
+    network.selectEdges([id]);
+    $("details").hidden = false;
+    $("details-title").textContent = `${relationStyle.get(edge.type).label}: ${caption(edge.from)} → ${caption(edge.to)}`;
+    $("details-kind").textContent = "The claims behind this link, under the filters";
+    const list = $("details-attributes");
+    list.replaceChildren(el("dt", "from"), el("dd", caption(edge.from)), el("dt", "relation"),
+      el("dd", relationStyle.get(edge.type).label), el("dt", "to"), el("dd", caption(edge.to)),
+      el("dt", "claims"), el("dd", number(edge.value)));
+    const groupsAtEnds = [edge.from, edge.to].filter((end) => !end.startsWith("actor:"));
+    if (groupsAtEnds.length) {
+      list.append(el("dt", "to see them"), el("dd", "open the groups at its ends: their actors' links are drawn one by one"));
+    }
+    $("details-said").textContent = `Details of the link: ${linkWords(edge)}.`;
+  }
+  const linkKeys = window.linkList($("link-list"), $("link-active"),
+    (id) => { network.selectEdges([id]); network.redraw(); }, showLink);
+
+  // ------------------------------------------------------------------ filters
+  // Applied by reloading the page under them (its groups are counted by the server): only
+  // what narrows goes into the address, so that the address says the filters in force.
+  $("filter-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const params = new URLSearchParams();
+    for (const name of ["kinds", "relations", "dataset"]) {
+      const boxes = [...form.querySelectorAll(`input[name="${name}"]`)];
+      const chosen = boxes.filter((box) => box.checked).map((box) => box.value);
+      if (!chosen.length) {
+        $("filter-error").textContent = `Choose at least one of the ${name === "dataset" ? "datasets" : name}.`;
+        boxes[0].focus();
+        return;
+      }
+      if (chosen.length < boxes.length) for (const value of chosen) params.append(name, value);
+    }
+    for (const [name, value] of new FormData(form)) {
+      if (["kinds", "relations", "dataset"].includes(name) || value === "") continue;
+      if ((name === "level" && value === "organization") || (name === "basis" && value === "all")
+        || (name === "aggregates" && value === "true")) continue;
+      params.append(name, String(value));
+    }
+    window.location.assign(`${window.location.pathname}?${params}`);
+  });
 
   // ------------------------------------------------------------------ legend
   for (const kind of data.kinds) {
@@ -380,7 +446,7 @@
     status.textContent = linksWords();
     document.body.dataset.links = "pending";
     try {
-      state.links = await getJson(`${config.api}/api/viz/groups/links`,
+      state.links = await getJson(`${config.api}/api/viz/groups/links?${withFilters(new URLSearchParams())}`,
         (s) => { status.textContent = `Links between groups: computing, ${s} s so far…`; });
       document.body.dataset.links = "true";
       status.textContent = linksWords();
