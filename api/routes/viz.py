@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.responses import FileResponse, Response
 
 from api.deps import ERRORS, ApiError, Caller, EncodedJSON, EngineDep, Filters, settings_of
 from api.models import ExplorerData, ExplorerGroups, GroupLink, GroupMembers, JobStarted
@@ -28,7 +28,6 @@ from graph.viz.page import (
     ASSETS,
     GROUPS_ASSETS,
     MEDIA_TYPES,
-    SERVED_POLICY,
     explorer_page,
     groups_page,
 )
@@ -61,18 +60,22 @@ async def viz(
     groups = await engine.call(service.explorer_groups, principal)
     threshold = settings_of(request).aggregate_above
     if groups["actors"] > threshold:
+        _check_datasets(groups, filters)
         stored = groups["actors"]
-        groups = await engine.call(service.explorer_groups, principal, filters)
-        page = groups_page(
-            groups,
-            assets_url=f"{root}/viz/assets",
-            api_url=root,
-            threshold=threshold,
-            stored=stored,
-        )
-        return HTMLResponse(
-            page,
-            headers={"Content-Security-Policy": SERVED_POLICY},
+        # Under a filter the groups take a pass over the claims (seconds on a large store):
+        # a job, as the network of a small one is.
+        return await page_when_ready(
+            request,
+            principal,
+            "the groups of the explorer",
+            lambda: engine.call(service.explorer_groups, principal, filters),
+            lambda data: groups_page(
+                data,
+                assets_url=f"{root}/viz/assets",
+                api_url=root,
+                threshold=threshold,
+                stored=stored,
+            ),
         )
     if "level" not in request.query_params:
         filters = replace(filters, level=OPENING_LEVEL)
@@ -150,11 +153,18 @@ async def viz_groups(filters: Filters, principal: Caller, engine: EngineDep) -> 
     return EncodedJSON(await engine.call_json(service.explorer_groups, principal, filters))
 
 
-async def _check_datasets(engine: Engine, principal: Principal, filters: ProjectionFilter) -> None:
-    """A 404 for a dataset of the filters the caller cannot read, before a job starts (the
-    groups under the filters: one cheap query, cached, that the page asked for already)."""
+def _check_datasets(groups: dict[str, Any], filters: ProjectionFilter) -> None:
+    """A 404 for a dataset of the filters that the caller cannot read (``groups``: the
+    caller's unfiltered groups, which list its datasets), before any job starts."""
+    readable = {dataset["name"] for dataset in groups["datasets"]}
+    for name in filters.datasets or ():
+        if name not in readable:
+            raise ApiError(404, f"no such dataset: {name}")
+
+
+async def _checked(engine: Engine, principal: Principal, filters: ProjectionFilter) -> None:
     if filters.datasets:
-        await engine.call(service.explorer_groups, principal, filters)
+        _check_datasets(await engine.call(service.explorer_groups, principal), filters)
 
 
 _JOB: dict[int | str, dict[str, Any]] = {
@@ -183,7 +193,7 @@ async def viz_group_links(
     """The number of claims that pass the filters between groups, by relation type: one
     pass over every claim (seconds on a large store), so a job: past ``--page-wait`` the
     answer is 202 with the job's address, which the page polls."""
-    await _check_datasets(engine, principal, filters)
+    await _checked(engine, principal, filters)
     return await json_when_ready(
         request,
         principal,
@@ -240,7 +250,7 @@ async def viz_group_members(
         parse_cell(cell)
     except InvalidArgument as bad:
         raise ApiError(400, str(bad)) from None
-    await _check_datasets(engine, principal, filters)
+    await _checked(engine, principal, filters)
     return await json_when_ready(
         request,
         principal,
