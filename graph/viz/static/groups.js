@@ -58,6 +58,11 @@
     if (cellsOfKind.get(cell.kind).length === 1 && !cell.code) return label;
     return `${label}: ${cell.place || cell.code || "no place stated"}`;
   }
+  // A group's caption: its place when its kind is split by place (the kind is named above
+  // its groups), else its kind.
+  function captionOf(cell) {
+    return cell.code ? cell.place || cell.code : cellWords(cell);
+  }
   function tooltip(lines) {
     const box = el("div", null, "tip");
     lines.filter((l) => l).forEach((line, i) => box.appendChild(el(i === 0 ? "strong" : "div", line)));
@@ -106,10 +111,22 @@
   // place (Vogel 1979), the largest in the middle; an opened group's members on a sunflower
   // around where the group was. Nothing moves by itself: the same data opens the same way.
   const GOLDEN = Math.PI * (3 - Math.sqrt(5));
+  const GROUP_SPACING = 70; // between the groups of a kind, in the canvas's units
+  // The circle is wide enough that the groups of two neighbouring kinds never mingle: its
+  // chord between neighbours is at least the sum of their sunflowers' radii, and a margin.
+  const spreadOf = (kind) => GROUP_SPACING * Math.sqrt(Math.min((cellsOfKind.get(kind.name) || []).length,
+    data.opening_cells) + 1);
+  const MARGIN = 160;
+  let ring = 600;
+  data.kinds.forEach((kind, i) => {
+    const next = data.kinds[(i + 1) % data.kinds.length];
+    const chord = 2 * Math.sin(Math.PI / Math.max(2, data.kinds.length));
+    ring = Math.max(ring, (spreadOf(kind) + spreadOf(next) + MARGIN) / chord);
+  });
   const anchors = new Map();
   data.kinds.forEach((kind, i) => {
     const turn = (2 * Math.PI * i) / data.kinds.length - Math.PI / 2;
-    anchors.set(kind.name, { x: 900 * Math.cos(turn), y: 600 * Math.sin(turn) });
+    anchors.set(kind.name, { x: 1.3 * ring * Math.cos(turn), y: ring * Math.sin(turn) });
   });
   const fixed = new Map(); // node id -> position, once placed
   function sunflower(centre, i, spacing) {
@@ -128,15 +145,17 @@
     physics: { enabled: false },
     interaction: { hover: true, tooltipDelay: 150, hideEdgesOnDrag: true },
     nodes: { font: { size: 13, strokeWidth: 3, strokeColor: "#ffffff" },
-      scaling: { min: 8, max: 44, label: { enabled: true, min: 11, max: 22, drawThreshold: 6 } } },
+      scaling: { min: 8, max: 44, label: { enabled: true, min: 14, max: 28, drawThreshold: 10 } } },
     edges: { smooth: false, arrows: { to: { enabled: true, scaleFactor: 0.6 } }, scaling: { min: 1, max: 9 },
       color: { opacity: 0.55 } },
   });
 
   function groupNode(id, kind, caption, lines, count, at) {
     const style = kindStyle.get(kind);
+    // A kind drawn as one group is named by its heading (afterDrawing): no caption on it.
+    const alone = id.startsWith("cell:") && (cellsOfKind.get(kind) || []).length === 1 && !cellById.get(id.slice(5)).code;
     return {
-      id, label: caption, shape: style.shape, color: style.colour, value: count, x: at.x, y: at.y,
+      id, label: alone ? undefined : caption, caption, shape: style.shape, color: style.colour, value: count, x: at.x, y: at.y,
       borderWidth: 3, shapeProperties: { borderDashes: [4, 3] }, title: tooltip(lines),
     };
   }
@@ -148,10 +167,10 @@
       const shown = state.shown.get(kind.name) || 0;
       const anchor = anchors.get(kind.name);
       cells.slice(0, shown).forEach((cell, i) => {
-        const at = place(`cell:${cell.id}`, anchor, i, 70);
+        const at = place(`cell:${cell.id}`, anchor, i, GROUP_SPACING);
         const opened = state.opened.get(cell.id);
         if (!opened) {
-          out.push(groupNode(`cell:${cell.id}`, cell.kind, `${short(cellWords(cell))} (${number(cell.count)})`,
+          out.push(groupNode(`cell:${cell.id}`, cell.kind, `${short(captionOf(cell), 24)} (${number(cell.count)})`,
             [cellWords(cell), `${number(cell.count)} ${plural(cell.kind, cell.count)}, drawn as one group`,
               "click to open"], cell.count, at));
           return;
@@ -172,8 +191,8 @@
       if (cells.length > shown) {
         const hidden = cells.slice(shown);
         const count = hidden.reduce((n, c) => n + c.count, 0);
-        const at = place(`more:${kind.name}`, anchor, shown + 1, 70);
-        out.push(groupNode(`more:${kind.name}`, kind.name, `${plurals(kind.label)}: ${number(hidden.length)} other places`,
+        const at = place(`more:${kind.name}`, anchor, shown + 1, GROUP_SPACING);
+        out.push(groupNode(`more:${kind.name}`, kind.name, `${number(hidden.length)} other places`,
           [`${plurals(kind.label)} of ${number(hidden.length)} other places`, `${number(count)} ${plural(kind.name, count)}`,
             `click to draw the next ${data.opening_cells} places`], count, at));
       }
@@ -271,6 +290,8 @@
     if (firstDraw) {
       firstDraw = false;
       network.fit({ animation: false });
+      // Room for the kinds' headings, drawn above the top groups.
+      network.moveTo({ scale: network.getScale() * 0.9, animation: false });
       network.once("afterDrawing", () => { document.body.dataset.ready = "true"; });
     }
   }
@@ -283,7 +304,7 @@
     for (const node of visNodes) {
       if (node.id.startsWith("actor:")) continue;
       const item = el("li");
-      const button = el("button", node.label);
+      const button = el("button", node.caption);
       button.type = "button";
       button.dataset.node = node.id;
       button.setAttribute("aria-label", [...node.title.childNodes].map((c) => c.textContent).join(", "));
@@ -422,20 +443,42 @@
   });
 
   // ------------------------------------------------------------------ legend
-  for (const kind of data.kinds) {
-    const cells = cellsOfKind.get(kind.name) || [];
-    const count = cells.reduce((n, c) => n + c.count, 0);
-    const row = el("div", `${kind.label}: ${number(count)}`, "legend-row");
-    row.style.borderLeft = `12px solid ${kind.colour}`;
-    row.style.paddingLeft = "6px";
-    $("kinds").appendChild(row);
+  // The kinds' checkboxes are the legend: each kind's shape in its colour (the shapes tell
+  // apart the kinds that share a colour), and its number of actors under the filters.
+  for (const box of document.querySelectorAll("#kind-checks input")) {
+    const kind = kindStyle.get(box.value);
+    if (!kind) continue;
+    const swatch = box.parentElement.querySelector(".swatch-box");
+    if (swatch) swatch.replaceWith(window.explorerShapes.shapeSwatch(kind));
+    const count = (cellsOfKind.get(kind.name) || []).reduce((n, c) => n + c.count, 0);
+    box.parentElement.appendChild(el("span", number(count), "note count"));
   }
-  for (const relation of data.relations) {
-    const row = el("div", relation.label, "legend-row");
-    row.style.borderLeft = `12px solid ${relation.colour}`;
-    row.style.paddingLeft = "6px";
-    $("relations").appendChild(row);
-  }
+
+  // Each kind is named once, above its groups, at a size that stays readable at every zoom
+  // (its groups' own captions then need only their place; a kind drawn as one group needs
+  // none).
+  network.on("afterDrawing", (ctx) => {
+    const scale = network.getScale();
+    ctx.save();
+    ctx.font = `600 ${14 / scale}px system-ui, sans-serif`;
+    ctx.textAlign = "center";
+    ctx.lineJoin = "round";
+    ctx.lineWidth = 5 / scale;
+    ctx.strokeStyle = "#ffffff";
+    ctx.fillStyle = "#1d2329";
+    for (const kind of data.kinds) {
+      const cells = cellsOfKind.get(kind.name) || [];
+      if (!cells.length) continue;
+      const anchor = anchors.get(kind.name);
+      const count = cells.reduce((n, c) => n + c.count, 0);
+      const placed = cells.some((cell) => cell.code);
+      const text = `${plurals(kind.label)}${placed ? " by place" : ""}: ${number(count)}`;
+      const y = anchor.y - (placed ? GROUP_SPACING * Math.sqrt((state.shown.get(kind.name) || 0) + 1) : 50) - 24 / scale;
+      ctx.strokeText(text, anchor.x, y);
+      ctx.fillText(text, anchor.x, y);
+    }
+    ctx.restore();
+  });
 
   // ------------------------------------------------------------------ the links, when ready
   function linksWords() {
