@@ -139,20 +139,6 @@ _GROUPS_EXAMPLE = {
 }  # fmt: skip
 
 
-@router.get(
-    "/api/viz/groups",
-    tags=["explorer"],
-    response_model=ExplorerGroups,
-    responses={200: {"content": {"application/json": {"example": _GROUPS_EXAMPLE}}}},
-)
-async def viz_groups(filters: Filters, principal: Caller, engine: EngineDep) -> Response:
-    """The groups the explorer's aggregate view draws first: every kind of party, split by
-    place where the kind has one (cohorts by country, regional governments by province),
-    with the number of actors in each (``count``), and the legend. Under a filter on claims
-    a group counts the actors that are a party of a claim that passes."""
-    return EncodedJSON(await engine.call_json(service.explorer_groups, principal, filters))
-
-
 def _check_datasets(groups: dict[str, Any], filters: ProjectionFilter) -> None:
     """A 404 for a dataset of the filters that the caller cannot read (``groups``: the
     caller's unfiltered groups, which list its datasets), before any job starts."""
@@ -174,6 +160,29 @@ _JOB: dict[int | str, dict[str, Any]] = {
         "content": {"application/json": {"example": {"job": "/api/jobs/…", "state": "running"}}},
     }
 }
+
+
+@router.get(
+    "/api/viz/groups",
+    tags=["explorer"],
+    response_model=ExplorerGroups,
+    responses={200: {"content": {"application/json": {"example": _GROUPS_EXAMPLE}}}, **_JOB},
+)
+async def viz_groups(
+    request: Request, filters: Filters, principal: Caller, engine: EngineDep
+) -> Response:
+    """The groups the explorer's aggregate view draws first: every kind of party, split by
+    place where the kind has one (cohorts by country, regional governments by province),
+    with the number of actors in each (``count``), and the legend. Under a filter on claims
+    a group counts the actors that are a party of a claim that passes: a pass over every
+    claim (seconds on a large store), so a job past ``--page-wait`` (202 with its address)."""
+    await _checked(engine, principal, filters)
+    return await json_when_ready(
+        request,
+        principal,
+        "the groups of the explorer",
+        lambda: engine.call(service.explorer_groups, principal, filters),
+    )
 
 
 @router.get(
