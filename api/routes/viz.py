@@ -8,6 +8,7 @@ loads is served here: no CDN.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Annotated, Any
 
@@ -148,9 +149,25 @@ def _check_datasets(groups: dict[str, Any], filters: ProjectionFilter) -> None:
             raise ApiError(404, f"no such dataset: {name}")
 
 
-async def _checked(engine: Engine, principal: Principal, filters: ProjectionFilter) -> None:
+async def _group_job(
+    request: Request,
+    engine: Engine,
+    principal: Principal,
+    filters: ProjectionFilter,
+    what: str,
+    operation: Callable[..., Any],
+    **options: Any,
+) -> Response:
+    """The answer of ``operation`` under ``filters`` (a 404 first for a dataset the caller
+    cannot read), or its job past ``--page-wait``."""
     if filters.datasets:
         _check_datasets(await engine.call(service.explorer_groups, principal), filters)
+    return await json_when_ready(
+        request,
+        principal,
+        what,
+        lambda: engine.call(operation, principal, filters=filters, **options),
+    )
 
 
 _JOB: dict[int | str, dict[str, Any]] = {
@@ -176,12 +193,8 @@ async def viz_groups(
     with the number of actors in each (``count``), and the legend. Under a filter on claims
     a group counts the actors that are a party of a claim that passes: a pass over every
     claim (seconds on a large store), so a job past ``--page-wait`` (202 with its address)."""
-    await _checked(engine, principal, filters)
-    return await json_when_ready(
-        request,
-        principal,
-        "the groups of the explorer",
-        lambda: engine.call(service.explorer_groups, principal, filters),
+    return await _group_job(
+        request, engine, principal, filters, "the groups of the explorer", service.explorer_groups
     )
 
 
@@ -202,13 +215,8 @@ async def viz_group_links(
     """The number of claims that pass the filters between groups, by relation type: one
     pass over every claim (seconds on a large store), so a job: past ``--page-wait`` the
     answer is 202 with the job's address, which the page polls."""
-    await _checked(engine, principal, filters)
-    return await json_when_ready(
-        request,
-        principal,
-        "the links between groups",
-        lambda: engine.call(service.explorer_group_links, principal, filters),
-    )
+    what = "the links between groups"
+    return await _group_job(request, engine, principal, filters, what, service.explorer_group_links)
 
 
 @router.get(
@@ -259,19 +267,16 @@ async def viz_group_members(
         parse_cell(cell)
     except InvalidArgument as bad:
         raise ApiError(400, str(bad)) from None
-    await _checked(engine, principal, filters)
-    return await json_when_ready(
+    return await _group_job(
         request,
+        engine,
         principal,
+        filters,
         "the members of a group",
-        lambda: engine.call(
-            service.explorer_group_members,
-            principal,
-            cell,
-            offset=offset,
-            opened=opened or (),
-            filters=filters,
-        ),
+        service.explorer_group_members,
+        cell=cell,
+        offset=offset,
+        opened=opened or (),
     )
 
 
