@@ -504,6 +504,33 @@ class ExplorerGroups(TypedDict):
 GroupLink = TypedDict("GroupLink", {"from": str, "to": str, "type": str, "claims": int})
 
 
+#: One claim behind a link of the aggregate view, with its own parties ("from" is a Python
+#: keyword).
+LinkClaim = TypedDict(
+    "LinkClaim",
+    {
+        "claim": str,
+        "type": str,
+        "from": str,
+        "from_label": str,
+        "to": str,
+        "to_label": str,
+        "start": str | None,
+        "end": str | None,
+        "confidence": str | None,
+        "basis": str,
+        "note": str | None,
+        "sources": list[JSON],
+    },
+)
+
+
+class LinkClaims(TypedDict):
+    """The latest claims behind a link (at most 50)."""
+
+    claims: list[LinkClaim]
+
+
 class GroupMember(TypedDict):
     id: str
     label: str

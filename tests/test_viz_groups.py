@@ -26,7 +26,14 @@ from graph.ingest.synth import synthetic_triples
 from graph.model.namespaces import dataset_iri
 from graph.model.ontology import kinds
 from graph.store import EmbeddedStore
-from graph.viz.groups import MEMBERS_PAGE, aggregate_data, cell_id, group_links, group_members
+from graph.viz.groups import (
+    LINK_CLAIMS,
+    MEMBERS_PAGE,
+    aggregate_data,
+    cell_id,
+    group_links,
+    group_members,
+)
 from tests.helpers import LiveServer, screenshot, start_server, stop, watched_page
 
 ACTORS = 300
@@ -310,8 +317,16 @@ def test_a_filter_changes_the_served_counts(client: httpx.Client) -> None:
 def test_bad_filters_get_a_clear_4xx(
     client: httpx.Client, params: dict[str, str], status: int, words: str
 ) -> None:
-    for url in ("/viz", "/api/viz/groups", "/api/viz/groups/links", "/api/viz/groups/members"):
-        extra = {"cell": "Recruiter|"} if url.endswith("members") else {}
+    link = {"source": "FederalBody|", "target": "Recruiter|", "relation": "FundingFlow"}
+    for url in (
+        "/viz",
+        "/api/viz/groups",
+        "/api/viz/groups/links",
+        "/api/viz/groups/members",
+        "/api/viz/groups/claims",
+    ):
+        extra = {"/api/viz/groups/members": {"cell": "Recruiter|"}, "/api/viz/groups/claims": link}
+        extra = extra.get(url, {})
         answer = client.get(url, params={**params, **extra})
         assert answer.status_code == status, (url, answer.text)
         assert words in answer.text
@@ -371,7 +386,32 @@ def test_every_link_between_groups_is_reached_by_keyboard(groups_page: Page) -> 
     assert page.evaluate("() => window.groupsView.network.getSelectedEdges()") == [link]
     page.keyboard.press("Enter")
     page.wait_for_selector("#details:not([hidden])")
-    claims = re.search(r"([\d,]+) claims?", words).group(1)  # type: ignore[union-attr]
-    assert page.inner_text("#details-attributes").count(claims) >= 1
+    claims = int(re.search(r"([\d,]+) claims?", words).group(1).replace(",", ""))  # type: ignore[union-attr]
+    assert f"{claims:,}" in page.inner_text("#details-attributes")
     assert " → " in page.inner_text("#details-title")
+    # Its claims, as a click lists them: the latest (at most LINK_CLAIMS), with sources.
+    listed = page.locator("#details-claims > li")
+    listed.first.wait_for(timeout=READY)
+    assert listed.count() == min(claims, LINK_CLAIMS)
+    assert (
+        " → " in listed.first.inner_text() and page.locator("#details-claims .sources li").count()
+    )
     screenshot(page, "viz-groups-keyboard-link")
+
+
+def test_a_link_lists_its_claims_under_the_filters(client: httpx.Client) -> None:
+    """The claims behind a link between groups: as many as the link counts (up to
+    LINK_CLAIMS), of its relation, between its groups, under the filters."""
+    for params in ({}, {"min_confidence": "high"}):
+        links = _ready(client, "/api/viz/groups/links", params)
+        link = min((ln for ln in links if ln["claims"] > 1), key=lambda ln: ln["claims"])
+        ask = {"source": link["from"], "target": link["to"], "relation": link["type"]}
+        claims = _ready(client, "/api/viz/groups/claims", {**ask, **params})["claims"]
+        assert len(claims) == min(link["claims"], LINK_CLAIMS)
+        assert all(c["type"] == link["type"] and c["sources"] for c in claims)
+        if params:
+            assert {c["confidence"] for c in claims} == {"high"}
+    refused = client.get("/api/viz/groups/claims", params={**ask, "relation": "Gossip"})
+    assert refused.status_code == 400 and "Gossip" in refused.json()["error"]
+    refused = client.get("/api/viz/groups/claims", params={**ask, "source": "Nothing|"})
+    assert refused.status_code == 400 and "Nothing" in refused.json()["error"]

@@ -16,10 +16,19 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, Response
 
 from api.deps import ERRORS, ApiError, Caller, EncodedJSON, EngineDep, Filters, settings_of
-from api.models import ExplorerData, ExplorerGroups, GroupLink, GroupMembers, JobStarted
+from api.models import (
+    ExplorerData,
+    ExplorerGroups,
+    GroupLink,
+    GroupMembers,
+    JobStarted,
+    LinkClaims,
+)
 from api.pending import json_when_ready, page_when_ready
 from graph.analysis.projection import ProjectionFilter
+from graph.analysis.queries import BadRequest, entity_ref
 from graph.errors import InvalidArgument
+from graph.model.ontology import relation_types
 from graph.server import service
 from graph.server.auth import Principal
 from graph.server.engine import Engine
@@ -277,6 +286,71 @@ async def viz_group_members(
         cell=cell,
         offset=offset,
         opened=opened or (),
+    )
+
+
+_END = (
+    "an end of the link: a group, ``Kind|CODE`` (``Recruiter|`` for a kind without places), or "
+    "an actor (its IRI, or its id under the entity namespace)"
+)
+
+
+@router.get(
+    "/api/viz/groups/claims",
+    tags=["explorer"],
+    response_model=LinkClaims,
+    responses={
+        200: {"content": {"application/json": {"example": {"claims": [{
+            "claim": "https://w3id.org/recruitgraph/id/claim/…", "type": "FundingFlow",
+            "from": "…", "from_label": "Russian Ministry of Defence", "to": "…",
+            "to_label": "…", "start": "2024-07-01", "end": None, "confidence": "high",
+            "basis": "report", "note": "…", "sources": [{"url": "https://…", "title": "…"}]}]}}}},
+        **_JOB,
+    },
+)  # fmt: skip
+async def viz_link_claims(
+    request: Request,
+    filters: Filters,
+    principal: Caller,
+    engine: EngineDep,
+    source: Annotated[
+        str, Query(description=f"where the link starts: {_END}", examples=["FederalBody|"])
+    ],
+    target: Annotated[
+        str, Query(description=f"where the link ends: {_END}", examples=["Recruiter|"])
+    ],
+    relation: Annotated[
+        str,
+        Query(
+            description="the link's relation type",
+            examples=["FundingFlow"],
+            json_schema_extra={"enum": list(relation_types())},
+        ),
+    ],
+) -> Response:
+    """The claims behind one link of the explorer's aggregate view that pass the filters:
+    those of ``relation`` from ``source`` to ``target``, the latest 50, with their
+    parties, period, confidence, basis, note and sources (a job past ``--page-wait``)."""
+    ends = []
+    for end in (source, target):
+        try:
+            ends.append(end if "|" in end and parse_cell(end) else entity_ref(end))
+        except (InvalidArgument, BadRequest) as bad:
+            raise ApiError(400, str(bad)) from None
+    if relation not in relation_types():
+        raise ApiError(
+            400, f"no relation type named {relation!r} (types: {', '.join(relation_types())})"
+        )
+    return await _group_job(
+        request,
+        engine,
+        principal,
+        filters,
+        "the claims behind a link",
+        service.explorer_link_claims,
+        source=ends[0],
+        target=ends[1],
+        relation=relation,
     )
 
 

@@ -1171,6 +1171,23 @@ def explorer_group_links(
 
 
 @operation(lane="analysis", cached=True)
+def explorer_link_claims(
+    ctx: Context,
+    principal: Principal,
+    source: str,
+    target: str,
+    relation: str,
+    *,
+    filters: ProjectionFilter | None = None,
+) -> dict[str, Any]:
+    """The claims behind one link of the aggregate view, under ``filters``
+    (:func:`graph.viz.groups.link_claims`)."""
+    return groups.link_claims(
+        ctx.store, _group_graphs(ctx, principal, filters), source, target, relation, flt=filters
+    )
+
+
+@operation(lane="analysis", cached=True)
 def explorer_group_members(
     ctx: Context,
     principal: Principal,

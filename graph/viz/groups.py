@@ -40,7 +40,7 @@ from typing import Any
 from graph.analysis.projection import LEVELS, ProjectionFilter, visible_graphs
 from graph.errors import InvalidArgument
 from graph.ingest import list_datasets
-from graph.model.namespaces import ORG, RDFS, RG, SCHEMA, SKOS, XSD
+from graph.model.namespaces import DCTERMS, ORG, PROV, RDFS, RG, SCHEMA, SKOS, XSD
 from graph.model.ontology import concepts, confidence_levels, kinds, local_name, relation_types
 from graph.sparql import dataset_graphs
 from graph.sparql.query import run_query
@@ -50,6 +50,7 @@ from graph.viz.network import kind_styles, relation_styles
 
 __all__ = [
     "AGGREGATE_ABOVE",
+    "LINK_CLAIMS",
     "MEMBERS_PAGE",
     "OPENING_CELLS",
     "aggregate_data",
@@ -57,6 +58,7 @@ __all__ = [
     "effective_filter",
     "group_links",
     "group_members",
+    "link_claims",
     "parse_cell",
 ]
 
@@ -465,3 +467,113 @@ SELECT ?a ?dir ?c_type ?o_kind ?code ?o (COUNT(DISTINCT ?c) AS ?n) WHERE {{
             for a, direction, rtype, other, other_code, o, n in _rows(store, pairs, chosen)
         ]  # fmt: skip
     return {**answer, "members": members, "links": links}
+
+
+#: The most claims one link's details list (the latest first).
+LINK_CLAIMS = 50
+
+
+def _end_of_link(variable: str, end: str) -> str:
+    """A pattern keeping ``?{variable}`` (bound by the claim pattern, before it) to one end
+    of a link: a cell (``Kind|code``, by its kind and place) or an actor (an IRI)."""
+    if "|" not in end:
+        return f"VALUES ?{variable} {{ <{end}> }}"
+    kind, code = parse_cell(end)
+    spec = kinds()[kind]
+    kept = f"FILTER(?{variable}_kind = <{spec.iri}>)"
+    if spec.code is None:
+        return kept
+    place = f"?{variable} <{spec.code.predicate}> ?{variable}_cell_place ."
+    if code:
+        return f"{kept} {place} ?{variable}_cell_place <{SKOS}notation> {_literal(code)} ."
+    return f"{kept} FILTER NOT EXISTS {{ {place} }}"
+
+
+def link_claims(
+    store: Store,
+    graphs: Sequence[str] | None,
+    source: str,
+    target: str,
+    relation: str,
+    *,
+    flt: ProjectionFilter | None = None,
+) -> dict[str, Any]:
+    """The claims behind one link of the aggregate view: those of type ``relation`` from
+    ``source`` to ``target`` (each a cell, ``Kind|code``, or an actor's IRI) that pass
+    ``flt``, the latest :data:`LINK_CLAIMS` of them, with their parties, period, confidence,
+    basis, note and sources.
+
+    Raises
+    ------
+    InvalidArgument
+        An unknown kind or relation type.
+    """
+    if relation not in relation_types():
+        raise InvalidArgument(
+            f"no relation type named {relation!r} (types: {', '.join(relation_types())})"
+        )
+    flt = effective_filter(flt)
+    chosen = _graphs(store, graphs, flt)
+    ends = [_end_of_link("f", source), _end_of_link("t", target)]
+    text = f"""
+SELECT ?c ?f ?t ?when WHERE {{
+  {_claim_pattern(flt, "c", "f", "t")}
+  FILTER(?c_type = <{RG}{relation}>)
+  {ends[0]}
+  {ends[1]}
+  OPTIONAL {{ ?c <{RG}start> ?when }}
+}} ORDER BY DESC(?when) ?c LIMIT {LINK_CLAIMS}"""
+    found = _rows(store, text, chosen)
+    if not found:
+        return {"claims": []}
+    claims = [c for c, _f, _t, _when in found]
+    labels_text = f"""
+SELECT ?a (MIN(?name) AS ?label) WHERE {{
+  VALUES ?a {{ {_iris(sorted({p for _c, f, t, _w in found for p in (f, t)}))} }}
+  ?a <{RDFS}label> ?name }} GROUP BY ?a"""
+    labels = dict(_rows(store, labels_text, chosen))
+    facts_text = f"""
+SELECT ?c ?end ?confidence ?basis ?note ?url ?title WHERE {{
+  VALUES ?c {{ {_iris(claims)} }}
+  OPTIONAL {{ ?c <{RG}end> ?end }}
+  OPTIONAL {{ ?c <{RG}confidence> ?confidence }}
+  OPTIONAL {{ ?c <{RG}basis> ?basis }}
+  OPTIONAL {{ ?c <{DCTERMS}description> ?note }}
+  OPTIONAL {{ ?c <{PROV}wasDerivedFrom> ?s . ?s <{SCHEMA}url> ?url
+             OPTIONAL {{ ?s <{DCTERMS}title> ?title }} }}
+}}"""
+    notation = {
+        iri: name
+        for scheme in ("ConfidenceScheme", "ClaimBasisScheme")
+        for name, iri in concepts(scheme).items()
+    }
+    facts: dict[str, dict[str, Any]] = {c: {"sources": {}} for c in claims}
+    for c, end, confidence, basis, note, url, title in _rows(store, facts_text, chosen):
+        fact = facts[c]
+        fact.setdefault("end", end or None)
+        fact.setdefault("confidence", notation.get(confidence))
+        fact.setdefault("basis", notation.get(basis, "report"))
+        fact.setdefault("note", note or None)
+        if url:
+            fact["sources"].setdefault(url, title or "")
+    return {
+        "claims": [
+            {
+                "claim": c,
+                "type": relation,
+                "from": f,
+                "from_label": labels.get(f) or local_name(f),
+                "to": t,
+                "to_label": labels.get(t) or local_name(t),
+                "start": when or None,
+                "end": facts[c].get("end"),
+                "confidence": facts[c].get("confidence"),
+                "basis": facts[c].get("basis", "report"),
+                "note": facts[c].get("note"),
+                "sources": [
+                    {"url": u, "title": ti} for u, ti in sorted(facts[c]["sources"].items())
+                ],
+            }
+            for c, f, t, when in found
+        ]
+    }

@@ -42,7 +42,7 @@ _VIS = Path(str(files("pyvis") / "lib" / "vis-9.1.2"))
 ASSETS: dict[str, Path] = {
     "vis-network.min.js": _VIS / "vis-network.min.js",
     "vis-network.css": _VIS / "vis-network.css",
-    "shapes.js": _STATIC / "shapes.js",
+    "shared.js": _STATIC / "shared.js",
     "links.js": _STATIC / "links.js",
     "explorer.js": _STATIC / "explorer.js",
     "explorer.css": _STATIC / "explorer.css",

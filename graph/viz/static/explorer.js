@@ -78,16 +78,8 @@
     if (cls) node.className = cls;
     return node;
   }
-  // The shapes of the kinds, as SVG (shapes.js, shared with the aggregate view).
-  const { svgNode, SHAPES: SVG_SHAPES, shapeSwatch } = window.explorerShapes;
-  function safeUrl(url) {
-    try {
-      const parsed = new URL(url);
-      return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.href : null;
-    } catch (e) {
-      return null;
-    }
-  }
+  // The shapes of the kinds as SVG, and links to sources (shared.js, with the aggregate view).
+  const { svgNode, SHAPES: SVG_SHAPES, shapeSwatch, safeUrl } = window.explorerShared;
   function number(value) {
     return Number(value).toLocaleString("en", { maximumFractionDigits: 2 });
   }

@@ -154,8 +154,11 @@
     const style = kindStyle.get(kind);
     // A kind drawn as one group is named by its heading (afterDrawing): no caption on it.
     const alone = id.startsWith("cell:") && (cellsOfKind.get(kind) || []).length === 1 && !cellById.get(id.slice(5)).code;
+    // The list of groups names each in full (its kind and place), as the tooltip does.
+    const listed = id.startsWith("cell:") ? `${lines[0]} (${number(count)})`
+      : id.startsWith("rest:") ? `${lines[0]}: ${caption}` : lines[0];
     return {
-      id, label: alone ? undefined : caption, caption, shape: style.shape, color: style.colour, value: count, x: at.x, y: at.y,
+      id, label: alone ? undefined : caption, caption: listed, shape: style.shape, color: style.colour, value: count, x: at.x, y: at.y,
       borderWidth: 3, shapeProperties: { borderDashes: [4, 3] }, title: tooltip(lines),
     };
   }
@@ -374,6 +377,9 @@
     for (const [id, opened] of state.opened) if (opened.members.has(iri)) { member = opened.members.get(iri); cell = cellById.get(id); }
     if (!member) return;
     $("details").hidden = false;
+    linkAsked += 1; // a link's claims still coming are not for this panel
+    $("details-claims").replaceChildren();
+    $("details-claims-heading").hidden = true;
     $("details-title").textContent = member.label;
     $("details-kind").textContent = kindStyle.get(cell.kind).label + (cell.place ? `, ${cell.place}` : "");
     const list = $("details-attributes");
@@ -394,24 +400,69 @@
     const relation = relationStyle.get(edge.type).label.toLowerCase();
     return `${caption(edge.from)}, ${relation} to ${caption(edge.to)}: ${number(edge.value)} ${edge.value === 1 ? "claim" : "claims"}`;
   }
-  // A link's details: what it is and its number of claims (a group's claims are many: they
-  // are listed actor by actor once its groups are opened).
-  function showLink(id) {
+  // A link's details: what it is, its number of claims, and the latest of them with their
+  // sources (asked of the server under the page's filters), as a click on it shows them.
+  const endOf = (id) => (id.startsWith("cell:") ? id.slice(5) : id.startsWith("actor:") ? id.slice(6) : null);
+  const { safeUrl } = window.explorerShared;
+  function claimItem(claim) {
+    const item = el("li", null, claim.basis === "report" ? "" : "assessment");
+    const period = claim.end && claim.end !== claim.start ? `${claim.start} – ${claim.end}` : claim.start || "undated";
+    item.appendChild(el("div", `${claim.from_label} → ${claim.to_label}`, "claim-head"));
+    item.appendChild(el("div", [period, claim.confidence ? `${claim.confidence} confidence` : "",
+      claim.basis === "report" ? "report" : "assessment"].filter((x) => x).join(" · "), "claim-facts"));
+    if (claim.note) item.appendChild(el("p", claim.note, "claim-note"));
+    const sources = el("ul", null, "sources");
+    for (const source of claim.sources) {
+      const url = safeUrl(source.url);
+      const entry = el("li");
+      if (url) {
+        const link = el("a", source.title || url);
+        link.href = url; link.rel = "noopener noreferrer"; link.target = "_blank";
+        entry.appendChild(link);
+      } else {
+        entry.textContent = source.title || source.url;
+      }
+      sources.appendChild(entry);
+    }
+    if (claim.sources.length) item.appendChild(sources);
+    return item;
+  }
+  let linkAsked = 0;
+  async function showLink(id) {
     const edge = edgesView.get(id);
     if (!edge) return;
     network.selectEdges([id]);
     $("details").hidden = false;
-    $("details-title").textContent = `${relationStyle.get(edge.type).label}: ${caption(edge.from)} → ${caption(edge.to)}`;
+    const relation = relationStyle.get(edge.type).label;
+    $("details-title").textContent = `${relation}: ${caption(edge.from)} → ${caption(edge.to)}`;
     $("details-kind").textContent = "The claims behind this link, under the filters";
     const list = $("details-attributes");
     list.replaceChildren(el("dt", "from"), el("dd", caption(edge.from)), el("dt", "relation"),
-      el("dd", relationStyle.get(edge.type).label), el("dt", "to"), el("dd", caption(edge.to)),
+      el("dd", relation), el("dt", "to"), el("dd", caption(edge.to)),
       el("dt", "claims"), el("dd", number(edge.value)));
-    const groupsAtEnds = [edge.from, edge.to].filter((end) => !end.startsWith("actor:"));
-    if (groupsAtEnds.length) {
-      list.append(el("dt", "to see them"), el("dd", "open the groups at its ends: their actors' links are drawn one by one"));
+    const claims = $("details-claims");
+    claims.replaceChildren();
+    $("details-claims-heading").hidden = true;
+    const [source, target] = [endOf(edge.from), endOf(edge.to)];
+    if (!source || !target) {
+      list.append(el("dt", "to see them"), el("dd", "open the groups at its ends, or draw their other places"));
+      $("details-said").textContent = `Details of the link: ${linkWords(edge)}.`;
+      return;
     }
-    $("details-said").textContent = `Details of the link: ${linkWords(edge)}.`;
+    const asked = ++linkAsked;
+    const params = withFilters(new URLSearchParams({ source, target, relation: edge.type }));
+    $("details-count").textContent = "(loading…)";
+    $("details-claims-heading").hidden = false;
+    try {
+      const answer = await getJson(`${config.api}/api/viz/groups/claims?${params}`);
+      if (asked !== linkAsked) return;
+      claims.replaceChildren(...answer.claims.map(claimItem));
+      $("details-count").textContent = answer.claims.length < edge.value
+        ? `(the latest ${number(answer.claims.length)} of ${number(edge.value)})` : `(${number(answer.claims.length)})`;
+      $("details-said").textContent = `Details of the link: ${linkWords(edge)}, beside the network.`;
+    } catch (error) {
+      if (asked === linkAsked) $("details-count").textContent = `(could not be listed: ${error.message})`;
+    }
   }
   const linkKeys = window.linkList($("link-list"), $("link-active"),
     (id) => { network.selectEdges([id]); network.redraw(); }, showLink);
@@ -449,7 +500,7 @@
     const kind = kindStyle.get(box.value);
     if (!kind) continue;
     const swatch = box.parentElement.querySelector(".swatch-box");
-    if (swatch) swatch.replaceWith(window.explorerShapes.shapeSwatch(kind));
+    if (swatch) swatch.replaceWith(window.explorerShared.shapeSwatch(kind));
     const count = (cellsOfKind.get(kind.name) || []).reduce((n, c) => n + c.count, 0);
     box.parentElement.appendChild(el("span", number(count), "note count"));
   }

@@ -1,8 +1,9 @@
-// recruitgraph explorer: the shapes vis-network draws the kinds of actors with, as SVG, for the
-// legends (the explorer's and its aggregate view's), and the explorer's SVG export.
+// recruitgraph explorer: what its two views (the explorer and its aggregate view) share: the
+// shapes vis-network draws the kinds of actors with, as SVG (for the legends and the
+// explorer's SVG export), and the check that a source's address may be linked.
 "use strict";
 
-window.explorerShapes = (function () {
+window.explorerShared = (function () {
   const SVG = "http://www.w3.org/2000/svg";
   function svgNode(tag, attrs) {
     const node = document.createElementNS(SVG, tag);
@@ -42,5 +43,14 @@ window.explorerShapes = (function () {
     svg.appendChild(shape);
     return svg;
   }
-  return { svgNode, SHAPES: SVG_SHAPES, shapeSwatch };
+  // A source's address as a link only when it is http(s): never javascript: or data:.
+  function safeUrl(url) {
+    try {
+      const parsed = new URL(url);
+      return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.href : null;
+    } catch (e) {
+      return null;
+    }
+  }
+  return { svgNode, SHAPES: SVG_SHAPES, shapeSwatch, safeUrl };
 })();
