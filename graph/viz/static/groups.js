@@ -517,6 +517,7 @@
     ctx.lineWidth = 5 / scale;
     ctx.strokeStyle = "#ffffff";
     ctx.fillStyle = "#1d2329";
+    const headings = []; // those drawn: { x, y, half width }
     for (const kind of data.kinds) {
       const cells = cellsOfKind.get(kind.name) || [];
       if (!cells.length) continue;
@@ -524,7 +525,12 @@
       const count = cells.reduce((n, c) => n + c.count, 0);
       const placed = cells.some((cell) => cell.code);
       const text = `${plurals(kind.label)}${placed ? " by place" : ""}: ${number(count)}`;
-      const y = anchor.y - (placed ? GROUP_SPACING * Math.sqrt((state.shown.get(kind.name) || 0) + 1) : 50) - 24 / scale;
+      let y = anchor.y - (placed ? GROUP_SPACING * Math.sqrt((state.shown.get(kind.name) || 0) + 1) : 50) - 24 / scale;
+      // On a narrow canvas two headings may meet: the later one moves up a line, or more.
+      const half = ctx.measureText(text).width / 2, line = 20 / scale;
+      const meets = (box) => Math.abs(box.x - anchor.x) < box.half + half && Math.abs(box.y - y) < line;
+      for (let tries = 0; tries < 6 && headings.some(meets); tries++) y -= line;
+      headings.push({ x: anchor.x, y, half });
       ctx.strokeText(text, anchor.x, y);
       ctx.fillText(text, anchor.x, y);
     }
