@@ -496,10 +496,45 @@ class ExplorerGroups(TypedDict):
     cells: list[GroupCell]
     opening_cells: int
     members_page: int
+    #: the filter in force (a list of every kind or relation reads as none), and whether it
+    #: narrows the claims or datasets
+    filter: JSON
+    filtered: bool
+    #: the choices of the filters: the caller's datasets, confidence levels, levels
+    datasets: list[JSON]
+    confidence: list[str]
+    levels: list[str]
 
 
 #: The claims between two groups of one relation type ("from" is a Python keyword).
 GroupLink = TypedDict("GroupLink", {"from": str, "to": str, "type": str, "claims": int})
+
+
+#: One claim behind a link of the aggregate view, with its own parties ("from" is a Python
+#: keyword).
+LinkClaim = TypedDict(
+    "LinkClaim",
+    {
+        "claim": str,
+        "type": str,
+        "from": str,
+        "from_label": str,
+        "to": str,
+        "to_label": str,
+        "start": str | None,
+        "end": str | None,
+        "confidence": str | None,
+        "basis": str,
+        "note": str | None,
+        "sources": list[JSON],
+    },
+)
+
+
+class LinkClaims(TypedDict):
+    """The latest claims behind a link (at most 50)."""
+
+    claims: list[LinkClaim]
 
 
 class GroupMember(TypedDict):

@@ -53,6 +53,14 @@ REQUESTS: dict[str, tuple[str, dict[str, Any]]] = {
     "/api/viz/groups": ("/api/viz/groups", {}),
     "/api/viz/groups/links": ("/api/viz/groups/links", {}),
     "/api/viz/groups/members": ("/api/viz/groups/members", {"cell": "FederalBody|"}),
+    "/api/viz/groups/claims": (
+        "/api/viz/groups/claims",
+        {
+            "source": "FederalBody|",
+            "target": "RegionalGovernment|RU-TA",
+            "relation": "Coordination",
+        },
+    ),
     "/api/question": ("/api/question", {}),
 }
 

@@ -756,6 +756,41 @@ def test_the_network_is_reached_and_read_by_keyboard(
     watch.assert_clean()
 
 
+def test_every_link_is_reached_and_opened_by_keyboard(
+    server: LiveServer, open_page: OpenPage
+) -> None:
+    """The links, one tab stop past the network: each said in words (from, relation, to,
+    claims), the arrow keys go through them, Enter opens the claims a click opens."""
+    page, watch = open_page(f"{server.base}/viz")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # skip to the network
+    assert focused(page) == "network"
+    page.keyboard.press("Tab")
+    assert focused(page) == "link-list"
+    options = page.locator("#link-list [role=option]")
+    assert options.count() == int(page.get_attribute("#stats", "data-edges") or -1) > 0
+    first = options.first.inner_text()
+    assert " to " in first and "claim" in first
+    assert page.inner_text("#link-active").startswith(first)
+    page.keyboard.press("ArrowDown")
+    second = options.nth(1)
+    assert page.get_attribute("#link-list", "aria-activedescendant") == second.get_attribute("id")
+    assert second.get_attribute("aria-selected") == "true"
+    link = second.get_attribute("data-link")
+    assert page.evaluate("window.explorer.network.getSelectedEdges()") == [link]
+    page.keyboard.press("End")
+    last = options.nth(options.count() - 1)
+    assert page.get_attribute("#link-list", "aria-activedescendant") == last.get_attribute("id")
+    page.keyboard.press("Home")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#details:not([hidden])")
+    claims = int(re.search(r"(\d+) claims?", first).group(1))  # type: ignore[union-attr]
+    assert page.locator("#details-claims > li").count() == claims
+    assert " → " in page.inner_text("#details-title")
+    screenshot(page, "explorer-keyboard-link")
+    watch.assert_clean()
+
+
 def test_the_timeline_window_moves_by_keyboard(server: LiveServer, open_page: OpenPage) -> None:
     page, watch = with_timeline(server, open_page)
     everything = drawn(page)

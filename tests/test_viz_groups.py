@@ -9,17 +9,31 @@ through Playwright; screenshots are kept in test-artifacts/screenshots.
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page
 
+from graph.analysis.projection import project
+from graph.analysis.queries import parse_filter
 from graph.ingest import dataset_contents, dataset_description, ensure_reference
 from graph.ingest.synth import synthetic_triples
 from graph.model.namespaces import dataset_iri
+from graph.model.ontology import kinds
 from graph.store import EmbeddedStore
-from graph.viz.groups import MEMBERS_PAGE, aggregate_data, group_links, group_members
+from graph.viz.groups import (
+    LINK_CLAIMS,
+    MEMBERS_PAGE,
+    aggregate_data,
+    cell_id,
+    group_links,
+    group_members,
+)
 from tests.helpers import LiveServer, screenshot, start_server, stop, watched_page
 
 ACTORS = 300
@@ -193,5 +207,211 @@ def test_the_routes_refuse_what_they_cannot_answer(server: LiveServer) -> None:
             "/api/viz/groups/members", params={"cell": "Recruiter|", "offset": -1}
         )
         assert negative.status_code == 422
-        groups = client.get("/api/viz/groups").json()
+        groups = _ready(client, "/api/viz/groups", {})  # a job past --page-wait
         assert groups["actors"] >= ACTORS
+
+
+# --------------------------------------------------------------------------------------------
+# Filters: the groups, their links and their members counted under the explorer's filters
+
+
+#: Filters of every kind the explorer offers, as the address gives them.
+FILTERS = [
+    {"min_confidence": "high"},
+    {"start": "2025-01-01", "end": "2025-06-30"},
+    {"relations": "FundingFlow"},
+    {"kinds": ["Recruiter", "RecruitCohort"]},
+    {"basis": "report", "min_amount": "1000"},
+    {"aggregates": "false", "level": "government"},
+]
+
+
+@pytest.mark.parametrize("params", FILTERS, ids=lambda p: "&".join(sorted(p)))
+def test_the_groups_count_the_parties_the_network_draws(
+    synthetic_store: EmbeddedStore, params: dict[str, Any]
+) -> None:
+    """Under a filter, the groups hold the actors the network of a small store draws under
+    it (the projection's nodes), and their links its claims."""
+    given = dict(params)
+    aggregates = given.pop("aggregates", "true") == "true"
+    lists = {"kinds": "kinds_", "relations": "relations"}
+    flt = parse_filter(**{
+        lists.get(k, k): ([v] if isinstance(v, str) else v) if k in lists
+        else float(v) if k == "min_amount" else v
+        for k, v in given.items()
+    })  # fmt: skip
+    flt = replace(flt, aggregates=aggregates)
+    network = project(synthetic_store, flt)
+    data = aggregate_data(synthetic_store, None, flt)
+    assert data["filtered"] and data["actors"] == network.number_of_nodes()
+    by_cell: dict[str, int] = {}
+    for _node, attrs in network.nodes(data=True):
+        key = cell_id(attrs["kind"], attrs["code"] if kinds()[attrs["kind"]].code else None)
+        by_cell[key] = by_cell.get(key, 0) + 1
+    assert {c["id"]: c["count"] for c in data["cells"]} == by_cell
+    links = group_links(synthetic_store, None, flt)
+    assert sum(link["claims"] for link in links) == network.number_of_edges()
+
+
+@pytest.fixture(scope="module")
+def client(server: LiveServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.base, timeout=60) as client:
+        yield client
+
+
+def _ready(client: httpx.Client, url: str, params: dict[str, Any]) -> Any:
+    """The answer of a route that may answer with a job (``--page-wait 0``), polled."""
+    answer = client.get(url, params=params)
+    for _ in range(120):
+        if answer.status_code != 202:
+            break
+        job = answer.json()["job"]
+        for _ in range(120):
+            if client.get(job).json()["state"] != "running":
+                break
+            time.sleep(0.25)
+        answer = client.get(url, params=params)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def test_a_filter_changes_the_served_counts(client: httpx.Client) -> None:
+    """Through the real server: fewer actors, claims and members under a filter, and only
+    the kinds chosen."""
+    whole = _ready(client, "/api/viz/groups", {})
+    firm = _ready(client, "/api/viz/groups", {"min_confidence": "high"})
+    assert not whole["filtered"] and firm["filtered"]
+    assert 0 < firm["actors"] < whole["actors"]
+    assert firm["filter"]["min_confidence"] == "high"
+    recruiters = _ready(client, "/api/viz/groups", {"kinds": "Recruiter,RecruitCohort"})
+    assert {c["kind"] for c in recruiters["cells"]} == {"Recruiter", "RecruitCohort"}
+    every_kind = _ready(client, "/api/viz/groups", {"kinds": ",".join(kinds())})
+    assert every_kind["cells"] == whole["cells"]  # every kind chosen: no filter
+    claims = {
+        name: sum(link["claims"] for link in _ready(client, "/api/viz/groups/links", params))
+        for name, params in {"whole": {}, "firm": {"min_confidence": "high"}}.items()
+    }
+    assert 0 < claims["firm"] < claims["whole"]
+    cell = next(c for c in firm["cells"] if c["kind"] == "Recruiter")
+    members = _ready(
+        client, "/api/viz/groups/members", {"cell": cell["id"], "min_confidence": "high"}
+    )
+    assert members["total"] == cell["count"]
+    assert len(members["members"]) == min(cell["count"], MEMBERS_PAGE)
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "words"),
+    [
+        ({"min_confidence": "certain"}, 400, "confidence"),
+        ({"start": "last year"}, 400, "start"),
+        ({"start": "2025-06-01", "end": "2025-01-01"}, 400, "before it starts"),
+        ({"level": "planet"}, 400, "level"),
+        ({"kinds": "Nothing"}, 400, "Nothing"),
+        ({"relations": "Gossip"}, 400, "Gossip"),
+        ({"basis": "rumour"}, 400, "basis"),
+        ({"min_amount": "lots"}, 422, "min_amount"),
+        ({"dataset": "no-such-dataset"}, 404, "no-such-dataset"),
+    ],
+)
+def test_bad_filters_get_a_clear_4xx(
+    client: httpx.Client, params: dict[str, str], status: int, words: str
+) -> None:
+    link = {"source": "FederalBody|", "target": "Recruiter|", "relation": "FundingFlow"}
+    for url in (
+        "/viz",
+        "/api/viz/groups",
+        "/api/viz/groups/links",
+        "/api/viz/groups/members",
+        "/api/viz/groups/claims",
+    ):
+        extra = {"/api/viz/groups/members": {"cell": "Recruiter|"}, "/api/viz/groups/claims": link}
+        extra = extra.get(url, {})
+        answer = client.get(url, params={**params, **extra})
+        assert answer.status_code == status, (url, answer.text)
+        assert words in answer.text
+
+
+def test_the_page_follows_the_filters_in_its_address(browser: Browser, server: LiveServer) -> None:
+    """The filters in the address are those in force (the form shows them, the groups are
+    counted under them); changed and applied from the keyboard, they go to the address."""
+    page, watch = watched_page(browser, (1440, 900))
+    try:
+        page.goto(f"{server.base}/viz?min_confidence=high")
+        page.wait_for_selector("body[data-ready=true]", timeout=READY)
+        page.wait_for_selector("body[data-links=true]", timeout=READY)
+        assert page.is_visible("#filtered-note")
+        assert page.input_value("select[name=min_confidence]") == "high"
+        firm = page.evaluate("() => JSON.parse(document.getElementById('groups-data').text)")
+        assert firm["filter"]["min_confidence"] == "high"
+        screenshot(page, "viz-groups-filtered")
+        # Recruiters and cohorts only (the claims between them), from the keyboard: uncheck
+        # every other kind, apply.
+        kept = ("Recruiter", "RecruitCohort")
+        for box in page.locator("#kind-checks input").all():
+            if box.get_attribute("value") not in kept:
+                box.focus()
+                page.keyboard.press("Space")
+        page.locator("#apply").focus()
+        page.keyboard.press("Enter")
+        page.wait_for_url("**kinds=RecruitCohort&kinds=Recruiter**", timeout=READY)
+        page.wait_for_selector("body[data-ready=true]", timeout=READY)
+        assert "min_confidence=high" in page.url
+        ids = page.evaluate("() => window.groupsView.nodeIds()")
+        assert ids and all(i.split(":")[1].split("|")[0] in kept for i in ids)
+        assert page.is_checked("#kind-checks input[value=Recruiter]")
+        assert not page.is_checked("#kind-checks input[value=FederalBody]")
+        watch.assert_clean()
+    finally:
+        page.context.close()
+
+
+def test_every_link_between_groups_is_reached_by_keyboard(groups_page: Page) -> None:
+    """The links between groups, one tab stop past the list of groups: each said in words,
+    the arrow keys go through them, Enter opens what a click opens."""
+    page = groups_page
+    page.wait_for_selector("body[data-links=true]", timeout=READY)
+    page.locator("#group-list button").last.focus()
+    page.keyboard.press("Tab")  # past the legend, which holds no control
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "link-list"
+    options = page.locator("#link-list [role=option]")
+    assert options.count() == int(page.get_attribute("#stats", "data-edges") or -1) > 0
+    page.keyboard.press("ArrowDown")
+    second = options.nth(1)
+    words = second.inner_text()
+    assert " to " in words and "claim" in words
+    assert page.get_attribute("#link-list", "aria-activedescendant") == second.get_attribute("id")
+    link = second.get_attribute("data-link")
+    assert page.evaluate("() => window.groupsView.network.getSelectedEdges()") == [link]
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#details:not([hidden])")
+    claims = int(re.search(r"([\d,]+) claims?", words).group(1).replace(",", ""))  # type: ignore[union-attr]
+    assert f"{claims:,}" in page.inner_text("#details-attributes")
+    assert " → " in page.inner_text("#details-title")
+    # Its claims, as a click lists them: the latest (at most LINK_CLAIMS), with sources.
+    listed = page.locator("#details-claims > li")
+    listed.first.wait_for(timeout=READY)
+    assert listed.count() == min(claims, LINK_CLAIMS)
+    assert (
+        " → " in listed.first.inner_text() and page.locator("#details-claims .sources li").count()
+    )
+    screenshot(page, "viz-groups-keyboard-link")
+
+
+def test_a_link_lists_its_claims_under_the_filters(client: httpx.Client) -> None:
+    """The claims behind a link between groups: as many as the link counts (up to
+    LINK_CLAIMS), of its relation, between its groups, under the filters."""
+    for params in ({}, {"min_confidence": "high"}):
+        links = _ready(client, "/api/viz/groups/links", params)
+        link = min((ln for ln in links if ln["claims"] > 1), key=lambda ln: ln["claims"])
+        ask = {"source": link["from"], "target": link["to"], "relation": link["type"]}
+        claims = _ready(client, "/api/viz/groups/claims", {**ask, **params})["claims"]
+        assert len(claims) == min(link["claims"], LINK_CLAIMS)
+        assert all(c["type"] == link["type"] and c["sources"] for c in claims)
+        if params:
+            assert {c["confidence"] for c in claims} == {"high"}
+    refused = client.get("/api/viz/groups/claims", params={**ask, "relation": "Gossip"})
+    assert refused.status_code == 400 and "Gossip" in refused.json()["error"]
+    refused = client.get("/api/viz/groups/claims", params={**ask, "source": "Nothing|"})
+    assert refused.status_code == 400 and "Nothing" in refused.json()["error"]

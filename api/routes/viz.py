@@ -8,24 +8,36 @@ loads is served here: no CDN.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.responses import FileResponse, Response
 
 from api.deps import ERRORS, ApiError, Caller, EncodedJSON, EngineDep, Filters, settings_of
-from api.models import ExplorerData, ExplorerGroups, GroupLink, GroupMembers, JobStarted
+from api.models import (
+    ExplorerData,
+    ExplorerGroups,
+    GroupLink,
+    GroupMembers,
+    JobStarted,
+    LinkClaims,
+)
 from api.pending import json_when_ready, page_when_ready
+from graph.analysis.projection import ProjectionFilter
+from graph.analysis.queries import BadRequest, entity_ref
 from graph.errors import InvalidArgument
+from graph.model.ontology import relation_types
 from graph.server import service
+from graph.server.auth import Principal
+from graph.server.engine import Engine
 from graph.viz.groups import MAX_WITH, parse_cell
 from graph.viz.network import OPENING_LEVEL
 from graph.viz.page import (
     ASSETS,
     GROUPS_ASSETS,
     MEDIA_TYPES,
-    SERVED_POLICY,
     explorer_page,
     groups_page,
 )
@@ -53,15 +65,27 @@ async def viz(
     --aggregate-above`` actors it draws groups of actors first (cohorts by country, regional
     governments by province, …), each opened on demand (:mod:`graph.viz.groups`)."""
     root = request.scope.get("root_path", "")
+    # Whether the page draws groups depends on the store, not on the filters: the same kind
+    # of page whatever is chosen on it.
     groups = await engine.call(service.explorer_groups, principal)
     threshold = settings_of(request).aggregate_above
     if groups["actors"] > threshold:
-        page = groups_page(
-            groups, assets_url=f"{root}/viz/assets", api_url=root, threshold=threshold
-        )
-        return HTMLResponse(
-            page,
-            headers={"Content-Security-Policy": SERVED_POLICY},
+        _check_datasets(groups, filters)
+        stored = groups["actors"]
+        # Under a filter the groups take a pass over the claims (seconds on a large store):
+        # a job, as the network of a small one is.
+        return await page_when_ready(
+            request,
+            principal,
+            "the groups of the explorer",
+            lambda: engine.call(service.explorer_groups, principal, filters),
+            lambda data: groups_page(
+                data,
+                assets_url=f"{root}/viz/assets",
+                api_url=root,
+                threshold=threshold,
+                stored=stored,
+            ),
         )
     if "level" not in request.query_params:
         filters = replace(filters, level=OPENING_LEVEL)
@@ -125,17 +149,34 @@ _GROUPS_EXAMPLE = {
 }  # fmt: skip
 
 
-@router.get(
-    "/api/viz/groups",
-    tags=["explorer"],
-    response_model=ExplorerGroups,
-    responses={200: {"content": {"application/json": {"example": _GROUPS_EXAMPLE}}}},
-)
-async def viz_groups(principal: Caller, engine: EngineDep) -> Response:
-    """The groups the explorer's aggregate view draws first: every kind of party, split by
-    place where the kind has one (cohorts by country, regional governments by province),
-    with the number of actors in each (``count``), and the legend."""
-    return EncodedJSON(await engine.call_json(service.explorer_groups, principal))
+def _check_datasets(groups: dict[str, Any], filters: ProjectionFilter) -> None:
+    """A 404 for a dataset of the filters that the caller cannot read (``groups``: the
+    caller's unfiltered groups, which list its datasets), before any job starts."""
+    readable = {dataset["name"] for dataset in groups["datasets"]}
+    for name in filters.datasets or ():
+        if name not in readable:
+            raise ApiError(404, f"no such dataset: {name}")
+
+
+async def _group_job(
+    request: Request,
+    engine: Engine,
+    principal: Principal,
+    filters: ProjectionFilter,
+    what: str,
+    operation: Callable[..., Any],
+    **options: Any,
+) -> Response:
+    """The answer of ``operation`` under ``filters`` (a 404 first for a dataset the caller
+    cannot read), or its job past ``--page-wait``."""
+    if filters.datasets:
+        _check_datasets(await engine.call(service.explorer_groups, principal), filters)
+    return await json_when_ready(
+        request,
+        principal,
+        what,
+        lambda: engine.call(operation, principal, filters=filters, **options),
+    )
 
 
 _JOB: dict[int | str, dict[str, Any]] = {
@@ -145,6 +186,25 @@ _JOB: dict[int | str, dict[str, Any]] = {
         "content": {"application/json": {"example": {"job": "/api/jobs/…", "state": "running"}}},
     }
 }
+
+
+@router.get(
+    "/api/viz/groups",
+    tags=["explorer"],
+    response_model=ExplorerGroups,
+    responses={200: {"content": {"application/json": {"example": _GROUPS_EXAMPLE}}}, **_JOB},
+)
+async def viz_groups(
+    request: Request, filters: Filters, principal: Caller, engine: EngineDep
+) -> Response:
+    """The groups the explorer's aggregate view draws first: every kind of party, split by
+    place where the kind has one (cohorts by country, regional governments by province),
+    with the number of actors in each (``count``), and the legend. Under a filter on claims
+    a group counts the actors that are a party of a claim that passes: a pass over every
+    claim (seconds on a large store), so a job past ``--page-wait`` (202 with its address)."""
+    return await _group_job(
+        request, engine, principal, filters, "the groups of the explorer", service.explorer_groups
+    )
 
 
 @router.get(
@@ -158,16 +218,14 @@ _JOB: dict[int | str, dict[str, Any]] = {
         **_JOB,
     },
 )  # fmt: skip
-async def viz_group_links(request: Request, principal: Caller, engine: EngineDep) -> Response:
-    """The number of claims between groups, by relation type: one pass over every claim
-    (seconds on a large store), so a job: past ``--page-wait`` the answer is 202 with the
-    job's address, which the page polls."""
-    return await json_when_ready(
-        request,
-        principal,
-        "the links between groups",
-        lambda: engine.call(service.explorer_group_links, principal),
-    )
+async def viz_group_links(
+    request: Request, filters: Filters, principal: Caller, engine: EngineDep
+) -> Response:
+    """The number of claims that pass the filters between groups, by relation type: one
+    pass over every claim (seconds on a large store), so a job: past ``--page-wait`` the
+    answer is 202 with the job's address, which the page polls."""
+    what = "the links between groups"
+    return await _group_job(request, engine, principal, filters, what, service.explorer_group_links)
 
 
 @router.get(
@@ -185,6 +243,7 @@ async def viz_group_links(request: Request, principal: Caller, engine: EngineDep
 )  # fmt: skip
 async def viz_group_members(
     request: Request,
+    filters: Filters,
     principal: Caller,
     engine: EngineDep,
     cell: Annotated[
@@ -209,20 +268,89 @@ async def viz_group_members(
         ),
     ] = None,
 ) -> Response:
-    """One page of at most 100 members of a group, with their claims towards every other
-    group and towards the members of the ``opened`` pages (a job past ``--page-wait``: a
-    hub's claims may be many)."""
+    """One page of at most 100 members of a group (under a filter on claims, those that are
+    a party of a claim that passes), with their claims that pass towards every other group
+    and towards the members of the ``opened`` pages (a job past ``--page-wait``: a hub's
+    claims may be many)."""
     try:
         parse_cell(cell)
     except InvalidArgument as bad:
         raise ApiError(400, str(bad)) from None
-    return await json_when_ready(
+    return await _group_job(
         request,
+        engine,
         principal,
+        filters,
         "the members of a group",
-        lambda: engine.call(
-            service.explorer_group_members, principal, cell, offset=offset, opened=opened or ()
+        service.explorer_group_members,
+        cell=cell,
+        offset=offset,
+        opened=opened or (),
+    )
+
+
+_END = (
+    "an end of the link: a group, ``Kind|CODE`` (``Recruiter|`` for a kind without places), or "
+    "an actor (its IRI, or its id under the entity namespace)"
+)
+
+
+@router.get(
+    "/api/viz/groups/claims",
+    tags=["explorer"],
+    response_model=LinkClaims,
+    responses={
+        200: {"content": {"application/json": {"example": {"claims": [{
+            "claim": "https://w3id.org/recruitgraph/id/claim/…", "type": "FundingFlow",
+            "from": "…", "from_label": "Russian Ministry of Defence", "to": "…",
+            "to_label": "…", "start": "2024-07-01", "end": None, "confidence": "high",
+            "basis": "report", "note": "…", "sources": [{"url": "https://…", "title": "…"}]}]}}}},
+        **_JOB,
+    },
+)  # fmt: skip
+async def viz_link_claims(
+    request: Request,
+    filters: Filters,
+    principal: Caller,
+    engine: EngineDep,
+    source: Annotated[
+        str, Query(description=f"where the link starts: {_END}", examples=["FederalBody|"])
+    ],
+    target: Annotated[
+        str, Query(description=f"where the link ends: {_END}", examples=["Recruiter|"])
+    ],
+    relation: Annotated[
+        str,
+        Query(
+            description="the link's relation type",
+            examples=["FundingFlow"],
+            json_schema_extra={"enum": list(relation_types())},
         ),
+    ],
+) -> Response:
+    """The claims behind one link of the explorer's aggregate view that pass the filters:
+    those of ``relation`` from ``source`` to ``target``, the latest 50, with their
+    parties, period, confidence, basis, note and sources (a job past ``--page-wait``)."""
+    ends = []
+    for end in (source, target):
+        try:
+            ends.append(end if "|" in end and parse_cell(end) else entity_ref(end))
+        except (InvalidArgument, BadRequest) as bad:
+            raise ApiError(400, str(bad)) from None
+    if relation not in relation_types():
+        raise ApiError(
+            400, f"no relation type named {relation!r} (types: {', '.join(relation_types())})"
+        )
+    return await _group_job(
+        request,
+        engine,
+        principal,
+        filters,
+        "the claims behind a link",
+        service.explorer_link_claims,
+        source=ends[0],
+        target=ends[1],
+        relation=relation,
     )
 
 

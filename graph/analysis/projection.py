@@ -467,7 +467,9 @@ def actor_identity(
     return shown_as, part_of
 
 
-def _visible(store: Store, flt: ProjectionFilter, graphs: Sequence[str] | None) -> list[str]:
+def visible_graphs(store: Store, flt: ProjectionFilter, graphs: Sequence[str] | None) -> list[str]:
+    """The graphs a projection under ``flt`` reads: ``graphs`` (None: every dataset) narrowed
+    to the filter's datasets, the reference data kept."""
     allowed = set(dataset_graphs(store) if graphs is None else graphs)
     if flt.datasets is None:
         return sorted(allowed)
@@ -627,7 +629,7 @@ def build_projection(
     names of the datasets whose claims are shown), ``filter`` and ``version``.
     """
     flt = flt or ProjectionFilter()
-    visible = _visible(store, flt, graphs)
+    visible = visible_graphs(store, flt, graphs)
     version = store.version
     # Two queries at a time on the embedded engine (see _rows); one at a time on a remote one.
     with ThreadPoolExecutor(2 if isinstance(store, EmbeddedStore) else 1) as pool:

@@ -1141,28 +1141,71 @@ def explorer_data(
     )
 
 
-@operation(lane="analysis", cached=True)
-def explorer_groups(ctx: Context, principal: Principal) -> dict[str, Any]:
-    """The groups of the explorer's aggregate view over the caller's graphs, with the number
-    of actors in them (:func:`graph.viz.groups.aggregate_data`)."""
+def _group_graphs(
+    ctx: Context, principal: Principal, filters: ProjectionFilter | None
+) -> list[str]:
+    """The caller's graphs; NotFound for a dataset of ``filters`` that is not among them
+    (a restricted one looks exactly like a missing one)."""
     readable = ctx.readable(principal)
-    synthetic = any(i.synthetic for i in list_datasets(ctx.store) if i.graph in readable)
-    return groups.aggregate_data(ctx.store, readable, synthetic=synthetic)
+    if filters is not None and filters.datasets:
+        queries.dataset_graphs_for(readable, filters.datasets)
+    return list(readable)
 
 
 @operation(lane="analysis", cached=True)
-def explorer_group_links(ctx: Context, principal: Principal) -> list[dict[str, Any]]:
-    """The claims between the groups of the aggregate view
+def explorer_groups(
+    ctx: Context, principal: Principal, filters: ProjectionFilter | None = None
+) -> dict[str, Any]:
+    """The groups of the explorer's aggregate view over the caller's graphs, with the number
+    of actors in them under ``filters`` (:func:`graph.viz.groups.aggregate_data`)."""
+    readable = _group_graphs(ctx, principal, filters)
+    synthetic = any(i.synthetic for i in list_datasets(ctx.store) if i.graph in readable)
+    return groups.aggregate_data(ctx.store, readable, filters, synthetic=synthetic)
+
+
+@operation(lane="analysis", cached=True)
+def explorer_group_links(
+    ctx: Context, principal: Principal, filters: ProjectionFilter | None = None
+) -> list[dict[str, Any]]:
+    """The claims between the groups of the aggregate view that pass ``filters``
     (:func:`graph.viz.groups.group_links`)."""
-    return groups.group_links(ctx.store, ctx.readable(principal))
+    return groups.group_links(ctx.store, _group_graphs(ctx, principal, filters), filters)
+
+
+@operation(lane="analysis", cached=True)
+def explorer_link_claims(
+    ctx: Context,
+    principal: Principal,
+    source: str,
+    target: str,
+    relation: str,
+    *,
+    filters: ProjectionFilter | None = None,
+) -> dict[str, Any]:
+    """The claims behind one link of the aggregate view, under ``filters``
+    (:func:`graph.viz.groups.link_claims`)."""
+    return groups.link_claims(
+        ctx.store, _group_graphs(ctx, principal, filters), source, target, relation, flt=filters
+    )
 
 
 @operation(lane="analysis", cached=True)
 def explorer_group_members(
-    ctx: Context, principal: Principal, cell: str, *, offset: int = 0, opened: Sequence[str] = ()
+    ctx: Context,
+    principal: Principal,
+    cell: str,
+    *,
+    offset: int = 0,
+    opened: Sequence[str] = (),
+    filters: ProjectionFilter | None = None,
 ) -> dict[str, Any]:
-    """A page of the members of one group of the aggregate view, with their links
-    (:func:`graph.viz.groups.group_members`)."""
+    """A page of the members of one group of the aggregate view, with their links, under
+    ``filters`` (:func:`graph.viz.groups.group_members`)."""
     return groups.group_members(
-        ctx.store, ctx.readable(principal), cell, offset=offset, opened=opened
+        ctx.store,
+        _group_graphs(ctx, principal, filters),
+        cell,
+        offset=offset,
+        opened=opened,
+        flt=filters,
     )

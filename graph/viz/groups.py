@@ -18,16 +18,30 @@ parties) need a pass over every claim, seconds to a minute on 100,000 actors: th
 computed apart (:func:`group_links`, a job the page polls) and drawn when they come, so that
 the groups are on the screen at once. Kinds, places and relation types are all read from
 the ontology and the reference data; nothing here names one.
+
+Filters
+-------
+Every function takes the explorer's filter (:class:`~graph.analysis.projection.ProjectionFilter`:
+datasets, period, relation types, kinds, minimum confidence and amount, basis, aggregates,
+level) and puts it into the store's own queries (:func:`_claim_pattern`), so that nothing is
+fetched to be filtered here. Without a filter on claims a group holds every actor of its kind
+and place, as the store has them; with one, the actors that are a party of a claim that
+passes, as the network of a small store draws them (at the ``government`` level, the top
+organizations the claims' parties roll up to). Analysts' merges of actors are not applied
+here (the small view applies them).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
+from graph.analysis.projection import LEVELS, ProjectionFilter, visible_graphs
 from graph.errors import InvalidArgument
-from graph.model.namespaces import RDFS, RG, SKOS
-from graph.model.ontology import kinds, local_name, relation_types
+from graph.ingest import list_datasets
+from graph.model.namespaces import DCTERMS, ORG, PROV, RDFS, RG, SCHEMA, SKOS, XSD
+from graph.model.ontology import concepts, confidence_levels, kinds, local_name, relation_types
 from graph.sparql import dataset_graphs
 from graph.sparql.query import run_query
 from graph.store import Store, lexical_rows
@@ -36,12 +50,15 @@ from graph.viz.network import kind_styles, relation_styles
 
 __all__ = [
     "AGGREGATE_ABOVE",
+    "LINK_CLAIMS",
     "MEMBERS_PAGE",
     "OPENING_CELLS",
     "aggregate_data",
     "cell_id",
+    "effective_filter",
     "group_links",
     "group_members",
+    "link_claims",
     "parse_cell",
 ]
 
@@ -79,8 +96,27 @@ def parse_cell(cell: str) -> tuple[str, str]:
     return kind, code
 
 
-def _graphs(store: Store, graphs: Sequence[str] | None) -> list[str]:
-    return list(dataset_graphs(store) if graphs is None else graphs)
+def effective_filter(flt: ProjectionFilter | None) -> ProjectionFilter:
+    """``flt`` (None: no filter) with a choice of every kind or every relation type read as
+    no choice: a form that lists them all filters nothing."""
+    flt = flt or ProjectionFilter()
+    every_kind = flt.kinds is not None and flt.kinds >= set(kinds())
+    every_relation = flt.relations is not None and flt.relations >= set(relation_types())
+    return replace(
+        flt,
+        kinds=None if every_kind else flt.kinds,
+        relations=None if every_relation else flt.relations,
+    )
+
+
+def _narrows_claims(flt: ProjectionFilter) -> bool:
+    """Whether ``flt`` (effective) keeps only some claims (a choice of datasets alone does
+    not: it chooses the graphs read)."""
+    return flt != ProjectionFilter(datasets=flt.datasets)
+
+
+def _graphs(store: Store, graphs: Sequence[str] | None, flt: ProjectionFilter) -> list[str]:
+    return visible_graphs(store, flt, list(dataset_graphs(store) if graphs is None else graphs))
 
 
 def _rows(store: Store, text: str, graphs: list[str]) -> list[list[str]]:
@@ -93,25 +129,113 @@ def _literal(text: str) -> str:
     return f'"{escaped.replace(chr(13), "")}"'
 
 
-def _place_pattern(subject: str, code: str) -> str:
-    """A pattern binding ``?{code}`` to the place code of ``?{subject}``, if it has one: the
-    code properties of every kind of the ontology."""
+def _place_pattern(subject: str, code: str, *, name: str | None = None) -> str:
+    """A pattern binding ``?{code}`` to the place code of ``?{subject}``, if it has one (the
+    code properties of every kind of the ontology), and ``?{name}`` to the place's name."""
     predicates = sorted({kind.code.predicate for kind in kinds().values() if kind.code})
     path = "|".join(f"<{p}>" for p in predicates)
+    named = f" OPTIONAL {{ ?{code}_place <{RDFS}label> ?{name} }}" if name else ""
     return (
-        f"OPTIONAL {{ ?{subject} {path} ?{code}_place . ?{code}_place <{SKOS}notation> ?{code} }}"
+        f"OPTIONAL {{ ?{subject} {path} ?{code}_place . "
+        f"?{code}_place <{SKOS}notation> ?{code} .{named} }}"
     )
 
 
 # Kinds and relation types are kept by FILTER ... IN, not VALUES: pyoxigraph starts a join at
 # a VALUES block, and a scan of every claim of a type costs seconds where the members' own
 # claims cost milliseconds (measured: 4.2 s against 0.02 s for 100 recruiters of 10,000).
-def _kind_filter(variable: str) -> str:
-    return f"FILTER(?{variable} IN ({', '.join(f'<{k.iri}>' for k in kinds().values())}))"
+def _kind_filter(variable: str, flt: ProjectionFilter) -> str:
+    chosen = [k.iri for name, k in kinds().items() if flt.kinds is None or name in flt.kinds]
+    return f"FILTER(?{variable} IN ({', '.join(f'<{iri}>' for iri in chosen)}))"
 
 
-def _relation_filter(variable: str) -> str:
-    return f"FILTER(?{variable} IN ({', '.join(f'<{RG}{r}>' for r in relation_types())}))"
+def _relation_filter(variable: str, flt: ProjectionFilter) -> str:
+    chosen = [r for r in relation_types() if flt.relations is None or r in flt.relations]
+    return f"FILTER(?{variable} IN ({', '.join(f'<{RG}{r}>' for r in chosen)}))"
+
+
+def _date(day: Any) -> str:
+    return f'"{day.isoformat()}"^^<{XSD}date>'
+
+
+def _period_filter(claim: str, flt: ProjectionFilter) -> str:
+    """Claims whose period overlaps the filter's, a claim without an end lasting as long as
+    the precision of its start says (:func:`graph.analysis.projection.implicit_end`)."""
+    if flt.start is None and flt.end is None:
+        return ""
+    parts = [f"?{claim} <{RG}start> ?{claim}_start ."]
+    if flt.end is not None:
+        parts.append(f"FILTER(?{claim}_start <= {_date(flt.end)})")
+    if flt.start is not None:
+        precision = concepts("DatePrecisionScheme")
+        start, first = f"?{claim}_start", flt.start
+        parts.append(
+            f"OPTIONAL {{ ?{claim} <{RG}end> ?{claim}_end }} "
+            f"OPTIONAL {{ ?{claim} <{RG}datePrecision> ?{claim}_precision }} "
+            f"FILTER(IF(BOUND(?{claim}_end), ?{claim}_end >= {_date(first)}, "
+            f"IF(BOUND(?{claim}_precision) && ?{claim}_precision = <{precision['year']}>, "
+            f"YEAR({start}) >= {first.year}, "
+            f"IF(BOUND(?{claim}_precision) && ?{claim}_precision = <{precision['month']}>, "
+            f"YEAR({start}) * 12 + MONTH({start}) >= {first.year * 12 + first.month}, "
+            f"{start} >= {_date(first)}))))"
+        )
+    return " ".join(parts)
+
+
+def _evidence_filter(claim: str, flt: ProjectionFilter) -> str:
+    """Claims at least as firm as the filter's confidence, of at least its amount, of its
+    basis (a claim with no basis stated is a report, as the projection reads it)."""
+    parts = []
+    if flt.min_confidence is not None:
+        levels = confidence_levels()
+        firm = levels[levels.index(flt.min_confidence) :]
+        iris = ", ".join(f"<{concepts('ConfidenceScheme')[name]}>" for name in firm)
+        parts.append(f"?{claim} <{RG}confidence> ?{claim}_confidence . "
+                     f"FILTER(?{claim}_confidence IN ({iris}))")  # fmt: skip
+    if flt.min_amount is not None:
+        parts.append(f"?{claim} <{SCHEMA}amount> ?{claim}_amount . "
+                     f"FILTER(?{claim}_amount >= {float(flt.min_amount)!r})")  # fmt: skip
+    if flt.basis is not None:
+        wanted = concepts("ClaimBasisScheme")[flt.basis]
+        parts.append(f"FILTER NOT EXISTS {{ ?{claim} <{RG}basis> ?{claim}_basis . "
+                     f"FILTER(?{claim}_basis != <{wanted}>) }}")  # fmt: skip
+    return " ".join(parts)
+
+
+def _end(claim: str, role: str, party: str, flt: ProjectionFilter) -> tuple[str, str]:
+    """Two patterns: one binding ``?{party}`` to the ``role`` party (rg:from or rg:to) of
+    ``?{claim}`` as drawn at the filter's level (at ``government``, the top of its
+    org:subOrganizationOf chain), one keeping it if its kind, in ``?{party}_kind``, is one the
+    filter keeps (and, without aggregates, if it is no aggregate)."""
+    if flt.level == "government":
+        # Not a path ``?own org:subOrganizationOf* ?party``: from an unbound end, its zero
+        # steps run over every term of the store (50 s for 300 actors).
+        own, top = f"?{claim}_{role}", f"?{claim}_{role}_top"
+        found = (
+            f"?{claim} <{RG}{role}> {own} . OPTIONAL {{ {own} <{ORG}subOrganizationOf>+ {top} . "
+            f"FILTER NOT EXISTS {{ {top} <{ORG}subOrganizationOf> ?{claim}_{role}_up }} }} "
+            f"BIND(COALESCE({top}, {own}) AS ?{party})"
+        )
+    else:
+        found = f"?{claim} <{RG}{role}> ?{party} ."
+    aggregate = "" if flt.aggregates else f" FILTER NOT EXISTS {{ ?{party} <{RG}aggregate> true }}"
+    kept = f"?{party} a ?{party}_kind . {_kind_filter(party + '_kind', flt)}{aggregate}"
+    return found, kept
+
+
+def _claim_pattern(flt: ProjectionFilter, claim: str, source: str, target: str) -> str:
+    """A pattern binding ``?{claim}`` to each claim that passes ``flt``, ``?{claim}_type`` to
+    its relation type, ``?{source}`` and ``?{target}`` to its parties as drawn (their kinds
+    in ``?{source}_kind``, ``?{target}_kind``). Without a filter it is the plain pattern of a
+    claim between two parties of the ontology's kinds, its parties first (a VALUES block of
+    parties before it opens the join there)."""
+    from_found, from_kept = _end(claim, "from", source, flt)
+    to_found, to_kept = _end(claim, "to", target, flt)
+    return (
+        f"{from_found} {to_found} ?{claim} a ?{claim}_type . "
+        f"{_relation_filter(claim + '_type', flt)}\n  {from_kept}\n  {to_kept}\n  "
+        f"{_period_filter(claim, flt)} {_evidence_filter(claim, flt)}"
+    )
 
 
 def _cells_of_kind(store: Store, kind: str, graphs: list[str]) -> list[dict[str, Any]]:
@@ -136,25 +260,65 @@ SELECT ?code (MIN(?name) AS ?place) (COUNT(DISTINCT ?a) AS ?n) WHERE {{
     return sorted(cells, key=lambda cell: (-cell["count"], cell["id"]))
 
 
-def _all_cells(store: Store, graphs: list[str]) -> list[dict[str, Any]]:
-    return cached(
-        store,
-        "aggregate-cells",
-        tuple(sorted(graphs)),
-        lambda: [cell for kind in kinds() for cell in _cells_of_kind(store, kind, graphs)],
+def _parties(flt: ProjectionFilter) -> str:
+    """A subquery binding ``?a`` to each party of a claim that passes ``flt`` (as drawn) and
+    ``?a_kind`` to its kind: one pass over the claims, each giving both its parties (a UNION
+    of the two roles is two passes, twice as long: 5.4 s against 3.0 s for 10,000 actors on
+    disk)."""
+    return (
+        f"{{ SELECT DISTINCT ?a ?a_kind WHERE {{ {_claim_pattern(flt, 'c', 'f', 't')}\n"
+        "  VALUES ?side { 1 2 } BIND(IF(?side = 1, ?f, ?t) AS ?a) "
+        "BIND(IF(?side = 1, ?f_kind, ?t_kind) AS ?a_kind) } }"
     )
 
 
+def _party_cells(store: Store, graphs: list[str], flt: ProjectionFilter) -> list[dict[str, Any]]:
+    """The cells of the parties of the claims that pass ``flt``, with their counts."""
+    text = f"""
+SELECT ?a_kind ?code (MIN(?name) AS ?place) (COUNT(DISTINCT ?a) AS ?n) WHERE {{
+  {_parties(flt)}
+  {_place_pattern("a", "code", name="name")}
+}} GROUP BY ?a_kind ?code"""
+    counts: dict[str, dict[str, Any]] = {}
+    for kind_iri, found, name, n in _rows(store, text, graphs):
+        kind = local_name(kind_iri)
+        # A kind without places is one cell, whatever its actors state.
+        code = found or None if kinds()[kind].code is not None else None
+        key = cell_id(kind, code)
+        cell = counts.setdefault(
+            key, {"id": key, "kind": kind, "code": code, "place": code and (name or None),
+                  "count": 0}
+        )  # fmt: skip
+        cell["count"] += int(n)
+    return sorted(counts.values(), key=lambda cell: (-cell["count"], cell["id"]))
+
+
+def _all_cells(store: Store, graphs: list[str], flt: ProjectionFilter) -> list[dict[str, Any]]:
+    def compute() -> list[dict[str, Any]]:
+        if _narrows_claims(flt):
+            return _party_cells(store, graphs, flt)
+        return [cell for kind in kinds() for cell in _cells_of_kind(store, kind, graphs)]
+
+    return cached(store, "aggregate-cells", (tuple(sorted(graphs)), flt), compute)
+
+
 def aggregate_data(
-    store: Store, graphs: Sequence[str] | None = None, *, synthetic: bool = False
+    store: Store,
+    graphs: Sequence[str] | None = None,
+    flt: ProjectionFilter | None = None,
+    *,
+    synthetic: bool = False,
 ) -> dict[str, Any]:
-    """What the aggregate view draws at first: the legend (kinds, relation types), and every
-    cell with its kind, place code, place name and number of members.
+    """What the aggregate view draws at first: the legend (kinds, relation types), every
+    cell with its kind, place code, place name and number of members under ``flt``, and the
+    choices of the filters (datasets, confidence levels, levels) with the filter in force.
 
     ``synthetic``: whether a dataset read holds generated data (the page says so).
     """
-    chosen = _graphs(store, graphs)
-    cells = _all_cells(store, chosen)
+    flt = effective_filter(flt)
+    chosen = _graphs(store, graphs, flt)
+    cells = _all_cells(store, chosen, flt)
+    readable = set(dataset_graphs(store) if graphs is None else graphs)
     return {
         "synthetic": synthetic,
         "actors": sum(cell["count"] for cell in cells),
@@ -163,22 +327,32 @@ def aggregate_data(
         "cells": cells,
         "opening_cells": OPENING_CELLS,
         "members_page": MEMBERS_PAGE,
+        "filter": flt.as_dict(),
+        "filtered": _narrows_claims(flt) or flt.datasets is not None,
+        "datasets": [
+            {"name": info.name, "synthetic": info.synthetic}
+            for info in list_datasets(store)
+            if info.graph in readable
+        ],
+        "confidence": list(confidence_levels()),
+        "levels": list(LEVELS),
     }
 
 
-def group_links(store: Store, graphs: Sequence[str] | None = None) -> list[dict[str, Any]]:
-    """The claims between cells: ``{"from": cell, "to": cell, "type": relation, "claims":
-    n}`` for every pair of cells and relation type with claims. One pass over every claim
-    (seconds on 100,000 actors); cached per store version."""
-    chosen = _graphs(store, graphs)
+def group_links(
+    store: Store, graphs: Sequence[str] | None = None, flt: ProjectionFilter | None = None
+) -> list[dict[str, Any]]:
+    """The claims between cells that pass ``flt``: ``{"from": cell, "to": cell, "type":
+    relation, "claims": n}`` for every pair of cells and relation type with claims. One pass
+    over every claim (seconds on 100,000 actors); cached per store version and filter."""
+    flt = effective_filter(flt)
+    chosen = _graphs(store, graphs, flt)
     text = f"""
-SELECT ?type ?from_kind ?from_code ?to_kind ?to_code (COUNT(DISTINCT ?c) AS ?n) WHERE {{
-  ?c <{RG}from> ?f ; <{RG}to> ?t ; a ?type . {_relation_filter("type")}
-  ?f a ?from_kind . {_kind_filter("from_kind")}
-  ?t a ?to_kind . {_kind_filter("to_kind")}
+SELECT ?c_type ?f_kind ?from_code ?t_kind ?to_code (COUNT(DISTINCT ?c) AS ?n) WHERE {{
+  {_claim_pattern(flt, "c", "f", "t")}
   {_place_pattern("f", "from_code")}
   {_place_pattern("t", "to_code")}
-}} GROUP BY ?type ?from_kind ?from_code ?to_kind ?to_code"""
+}} GROUP BY ?c_type ?f_kind ?from_code ?t_kind ?to_code"""
 
     def compute() -> list[dict[str, Any]]:
         return [
@@ -187,11 +361,14 @@ SELECT ?type ?from_kind ?from_code ?to_kind ?to_code (COUNT(DISTINCT ?c) AS ?n) 
             for rtype, fk, fc, tk, tc, n in _rows(store, text, chosen)
         ]  # fmt: skip
 
-    return cached(store, "aggregate-links", tuple(sorted(chosen)), compute)
+    return cached(store, "aggregate-links", (tuple(sorted(chosen)), flt), compute)
 
 
-def _page(store: Store, graphs: list[str], cell: str, offset: int, limit: int) -> list[str]:
-    """The IRIs of one page of the members of ``cell``, in the store's own order.
+def _page(
+    store: Store, graphs: list[str], flt: ProjectionFilter, cell: str, offset: int, limit: int
+) -> list[str]:
+    """The IRIs of one page of the members of ``cell`` under ``flt``, in the store's own
+    order.
 
     Not ORDER BY: pyoxigraph sorts 64,000 recruiters in about 7 s, while a page at any offset
     of its index comes in well under one. The order is the index's, the same for one state
@@ -204,8 +381,10 @@ def _page(store: Store, graphs: list[str], cell: str, offset: int, limit: int) -
         place = f"?a <{spec.code.predicate}> ?p . ?p <{SKOS}notation> {_literal(code)} ."
     else:
         place = f"FILTER NOT EXISTS {{ ?a <{spec.code.predicate}> ?p }}"
+    parties = _parties(flt) if _narrows_claims(flt) else ""
     text = (
-        f"SELECT DISTINCT ?a WHERE {{ ?a a <{spec.iri}> . {place} }} LIMIT {limit} OFFSET {offset}"
+        f"SELECT DISTINCT ?a WHERE {{ {parties} ?a a <{spec.iri}> . {place} }} "
+        f"LIMIT {limit} OFFSET {offset}"
     )
     return [row[0] for row in _rows(store, text, graphs)]
 
@@ -221,8 +400,10 @@ def group_members(
     *,
     offset: int = 0,
     opened: Sequence[str] = (),
+    flt: ProjectionFilter | None = None,
 ) -> dict[str, Any]:
-    """One page of at most :data:`MEMBERS_PAGE` members of ``cell``, and their links.
+    """One page of at most :data:`MEMBERS_PAGE` members of ``cell`` under ``flt``, and
+    their links (claims that pass ``flt``).
 
     ``opened`` lists the pages of members the page draws already, ``cell@offset`` each
     (``RecruitCohort|NP@0``). Returns ``{"cell", "total", "offset", "members": [{"id",
@@ -241,9 +422,10 @@ def group_members(
         raise InvalidArgument("offset must be 0 or more")
     if len(opened) > MAX_WITH:
         raise InvalidArgument(f"at most {MAX_WITH} opened pages of members")
-    chosen = _graphs(store, graphs)
-    found = _page(store, chosen, cell, offset, MEMBERS_PAGE)
-    total = next((c["count"] for c in _all_cells(store, chosen) if c["id"] == cell), 0)
+    flt = effective_filter(flt)
+    chosen = _graphs(store, graphs, flt)
+    found = _page(store, chosen, flt, cell, offset, MEMBERS_PAGE)
+    total = next((c["count"] for c in _all_cells(store, chosen, flt) if c["id"] == cell), 0)
     answer: dict[str, Any] = {"cell": cell, "total": total, "offset": offset}
     if not found:
         return {**answer, "members": [], "links": []}
@@ -257,14 +439,12 @@ GROUP BY ?a"""
     )
     # The members first (VALUES opens the join at them), kinds and relation types filtered.
     ends = f"""VALUES ?a {{ {_iris(found)} }}
-  {{ ?c <{RG}from> ?a ; <{RG}to> ?o . BIND("out" AS ?dir) }}
-  UNION {{ ?c <{RG}to> ?a ; <{RG}from> ?o . BIND("in" AS ?dir) }}
-  ?c a ?type . {_relation_filter("type")}
-  ?o a ?kind . {_kind_filter("kind")}
+  {{ {_claim_pattern(flt, "c", "a", "o")} BIND("out" AS ?dir) }}
+  UNION {{ {_claim_pattern(flt, "c", "o", "a")} BIND("in" AS ?dir) }}
   {_place_pattern("o", "code")}"""
     summary = f"""
-SELECT ?a ?dir ?type ?kind ?code (COUNT(DISTINCT ?c) AS ?n) WHERE {{ {ends} }}
-GROUP BY ?a ?dir ?type ?kind ?code"""
+SELECT ?a ?dir ?c_type ?o_kind ?code (COUNT(DISTINCT ?c) AS ?n) WHERE {{ {ends} }}
+GROUP BY ?a ?dir ?c_type ?o_kind ?code"""
     links = [
         {"member": a, "direction": direction, "type": local_name(rtype),
          "cell": cell_id(local_name(other), other_code), "claims": int(n)}
@@ -275,15 +455,125 @@ GROUP BY ?a ?dir ?type ?kind ?code"""
         other_cell, _, at = page.rpartition("@")
         if not at.isdigit():
             raise InvalidArgument(f"an opened page is cell@offset, not {page!r}")
-        drawn.extend(_page(store, chosen, other_cell, int(at), MEMBERS_PAGE))
+        drawn.extend(_page(store, chosen, flt, other_cell, int(at), MEMBERS_PAGE))
     if drawn:
         pairs = f"""
-SELECT ?a ?dir ?type ?kind ?code ?o (COUNT(DISTINCT ?c) AS ?n) WHERE {{
+SELECT ?a ?dir ?c_type ?o_kind ?code ?o (COUNT(DISTINCT ?c) AS ?n) WHERE {{
   {ends} FILTER(?o IN ({", ".join(f"<{iri}>" for iri in drawn)}))
-}} GROUP BY ?a ?dir ?type ?kind ?code ?o"""
+}} GROUP BY ?a ?dir ?c_type ?o_kind ?code ?o"""
         links += [
             {"member": a, "direction": direction, "type": local_name(rtype),
              "cell": cell_id(local_name(other), other_code), "actor": o, "claims": int(n)}
             for a, direction, rtype, other, other_code, o, n in _rows(store, pairs, chosen)
         ]  # fmt: skip
     return {**answer, "members": members, "links": links}
+
+
+#: The most claims one link's details list (the latest first).
+LINK_CLAIMS = 50
+
+
+def _end_of_link(variable: str, end: str) -> str:
+    """A pattern keeping ``?{variable}`` (bound by the claim pattern, before it) to one end
+    of a link: a cell (``Kind|code``, by its kind and place) or an actor (an IRI)."""
+    if "|" not in end:
+        return f"VALUES ?{variable} {{ <{end}> }}"
+    kind, code = parse_cell(end)
+    spec = kinds()[kind]
+    kept = f"FILTER(?{variable}_kind = <{spec.iri}>)"
+    if spec.code is None:
+        return kept
+    place = f"?{variable} <{spec.code.predicate}> ?{variable}_cell_place ."
+    if code:
+        return f"{kept} {place} ?{variable}_cell_place <{SKOS}notation> {_literal(code)} ."
+    return f"{kept} FILTER NOT EXISTS {{ {place} }}"
+
+
+def link_claims(
+    store: Store,
+    graphs: Sequence[str] | None,
+    source: str,
+    target: str,
+    relation: str,
+    *,
+    flt: ProjectionFilter | None = None,
+) -> dict[str, Any]:
+    """The claims behind one link of the aggregate view: those of type ``relation`` from
+    ``source`` to ``target`` (each a cell, ``Kind|code``, or an actor's IRI) that pass
+    ``flt``, the latest :data:`LINK_CLAIMS` of them, with their parties, period, confidence,
+    basis, note and sources.
+
+    Raises
+    ------
+    InvalidArgument
+        An unknown kind or relation type.
+    """
+    if relation not in relation_types():
+        raise InvalidArgument(
+            f"no relation type named {relation!r} (types: {', '.join(relation_types())})"
+        )
+    flt = effective_filter(flt)
+    chosen = _graphs(store, graphs, flt)
+    ends = [_end_of_link("f", source), _end_of_link("t", target)]
+    text = f"""
+SELECT ?c ?f ?t ?when WHERE {{
+  {_claim_pattern(flt, "c", "f", "t")}
+  FILTER(?c_type = <{RG}{relation}>)
+  {ends[0]}
+  {ends[1]}
+  OPTIONAL {{ ?c <{RG}start> ?when }}
+}} ORDER BY DESC(?when) ?c LIMIT {LINK_CLAIMS}"""
+    found = _rows(store, text, chosen)
+    if not found:
+        return {"claims": []}
+    claims = [c for c, _f, _t, _when in found]
+    labels_text = f"""
+SELECT ?a (MIN(?name) AS ?label) WHERE {{
+  VALUES ?a {{ {_iris(sorted({p for _c, f, t, _w in found for p in (f, t)}))} }}
+  ?a <{RDFS}label> ?name }} GROUP BY ?a"""
+    labels = dict(_rows(store, labels_text, chosen))
+    facts_text = f"""
+SELECT ?c ?end ?confidence ?basis ?note ?url ?title WHERE {{
+  VALUES ?c {{ {_iris(claims)} }}
+  OPTIONAL {{ ?c <{RG}end> ?end }}
+  OPTIONAL {{ ?c <{RG}confidence> ?confidence }}
+  OPTIONAL {{ ?c <{RG}basis> ?basis }}
+  OPTIONAL {{ ?c <{DCTERMS}description> ?note }}
+  OPTIONAL {{ ?c <{PROV}wasDerivedFrom> ?s . ?s <{SCHEMA}url> ?url
+             OPTIONAL {{ ?s <{DCTERMS}title> ?title }} }}
+}}"""
+    notation = {
+        iri: name
+        for scheme in ("ConfidenceScheme", "ClaimBasisScheme")
+        for name, iri in concepts(scheme).items()
+    }
+    facts: dict[str, dict[str, Any]] = {c: {"sources": {}} for c in claims}
+    for c, end, confidence, basis, note, url, title in _rows(store, facts_text, chosen):
+        fact = facts[c]
+        fact.setdefault("end", end or None)
+        fact.setdefault("confidence", notation.get(confidence))
+        fact.setdefault("basis", notation.get(basis, "report"))
+        fact.setdefault("note", note or None)
+        if url:
+            fact["sources"].setdefault(url, title or "")
+    return {
+        "claims": [
+            {
+                "claim": c,
+                "type": relation,
+                "from": f,
+                "from_label": labels.get(f) or local_name(f),
+                "to": t,
+                "to_label": labels.get(t) or local_name(t),
+                "start": when or None,
+                "end": facts[c].get("end"),
+                "confidence": facts[c].get("confidence"),
+                "basis": facts[c].get("basis", "report"),
+                "note": facts[c].get("note"),
+                "sources": [
+                    {"url": u, "title": ti} for u, ti in sorted(facts[c]["sources"].items())
+                ],
+            }
+            for c, f, t, when in found
+        ]
+    }

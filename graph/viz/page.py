@@ -42,6 +42,8 @@ _VIS = Path(str(files("pyvis") / "lib" / "vis-9.1.2"))
 ASSETS: dict[str, Path] = {
     "vis-network.min.js": _VIS / "vis-network.min.js",
     "vis-network.css": _VIS / "vis-network.css",
+    "shared.js": _STATIC / "shared.js",
+    "links.js": _STATIC / "links.js",
     "explorer.js": _STATIC / "explorer.js",
     "explorer.css": _STATIC / "explorer.css",
 }
@@ -128,17 +130,21 @@ def groups_page(
     assets_url: str,
     api_url: str,
     threshold: int,
+    stored: int | None = None,
     title: str = "recruitgraph explorer",
 ) -> str:
     """The explorer's aggregate view (:mod:`graph.viz.groups`) over ``data``
-    (:func:`graph.viz.groups.aggregate_data`): groups of actors drawn first, opened through
-    the server's API (``api_url``), so served only. ``threshold``: the number of actors past
-    which the server draws this view, which the page states."""
+        (:func:`graph.viz.groups.aggregate_data`): groups of actors drawn first, opened through
+        the server's API (``api_url``), so served only. ``threshold``: the number of actors past
+        which the server draws this view, and ``stored`` the number of actors in the store (default:
+    those of ``data``), which the page states; the filter controls show ``data["filter"]``."""
     template = _environment().get_template("explorer_groups.html")
     return template.render(
         title=title,
         synthetic=data["synthetic"],
         actors=data["actors"],
+        stored=data["actors"] if stored is None else stored,
+        groups=data,
         threshold=threshold,
         members_page=data["members_page"],
         data=json_for_script(data),

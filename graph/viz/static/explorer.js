@@ -78,41 +78,8 @@
     if (cls) node.className = cls;
     return node;
   }
-  const SVG = "http://www.w3.org/2000/svg";
-  function svgNode(tag, attrs) {
-    const node = document.createElementNS(SVG, tag);
-    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
-    return node;
-  }
-  // The shapes vis-network draws the kinds with, as SVG at (x, y) with radius r: for the
-  // legend and the SVG export.
-  function polygon(cx, cy, r, corners, turn = -Math.PI / 2, inner = null) {
-    const points = [];
-    const count = inner ? corners * 2 : corners;
-    for (let i = 0; i < count; i++) {
-      const radius = inner && i % 2 ? r * inner : r;
-      const angle = turn + (2 * Math.PI * i) / count;
-      points.push(`${(cx + radius * Math.cos(angle)).toFixed(1)},${(cy + radius * Math.sin(angle)).toFixed(1)}`);
-    }
-    return svgNode("polygon", { points: points.join(" ") });
-  }
-  const SVG_SHAPES = {
-    dot: (x, y, r) => svgNode("circle", { cx: x, cy: y, r }),
-    square: (x, y, r) => svgNode("rect", { x: x - r, y: y - r, width: 2 * r, height: 2 * r }),
-    diamond: (x, y, r) => polygon(x, y, r, 4),
-    triangle: (x, y, r) => polygon(x, y, r, 3),
-    triangleDown: (x, y, r) => polygon(x, y, r, 3, Math.PI / 2),
-    hexagon: (x, y, r) => polygon(x, y, r, 6, 0),
-    star: (x, y, r) => polygon(x, y, r, 5, -Math.PI / 2, 0.45),
-  };
-  function safeUrl(url) {
-    try {
-      const parsed = new URL(url);
-      return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.href : null;
-    } catch (e) {
-      return null;
-    }
-  }
+  // The shapes of the kinds as SVG, and links to sources (shared.js, with the aggregate view).
+  const { svgNode, SHAPES: SVG_SHAPES, shapeSwatch, safeUrl } = window.explorerShared;
   function number(value) {
     return Number(value).toLocaleString("en", { maximumFractionDigits: 2 });
   }
@@ -267,6 +234,9 @@
   const nodesView = new vis.DataSet();
   const edgesView = new vis.DataSet();
   const network = new vis.Network($("network"), { nodes: nodesView, edges: edgesView }, data.options);
+  // The links for the keyboard (links.js): moving selects the link, Enter opens its claims.
+  const linkKeys = window.linkList($("link-list"), $("link-active"),
+    (id) => { network.selectEdges([id]); network.redraw(); }, (id) => showEdge(id));
   let drawn = { groups: new Map(), shown: 0, matched: 0, claims: 0, merged: new Map(), edges: [] };
 
   // Links between the same two nodes (another relation type, another basis, the other
@@ -367,6 +337,12 @@
     rankLabels(visNodes, visEdges);
     drawn = { groups, shown: visNodes.length, matched: nodes.size, claims: claimCount, merged, edges };
     listNodes();
+    linkKeys.update(visEdges.map((edge) => {
+      const link = merged.get(edge.id);
+      const n = link.claims.length;
+      return { id: edge.id, words: `${labelOf(link.from)}, ${relationText(link.type).toLowerCase()} to ` +
+        `${labelOf(link.to)}: ${n} ${n === 1 ? "claim" : "claims"} (${basisWords(link.basis)})` };
+    }));
 
     const stats = $("stats");
     const assessments = edges.reduce((n, { claims }) => n + claims.filter((c) => !isReport(c)).length, 0);
@@ -925,18 +901,6 @@
     if (arrow) svg.appendChild((heads[arrow] || heads.arrow)());
     return svg;
   }
-  // A kind as the network draws it: its shape (which tells the kinds apart where the colours
-  // of a tier are shared, or not seen) in its colour, outlined as the nodes are.
-  function shapeSwatch(kind) {
-    const svg = svgNode("svg", { width: 14, height: 14, viewBox: "0 0 14 14", class: "swatch", "aria-hidden": "true",
-      "data-shape": kind.shape });
-    const shape = (SVG_SHAPES[kind.shape] || SVG_SHAPES.dot)(7, 7, kind.shape === "square" ? 5.5 : 6.5);
-    shape.setAttribute("fill", kind.colour);
-    shape.setAttribute("stroke", "#2b2b2b");
-    shape.setAttribute("stroke-width", "1");
-    svg.appendChild(shape);
-    return svg;
-  }
   // The kinds and relations double as the legend: a swatch of each colour, shape and line.
   function buildChecks() {
     checkboxes($("kinds"), data.kinds.filter((k) => presentKinds.has(k.name)), state.kinds, shapeSwatch);
@@ -1361,7 +1325,7 @@
         x: x(i) - band / 2, y: pad.top, width: band, height: height - pad.top - pad.bottom,
         class: state.timelineWindow === i ? "window selected" : "window", "data-index": i,
       });
-      const tip = document.createElementNS(SVG, "title");
+      const tip = svgNode("title", {});
       tip.textContent = `${row.start} – ${row.end}: ${row[figure] === null ? "no value" : number(row[figure])} (${row.claims} claims)`;
       hit.appendChild(tip);
       hit.addEventListener("click", () => chooseWindow(i));

@@ -12,6 +12,15 @@
   const $ = (id) => document.getElementById(id);
   const data = JSON.parse($("groups-data").textContent);
   const config = JSON.parse($("groups-config").textContent);
+  // The explorer's filters in the address (the server's own names, as in the explorer's):
+  // every call for links and members is made under them.
+  const FILTER_NAMES = ["start", "end", "kinds", "relations", "min_confidence", "min_amount", "dataset", "level",
+    "basis", "aggregates"];
+  const asked = new URLSearchParams(window.location.search);
+  function withFilters(params) {
+    for (const name of FILTER_NAMES) for (const value of asked.getAll(name)) params.append(name, value);
+    return params;
+  }
   const POLL_MS = 1000;
   const MAX_POLLS = 900; // a job polled at most 15 minutes (the server's write limit is 10)
 
@@ -48,6 +57,11 @@
     const label = plurals(kindStyle.get(cell.kind).label);
     if (cellsOfKind.get(cell.kind).length === 1 && !cell.code) return label;
     return `${label}: ${cell.place || cell.code || "no place stated"}`;
+  }
+  // A group's caption: its place when its kind is split by place (the kind is named above
+  // its groups), else its kind.
+  function captionOf(cell) {
+    return cell.code ? cell.place || cell.code : cellWords(cell);
   }
   function tooltip(lines) {
     const box = el("div", null, "tip");
@@ -97,10 +111,22 @@
   // place (Vogel 1979), the largest in the middle; an opened group's members on a sunflower
   // around where the group was. Nothing moves by itself: the same data opens the same way.
   const GOLDEN = Math.PI * (3 - Math.sqrt(5));
+  const GROUP_SPACING = 70; // between the groups of a kind, in the canvas's units
+  // The circle is wide enough that the groups of two neighbouring kinds never mingle: its
+  // chord between neighbours is at least the sum of their sunflowers' radii, and a margin.
+  const spreadOf = (kind) => GROUP_SPACING * Math.sqrt(Math.min((cellsOfKind.get(kind.name) || []).length,
+    data.opening_cells) + 1);
+  const MARGIN = 160;
+  let ring = 600;
+  data.kinds.forEach((kind, i) => {
+    const next = data.kinds[(i + 1) % data.kinds.length];
+    const chord = 2 * Math.sin(Math.PI / Math.max(2, data.kinds.length));
+    ring = Math.max(ring, (spreadOf(kind) + spreadOf(next) + MARGIN) / chord);
+  });
   const anchors = new Map();
   data.kinds.forEach((kind, i) => {
     const turn = (2 * Math.PI * i) / data.kinds.length - Math.PI / 2;
-    anchors.set(kind.name, { x: 900 * Math.cos(turn), y: 600 * Math.sin(turn) });
+    anchors.set(kind.name, { x: 1.3 * ring * Math.cos(turn), y: ring * Math.sin(turn) });
   });
   const fixed = new Map(); // node id -> position, once placed
   function sunflower(centre, i, spacing) {
@@ -119,15 +145,20 @@
     physics: { enabled: false },
     interaction: { hover: true, tooltipDelay: 150, hideEdgesOnDrag: true },
     nodes: { font: { size: 13, strokeWidth: 3, strokeColor: "#ffffff" },
-      scaling: { min: 8, max: 44, label: { enabled: true, min: 11, max: 22, drawThreshold: 6 } } },
+      scaling: { min: 8, max: 44, label: { enabled: true, min: 14, max: 28, drawThreshold: 10 } } },
     edges: { smooth: false, arrows: { to: { enabled: true, scaleFactor: 0.6 } }, scaling: { min: 1, max: 9 },
       color: { opacity: 0.55 } },
   });
 
   function groupNode(id, kind, caption, lines, count, at) {
     const style = kindStyle.get(kind);
+    // A kind drawn as one group is named by its heading (afterDrawing): no caption on it.
+    const alone = id.startsWith("cell:") && (cellsOfKind.get(kind) || []).length === 1 && !cellById.get(id.slice(5)).code;
+    // The list of groups names each in full (its kind and place), as the tooltip does.
+    const listed = id.startsWith("cell:") ? `${lines[0]} (${number(count)})`
+      : id.startsWith("rest:") ? `${lines[0]}: ${caption}` : lines[0];
     return {
-      id, label: caption, shape: style.shape, color: style.colour, value: count, x: at.x, y: at.y,
+      id, label: alone ? undefined : caption, caption: listed, shape: style.shape, color: style.colour, value: count, x: at.x, y: at.y,
       borderWidth: 3, shapeProperties: { borderDashes: [4, 3] }, title: tooltip(lines),
     };
   }
@@ -139,10 +170,10 @@
       const shown = state.shown.get(kind.name) || 0;
       const anchor = anchors.get(kind.name);
       cells.slice(0, shown).forEach((cell, i) => {
-        const at = place(`cell:${cell.id}`, anchor, i, 70);
+        const at = place(`cell:${cell.id}`, anchor, i, GROUP_SPACING);
         const opened = state.opened.get(cell.id);
         if (!opened) {
-          out.push(groupNode(`cell:${cell.id}`, cell.kind, `${short(cellWords(cell))} (${number(cell.count)})`,
+          out.push(groupNode(`cell:${cell.id}`, cell.kind, `${short(captionOf(cell), 24)} (${number(cell.count)})`,
             [cellWords(cell), `${number(cell.count)} ${plural(cell.kind, cell.count)}, drawn as one group`,
               "click to open"], cell.count, at));
           return;
@@ -163,8 +194,8 @@
       if (cells.length > shown) {
         const hidden = cells.slice(shown);
         const count = hidden.reduce((n, c) => n + c.count, 0);
-        const at = place(`more:${kind.name}`, anchor, shown + 1, 70);
-        out.push(groupNode(`more:${kind.name}`, kind.name, `${plurals(kind.label)}: ${number(hidden.length)} other places`,
+        const at = place(`more:${kind.name}`, anchor, shown + 1, GROUP_SPACING);
+        out.push(groupNode(`more:${kind.name}`, kind.name, `${number(hidden.length)} other places`,
           [`${plurals(kind.label)} of ${number(hidden.length)} other places`, `${number(count)} ${plural(kind.name, count)}`,
             `click to draw the next ${data.opening_cells} places`], count, at));
       }
@@ -228,7 +259,7 @@
     return [...merged.values()].map((link) => {
       const style = relationStyle.get(link.type);
       return {
-        id: link.id, from: link.from, to: link.to, value: link.claims,
+        id: link.id, from: link.from, to: link.to, value: link.claims, type: link.type,
         color: { color: style.colour, highlight: style.colour, hover: style.colour },
         arrows: { to: { enabled: true, type: style.arrow } },
         title: tooltip([`${style.label}: ${caption(link.from)} → ${caption(link.to)}`,
@@ -250,6 +281,7 @@
     const visEdges = edges(new Set(drawnNodes.keys()));
     nodesView.clear(); edgesView.clear();
     nodesView.add(visNodes); edgesView.add(visEdges);
+    linkKeys.update(visEdges.map((edge) => ({ id: edge.id, words: linkWords(edge) })));
     const members = [...state.opened.values()].reduce((n, o) => n + o.members.size, 0);
     const stats = $("stats");
     stats.textContent = `${number(visNodes.length)} nodes (${number(members)} actors, the rest groups), ` +
@@ -261,6 +293,8 @@
     if (firstDraw) {
       firstDraw = false;
       network.fit({ animation: false });
+      // Room for the kinds' headings, drawn above the top groups.
+      network.moveTo({ scale: network.getScale() * 0.9, animation: false });
       network.once("afterDrawing", () => { document.body.dataset.ready = "true"; });
     }
   }
@@ -273,7 +307,7 @@
     for (const node of visNodes) {
       if (node.id.startsWith("actor:")) continue;
       const item = el("li");
-      const button = el("button", node.label);
+      const button = el("button", node.caption);
       button.type = "button";
       button.dataset.node = node.id;
       button.setAttribute("aria-label", [...node.title.childNodes].map((c) => c.textContent).join(", "));
@@ -316,7 +350,7 @@
     if (what !== "cell" && what !== "rest") return;
     const opened = state.opened.get(key) || { pages: [], members: new Map(), links: [] };
     const offset = opened.pages.length ? opened.pages[opened.pages.length - 1] + data.members_page : 0;
-    const params = new URLSearchParams({ cell: key, offset: String(offset) });
+    const params = withFilters(new URLSearchParams({ cell: key, offset: String(offset) }));
     for (const page of openedPages(key)) params.append("opened", page);
     state.busy.add(id);
     const status = $("links-status");
@@ -343,6 +377,9 @@
     for (const [id, opened] of state.opened) if (opened.members.has(iri)) { member = opened.members.get(iri); cell = cellById.get(id); }
     if (!member) return;
     $("details").hidden = false;
+    linkAsked += 1; // a link's claims still coming are not for this panel
+    $("details-claims").replaceChildren();
+    $("details-claims-heading").hidden = true;
     $("details-title").textContent = member.label;
     $("details-kind").textContent = kindStyle.get(cell.kind).label + (cell.place ? `, ${cell.place}` : "");
     const list = $("details-attributes");
@@ -353,23 +390,152 @@
   }
   $("details-close").addEventListener("click", () => { $("details").hidden = true; });
 
-  network.on("click", (params) => { if (params.nodes.length) open(String(params.nodes[0])); });
+  network.on("click", (params) => {
+    if (params.nodes.length) open(String(params.nodes[0]));
+    else if (params.edges.length) showLink(String(params.edges[0]));
+  });
+
+  // ------------------------------------------------------------------ links (keyboard)
+  function linkWords(edge) {
+    const relation = relationStyle.get(edge.type).label.toLowerCase();
+    return `${caption(edge.from)}, ${relation} to ${caption(edge.to)}: ${number(edge.value)} ${edge.value === 1 ? "claim" : "claims"}`;
+  }
+  // A link's details: what it is, its number of claims, and the latest of them with their
+  // sources (asked of the server under the page's filters), as a click on it shows them.
+  const endOf = (id) => (id.startsWith("cell:") ? id.slice(5) : id.startsWith("actor:") ? id.slice(6) : null);
+  const { safeUrl } = window.explorerShared;
+  function claimItem(claim) {
+    const item = el("li", null, claim.basis === "report" ? "" : "assessment");
+    const period = claim.end && claim.end !== claim.start ? `${claim.start} – ${claim.end}` : claim.start || "undated";
+    item.appendChild(el("div", `${claim.from_label} → ${claim.to_label}`, "claim-head"));
+    item.appendChild(el("div", [period, claim.confidence ? `${claim.confidence} confidence` : "",
+      claim.basis === "report" ? "report" : "assessment"].filter((x) => x).join(" · "), "claim-facts"));
+    if (claim.note) item.appendChild(el("p", claim.note, "claim-note"));
+    const sources = el("ul", null, "sources");
+    for (const source of claim.sources) {
+      const url = safeUrl(source.url);
+      const entry = el("li");
+      if (url) {
+        const link = el("a", source.title || url);
+        link.href = url; link.rel = "noopener noreferrer"; link.target = "_blank";
+        entry.appendChild(link);
+      } else {
+        entry.textContent = source.title || source.url;
+      }
+      sources.appendChild(entry);
+    }
+    if (claim.sources.length) item.appendChild(sources);
+    return item;
+  }
+  let linkAsked = 0;
+  async function showLink(id) {
+    const edge = edgesView.get(id);
+    if (!edge) return;
+    network.selectEdges([id]);
+    $("details").hidden = false;
+    const relation = relationStyle.get(edge.type).label;
+    $("details-title").textContent = `${relation}: ${caption(edge.from)} → ${caption(edge.to)}`;
+    $("details-kind").textContent = "The claims behind this link, under the filters";
+    const list = $("details-attributes");
+    list.replaceChildren(el("dt", "from"), el("dd", caption(edge.from)), el("dt", "relation"),
+      el("dd", relation), el("dt", "to"), el("dd", caption(edge.to)),
+      el("dt", "claims"), el("dd", number(edge.value)));
+    const claims = $("details-claims");
+    claims.replaceChildren();
+    $("details-claims-heading").hidden = true;
+    const [source, target] = [endOf(edge.from), endOf(edge.to)];
+    if (!source || !target) {
+      list.append(el("dt", "to see them"), el("dd", "open the groups at its ends, or draw their other places"));
+      $("details-said").textContent = `Details of the link: ${linkWords(edge)}.`;
+      return;
+    }
+    const asked = ++linkAsked;
+    const params = withFilters(new URLSearchParams({ source, target, relation: edge.type }));
+    $("details-count").textContent = "(loading…)";
+    $("details-claims-heading").hidden = false;
+    try {
+      const answer = await getJson(`${config.api}/api/viz/groups/claims?${params}`);
+      if (asked !== linkAsked) return;
+      claims.replaceChildren(...answer.claims.map(claimItem));
+      $("details-count").textContent = answer.claims.length < edge.value
+        ? `(the latest ${number(answer.claims.length)} of ${number(edge.value)})` : `(${number(answer.claims.length)})`;
+      $("details-said").textContent = `Details of the link: ${linkWords(edge)}, beside the network.`;
+    } catch (error) {
+      if (asked === linkAsked) $("details-count").textContent = `(could not be listed: ${error.message})`;
+    }
+  }
+  const linkKeys = window.linkList($("link-list"), $("link-active"),
+    (id) => { network.selectEdges([id]); network.redraw(); }, showLink);
+
+  // ------------------------------------------------------------------ filters
+  // Applied by reloading the page under them (its groups are counted by the server): only
+  // what narrows goes into the address, so that the address says the filters in force.
+  $("filter-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const params = new URLSearchParams();
+    for (const name of ["kinds", "relations", "dataset"]) {
+      const boxes = [...form.querySelectorAll(`input[name="${name}"]`)];
+      const chosen = boxes.filter((box) => box.checked).map((box) => box.value);
+      if (!chosen.length) {
+        $("filter-error").textContent = `Choose at least one of the ${name === "dataset" ? "datasets" : name}.`;
+        boxes[0].focus();
+        return;
+      }
+      if (chosen.length < boxes.length) for (const value of chosen) params.append(name, value);
+    }
+    for (const [name, value] of new FormData(form)) {
+      if (["kinds", "relations", "dataset"].includes(name) || value === "") continue;
+      if ((name === "level" && value === "organization") || (name === "basis" && value === "all")
+        || (name === "aggregates" && value === "true")) continue;
+      params.append(name, String(value));
+    }
+    window.location.assign(`${window.location.pathname}?${params}`);
+  });
 
   // ------------------------------------------------------------------ legend
-  for (const kind of data.kinds) {
-    const cells = cellsOfKind.get(kind.name) || [];
-    const count = cells.reduce((n, c) => n + c.count, 0);
-    const row = el("div", `${kind.label}: ${number(count)}`, "legend-row");
-    row.style.borderLeft = `12px solid ${kind.colour}`;
-    row.style.paddingLeft = "6px";
-    $("kinds").appendChild(row);
+  // The kinds' checkboxes are the legend: each kind's shape in its colour (the shapes tell
+  // apart the kinds that share a colour), and its number of actors under the filters.
+  for (const box of document.querySelectorAll("#kind-checks input")) {
+    const kind = kindStyle.get(box.value);
+    if (!kind) continue;
+    const swatch = box.parentElement.querySelector(".swatch-box");
+    if (swatch) swatch.replaceWith(window.explorerShared.shapeSwatch(kind));
+    const count = (cellsOfKind.get(kind.name) || []).reduce((n, c) => n + c.count, 0);
+    box.parentElement.appendChild(el("span", number(count), "note count"));
   }
-  for (const relation of data.relations) {
-    const row = el("div", relation.label, "legend-row");
-    row.style.borderLeft = `12px solid ${relation.colour}`;
-    row.style.paddingLeft = "6px";
-    $("relations").appendChild(row);
-  }
+
+  // Each kind is named once, above its groups, at a size that stays readable at every zoom
+  // (its groups' own captions then need only their place; a kind drawn as one group needs
+  // none).
+  network.on("afterDrawing", (ctx) => {
+    const scale = network.getScale();
+    ctx.save();
+    ctx.font = `600 ${14 / scale}px system-ui, sans-serif`;
+    ctx.textAlign = "center";
+    ctx.lineJoin = "round";
+    ctx.lineWidth = 5 / scale;
+    ctx.strokeStyle = "#ffffff";
+    ctx.fillStyle = "#1d2329";
+    const headings = []; // those drawn: { x, y, half width }
+    for (const kind of data.kinds) {
+      const cells = cellsOfKind.get(kind.name) || [];
+      if (!cells.length) continue;
+      const anchor = anchors.get(kind.name);
+      const count = cells.reduce((n, c) => n + c.count, 0);
+      const placed = cells.some((cell) => cell.code);
+      const text = `${plurals(kind.label)}${placed ? " by place" : ""}: ${number(count)}`;
+      let y = anchor.y - (placed ? GROUP_SPACING * Math.sqrt((state.shown.get(kind.name) || 0) + 1) : 50) - 24 / scale;
+      // On a narrow canvas two headings may meet: the later one moves up a line, or more.
+      const half = ctx.measureText(text).width / 2, line = 20 / scale;
+      const meets = (box) => Math.abs(box.x - anchor.x) < box.half + half && Math.abs(box.y - y) < line;
+      for (let tries = 0; tries < 6 && headings.some(meets); tries++) y -= line;
+      headings.push({ x: anchor.x, y, half });
+      ctx.strokeText(text, anchor.x, y);
+      ctx.fillText(text, anchor.x, y);
+    }
+    ctx.restore();
+  });
 
   // ------------------------------------------------------------------ the links, when ready
   function linksWords() {
@@ -380,7 +546,7 @@
     status.textContent = linksWords();
     document.body.dataset.links = "pending";
     try {
-      state.links = await getJson(`${config.api}/api/viz/groups/links`,
+      state.links = await getJson(`${config.api}/api/viz/groups/links?${withFilters(new URLSearchParams())}`,
         (s) => { status.textContent = `Links between groups: computing, ${s} s so far…`; });
       document.body.dataset.links = "true";
       status.textContent = linksWords();
