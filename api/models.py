@@ -556,6 +556,24 @@ class ExplorerData(TypedDict):
 # -- the question page -----------------------------------------------------------------------
 
 
+class QuestionPart(TypedDict):
+    """One chart of the question page as it draws it on its card
+    (:func:`graph.analysis.question.question_part`, :func:`graph.viz.question.page_part`)."""
+
+    chart: str
+    question: str
+    filter: JSON
+    synthetic: bool
+    datasets: list[str]
+    claims: int
+    assessments: int
+    data: JSON
+    evidence: JSON
+    specs: list[JSON]
+    tables: list[JSON]
+    version: NotRequired[ViewVersion]
+
+
 class QuestionData(TypedDict):
     """What the question page draws (:func:`graph.analysis.question.question`)."""
 

@@ -436,12 +436,21 @@ def question(
     >>> sorted(page["charts"]), page["claims"], page["charts"]["payers"]["rows"]
     (['burden', 'centralization', 'enforcement', 'operators', 'payers'], 0, [])
     """
-    options = {"graphs": graphs, "rounds": rounds, "centralization": centralization, "seed": seed}
     parts = []
     for done, chart in enumerate(CHARTS):
         if progress is not None:
             progress(Step("figures", done, len(CHARTS), "charts"))
-        parts.append(question_part(store, chart, flt, **options))
+        parts.append(
+            question_part(
+                store,
+                chart,
+                flt,
+                graphs=graphs,
+                rounds=rounds,
+                centralization=centralization,
+                seed=seed,
+            )
+        )
     if progress is not None:
         progress(Step("figures", len(CHARTS), len(CHARTS), "charts", finished=True))
     return assemble(parts)

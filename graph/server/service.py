@@ -47,7 +47,7 @@ import pyoxigraph as ox
 
 from graph.analysis import figures, queries
 from graph.analysis.projection import ProjectionFilter, project
-from graph.analysis.question import question
+from graph.analysis.question import question, question_part
 from graph.errors import Conflict, Forbidden, InvalidArgument, NotFound, RecruitgraphError
 from graph.ingest import actors, list_datasets, load_files, read_export
 from graph.ingest import restore as restore_export
@@ -86,6 +86,7 @@ from graph.store.export import export_format
 from graph.store.formats import Kind, UnknownFormat, by_name, formats
 from graph.store.stores import TruncatedResult
 from graph.viz import groups, network
+from graph.viz.question import page_part
 
 log = logging.getLogger("recruitgraph.server")
 
@@ -1042,6 +1043,19 @@ def question_data(ctx: Context, principal: Principal, filters: ProjectionFilter)
     return question(
         ctx.store, filters, graphs=ctx.readable(principal), progress=progress_of_call.get()
     )
+
+
+@operation(lane="analysis", cached=True)
+def question_chart(
+    ctx: Context, principal: Principal, filters: ProjectionFilter, chart: str
+) -> dict[str, Any]:
+    """One chart of the question page with its evidence, over the caller's graphs
+    (:func:`graph.analysis.question.question_part`), with its specs and tables as the page
+    draws it (:func:`graph.viz.question.page_part`)."""
+    part = question_part(
+        ctx.store, chart, filters, graphs=ctx.readable(principal), progress=progress_of_call.get()
+    )
+    return page_part(part)
 
 
 # --------------------------------------------------------------------------------------------

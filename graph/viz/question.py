@@ -36,6 +36,7 @@ __all__ = [
     "QUESTION_ASSETS",
     "chart_specs",
     "chart_tables",
+    "page_part",
     "pending_page",
     "question_page",
     "write_question_page",
@@ -426,19 +427,18 @@ def chart_specs(data: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     charts = data["charts"]
     evidence = data.get("evidence", {})
     build = {
-        "burden": _burden_spec,
-        "enforcement": _enforcement_spec,
-        "centralization": _centralization_spec,
+        "payers": _payer_specs,
+        "operators": lambda chart: _operator_specs(chart, evidence),
+        "burden": lambda chart: [_burden_spec(chart)],
+        "enforcement": lambda chart: [_enforcement_spec(chart)],
+        "centralization": lambda chart: [_centralization_spec(chart)],
     }
-    specs: dict[str, list[dict[str, Any]]] = {
-        "payers": _payer_specs(charts["payers"]),
-        "operators": (
-            _operator_specs(charts["operators"], evidence) if charts["operators"]["rows"] else []
-        ),
+    # (a page still computing some of its charts has only the others)
+    return {
+        name: spec(charts[name]) if charts[name]["rows"] else []
+        for name, spec in build.items()
+        if name in charts
     }
-    for name, spec in build.items():
-        specs[name] = [spec(charts[name])] if charts[name]["rows"] else []
-    return specs
 
 
 def _tooltip(spec: dict[str, Any]) -> list[dict[str, Any]]:
@@ -542,31 +542,46 @@ def chart_tables(
     return tables
 
 
+def page_part(part: dict[str, Any]) -> dict[str, Any]:
+    """One chart's part (:func:`graph.analysis.question.question_part`) as a page draws it
+    on its card when it comes: the part with its Vega-Lite ``specs`` and data ``tables``
+    (:func:`chart_specs`, :func:`chart_tables` of that chart)."""
+    name = part["chart"]
+    specs = chart_specs({"charts": {name: part["data"]}, "evidence": part["evidence"]})
+    return {**part, "specs": specs[name], "tables": chart_tables(specs)[name]}
+
+
 def question_page(
     data: dict[str, Any],
     *,
     assets_url: str | None = None,
     api_url: str | None = None,
     title: str = "recruitgraph: center or provinces?",
+    pending: dict[str, str] | None = None,
 ) -> str:
-    """The HTML page over ``data`` (:func:`graph.analysis.question.question`).
+    """The HTML page over ``data`` (:func:`graph.analysis.question.question`, or
+    :func:`~graph.analysis.question.assemble` of the parts ready).
 
     ``assets_url``: where the page links its scripts and styles (the server's
     ``/question/assets``); None inlines them, for a single file. ``api_url``: the server's base
     URL path, under which the page links the explorer (``/viz?focus=``) and the data
     (``/api/question``); None for a file, which then names actors without links.
+    ``pending``: the charts still being computed, each with the address of its job (a served
+    page): their cards show the job's progress, and the page draws each when its part comes
+    (``/api/question/{chart}``), the others at once.
     """
     template = _environment().get_template("question.html")
     specs = chart_specs(data)
     tables = chart_tables(specs)
+    jobs = [{"chart": chart, "job": job} for chart, job in (pending or {}).items()]
     return template.render(
         title=title,
         data=data,
-        tables=tables,
+        pending=pending or {},
         payload=json_for_script(
             {**data, "specs": specs, "tables": tables, "relations": relation_labels()}
         ),
-        config=json_for_script({"api": api_url}),
+        config=json_for_script({"api": api_url, "pending": jobs}),
         config_api=api_url or "",
         assets_url=assets_url,
         scripts=[name for name in QUESTION_ASSETS if name.endswith(".js")],

@@ -125,19 +125,80 @@
     },
   };
 
-  for (const card of document.querySelectorAll("[data-chart]")) {
-    const name = card.dataset.chart;
-    const chart = data.charts[name];
+  const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+  // The data of a chart as tables (one per plot), written as text: its columns and, per row,
+  // a button that lists the claims behind the row.
+  function dataTables(card, heading, tables) {
+    const details = card.querySelector(".data");
+    for (const table of tables) {
+      const node = element("table");
+      node.appendChild(element("caption", `${table.caption || heading}: ${table.summary.toLowerCase()}`));
+      const head = element("tr");
+      for (const column of [...table.columns, "claims behind it"]) {
+        const th = element("th", column);
+        th.scope = "col";
+        head.appendChild(th);
+      }
+      node.appendChild(element("thead")).appendChild(head);
+      const body = element("tbody");
+      for (const row of table.rows) {
+        const tr = element("tr");
+        for (const cell of row.cells) tr.appendChild(element("td", cell));
+        const last = element("td", row.claim_ids.length ? null : "–");
+        if (row.claim_ids.length) {
+          const button = element("button", plural(row.claim_ids.length, "claim"), "row-claims");
+          button.type = "button";
+          button.dataset.claims = row.claim_ids.join(" ");
+          button.dataset.label = row.label;
+          button.setAttribute("aria-label", `The ${row.claim_ids.length} claims behind ${row.label}`);
+          last.appendChild(button);
+        }
+        tr.appendChild(last);
+        body.appendChild(tr);
+      }
+      node.appendChild(body);
+      details.appendChild(node);
+    }
+    details.hidden = tables.length === 0;
+  }
+
+  // What the whole projection rests on, in the header (from the data, or the first part).
+  function scope(part) {
+    const line = document.getElementById("scope-claims");
+    const datasets = part.datasets.length ? part.datasets.join(", ") : "no dataset";
+    line.textContent = `${part.claims.toLocaleString("en")} sourced claims ` +
+      `(${part.assessments.toLocaleString("en")} of them experts' assessments) from ${datasets}.`;
+    if (part.synthetic) document.querySelector(".banner.synthetic").hidden = false;
+  }
+
+  // Draw one card: its evidence line, reading, plots, data tables and claims.
+  function drawCard(name, chart, specs, tables) {
+    const card = document.querySelector(`[data-chart="${name}"]`);
     const plots = card.querySelector(".plots");
-    const specs = data.specs[name] || [];
+    plots.replaceChildren();
+    card.removeAttribute("aria-busy");
+    const evidence = card.querySelector(".evidence");
+    evidence.querySelector(".count").textContent = chart.claims;
+    evidence.querySelector(".claims-word").textContent = chart.claims === 1 ? "claim" : "claims";
+    evidence.querySelector(".assessments").textContent = chart.assessments;
+    evidence.querySelector(".assessments-word").textContent = chart.assessments === 1 ? "assessment" : "assessments";
+    evidence.hidden = false;
+    const unquantified = card.querySelector(".unquantified");
+    if (unquantified && chart.unquantified !== undefined) {
+      unquantified.textContent = `${plural(chart.unquantified, "further funding claim")} state no amount and are not drawn.`;
+    }
     const reading = readings[name] && chart.rows.length ? readings[name](chart) : null;
-    if (reading) card.querySelector(".evidence").after(element("p", reading, "reading"));
+    if (reading) evidence.after(element("p", reading, "reading"));
     if (specs.length === 0) {
       plots.appendChild(element("p", "No claims for this chart in the datasets shown.", "empty"));
     }
+    const heading = card.querySelector("h2").textContent.trim();
+    dataTables(card, heading, tables);
     const button = card.querySelector(".show-claims");
     const list = card.querySelector(".claims");
-    const heading = card.querySelector("h2").textContent.trim();
+    button.disabled = !chart.claims;
+    button.textContent = `Show the ${chart.claims} claims and their sources`;
     // The claims behind the chart (or behind one of its rows or marks: `what` says which),
     // listed under it; the keyboard is taken there, so that it reads them next.
     function showClaims(ids, what, focus) {
@@ -164,7 +225,6 @@
       button.setAttribute("aria-expanded", "false");
       button.textContent = `Show the ${chart.claims} claims and their sources`;
     }
-    const tables = data.tables[name] || [];
     specs.forEach((spec, i) => {
       // Each plot a figure the keyboard reaches, named by what it shows (the chart's heading,
       // its panel, its kind and span, the reading above it); Enter lists the claims behind it.
@@ -203,5 +263,82 @@
     for (const rowButton of card.querySelectorAll(".row-claims")) {
       rowButton.addEventListener("click", () => showClaims(rowButton.dataset.claims.split(" "), rowButton.dataset.label, true));
     }
+  }
+
+  if (data.claims !== undefined) scope(data);
+  for (const name of Object.keys(data.charts)) {
+    drawCard(name, data.charts[name], data.specs[name] || [], data.tables[name] || []);
+  }
+
+  // ------------------------------------------------------------------ charts still computed
+  // Each a job of the server (api.pending): its card shows the job's progress, polled, and is
+  // drawn when its part comes (/api/question/{chart}, from the server's cache by then).
+  const POLL_MS = 1000;
+  const MAX_POLLS = 900; // a job polled at most 15 minutes (the server's write limit is 10)
+  const sleep = (ms) => new Promise((resolve) => window.setTimeout(resolve, ms));
+  const started = Date.now();
+  let waiting = config.pending.length;
+
+  function progressOf(card, job) {
+    const line = card.querySelector(".pending .progress");
+    const bar = card.querySelector(".pending progress");
+    if (!line) return;
+    let text = `Computing: ${Math.round((Date.now() - started) / 1000)} s so far`;
+    if (job && job.phase) text += `, ${job.phase}`;
+    if (job && job.total) {
+      bar.max = job.total;
+      bar.value = job.done;
+      text += ` (${job.done} of ${job.total} ${job.unit})`;
+    }
+    if (job && job.eta !== null && job.eta !== undefined) text += `, about ${Math.ceil(job.eta)} s left`;
+    line.textContent = text + ".";
+  }
+
+  async function part(chart, job) {
+    const card = document.querySelector(`[data-chart="${chart}"]`);
+    const url = `${config.api}/api/question/${chart}${window.location.search}`;
+    for (let round = 0; round < 3; round++) {
+      for (let poll = 0; poll < MAX_POLLS && job; poll++) {
+        const answer = await fetch(job, { headers: { Accept: "application/json" } });
+        if (answer.status === 404) break; // forgotten (a restart): ask for the part again
+        const state = await answer.json();
+        if (state.state === "done") break;
+        if (state.state === "failed") throw new Error((state.result && state.result.error) || `status ${state.status}`);
+        progressOf(card, state);
+        await sleep(POLL_MS);
+      }
+      const answer = await fetch(url, { headers: { Accept: "application/json" } });
+      const body = await answer.json();
+      if (answer.status === 202) {
+        job = body.job;
+        continue;
+      }
+      if (!answer.ok) throw new Error(body.error || body.detail || `status ${answer.status}`);
+      return body;
+    }
+    throw new Error("no answer after its job ended");
+  }
+
+  function settled() {
+    waiting -= 1;
+    if (waiting === 0) {
+      const status = document.getElementById("pending-status");
+      if (status) status.remove();
+    }
+  }
+
+  for (const { chart, job } of config.pending) {
+    part(chart, job).then((got) => {
+      Object.assign(data.evidence, got.evidence);
+      if (data.claims === undefined) {
+        data.claims = got.claims;
+        scope(got);
+      }
+      drawCard(chart, got.data, got.specs, got.tables);
+    }).catch((error) => {
+      const card = document.querySelector(`[data-chart="${chart}"]`);
+      card.removeAttribute("aria-busy");
+      card.querySelector(".plots").replaceChildren(element("p", `This chart could not be computed: ${error.message}`, "empty"));
+    }).finally(settled);
   }
 })();
