@@ -32,10 +32,12 @@ from graph.viz.page import (
 )
 
 __all__ = [
+    "PAGE_CLAIMS",
     "PENDING_ASSETS",
     "QUESTION_ASSETS",
     "chart_specs",
     "chart_tables",
+    "page_data",
     "page_part",
     "pending_page",
     "question_page",
@@ -534,6 +536,7 @@ def chart_tables(
                                 and value.get(field["field"]) is not None
                             ),
                             "claim_ids": list(value.get("claim_ids") or ()),
+                            "claims_left_out": value.get("claims_left_out", 0),
                         }
                         for value in values
                     ],
@@ -542,13 +545,60 @@ def chart_tables(
     return tables
 
 
+#: The most claims a page lists per chart, per row and per mark, with their evidence: the
+#: page's weight is bounded, not the store's (a chart of every claim of 100,000 actors would
+#: carry 200 MB of them). The rest are counted (``claims_left_out``) and the JSON API
+#: (``/api/question``) lists them all.
+PAGE_CLAIMS = 500
+
+
+def _bounded(value: Any, kept: set[str]) -> Any:
+    """``value`` (a chart, its rows) with every list of ``claim_ids`` cut to the first
+    :data:`PAGE_CLAIMS` and beside it how many were cut (``claims_left_out``); the ids kept
+    are added to ``kept``."""
+    if isinstance(value, list):
+        return [_bounded(item, kept) for item in value]
+    if not isinstance(value, dict):
+        return value
+    bounded = {key: _bounded(item, kept) for key, item in value.items() if key != "claim_ids"}
+    if "claim_ids" in value:
+        ids = value["claim_ids"]
+        bounded["claim_ids"] = ids[:PAGE_CLAIMS]
+        bounded["claims_left_out"] = max(0, len(ids) - PAGE_CLAIMS)
+        kept.update(bounded["claim_ids"])
+    return bounded
+
+
+def page_data(data: dict[str, Any]) -> dict[str, Any]:
+    """The page's data (:func:`graph.analysis.question.question`, or a part of it: ``charts``
+    and ``evidence``) as a page carries it: at most :data:`PAGE_CLAIMS` claims per list
+    (:func:`_bounded`) and the evidence of those alone.
+
+    >>> data = {"charts": {"c": {"claim_ids": ["a", "b"], "rows": [{"claim_ids": ["b"]}]}},
+    ...         "evidence": {"a": {}, "b": {}, "z": {}}}
+    >>> sorted(page_data(data)["evidence"]), page_data(data)["charts"]["c"]["claims_left_out"]
+    (['a', 'b'], 0)
+    """
+    kept: set[str] = set()
+    charts = {name: _bounded(chart, kept) for name, chart in data["charts"].items()}
+    evidence = {claim: record for claim, record in data["evidence"].items() if claim in kept}
+    return {**data, "charts": charts, "evidence": evidence}
+
+
 def page_part(part: dict[str, Any]) -> dict[str, Any]:
     """One chart's part (:func:`graph.analysis.question.question_part`) as a page draws it
-    on its card when it comes: the part with its Vega-Lite ``specs`` and data ``tables``
-    (:func:`chart_specs`, :func:`chart_tables` of that chart)."""
+    on its card when it comes: bounded as :func:`page_data`, with its Vega-Lite ``specs`` and
+    data ``tables`` (:func:`chart_specs`, :func:`chart_tables` of that chart)."""
     name = part["chart"]
-    specs = chart_specs({"charts": {name: part["data"]}, "evidence": part["evidence"]})
-    return {**part, "specs": specs[name], "tables": chart_tables(specs)[name]}
+    shown = page_data({"charts": {name: part["data"]}, "evidence": part["evidence"]})
+    specs = chart_specs(shown)
+    return {
+        **part,
+        "data": shown["charts"][name],
+        "evidence": shown["evidence"],
+        "specs": specs[name],
+        "tables": chart_tables(specs)[name],
+    }
 
 
 def question_page(
@@ -571,6 +621,7 @@ def question_page(
     (``/api/question/{chart}``), the others at once.
     """
     template = _environment().get_template("question.html")
+    data = page_data(data)
     specs = chart_specs(data)
     tables = chart_tables(specs)
     jobs = [{"chart": chart, "job": job} for chart, job in (pending or {}).items()]

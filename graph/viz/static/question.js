@@ -68,7 +68,9 @@
     return cell;
   }
 
-  function claimsTable(ids) {
+  // The claims of `ids` (those the page carries), and a line for the `leftOut` ones it does
+  // not carry (a large store: the JSON API lists them all).
+  function claimsTable(ids, leftOut) {
     const table = element("table");
     const head = element("tr");
     for (const name of ["claim", "who does what to whom", "period", "amount / count", "sources"]) {
@@ -91,7 +93,13 @@
       body.appendChild(row);
     }
     table.appendChild(body);
-    return table;
+    if (!leftOut) return table;
+    const whole = element("div");
+    whole.appendChild(table);
+    const more = element("p", `…and ${leftOut.toLocaleString("en")} more claims, not listed in this page` +
+      (config.api !== null ? " (the JSON API, /api/question, lists them all)." : "."), "claims-more");
+    whole.appendChild(more);
+    return whole;
   }
 
   const percent = (value) => `${Math.round(value * 100)}%`;
@@ -151,7 +159,10 @@
           button.type = "button";
           button.dataset.claims = row.claim_ids.join(" ");
           button.dataset.label = row.label;
-          button.setAttribute("aria-label", `The ${row.claim_ids.length} claims behind ${row.label}`);
+          button.dataset.leftOut = row.claims_left_out || 0;
+          const count = row.claim_ids.length + (row.claims_left_out || 0);
+          button.textContent = plural(count, "claim");
+          button.setAttribute("aria-label", `The ${count} claims behind ${row.label}`);
           last.appendChild(button);
         }
         tr.appendChild(last);
@@ -201,12 +212,13 @@
     button.textContent = `Show the ${chart.claims} claims and their sources`;
     // The claims behind the chart (or behind one of its rows or marks: `what` says which),
     // listed under it; the keyboard is taken there, so that it reads them next.
-    function showClaims(ids, what, focus) {
-      const shown = what ? `the ${ids.length} claim${ids.length === 1 ? "" : "s"} behind ${what}` : "all";
+    function showClaims(ids, what, focus, leftOut) {
+      const count = ids.length + (leftOut || 0);
+      const shown = what ? `the ${count} claim${count === 1 ? "" : "s"} behind ${what}` : "all";
       if (list.hidden || list.dataset.shown !== shown) {
         list.replaceChildren();
-        if (what) list.appendChild(element("p", `The ${ids.length} claim${ids.length === 1 ? "" : "s"} behind ${what}:`, "claims-of"));
-        list.appendChild(claimsTable(ids));
+        if (what) list.appendChild(element("p", `The ${count} claim${count === 1 ? "" : "s"} behind ${what}:`, "claims-of"));
+        list.appendChild(claimsTable(ids, leftOut));
         list.dataset.shown = shown;
       }
       list.hidden = false;
@@ -240,7 +252,7 @@
       plot.addEventListener("keydown", (event) => {
         if (event.key !== "Enter" || event.target !== plot || !chart.claims) return;
         event.preventDefault();
-        showClaims(chart.claim_ids, null, true);
+        showClaims(chart.claim_ids, null, true, chart.claims_left_out);
       });
       plots.appendChild(plot);
       vegaEmbed(plot, spec, embedOptions).then(({ view }) => {
@@ -250,18 +262,19 @@
           const ids = item && item.datum && item.datum.claim_ids;
           if (!ids || !ids.length) return;
           const row = [...card.querySelectorAll(".row-claims")].find((b) => b.dataset.claims === ids.join(" "));
-          showClaims(ids, row ? row.dataset.label : "this mark", false);
+          showClaims(ids, row ? row.dataset.label : "this mark", false, item.datum.claims_left_out);
         });
       }).catch((error) => {
         plot.textContent = `This chart could not be drawn: ${error.message}`;
       });
     });
     button.addEventListener("click", () => {
-      if (list.hidden || list.dataset.shown !== "all") showClaims(chart.claim_ids, null, false);
+      if (list.hidden || list.dataset.shown !== "all") showClaims(chart.claim_ids, null, false, chart.claims_left_out);
       else hideClaims();
     });
     for (const rowButton of card.querySelectorAll(".row-claims")) {
-      rowButton.addEventListener("click", () => showClaims(rowButton.dataset.claims.split(" "), rowButton.dataset.label, true));
+      rowButton.addEventListener("click", () => showClaims(rowButton.dataset.claims.split(" "), rowButton.dataset.label, true,
+        Number(rowButton.dataset.leftOut || 0)));
     }
   }
 
