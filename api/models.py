@@ -556,33 +556,31 @@ class ExplorerData(TypedDict):
 # -- the question page -----------------------------------------------------------------------
 
 
-class QuestionPart(TypedDict):
+class _QuestionScope(TypedDict):
+    """What the question page's projection rests on: its question, filter, datasets and the
+    claims in it (how many are assessments)."""
+
+    question: str
+    filter: JSON
+    synthetic: bool
+    datasets: list[str]
+    claims: int
+    assessments: int
+    evidence: JSON
+    version: NotRequired[ViewVersion]
+
+
+class QuestionPart(_QuestionScope):
     """One chart of the question page as it draws it on its card
     (:func:`graph.analysis.question.question_part`, :func:`graph.viz.question.page_part`)."""
 
     chart: str
-    question: str
-    filter: JSON
-    synthetic: bool
-    datasets: list[str]
-    claims: int
-    assessments: int
     data: JSON
-    evidence: JSON
     specs: list[JSON]
     tables: list[JSON]
-    version: NotRequired[ViewVersion]
 
 
-class QuestionData(TypedDict):
+class QuestionData(_QuestionScope):
     """What the question page draws (:func:`graph.analysis.question.question`)."""
 
-    question: str
-    filter: JSON
-    synthetic: bool
-    datasets: list[str]
-    claims: int
-    assessments: int
     charts: JSON
-    evidence: JSON
-    version: NotRequired[ViewVersion]

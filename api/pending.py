@@ -42,13 +42,15 @@ async def _ready(
     """The job of ``compute`` for the request's parameters (started, or found again), the data
     when this request's own job computed it, and whether the job ended within ``--page-wait``
     (``wait`` False: whether it had ended). ``path``: the address whose job it is, when not
-    the request's (a page starting the jobs of the parts it then fetches there)."""
+    the request's (a page starting the jobs of its parts, which it then fetches there): the
+    job then keeps its data (:attr:`~graph.server.jobs.Job.kept`), for that address."""
     jobs, settings = jobs_of(request), settings_of(request)
     key = (what, path or request.url.path, tuple(sorted(request.query_params.multi_items())))
     job = jobs.find(principal, key)
-    # The data, when this request's own job computes it while the request waits: the job
-    # itself keeps only that it is ready (GET /api/jobs/{id} stays small).
-    computed: list[_Data] = []
+    # The data, when this request's own job computes it while the request waits, or a part's
+    # kept by its job: the job's document keeps only that it is ready (GET /api/jobs/{id}
+    # stays small).
+    computed: list[_Data] = [] if job is None else job.kept
     if job is not None and job.state == "done":
         return job, computed, True
     if job is None:
@@ -66,6 +68,10 @@ async def _ready(
             raise ApiError(
                 503, "too many jobs are running; try again later", headers={"Retry-After": "10"}
             ) from None
+        if path is not None:
+            # A part's data is asked for again at its address, while the engine's analysis
+            # slots may be busy with the next parts: it is served from here, not from there.
+            job.kept = computed
     return job, computed, (await jobs.wait(job, settings.page_wait)) if wait else False
 
 

@@ -179,6 +179,8 @@ ARGUMENTS: dict[str, Any] = {
     "shapes": ["false"],  # arbitrary RDF loaded unchecked: a write like any other
     # the aggregate view's groups: a kind without places, and every kind of party's
     "cell": ["Recruiter|", "RegionalGovernment|", "FederalBody|"],
+    # the question page's parts: every chart's evidence
+    "chart": ["payers", "operators", "enforcement", "burden", "centralization"],
     "file": ["claims.csv"],
     # names no data: left at its default
     **{

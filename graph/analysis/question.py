@@ -284,10 +284,10 @@ def question_part(
     flt: ProjectionFilter | None = None,
     *,
     graphs: Sequence[str] | None = None,
+    progress: Progress | None = None,
     rounds: int = 199,
     centralization: str = CENTRALIZATION,
     seed: int = 0,
-    progress: Progress | None = None,
 ) -> dict[str, Any]:
     """One chart of the question page with its evidence: what a page draws on one card, so
     that it draws each card as soon as its chart is computed (the cheap ones first) rather
@@ -333,6 +333,8 @@ def question_part(
 
     def compute() -> dict[str, Any]:
         with paused_gc():
+            if progress is not None:  # (one pass over every claim: most of a cheap chart)
+                progress(Step("projecting the claims", 0, None, "rows"))
             G = project(store, flt, graphs=graphs)
             periods = _years_of(G, (d for *_, d in G.edges(data=True)))
             visible = list(graphs) if graphs is not None else dataset_graphs(store)

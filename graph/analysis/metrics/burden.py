@@ -589,22 +589,23 @@ class PeriodPayments:
 
     Examples
     --------
+    The centre pays 300 per recruit, regions a, b and c 100, 300 and 900 beside it; three
+    resamples: all four payments, the centre's and a's, the regions' alone.
+
     >>> from datetime import date
-    >>> G = nx.MultiDiGraph(filter={"start": "2025-01-01", "end": "2025-12-31"})
-    >>> G.add_node("centre", tier="federal")
-    >>> for region in "abc":
-    ...     G.add_node(region, tier="regional", label=region)
-    >>> for payer, amount in [("centre", 400.0), ("a", 100.0), ("b", 400.0), ("c", 1600.0)]:
-    ...     _ = G.add_edge(payer, "contract", type="FundingFlow", purpose="enlistment_bonus",
-    ...         amount=amount, currency="RUB", amount_basis="per_recruit",
-    ...         start=date(2025, 1, 1), end=date(2025, 12, 31))
-    >>> payments = PeriodPayments(G, date(2025, 1, 1), date(2025, 12, 31))
+    >>> year = (date(2024, 1, 1), date(2024, 12, 31))
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_nodes_from([("centre", {"tier": "federal"})] + [(r, {"tier": "regional"})
+    ...                                                        for r in "abc"])
+    >>> for payer, level in zip(["centre", *"abc"], [300.0, 100.0, 300.0, 900.0]):
+    ...     _ = G.add_edge(payer, "scheme", type="FundingFlow", purpose="enlistment_bonus",
+    ...         amount=level, currency="RUB", amount_basis="per_recruit",
+    ...         start=year[0], end=year[1])
+    >>> payments = PeriodPayments(G, *year)
     >>> [str(u) for u, _v, _k in payments.inputs], payments.federal
     (['centre', 'a', 'b', 'c'], 1)
-    >>> drawn = np.array([[True, True, True, True], [True, True, False, False],
-    ...                   [False, True, True, True]])
-    >>> payments.medians(drawn)
-    [0.5, 0.2, None]
+    >>> payments.medians(np.array([[1, 1, 1, 1], [1, 1, 0, 0], [0, 1, 1, 1]], dtype=bool))
+    [0.5, 0.25, None]
     """
 
     #: Cells of the (pairs of region and resample) × federal payments matrix worked on at

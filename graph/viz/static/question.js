@@ -334,10 +334,10 @@
 
   function settled() {
     waiting -= 1;
-    if (waiting === 0) {
-      const status = document.getElementById("pending-status");
-      if (status) status.remove();
-    }
+    const status = document.getElementById("pending-status");
+    if (!status) return;
+    if (waiting === 0) status.remove();
+    else status.textContent = `Computing ${plural(waiting, "more chart")}; each is drawn as soon as it is ready.`;
   }
 
   for (const { chart, job } of config.pending) {
