@@ -13,8 +13,7 @@ joins that job.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from fastapi import Request
@@ -26,7 +25,7 @@ from graph.server.jobs import Job, TooManyJobs
 from graph.viz.page import SERVED_POLICY
 from graph.viz.question import pending_page
 
-__all__ = ["json_when_ready", "page_when_ready", "parts_when_ready"]
+__all__ = ["data_or_job", "json_when_ready", "page_when_ready"]
 
 _Data = TypeVar("_Data")
 
@@ -36,21 +35,15 @@ async def _ready(
     principal: Principal,
     what: str,
     compute: Callable[[], Awaitable[_Data]],
-    path: str | None = None,
-    wait: bool = True,
 ) -> tuple[Job, list[_Data], bool]:
     """The job of ``compute`` for the request's parameters (started, or found again), the data
-    when this request's own job computed it, and whether the job ended within ``--page-wait``
-    (``wait`` False: whether it had ended). ``path``: the address whose job it is, when not
-    the request's (a page starting the jobs of its parts, which it then fetches there): the
-    job then keeps its data (:attr:`~graph.server.jobs.Job.kept`), for that address."""
+    when this request's own job computed it, and whether the job ended within ``--page-wait``."""
     jobs, settings = jobs_of(request), settings_of(request)
-    key = (what, path or request.url.path, tuple(sorted(request.query_params.multi_items())))
+    key = (what, request.url.path, tuple(sorted(request.query_params.multi_items())))
     job = jobs.find(principal, key)
-    # The data, when this request's own job computes it while the request waits, or a part's
-    # kept by its job: the job's document keeps only that it is ready (GET /api/jobs/{id}
-    # stays small).
-    computed: list[_Data] = [] if job is None else job.kept
+    # The data, when this request's own job computes it while the request waits: the job
+    # itself keeps only that it is ready (GET /api/jobs/{id} stays small).
+    computed: list[_Data] = []
     if job is not None and job.state == "done":
         return job, computed, True
     if job is None:
@@ -68,11 +61,7 @@ async def _ready(
             raise ApiError(
                 503, "too many jobs are running; try again later", headers={"Retry-After": "10"}
             ) from None
-        if path is not None:
-            # A part's data is asked for again at its address, while the engine's analysis
-            # slots may be busy with the next parts: it is served from here, not from there.
-            job.kept = computed
-    return job, computed, (await jobs.wait(job, settings.page_wait)) if wait else False
+    return job, computed, await jobs.wait(job, settings.page_wait)
 
 
 async def page_when_ready(
@@ -128,33 +117,20 @@ async def json_when_ready(
     return JSONResponse(computed[0] if computed else await compute())
 
 
-async def parts_when_ready(
+async def data_or_job(
     request: Request,
     principal: Principal,
-    parts: Sequence[tuple[str, str, Callable[[], Awaitable[_Data]]]],
-) -> list[tuple[_Data | None, str]]:
-    """The parts of a page, each a job of its own that starts at once: ``parts`` names each
-    by ``(path, what, compute)``, where ``path`` is the address that serves it as JSON
-    (:func:`json_when_ready`, which then joins the job) and ``what`` the job's operation.
-
-    Waits up to ``--page-wait`` for them together; gives, per part, its data when its job
-    ended in time (None otherwise) and the address of its job. A part that failed raises its
-    error (:class:`~api.deps.ApiError`), as the page would have.
-    """
+    what: str,
+    compute: Callable[[], Awaitable[_Data]],
+) -> tuple[_Data | None, str]:
+    """``compute()``'s data when its job (for the request's parameters) ends within
+    ``--page-wait``, else None; and the address of its job, which a page polls while it draws
+    what it can (the question page: each chart as the job gets past it). A job that failed
+    raises its error (:class:`~api.deps.ApiError`), as the page would have."""
     root = request.scope.get("root_path", "")
-    started = [
-        await _ready(request, principal, what, compute, path=path, wait=False)
-        for path, what, compute in parts
-    ]
-    deadline = time.monotonic() + settings_of(request).page_wait
-    jobs = jobs_of(request)
-    answers: list[tuple[_Data | None, str]] = []
-    for (job, computed, _), (_path, _what, compute) in zip(started, parts, strict=True):
-        left = deadline - time.monotonic()
-        ready = job.finished.is_set() or (left > 0 and await jobs.wait(job, left))
-        if ready and job.status != 200:
-            body = job.result if isinstance(job.result, dict) else {}
-            raise ApiError(job.status or 500, str(body.get("error", "the page failed")))
-        data = (computed[0] if computed else await compute()) if ready else None
-        answers.append((data, f"{root}/api/jobs/{job.id}"))
-    return answers
+    job, computed, ready = await _ready(request, principal, what, compute)
+    if ready and job.status != 200:
+        body = job.result if isinstance(job.result, dict) else {}
+        raise ApiError(job.status or 500, str(body.get("error", "the page failed")))
+    data = (computed[0] if computed else await compute()) if ready else None
+    return data, f"{root}/api/jobs/{job.id}"

@@ -296,8 +296,14 @@ def test_the_cheap_cards_are_drawn_while_a_slow_chart_is_still_computed(
     held: list[Route] = []
     slow = ("burden", "centralization")
 
+    released = False
+
     def hold(route: Route) -> None:
-        held.append(route)
+        # (with --page-wait 0 a part is asked for twice: a 202 and its job, then the part)
+        if released:
+            route.continue_()
+        else:
+            held.append(route)
 
     opened.route(re.compile(r".*/api/question/(burden|centralization)(\?.*)?$"), hold)
     try:
@@ -319,6 +325,7 @@ def test_the_cheap_cards_are_drawn_while_a_slow_chart_is_still_computed(
                 break
             opened.wait_for_timeout(100)
         assert len(held) == len(slow)
+        released = True
         for route in held:
             route.continue_()
         _drawn(opened)

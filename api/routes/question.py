@@ -25,8 +25,8 @@ from api.deps import (
     Filters,
 )
 from api.models import JobStarted, QuestionData, QuestionPart
-from api.pending import json_when_ready, parts_when_ready
-from graph.analysis.question import CHARTS, QUESTION, assemble
+from api.pending import data_or_job, json_when_ready
+from graph.analysis.question import CHARTS, QUESTION
 from graph.server import service
 from graph.viz.page import MEDIA_TYPES, SERVED_POLICY
 from graph.viz.question import PENDING_ASSETS, QUESTION_ASSETS, question_page
@@ -51,26 +51,21 @@ async def question(
     per-recruit sign-up payment with its interval, enforcement by foreign governments, and
     centralization against chance; each chart with the claims and sources it rests on.
 
-    Each chart is computed as a job of the caller's (:mod:`graph.server.jobs`), all started at
-    once, the cheap ones first. The page answers within ``--page-wait`` with the charts
-    ready by then drawn; each other card shows its job's progress and is drawn when its part
-    comes (``/api/question/{chart}``): a reader never waits on the slowest chart."""
+    The charts are computed as a job of the caller's (:mod:`graph.server.jobs`), from one
+    projection, the cheap ones first. When they take longer than ``--page-wait`` (a large
+    store), the page answers at once with every card showing the job's progress, and draws
+    each chart as soon as the job is past it (``/api/question/{chart}``): a reader never
+    waits on the slowest chart."""
     root = request.scope.get("root_path", "")
-    parts = await parts_when_ready(
+    data, job = await data_or_job(
         request,
         principal,
-        [
-            (
-                f"{root}/api/question/{chart}",
-                f"the {chart} chart of the question page",
-                partial(engine.call, service.question_chart, principal, filters, chart),
-            )
-            for chart in CHARTS
-        ],
+        "the figures of the question page",
+        partial(engine.call, service.question_page_data, principal, filters),
     )
-    ready = [part for part, _job in parts if part is not None]
-    data = assemble(ready) if ready else {"question": QUESTION, "charts": {}, "evidence": {}}
-    pending = {chart: job for chart, (part, job) in zip(CHARTS, parts, strict=True) if part is None}
+    pending = None if data is not None else (CHARTS, job)
+    if data is None:
+        data = {"question": QUESTION, "charts": {}, "evidence": {}}
     page = question_page(data, assets_url=f"{root}/question/assets", api_url=root, pending=pending)
     headers = {"Content-Security-Policy": SERVED_POLICY}
     if pending:

@@ -26,7 +26,9 @@ evidence:
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
+from functools import partial
 from typing import Any
 
 import networkx as nx
@@ -322,39 +324,57 @@ def question_part(
     if chart not in CHARTS:
         raise InvalidArgument(f"no chart named {chart!r} (charts: {', '.join(CHARTS)})")
     flt = flt or ProjectionFilter()
-    key = (
-        chart,
-        flt,
-        None if graphs is None else tuple(sorted(graphs)),
-        rounds,
-        centralization,
-        seed,
-    )
+    options = _Options(flt, graphs, rounds, centralization, seed)
 
     def compute() -> dict[str, Any]:
         with paused_gc():
             if progress is not None:  # (one pass over every claim: most of a cheap chart)
                 progress(Step("projecting the claims", 0, None, "rows"))
             G = project(store, flt, graphs=graphs)
-            periods = _years_of(G, (d for *_, d in G.edges(data=True)))
-            visible = list(graphs) if graphs is not None else dataset_graphs(store)
-            data = _chart(
-                store, G, chart, visible, flt, periods, rounds, centralization, seed, progress
-            )
-            every = _summary(G, (_claim_id(k, d) for *_, k, d in G.edges(keys=True, data=True)))
-            return {
-                "chart": chart,
-                "question": QUESTION,
-                "filter": G.graph["filter"],
-                "synthetic": G.graph["synthetic"],
-                "datasets": G.graph["datasets"],
-                "claims": every["claims"],
-                "assessments": every["assessments"],
-                "data": data,
-                "evidence": _evidence(G, set(data["claim_ids"])),
-            }
+            return _part(store, G, chart, options, progress)
 
-    return cached(store, "question_part", key, compute)
+    return cached(store, "question_part", options.key(chart), compute)
+
+
+@dataclass(frozen=True)
+class _Options:
+    """What a part of the page is computed with (besides its chart)."""
+
+    flt: ProjectionFilter
+    graphs: Sequence[str] | None
+    rounds: int
+    centralization: str
+    seed: int
+
+    def key(self, chart: str) -> Hashable:
+        """The cache key of the part of ``chart``."""
+        graphs = None if self.graphs is None else tuple(sorted(self.graphs))
+        return (chart, self.flt, graphs, self.rounds, self.centralization, self.seed)
+
+
+def _part(
+    store: Store,
+    G: nx.MultiDiGraph,
+    chart: str,
+    options: _Options,
+    progress: Progress | None,
+) -> dict[str, Any]:
+    """The part of ``chart`` (:func:`question_part`) from the projection ``G``."""
+    periods = _years_of(G, (d for *_, d in G.edges(data=True)))
+    visible = list(options.graphs) if options.graphs is not None else dataset_graphs(store)
+    data = _chart(store, G, chart, visible, options, periods, progress)
+    every = _summary(G, (_claim_id(k, d) for *_, k, d in G.edges(keys=True, data=True)))
+    return {
+        "chart": chart,
+        "question": QUESTION,
+        "filter": G.graph["filter"],
+        "synthetic": G.graph["synthetic"],
+        "datasets": G.graph["datasets"],
+        "claims": every["claims"],
+        "assessments": every["assessments"],
+        "data": data,
+        "evidence": _evidence(G, set(data["claim_ids"])),
+    }
 
 
 def _chart(
@@ -362,22 +382,21 @@ def _chart(
     G: nx.MultiDiGraph,
     chart: str,
     visible: Sequence[str],
-    flt: ProjectionFilter,
+    options: _Options,
     periods: Periods,
-    rounds: int,
-    centralization: str,
-    seed: int,
     progress: Progress | None,
 ) -> dict[str, Any]:
     if chart == "payers":
-        return _payers(store, G, visible, flt)
+        return _payers(store, G, visible, options.flt)
     if chart == "operators":
         return _operators(G, periods)
     if chart == "enforcement":
         return _enforcement(G)
     if chart == "burden":
-        return _burden(G, periods, rounds, seed, progress)
-    return _centralization(G, periods, centralization, rounds, seed, progress)
+        return _burden(G, periods, options.rounds, options.seed, progress)
+    return _centralization(
+        G, periods, options.centralization, options.rounds, options.seed, progress
+    )
 
 
 def question(
@@ -409,9 +428,11 @@ def question(
     seed : int
         The same seed gives the same intervals and bands.
     progress : callable, optional
-        Told a :class:`~graph.ingest.progress.Step` (phase ``figures``, unit ``charts``) as
-        each chart is done (a page shows it while it waits; the interval and the null band
-        take most of the time).
+        Told a :class:`~graph.ingest.progress.Step` as the projection starts (phase
+        ``projecting the claims``), then as each chart starts, under the chart's name (done:
+        the charts before it, unit ``charts``), and each step of a chart computed year by year
+        under its name too; at the end, phase ``figures``. A page tells from the phase which
+        charts are done (the interval and the null band take most of the time).
 
     Returns
     -------
@@ -438,24 +459,37 @@ def question(
     >>> sorted(page["charts"]), page["claims"], page["charts"]["payers"]["rows"]
     (['burden', 'centralization', 'enforcement', 'operators', 'payers'], 0, [])
     """
-    parts = []
-    for done, chart in enumerate(CHARTS):
+    flt = flt or ProjectionFilter()
+    options = _Options(flt, graphs, rounds, centralization, seed)
+    with paused_gc():
         if progress is not None:
-            progress(Step("figures", done, len(CHARTS), "charts"))
-        parts.append(
-            question_part(
-                store,
-                chart,
-                flt,
-                graphs=graphs,
-                rounds=rounds,
-                centralization=centralization,
-                seed=seed,
+            progress(Step("projecting the claims", 0, None, "rows"))
+        # One projection for every part (a large store's is too large for the cache to keep
+        # between the parts), each part cached as question_part caches it.
+        G = project(store, flt, graphs=graphs)
+        parts = []
+        for done, chart in enumerate(CHARTS):
+            told = None
+            if progress is not None:
+                progress(Step(chart, done, len(CHARTS), "charts"))
+                told = _told_as(chart, progress)
+            parts.append(
+                cached(
+                    store,
+                    "question_part",
+                    options.key(chart),
+                    partial(_part, store, G, chart, options, told),
+                )
             )
-        )
     if progress is not None:
         progress(Step("figures", len(CHARTS), len(CHARTS), "charts", finished=True))
     return assemble(parts)
+
+
+def _told_as(chart: str, progress: Progress) -> Progress:
+    """``progress`` told each step of a chart under the chart's name (a page tells which
+    chart is being computed, and so which are done, by the phase)."""
+    return lambda step: progress(replace(step, phase=chart))
 
 
 def assemble(parts: Sequence[dict[str, Any]]) -> dict[str, Any]:

@@ -63,9 +63,6 @@ class Job:
     key: Hashable = None
     #: Set when the job has ended.
     finished: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
-    #: The data the job computed, kept for the address that serves it where that is asked
-    #: for after the job (a page's part, :mod:`api.pending`); never in :meth:`document`.
-    kept: list[Any] = field(default_factory=list, repr=False)
 
     def document(self) -> dict[str, Any]:
         """What ``GET /api/jobs/{id}`` answers: state, the progress of the current phase

@@ -86,7 +86,7 @@ from graph.store.export import export_format
 from graph.store.formats import Kind, UnknownFormat, by_name, formats
 from graph.store.stores import TruncatedResult
 from graph.viz import groups, network
-from graph.viz.question import page_part
+from graph.viz.question import page_data, page_part
 
 log = logging.getLogger("recruitgraph.server")
 
@@ -1043,6 +1043,20 @@ def question_data(ctx: Context, principal: Principal, filters: ProjectionFilter)
     return question(
         ctx.store, filters, graphs=ctx.readable(principal), progress=progress_of_call.get()
     )
+
+
+@operation(lane="analysis", cached=True)
+def question_page_data(
+    ctx: Context, principal: Principal, filters: ProjectionFilter
+) -> dict[str, Any]:
+    """What the question page carries over the caller's graphs: every chart, computed from one
+    projection in the order of :data:`~graph.analysis.question.CHARTS` (its progress names
+    the chart being computed; each part is cached for ``question_chart``), bounded as a page
+    carries it (:func:`graph.viz.question.page_data`)."""
+    data = question(
+        ctx.store, filters, graphs=ctx.readable(principal), progress=progress_of_call.get()
+    )
+    return page_data(data)
 
 
 @operation(lane="analysis", cached=True)

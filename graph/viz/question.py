@@ -16,6 +16,7 @@ embeds them and writes the tables of claims, as text, never as HTML.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -565,7 +566,9 @@ def _bounded(value: Any, kept: set[str]) -> Any:
     if "claim_ids" in value:
         ids = value["claim_ids"]
         bounded["claim_ids"] = ids[:PAGE_CLAIMS]
-        bounded["claims_left_out"] = max(0, len(ids) - PAGE_CLAIMS)
+        # (data bounded before keeps its count)
+        left_out = value.get("claims_left_out", 0)
+        bounded["claims_left_out"] = left_out + max(0, len(ids) - PAGE_CLAIMS)
         kept.update(bounded["claim_ids"])
     return bounded
 
@@ -608,7 +611,7 @@ def question_page(
     assets_url: str | None = None,
     api_url: str | None = None,
     title: str = "recruitgraph: center or provinces?",
-    pending: dict[str, str] | None = None,
+    pending: tuple[Sequence[str], str] | None = None,
 ) -> str:
     """The HTML page over ``data`` (:func:`graph.analysis.question.question`, or
     :func:`~graph.analysis.question.assemble` of the parts ready).
@@ -617,23 +620,26 @@ def question_page(
     ``/question/assets``); None inlines them, for a single file. ``api_url``: the server's base
     URL path, under which the page links the explorer (``/viz?focus=``) and the data
     (``/api/question``); None for a file, which then names actors without links.
-    ``pending``: the charts still being computed, each with the address of its job (a served
-    page): their cards show the job's progress, and the page draws each when its part comes
-    (``/api/question/{chart}``), the others at once.
+    ``pending``: the charts still being computed and the address of the job that computes
+    them (a served page), in the order it does: their cards show the job's progress, and the
+    page draws each as soon as the job is past it, from its part (``/api/question/{chart}``),
+    the others at once.
     """
     template = _environment().get_template("question.html")
     data = page_data(data)
     specs = chart_specs(data)
     tables = chart_tables(specs)
-    jobs = [{"chart": chart, "job": job} for chart, job in (pending or {}).items()]
+    job = pending[1] if pending else None
     return template.render(
         title=title,
         data=data,
-        pending=pending or {},
+        pending=list(pending[0]) if pending else [],
         payload=json_for_script(
             {**data, "specs": specs, "tables": tables, "relations": relation_labels()}
         ),
-        config=json_for_script({"api": api_url, "pending": jobs}),
+        config=json_for_script(
+            {"api": api_url, "job": job, "pending": list(pending[0]) if pending else []}
+        ),
         config_api=api_url or "",
         assets_url=assets_url,
         scripts=[name for name in QUESTION_ASSETS if name.endswith(".js")],

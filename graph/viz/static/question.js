@@ -284,52 +284,41 @@
   }
 
   // ------------------------------------------------------------------ charts still computed
-  // Each a job of the server (api.pending): its card shows the job's progress, polled, and is
-  // drawn when its part comes (/api/question/{chart}, from the server's cache by then).
+  // One job of the server (api.pending) computes them in the order of config.pending; its
+  // phase names the chart it is on, so those before it are done: each is then fetched
+  // (/api/question/{chart}, from the server's cache) and drawn, while the cards of the others
+  // show the job's progress.
   const POLL_MS = 1000;
   const MAX_POLLS = 900; // a job polled at most 15 minutes (the server's write limit is 10)
   const sleep = (ms) => new Promise((resolve) => window.setTimeout(resolve, ms));
   const started = Date.now();
-  let waiting = config.pending.length;
+  const order = config.pending || [];
+  const fetched = new Set();
+  let waiting = order.length;
 
-  function progressOf(card, job) {
+  function cardOf(chart) {
+    return document.querySelector(`[data-chart="${chart}"]`);
+  }
+
+  function progressOf(chart, job, on) {
+    const card = cardOf(chart);
     const line = card.querySelector(".pending .progress");
     const bar = card.querySelector(".pending progress");
     if (!line) return;
     let text = `Computing: ${Math.round((Date.now() - started) / 1000)} s so far`;
-    if (job && job.phase) text += `, ${job.phase}`;
-    if (job && job.total) {
-      bar.max = job.total;
-      bar.value = job.done;
-      text += ` (${job.done} of ${job.total} ${job.unit})`;
+    if (on === chart) {
+      if (job.total) {
+        bar.max = job.total;
+        bar.value = job.done;
+        if (job.unit !== "charts") text += ` (${job.done} of ${job.total} ${job.unit})`;
+      }
+      if (job.eta !== null && job.eta !== undefined && job.unit !== "charts") text += `, about ${Math.ceil(job.eta)} s left`;
+    } else if (on) {
+      text += `; the ${on} chart first`;
+    } else if (job.phase) {
+      text += `, ${job.phase}`;
     }
-    if (job && job.eta !== null && job.eta !== undefined) text += `, about ${Math.ceil(job.eta)} s left`;
     line.textContent = text + ".";
-  }
-
-  async function part(chart, job) {
-    const card = document.querySelector(`[data-chart="${chart}"]`);
-    const url = `${config.api}/api/question/${chart}${window.location.search}`;
-    for (let round = 0; round < 3; round++) {
-      for (let poll = 0; poll < MAX_POLLS && job; poll++) {
-        const answer = await fetch(job, { headers: { Accept: "application/json" } });
-        if (answer.status === 404) break; // forgotten (a restart): ask for the part again
-        const state = await answer.json();
-        if (state.state === "done") break;
-        if (state.state === "failed") throw new Error((state.result && state.result.error) || `status ${state.status}`);
-        progressOf(card, state);
-        await sleep(POLL_MS);
-      }
-      const answer = await fetch(url, { headers: { Accept: "application/json" } });
-      const body = await answer.json();
-      if (answer.status === 202) {
-        job = body.job;
-        continue;
-      }
-      if (!answer.ok) throw new Error(body.error || body.detail || `status ${answer.status}`);
-      return body;
-    }
-    throw new Error("no answer after its job ended");
   }
 
   function settled() {
@@ -340,18 +329,72 @@
     else status.textContent = `Computing ${plural(waiting, "more chart")}; each is drawn as soon as it is ready.`;
   }
 
-  for (const { chart, job } of config.pending) {
-    part(chart, job).then((got) => {
+  async function part(chart) {
+    const url = `${config.api}/api/question/${chart}${window.location.search}`;
+    for (let round = 0; round < 3; round++) {
+      const answer = await fetch(url, { headers: { Accept: "application/json" } });
+      const body = await answer.json();
+      if (answer.status !== 202) {
+        if (!answer.ok) throw new Error(body.error || body.detail || `status ${answer.status}`);
+        return body;
+      }
+      for (let poll = 0; poll < MAX_POLLS; poll++) {  // its own job (the cache forgot it)
+        await sleep(POLL_MS);
+        const state = await (await fetch(body.job, { headers: { Accept: "application/json" } })).json();
+        if (state.state === "done") break;
+        if (state.state === "failed") throw new Error((state.result && state.result.error) || `status ${state.status}`);
+        progressOf(chart, state, chart);
+      }
+    }
+    throw new Error("no answer after its job ended");
+  }
+
+  function fail(chart, message) {
+    const card = cardOf(chart);
+    card.removeAttribute("aria-busy");
+    card.querySelector(".plots").replaceChildren(element("p", `This chart could not be computed: ${message}`, "empty"));
+  }
+
+  function draw(chart) {
+    if (fetched.has(chart)) return;
+    fetched.add(chart);
+    part(chart).then((got) => {
       Object.assign(data.evidence, got.evidence);
       if (data.claims === undefined) {
         data.claims = got.claims;
         scope(got);
       }
       drawCard(chart, got.data, got.specs, got.tables);
-    }).catch((error) => {
-      const card = document.querySelector(`[data-chart="${chart}"]`);
-      card.removeAttribute("aria-busy");
-      card.querySelector(".plots").replaceChildren(element("p", `This chart could not be computed: ${error.message}`, "empty"));
-    }).finally(settled);
+    }).catch((error) => fail(chart, error.message)).finally(settled);
   }
+
+  async function follow() {
+    for (let poll = 0; poll < MAX_POLLS; poll++) {
+      let job;
+      try {
+        const answer = await fetch(config.job, { headers: { Accept: "application/json" } });
+        if (answer.status === 404) { // forgotten (a restart): ask for the page again
+          window.location.reload();
+          return;
+        }
+        job = await answer.json();
+      } catch (error) {
+        await sleep(POLL_MS * 5);
+        continue;
+      }
+      if (job.state === "failed") {
+        const reason = (job.result && job.result.error) || `status ${job.status}`;
+        for (const chart of order) if (!fetched.has(chart)) { fetched.add(chart); fail(chart, reason); settled(); }
+        return;
+      }
+      const done = job.state === "done";
+      const on = order.includes(job.phase) ? job.phase : null;
+      const past = done ? order.length : on ? order.indexOf(on) : 0;
+      order.slice(0, past).forEach(draw);
+      if (done) return;
+      for (const chart of order.slice(past)) progressOf(chart, job, on);
+      await sleep(POLL_MS);
+    }
+  }
+  if (config.job) follow();
 })();
