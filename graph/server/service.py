@@ -1059,7 +1059,11 @@ def question_page_data(
     return page_data(data)
 
 
-@operation(lane="analysis", cached=True)
+# In the query lane: the page asks for a part while its job (question_page_data) holds the
+# caller's one slot of the analysis lane (a caller holds all but one of a lane's slots), and
+# the part is then read from the cache that job fills. Asked for alone, it is computed there,
+# as a job (under the write time limit).
+@operation(cached=True)
 def question_chart(
     ctx: Context, principal: Principal, filters: ProjectionFilter, chart: str
 ) -> dict[str, Any]:

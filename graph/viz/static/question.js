@@ -329,18 +329,29 @@
     else status.textContent = `Computing ${plural(waiting, "more chart")}; each is drawn as soon as it is ready.`;
   }
 
+  // A JSON answer of the server: its status and body; null where it could not be reached.
+  async function ask(url) {
+    try {
+      const answer = await fetch(url, { headers: { Accept: "application/json" } });
+      return { status: answer.status, body: await answer.json() };
+    } catch (error) {
+      return null;
+    }
+  }
+
   async function part(chart) {
     const url = `${config.api}/api/question/${chart}${window.location.search}`;
     for (let round = 0; round < 3; round++) {
-      const answer = await fetch(url, { headers: { Accept: "application/json" } });
-      const body = await answer.json();
+      const answer = await ask(url);
+      if (answer === null) throw new Error("the server could not be reached");
+      const body = answer.body;
       if (answer.status !== 202) {
-        if (!answer.ok) throw new Error(body.error || body.detail || `status ${answer.status}`);
+        if (answer.status >= 400) throw new Error(body.error || body.detail || `status ${answer.status}`);
         return body;
       }
       for (let poll = 0; poll < MAX_POLLS; poll++) {  // its own job (the cache forgot it)
         await sleep(POLL_MS);
-        const state = await (await fetch(body.job, { headers: { Accept: "application/json" } })).json();
+        const state = ((await ask(body.job)) || { body: {} }).body;
         if (state.state === "done") break;
         if (state.state === "failed") throw new Error((state.result && state.result.error) || `status ${state.status}`);
         progressOf(chart, state, chart);
@@ -370,18 +381,13 @@
 
   async function follow() {
     for (let poll = 0; poll < MAX_POLLS; poll++) {
-      let job;
-      try {
-        const answer = await fetch(config.job, { headers: { Accept: "application/json" } });
-        if (answer.status === 404) { // forgotten (a restart): ask for the page again
-          window.location.reload();
-          return;
-        }
-        job = await answer.json();
-      } catch (error) {
+      const answer = await ask(config.job);
+      if (answer === null) { // not reached: again, a little later
         await sleep(POLL_MS * 5);
         continue;
       }
+      if (answer.status === 404) return window.location.reload(); // forgotten (a restart)
+      const job = answer.body;
       if (job.state === "failed") {
         const reason = (job.result && job.result.error) || `status ${job.status}`;
         for (const chart of order) if (!fetched.has(chart)) { fetched.add(chart); fail(chart, reason); settled(); }
