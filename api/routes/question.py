@@ -1,5 +1,6 @@
-"""The question page: ``/`` (the landing page), its data at ``/api/question``, its scripts and
-styles at ``/question/assets``.
+"""The question page: ``/`` (the landing page), its data at ``/api/question`` (one chart of it,
+as the page draws it, at ``/api/question/{chart}``), its scripts and styles at
+``/question/assets``.
 
 The page answers the project's question (who runs and who pays, the federal centre or the
 provinces, and is that shifting?) with charts of :func:`graph.analysis.question.question`,
