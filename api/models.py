@@ -597,8 +597,9 @@ class ExplorerData(TypedDict):
 # -- the question page -----------------------------------------------------------------------
 
 
-class QuestionData(TypedDict):
-    """What the question page draws (:func:`graph.analysis.question.question`)."""
+class _QuestionScope(TypedDict):
+    """What the question page's projection rests on: its question, filter, datasets and the
+    claims in it (how many are assessments)."""
 
     question: str
     filter: JSON
@@ -606,6 +607,21 @@ class QuestionData(TypedDict):
     datasets: list[str]
     claims: int
     assessments: int
-    charts: JSON
     evidence: JSON
     version: NotRequired[ViewVersion]
+
+
+class QuestionPart(_QuestionScope):
+    """One chart of the question page as it draws it on its card
+    (:func:`graph.analysis.question.question_part`, :func:`graph.viz.question.page_part`)."""
+
+    chart: str
+    data: JSON
+    specs: list[JSON]
+    tables: list[JSON]
+
+
+class QuestionData(_QuestionScope):
+    """What the question page draws (:func:`graph.analysis.question.question`)."""
+
+    charts: JSON

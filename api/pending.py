@@ -25,7 +25,7 @@ from graph.server.jobs import Job, TooManyJobs
 from graph.viz.page import SERVED_POLICY
 from graph.viz.question import pending_page
 
-__all__ = ["json_when_ready", "page_when_ready"]
+__all__ = ["data_or_job", "json_when_ready", "page_when_ready"]
 
 _Data = TypeVar("_Data")
 
@@ -115,3 +115,22 @@ async def json_when_ready(
     if job.status != 200:
         return JSONResponse(job.result, job.status or 500)
     return JSONResponse(computed[0] if computed else await compute())
+
+
+async def data_or_job(
+    request: Request,
+    principal: Principal,
+    what: str,
+    compute: Callable[[], Awaitable[_Data]],
+) -> tuple[_Data | None, str]:
+    """``compute()``'s data when its job (for the request's parameters) ends within
+    ``--page-wait``, else None; and the address of its job, which a page polls while it draws
+    what it can (the question page: each chart as the job gets past it). A job that failed
+    raises its error (:class:`~api.deps.ApiError`), as the page would have."""
+    root = request.scope.get("root_path", "")
+    job, computed, ready = await _ready(request, principal, what, compute)
+    if ready and job.status != 200:
+        body = job.result if isinstance(job.result, dict) else {}
+        raise ApiError(job.status or 500, str(body.get("error", "the page failed")))
+    data = (computed[0] if computed else await compute()) if ready else None
+    return data, f"{root}/api/jobs/{job.id}"

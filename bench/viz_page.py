@@ -13,8 +13,10 @@ context per page, only 127.0.0.1 reachable) opening:
   aggregate view): drawn is then the time until the groups are, and the time until the links
   between them are (a job the page polls) is reported beside it; the page weight counts the
   links;
-* ``/`` (the question page) at 1440×900: first contentful paint, the time until every chart
-  holds its SVG, the bytes loaded.
+* ``/`` (the question page) at 1440×900: first contentful paint, the time until its first
+  cards are drawn (the charts computed first; the others show their jobs' progress), the time
+  until every chart holds its SVG, the bytes loaded (``--screenshots DIR``: the page when its
+  first cards are drawn).
 
 A page that is not drawn within ``--timeout`` seconds is reported as such. Run from the
 repository root:
@@ -45,6 +47,8 @@ CHROMIUM = "/usr/bin/chromium"
 VIEWPORT = {"width": 1440, "height": 900}
 CHARTS_DRAWN = """() => [...document.querySelectorAll('.plot')].length > 0 &&
     [...document.querySelectorAll('.plot')].every((p) => p.querySelector('svg'))"""
+#: The question page's first cards: a chart drawn (the others may still be computed).
+FIRST_CARDS = "[data-chart] .plot svg"
 OVERLAPS = """() => {
     const boxes = window.explorer.labelBoxes();
     let pairs = 0;
@@ -91,8 +95,11 @@ def build(data_dir: Path, actors: int | None) -> str:
         return f"{actors:,} synthetic actors ({len(triples):,} triples)"
 
 
-def measure(browser: Any, url: str, drawn: str, timeout: float) -> dict[str, Any]:
-    """Open ``url`` in a fresh context; the figures of one page."""
+def measure(
+    browser: Any, url: str, drawn: str, timeout: float, shot: Path | None = None
+) -> dict[str, Any]:
+    """Open ``url`` in a fresh context; the figures of one page (``shot``: a screenshot of
+    the question page when its first cards are drawn)."""
     context = browser.new_context(viewport=VIEWPORT)
     context.route(
         "**/*",
@@ -118,6 +125,11 @@ def measure(browser: Any, url: str, drawn: str, timeout: float) -> dict[str, Any
     try:
         page.goto(url, timeout=timeout * 1000)
         deadline = started + timeout
+        if drawn == CHARTS_DRAWN:
+            page.wait_for_selector(FIRST_CARDS, timeout=timeout * 1000)
+            figures["first_s"] = time.perf_counter() - started
+            if shot is not None:
+                page.screenshot(path=str(shot))
         while True:  # the question page may show its progress first, then load itself again
             left = max(1.0, deadline - time.perf_counter()) * 1000
             try:
@@ -171,6 +183,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=120)
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument(
+        "--screenshots", type=Path, help="where to keep the question pages' screenshots"
+    )
+    parser.add_argument(
         "--stores",
         type=Path,
         help="keep the stores in this directory (data-<actors>) and use them again on a later "
@@ -198,13 +213,17 @@ def main(argv: list[str] | None = None) -> int:
                                   "--data-dir", str(data_dir))  # fmt: skip
             try:
                 for page, drawn in (("/viz", "body[data-ready=true]"), ("/", CHARTS_DRAWN)):
-                    f = measure(browser, server.base + page, drawn, args.timeout)
+                    shot = None
+                    if args.screenshots is not None and page == "/":
+                        shot = args.screenshots / f"question-{size or 'default'}.png"
+                    f = measure(browser, server.base + page, drawn, args.timeout, shot)
                     row = (
                         f"| {what} | `{page}` | {_cell(f['fcp_s'], 's')} | "
                         f"{_cell(f['drawn_s'], 's')}"
                         + (" (after its progress)" if f.get("reloaded") else "")
                         + (f" (groups; links between them {_cell(f['links_s'], 's')})"
                            if f.get("view") == "groups" else "")
+                        + (f" (first cards {_cell(f['first_s'], 's')})" if "first_s" in f else "")
                         + f" | {f['bytes'] / 1e6:.2f} MB | "
                         + (f"{f['nodes']:,} | {f['captions']} ({f['overlaps']})"
                            if "overlaps" in f else

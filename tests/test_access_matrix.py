@@ -181,6 +181,8 @@ ARGUMENTS: dict[str, Any] = {
     "cell": ["Recruiter|", "RegionalGovernment|", "FederalBody|"],
     # a link of the aggregate view: its relation (its ends are "source" and "target")
     "relation": ["FundingFlow", "Coordination"],
+    # the question page's parts: every chart's evidence
+    "chart": ["payers", "operators", "enforcement", "burden", "centralization"],
     "file": ["claims.csv"],
     # names no data: left at its default
     **{

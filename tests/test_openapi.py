@@ -62,6 +62,7 @@ REQUESTS: dict[str, tuple[str, dict[str, Any]]] = {
         },
     ),
     "/api/question": ("/api/question", {}),
+    "/api/question/{chart}": ("/api/question/burden", {}),
 }
 
 #: Errors, each with its status: the body must match the documented error schema.
@@ -69,6 +70,7 @@ ERRORS: list[tuple[str, dict[str, Any], dict[str, str], int]] = [
     ("/api/entities/nobody/none", {}, {}, 404),
     ("/api/datasets/nosuch", {}, {}, 404),
     ("/api/jobs/nosuch", {}, {}, 404),
+    ("/api/question/nosuch", {}, {}, 404),
     ("/api/neighborhood", {"id": ENTITY, "min_confidence": "certain"}, {}, 400),
     ("/api/neighborhood", {"id": ENTITY, "depth": 9}, {}, 422),
     ("/api/metrics/compare", {"first": "2024"}, {}, 422),

@@ -15,12 +15,22 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
-from graph.analysis.projection import ProjectionFilter
-from graph.analysis.question import question
+from graph.analysis.evidence import _network, burden_share_intervals, figure_interval
+from graph.analysis.metrics.burden import PeriodPayments, burden_share_median
+from graph.analysis.projection import ProjectionFilter, project, within
+from graph.analysis.question import _years_of, question
 from graph.store import EmbeddedStore, Store
-from graph.viz.question import QUESTION_ASSETS, chart_specs, chart_tables, question_page
+from graph.viz import question as viz_question
+from graph.viz.question import (
+    QUESTION_ASSETS,
+    chart_specs,
+    chart_tables,
+    page_part,
+    question_page,
+)
 from tests.helpers import SECRET_MARKS, LiveServer, run_cli, with_default_dataset
 
 CLAIMS = Path(str(files("graph.data") / "claims.csv"))
@@ -146,6 +156,69 @@ def test_centralization_against_its_null_band(page: dict[str, Any]) -> None:
         assert 0 <= row["low"] <= row["high"] <= 1
         assert 0 <= row["observed"] <= 1 and 0 < row["p_value"] <= 1
         assert row["claims"] == len(row["claim_ids"])
+
+
+def test_the_burden_resamples_are_computed_as_the_figure_is(default_store: Store) -> None:
+    """PeriodPayments gives, for any subset of a year's payments, the median share the figure
+    gives for the network of those claims (exactly); the interval from one projection agrees
+    with the old one, from a projection of each year, within its Monte Carlo error."""
+    G = project(default_store)
+    periods = _years_of(G, (d for *_, d in G.edges(data=True)))
+    rng = np.random.default_rng(7)
+    compared = 0
+    for (lo, hi), payments in zip(periods, PeriodPayments.per_period(G, periods), strict=True):
+        year = project(default_store, ProjectionFilter().window(lo, hi))
+        assert sorted(year.edges(keys=True)) == sorted(within(G, lo, hi).edges(keys=True))
+        if not payments.inputs:
+            continue
+        drawn = rng.random((40, len(payments.inputs))) < 0.6
+        drawn[0] = True
+        data = {(u, v, k): d for u, v, k, d in year.edges(keys=True, data=True)}
+        expected = [
+            burden_share_median(
+                _network(
+                    year,
+                    [(*e, data[e]) for e, on in zip(payments.inputs, row, strict=True) if on],
+                    year.nodes.__getitem__,
+                )
+            )
+            for row in drawn
+        ]
+        assert payments.medians(drawn) == expected
+        assert expected[0] == burden_share_median(year) == payments.share()[0]["median"]
+        compared += 1
+    assert compared >= 2
+    new = burden_share_intervals(G, periods, rounds=999, seed=1)
+    for (lo, hi), interval in zip(periods, new, strict=True):
+        year = project(default_store, ProjectionFilter().window(lo, hi))
+        old = figure_interval(year, "burden_share_median", rounds=999, seed=1)
+        assert (interval.value, interval.method, interval.claims) == (
+            old.value,
+            old.method,
+            old.claims,
+        )
+        if old.method == "bootstrap":
+            # the 2.5% and 97.5% percentiles of 999 resamples of a few claims: each
+            # within 0.1 (the shares move in steps of a region's share)
+            assert abs(interval.low - old.low) < 0.1 and abs(interval.high - old.high) < 0.1
+        else:
+            assert (interval.low, interval.high) == (old.low, old.high)
+
+
+def test_a_page_carries_a_bounded_number_of_claims(
+    page: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(viz_question, "PAGE_CLAIMS", 3)
+    chart = page["charts"]["payers"]
+    part = page_part({"chart": "payers", "data": chart, "evidence": page["evidence"]})
+    assert part["data"]["claims"] == chart["claims"] > 3  # the count stays whole
+    assert part["data"]["claim_ids"] == chart["claim_ids"][:3]
+    assert part["data"]["claims_left_out"] == chart["claims"] - 3
+    kept = {i for r in part["data"]["rows"] for i in r["claim_ids"]} | {*chart["claim_ids"][:3]}
+    assert set(part["evidence"]) == kept
+    assert all(len(r["claim_ids"]) <= 3 for r in part["data"]["rows"])
+    assert all(r["claims_left_out"] == max(0, r["flows"] - 3) for r in part["data"]["rows"])
+    assert part["specs"] and len(part["tables"]) == len(part["specs"])
 
 
 def test_a_period_from_long_before_the_data_costs_what_the_data_does(

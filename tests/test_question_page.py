@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, Route
 
 from graph.store import EmbeddedStore
 from tests.helpers import (
@@ -281,6 +281,57 @@ def test_the_explorer_too_answers_at_once_and_polls_its_network(
         assert "network of the explorer" in opened.locator("#pending-status").inner_text()
         opened.wait_for_selector("body[data-ready=true]", timeout=READY)
         screenshot(opened, "explorer-after-progress")
+        watch.assert_clean()
+    finally:
+        opened.context.close()
+
+
+def test_the_cheap_cards_are_drawn_while_a_slow_chart_is_still_computed(
+    browser: Browser, slow_server: LiveServer
+) -> None:
+    """Every chart a job (``--page-wait 0``); the parts of the two resampled charts held back
+    (as on a large store, where they come last): the others are drawn meanwhile, and the held
+    cards show their progress until their parts come."""
+    opened, watch = watched_page(browser, viewport=(1440, 900))
+    held: list[Route] = []
+    slow = ("burden", "centralization")
+
+    released = False
+
+    def hold(route: Route) -> None:
+        # (with --page-wait 0 a part is asked for twice: a 202 and its job, then the part)
+        if released:
+            route.continue_()
+        else:
+            held.append(route)
+
+    opened.route(re.compile(r".*/api/question/(burden|centralization)(\?.*)?$"), hold)
+    try:
+        answer = opened.goto(f"{slow_server.base}/?confidence=low")
+        assert answer is not None and answer.ok
+        assert opened.locator("#pending-status").is_visible()
+        for name in ("payers", "operators", "enforcement"):
+            opened.locator(f'[data-chart="{name}"] .plot svg').first.wait_for(timeout=READY)
+        for name in slow:
+            card = opened.locator(f'[data-chart="{name}"]')
+            assert card.get_attribute("aria-busy") == "true"
+            assert card.locator(".plot svg").count() == 0
+            assert card.locator(".pending .progress").inner_text().startswith("Comput")
+        assert opened.locator("#pending-status").is_visible()
+        assert opened.locator("#scope-claims").inner_text().split()[0].replace(",", "").isdigit()
+        screenshot(opened, "question-cheap-cards-first")
+        for _ in range(100):  # both parts asked for (their jobs end within seconds): bounded
+            if len(held) == len(slow):
+                break
+            opened.wait_for_timeout(100)
+        assert len(held) == len(slow)
+        released = True
+        for route in held:
+            route.continue_()
+        _drawn(opened)
+        assert opened.locator("#pending-status").count() == 0
+        assert opened.locator("[aria-busy=true]").count() == 0
+        _check_charts(opened)
         watch.assert_clean()
     finally:
         opened.context.close()

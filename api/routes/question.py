@@ -1,5 +1,6 @@
-"""The question page: ``/`` (the landing page), its data at ``/api/question``, its scripts and
-styles at ``/question/assets``.
+"""The question page: ``/`` (the landing page), its data at ``/api/question`` (one chart of it,
+as the page draws it, at ``/api/question/{chart}``), its scripts and styles at
+``/question/assets``.
 
 The page answers the project's question (who runs and who pays, the federal centre or the
 provinces, and is that shifting?) with charts of :func:`graph.analysis.question.question`,
@@ -10,8 +11,11 @@ script it loads is served here: no CDN.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, Response
+from functools import partial
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from api.deps import (
     ERRORS,
@@ -21,10 +25,11 @@ from api.deps import (
     EngineDep,
     Filters,
 )
-from api.models import QuestionData
-from api.pending import page_when_ready
+from api.models import JobStarted, QuestionData, QuestionPart
+from api.pending import data_or_job, json_when_ready
+from graph.analysis.question import CHARTS, QUESTION
 from graph.server import service
-from graph.viz.page import MEDIA_TYPES
+from graph.viz.page import MEDIA_TYPES, SERVED_POLICY
 from graph.viz.question import PENDING_ASSETS, QUESTION_ASSETS, question_page
 
 router = APIRouter(responses=ERRORS)
@@ -47,16 +52,60 @@ async def question(
     per-recruit sign-up payment with its interval, enforcement by foreign governments, and
     centralization against chance; each chart with the claims and sources it rests on.
 
-    The figures are computed as a job of the caller's (:mod:`graph.server.jobs`); when they
-    take longer than a moment (a large store), the page answers at once with their progress
-    and loads itself again when they are ready."""
+    The charts are computed as a job of the caller's (:mod:`graph.server.jobs`), from one
+    projection, the cheap ones first. When they take longer than ``--page-wait`` (a large
+    store), the page answers at once with every card showing the job's progress, and draws
+    each chart as soon as the job is past it (``/api/question/{chart}``): a reader never
+    waits on the slowest chart."""
     root = request.scope.get("root_path", "")
-    return await page_when_ready(
+    data, job = await data_or_job(
         request,
         principal,
         "the figures of the question page",
-        lambda: engine.call(service.question_data, principal, filters),
-        lambda data: question_page(data, assets_url=f"{root}/question/assets", api_url=root),
+        partial(engine.call, service.question_page_data, principal, filters),
+    )
+    pending = None if data is not None else (CHARTS, job)
+    if data is None:
+        data = {"question": QUESTION, "charts": {}, "evidence": {}}
+    page = question_page(data, assets_url=f"{root}/question/assets", api_url=root, pending=pending)
+    headers = {"Content-Security-Policy": SERVED_POLICY}
+    if pending:
+        headers["Cache-Control"] = "no-store"
+    return HTMLResponse(page, headers=headers)
+
+
+@router.get(
+    "/api/question/{chart}",
+    tags=["question"],
+    response_model=QuestionPart,
+    responses={
+        202: {
+            "model": JobStarted,
+            "description": "Still being computed: poll the job, then ask again",
+        }
+    },
+)
+async def question_chart(
+    request: Request,
+    chart: Annotated[
+        str, Path(description=f"one of the page's charts: {', '.join(CHARTS)}", examples=["payers"])
+    ],
+    filters: Filters,
+    principal: Caller,
+    engine: EngineDep,
+) -> Response:
+    """One chart of the question page, as the page draws it on its card: its rows, the claims
+    it rests on (``evidence``), its Vega-Lite ``specs`` and data ``tables``, and what the whole
+    projection rests on (``claims``, ``assessments``, ``datasets``, ``synthetic``). A job past
+    ``--page-wait`` (the burden share's interval and the centralization's null band take
+    longest): 202 with the job's address, which the page polls."""
+    if chart not in CHARTS:
+        raise ApiError(404, f"no chart named {chart!r} (charts: {', '.join(CHARTS)})")
+    return await json_when_ready(
+        request,
+        principal,
+        f"the {chart} chart of the question page",
+        partial(engine.call, service.question_chart, principal, filters, chart),
     )
 
 

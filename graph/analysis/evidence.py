@@ -39,11 +39,14 @@ import random
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import networkx as nx
+import numpy as np
 
 from graph.analysis.metrics.burden import (
+    PeriodPayments,
     burden_share_edges,
     burden_share_inputs,
     burden_share_median,
@@ -84,6 +87,7 @@ __all__ = [
     "PermutationTest",
     "bootstrap",
     "broker_claims",
+    "burden_share_intervals",
     "change_interval",
     "claim_rows",
     "claims_behind",
@@ -900,6 +904,77 @@ def figure_interval(
         resampled = _bootstrap_values(G, [figure], rounds, _rng(seed))[figure]
     claims = len(_edges_behind(G, figure))
     return _interval(figure, value, counts, resampled, claims, confidence, proportion)
+
+
+def burden_share_intervals(
+    G: nx.MultiDiGraph,
+    periods: Sequence[tuple[date, date]],
+    *,
+    rounds: int = 499,
+    confidence: float = 0.95,
+    seed: int | None = 0,
+) -> list[Interval]:
+    r"""The median burden share per recruit of each period with its interval: what
+    :func:`figure_interval` gives for ``"burden_share_median"`` on the projection of each
+    period (``project(store, flt.window(lo, hi))``), from ``G`` alone.
+
+    The projection of a period is ``G``'s claims in force in it, so each period's resamples
+    are drawn from those; the same estimator (:class:`~graph.analysis.metrics.burden.PeriodPayments`
+    computes :func:`~graph.analysis.metrics.burden.burden_share_median` of every resample at
+    once) and the same interval rules (percentile bootstrap, an exact bound when every
+    resample agrees). A resample of the :math:`N` claims of a period draws :math:`N` of them
+    with replacement; the figure reads only its :math:`m` payments, and only whether each was
+    drawn, so a resample is drawn as :math:`k \sim \operatorname{Binomial}(N, m/N)` draws
+    among the payments, uniform: the same distribution as the :math:`N` draws, without them
+    (numpy's generator, so the draws differ from :func:`figure_interval`'s for the same seed;
+    the intervals agree within their Monte Carlo error).
+
+    Parameters
+    ----------
+    G : MultiDiGraph
+        A projection.
+    periods : sequence of (date, date)
+        First and last day of each period (within ``G``'s window).
+    rounds : int
+        Bootstrap resamples per period.
+    confidence : float
+        Coverage of the intervals.
+    seed : int, optional
+        The same seed gives the same resamples (each period drawn from its own generator of
+        that seed, as :func:`figure_interval` is called per period).
+
+    Returns
+    -------
+    list of Interval
+        One per period.
+    """
+    _check_interval_options(rounds, confidence, "wilson")
+    spans = [(d["start"], d["end"]) for *_, d in G.edges(data=True)]
+    intervals = []
+    for (lo, hi), payments in zip(periods, PeriodPayments.per_period(G, periods), strict=True):
+        row, edges = payments.share()
+        resampled = None
+        if row["median"] is not None and rounds > 0:
+            claims = sum(1 for start, end in spans if start <= hi and end >= lo)
+            resampled = payments.medians(
+                _drawn_payments(claims, len(payments.inputs), rounds, seed)
+            )
+        intervals.append(
+            _interval("burden_share_median", row["median"], None, resampled, len(edges), confidence)
+        )
+    return intervals
+
+
+def _drawn_payments(claims: int, payments: int, rounds: int, seed: int | None) -> np.ndarray:
+    """Which of ``payments`` claims (of ``claims`` in all) each of ``rounds`` bootstrap
+    resamples draws at least once: a boolean matrix, one row per resample."""
+    rng = np.random.default_rng(seed)
+    drawn = np.zeros((rounds, payments), dtype=bool)
+    if payments == 0:
+        return drawn
+    hits = rng.binomial(claims, payments / claims, size=rounds)
+    drawn[np.repeat(np.arange(rounds), hits), rng.integers(0, payments, size=hits.sum())] = True
+    return drawn
 
 
 def figure_evidence(

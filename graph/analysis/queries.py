@@ -613,6 +613,7 @@ def flows(
     purpose: str | None = None,
     filters: ProjectionFilter | None = None,
     claims: bool = False,
+    network: nx.MultiDiGraph | None = None,
 ) -> dict[str, Any]:
     """The funding claims grouped by ``group_by`` (one or more of payer_tier, payer, payee,
     purpose and period: a list, or a comma-separated string such as ``"payer_tier,period"``)
@@ -632,7 +633,9 @@ def flows(
     per-recruit amount is a payment level, and a sum of levels means nothing. Claims without an
     amount are counted per group in ``unquantified``. ``claims=True`` adds to each row what it
     rests on: ``claim_ids`` (sorted) and ``assessments`` (how many of them are an expert's
-    assessment rather than a report).
+    assessment rather than a report). ``network``: the projection of ``filters`` over
+    ``graphs`` (its relations including ``FundingFlow``) when the caller has it: its funding
+    claims are grouped instead of projecting them again.
     """
     groups = _flow_groups(group_by)
     if granularity not in ("year", "quarter", "month"):
@@ -641,15 +644,19 @@ def flows(
         raise BadRequest(
             f"unknown purpose {purpose!r}; use {', '.join(concepts('FundingPurposeScheme'))}"
         )
-    graph = _network(
-        store, graphs, replace(filters or ProjectionFilter(), relations=frozenset({"FundingFlow"}))
-    )
+    funding = replace(filters or ProjectionFilter(), relations=frozenset({"FundingFlow"}))
+    if network is None:
+        graph = _network(store, graphs, funding)
+    else:
+        graph = network
+        if funding.datasets:
+            dataset_graphs_for(graphs, funding.datasets)  # NotFound, as _network
     amounts: dict[tuple[tuple[str, ...], str, str], list[Decimal]] = {}
     behind: dict[tuple[tuple[str, ...], str, str], dict[str, bool]] = defaultdict(dict)
     unquantified: dict[str, int] = defaultdict(int)
     labels: dict[str, str | None] = {}  # an actor may have no label
     for u, v, data in graph.edges(data=True):
-        if purpose is not None and data["purpose"] != purpose:
+        if data["type"] != "FundingFlow" or (purpose is not None and data["purpose"] != purpose):
             continue
         values = []
         for name in groups:

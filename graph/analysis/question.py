@@ -25,25 +25,29 @@ evidence:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
+from functools import partial
 from typing import Any
 
 import networkx as nx
 
-from graph.analysis import evidence, queries
+from graph.analysis import queries
+from graph.analysis.evidence import burden_share_intervals
 from graph.analysis.metrics.burden import _claim_id, _years_of, burden_share, period_label
 from graph.analysis.metrics.enforcement import enforcement_by_year
 from graph.analysis.metrics.roles import roles_by_tier
 from graph.analysis.metrics.uncertainty import centralization_null, wilson_interval
-from graph.analysis.projection import ProjectionFilter, claims_of, project
+from graph.analysis.projection import ProjectionFilter, claims_of, project, within
+from graph.errors import InvalidArgument
 from graph.ingest.progress import Progress, Step
 from graph.model.ontology import concept_texts, tiers
 from graph.sparql import dataset_graphs
 from graph.store import Store
 from graph.store.cache import cached, paused_gc
 
-__all__ = ["CENTRALIZATION", "QUESTION", "question"]
+__all__ = ["CENTRALIZATION", "CHARTS", "QUESTION", "assemble", "question", "question_part"]
 
 #: Calendar years, each as its first and last day.
 Periods = list[tuple[date, date]]
@@ -77,8 +81,15 @@ def _summary(G: nx.MultiDiGraph, ids: Iterable[str]) -> dict[str, Any]:
 def _payers(
     store: Store, G: nx.MultiDiGraph, graphs: Sequence[str], flt: ProjectionFilter
 ) -> dict[str, Any]:
+    # The funding claims of G itself where its filter keeps them (no second projection).
+    keeps = flt.relations is None or "FundingFlow" in flt.relations
     money = queries.flows(
-        store, graphs, group_by=("payer_tier", "period"), filters=flt, claims=True
+        store,
+        graphs,
+        group_by=("payer_tier", "period"),
+        filters=flt,
+        claims=True,
+        network=G if keeps else None,
     )
     rows = [
         {
@@ -161,20 +172,18 @@ def _centre_shares(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _burden(
-    store: Store,
-    G: nx.MultiDiGraph,
-    graphs: Sequence[str] | None,
-    flt: ProjectionFilter,
-    periods: Periods,
-    rounds: int,
-    seed: int,
+    G: nx.MultiDiGraph, periods: Periods, rounds: int, seed: int, progress: Progress | None
 ) -> dict[str, Any]:
+    shares = burden_share(G, periods)
+    # no region with a per-recruit payment beside a federal one: no row that year
+    kept = [(period, share) for period, share in zip(periods, shares, strict=True) if share["n"]]
+    if progress is not None:
+        progress(Step("burden share", 0, len(kept), "years"))
+    # The interval of each year's median from the claims of that year (a bootstrap over
+    # G's claims in force in it, all years at once: see burden_share_intervals).
+    intervals = burden_share_intervals(G, [p for p, _ in kept], rounds=rounds, seed=seed)
     rows = []
-    for (lo, hi), share in zip(periods, burden_share(G, periods), strict=True):
-        if not share["n"]:
-            continue  # no region with a per-recruit payment beside a federal one that year
-        year = project(store, flt.window(lo, hi), graphs=graphs)
-        interval = evidence.figure_interval(year, "burden_share_median", rounds=rounds, seed=seed)
+    for (_period, share), interval in zip(kept, intervals, strict=True):
         rows.append(
             {
                 "period": share["period"],
@@ -211,24 +220,21 @@ def _enforcement(G: nx.MultiDiGraph) -> dict[str, Any]:
 
 
 def _centralization(
-    store: Store,
     G: nx.MultiDiGraph,
-    graphs: Sequence[str] | None,
-    flt: ProjectionFilter,
     periods: Periods,
     figure: str,
     rounds: int,
     seed: int,
+    progress: Progress | None,
 ) -> dict[str, Any]:
     rows = []
     ids: list[str] = []
-    spans = [(d["start"], d["end"]) for *_, d in G.edges(data=True)]
-    for lo, hi in periods:
-        # a year no claim of G falls in has nothing to project (a window from the year 1077
-        # would otherwise project 950 empty years: past the time limit)
-        if not any(start <= hi and end >= lo for start, end in spans):
-            continue
-        year = project(store, flt.window(lo, hi), graphs=graphs)
+    for done, (lo, hi) in enumerate(periods):
+        if progress is not None:
+            progress(Step("centralization", done, len(periods), "years"))
+        # the year's network from G (a year no claim falls in has none: a window from the
+        # year 1077 costs nothing for its 950 empty years)
+        year = within(G, lo, hi)
         if year.number_of_edges() == 0:
             continue
         null = centralization_null(year, figure, n=rounds, seed=seed)
@@ -269,6 +275,130 @@ def _evidence(G: nx.MultiDiGraph, wanted: set[str]) -> dict[str, dict[str, Any]]
     return found
 
 
+#: The charts of the page, in the order they are computed and drawn: those of one pass over
+#: the projection first, then those with an interval or a null band (resampling).
+CHARTS = ("payers", "operators", "enforcement", "burden", "centralization")
+
+
+def question_part(
+    store: Store,
+    chart: str,
+    flt: ProjectionFilter | None = None,
+    *,
+    graphs: Sequence[str] | None = None,
+    progress: Progress | None = None,
+    rounds: int = 199,
+    centralization: str = CENTRALIZATION,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """One chart of the question page with its evidence: what a page draws on one card, so
+    that it draws each card as soon as its chart is computed (the cheap ones first) rather
+    than all of them after the slowest.
+
+    Parameters
+    ----------
+    store, flt, graphs, rounds, centralization, seed
+        As :func:`question`.
+    chart : str
+        One of :data:`CHARTS`.
+    progress : callable, optional
+        Told a :class:`~graph.ingest.progress.Step` per year of a chart computed year by
+        year (the burden share's interval, the centralization's null band).
+
+    Returns
+    -------
+    dict
+        ``chart`` (its name); ``question``, ``filter``, ``synthetic``, ``datasets``,
+        ``claims`` and ``assessments`` of the projection, as :func:`question` gives them;
+        ``data``: the chart (``question(...)["charts"][chart]``); ``evidence``: the claims it
+        names, by id. Cached until the store changes: treat it as read-only.
+
+    Examples
+    --------
+    >>> from graph.store import EmbeddedStore
+    >>> with EmbeddedStore(None) as store:
+    ...     part = question_part(store, "payers")
+    >>> part["chart"], part["data"]["rows"], part["evidence"]
+    ('payers', [], {})
+    """
+    if chart not in CHARTS:
+        raise InvalidArgument(f"no chart named {chart!r} (charts: {', '.join(CHARTS)})")
+    flt = flt or ProjectionFilter()
+    options = _Options(flt, graphs, rounds, centralization, seed)
+
+    def compute() -> dict[str, Any]:
+        with paused_gc():
+            if progress is not None:  # (one pass over every claim: most of a cheap chart)
+                progress(Step("projecting the claims", 0, None, "rows"))
+            G = project(store, flt, graphs=graphs)
+            return _part(store, G, chart, options, progress)
+
+    return cached(store, "question_part", options.key(chart), compute)
+
+
+@dataclass(frozen=True)
+class _Options:
+    """What a part of the page is computed with (besides its chart)."""
+
+    flt: ProjectionFilter
+    graphs: Sequence[str] | None
+    rounds: int
+    centralization: str
+    seed: int
+
+    def key(self, chart: str) -> Hashable:
+        """The cache key of the part of ``chart``."""
+        graphs = None if self.graphs is None else tuple(sorted(self.graphs))
+        return (chart, self.flt, graphs, self.rounds, self.centralization, self.seed)
+
+
+def _part(
+    store: Store,
+    G: nx.MultiDiGraph,
+    chart: str,
+    options: _Options,
+    progress: Progress | None,
+) -> dict[str, Any]:
+    """The part of ``chart`` (:func:`question_part`) from the projection ``G``."""
+    periods = _years_of(G, (d for *_, d in G.edges(data=True)))
+    visible = list(options.graphs) if options.graphs is not None else dataset_graphs(store)
+    data = _chart(store, G, chart, visible, options, periods, progress)
+    every = _summary(G, (_claim_id(k, d) for *_, k, d in G.edges(keys=True, data=True)))
+    return {
+        "chart": chart,
+        "question": QUESTION,
+        "filter": G.graph["filter"],
+        "synthetic": G.graph["synthetic"],
+        "datasets": G.graph["datasets"],
+        "claims": every["claims"],
+        "assessments": every["assessments"],
+        "data": data,
+        "evidence": _evidence(G, set(data["claim_ids"])),
+    }
+
+
+def _chart(
+    store: Store,
+    G: nx.MultiDiGraph,
+    chart: str,
+    visible: Sequence[str],
+    options: _Options,
+    periods: Periods,
+    progress: Progress | None,
+) -> dict[str, Any]:
+    if chart == "payers":
+        return _payers(store, G, visible, options.flt)
+    if chart == "operators":
+        return _operators(G, periods)
+    if chart == "enforcement":
+        return _enforcement(G)
+    if chart == "burden":
+        return _burden(G, periods, options.rounds, options.seed, progress)
+    return _centralization(
+        G, periods, options.centralization, options.rounds, options.seed, progress
+    )
+
+
 def question(
     store: Store,
     flt: ProjectionFilter | None = None,
@@ -298,9 +428,11 @@ def question(
     seed : int
         The same seed gives the same intervals and bands.
     progress : callable, optional
-        Told a :class:`~graph.ingest.progress.Step` (phase ``figures``, unit ``charts``) as
-        each chart is done (a page shows it while it waits; the interval and the null band
-        take most of the time).
+        Told a :class:`~graph.ingest.progress.Step` as the projection starts (phase
+        ``projecting the claims``), then as each chart starts, under the chart's name (done:
+        the charts before it, unit ``charts``), and each step of a chart computed year by year
+        under its name too; at the end, phase ``figures``. A page tells from the phase which
+        charts are done (the interval and the null band take most of the time).
 
     Returns
     -------
@@ -315,8 +447,9 @@ def question(
         (per year, the centre's share of governments' operation claims, ``share`` with
         ``low`` and ``high``, its Wilson interval, and the counts ``centre``, ``provinces``);
         ``evidence``: every claim a chart names, by id, with its parties (``from``, ``to``;
-        ``from_id``, ``to_id``: the actors' IRIs), period, amount, basis and sources. Cached
-        until the store changes: treat the result as read-only.
+        ``from_id``, ``to_id``: the actors' IRIs), period, amount, basis and sources. Made of
+        the parts of :func:`question_part`, each cached until the store changes: treat the
+        result as read-only.
 
     Examples
     --------
@@ -327,52 +460,46 @@ def question(
     (['burden', 'centralization', 'enforcement', 'operators', 'payers'], 0, [])
     """
     flt = flt or ProjectionFilter()
-    key = (flt, None if graphs is None else tuple(sorted(graphs)), rounds, centralization, seed)
-
-    def compute() -> dict[str, Any]:
-        with paused_gc():
-            return _question(store, flt, graphs, rounds, centralization, seed, progress)
-
-    return cached(store, "question", key, compute)
-
-
-def _question(
-    store: Store,
-    flt: ProjectionFilter,
-    graphs: Sequence[str] | None,
-    rounds: int,
-    centralization: str,
-    seed: int,
-    progress: Progress | None = None,
-) -> dict[str, Any]:
-    G = project(store, flt, graphs=graphs)
-    visible = list(graphs) if graphs is not None else dataset_graphs(store)
-    periods = _years_of(G, (d for *_, d in G.edges(data=True)))
-    compute: dict[str, Callable[[], dict[str, Any]]] = {
-        "payers": lambda: _payers(store, G, visible, flt),
-        "operators": lambda: _operators(G, periods),
-        "burden": lambda: _burden(store, G, graphs, flt, periods, rounds, seed),
-        "enforcement": lambda: _enforcement(G),
-        "centralization": lambda: _centralization(
-            store, G, graphs, flt, periods, centralization, rounds, seed
-        ),
-    }
-    charts = {}
-    for done, (name, chart) in enumerate(compute.items()):
+    options = _Options(flt, graphs, rounds, centralization, seed)
+    with paused_gc():
         if progress is not None:
-            progress(Step("figures", done, len(compute), "charts"))
-        charts[name] = chart()
+            progress(Step("projecting the claims", 0, None, "rows"))
+        # One projection for every part (a large store's is too large for the cache to keep
+        # between the parts), each part cached as question_part caches it.
+        G = project(store, flt, graphs=graphs)
+        parts = []
+        for done, chart in enumerate(CHARTS):
+            told = None
+            if progress is not None:
+                progress(Step(chart, done, len(CHARTS), "charts"))
+                told = _told_as(chart, progress)
+            parts.append(
+                cached(
+                    store,
+                    "question_part",
+                    options.key(chart),
+                    partial(_part, store, G, chart, options, told),
+                )
+            )
     if progress is not None:
-        progress(Step("figures", len(compute), len(compute), "charts", finished=True))
-    wanted = {i for chart in charts.values() for i in chart["claim_ids"]}
-    every = _summary(G, (_claim_id(k, d) for *_, k, d in G.edges(keys=True, data=True)))
+        progress(Step("figures", len(CHARTS), len(CHARTS), "charts", finished=True))
+    return assemble(parts)
+
+
+def _told_as(chart: str, progress: Progress) -> Progress:
+    """``progress`` told each step of a chart under the chart's name (a page tells which
+    chart is being computed, and so which are done, by the phase)."""
+    return lambda step: progress(replace(step, phase=chart))
+
+
+def assemble(parts: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The page's data (:func:`question`) made of its parts (:func:`question_part`), one per
+    chart; a chart not among them is left out."""
+    first = parts[0]
     return {
-        "question": QUESTION,
-        "filter": G.graph["filter"],
-        "synthetic": G.graph["synthetic"],
-        "datasets": G.graph["datasets"],
-        "claims": every["claims"],
-        "assessments": every["assessments"],
-        "charts": charts,
-        "evidence": _evidence(G, wanted),
+        **{key: first[key] for key in ("question", "filter", "synthetic", "datasets")},
+        "claims": first["claims"],
+        "assessments": first["assessments"],
+        "charts": {part["chart"]: part["data"] for part in parts},
+        "evidence": {claim: record for part in parts for claim, record in part["evidence"].items()},
     }

@@ -45,7 +45,7 @@ __all__ = [
     "writing",
 ]
 
-Unit = Literal["triples", "bytes", "rows", "checks", "charts"]
+Unit = Literal["triples", "bytes", "rows", "checks", "charts", "years"]
 
 
 @dataclass(frozen=True)

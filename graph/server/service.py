@@ -48,7 +48,7 @@ import pyoxigraph as ox
 from graph.analysis import figures, queries
 from graph.analysis.backends import active_backend
 from graph.analysis.projection import ProjectionFilter, project
-from graph.analysis.question import question
+from graph.analysis.question import question, question_part
 from graph.errors import Conflict, Forbidden, InvalidArgument, NotFound, RecruitgraphError
 from graph.ingest import actors, list_datasets, load_files, read_export
 from graph.ingest import restore as restore_export
@@ -87,6 +87,7 @@ from graph.store.export import export_format
 from graph.store.formats import Kind, UnknownFormat, by_name, formats
 from graph.store.stores import TruncatedResult
 from graph.viz import groups, network
+from graph.viz.question import page_data, page_part
 
 log = logging.getLogger("recruitgraph.server")
 
@@ -1044,6 +1045,37 @@ def question_data(ctx: Context, principal: Principal, filters: ProjectionFilter)
     return question(
         ctx.store, filters, graphs=ctx.readable(principal), progress=progress_of_call.get()
     )
+
+
+@operation(lane="analysis", cached=True)
+def question_page_data(
+    ctx: Context, principal: Principal, filters: ProjectionFilter
+) -> dict[str, Any]:
+    """What the question page carries over the caller's graphs: every chart, computed from one
+    projection in the order of :data:`~graph.analysis.question.CHARTS` (its progress names
+    the chart being computed; each part is cached for ``question_chart``), bounded as a page
+    carries it (:func:`graph.viz.question.page_data`)."""
+    data = question(
+        ctx.store, filters, graphs=ctx.readable(principal), progress=progress_of_call.get()
+    )
+    return page_data(data)
+
+
+# In the query lane: the page asks for a part while its job (question_page_data) holds the
+# caller's one slot of the analysis lane (a caller holds all but one of a lane's slots), and
+# the part is then read from the cache that job fills. Asked for alone, it is computed there,
+# as a job (under the write time limit).
+@operation(cached=True)
+def question_chart(
+    ctx: Context, principal: Principal, filters: ProjectionFilter, chart: str
+) -> dict[str, Any]:
+    """One chart of the question page with its evidence, over the caller's graphs
+    (:func:`graph.analysis.question.question_part`), with its specs and tables as the page
+    draws it (:func:`graph.viz.question.page_part`)."""
+    part = question_part(
+        ctx.store, chart, filters, graphs=ctx.readable(principal), progress=progress_of_call.get()
+    )
+    return page_part(part)
 
 
 # --------------------------------------------------------------------------------------------

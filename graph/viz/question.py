@@ -16,6 +16,7 @@ embeds them and writes the tables of claims, as text, never as HTML.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +33,13 @@ from graph.viz.page import (
 )
 
 __all__ = [
+    "PAGE_CLAIMS",
     "PENDING_ASSETS",
     "QUESTION_ASSETS",
     "chart_specs",
     "chart_tables",
+    "page_data",
+    "page_part",
     "pending_page",
     "question_page",
     "write_question_page",
@@ -426,19 +430,18 @@ def chart_specs(data: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     charts = data["charts"]
     evidence = data.get("evidence", {})
     build = {
-        "burden": _burden_spec,
-        "enforcement": _enforcement_spec,
-        "centralization": _centralization_spec,
+        "payers": _payer_specs,
+        "operators": lambda chart: _operator_specs(chart, evidence),
+        "burden": lambda chart: [_burden_spec(chart)],
+        "enforcement": lambda chart: [_enforcement_spec(chart)],
+        "centralization": lambda chart: [_centralization_spec(chart)],
     }
-    specs: dict[str, list[dict[str, Any]]] = {
-        "payers": _payer_specs(charts["payers"]),
-        "operators": (
-            _operator_specs(charts["operators"], evidence) if charts["operators"]["rows"] else []
-        ),
+    # (a page still computing some of its charts has only the others)
+    return {
+        name: spec(charts[name]) if charts[name]["rows"] else []
+        for name, spec in build.items()
+        if name in charts
     }
-    for name, spec in build.items():
-        specs[name] = [spec(charts[name])] if charts[name]["rows"] else []
-    return specs
 
 
 def _tooltip(spec: dict[str, Any]) -> list[dict[str, Any]]:
@@ -534,6 +537,7 @@ def chart_tables(
                                 and value.get(field["field"]) is not None
                             ),
                             "claim_ids": list(value.get("claim_ids") or ()),
+                            "claims_left_out": value.get("claims_left_out", 0),
                         }
                         for value in values
                     ],
@@ -542,31 +546,100 @@ def chart_tables(
     return tables
 
 
+#: The most claims a page lists per chart, per row and per mark, with their evidence: the
+#: page's weight is bounded, not the store's (the chart of every claim of 100,000 actors
+#: would carry 200 MB of them; 500 made a page of 10 MB at 10,000 actors). The rest are
+#: counted (``claims_left_out``) and the JSON API (``/api/question``) lists them all; the
+#: default dataset's charts are whole.
+PAGE_CLAIMS = 200
+
+
+def _bounded(value: Any, kept: set[str]) -> Any:
+    """``value`` (a chart, its rows) with every list of ``claim_ids`` cut to the first
+    :data:`PAGE_CLAIMS` and beside it how many were cut (``claims_left_out``); the ids kept
+    are added to ``kept``."""
+    if isinstance(value, list):
+        return [_bounded(item, kept) for item in value]
+    if not isinstance(value, dict):
+        return value
+    bounded = {key: _bounded(item, kept) for key, item in value.items() if key != "claim_ids"}
+    if "claim_ids" in value:
+        ids = value["claim_ids"]
+        bounded["claim_ids"] = ids[:PAGE_CLAIMS]
+        # (data bounded before keeps its count)
+        left_out = value.get("claims_left_out", 0)
+        bounded["claims_left_out"] = left_out + max(0, len(ids) - PAGE_CLAIMS)
+        kept.update(bounded["claim_ids"])
+    return bounded
+
+
+def page_data(data: dict[str, Any]) -> dict[str, Any]:
+    """The page's data (:func:`graph.analysis.question.question`, or a part of it: ``charts``
+    and ``evidence``) as a page carries it: at most :data:`PAGE_CLAIMS` claims per list
+    (:func:`_bounded`) and the evidence of those alone.
+
+    >>> data = {"charts": {"c": {"claim_ids": ["a", "b"], "rows": [{"claim_ids": ["b"]}]}},
+    ...         "evidence": {"a": {}, "b": {}, "z": {}}}
+    >>> sorted(page_data(data)["evidence"]), page_data(data)["charts"]["c"]["claims_left_out"]
+    (['a', 'b'], 0)
+    """
+    kept: set[str] = set()
+    charts = {name: _bounded(chart, kept) for name, chart in data["charts"].items()}
+    evidence = {claim: record for claim, record in data["evidence"].items() if claim in kept}
+    return {**data, "charts": charts, "evidence": evidence}
+
+
+def page_part(part: dict[str, Any]) -> dict[str, Any]:
+    """One chart's part (:func:`graph.analysis.question.question_part`) as a page draws it
+    on its card when it comes: bounded as :func:`page_data`, with its Vega-Lite ``specs`` and
+    data ``tables`` (:func:`chart_specs`, :func:`chart_tables` of that chart)."""
+    name = part["chart"]
+    shown = page_data({"charts": {name: part["data"]}, "evidence": part["evidence"]})
+    specs = chart_specs(shown)
+    return {
+        **part,
+        "data": shown["charts"][name],
+        "evidence": shown["evidence"],
+        "specs": specs[name],
+        "tables": chart_tables(specs)[name],
+    }
+
+
 def question_page(
     data: dict[str, Any],
     *,
     assets_url: str | None = None,
     api_url: str | None = None,
     title: str = "recruitgraph: center or provinces?",
+    pending: tuple[Sequence[str], str] | None = None,
 ) -> str:
-    """The HTML page over ``data`` (:func:`graph.analysis.question.question`).
+    """The HTML page over ``data`` (:func:`graph.analysis.question.question`, or
+    :func:`~graph.analysis.question.assemble` of the parts ready).
 
     ``assets_url``: where the page links its scripts and styles (the server's
     ``/question/assets``); None inlines them, for a single file. ``api_url``: the server's base
     URL path, under which the page links the explorer (``/viz?focus=``) and the data
     (``/api/question``); None for a file, which then names actors without links.
+    ``pending``: the charts still being computed and the address of the job that computes
+    them (a served page), in the order it does: their cards show the job's progress, and the
+    page draws each as soon as the job is past it, from its part (``/api/question/{chart}``),
+    the others at once.
     """
     template = _environment().get_template("question.html")
+    data = page_data(data)
     specs = chart_specs(data)
     tables = chart_tables(specs)
+    job = pending[1] if pending else None
     return template.render(
         title=title,
         data=data,
-        tables=tables,
+        pending=list(pending[0]) if pending else [],
         payload=json_for_script(
             {**data, "specs": specs, "tables": tables, "relations": relation_labels()}
         ),
-        config=json_for_script({"api": api_url}),
+        config=json_for_script(
+            {"api": api_url, "job": job, "pending": list(pending[0]) if pending else []}
+        ),
         config_api=api_url or "",
         assets_url=assets_url,
         scripts=[name for name in QUESTION_ASSETS if name.endswith(".js")],

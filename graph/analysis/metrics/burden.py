@@ -29,6 +29,7 @@ from graph.errors import InvalidArgument
 __all__ = [
     "PER_RECRUIT",
     "RULES",
+    "PeriodPayments",
     "burden_share",
     "burden_share_edges",
     "burden_share_inputs",
@@ -549,3 +550,197 @@ def burden_share_edges(
     """
     found = _headline(G, currency, foreigners_only, keep_unstated, rule)
     return [] if found is None else found[1]
+
+
+# --------------------------------------------------------------------------------------------
+# The median share of many subsets of one period's payments at once (a bootstrap's resamples)
+# --------------------------------------------------------------------------------------------
+
+
+class PeriodPayments:
+    r"""The per-recruit enlistment payments of a projection in force in one period, as arrays,
+    so that :func:`burden_share_median` of many networks made of some of them (the resamples
+    of a bootstrap) is computed at once, with numpy, without building a network for each.
+
+    For a subset :math:`S` of the payments (a row of ``drawn``), :meth:`medians` gives what
+    :func:`burden_share_median` gives for the network of the claims of :math:`S` over the
+    period's window (its filter's start and end), with the default options: the currency
+    most of the federal payments of :math:`S` are in (else most regional ones; ties to the
+    first alphabetically), per region its payment in that currency in force on most days
+    (ties: the later start, then the higher claim id), the federal one in force on most days
+    while it is (the same ties), and the median of the shares (Hyndman–Fan type 7). A claim
+    drawn twice counts as once drawn: the figure is the same.
+
+    Parameters
+    ----------
+    G : MultiDiGraph
+        A projection.
+    lo, hi : date
+        The period: first and last day.
+    levels : tuple, optional
+        ``_levels(G)`` if the caller has it (one pass over ``G`` for several periods).
+
+    Attributes
+    ----------
+    inputs : list of (u, v, key)
+        The payments in force in the period, in the order of the columns of ``drawn``.
+    federal : int
+        How many of them, the first ones, are federal.
+
+    Examples
+    --------
+    The centre pays 300 per recruit, regions a, b and c 100, 300 and 900 beside it; three
+    resamples: all four payments, the centre's and a's, the regions' alone.
+
+    >>> from datetime import date
+    >>> year = (date(2024, 1, 1), date(2024, 12, 31))
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_nodes_from([("centre", {"tier": "federal"})] + [(r, {"tier": "regional"})
+    ...                                                        for r in "abc"])
+    >>> for payer, level in zip(["centre", *"abc"], [300.0, 100.0, 300.0, 900.0]):
+    ...     _ = G.add_edge(payer, "scheme", type="FundingFlow", purpose="enlistment_bonus",
+    ...         amount=level, currency="RUB", amount_basis="per_recruit",
+    ...         start=year[0], end=year[1])
+    >>> payments = PeriodPayments(G, *year)
+    >>> [str(u) for u, _v, _k in payments.inputs], payments.federal
+    (['centre', 'a', 'b', 'c'], 1)
+    >>> payments.medians(np.array([[1, 1, 1, 1], [1, 1, 0, 0], [0, 1, 1, 1]], dtype=bool))
+    [0.5, 0.25, None]
+    """
+
+    #: Cells of the (pairs of region and resample) × federal payments matrix worked on at
+    #: once: bounds the memory of :meth:`medians` (about 100 MB).
+    _CHUNK = 2_000_000
+
+    def __init__(
+        self,
+        G: nx.MultiDiGraph,
+        lo: date,
+        hi: date,
+        levels: tuple[dict[Hashable, list[_Claim]], list[_Claim]] | None = None,
+    ) -> None:
+        regional, federal = levels if levels is not None else _levels(G)
+        self.G, self.lo, self.hi = G, lo, hi
+        centre = [c for c in federal if _overlap(c[3], lo, hi)]
+        in_force = {r: [c for c in cs if _overlap(c[3], lo, hi)] for r, cs in regional.items()}
+        self._in_force = ({r: cs for r, cs in in_force.items() if cs}, centre)
+        # Regional payments by region, each region's in the order of _pick's key.
+        by_region = [
+            sorted(
+                claims,
+                key=lambda c: (_overlap(c[3], lo, hi), c[3]["start"], _claim_id(c[2], c[3])),
+            )
+            for claims in self._in_force[0].values()
+        ]
+        provinces = [c for claims in by_region for c in claims]
+        self.federal = len(centre)
+        self._claims = centre + provinces
+        self.inputs: list[Edge] = [c[:3] for c in self._claims]
+        # Currencies: those that count towards the default (non-empty) in alphabetical order,
+        # then one code per other value (None, ""), which only matches itself.
+        said = sorted({c[3]["currency"] for c in self._claims if c[3].get("currency")})
+        others = sorted({repr(c[3].get("currency")) for c in self._claims} - set(map(repr, said)))
+        codes = {
+            **{repr(c): i for i, c in enumerate(said)},
+            **{o: len(said) + i for i, o in enumerate(others)},
+        }
+        self._counted = len(said)
+        self._none = codes.get(repr(None), len(said) + len(others))
+        self._currency = np.array(
+            [codes[repr(c[3].get("currency"))] for c in self._claims], dtype=np.int64
+        )
+        self._amount = np.array([float(c[3]["amount"]) for c in self._claims])
+        self._start = np.array([c[3]["start"].toordinal() for c in self._claims], dtype=np.int64)
+        self._end = np.array([c[3]["end"].toordinal() for c in self._claims], dtype=np.int64)
+        # Where each region's payments begin among the regional columns.
+        sizes = [len(claims) for claims in by_region]
+        self._blocks = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+        # The federal payments' rank by start, then claim id: with the days in force, the
+        # key _pick orders them by.
+        order = sorted(
+            range(len(centre)),
+            key=lambda i: (centre[i][3]["start"], _claim_id(centre[i][2], centre[i][3])),
+        )
+        self._federal_rank = np.empty(len(centre), dtype=np.int64)
+        self._federal_rank[order] = np.arange(len(centre))
+
+    @classmethod
+    def per_period(
+        cls, G: nx.MultiDiGraph, periods: Iterable[tuple[date, date]]
+    ) -> list[PeriodPayments]:
+        """The payments of each period of ``periods`` (one pass over ``G`` for all)."""
+        levels = _levels(G)
+        return [cls(G, lo, hi, levels) for lo, hi in _checked_periods(periods)]
+
+    def share(self) -> tuple[dict[str, Any], list[Edge]]:
+        """The period's row of :func:`burden_share` (its ``median`` is
+        :func:`burden_share_median` of the period's projection) and the claims it rests on
+        (:func:`burden_share_edges` of it), computed the plain way: the reference the
+        resamples of :meth:`medians` are checked against."""
+        currency = _default_currency(*self._in_force)
+        return _period_shares(
+            self.G, *self._in_force, self.lo, self.hi, currency, False, False, "longest"
+        )
+
+    def _currencies(self, drawn: np.ndarray) -> np.ndarray:
+        """Per resample, the code of the currency compared (:func:`_default_currency`)."""
+        counted = self._currency < self._counted
+        onehot = np.zeros((len(self._claims), max(self._counted, 1)), dtype=np.int64)
+        onehot[np.flatnonzero(counted), self._currency[counted]] = 1
+        chosen = np.full(drawn.shape[0], self._none, dtype=np.int64)
+        f = self.federal
+        for columns in (slice(f, None), slice(0, f)):  # the regional ones only where no federal
+            counts = drawn[:, columns].astype(np.int64) @ onehot[columns]
+            some = counts.sum(axis=1) > 0
+            chosen[some] = counts[some].argmax(axis=1)  # the first of equal counts
+        return chosen
+
+    def medians(self, drawn: np.ndarray) -> list[float | None]:
+        """:func:`burden_share_median` of the network of each row's payments (``drawn``: a
+        boolean matrix, one row per resample, one column per payment of :attr:`inputs`);
+        None where no region has a share."""
+        drawn = np.asarray(drawn, dtype=bool)
+        rounds = drawn.shape[0]
+        f = self.federal
+        if drawn.shape[1] != len(self._claims):
+            raise ValueError(f"drawn has {drawn.shape[1]} columns for {len(self._claims)} payments")
+        if rounds == 0 or len(self._claims) == f or f == 0:
+            return [None] * rounds
+        currency = self._currencies(drawn)
+        # Per resample and region, its payment chosen: the last (the greatest by _pick's key)
+        # of its drawn payments in the currency.
+        eligible = drawn[:, f:] & (self._currency[None, f:] == currency[:, None])
+        position = np.where(eligible, np.arange(1, len(self._claims) - f + 1)[None, :], 0)
+        chosen = np.maximum.reduceat(position, self._blocks, axis=1) - 1  # -1: none
+        pairs = np.argwhere(chosen >= 0)  # (resample, region)
+        regional = f + chosen[pairs[:, 0], pairs[:, 1]]
+        share = np.full(chosen.shape, np.nan)
+        # The federal payment in force longest while the regional one is, pairs in chunks.
+        step = max(1, self._CHUNK // f)
+        lo, hi = self.lo.toordinal(), self.hi.toordinal()
+        for begin in range(0, len(pairs), step):
+            part = slice(begin, begin + step)
+            rows, r = pairs[part, 0], regional[part]
+            first = np.maximum(lo, self._start[r])[:, None]
+            last = np.minimum(hi, self._end[r])[:, None]
+            days = (
+                np.minimum(last, self._end[None, :f]) - np.maximum(first, self._start[None, :f]) + 1
+            )
+            live = (
+                (days >= 1) & drawn[rows, :f] & (self._currency[None, :f] == currency[rows, None])
+            )
+            key = np.where(live, days * f + self._federal_rank[None, :], -1)
+            found = key.max(axis=1) >= 0
+            federal = key.argmax(axis=1)
+            paid = self._amount[r] + self._amount[federal]
+            ok = found & (paid > 0)
+            share[rows[ok], pairs[part, 1][ok]] = self._amount[r][ok] / paid[ok]
+        return [_median_of_row(row) for row in np.sort(share, axis=1)]
+
+
+def _median_of_row(ordered: np.ndarray) -> float | None:
+    """:func:`quantile` at 0.5 of a sorted row whose NaNs (no share) come last."""
+    n = int(np.count_nonzero(~np.isnan(ordered)))
+    if n == 0:
+        return None
+    return quantile(ordered[:n].tolist(), 0.5)

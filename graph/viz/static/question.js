@@ -68,7 +68,9 @@
     return cell;
   }
 
-  function claimsTable(ids) {
+  // The claims of `ids` (those the page carries), and a line for the `leftOut` ones it does
+  // not carry (a large store: the JSON API lists them all).
+  function claimsTable(ids, leftOut) {
     const table = element("table");
     const head = element("tr");
     for (const name of ["claim", "who does what to whom", "period", "amount / count", "sources"]) {
@@ -91,7 +93,13 @@
       body.appendChild(row);
     }
     table.appendChild(body);
-    return table;
+    if (!leftOut) return table;
+    const whole = element("div");
+    whole.appendChild(table);
+    const more = element("p", `…and ${leftOut.toLocaleString("en")} more claims, not listed in this page` +
+      (config.api !== null ? " (the JSON API, /api/question, lists them all)." : "."), "claims-more");
+    whole.appendChild(more);
+    return whole;
   }
 
   const percent = (value) => `${Math.round(value * 100)}%`;
@@ -125,27 +133,92 @@
     },
   };
 
-  for (const card of document.querySelectorAll("[data-chart]")) {
-    const name = card.dataset.chart;
-    const chart = data.charts[name];
+  const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+  // The data of a chart as tables (one per plot), written as text: its columns and, per row,
+  // a button that lists the claims behind the row.
+  function dataTables(card, heading, tables) {
+    const details = card.querySelector(".data");
+    for (const table of tables) {
+      const node = element("table");
+      node.appendChild(element("caption", `${table.caption || heading}: ${table.summary.toLowerCase()}`));
+      const head = element("tr");
+      for (const column of [...table.columns, "claims behind it"]) {
+        const th = element("th", column);
+        th.scope = "col";
+        head.appendChild(th);
+      }
+      node.appendChild(element("thead")).appendChild(head);
+      const body = element("tbody");
+      for (const row of table.rows) {
+        const tr = element("tr");
+        for (const cell of row.cells) tr.appendChild(element("td", cell));
+        const last = element("td", row.claim_ids.length ? null : "–");
+        if (row.claim_ids.length) {
+          const button = element("button", plural(row.claim_ids.length, "claim"), "row-claims");
+          button.type = "button";
+          button.dataset.claims = row.claim_ids.join(" ");
+          button.dataset.label = row.label;
+          button.dataset.leftOut = row.claims_left_out || 0;
+          const count = row.claim_ids.length + (row.claims_left_out || 0);
+          button.textContent = plural(count, "claim");
+          button.setAttribute("aria-label", `The ${count} claims behind ${row.label}`);
+          last.appendChild(button);
+        }
+        tr.appendChild(last);
+        body.appendChild(tr);
+      }
+      node.appendChild(body);
+      details.appendChild(node);
+    }
+    details.hidden = tables.length === 0;
+  }
+
+  // What the whole projection rests on, in the header (from the data, or the first part).
+  function scope(part) {
+    const line = document.getElementById("scope-claims");
+    const datasets = part.datasets.length ? part.datasets.join(", ") : "no dataset";
+    line.textContent = `${part.claims.toLocaleString("en")} sourced claims ` +
+      `(${part.assessments.toLocaleString("en")} of them experts' assessments) from ${datasets}.`;
+    if (part.synthetic) document.querySelector(".banner.synthetic").hidden = false;
+  }
+
+  // Draw one card: its evidence line, reading, plots, data tables and claims.
+  function drawCard(name, chart, specs, tables) {
+    const card = document.querySelector(`[data-chart="${name}"]`);
     const plots = card.querySelector(".plots");
-    const specs = data.specs[name] || [];
+    plots.replaceChildren();
+    card.removeAttribute("aria-busy");
+    const evidence = card.querySelector(".evidence");
+    evidence.querySelector(".count").textContent = chart.claims;
+    evidence.querySelector(".claims-word").textContent = chart.claims === 1 ? "claim" : "claims";
+    evidence.querySelector(".assessments").textContent = chart.assessments;
+    evidence.querySelector(".assessments-word").textContent = chart.assessments === 1 ? "assessment" : "assessments";
+    evidence.hidden = false;
+    const unquantified = card.querySelector(".unquantified");
+    if (unquantified && chart.unquantified !== undefined) {
+      unquantified.textContent = `${plural(chart.unquantified, "further funding claim")} state no amount and are not drawn.`;
+    }
     const reading = readings[name] && chart.rows.length ? readings[name](chart) : null;
-    if (reading) card.querySelector(".evidence").after(element("p", reading, "reading"));
+    if (reading) evidence.after(element("p", reading, "reading"));
     if (specs.length === 0) {
       plots.appendChild(element("p", "No claims for this chart in the datasets shown.", "empty"));
     }
+    const heading = card.querySelector("h2").textContent.trim();
+    dataTables(card, heading, tables);
     const button = card.querySelector(".show-claims");
     const list = card.querySelector(".claims");
-    const heading = card.querySelector("h2").textContent.trim();
+    button.disabled = !chart.claims;
+    button.textContent = `Show the ${chart.claims} claims and their sources`;
     // The claims behind the chart (or behind one of its rows or marks: `what` says which),
     // listed under it; the keyboard is taken there, so that it reads them next.
-    function showClaims(ids, what, focus) {
-      const shown = what ? `the ${ids.length} claim${ids.length === 1 ? "" : "s"} behind ${what}` : "all";
+    function showClaims(ids, what, focus, leftOut) {
+      const count = ids.length + (leftOut || 0);
+      const shown = what ? `the ${count} claim${count === 1 ? "" : "s"} behind ${what}` : "all";
       if (list.hidden || list.dataset.shown !== shown) {
         list.replaceChildren();
-        if (what) list.appendChild(element("p", `The ${ids.length} claim${ids.length === 1 ? "" : "s"} behind ${what}:`, "claims-of"));
-        list.appendChild(claimsTable(ids));
+        if (what) list.appendChild(element("p", `The ${count} claim${count === 1 ? "" : "s"} behind ${what}:`, "claims-of"));
+        list.appendChild(claimsTable(ids, leftOut));
         list.dataset.shown = shown;
       }
       list.hidden = false;
@@ -164,7 +237,6 @@
       button.setAttribute("aria-expanded", "false");
       button.textContent = `Show the ${chart.claims} claims and their sources`;
     }
-    const tables = data.tables[name] || [];
     specs.forEach((spec, i) => {
       // Each plot a figure the keyboard reaches, named by what it shows (the chart's heading,
       // its panel, its kind and span, the reading above it); Enter lists the claims behind it.
@@ -180,7 +252,7 @@
       plot.addEventListener("keydown", (event) => {
         if (event.key !== "Enter" || event.target !== plot || !chart.claims) return;
         event.preventDefault();
-        showClaims(chart.claim_ids, null, true);
+        showClaims(chart.claim_ids, null, true, chart.claims_left_out);
       });
       plots.appendChild(plot);
       vegaEmbed(plot, spec, embedOptions).then(({ view }) => {
@@ -190,18 +262,145 @@
           const ids = item && item.datum && item.datum.claim_ids;
           if (!ids || !ids.length) return;
           const row = [...card.querySelectorAll(".row-claims")].find((b) => b.dataset.claims === ids.join(" "));
-          showClaims(ids, row ? row.dataset.label : "this mark", false);
+          showClaims(ids, row ? row.dataset.label : "this mark", false, item.datum.claims_left_out);
         });
       }).catch((error) => {
         plot.textContent = `This chart could not be drawn: ${error.message}`;
       });
     });
     button.addEventListener("click", () => {
-      if (list.hidden || list.dataset.shown !== "all") showClaims(chart.claim_ids, null, false);
+      if (list.hidden || list.dataset.shown !== "all") showClaims(chart.claim_ids, null, false, chart.claims_left_out);
       else hideClaims();
     });
     for (const rowButton of card.querySelectorAll(".row-claims")) {
-      rowButton.addEventListener("click", () => showClaims(rowButton.dataset.claims.split(" "), rowButton.dataset.label, true));
+      rowButton.addEventListener("click", () => showClaims(rowButton.dataset.claims.split(" "), rowButton.dataset.label, true,
+        Number(rowButton.dataset.leftOut || 0)));
     }
   }
+
+  if (data.claims !== undefined) scope(data);
+  for (const name of Object.keys(data.charts)) {
+    drawCard(name, data.charts[name], data.specs[name] || [], data.tables[name] || []);
+  }
+
+  // ------------------------------------------------------------------ charts still computed
+  // One job of the server (api.pending) computes them in the order of config.pending; its
+  // phase names the chart it is on, so those before it are done: each is then fetched
+  // (/api/question/{chart}, from the server's cache) and drawn, while the cards of the others
+  // show the job's progress.
+  const POLL_MS = 1000;
+  const MAX_POLLS = 900; // a job polled at most 15 minutes (the server's write limit is 10)
+  const sleep = (ms) => new Promise((resolve) => window.setTimeout(resolve, ms));
+  const started = Date.now();
+  const order = config.pending || [];
+  const fetched = new Set();
+  let waiting = order.length;
+
+  function cardOf(chart) {
+    return document.querySelector(`[data-chart="${chart}"]`);
+  }
+
+  function progressOf(chart, job, on) {
+    const card = cardOf(chart);
+    const line = card.querySelector(".pending .progress");
+    const bar = card.querySelector(".pending progress");
+    if (!line) return;
+    let text = `Computing: ${Math.round((Date.now() - started) / 1000)} s so far`;
+    if (on === chart) {
+      if (job.total) {
+        bar.max = job.total;
+        bar.value = job.done;
+        if (job.unit !== "charts") text += ` (${job.done} of ${job.total} ${job.unit})`;
+      }
+      if (job.eta !== null && job.eta !== undefined && job.unit !== "charts") text += `, about ${Math.ceil(job.eta)} s left`;
+    } else if (on) {
+      text += `; the ${on} chart first`;
+    } else if (job.phase) {
+      text += `, ${job.phase}`;
+    }
+    line.textContent = text + ".";
+  }
+
+  function settled() {
+    waiting -= 1;
+    const status = document.getElementById("pending-status");
+    if (!status) return;
+    if (waiting === 0) status.remove();
+    else status.textContent = `Computing ${plural(waiting, "more chart")}; each is drawn as soon as it is ready.`;
+  }
+
+  // A JSON answer of the server: its status and body; null where it could not be reached.
+  async function ask(url) {
+    try {
+      const answer = await fetch(url, { headers: { Accept: "application/json" } });
+      return { status: answer.status, body: await answer.json() };
+    } catch (error) {
+      return null;
+    }
+  }
+
+  async function part(chart) {
+    const url = `${config.api}/api/question/${chart}${window.location.search}`;
+    for (let round = 0; round < 3; round++) {
+      const answer = await ask(url);
+      if (answer === null) throw new Error("the server could not be reached");
+      const body = answer.body;
+      if (answer.status !== 202) {
+        if (answer.status >= 400) throw new Error(body.error || body.detail || `status ${answer.status}`);
+        return body;
+      }
+      for (let poll = 0; poll < MAX_POLLS; poll++) {  // its own job (the cache forgot it)
+        await sleep(POLL_MS);
+        const state = ((await ask(body.job)) || { body: {} }).body;
+        if (state.state === "done") break;
+        if (state.state === "failed") throw new Error((state.result && state.result.error) || `status ${state.status}`);
+        progressOf(chart, state, chart);
+      }
+    }
+    throw new Error("no answer after its job ended");
+  }
+
+  function fail(chart, message) {
+    const card = cardOf(chart);
+    card.removeAttribute("aria-busy");
+    card.querySelector(".plots").replaceChildren(element("p", `This chart could not be computed: ${message}`, "empty"));
+  }
+
+  function draw(chart) {
+    if (fetched.has(chart)) return;
+    fetched.add(chart);
+    part(chart).then((got) => {
+      Object.assign(data.evidence, got.evidence);
+      if (data.claims === undefined) {
+        data.claims = got.claims;
+        scope(got);
+      }
+      drawCard(chart, got.data, got.specs, got.tables);
+    }).catch((error) => fail(chart, error.message)).finally(settled);
+  }
+
+  async function follow() {
+    for (let poll = 0; poll < MAX_POLLS; poll++) {
+      const answer = await ask(config.job);
+      if (answer === null) { // not reached: again, a little later
+        await sleep(POLL_MS * 5);
+        continue;
+      }
+      if (answer.status === 404) return window.location.reload(); // forgotten (a restart)
+      const job = answer.body;
+      if (job.state === "failed") {
+        const reason = (job.result && job.result.error) || `status ${job.status}`;
+        for (const chart of order) if (!fetched.has(chart)) { fetched.add(chart); fail(chart, reason); settled(); }
+        return;
+      }
+      const done = job.state === "done";
+      const on = order.includes(job.phase) ? job.phase : null;
+      const past = done ? order.length : on ? order.indexOf(on) : 0;
+      order.slice(0, past).forEach(draw);
+      if (done) return;
+      for (const chart of order.slice(past)) progressOf(chart, job, on);
+      await sleep(POLL_MS);
+    }
+  }
+  if (config.job) follow();
 })();
