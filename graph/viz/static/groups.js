@@ -539,7 +539,9 @@
 
   // ------------------------------------------------------------------ the links, when ready
   function linksWords() {
-    return state.links ? `${number(state.links.length)} links between groups` : "links between groups: computing…";
+    // The drawn links are counted beside the nodes; the store's pairs of groups (one per
+    // relation and direction, several merged where small groups are drawn as one) are not.
+    return state.links ? "links between groups: drawn" : "links between groups: computing…";
   }
   async function fetchLinks() {
     const status = $("links-status");
