@@ -135,6 +135,58 @@ def test_a_refused_load_leaves_the_store_as_it_was(tmp_path: Path) -> None:
         assert {g.value for g in store._store.named_graphs()} == set(store.graph_names())
 
 
+def test_a_chunked_load_is_all_or_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bulk loader is given the file a chunk at a time: a breach, or a syntax error, found
+    after the first chunks were written leaves nothing behind (new dataset and replacement)."""
+    monkeypatch.setattr(EmbeddedStore, "BULK_CHUNK", 500)
+    good = tmp_path / "good.nt"
+    written = write_synthetic(good, actors=60, centralization=0.5, seed=1)
+    assert written > 4 * EmbeddedStore.BULK_CHUNK
+    lines = good.read_bytes()
+    breach = b"<https://example.org/s> <%s> <%s> .\n" % (
+        (RDF + "type").encode(),
+        (RG + "FundingFlow").encode(),
+    )  # the last line: found after every chunk was written
+    (tmp_path / "breach.nt").write_bytes(lines + breach)
+    (tmp_path / "syntax.nt").write_bytes(lines + b"<https://example.org/s> oops .\n")
+    store = EmbeddedStore(tmp_path / "store")
+    load_files(store, [good], "base")
+    before = _state(store)
+    for name, match in (("breach.nt", r"FundingFlow|rg:"), ("syntax.nt", r"line \d+")):
+        for dataset in ("new", "base"):
+            with pytest.raises(ValidationError, match=match):
+                load_files(store, [tmp_path / name], dataset)
+            assert _state(store) == before == (before[0], [])
+            assert {g.value for g in store._store.named_graphs()} == set(store.graph_names())
+
+
+def test_blank_nodes_keep_their_identity_across_chunks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One parser reads the whole file, so a blank node named in one chunk and again in a
+    later one is one node: a chain of blank nodes stays one chain, its labels renamed."""
+    monkeypatch.setattr(EmbeddedStore, "BULK_CHUNK", 3)
+    links = 20
+    data = b"".join(b"_:n%d <https://e.org/next> _:n%d .\n" % (i, i + 1) for i in range(links))
+    store = EmbeddedStore(tmp_path / "store")
+    graph = dataset_iri("chain")
+    with store.staged([graph]) as staged:
+        staged.load(graph, io.BytesIO(data + b"_:n0 <https://e.org/first> \"start\" .\n"),
+                    ox.RdfFormat.N_TRIPLES)  # fmt: skip
+        staged.commit()
+    quads = [q for q in store.quads(graph) if q.predicate.value == "https://e.org/next"]
+    following = {q.subject: q.object for q in quads}
+    assert len(quads) == links and len(following) == links
+    (start,) = [q.subject for q in store.quads(graph) if q.predicate.value.endswith("first")]
+    node, seen = start, 0
+    for _ in range(links):  # bounded walk along the chain
+        node, seen = following.get(node), seen + 1
+        if node not in following:
+            break
+    assert seen == links and node is not None and node not in following
+    assert {n.value for n in following}.isdisjoint({f"n{i}" for i in range(links)})
+
+
 _DIES = """
 import os, sys
 from graph.store import EmbeddedStore
@@ -190,8 +242,9 @@ def test_pending_graphs_are_out_of_sight(tmp_path: Path) -> None:
 
 
 def test_the_file_is_never_held_as_python_objects(tmp_path: Path) -> None:
-    """The memory of the Python objects a load makes does not grow with the file: the engine
-    parses it. (The path of Python objects makes about 350 bytes a triple.)"""
+    """The memory of the Python objects a load makes does not grow with the file, nor with a
+    chunk: the parser's triples are streamed to the engine's bulk loader. (The path of Python
+    objects makes about 350 bytes a triple.)"""
     path = tmp_path / "synth.nt"
     triples = write_synthetic(path, actors=1000, centralization=0.5, seed=1)
     store = EmbeddedStore(None)
