@@ -2,11 +2,14 @@
 :meth:`graph.store.Store.staged`), without a Python object per triple.
 
 :func:`graph.ingest.load.load_files` takes this path for N-Triples and Turtle files on an
-embedded store: the engine parses each file straight into the dataset's graph, out of sight;
-the shapes are checked there (:func:`graph.ingest.validation.validate_staged`); the few facts
-the loader needs besides (descriptions of datasets that came with the data, whether it is
-synthetic, whether it uses the recruitment vocabulary, its size) are asked of the engine here.
-Memory is then the engine's bulk loader's, not the file's.
+embedded store: each file is parsed as one stream (one parser: a blank node keeps its identity)
+and written by the engine's bulk loader a chunk at a time into the dataset's graph, out of
+sight (:meth:`graph.store.stores.StagedGraphs.load`); the shapes are checked there
+(:func:`graph.ingest.validation.validate_staged`); the few facts the loader needs besides
+(descriptions of datasets that came with the data, whether it is synthetic, whether it uses the
+recruitment vocabulary, its size) are asked of the engine here. Memory is then bounded by the
+bulk loader's chunk (:data:`EmbeddedStore.BULK_CHUNK <graph.store.EmbeddedStore.BULK_CHUNK>`),
+not by the file.
 
 Other formats take the path of Python objects: quad formats (N-Quads, TriG, JSON-LD) name
 graphs of their own, which the bulk loader would write to as they are named; RDF/XML is

@@ -11,9 +11,10 @@ Formats: Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML and the claims CSV
 (:mod:`graph.ingest.claims_csv`). RDF files are parsed by pyoxigraph (fast, streaming, errors with
 line and column); the graph names of quad formats are not kept, since the dataset is the graph.
 On an embedded store, N-Triples and Turtle files take the bulk path (:mod:`graph.ingest.bulk`):
-the engine's bulk loader parses them into the dataset's graph out of sight, the shapes are
-checked there, and one step makes the dataset visible; no Python object per triple is made, so
-memory does not grow with the file. Other formats, and every load into a remote store, parse
+one streaming parser reads each file and the engine's bulk loader writes its triples, a chunk
+at a time, into the dataset's graph out of sight; the shapes are checked there, and one step
+makes the dataset visible; no Python object per triple is kept, so memory is bounded by a chunk,
+not by the file. Other formats, and every load into a remote store, parse
 into Python objects and write them in one transaction.
 An export of several datasets is refused rather than merged into one (it would lose their
 access levels and licences): :mod:`graph.ingest.restore` brings such a file back.

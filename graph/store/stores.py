@@ -18,8 +18,9 @@ at once (a restore): one staging graph each, one update that moves them all.
 Bulk staging
 ------------
 A big file is staged by the engine's own bulk loader, not as Python objects, through
-:meth:`Store.staged` (the embedded store; a remote one has none and stages as above). The bulk
-loader writes no transaction, so the graphs it writes are kept out of sight until one step makes
+:meth:`Store.staged` (the embedded store; a remote one has none and stages as above), given the
+parsed stream a chunk at a time so that memory is bounded by a chunk. The bulk loader writes no
+transaction, so the graphs it writes are kept out of sight until one step makes
 them visible. A graph new to the store is loaded under its own name, listed as *pending* in the
 file ``store-version`` (below) before anything is written: pending graphs are left out of
 :meth:`~Store.graph_names` and of the graphs a query sees, and the commit is the write of that
