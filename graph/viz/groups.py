@@ -468,6 +468,24 @@ def _every_link(store: Store, graphs: list[str], shown: Identity) -> list[dict[s
     ]
 
 
+def _grouped_links(
+    store: Store, graphs: list[str], flt: ProjectionFilter, shown: Identity
+) -> list[dict[str, Any]]:
+    """The claims between cells that pass ``flt``: one ``GROUP BY`` over the kinds and
+    places of both parties of every claim that passes, as drawn (``shown``)."""
+    text = f"""
+SELECT ?c_type ?f_kind ?from_code ?t_kind ?to_code (COUNT(DISTINCT ?c) AS ?n) WHERE {{
+  {_claim_pattern(flt, shown, "c", "f", "t")}
+  {_place_pattern("f", "from_code")}
+  {_place_pattern("t", "to_code")}
+}} GROUP BY ?c_type ?f_kind ?from_code ?t_kind ?to_code"""
+    return [
+        {"from": cell_id(local_name(fk), fc), "to": cell_id(local_name(tk), tc),
+         "type": local_name(rtype), "claims": int(n)}
+        for rtype, fk, fc, tk, tc, n in _rows(store, text, graphs)
+    ]  # fmt: skip
+
+
 def group_links(
     store: Store, graphs: Sequence[str] | None = None, flt: ProjectionFilter | None = None
 ) -> list[dict[str, Any]]:
@@ -477,21 +495,11 @@ def group_links(
     flt = effective_filter(flt)
     chosen = _graphs(store, graphs, flt)
     shown = _identity(store, graphs, flt)
-    text = f"""
-SELECT ?c_type ?f_kind ?from_code ?t_kind ?to_code (COUNT(DISTINCT ?c) AS ?n) WHERE {{
-  {_claim_pattern(flt, shown, "c", "f", "t")}
-  {_place_pattern("f", "from_code")}
-  {_place_pattern("t", "to_code")}
-}} GROUP BY ?c_type ?f_kind ?from_code ?t_kind ?to_code"""
 
     def compute() -> list[dict[str, Any]]:
-        if not _narrows_claims(flt):
-            return _every_link(store, chosen, shown)
-        return [
-            {"from": cell_id(local_name(fk), fc), "to": cell_id(local_name(tk), tc),
-             "type": local_name(rtype), "claims": int(n)}
-            for rtype, fk, fc, tk, tc, n in _rows(store, text, chosen)
-        ]  # fmt: skip
+        if _narrows_claims(flt):
+            return _grouped_links(store, chosen, flt, shown)
+        return _every_link(store, chosen, shown)
 
     key = (tuple(sorted(chosen)), flt, tuple(sorted(shown.items())))
     return cached(store, "aggregate-links", key, compute)
