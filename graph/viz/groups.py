@@ -144,6 +144,14 @@ def _identity(store: Store, graphs: Sequence[str] | None, flt: ProjectionFilter)
     return cached(store, "aggregate-identity", (tuple(readable), flt.level), compute)
 
 
+def _key(graphs: list[str], flt: ProjectionFilter, shown: Identity) -> tuple[Any, ...]:
+    """The cache key of what is counted over ``graphs`` under ``flt`` as drawn (``shown``).
+    Without a filter on claims the level matters only through ``shown``: two levels that
+    draw everyone alike (a store without parts of organizations) share their counts."""
+    kept = flt if _narrows_claims(flt) else replace(flt, level=LEVELS[0])
+    return (tuple(sorted(graphs)), kept, tuple(sorted(shown.items())))
+
+
 def _pairs(left: str, right: str, pairs: Sequence[tuple[str, str]]) -> str:
     """A ``VALUES (?left ?right)`` block of the IRI pairs ``pairs``."""
     rows = " ".join(f"(<{a}> <{b}>)" for a, b in pairs)
@@ -388,9 +396,7 @@ def _all_cells(
             return _party_cells(store, graphs, flt, shown)
         return [cell for kind in kinds() for cell in _own_cells(store, kind, graphs, shown)]
 
-    # ``shown`` follows from the store's version, the caller's graphs and the level
-    key = (tuple(sorted(graphs)), flt, tuple(sorted(shown.items())))
-    return cached(store, "aggregate-cells", key, compute)
+    return cached(store, "aggregate-cells", _key(graphs, flt, shown), compute)
 
 
 def aggregate_data(
@@ -501,8 +507,7 @@ def group_links(
             return _grouped_links(store, chosen, flt, shown)
         return _every_link(store, chosen, shown)
 
-    key = (tuple(sorted(chosen)), flt, tuple(sorted(shown.items())))
-    return cached(store, "aggregate-links", key, compute)
+    return cached(store, "aggregate-links", _key(chosen, flt, shown), compute)
 
 
 def _page(
