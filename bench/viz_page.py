@@ -77,8 +77,9 @@ def build(data_dir: Path, actors: int | None) -> str:
     from graph.store import EmbeddedStore
 
     with EmbeddedStore(data_dir) as store:
-        # A store of --stores written by an earlier run is used again as it is.
-        synth = [info for info in list_datasets(store) if info.name == "synth"]
+        # A store of --stores written by an earlier run, or by bench/metrics_bench.py
+        # ``bulk_store`` (the fastest way to 100,000 actors), is used again as it is.
+        synth = [info for info in list_datasets(store) if info.synthetic]
         if actors is None:
             if not any(info.name == "claims" for info in list_datasets(store)):
                 load_default_dataset(store)
@@ -99,7 +100,8 @@ def measure(
     browser: Any, url: str, drawn: str, timeout: float, shot: Path | None = None
 ) -> dict[str, Any]:
     """Open ``url`` in a fresh context; the figures of one page (``shot``: a screenshot of
-    the question page when its first cards are drawn)."""
+    the question page when its first cards are drawn, of the aggregate view when its links
+    are)."""
     context = browser.new_context(viewport=VIEWPORT)
     context.route(
         "**/*",
@@ -162,6 +164,8 @@ def measure(
                 page.wait_for_selector("body[data-links=true]", timeout=left)
                 figures["links_s"] = time.perf_counter() - started
                 figures["edges"] = int(page.get_attribute("#stats", "data-edges") or 0)
+                if shot is not None:
+                    page.screenshot(path=str(shot))
             except Exception:  # not within the time left
                 figures["links_s"] = None
         else:
@@ -183,7 +187,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=120)
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument(
-        "--screenshots", type=Path, help="where to keep the question pages' screenshots"
+        "--pages",
+        default="/viz,/",
+        help="the pages measured, comma-separated (e.g. /viz,/viz?level=organization)",
+    )
+    parser.add_argument(
+        "--screenshots",
+        type=Path,
+        help="where to keep screenshots: the question page when its first cards are drawn, "
+        "the explorer's aggregate view when its links are",
     )
     parser.add_argument(
         "--stores",
@@ -212,10 +224,12 @@ def main(argv: list[str] | None = None) -> int:
             server = start_server(data_dir, Path(work) / f"server-{size}.log",
                                   "--data-dir", str(data_dir))  # fmt: skip
             try:
-                for page, drawn in (("/viz", "body[data-ready=true]"), ("/", CHARTS_DRAWN)):
+                for page in args.pages.split(","):
+                    drawn = CHARTS_DRAWN if page == "/" else "body[data-ready=true]"
                     shot = None
-                    if args.screenshots is not None and page == "/":
-                        shot = args.screenshots / f"question-{size or 'default'}.png"
+                    if args.screenshots is not None:
+                        name = "question" if page == "/" else page.strip("/").replace("?", "-")
+                        shot = args.screenshots / f"{name}-{size or 'default'}.png"
                     f = measure(browser, server.base + page, drawn, args.timeout, shot)
                     row = (
                         f"| {what} | `{page}` | {_cell(f['fcp_s'], 's')} | "

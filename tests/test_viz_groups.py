@@ -16,16 +16,20 @@ from dataclasses import replace
 from typing import Any
 
 import httpx
+import pyoxigraph as ox
 import pytest
 from playwright.sync_api import Browser, Page
 
-from graph.analysis.projection import project
+from graph.analysis.projection import ProjectionFilter, actor_identity, project
 from graph.analysis.queries import parse_filter
 from graph.ingest import dataset_contents, dataset_description, ensure_reference
+from graph.ingest.actors import merge, unmerge
 from graph.ingest.synth import synthetic_triples
-from graph.model.namespaces import dataset_iri
+from graph.model.namespaces import ORG, SKOS, dataset_iri
 from graph.model.ontology import kinds
-from graph.store import EmbeddedStore
+from graph.sparql import dataset_graphs
+from graph.sparql.query import run_query
+from graph.store import EmbeddedStore, lexical_rows
 from graph.viz.groups import (
     LINK_CLAIMS,
     MEMBERS_PAGE,
@@ -51,6 +55,26 @@ def _write_synthetic(store: EmbeddedStore, actors: int) -> None:
     store.replace_graphs(dataset_contents(dataset_iri("synth"), triples, description))
 
 
+def _of_kind(store: EmbeddedStore, kind: str) -> list[str]:
+    """The actors of ``kind``, in IRI order."""
+    text = f"SELECT ?a WHERE {{ ?a a <{kinds()[kind].iri}> }} ORDER BY ?a"
+    return [row[0] for row in lexical_rows(run_query(store, text))]
+
+
+def _write_parts(store: EmbeddedStore) -> list[str]:
+    """Every federal body but the first part of the first (``org:subOrganizationOf``), in a
+    dataset of its own: three organizations, one government. Returns the federal bodies."""
+    federal = _of_kind(store, "FederalBody")
+    part_of = ox.NamedNode(ORG + "subOrganizationOf")
+    parts = [ox.Triple(ox.NamedNode(f), part_of, ox.NamedNode(federal[0])) for f in federal[1:]]
+    description = dataset_description(
+        "parts", checksum="sha256:test", files=["parts"], synthetic=True,
+        triples=len(parts), loaded_by="test", model=True,
+    )  # fmt: skip
+    store.replace_graphs(dataset_contents(dataset_iri("parts"), parts, description))
+    return federal
+
+
 @pytest.fixture(scope="module")
 def synthetic_store() -> Iterator[EmbeddedStore]:
     with EmbeddedStore() as store:
@@ -63,6 +87,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     data_dir = tmp_path_factory.mktemp("groups") / "data"
     with EmbeddedStore(data_dir) as store:
         _write_synthetic(store, ACTORS)
+        _write_parts(store)
     live = start_server(
         data_dir, data_dir.parent / "server.log", "--data-dir", str(data_dir),
         "--aggregate-above", "100", "--page-wait", "0",
@@ -136,6 +161,89 @@ def test_members_come_a_page_at_a_time_with_their_links(synthetic_store: Embedde
         assert paired <= to_group
 
 
+def _cell_of(attrs: dict[str, Any]) -> str:
+    """The cell of a node of the projection."""
+    return cell_id(attrs["kind"], attrs["code"] if kinds()[attrs["kind"]].code else None)
+
+
+@pytest.fixture(scope="module")
+def merged_store() -> Iterator[tuple[EmbeddedStore, dict[str, str]]]:
+    """A small synthetic store with analysts' merges (one across two countries' cohorts,
+    one of two recruiters, one undone) and federal bodies part of one: and the actors named."""
+    with EmbeddedStore() as store:
+        _write_synthetic(store, ACTORS)
+        federal = _write_parts(store)
+        recruiters = _of_kind(store, "Recruiter")
+        cohort = kinds()["RecruitCohort"]
+        country = f"<{cohort.code.predicate}>/<{SKOS}notation>"  # type: ignore[union-attr]
+        text = f"SELECT ?a ?code WHERE {{ ?a a <{cohort.iri}> ; {country} ?code }} ORDER BY ?a"
+        cohorts: dict[str, str] = {}
+        for iri, code in lexical_rows(run_query(store, text)):
+            cohorts.setdefault(code, iri)
+        moved, into = sorted(cohorts.values())[:2]  # cohorts of two countries
+        merge(store, moved, into, "one cohort, two names", "test")
+        merge(store, recruiters[0], recruiters[1], "one recruiter, two names", "test")
+        merge(store, recruiters[2], recruiters[3], "a mistake", "test")
+        unmerge(store, recruiters[2], "test")
+        named = {"cohort": moved, "survivor": into, "recruiter": recruiters[0],
+                 "unmerged": recruiters[2], "federal": federal[1], "top": federal[0]}  # fmt: skip
+        yield store, named
+
+
+@pytest.mark.parametrize("level", ["organization", "government"])
+@pytest.mark.parametrize("narrowed", [False, True], ids=["every claim", "firm claims"])
+def test_merges_and_parts_count_as_the_network_draws_them(
+    merged_store: tuple[EmbeddedStore, dict[str, str]], level: str, narrowed: bool
+) -> None:
+    """A merged actor counts as its survivor, and at the government level a part as its top
+    organization, in the groups, their links and their members: the counts and links of the
+    projection (the small view's network) of the same data, at either level."""
+    store, named = merged_store
+    flt = ProjectionFilter(level=level, min_confidence="medium" if narrowed else None)
+    network = project(store, flt)
+    data = aggregate_data(store, None, flt)
+    counts = {cell["id"]: cell["count"] for cell in data["cells"]}
+    if narrowed:  # the parties of the claims that pass, as drawn
+        drawn = [attrs for _node, attrs in network.nodes(data=True)]
+    else:  # every actor, but those drawn as another
+        shown = actor_identity(store, dataset_graphs(store), level)[0]
+        every = dict(network.nodes(data=True))
+        assert named["cohort"] in shown and named["unmerged"] not in shown
+        assert (named["federal"] in shown) == (level == "government")
+        assert data["actors"] == sum(len(_of_kind(store, kind)) for kind in kinds()) - len(shown)
+        drawn = [attrs for node, attrs in every.items() if node not in shown]
+        # the isolated actors (no claim) of the store are not in the network: its cells only
+        counts = {key: counts[key] for key in {_cell_of(attrs) for attrs in drawn}}
+    by_cell: dict[str, int] = {}
+    for attrs in drawn:
+        by_cell[_cell_of(attrs)] = by_cell.get(_cell_of(attrs), 0) + 1
+    assert counts == by_cell
+    links = {
+        (ln["from"], ln["to"], ln["type"]): ln["claims"] for ln in group_links(store, None, flt)
+    }
+    expected: dict[tuple[str, str, str], int] = {}
+    for u, v, attrs in network.edges(data=True):
+        key = (_cell_of(network.nodes[u]), _cell_of(network.nodes[v]), attrs["type"])
+        expected[key] = expected.get(key, 0) + 1
+    assert links == expected
+    # Members: the merged actor is no member; the survivor's links hold the merged one's claims.
+    cohort_cell = next(
+        _cell_of(attrs) for node, attrs in network.nodes(data=True) if node == named["survivor"]
+    )
+    page = group_members(store, None, cohort_cell, flt=flt)
+    ids = {member["id"] for member in page["members"]}
+    assert named["survivor"] in ids and named["cohort"] not in ids
+    assert page["total"] == len(ids) == counts[cohort_cell]
+    claims = sum(ln["claims"] for ln in page["links"] if ln["member"] == named["survivor"])
+    assert claims == network.degree(named["survivor"])
+    federal = group_members(store, None, "FederalBody|", flt=flt)
+    bodies = {member["id"] for member in federal["members"]}
+    assert (named["federal"] in bodies) == (level == "organization") and named["top"] in bodies
+    assert sum(ln["claims"] for ln in federal["links"]) == sum(
+        network.degree(node) for node in bodies if node in network
+    )
+
+
 # --------------------------------------------------------------------------------------------
 # The page
 
@@ -151,6 +259,45 @@ def test_a_large_store_opens_on_groups(groups_page: Page) -> None:
     assert int(page.get_attribute("#stats", "data-edges") or 0) > 0
     assert page.is_visible("#synthetic-banner")
     screenshot(page, "viz-groups-opening")
+
+
+def test_the_groups_open_at_government_level_one_click_from_organizations(
+    groups_page: Page, client: httpx.Client
+) -> None:
+    """Without a level in the address the groups are counted at the government level (the
+    three federal bodies of the store, two of them part of the first, as one), the level
+    written into the address; the organization level is one click on its radio button, and
+    back."""
+    page = groups_page
+    assert "level=government" in page.url
+    assert page.get_attribute("body", "data-level") == "government"
+    assert page.is_checked("#level input[value=government]")
+    assert page.inner_text("#view").startswith("Government level")
+
+    def federal(page: Page) -> int:
+        served = page.evaluate("() => JSON.parse(document.getElementById('groups-data').text)")
+        return sum(c["count"] for c in served["cells"] if c["kind"] == "FederalBody")
+
+    assert federal(page) == 1
+    page.wait_for_selector("body[data-links=true]", timeout=READY)
+    screenshot(page, "viz-groups-government-level")
+    page.click("#level input[value=organization]")
+    page.wait_for_url("**level=organization**", timeout=READY)
+    page.wait_for_selector("body[data-ready=true][data-level=organization]", timeout=READY)
+    assert page.inner_text("#view").startswith("Organization level")
+    assert federal(page) == 3
+    # the links and members asked for at the level drawn
+    organizations = _ready(client, "/api/viz/groups", {"level": "organization"})
+    assert (
+        page.evaluate("() => JSON.parse(document.getElementById('groups-data').text).cells")
+        == organizations["cells"]
+    )
+    page.wait_for_selector("body[data-links=true]", timeout=READY)
+    screenshot(page, "viz-groups-organization-level")
+    page.focus("#level input[value=organization]")
+    page.keyboard.press("ArrowDown")  # to the other level, from the keyboard
+    page.wait_for_url("**level=government**", timeout=READY)
+    page.wait_for_selector("body[data-ready=true][data-level=government]", timeout=READY)
 
 
 def test_a_group_opens_on_a_click(groups_page: Page) -> None:

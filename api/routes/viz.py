@@ -59,12 +59,14 @@ async def viz(
     engine: EngineDep,
 ) -> Response:
     """The explorer page over the claims that pass the filters (the page filters further
-    by itself, without a reload). Without ``level=`` it opens at the government level. When
-    its data takes longer than a moment (a large store), the page answers at once with the
-    progress of its computation, a job (:mod:`api.pending`). Past ``serve
+    by itself, without a reload). Without ``level=`` it opens at the government level (its
+    aggregate view too). When its data takes longer than a moment (a large store), the page
+    answers at once with the progress of its computation, a job (:mod:`api.pending`). Past ``serve
     --aggregate-above`` actors it draws groups of actors first (cohorts by country, regional
     governments by province, …), each opened on demand (:mod:`graph.viz.groups`)."""
     root = request.scope.get("root_path", "")
+    if "level" not in request.query_params:
+        filters = replace(filters, level=OPENING_LEVEL)
     # Whether the page draws groups depends on the store, not on the filters: the same kind
     # of page whatever is chosen on it.
     groups = await engine.call(service.explorer_groups, principal)
@@ -87,8 +89,6 @@ async def viz(
                 stored=stored,
             ),
         )
-    if "level" not in request.query_params:
-        filters = replace(filters, level=OPENING_LEVEL)
     return await page_when_ready(
         request,
         principal,

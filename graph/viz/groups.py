@@ -14,10 +14,13 @@ groups, counted by the store itself (SPARQL ``GROUP BY``), one cheap query per k
   already opened on the page, to the actors in them.
 
 The links between cells (claims by relation type, between the kinds and places of their
-parties) need a pass over every claim, seconds to a minute on 100,000 actors: they are
-computed apart (:func:`group_links`, a job the page polls) and drawn when they come, so that
-the groups are on the screen at once. Kinds, places and relation types are all read from
-the ontology and the reference data; nothing here names one.
+parties) need a pass over every claim, seconds on 100,000 actors (without a filter on claims,
+one plain query a relation type, its parties put into cells from a table of every actor's
+cell; under a filter, one ``GROUP BY``): they are computed apart (:func:`group_links`, a job
+the page polls, cached per store version and filter) and drawn when they come, so that the
+groups are on the screen at once.
+Kinds, places and relation types are all read from the ontology and the reference data;
+nothing here names one.
 
 Filters
 -------
@@ -27,8 +30,17 @@ level) and puts it into the store's own queries (:func:`_claim_pattern`), so tha
 fetched to be filtered here. Without a filter on claims a group holds every actor of its kind
 and place, as the store has them; with one, the actors that are a party of a claim that
 passes, as the network of a small store draws them (at the ``government`` level, the top
-organizations the claims' parties roll up to). Analysts' merges of actors are not applied
-here (the small view applies them).
+organizations the claims' parties roll up to).
+
+Who is who
+----------
+An actor is counted, drawn and linked as the projection draws it
+(:func:`~graph.analysis.projection.actor_identity`): as the survivor of the analysts' merges in
+force and, at the ``government`` level, as the top organization it is part of. The few actors
+drawn as another (merged ones; at the government level, every part of an organization) are
+read once, and put into the store's queries: a claim's party is drawn as its survivor or top
+(one lookup in a ``VALUES`` table), a group's count leaves out those drawn as another, and a
+member drawn stands for the actors drawn as it.
 """
 
 from __future__ import annotations
@@ -37,10 +49,10 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from graph.analysis.projection import LEVELS, ProjectionFilter, visible_graphs
+from graph.analysis.projection import LEVELS, ProjectionFilter, actor_identity, visible_graphs
 from graph.errors import InvalidArgument
 from graph.ingest import list_datasets
-from graph.model.namespaces import DCTERMS, ORG, PROV, RDFS, RG, SCHEMA, SKOS, XSD
+from graph.model.namespaces import DCTERMS, PROV, RDFS, RG, SCHEMA, SKOS, XSD
 from graph.model.ontology import concepts, confidence_levels, kinds, local_name, relation_types
 from graph.sparql import dataset_graphs
 from graph.sparql.query import run_query
@@ -111,8 +123,47 @@ def effective_filter(flt: ProjectionFilter | None) -> ProjectionFilter:
 
 def _narrows_claims(flt: ProjectionFilter) -> bool:
     """Whether ``flt`` (effective) keeps only some claims (a choice of datasets alone does
-    not: it chooses the graphs read)."""
-    return flt != ProjectionFilter(datasets=flt.datasets)
+    not: it chooses the graphs read; nor does a level: it chooses who is drawn as whom)."""
+    return flt != ProjectionFilter(datasets=flt.datasets, level=flt.level)
+
+
+#: Who is who under one filter: each actor drawn as another, to the actor it is drawn as.
+Identity = dict[str, str]
+
+
+def _identity(store: Store, graphs: Sequence[str] | None, flt: ProjectionFilter) -> Identity:
+    """The actors drawn as another at the filter's level (merged ones; at the ``government``
+    level, the parts of organizations), read as the projection reads them: from every dataset
+    the caller may see (``graphs``, None: every dataset), whichever datasets' claims are
+    shown."""
+    readable = sorted(dataset_graphs(store) if graphs is None else graphs)
+
+    def compute() -> Identity:
+        return actor_identity(store, readable, flt.level)[0]
+
+    return cached(store, "aggregate-identity", (tuple(readable), flt.level), compute)
+
+
+def _key(graphs: list[str], flt: ProjectionFilter, shown: Identity) -> tuple[Any, ...]:
+    """The cache key of what is counted over ``graphs`` under ``flt`` as drawn (``shown``).
+    Without a filter on claims the level matters only through ``shown``: two levels that
+    draw everyone alike (a store without parts of organizations) share their counts."""
+    kept = flt if _narrows_claims(flt) else replace(flt, level=LEVELS[0])
+    return (tuple(sorted(graphs)), kept, tuple(sorted(shown.items())))
+
+
+def _pairs(left: str, right: str, pairs: Sequence[tuple[str, str]]) -> str:
+    """A ``VALUES (?left ?right)`` block of the IRI pairs ``pairs``."""
+    rows = " ".join(f"(<{a}> <{b}>)" for a, b in pairs)
+    return f"VALUES (?{left} ?{right}) {{ {rows} }}"
+
+
+def _standing_for(drawn: Sequence[str], shown: Identity) -> list[tuple[str, str]]:
+    """Each of the actors ``drawn`` with every actor drawn as it (itself among them)."""
+    wanted = set(drawn)
+    return [(a, a) for a in drawn] + sorted(
+        (into, own) for own, into in shown.items() if into in wanted
+    )
 
 
 def _graphs(store: Store, graphs: Sequence[str] | None, flt: ProjectionFilter) -> list[str]:
@@ -202,19 +253,32 @@ def _evidence_filter(claim: str, flt: ProjectionFilter) -> str:
     return " ".join(parts)
 
 
-def _end(claim: str, role: str, party: str, flt: ProjectionFilter) -> tuple[str, str]:
+def _end(
+    claim: str,
+    role: str,
+    party: str,
+    flt: ProjectionFilter,
+    shown: Identity,
+    among: Sequence[str] | None = None,
+) -> tuple[str, str]:
     """Two patterns: one binding ``?{party}`` to the ``role`` party (rg:from or rg:to) of
-    ``?{claim}`` as drawn at the filter's level (at ``government``, the top of its
-    org:subOrganizationOf chain), one keeping it if its kind, in ``?{party}_kind``, is one the
-    filter keeps (and, without aggregates, if it is no aggregate)."""
-    if flt.level == "government":
-        # Not a path ``?own org:subOrganizationOf* ?party``: from an unbound end, its zero
-        # steps run over every term of the store (50 s for 300 actors).
-        own, top = f"?{claim}_{role}", f"?{claim}_{role}_top"
+    ``?{claim}`` as drawn (``shown``: the survivor of a merge or, at the ``government``
+    level, the top organization), one keeping it if its kind, in ``?{party}_kind``, is one the
+    filter keeps (and, without aggregates, if it is no aggregate). ``among``: the drawn
+    parties wanted, given first (the join opens at them, not at every claim)."""
+    own = f"?{claim}_{role}"
+    if among is not None and shown:
         found = (
-            f"?{claim} <{RG}{role}> {own} . OPTIONAL {{ {own} <{ORG}subOrganizationOf>+ {top} . "
-            f"FILTER NOT EXISTS {{ {top} <{ORG}subOrganizationOf> ?{claim}_{role}_up }} }} "
-            f"BIND(COALESCE({top}, {own}) AS ?{party})"
+            f"{_pairs(party, own[1:], _standing_for(among, shown))} ?{claim} <{RG}{role}> {own} ."
+        )
+    elif among is not None:
+        found = f"VALUES ?{party} {{ {_iris(among)} }} ?{claim} <{RG}{role}> ?{party} ."
+    elif shown:
+        drawn_as = f"?{claim}_{role}_as"
+        table = _pairs(own[1:], drawn_as[1:], sorted(shown.items()))
+        found = (
+            f"?{claim} <{RG}{role}> {own} . OPTIONAL {{ {table} }} "
+            f"BIND(COALESCE({drawn_as}, {own}) AS ?{party})"
         )
     else:
         found = f"?{claim} <{RG}{role}> ?{party} ."
@@ -223,14 +287,24 @@ def _end(claim: str, role: str, party: str, flt: ProjectionFilter) -> tuple[str,
     return found, kept
 
 
-def _claim_pattern(flt: ProjectionFilter, claim: str, source: str, target: str) -> str:
+def _claim_pattern(
+    flt: ProjectionFilter,
+    shown: Identity,
+    claim: str,
+    source: str,
+    target: str,
+    *,
+    sources: Sequence[str] | None = None,
+    targets: Sequence[str] | None = None,
+) -> str:
     """A pattern binding ``?{claim}`` to each claim that passes ``flt``, ``?{claim}_type`` to
-    its relation type, ``?{source}`` and ``?{target}`` to its parties as drawn (their kinds
-    in ``?{source}_kind``, ``?{target}_kind``). Without a filter it is the plain pattern of a
-    claim between two parties of the ontology's kinds, its parties first (a VALUES block of
-    parties before it opens the join there)."""
-    from_found, from_kept = _end(claim, "from", source, flt)
-    to_found, to_kept = _end(claim, "to", target, flt)
+    its relation type, ``?{source}`` and ``?{target}`` to its parties as drawn (``shown``;
+    their kinds in ``?{source}_kind``, ``?{target}_kind``). Without a filter it is the plain
+    pattern of a claim between two parties of the ontology's kinds. ``sources``,
+    ``targets``: the drawn parties wanted at either end, if known (the join opens at
+    them)."""
+    from_found, from_kept = _end(claim, "from", source, flt, shown, sources)
+    to_found, to_kept = _end(claim, "to", target, flt, shown, targets)
     return (
         f"{from_found} {to_found} ?{claim} a ?{claim}_type . "
         f"{_relation_filter(claim + '_type', flt)}\n  {from_kept}\n  {to_kept}\n  "
@@ -238,17 +312,21 @@ def _claim_pattern(flt: ProjectionFilter, claim: str, source: str, target: str) 
     )
 
 
-def _cells_of_kind(store: Store, kind: str, graphs: list[str]) -> list[dict[str, Any]]:
-    """The cells of one kind with their member counts, largest first."""
+def _cells_of_kind(
+    store: Store, kind: str, graphs: list[str], among: Sequence[str] | None = None
+) -> list[dict[str, Any]]:
+    """The cells of one kind with their member counts, largest first (``among``: of these
+    actors only)."""
     spec = kinds()[kind]
+    only = f"VALUES ?a {{ {_iris(among)} }}" if among is not None else ""
     if spec.code is None:
-        text = f"SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE {{ ?a a <{spec.iri}> }}"
+        text = f"SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE {{ {only} ?a a <{spec.iri}> }}"
         count = int(_rows(store, text, graphs)[0][0] or 0)
         return [{"id": cell_id(kind, None), "kind": kind, "code": None,
                  "place": None, "count": count}] if count else []  # fmt: skip
     text = f"""
 SELECT ?code (MIN(?name) AS ?place) (COUNT(DISTINCT ?a) AS ?n) WHERE {{
-  ?a a <{spec.iri}> .
+  {only} ?a a <{spec.iri}> .
   OPTIONAL {{ ?a <{spec.code.predicate}> ?p . ?p <{SKOS}notation> ?code .
              OPTIONAL {{ ?p <{RDFS}label> ?name }} }}
 }} GROUP BY ?code"""
@@ -260,23 +338,26 @@ SELECT ?code (MIN(?name) AS ?place) (COUNT(DISTINCT ?a) AS ?n) WHERE {{
     return sorted(cells, key=lambda cell: (-cell["count"], cell["id"]))
 
 
-def _parties(flt: ProjectionFilter) -> str:
+def _parties(flt: ProjectionFilter, shown: Identity) -> str:
     """A subquery binding ``?a`` to each party of a claim that passes ``flt`` (as drawn) and
     ``?a_kind`` to its kind: one pass over the claims, each giving both its parties (a UNION
     of the two roles is two passes, twice as long: 5.4 s against 3.0 s for 10,000 actors on
     disk)."""
     return (
-        f"{{ SELECT DISTINCT ?a ?a_kind WHERE {{ {_claim_pattern(flt, 'c', 'f', 't')}\n"
+        f"{{ SELECT DISTINCT ?a ?a_kind WHERE {{ {_claim_pattern(flt, shown, 'c', 'f', 't')}\n"
         "  VALUES ?side { 1 2 } BIND(IF(?side = 1, ?f, ?t) AS ?a) "
         "BIND(IF(?side = 1, ?f_kind, ?t_kind) AS ?a_kind) } }"
     )
 
 
-def _party_cells(store: Store, graphs: list[str], flt: ProjectionFilter) -> list[dict[str, Any]]:
-    """The cells of the parties of the claims that pass ``flt``, with their counts."""
+def _party_cells(
+    store: Store, graphs: list[str], flt: ProjectionFilter, shown: Identity
+) -> list[dict[str, Any]]:
+    """The cells of the parties of the claims that pass ``flt`` as drawn (``shown``), with
+    their counts."""
     text = f"""
 SELECT ?a_kind ?code (MIN(?name) AS ?place) (COUNT(DISTINCT ?a) AS ?n) WHERE {{
-  {_parties(flt)}
+  {_parties(flt, shown)}
   {_place_pattern("a", "code", name="name")}
 }} GROUP BY ?a_kind ?code"""
     counts: dict[str, dict[str, Any]] = {}
@@ -293,13 +374,29 @@ SELECT ?a_kind ?code (MIN(?name) AS ?place) (COUNT(DISTINCT ?a) AS ?n) WHERE {{
     return sorted(counts.values(), key=lambda cell: (-cell["count"], cell["id"]))
 
 
-def _all_cells(store: Store, graphs: list[str], flt: ProjectionFilter) -> list[dict[str, Any]]:
+def _own_cells(store: Store, kind: str, graphs: list[str], shown: Identity) -> list[dict[str, Any]]:
+    """The cells of one kind, every actor of it counted but those drawn as another (``shown``:
+    merged ones, parts of an organization), largest first."""
+    cells = _cells_of_kind(store, kind, graphs)
+    if not shown:
+        return cells
+    gone = {cell["id"]: cell["count"] for cell in _cells_of_kind(store, kind, graphs, list(shown))}
+    kept = [{**cell, "count": cell["count"] - gone.get(cell["id"], 0)} for cell in cells]
+    return sorted(
+        (cell for cell in kept if cell["count"] > 0),
+        key=lambda cell: (-cell["count"], cell["id"]),
+    )
+
+
+def _all_cells(
+    store: Store, graphs: list[str], flt: ProjectionFilter, shown: Identity
+) -> list[dict[str, Any]]:
     def compute() -> list[dict[str, Any]]:
         if _narrows_claims(flt):
-            return _party_cells(store, graphs, flt)
-        return [cell for kind in kinds() for cell in _cells_of_kind(store, kind, graphs)]
+            return _party_cells(store, graphs, flt, shown)
+        return [cell for kind in kinds() for cell in _own_cells(store, kind, graphs, shown)]
 
-    return cached(store, "aggregate-cells", (tuple(sorted(graphs)), flt), compute)
+    return cached(store, "aggregate-cells", _key(graphs, flt, shown), compute)
 
 
 def aggregate_data(
@@ -317,7 +414,7 @@ def aggregate_data(
     """
     flt = effective_filter(flt)
     chosen = _graphs(store, graphs, flt)
-    cells = _all_cells(store, chosen, flt)
+    cells = _all_cells(store, chosen, flt, _identity(store, graphs, flt))
     readable = set(dataset_graphs(store) if graphs is None else graphs)
     return {
         "synthetic": synthetic,
@@ -339,6 +436,62 @@ def aggregate_data(
     }
 
 
+def _actor_cells(store: Store, graphs: list[str]) -> dict[str, str]:
+    """Every actor of the ontology's kinds, to its cell (one query per kind, the kind's own
+    place, as :func:`_cells_of_kind` counts them)."""
+    cells = {}
+    for kind, spec in kinds().items():
+        if spec.code is None:
+            text = f"SELECT ?a WHERE {{ ?a a <{spec.iri}> }}"
+        else:
+            text = f"""SELECT ?a ?code WHERE {{ ?a a <{spec.iri}>
+  OPTIONAL {{ ?a <{spec.code.predicate}> ?p . ?p <{SKOS}notation> ?code }} }}"""
+        for row in _rows(store, text, graphs):
+            cells[row[0]] = cell_id(kind, row[1] if len(row) > 1 else None)
+    return cells
+
+
+def _every_link(store: Store, graphs: list[str], shown: Identity) -> list[dict[str, Any]]:
+    """The claims between cells, every claim counted (no filter on claims): the parties of
+    each relation type's claims (one plain query a type), each drawn as ``shown`` says and
+    put into its cell from a table of every actor's cell.
+
+    Three times cheaper than one ``GROUP BY`` over the kinds and places of both parties of
+    every claim (measured at 100,000 actors: 8 s against 27 s, bench/RESULTS.md), which
+    joins each claim's parties to their types and places; the table is one row an actor."""
+    cells = _actor_cells(store, graphs)
+    counts: dict[tuple[str, str, str], int] = {}
+    for relation in relation_types():
+        text = f"SELECT ?f ?t WHERE {{ ?c a <{RG}{relation}> ; <{RG}from> ?f ; <{RG}to> ?t }}"
+        for source, target in _rows(store, text, graphs):
+            ends = cells.get(shown.get(source, source)), cells.get(shown.get(target, target))
+            if ends[0] is not None and ends[1] is not None:
+                key = (ends[0], ends[1], relation)
+                counts[key] = counts.get(key, 0) + 1
+    return [
+        {"from": source, "to": target, "type": relation, "claims": n}
+        for (source, target, relation), n in counts.items()
+    ]
+
+
+def _grouped_links(
+    store: Store, graphs: list[str], flt: ProjectionFilter, shown: Identity
+) -> list[dict[str, Any]]:
+    """The claims between cells that pass ``flt``: one ``GROUP BY`` over the kinds and
+    places of both parties of every claim that passes, as drawn (``shown``)."""
+    text = f"""
+SELECT ?c_type ?f_kind ?from_code ?t_kind ?to_code (COUNT(DISTINCT ?c) AS ?n) WHERE {{
+  {_claim_pattern(flt, shown, "c", "f", "t")}
+  {_place_pattern("f", "from_code")}
+  {_place_pattern("t", "to_code")}
+}} GROUP BY ?c_type ?f_kind ?from_code ?t_kind ?to_code"""
+    return [
+        {"from": cell_id(local_name(fk), fc), "to": cell_id(local_name(tk), tc),
+         "type": local_name(rtype), "claims": int(n)}
+        for rtype, fk, fc, tk, tc, n in _rows(store, text, graphs)
+    ]  # fmt: skip
+
+
 def group_links(
     store: Store, graphs: Sequence[str] | None = None, flt: ProjectionFilter | None = None
 ) -> list[dict[str, Any]]:
@@ -347,28 +500,27 @@ def group_links(
     over every claim (seconds on 100,000 actors); cached per store version and filter."""
     flt = effective_filter(flt)
     chosen = _graphs(store, graphs, flt)
-    text = f"""
-SELECT ?c_type ?f_kind ?from_code ?t_kind ?to_code (COUNT(DISTINCT ?c) AS ?n) WHERE {{
-  {_claim_pattern(flt, "c", "f", "t")}
-  {_place_pattern("f", "from_code")}
-  {_place_pattern("t", "to_code")}
-}} GROUP BY ?c_type ?f_kind ?from_code ?t_kind ?to_code"""
+    shown = _identity(store, graphs, flt)
 
     def compute() -> list[dict[str, Any]]:
-        return [
-            {"from": cell_id(local_name(fk), fc), "to": cell_id(local_name(tk), tc),
-             "type": local_name(rtype), "claims": int(n)}
-            for rtype, fk, fc, tk, tc, n in _rows(store, text, chosen)
-        ]  # fmt: skip
+        if _narrows_claims(flt):
+            return _grouped_links(store, chosen, flt, shown)
+        return _every_link(store, chosen, shown)
 
-    return cached(store, "aggregate-links", (tuple(sorted(chosen)), flt), compute)
+    return cached(store, "aggregate-links", _key(chosen, flt, shown), compute)
 
 
 def _page(
-    store: Store, graphs: list[str], flt: ProjectionFilter, cell: str, offset: int, limit: int
+    store: Store,
+    graphs: list[str],
+    flt: ProjectionFilter,
+    shown: Identity,
+    cell: str,
+    offset: int,
+    limit: int,
 ) -> list[str]:
-    """The IRIs of one page of the members of ``cell`` under ``flt``, in the store's own
-    order.
+    """The IRIs of one page of the members of ``cell`` under ``flt``, as drawn (``shown``:
+    none drawn as another), in the store's own order.
 
     Not ORDER BY: pyoxigraph sorts 64,000 recruiters in about 7 s, while a page at any offset
     of its index comes in well under one. The order is the index's, the same for one state
@@ -381,9 +533,20 @@ def _page(
         place = f"?a <{spec.code.predicate}> ?p . ?p <{SKOS}notation> {_literal(code)} ."
     else:
         place = f"FILTER NOT EXISTS {{ ?a <{spec.code.predicate}> ?p }}"
-    parties = _parties(flt) if _narrows_claims(flt) else ""
+    kept = ""
+    if _narrows_claims(flt):
+        parties = _parties(flt, shown)  # the parties as drawn
+    else:
+        parties = ""
+        # Those of the cell drawn as another, left out (the few of this cell, not every one).
+        gone_text = (
+            f"SELECT ?a WHERE {{ VALUES ?a {{ {_iris(list(shown))} }} "
+            f"?a a <{spec.iri}> . {place} }}"
+        )
+        gone = [row[0] for row in _rows(store, gone_text, graphs)] if shown else []
+        kept = f"FILTER(?a NOT IN ({', '.join(f'<{iri}>' for iri in gone)}))" if gone else ""
     text = (
-        f"SELECT DISTINCT ?a WHERE {{ {parties} ?a a <{spec.iri}> . {place} }} "
+        f"SELECT DISTINCT ?a WHERE {{ {parties} ?a a <{spec.iri}> . {place} {kept} }} "
         f"LIMIT {limit} OFFSET {offset}"
     )
     return [row[0] for row in _rows(store, text, graphs)]
@@ -424,8 +587,10 @@ def group_members(
         raise InvalidArgument(f"at most {MAX_WITH} opened pages of members")
     flt = effective_filter(flt)
     chosen = _graphs(store, graphs, flt)
-    found = _page(store, chosen, flt, cell, offset, MEMBERS_PAGE)
-    total = next((c["count"] for c in _all_cells(store, chosen, flt) if c["id"] == cell), 0)
+    shown = _identity(store, graphs, flt)
+    found = _page(store, chosen, flt, shown, cell, offset, MEMBERS_PAGE)
+    cells = _all_cells(store, chosen, flt, shown)
+    total = next((c["count"] for c in cells if c["id"] == cell), 0)
     answer: dict[str, Any] = {"cell": cell, "total": total, "offset": offset}
     if not found:
         return {**answer, "members": [], "links": []}
@@ -438,9 +603,10 @@ GROUP BY ?a"""
         key=lambda member: (member["label"], member["id"]),
     )
     # The members first (VALUES opens the join at them), kinds and relation types filtered.
-    ends = f"""VALUES ?a {{ {_iris(found)} }}
-  {{ {_claim_pattern(flt, "c", "a", "o")} BIND("out" AS ?dir) }}
-  UNION {{ {_claim_pattern(flt, "c", "o", "a")} BIND("in" AS ?dir) }}
+    out = _claim_pattern(flt, shown, "c", "a", "o", sources=found)
+    into = _claim_pattern(flt, shown, "c", "o", "a", targets=found)
+    ends = f"""{{ {out} BIND("out" AS ?dir) }}
+  UNION {{ {into} BIND("in" AS ?dir) }}
   {_place_pattern("o", "code")}"""
     summary = f"""
 SELECT ?a ?dir ?c_type ?o_kind ?code (COUNT(DISTINCT ?c) AS ?n) WHERE {{ {ends} }}
@@ -455,7 +621,7 @@ GROUP BY ?a ?dir ?c_type ?o_kind ?code"""
         other_cell, _, at = page.rpartition("@")
         if not at.isdigit():
             raise InvalidArgument(f"an opened page is cell@offset, not {page!r}")
-        drawn.extend(_page(store, chosen, flt, other_cell, int(at), MEMBERS_PAGE))
+        drawn.extend(_page(store, chosen, flt, shown, other_cell, int(at), MEMBERS_PAGE))
     if drawn:
         pairs = f"""
 SELECT ?a ?dir ?c_type ?o_kind ?code ?o (COUNT(DISTINCT ?c) AS ?n) WHERE {{
@@ -475,9 +641,10 @@ LINK_CLAIMS = 50
 
 def _end_of_link(variable: str, end: str) -> str:
     """A pattern keeping ``?{variable}`` (bound by the claim pattern, before it) to one end
-    of a link: a cell (``Kind|code``, by its kind and place) or an actor (an IRI)."""
+    of a link that is a cell (``Kind|code``, by its kind and place); an actor (an IRI) is
+    kept by the claim pattern itself."""
     if "|" not in end:
-        return f"VALUES ?{variable} {{ <{end}> }}"
+        return ""
     kind, code = parse_cell(end)
     spec = kinds()[kind]
     kept = f"FILTER(?{variable}_kind = <{spec.iri}>)"
@@ -515,9 +682,14 @@ def link_claims(
     flt = effective_filter(flt)
     chosen = _graphs(store, graphs, flt)
     ends = [_end_of_link("f", source), _end_of_link("t", target)]
+    actor = {end: [end] for end in (source, target) if "|" not in end}
+    pattern = _claim_pattern(
+        flt, _identity(store, graphs, flt), "c", "f", "t",
+        sources=actor.get(source), targets=actor.get(target),
+    )  # fmt: skip
     text = f"""
 SELECT ?c ?f ?t ?when WHERE {{
-  {_claim_pattern(flt, "c", "f", "t")}
+  {pattern}
   FILTER(?c_type = <{RG}{relation}>)
   {ends[0]}
   {ends[1]}

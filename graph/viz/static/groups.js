@@ -17,6 +17,13 @@
   const FILTER_NAMES = ["start", "end", "kinds", "relations", "min_confidence", "min_amount", "dataset", "level",
     "basis", "aggregates"];
   const asked = new URLSearchParams(window.location.search);
+  // The level drawn is in the address, the server's default (government) written out, so
+  // that the address says the view and every call below is made at it.
+  if (!asked.has("level") && data.filter.level) {
+    asked.set("level", data.filter.level);
+    window.history.replaceState(null, "", `${window.location.pathname}?${asked}${window.location.hash}`);
+  }
+  document.body.dataset.level = data.filter.level;
   function withFilters(params) {
     for (const name of FILTER_NAMES) for (const value of asked.getAll(name)) params.append(name, value);
     return params;
@@ -486,12 +493,15 @@
     }
     for (const [name, value] of new FormData(form)) {
       if (["kinds", "relations", "dataset"].includes(name) || value === "") continue;
-      if ((name === "level" && value === "organization") || (name === "basis" && value === "all")
-        || (name === "aggregates" && value === "true")) continue;
+      if ((name === "basis" && value === "all") || (name === "aggregates" && value === "true")) continue;
       params.append(name, String(value));
     }
     window.location.assign(`${window.location.pathname}?${params}`);
   });
+  // The other level is one click (or one arrow key) away: choosing it applies it at once.
+  for (const radio of document.querySelectorAll("#level input")) {
+    radio.addEventListener("change", () => $("filter-form").requestSubmit());
+  }
 
   // ------------------------------------------------------------------ legend
   // The kinds' checkboxes are the legend: each kind's shape in its colour (the shapes tell
