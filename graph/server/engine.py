@@ -84,7 +84,7 @@ import sys
 import threading
 import time
 from collections import Counter, OrderedDict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import asdict, dataclass, field
 from typing import Any, BinaryIO, Concatenate, ParamSpec, TypeVar
 
@@ -696,11 +696,15 @@ class _Worker:
         self._close()
 
 
+#: What a call gives: its result, the view version, (waited, in the engine, computed) seconds.
+_Answer = tuple[Any, str, tuple[float, float, float]]
+
+
 @dataclass
 class _Flight:
     """A read in flight that identical reads join: its answer, and how many joined it."""
 
-    answer: asyncio.Future[tuple[Any, str, tuple[float, float, float]]]
+    answer: asyncio.Future[_Answer]
     joined: int = 0
 
     def __post_init__(self) -> None:
@@ -1019,7 +1023,11 @@ class Engine:
                     answer = await asyncio.shield(flight.answer)
                 else:
                     answer = await self._lead(
-                        key, cache_key, lane, caller, ref, arguments, kwargs, encoding
+                        key,
+                        cache_key,
+                        lambda: self._run(
+                            lane, caller, ref, arguments, kwargs, encoding, write=False
+                        ),
                     )
         result, version, (waited, engine, computed) = answer
         # Noted in the caller's own context: a shared flight runs in its first caller's.
@@ -1035,27 +1043,21 @@ class Engine:
         self,
         key: tuple[Reference, bytes, Principal],
         cache_key: tuple[Any, ...] | None,
-        lane: _Lane,
-        caller: str,
-        ref: Reference,
-        arguments: tuple,
-        kwargs: dict,
-        encoding: str | None,
-    ) -> tuple[Any, str, tuple[float, float, float]]:
-        """Run a read as the first caller of its flight, in the caller's own task: no task
-        and shield per call (most reads are joined by nobody), the answer handed to those who
-        joined meanwhile and filed in the cache (if ``cache_key``) as begun now."""
+        run: Callable[[], Coroutine[Any, Any, _Answer]],
+    ) -> _Answer:
+        """Run a read (``run()``: its call by :meth:`_run`) as the first caller of its flight,
+        in the caller's own task: no task and shield per call (most reads are joined by
+        nobody), the answer handed to those who joined meanwhile and filed in the cache (if
+        ``cache_key``) as begun now."""
         flight = _Flight(asyncio.get_running_loop().create_future())
         self._flights[key] = flight
         generation = self.answers.generation
         try:
-            answer = await self._run(lane, caller, ref, arguments, kwargs, encoding, write=False)
+            answer = await run()
         except asyncio.CancelledError:
             self._landed(key, flight)
             if flight.joined:  # the caller went away: those who joined still get an answer
-                task = asyncio.get_running_loop().create_task(
-                    self._run(lane, caller, ref, arguments, kwargs, encoding, write=False)
-                )
+                task = asyncio.get_running_loop().create_task(run())
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
                 task.add_done_callback(lambda done: _settle(flight.answer, done))
