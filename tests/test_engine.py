@@ -216,3 +216,34 @@ def test_a_job_past_its_limit_is_told_in_a_readers_words(tmp_path: Path) -> None
         assert "LIMIT" not in job.message and "serve --write-timeout" in job.message
 
     asyncio.run(scenario())
+
+
+def test_a_first_caller_that_goes_away_leaves_the_answer_to_those_who_joined(
+    tmp_path: Path,
+) -> None:
+    """An identical read joins the one in flight; its first caller cancelled (a client gone),
+    those who joined still get the answer."""
+    EmbeddedStore(tmp_path / "store").close()
+    query = (
+        "SELECT (COUNT(*) AS ?n) { "
+        + " ".join(f"VALUES ?{v} {{ {' '.join(map(str, range(200)))} }}" for v in "abc")
+        + " }"
+    )
+
+    async def scenario() -> bytes:
+        engine = Engine(StoreSpec("embedded", str(tmp_path / "store")), timeout=60)
+        await engine.start()
+        try:
+            first = asyncio.create_task(engine.call(service.sparql_query, ANONYMOUS, query))
+            await asyncio.sleep(0.05)
+            joined = asyncio.create_task(engine.call(service.sparql_query, ANONYMOUS, query))
+            await asyncio.sleep(0.05)
+            first.cancel()
+            body, _, _ = await asyncio.wait_for(joined, 60)
+            assert first.cancelled()
+            assert engine.load()["query"]["shared"] == 1
+            return body
+        finally:
+            await engine.close()
+
+    assert b'"8000000"' in asyncio.run(scenario())

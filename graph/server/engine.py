@@ -84,7 +84,7 @@ import sys
 import threading
 import time
 from collections import Counter, OrderedDict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import asdict, dataclass, field
 from typing import Any, BinaryIO, Concatenate, ParamSpec, TypeVar
 
@@ -696,6 +696,34 @@ class _Worker:
         self._close()
 
 
+#: What a call gives: its result, the view version, (waited, in the engine, computed) seconds.
+_Answer = tuple[Any, str, tuple[float, float, float]]
+
+
+@dataclass
+class _Flight:
+    """A read in flight that identical reads join: its answer, and how many joined it."""
+
+    answer: asyncio.Future[_Answer]
+    joined: int = 0
+
+    def __post_init__(self) -> None:
+        # An error nobody joined to hear is not "never retrieved".
+        self.answer.add_done_callback(lambda f: f.cancelled() or f.exception())
+
+
+def _settle(future: asyncio.Future[Any], task: asyncio.Task[Any]) -> None:
+    """Give ``future`` the outcome of ``task``."""
+    if future.done():
+        return
+    if task.cancelled():
+        future.cancel()
+    elif (error := task.exception()) is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(task.result())
+
+
 class Engine:
     """The server side of the engine process: calls with time limits, restarts, retries."""
 
@@ -722,7 +750,7 @@ class Engine:
             lane: _Lane(lane, spec.slots(lane), queue, spec.heavy(lane)) for lane in service.LANES
         }
         #: Reads in flight by (operation, caller and arguments): identical ones share an answer.
-        self._flights: dict[tuple[Reference, bytes, Principal], asyncio.Task[Any]] = {}
+        self._flights: dict[tuple[Reference, bytes, Principal], _Flight] = {}
         #: Answers kept until the next write; only where every write passes through this
         #: server (an embedded store: see graph.server.answers).
         self.answers = AnswerCache(answer_cache_bytes if spec.kind == "embedded" else 0)
@@ -738,7 +766,7 @@ class Engine:
         self._ids = itertools.count(1)
         self._closing = False
         self._start_error: str | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
         #: The next engine process, started after the first restart (see _prepare_standby).
         self._standby: tuple[subprocess.Popen[bytes], socket.socket] | None = None
 
@@ -990,19 +1018,17 @@ class Engine:
                 flight = self._flights.get(key)
                 if flight is not None:
                     lane.shared += 1
+                    flight.joined += 1
+                    # A caller that goes away does not cancel the answer others wait for.
+                    answer = await asyncio.shield(flight.answer)
                 else:
-                    flight = asyncio.get_running_loop().create_task(
-                        self._run(lane, caller, ref, arguments, kwargs, encoding, write=False)
+                    answer = await self._lead(
+                        key,
+                        cache_key,
+                        lambda: self._run(
+                            lane, caller, ref, arguments, kwargs, encoding, write=False
+                        ),
                     )
-                    self._flights[key] = flight
-                    flight.add_done_callback(lambda task: self._landed(key, task))
-                    if cache_key is not None:
-                        generation = self.answers.generation
-                        flight.add_done_callback(
-                            lambda task: self._keep(cache_key, generation, task)
-                        )
-                # A caller that goes away does not cancel the answer others wait for.
-                answer = await asyncio.shield(flight)
         result, version, (waited, engine, computed) = answer
         # Noted in the caller's own context: a shared flight runs in its first caller's.
         note = call_notes.get()
@@ -1013,17 +1039,45 @@ class Engine:
             note.computed += computed
         return result
 
-    def _keep(self, key: tuple[Any, ...], generation: int, task: asyncio.Task[Any]) -> None:
-        """File the answer of the flight ``task``, begun at ``generation``, in the cache."""
-        if not task.cancelled() and task.exception() is None:
-            result, version, _ = task.result()
-            self.answers.put(key, generation, (result, version))
+    async def _lead(
+        self,
+        key: tuple[Reference, bytes, Principal],
+        cache_key: tuple[Any, ...] | None,
+        run: Callable[[], Coroutine[Any, Any, _Answer]],
+    ) -> _Answer:
+        """Run a read (``run()``: its call by :meth:`_run`) as the first caller of its flight,
+        in the caller's own task: no task and shield per call (most reads are joined by
+        nobody), the answer handed to those who joined meanwhile and filed in the cache (if
+        ``cache_key``) as begun now."""
+        flight = _Flight(asyncio.get_running_loop().create_future())
+        self._flights[key] = flight
+        generation = self.answers.generation
+        try:
+            answer = await run()
+        except asyncio.CancelledError:
+            self._landed(key, flight)
+            if flight.joined:  # the caller went away: those who joined still get an answer
+                task = asyncio.get_running_loop().create_task(run())
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+                task.add_done_callback(lambda done: _settle(flight.answer, done))
+            else:
+                flight.answer.cancel()
+            raise
+        except BaseException as error:
+            self._landed(key, flight)
+            flight.answer.set_exception(error)
+            raise
+        self._landed(key, flight)
+        flight.answer.set_result(answer)
+        if cache_key is not None:
+            result, version, _ = answer
+            self.answers.put(cache_key, generation, (result, version))
+        return answer
 
-    def _landed(self, key: tuple[Reference, bytes, Principal], task: asyncio.Task[Any]) -> None:
-        if self._flights.get(key) is task:
+    def _landed(self, key: tuple[Reference, bytes, Principal], flight: _Flight) -> None:
+        if self._flights.get(key) is flight:
             del self._flights[key]
-        if not task.cancelled():
-            task.exception()  # retrieved: an answer nobody waits for any more is not "lost"
 
     async def _run(
         self,
@@ -1080,6 +1134,9 @@ class Engine:
                     task = loop.create_task(self._restart(worker, call_id))
                     self._tasks.add(task)
                     task.add_done_callback(self._tasks.discard)
+                    # The restart takes the process out of use before the caller hears, so
+                    # that the caller's next call waits for the new one instead of failing.
+                    await asyncio.sleep(0)
                     raise EngineTimeout(limit, write, call_in_background.get()) from None
                 except _WorkerGone:
                     if write:
