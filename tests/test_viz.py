@@ -213,7 +213,6 @@ def test_government_level_draws_one_federal_node(default_store: Store, default_d
 
 def _claim(cid: str, u: str, v: str, **values: object) -> tuple[str, str, str, dict]:
     data = {
-        "claim": f"urn:claim:{cid}",
         "claim_id": cid,
         "type": "FundingFlow",
         "start": date(2024, 1, 1),
@@ -234,11 +233,9 @@ def _claim(cid: str, u: str, v: str, **values: object) -> tuple[str, str, str, d
         "note": f"note of {cid}",
         "subject": u,
         "object": v,
-        "subject_label": u.upper(),
-        "object_label": v.upper(),
     }
     data.update(values)
-    return u, v, data["claim"], data
+    return u, v, f"urn:claim:{cid}", data
 
 
 def test_edge_width_counts_claims_and_never_adds_money() -> None:
