@@ -50,7 +50,7 @@ from graph.model.ontology import (
 )
 from graph.model.reference import REFERENCE_DATASET
 from graph.sparql import dataset_graphs, run_query
-from graph.store import EmbeddedStore, Store, lexical_csv, lexical_reader, lexical_rows
+from graph.store import EmbeddedStore, Store, lexical_csv, lexical_reader
 from graph.store.cache import cached, paused_gc
 from graph.store.sizing import weighted_size
 
@@ -203,7 +203,14 @@ def _rows(store: Store, text: str, graphs: list[str]) -> list[list[str]]:
     :func:`graph.store.lexical_rows`). The embedded engine evaluates and writes without
     holding the GIL, so that the queries of a projection run on one core while Python reads
     the results of the others on the other."""
-    return lexical_rows(run_query(store, text, graphs=graphs))
+    return list(lexical_reader(_query_csv(store, text, graphs)))
+
+
+def _query_csv(store: Store, text: str, graphs: list[str]) -> str:
+    """The result of a SELECT query over ``graphs`` as the engine's CSV, for
+    :func:`graph.store.lexical_reader` to read one row at a time: a large result held as its
+    text takes a third of the memory its rows would (see :func:`_rows`)."""
+    return lexical_csv(run_query(store, text, graphs=graphs))
 
 
 def _statements_csv(store: Store, graph: str, predicate: str) -> str:
@@ -309,8 +316,8 @@ def _claims(
     if flt.end is not None:
         # Coarse cut in the engine; the overlap with the window is decided below.
         clauses.append(f'FILTER(?start <= "{flt.end.isoformat()}"^^xsd:date)')
-    core = pool.submit(_rows, store, _CORE % "\n  ".join(clauses), graphs)
-    sources = pool.submit(_rows, store, _SOURCES, graphs)
+    core = pool.submit(_query_csv, store, _CORE % "\n  ".join(clauses), graphs)
+    sources = pool.submit(_query_csv, store, _SOURCES, graphs)
 
     # When one graph states every claim, its properties are read while the engine answers
     # the query of the claims; otherwise they need to know which graph states which claim.
@@ -318,19 +325,21 @@ def _claims(
     values = _property_values(store, stating, None, pool) if one else {}
     home: dict[str, str] = {}  # claim -> the graph it is stated in (the first one found)
     rows: list[tuple[str, str, str, str, str]] = []
-    for iri, rtype, src, dst, start_text, g in core.result():
+    for iri, rtype, src, dst, start_text, g in lexical_reader(core.result()):
         if iri not in home:
             # (one string per claim, party and date, shared with the properties and nodes)
             claim = intern(iri)
             home[claim] = intern(g)
             rows.append((claim, intern(rtype), intern(src), intern(dst), intern(start_text)))
+    del core  # (its text, no longer needed while the claims are built)
     if not one:
         values = _property_values(store, stating, home, pool)
     derived = values.pop("derived_from")
     titles: dict[tuple[str, str], dict[str, str]] = {}
     # An unbound title reads as "", the title of a source without one.
-    for source, url, title, g in sources.result():
+    for source, url, title, g in lexical_reader(sources.result()):
         titles.setdefault((source, g), {}).setdefault(url, title)
+    del sources
     citations = _Citations(titles, {})
 
     schemes = (

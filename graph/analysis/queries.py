@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -406,7 +406,7 @@ def _node_json(graph: nx.MultiDiGraph, node: str, **extra: Any) -> dict[str, Any
     }
 
 
-def _edge_json(u: str, v: str, key: str, data: dict[str, Any]) -> dict[str, Any]:
+def _edge_json(u: str, v: str, key: Hashable, data: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": key,
         "type": data["type"],
