@@ -217,7 +217,7 @@ def test_projection_edges_hold_21_keys_and_find_their_parties_labels(
     # 21 keys at most: a dict of 464 bytes (22 take 832); the claim's IRI is the edge's key
     # and the labels of its own parties are read from the projection, at either level.
     by_party = {}
-    for level in reversed(LEVELS):  # the organization level first
+    for level in LEVELS:  # the organization level first
         G = project(default_store, ProjectionFilter(level=level))
         assert max(len(data) for *_, data in G.edges(data=True)) <= 21
         for u, v, data in G.edges(data=True):
