@@ -290,8 +290,7 @@ def _bonus(
     G.add_edge(
         payer,
         "scheme",
-        key=claim_id,
-        claim=f"https://example.org/claim/{claim_id}",
+        key=f"https://example.org/claim/{claim_id}",  # keyed as a projection keys a claim
         claim_id=claim_id,
         type="FundingFlow",
         purpose="enlistment_bonus",
@@ -476,7 +475,7 @@ def test_compare_networks_gives_every_field() -> None:
     first = _payers(("c1", "region"), ("c2", "region"), ("c3", "region"), ("c4", "centre"))
     second = _payers(*((f"c{i}", "region") for i in range(5, 10)), ("c10", "centre"))
     # One of the second period's claims is an expert's assessment.
-    second.edges["region", "scheme", "c5"]["basis"] = "assessment"
+    second.edges["region", "scheme", "https://example.org/claim/c5"]["basis"] = "assessment"
     rows = evidence.compare_networks(first, second, rounds=30, seed=1)
     assert [r["figure"] for r in rows] == [f for f in evidence.FIGURES if f not in evidence.SIZES]
     for r in rows:

@@ -16,7 +16,7 @@ import networkx as nx
 import pytest
 from rdflib import RDFS, URIRef
 
-from graph.analysis.projection import ProjectionFilter, project
+from graph.analysis.projection import LEVELS, ProjectionFilter, party_label, project
 from graph.model.namespaces import RG
 from graph.model.ontology import kinds, ontology_graph, relation_types
 from graph.store import EmbeddedStore, Store
@@ -211,9 +211,25 @@ def test_government_level_draws_one_federal_node(default_store: Store, default_d
     assert set(_claims_by_id(government)) == set(_claims_by_id(default_data))
 
 
+def test_projection_edges_hold_21_keys_and_find_their_parties_labels(
+    default_store: Store,
+) -> None:
+    # 21 keys at most: a dict of 464 bytes (22 take 832); the claim's IRI is the edge's key
+    # and the labels of its own parties are read from the projection, at either level.
+    by_party = {}
+    for level in LEVELS:  # the organization level first
+        G = project(default_store, ProjectionFilter(level=level))
+        assert max(len(data) for *_, data in G.edges(data=True)) <= 21
+        for u, v, data in G.edges(data=True):
+            for party, end in ((data["subject"], u), (data["object"], v)):
+                label = by_party.setdefault(party, party_label(G, party))
+                assert label and party_label(G, party) == label
+                assert (party == end) == (party not in G.graph["party_labels"])
+    assert G.graph["party_labels"], "the government level rolls up federal bodies"
+
+
 def _claim(cid: str, u: str, v: str, **values: object) -> tuple[str, str, str, dict]:
     data = {
-        "claim": f"urn:claim:{cid}",
         "claim_id": cid,
         "type": "FundingFlow",
         "start": date(2024, 1, 1),
@@ -234,11 +250,9 @@ def _claim(cid: str, u: str, v: str, **values: object) -> tuple[str, str, str, d
         "note": f"note of {cid}",
         "subject": u,
         "object": v,
-        "subject_label": u.upper(),
-        "object_label": v.upper(),
     }
     data.update(values)
-    return u, v, data["claim"], data
+    return u, v, f"urn:claim:{cid}", data
 
 
 def test_edge_width_counts_claims_and_never_adds_money() -> None:

@@ -1249,7 +1249,7 @@ def _flips(
             if change is None or _sign(change) != _sign(changes[name]):
                 flips[name].append(
                     {
-                        "claim": claims[key].get("claim", key),
+                        "claim": key,
                         "claim_id": claims[key].get("claim_id"),
                         "side": side,
                         "first": a,

@@ -24,11 +24,12 @@ its version, so a stale projection is never served.
 from __future__ import annotations
 
 import calendar
+import itertools
 import math
 import sys
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Hashable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from datetime import date, timedelta
 from sys import intern
@@ -49,7 +50,7 @@ from graph.model.ontology import (
 )
 from graph.model.reference import REFERENCE_DATASET
 from graph.sparql import dataset_graphs, run_query
-from graph.store import EmbeddedStore, Store, lexical_rows
+from graph.store import EmbeddedStore, Store, lexical_csv, lexical_reader
 from graph.store.cache import cached, paused_gc
 from graph.store.sizing import weighted_size
 
@@ -202,18 +203,42 @@ def _rows(store: Store, text: str, graphs: list[str]) -> list[list[str]]:
     :func:`graph.store.lexical_rows`). The embedded engine evaluates and writes without
     holding the GIL, so that the queries of a projection run on one core while Python reads
     the results of the others on the other."""
-    return lexical_rows(run_query(store, text, graphs=graphs))
+    return list(lexical_reader(_query_csv(store, text, graphs)))
+
+
+def _query_csv(store: Store, text: str, graphs: list[str]) -> str:
+    """The result of a SELECT query over ``graphs`` as the engine's CSV, for
+    :func:`graph.store.lexical_reader` to read one row at a time: a large result held as its
+    text takes a third of the memory its rows would (see :func:`_rows`)."""
+    return lexical_csv(run_query(store, text, graphs=graphs))
+
+
+def _statements_csv(store: Store, graph: str, predicate: str) -> str:
+    """The statements of ``predicate`` in the named graph ``graph`` as SPARQL CSV (subject,
+    object), written by the engine.
+
+    A query rather than :meth:`graph.store.Store.statements`: on an on-disk store most of the
+    time goes to the engine's reading of the terms, which a query does without holding the
+    GIL, so that the next property is read while Python takes in this one (100,000 synthetic
+    actors: bench/RESULTS.md, "A cold report at 100,000 actors").
+    """
+    text = f"SELECT ?s ?o WHERE {{ GRAPH <{graph}> {{ ?s <{predicate}> ?o }} }}"
+    return lexical_csv(store.query(text, default_graph=[], named_graphs=[graph]))
 
 
 def _property_values(
-    store: Store, graphs: list[str], predicate: str, home: dict[str, str] | None, *, multi: bool
-) -> dict[str, Any]:
-    """``{claim: value}`` (``multi``: ``{claim: [values]}``) of one property, read from each
-    of ``graphs`` (those that state claims); the first value wins.
+    store: Store, graphs: list[str], home: dict[str, str] | None, pool: ThreadPoolExecutor
+) -> dict[str, dict[str, Any]]:
+    """For each key of :data:`_CLAIM_PROPERTIES`, ``{claim: value}`` (``derived_from``:
+    ``{claim: [values]}``) of that property, read from each of ``graphs`` (those that state
+    claims); the first value wins.
 
     A property counts when it is stated in the graph that states the claim (``home``: claim
     IRI -> that graph). When one graph states every claim, ``home`` is None and every subject
     of the property in it is kept (the claims look up their own).
+
+    The reads run on ``pool``, two ahead of the one Python takes in (each waiting read holds
+    its CSV text, a few dozen MB at 300,000 claims, not its rows).
 
     Claim IRIs and values are interned: the engine gives a new string for each term it
     returns, so a dozen properties of every claim held copies of the same claim IRIs and of the
@@ -221,19 +246,31 @@ def _property_values(
     peak of a build went from 901 to 681 MiB: bench/RESULTS.md, "10M triples on one
     machine").
     """
-    found: dict[str, Any] = {}
-    for g in graphs:
-        statements = store.statements(g, predicate)
+    reads = iter([(key, g) for key in _CLAIM_PROPERTIES for g in graphs])
+    pending: deque[tuple[str, str, Future[str]]] = deque()
+
+    def read_next() -> None:
+        for key, g in itertools.islice(reads, 1):
+            pending.append((key, g, pool.submit(_statements_csv, store, g, _CLAIM_PROPERTIES[key])))
+
+    read_next()
+    read_next()
+    values: dict[str, dict[str, Any]] = {key: {} for key in _CLAIM_PROPERTIES}
+    while pending:
+        key, g, future = pending.popleft()
+        read_next()
+        found = values[key]
+        statements: Iterable[list[str]] = lexical_reader(future.result())
         if home is not None:
-            statements = ((iri, value) for iri, value in statements if home.get(iri) == g)
-        if multi:
+            statements = (row for row in statements if home.get(row[0]) == g)
+        if key == "derived_from":
             for iri, value in statements:
                 found.setdefault(intern(iri), []).append(intern(value))
         else:
             for iri, value in statements:
                 if iri not in found:
                     found[intern(iri)] = intern(value)
-    return found
+    return values
 
 
 def _claim_graphs(store: Store, graphs: list[str]) -> list[str]:
@@ -269,7 +306,7 @@ def _claims(
     """The claims that pass ``flt``: ``{claim IRI: (from, to, edge attributes)}``.
 
     The claims are found by one query (on ``pool``), their optional properties read one by one
-    (:meth:`graph.store.Store.statements`).
+    (:func:`_property_values`).
     """
     stating = _claim_graphs(store, graphs)
     if not stating:
@@ -279,34 +316,30 @@ def _claims(
     if flt.end is not None:
         # Coarse cut in the engine; the overlap with the window is decided below.
         clauses.append(f'FILTER(?start <= "{flt.end.isoformat()}"^^xsd:date)')
-    core = pool.submit(_rows, store, _CORE % "\n  ".join(clauses), graphs)
-    sources = pool.submit(_rows, store, _SOURCES, graphs)
-
-    def properties(home: dict[str, str] | None) -> dict[str, dict[str, Any]]:
-        return {
-            key: _property_values(store, stating, predicate, home, multi=key == "derived_from")
-            for key, predicate in _CLAIM_PROPERTIES.items()
-        }
+    core = pool.submit(_query_csv, store, _CORE % "\n  ".join(clauses), graphs)
+    sources = pool.submit(_query_csv, store, _SOURCES, graphs)
 
     # When one graph states every claim, its properties are read while the engine answers
     # the query of the claims; otherwise they need to know which graph states which claim.
     one = len(stating) == 1
-    values = properties(None) if one else {}
+    values = _property_values(store, stating, None, pool) if one else {}
     home: dict[str, str] = {}  # claim -> the graph it is stated in (the first one found)
     rows: list[tuple[str, str, str, str, str]] = []
-    for iri, rtype, src, dst, start_text, g in core.result():
+    for iri, rtype, src, dst, start_text, g in lexical_reader(core.result()):
         if iri not in home:
             # (one string per claim, party and date, shared with the properties and nodes)
             claim = intern(iri)
             home[claim] = intern(g)
             rows.append((claim, intern(rtype), intern(src), intern(dst), intern(start_text)))
+    del core  # (its text, no longer needed while the claims are built)
     if not one:
-        values = properties(home)
+        values = _property_values(store, stating, home, pool)
     derived = values.pop("derived_from")
     titles: dict[tuple[str, str], dict[str, str]] = {}
     # An unbound title reads as "", the title of a source without one.
-    for source, url, title, g in sources.result():
+    for source, url, title, g in lexical_reader(sources.result()):
         titles.setdefault((source, g), {}).setdefault(url, title)
+    del sources
     citations = _Citations(titles, {})
 
     schemes = (
@@ -368,7 +401,6 @@ def _claims(
             src,
             dst,
             {
-                "claim": iri,
                 "claim_id": claim_ids.get(iri),
                 "type": name,
                 "start": start,
@@ -624,9 +656,16 @@ def build_projection(
     """Project the claims that pass ``flt`` into a MultiDiGraph, without the cache.
 
     ``graphs`` are the named graphs the caller may see (default: every dataset). Nodes are
-    the parties of the claims that pass; an edge per claim, keyed by the claim's IRI.
-    ``G.graph`` holds ``synthetic`` (True if any data shown is synthetic), ``datasets`` (the
-    names of the datasets whose claims are shown), ``filter`` and ``version``.
+    the parties of the claims that pass; an edge per claim, keyed by the claim's IRI, with the
+    claim's own parties as ``subject`` and ``object`` (they differ from the edge's ends where
+    an actor is drawn as another: rolled up, merged). ``G.graph`` holds ``synthetic`` (True if
+    any data shown is synthetic), ``datasets`` (the names of the datasets whose claims are
+    shown), ``filter``, ``version`` and ``party_labels`` (the label of each party of a claim
+    that is not a node; :func:`party_label`).
+
+    An edge's attributes hold no more than 21 keys, the most a dict of 464 bytes holds (one
+    more takes 832): its IRI is the edge's key and its parties' labels are read from the
+    nodes and ``party_labels``, which saves a third of the memory of every claim.
     """
     flt = flt or ProjectionFilter()
     visible = visible_graphs(store, flt, graphs)
@@ -641,6 +680,7 @@ def build_projection(
     identities = list(dataset_graphs(store) if graphs is None else graphs)
     shown_as, part_of = actor_identity(store, identities, flt.level)
     nodes: dict[str, dict[str, Any]] = {}
+    party_labels: dict[str, str] = {}  # the parties of claims that are not nodes: their labels
     edges = []
     shown = set()
     for iri, (src, dst, edge) in claims.items():
@@ -663,15 +703,13 @@ def build_projection(
                 parent = part_of.get(node)
                 attrs["part_of"] = shown_as.get(parent, parent) if parent else None
                 attrs["members"] = []
-        for node, party in zip(ends_at, (src, dst), strict=True):
-            if party != node and party not in nodes[node]["members"]:
-                nodes[node]["members"].append(party)
-        edge.update(
-            subject=src,
-            object=dst,
-            subject_label=own[0]["label"],
-            object_label=own[1]["label"],
-        )
+        for node, party, attrs in zip(ends_at, (src, dst), own, strict=True):
+            if party != node:
+                # (an actor drawn as another is never a node of its own: its label is kept here)
+                party_labels[party] = attrs["label"]
+                if party not in nodes[node]["members"]:
+                    nodes[node]["members"].append(party)
+        edge.update(subject=src, object=dst)
         edges.append((ends_at[0], ends_at[1], iri, edge))
         shown.add(edge["dataset"])
     G = _multidigraph(nodes, edges)
@@ -684,8 +722,28 @@ def build_projection(
         datasets=sorted(shown),
         filter=flt.as_dict(),
         version=version,
+        party_labels=party_labels,
     )
     return G
+
+
+def party_label(G: nx.MultiDiGraph, party: Hashable) -> str | None:
+    """The label of a claim's own party (an edge's ``subject`` or ``object``) in the
+    projection ``G``: its node's, or, for an actor drawn as another, the one kept in
+    ``G.graph["party_labels"]``; None for a party that neither knows.
+
+    Examples
+    --------
+    >>> G = nx.MultiDiGraph(party_labels={"ministry": "Ministry"})
+    >>> G.add_node("center", label="Center")
+    >>> party_label(G, "center"), party_label(G, "ministry"), party_label(G, "x")
+    ('Center', 'Ministry', None)
+    """
+    attrs = G._node.get(party)  # type: ignore[attr-defined]
+    if attrs is not None:
+        label: str | None = attrs.get("label")
+        return label
+    return G.graph.get("party_labels", {}).get(party)
 
 
 def within(G: nx.MultiDiGraph, start: date, end: date) -> nx.MultiDiGraph:
@@ -828,14 +886,14 @@ def claims_of(
         else ((u, v, k, G.edges[u, v, k]) for u, v, k in edges)
     )
     records = []
-    for u, v, _key, data in selected:
+    for u, v, key, data in selected:
         records.append(
             {
-                "claim": data["claim"],
+                "claim": key,
                 "claim_id": data["claim_id"],
                 "type": data["type"],
-                "from": data.get("subject_label", G.nodes[u]["label"]),
-                "to": data.get("object_label", G.nodes[v]["label"]),
+                "from": party_label(G, data.get("subject", u)),
+                "to": party_label(G, data.get("object", v)),
                 "start": data["start"].isoformat(),
                 "end": data["end"].isoformat() if data["end_stated"] else None,
                 "amount": data["amount"],

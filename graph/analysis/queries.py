@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -25,7 +25,7 @@ import pyoxigraph as ox
 
 from graph import errors
 from graph.analysis.metrics.uncertainty import median_interval
-from graph.analysis.projection import ProjectionFilter, project
+from graph.analysis.projection import ProjectionFilter, party_label, project
 from graph.model.namespaces import (
     ID,
     PREFIXES,
@@ -406,9 +406,9 @@ def _node_json(graph: nx.MultiDiGraph, node: str, **extra: Any) -> dict[str, Any
     }
 
 
-def _edge_json(u: str, v: str, data: dict[str, Any]) -> dict[str, Any]:
+def _edge_json(u: str, v: str, key: Hashable, data: dict[str, Any]) -> dict[str, Any]:
     return {
-        "id": data["claim"],
+        "id": key,
         "type": data["type"],
         "source": u,
         "target": v,
@@ -497,8 +497,10 @@ def neighborhood(
     among them that pass ``filters`` (:func:`neighborhood_graph` as JSON)."""
     hood = neighborhood_graph(store, graphs, ref, depth=depth, filters=filters, max_nodes=max_nodes)
     nodes = [_node_json(hood, n, distance=d) for n, d in hood.nodes(data="distance")]
-    edges = sorted((_edge_json(u, v, data) for u, v, data in hood.edges(data=True)),
-                   key=lambda e: e["id"])  # fmt: skip
+    edges = sorted(
+        (_edge_json(u, v, k, data) for u, v, k, data in hood.edges(keys=True, data=True)),
+        key=lambda e: e["id"],
+    )
     return {
         "center": hood.graph["center"],
         "depth": depth,
@@ -558,9 +560,11 @@ def paths(
     for path in found:
         steps = []
         for u, v in itertools.pairwise(path):
-            claims = [_edge_json(u, v, d) for d in (multi.get_edge_data(u, v) or {}).values()]
+            claims = [_edge_json(u, v, k, d) for k, d in (multi.get_edge_data(u, v) or {}).items()]
             if not directed:
-                claims += [_edge_json(v, u, d) for d in (multi.get_edge_data(v, u) or {}).values()]
+                claims += [
+                    _edge_json(v, u, k, d) for k, d in (multi.get_edge_data(v, u) or {}).items()
+                ]
             steps.append(sorted(claims, key=lambda c: c["id"]))
         out.append(
             {
@@ -655,7 +659,7 @@ def flows(
     behind: dict[tuple[tuple[str, ...], str, str], dict[str, bool]] = defaultdict(dict)
     unquantified: dict[str, int] = defaultdict(int)
     labels: dict[str, str | None] = {}  # an actor may have no label
-    for u, v, data in graph.edges(data=True):
+    for u, v, claim, data in graph.edges(keys=True, data=True):
         if data["type"] != "FundingFlow" or (purpose is not None and data["purpose"] != purpose):
             continue
         values = []
@@ -677,7 +681,7 @@ def flows(
         basis = data.get("amount_basis") or "unknown"
         money = (key, data["currency"] or "unknown", basis)
         amounts.setdefault(money, []).append(Decimal(repr(data["amount"])))
-        behind[money][data.get("claim_id") or data["claim"]] = data.get("basis") == "assessment"
+        behind[money][data.get("claim_id") or claim] = data.get("basis") == "assessment"
     rows = []
     for (key, currency, basis), found in amounts.items():
         row: dict[str, Any] = {"group": " / ".join(key)}
@@ -803,7 +807,12 @@ def _for_network_formats(graph: nx.MultiDiGraph, *, gexf: bool = False) -> nx.Mu
     for node, data in graph.nodes(data=True):
         flat.add_node(node, **{k: _flat(v) for k, v in data.items() if v is not None})
     for u, v, key, data in graph.edges(keys=True, data=True):
-        attrs = {k: _flat(v) for k, v in data.items() if v is not None}
+        # (the claim's IRI and its parties' labels, which a projection keeps off the edge)
+        labels = {
+            f"{role}_label": party_label(graph, data.get(role, end))
+            for role, end in (("subject", u), ("object", v))
+        }
+        attrs = {k: _flat(v) for k, v in {"claim": key, **data, **labels}.items() if v is not None}
         attrs["label"] = data["type"]
         if gexf:
             attrs["relation"] = attrs.pop("type")
@@ -834,12 +843,13 @@ _CSV_COLUMNS = (
 def _edge_rows(graph: nx.MultiDiGraph) -> Iterator[list[Any]]:
     """The CSV edge list: the header, then one row per claim in claim order."""
     yield list(_CSV_COLUMNS)
-    for u, v, data in sorted(graph.edges(data=True), key=lambda e: e[2]["claim"]):
+    for u, v, claim, data in sorted(graph.edges(keys=True, data=True), key=lambda e: e[2]):
         row = {
             "source": u,
             "target": v,
             "source_label": graph.nodes[u].get("label"),
             "target_label": graph.nodes[v].get("label"),
+            "claim": claim,
             **data,
         }
         if not data.get("end_stated"):

@@ -263,7 +263,7 @@ def _evidence(G: nx.MultiDiGraph, wanted: set[str]) -> dict[str, dict[str, Any]]
     for u, v, k, d in G.edges(keys=True, data=True):
         if _claim_id(k, d) in wanted:
             edges.append((u, v, k))
-            parties[d["claim"]] = (u, v)
+            parties[k] = (u, v)
     found = {}
     for record in claims_of(G, edges):
         subject, target = parties[record["claim"]]

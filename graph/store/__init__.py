@@ -21,6 +21,8 @@ from graph.store.stores import (
     Store,
     StoreError,
     default_data_dir,
+    lexical_csv,
+    lexical_reader,
     lexical_rows,
     open_store,
 )
@@ -35,6 +37,8 @@ __all__ = [
     "StoreError",
     "consistent",
     "default_data_dir",
+    "lexical_csv",
+    "lexical_reader",
     "lexical_rows",
     "open_store",
     "view_version",

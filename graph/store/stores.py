@@ -187,12 +187,23 @@ def lexical_rows(result: QueryResult) -> list[list[str]]:
     term (a quarter of the time for the 2 million values of 300,000 claims), and the embedded
     engine evaluates and writes without holding the GIL.
     """
+    return list(lexical_reader(lexical_csv(result)))
+
+
+def lexical_csv(result: QueryResult) -> str:
+    """A SELECT result as SPARQL's CSV results, written by the engine (the embedded one
+    evaluates and writes without holding the GIL): what :func:`lexical_reader` reads."""
     assert isinstance(result, ox.QuerySolutions)
     data = result.serialize(format=ox.QueryResultsFormat.CSV)
     assert data is not None
-    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
+    return data.decode("utf-8")
+
+
+def lexical_reader(text: str) -> Iterator[list[str]]:
+    """The rows of :func:`lexical_csv`'s ``text``, one at a time (see :func:`lexical_rows`)."""
+    reader = csv.reader(io.StringIO(text, newline=""))
     next(reader, None)  # the header
-    return list(reader)
+    return reader
 
 
 class Store(ABC):

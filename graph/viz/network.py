@@ -33,7 +33,14 @@ from pyvis.edge import Edge
 from pyvis.network import Network
 
 from graph.analysis.figures import data_span, node_table, timeline
-from graph.analysis.projection import LEVELS, ProjectionFilter, project, simple_view, sources_of
+from graph.analysis.projection import (
+    LEVELS,
+    ProjectionFilter,
+    party_label,
+    project,
+    simple_view,
+    sources_of,
+)
 from graph.ingest import list_datasets
 from graph.model.namespaces import SKOS
 from graph.model.ontology import (
@@ -361,12 +368,16 @@ def _grouped_layout(
     return positions
 
 
-def _claim_record(data: dict[str, Any], u: str, v: str) -> dict[str, Any]:
-    """One claim as the page lists it: its own parties (``subject``, ``object`` and their
-    labels, which differ from the drawn ends ``u``, ``v`` once actors are rolled up), its
-    basis, note, amount with currency and amount basis, and its sources."""
+def _claim_record(
+    G: nx.MultiDiGraph, u: str, v: str, key: str, data: dict[str, Any]
+) -> dict[str, Any]:
+    """One claim (the edge ``u``, ``v``, ``key`` of ``G``) as the page lists it: its own
+    parties (``subject``, ``object`` and their labels, which differ from the drawn ends ``u``,
+    ``v`` once actors are rolled up), its basis, note, amount with currency and amount basis,
+    and its sources."""
+    subject, target = data.get("subject", u), data.get("object", v)
     return {
-        "id": data["claim"],
+        "id": key,
         "claim_id": data["claim_id"],
         "type": data["type"],
         "start": data["start"].isoformat(),
@@ -375,10 +386,10 @@ def _claim_record(data: dict[str, Any], u: str, v: str) -> dict[str, Any]:
         "confidence": data["confidence"],
         "basis": data.get("basis") or _REPORT,
         "note": data.get("note"),
-        "subject": data.get("subject", u),
-        "object": data.get("object", v),
-        "subject_label": data.get("subject_label"),
-        "object_label": data.get("object_label"),
+        "subject": subject,
+        "object": target,
+        "subject_label": party_label(G, subject),
+        "object_label": party_label(G, target),
         "amount": data["amount"],
         "currency": data["currency"],
         "amount_basis": data.get("amount_basis"),
@@ -403,7 +414,7 @@ def _stands_for(G: nx.MultiDiGraph) -> dict[Any, dict[str, str]]:
     for u, v, data in G.edges(data=True):
         for end, role in ((u, "subject"), (v, "object")):
             party = data.get(role, end)
-            actors[end].setdefault(party, data.get(f"{role}_label") or G.nodes[end]["label"])
+            actors[end].setdefault(party, party_label(G, party) or G.nodes[end]["label"])
     return actors
 
 
@@ -468,8 +479,8 @@ def build_network(G: nx.MultiDiGraph, aliases: dict[str, list[str]] | None = Non
             measures=measures.get(node, {}),
         )
     grouped: dict[tuple[str, str, str, str], list[dict[str, Any]]] = {}
-    for u, v, data in G.edges(data=True):
-        record = _claim_record(data, u, v)
+    for u, v, key, data in G.edges(keys=True, data=True):
+        record = _claim_record(G, u, v, key, data)
         grouped.setdefault((u, v, data["type"], record["basis"]), []).append(record)
     for (u, v, rtype, basis), claims in grouped.items():
         style = edge_styles[rtype]

@@ -120,7 +120,7 @@ def _overlap(data: dict[str, Any], lo: date, hi: date) -> int:
 
 
 def _claim_id(key: Hashable, data: dict[str, Any]) -> str:
-    return str(data.get("claim_id") or data.get("claim") or key)
+    return str(data.get("claim_id") or key)
 
 
 def quantile(values: Sequence[float], q: float) -> float:
