@@ -790,6 +790,14 @@ class Engine:
         if crash:
             self.crashes.append(time.monotonic())
 
+    def _background(self, work: Coroutine[Any, Any, _R]) -> asyncio.Task[_R]:
+        """Run ``work`` as a task of the engine's own, held until it ends (the loop keeps only
+        a weak reference to a task) and awaited by :meth:`close`."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
     async def close(self) -> None:
         self._closing = True
         for task in list(self._tasks):
@@ -881,7 +889,7 @@ class Engine:
             self._worker = None
             # Counted now: a call may start the next process (_current) before the task does.
             self._restarted(crash=True)
-            asyncio.get_running_loop().create_task(self._respawn_after_crash(worker))
+            self._background(self._respawn_after_crash(worker))
 
     async def _respawn_after_crash(self, worker: _Worker) -> None:
         code = await asyncio.get_running_loop().run_in_executor(None, worker.process.wait)
@@ -1057,9 +1065,7 @@ class Engine:
         except asyncio.CancelledError:
             self._landed(key, flight)
             if flight.joined:  # the caller went away: those who joined still get an answer
-                task = asyncio.get_running_loop().create_task(run())
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+                task = self._background(run())
                 task.add_done_callback(lambda done: _settle(flight.answer, done))
             else:
                 flight.answer.cancel()
@@ -1131,9 +1137,7 @@ class Engine:
                     worker.forget(call_id)
                     # The caller hears at once; the restart goes on in the background (other
                     # calls wait for it in _current).
-                    task = loop.create_task(self._restart(worker, call_id))
-                    self._tasks.add(task)
-                    task.add_done_callback(self._tasks.discard)
+                    self._background(self._restart(worker, call_id))
                     # The restart takes the process out of use before the caller hears, so
                     # that the caller's next call waits for the new one instead of failing.
                     await asyncio.sleep(0)
