@@ -292,22 +292,28 @@ def _read_property(
     return _statements_by_value(store, graph, predicate, candidates)
 
 
-def _statements(
-    store: Store, graph: str, predicate: str, read: str | tuple[int, list[tuple[str, str]]]
-) -> Iterable[Sequence[str]]:
-    """The (subject, object) pairs of what :func:`_read_property` read, as the whole
-    statements read in the engine's order would give them for each subject's first object.
+def _subjects_by_value(read: tuple[int, list[tuple[str, str]]]) -> dict[str, list[str]] | None:
+    """What :func:`_statements_by_value` read as ``{value: [subjects]}`` (interned), when
+    each subject has one value among the candidates and none other, so that a subject's
+    value is the one the whole statements would give first; otherwise (not possible for
+    validated data) None.
 
-    Read by value, they are that when each subject has one object among the candidates and
-    no other: otherwise (not possible for validated data) they are read again whole.
+    The engine's CSV of one column of IRIs is its lines (it quotes none: a value with a
+    quote is read by the CSV reader).
     """
-    if isinstance(read, str):
-        return lexical_reader(read)
     total, parts = read
-    pairs = [(subject, value) for value, text in parts for (subject,) in lexical_reader(text)]
-    if len(pairs) == total and len({subject for subject, _ in pairs}) == total:
-        return pairs
-    return lexical_reader(_statements_csv(store, graph, predicate))
+    found = {}
+    for value, text in parts:
+        if '"' in text:
+            found[value] = [intern(row[0]) for row in lexical_reader(text)]
+        else:
+            found[value] = list(map(intern, text.split("\r\n")[1:-1]))
+    if sum(map(len, found.values())) != total:
+        return None  # a value outside the candidates
+    several = [subjects for subjects in found.values() if subjects]
+    if len(several) > 1 and len(set().union(*several)) != total:
+        return None  # a subject with two values
+    return found
 
 
 def _property_values(
@@ -358,8 +364,26 @@ def _property_values(
         key, g, future = pending.popleft()
         read_next()
         found = values[key]
-        statements: Iterable[Sequence[str]]
-        statements = _statements(store, g, _CLAIM_PROPERTIES[key], future.result())
+        read = future.result()
+        by_value = None if isinstance(read, str) else _subjects_by_value(read)
+        if by_value is not None:
+            first = not found  # (no graph before this one gave a value)
+            for value, subjects in by_value.items():
+                if home is not None:
+                    subjects = [iri for iri in subjects if home.get(iri) == g]
+                value = intern(value)
+                if key == "derived_from":
+                    for iri in subjects:
+                        found.setdefault(iri, []).append(value)
+                elif first:
+                    found.update(dict.fromkeys(subjects, value))
+                else:
+                    for iri in subjects:
+                        found.setdefault(iri, value)
+            continue
+        if not isinstance(read, str):
+            read = _statements_csv(store, g, _CLAIM_PROPERTIES[key])
+        statements: Iterable[list[str]] = lexical_reader(read)
         if home is not None:
             statements = (row for row in statements if home.get(row[0]) == g)
         if key == "derived_from":
