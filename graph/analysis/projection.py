@@ -256,6 +256,11 @@ def _statements_csv(store: Store, graph: str, predicate: str) -> str:
 #: (:func:`_statements_by_value`); past it they are read whole.
 _MOST_VALUES = 64
 
+#: Whether the parties and the claims' properties are read by the flat queries of
+#: :func:`_parties` and :func:`_statements_by_value` (False: by :data:`_PARTIES` and every
+#: property whole, the reads they replace and fall back on; the tests compare the two).
+_FLAT_READS = True
+
 
 def _statements_by_value(
     store: Store, graph: str, predicate: str, candidates: Sequence[str]
@@ -343,7 +348,7 @@ def _property_values(
     machine").
     """
     candidates: dict[str, Sequence[str] | None] = dict.fromkeys(_CLAIM_PROPERTIES)
-    if isinstance(store, EmbeddedStore):
+    if isinstance(store, EmbeddedStore) and _FLAT_READS:
         for key, scheme in _SCHEMES.items():
             candidates[key] = list(concepts(scheme).values())
         if sources is not None:
@@ -573,12 +578,15 @@ def _parties(store: Store, graphs: list[str]) -> dict[str, dict[str, Any]]:
     """
     by_iri = {kind.iri: kind for kind in kinds().values()}
     values = " ".join(f"<{iri}>" for iri in by_iri)
-    typed: dict[str, str] = {}
-    rows: list[list[str]] = []
-    for iri, rtype in lexical_reader(_query_csv(store, _PARTY_KINDS % values, graphs)):
-        if typed.setdefault(iri, rtype) != rtype:
-            rows = _rows(store, _PARTIES % values, graphs)
-            break
+    typed: dict[str, str] | None = {} if _FLAT_READS else None
+    if typed is not None:
+        for iri, rtype in lexical_reader(_query_csv(store, _PARTY_KINDS % values, graphs)):
+            if typed.setdefault(iri, rtype) != rtype:
+                typed = None  # a party of two kinds
+                break
+    rows: list[list[str]]
+    if typed is None:
+        rows = _rows(store, _PARTIES % values, graphs)
     else:
         labels, aggregates, synthetics, codes = (
             dict(lexical_reader(_query_csv(store, _PARTY_COLUMNS[name], graphs)))
