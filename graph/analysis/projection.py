@@ -191,7 +191,7 @@ GROUP BY ?node ?type"""
 # query of its own over one pattern, grouped by the party with the same aggregate. The same
 # answers (a MIN or MAX over a party's values does not change when the OPTIONALs multiply
 # its rows) in a third of the time: oxigraph's left joins cost more than the reading (100,000
-# synthetic actors: 6-10 s against 2-3 s; bench/RESULTS.md, "A cold report in 30 s").
+# synthetic actors: 6-10 s against 2-3 s; bench/RESULTS.md, "Parties and properties read flat").
 _PARTY_KINDS = "SELECT ?node ?type WHERE { ?node a ?type . VALUES ?type { %s } }"
 _PARTY_COLUMNS = {
     "label": "SELECT ?node (MIN(?name) AS ?v) WHERE { ?node rdfs:label ?name } GROUP BY ?node",
