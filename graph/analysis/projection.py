@@ -157,6 +157,17 @@ _CLAIM_PROPERTIES = {
     "action": RG + "enforcementKind",
 }
 
+#: The claim properties whose values are concepts, and the scheme of each: a value is read as its
+#: notation, and the statements are read one value at a time (:func:`_statements_by_value`).
+_SCHEMES = {
+    "precision": "DatePrecisionScheme",
+    "confidence": "ConfidenceScheme",
+    "purpose": "FundingPurposeScheme",
+    "basis": "ClaimBasisScheme",
+    "amount_basis": "AmountBasisScheme",
+    "action": "EnforcementKindScheme",
+}
+
 _SOURCES = """
 SELECT ?source ?url ?title ?g
 WHERE {
@@ -175,6 +186,21 @@ WHERE {
   OPTIONAL { ?node rg:province|rg:country|rg:nationality ?place . ?place skos:notation ?notation }
 }
 GROUP BY ?node ?type"""
+
+# What _PARTIES tells, read flat: the kind of each party, then each of its other columns by a
+# query of its own over one pattern, grouped by the party with the same aggregate. The same
+# answers (a MIN or MAX over a party's values does not change when the OPTIONALs multiply
+# its rows) in a third of the time: oxigraph's left joins cost more than the reading (100,000
+# synthetic actors: 6-10 s against 2-3 s; bench/RESULTS.md, "Parties and properties read flat").
+_PARTY_KINDS = "SELECT ?node ?type WHERE { ?node a ?type . VALUES ?type { %s } }"
+_PARTY_COLUMNS = {
+    "label": "SELECT ?node (MIN(?name) AS ?v) WHERE { ?node rdfs:label ?name } GROUP BY ?node",
+    "aggregate": "SELECT ?node (MAX(?agg) AS ?v) WHERE { ?node rg:aggregate ?agg } GROUP BY ?node",
+    "synthetic": "SELECT ?node (MAX(?s) AS ?v) WHERE { ?node rg:synthetic ?s } GROUP BY ?node",
+    "code": """SELECT ?node (MIN(?notation) AS ?v)
+WHERE { ?node rg:province|rg:country|rg:nationality ?place . ?place skos:notation ?notation }
+GROUP BY ?node""",
+}
 
 
 def add_months(day: date, months: int) -> date:
@@ -226,8 +252,81 @@ def _statements_csv(store: Store, graph: str, predicate: str) -> str:
     return lexical_csv(store.query(text, default_graph=[], named_graphs=[graph]))
 
 
+#: The most values a property's statements are read by, one query each
+#: (:func:`_statements_by_value`); past it they are read whole.
+_MOST_VALUES = 64
+
+#: Whether the parties and the claims' properties are read by the flat queries of
+#: :func:`_parties` and :func:`_statements_by_value` (False: by :data:`_PARTIES` and every
+#: property whole, the reads they replace and fall back on; the tests compare the two).
+_FLAT_READS = True
+
+
+def _statements_by_value(
+    store: Store, graph: str, predicate: str, candidates: Sequence[str]
+) -> tuple[int, list[tuple[str, str]]]:
+    """The statements of ``predicate`` in ``graph`` whose object is one of ``candidates``
+    (IRIs), read one value at a time: ``(statements of the predicate in all, [(value, CSV of
+    its subjects)])``.
+
+    The engine gives back only the subjects: on an on-disk store each IRI it writes is a
+    lookup in the store, and a concept or a source, the same for a hundred thousand claims,
+    was looked up once per claim (100,000 synthetic actors: 0.9 s against 0.45 s a property).
+    """
+    count = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s <{predicate}> ?o }} }}"
+
+    def csv(text: str) -> str:
+        return lexical_csv(store.query(text, default_graph=[], named_graphs=[graph]))
+
+    total = int(next(lexical_reader(csv(count)))[0])
+    parts = []
+    for value in candidates:
+        parts.append(
+            (value, csv(f"SELECT ?s WHERE {{ GRAPH <{graph}> {{ ?s <{predicate}> <{value}> }} }}"))
+        )
+    return total, parts
+
+
+def _read_property(
+    store: Store, graph: str, predicate: str, candidates: Sequence[str] | None
+) -> str | tuple[int, list[tuple[str, str]]]:
+    """The statements of ``predicate`` in ``graph``: by value (:func:`_statements_by_value`)
+    where ``candidates`` are few, else whole (:func:`_statements_csv`)."""
+    if candidates is None or len(candidates) > _MOST_VALUES:
+        return _statements_csv(store, graph, predicate)
+    return _statements_by_value(store, graph, predicate, candidates)
+
+
+def _subjects_by_value(read: tuple[int, list[tuple[str, str]]]) -> dict[str, list[str]] | None:
+    """What :func:`_statements_by_value` read as ``{value: [subjects]}`` (interned), when
+    each subject has one value among the candidates and none other, so that a subject's
+    value is the one the whole statements would give first; otherwise (not possible for
+    validated data) None.
+
+    The engine's CSV of one column of IRIs is its lines (it quotes none: a value with a
+    quote is read by the CSV reader).
+    """
+    total, parts = read
+    found = {}
+    for value, text in parts:
+        if '"' in text:
+            found[value] = [intern(row[0]) for row in lexical_reader(text)]
+        else:
+            found[value] = list(map(intern, text.split("\r\n")[1:-1]))
+    if sum(map(len, found.values())) != total:
+        return None  # a value outside the candidates
+    several = [subjects for subjects in found.values() if subjects]
+    if len(several) > 1 and len(set().union(*several)) != total:
+        return None  # a subject with two values
+    return found
+
+
 def _property_values(
-    store: Store, graphs: list[str], home: dict[str, str] | None, pool: ThreadPoolExecutor
+    store: Store,
+    graphs: list[str],
+    home: dict[str, str] | None,
+    pool: ThreadPoolExecutor,
+    sources: Sequence[str] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """For each key of :data:`_CLAIM_PROPERTIES`, ``{claim: value}`` (``derived_from``:
     ``{claim: [values]}``) of that property, read from each of ``graphs`` (those that state
@@ -238,7 +337,9 @@ def _property_values(
     of the property in it is kept (the claims look up their own).
 
     The reads run on ``pool``, two ahead of the one Python takes in (each waiting read holds
-    its CSV text, a few dozen MB at 300,000 claims, not its rows).
+    its CSV text, a few dozen MB at 300,000 claims, not its rows). On the embedded engine the
+    properties of :data:`_SCHEMES` and ``derived_from`` (when ``sources``, the IRIs of the
+    sources, are given) are read one value at a time (:func:`_statements_by_value`).
 
     Claim IRIs and values are interned: the engine gives a new string for each term it
     returns, so a dozen properties of every claim held copies of the same claim IRIs and of the
@@ -246,12 +347,20 @@ def _property_values(
     peak of a build went from 901 to 681 MiB: bench/RESULTS.md, "10M triples on one
     machine").
     """
+    candidates: dict[str, Sequence[str] | None] = dict.fromkeys(_CLAIM_PROPERTIES)
+    if isinstance(store, EmbeddedStore) and _FLAT_READS:
+        for key, scheme in _SCHEMES.items():
+            candidates[key] = list(concepts(scheme).values())
+        if sources is not None:
+            candidates["derived_from"] = sources
     reads = iter([(key, g) for key in _CLAIM_PROPERTIES for g in graphs])
-    pending: deque[tuple[str, str, Future[str]]] = deque()
+    pending: deque[tuple[str, str, Future[str | tuple[int, list[tuple[str, str]]]]]] = deque()
 
     def read_next() -> None:
         for key, g in itertools.islice(reads, 1):
-            pending.append((key, g, pool.submit(_statements_csv, store, g, _CLAIM_PROPERTIES[key])))
+            predicate = _CLAIM_PROPERTIES[key]
+            read = pool.submit(_read_property, store, g, predicate, candidates[key])
+            pending.append((key, g, read))
 
     read_next()
     read_next()
@@ -260,7 +369,26 @@ def _property_values(
         key, g, future = pending.popleft()
         read_next()
         found = values[key]
-        statements: Iterable[list[str]] = lexical_reader(future.result())
+        read = future.result()
+        by_value = None if isinstance(read, str) else _subjects_by_value(read)
+        if by_value is not None:
+            first = not found  # (no graph before this one gave a value)
+            for value, subjects in by_value.items():
+                if home is not None:
+                    subjects = [iri for iri in subjects if home.get(iri) == g]
+                value = intern(value)
+                if key == "derived_from":
+                    for iri in subjects:
+                        found.setdefault(iri, []).append(value)
+                elif first:
+                    found.update(dict.fromkeys(subjects, value))
+                else:
+                    for iri in subjects:
+                        found.setdefault(iri, value)
+            continue
+        if not isinstance(read, str):
+            read = _statements_csv(store, g, _CLAIM_PROPERTIES[key])
+        statements: Iterable[list[str]] = lexical_reader(read)
         if home is not None:
             statements = (row for row in statements if home.get(row[0]) == g)
         if key == "derived_from":
@@ -316,13 +444,15 @@ def _claims(
     if flt.end is not None:
         # Coarse cut in the engine; the overlap with the window is decided below.
         clauses.append(f'FILTER(?start <= "{flt.end.isoformat()}"^^xsd:date)')
-    core = pool.submit(_query_csv, store, _CORE % "\n  ".join(clauses), graphs)
     sources = pool.submit(_query_csv, store, _SOURCES, graphs)
+    core = pool.submit(_query_csv, store, _CORE % "\n  ".join(clauses), graphs)
 
     # When one graph states every claim, its properties are read while the engine answers
     # the query of the claims; otherwise they need to know which graph states which claim.
     one = len(stating) == 1
-    values = _property_values(store, stating, None, pool) if one else {}
+    # (The sources are few and read at once: their IRIs are the values of derived_from.)
+    cited = list(dict.fromkeys(row[0] for row in lexical_reader(sources.result())))
+    values = _property_values(store, stating, None, pool, cited) if one else {}
     home: dict[str, str] = {}  # claim -> the graph it is stated in (the first one found)
     rows: list[tuple[str, str, str, str, str]] = []
     for iri, rtype, src, dst, start_text, g in lexical_reader(core.result()):
@@ -333,7 +463,7 @@ def _claims(
             rows.append((claim, intern(rtype), intern(src), intern(dst), intern(start_text)))
     del core  # (its text, no longer needed while the claims are built)
     if not one:
-        values = _property_values(store, stating, home, pool)
+        values = _property_values(store, stating, home, pool, cited)
     derived = values.pop("derived_from")
     titles: dict[tuple[str, str], dict[str, str]] = {}
     # An unbound title reads as "", the title of a source without one.
@@ -342,15 +472,7 @@ def _claims(
     del sources
     citations = _Citations(titles, {})
 
-    schemes = (
-        "DatePrecisionScheme",
-        "ConfidenceScheme",
-        "FundingPurposeScheme",
-        "ClaimBasisScheme",
-        "AmountBasisScheme",
-        "EnforcementKindScheme",
-    )
-    notation = {iri: n for scheme in schemes for n, iri in concepts(scheme).items()}
+    notation = {iri: n for scheme in _SCHEMES.values() for n, iri in concepts(scheme).items()}
     levels = concepts("ConfidenceScheme")
     rank = {iri: concept_rank(iri) or 0 for iri in levels.values()}
     minimum = rank[levels[flt.min_confidence]] if flt.min_confidence else None
@@ -447,10 +569,36 @@ def _period(
 
 
 def _parties(store: Store, graphs: list[str]) -> dict[str, dict[str, Any]]:
+    """The parties of the kinds of the model: ``{IRI: {"kind", "tier", "label", "aggregate",
+    "synthetic", "code"}}``, what :data:`_PARTIES` answers, read by the flat queries of
+    :data:`_PARTY_KINDS` and :data:`_PARTY_COLUMNS`.
+
+    A party of two kinds (not possible for validated data) is read by :data:`_PARTIES`
+    itself, whose order decides which kind it keeps.
+    """
     by_iri = {kind.iri: kind for kind in kinds().values()}
     values = " ".join(f"<{iri}>" for iri in by_iri)
+    typed: dict[str, str] | None = {} if _FLAT_READS else None
+    if typed is not None:
+        for iri, rtype in lexical_reader(_query_csv(store, _PARTY_KINDS % values, graphs)):
+            if typed.setdefault(iri, rtype) != rtype:
+                typed = None  # a party of two kinds
+                break
+    rows: list[list[str]]
+    if typed is None:
+        rows = _rows(store, _PARTIES % values, graphs)
+    else:
+        labels, aggregates, synthetics, codes = (
+            dict(lexical_reader(_query_csv(store, _PARTY_COLUMNS[name], graphs)))
+            for name in ("label", "aggregate", "synthetic", "code")
+        )
+        rows = [
+            [iri, rtype, labels.get(iri, ""), aggregates.get(iri, ""), synthetics.get(iri, ""),
+             codes.get(iri, "")]
+            for iri, rtype in typed.items()
+        ]  # fmt: skip
     parties = {}
-    for iri, rtype, label, aggregate, synthetic, code in _rows(store, _PARTIES % values, graphs):
+    for iri, rtype, label, aggregate, synthetic, code in rows:
         kind = by_iri[rtype]
         parties[intern(iri)] = {
             "kind": kind.name,
