@@ -102,7 +102,7 @@ class Jobs:
         self.keep_seconds = keep_seconds
         self.keep_count = keep_count
         self._jobs: dict[str, Job] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: dict[str, asyncio.Task[None]] = {}
 
     def start(self, principal: Principal, operation: str, work: Work, key: Hashable = None) -> Job:
         """Start ``work`` as a job of ``principal`` (``key``: what it computes, see
@@ -113,8 +113,8 @@ class Jobs:
         job = Job(secrets.token_urlsafe(18), operation, owner_of(principal), key=key)
         self._jobs[job.id] = job
         task = asyncio.get_running_loop().create_task(self._run(job, work))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks[job.id] = task
+        task.add_done_callback(lambda _: self._tasks.pop(job.id, None))
         return job
 
     async def wait(self, job: Job, seconds: float) -> bool:
@@ -143,9 +143,17 @@ class Jobs:
         return job if job is not None and job.owner == owner_of(principal) else None
 
     async def close(self) -> None:
-        """Wait for the jobs still running (at shutdown, before the engine stops)."""
+        """At shutdown, before the engine stops: wait for the jobs still running (an upload
+        finishes), but stop those that only read for a page (a ``key``: the question page's
+        figures, the server's warm-up), which nobody needs once the server is gone; they end
+        ``failed`` with 503. (What the engine process computes for them is not stopped, since
+        pyoxigraph cannot cancel: the engine's own stop waits for it a while, then kills it.)"""
+        for job_id, task in self._tasks.items():
+            job = self._jobs.get(job_id)
+            if job is not None and job.key is not None:
+                task.cancel()
         if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+            await asyncio.gather(*self._tasks.values(), return_exceptions=True)
 
     async def _run(self, job: Job, work: Work) -> None:
         # (in the task's own copy of the request's context)
@@ -158,12 +166,16 @@ class Jobs:
         call_progress.set(Tracker(seen))
         try:
             job.status, job.result = await work()
+        except asyncio.CancelledError:  # (a page's job at shutdown: close)
+            job.status, job.result = 503, {"error": "the server is shutting down", "status": 503}
+            raise
         except Exception:  # work answers its errors; this is a bug
             log.exception("job %s (%s) failed", job.id, job.operation)
             job.status, job.result = 500, {"error": "internal error", "status": 500}
-        job.state = "done" if job.status < 400 else "failed"
-        job.ended = time.time()
-        job.finished.set()
+        finally:
+            job.state = "done" if job.status is not None and job.status < 400 else "failed"
+            job.ended = time.time()
+            job.finished.set()
 
     def _prune(self, room: int = 0) -> None:
         """Forget finished jobs older than ``keep_seconds``, then the oldest finished ones
