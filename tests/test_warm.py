@@ -157,6 +157,27 @@ def test_a_reader_during_the_warm_up_joins_it(large: Path, tmp_path: Path) -> No
         assert PENDING not in page.text and 'data-chart="payers"' in page.text
 
 
+def test_a_write_during_the_warm_up_supersedes_it(large: Path, tmp_path: Path) -> None:
+    fresh = claims_csv(tmp_path / "fresh.csv", _recruiter(FRESH)).read_bytes()
+    with serving(large / "data", tmp_path / "server.log", "--page-wait", "0") as server:
+        first = _running(server)["warm"]
+        with server.client("editor") as editor:
+            response = editor.post(
+                "/api/datasets",
+                data={"name": "fresh", "access": "public"},
+                files={"file": ("fresh.csv", fresh, "text/csv")},
+                timeout=120,
+            )
+            assert response.status_code in (200, 201), response.text
+        state = _warm(server, runs=2)
+        # the first (running when the write was sent, seconds from its end) gave way
+        assert state["state"] == "done" and state["runs"] == 2, (first, state)
+        assert state["superseded"] == 1, (first, state)
+        page = httpx.get(f"{server.base}/", timeout=30)
+        assert PENDING not in page.text and FRESH in page.text
+        assert page.headers["X-Store-Version"] == state["version"]
+
+
 def test_a_shutdown_during_the_warm_up_is_clean(large: Path, tmp_path: Path) -> None:
     log = tmp_path / "server.log"
     with serving(large / "data", log, "--page-wait", "0", new_session=True) as server:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -84,7 +85,10 @@ class Warmer:
         if older is not None and not older.done():
             older.cancel()
             self.superseded += 1
-        self._task = asyncio.get_running_loop().create_task(self._run(older))
+        # In a context of its own, not the writer's request's (its address, its notes).
+        self._task = asyncio.get_running_loop().create_task(
+            self._run(older), context=contextvars.Context()
+        )
 
     async def _run(self, older: asyncio.Task[None] | None) -> None:
         if older is not None:  # one at a time: the older lets go first
