@@ -308,7 +308,7 @@ def create_app(store: Store | None = None, settings: Settings | None = None) -> 
     warmer = Warmer(
         partial(warm_question_page, jobs, engine) if settings.warm and settings.anonymous else None
     )
-    engine.written.append(warmer.kick)
+    engine.written.extend((jobs.written, warmer.kick))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

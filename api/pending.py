@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from api.deps import ApiError, answer_of, jobs_of, settings_of
 from graph.server.auth import Principal
+from graph.server.engine import call_notes
 from graph.server.jobs import Job, Jobs, TooManyJobs
 from graph.viz.page import SERVED_POLICY
 from graph.viz.question import pending_page
@@ -45,7 +46,7 @@ async def _ready(
     # itself keeps only that it is ready (GET /api/jobs/{id} stays small).
     computed: list[_Data] = []
     if job is not None and job.state == "done":
-        return job, computed, True
+        return job, _noted(job.kept or computed), True
     if job is None:
         try:
             job = start_job(jobs, principal, what, key, compute, computed)
@@ -53,7 +54,19 @@ async def _ready(
             raise ApiError(
                 503, "too many jobs are running; try again later", headers={"Retry-After": "10"}
             ) from None
-    return job, computed, await jobs.wait(job, settings.page_wait)
+    ready = await jobs.wait(job, settings.page_wait)
+    return job, _noted(computed), ready
+
+
+def _noted(computed: list[_Data]) -> list[_Data]:
+    """``computed``; the view version of its data (a job's, computed outside the request)
+    noted for the request's ``X-Store-Version``, as an engine call of its own would."""
+    note = call_notes.get()
+    if note is not None and computed and isinstance(data := computed[0], dict):
+        version = data.get("version")
+        if version is not None:
+            note.version = str(version)
+    return computed
 
 
 def job_key(what: str, path: str, parameters: Iterable[tuple[str, str]]) -> Hashable:
@@ -73,11 +86,15 @@ def start_job(
     key: Hashable,
     compute: Callable[[], Awaitable[_Data]],
     computed: list[_Data],
+    *,
+    keep: bool = False,
 ) -> Job:
     """Start ``compute()`` as the job of ``principal`` that computes ``key`` (see
     :func:`job_key`); its data, when it ends well, goes into ``computed``. A request for the
-    same page finds the job (and joins it) until it has been forgotten. TooManyJobs when every
-    place for a job is taken."""
+    same page finds the job (and joins it) until it has been forgotten or a write ends
+    (:meth:`~graph.server.jobs.Jobs.written`). ``keep``: the job keeps its data for the
+    requests that find it done, which then need no engine call. TooManyJobs when every place
+    for a job is taken."""
 
     async def work() -> tuple[int, Any]:
         status, body = await answer_of(compute, what)
@@ -86,7 +103,10 @@ def start_job(
         computed.append(body)
         return status, {"ready": True}
 
-    return jobs.start(principal, what, work, key=key)
+    job = jobs.start(principal, what, work, key=key)
+    if keep:
+        job.kept = computed
+    return job
 
 
 async def page_when_ready(

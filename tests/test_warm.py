@@ -78,8 +78,12 @@ def test_the_warm_up_runs_at_start_and_the_page_is_drawn_whole(server: LiveServe
     state = _warm(server)
     assert state["state"] == "done", state
     assert state["seconds"] > 0 and state["version"]
+    calls = httpx.get(f"{server.base}/healthz", timeout=30).json()["lanes"]["analysis"]["calls"]
     page = httpx.get(f"{server.base}/", timeout=30)
     assert page.status_code == 200
+    # made of the warm-up's figures: not computed again, nor asked of the engine
+    health = httpx.get(f"{server.base}/healthz", timeout=30).json()
+    assert health["lanes"]["analysis"]["calls"] == calls
     assert PENDING not in page.text
     assert 'data-chart="payers"' in page.text and "Minist" in page.text
     # the page's figures are those the warm-up computed, for the same view of the store

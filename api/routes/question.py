@@ -46,9 +46,16 @@ PAGE_JOB = "the figures of the question page"
 async def warm_question_page(jobs: Jobs, engine: Engine) -> str | None:
     """The server's warm-up (:mod:`graph.server.warm`): the figures of ``/`` as an anonymous
     reader asks for it, without parameters, computed by the page's own job, which a reader's
-    request for ``/`` finds and joins (or finds done, the figures then cached in the engine
-    process); the view version they were computed at. Only what an anonymous caller may
-    read goes in: a caller with a token has a job (and a computation) of its own."""
+    request for ``/`` finds and joins, or finds done; the view version they were computed
+    at. Only what an anonymous caller may read goes in: a caller with a token has a job (and
+    a computation) of its own.
+
+    The job keeps the figures (the page's: bounded, megabytes at 100,000 actors) for the
+    readers who find it done, until the next write, when a warm-up begins again: the
+    engine's cache may not hold every chart of a large store (the projection alone fills
+    it), and the page must not be computed again in a reader's request. Only where every
+    write passes through this server (an embedded store, as for the answer cache); over a
+    remote store a reader's page asks the engine, whose cache the warm-up filled."""
     computed: list[dict[str, Any]] = []
     job = start_job(
         jobs,
@@ -57,6 +64,7 @@ async def warm_question_page(jobs: Jobs, engine: Engine) -> str | None:
         job_key(PAGE_JOB, "/", ()),
         partial(engine.call, service.question_page_data, ANONYMOUS, default_filters()),
         computed,
+        keep=engine.answers.enabled,
     )
     await job.finished.wait()
     if not computed:

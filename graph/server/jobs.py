@@ -61,6 +61,11 @@ class Job:
     #: What the job computes, for :meth:`Jobs.find` (a page and its parameters); None: not
     #: to be found again.
     key: Hashable = None
+    #: The writes the server had seen when the job started (:meth:`Jobs.written`).
+    writes: int = 0
+    #: The data of a job that keeps it for those who find it done (the server's warm-up of
+    #: the landing page: graph.server.warm), else None.
+    kept: list[Any] | None = field(default=None, repr=False)
     #: Set when the job has ended.
     finished: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
 
@@ -103,6 +108,7 @@ class Jobs:
         self.keep_count = keep_count
         self._jobs: dict[str, Job] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._writes = 0
 
     def start(self, principal: Principal, operation: str, work: Work, key: Hashable = None) -> Job:
         """Start ``work`` as a job of ``principal`` (``key``: what it computes, see
@@ -110,7 +116,9 @@ class Jobs:
         self._prune(room=1)
         if len(self._jobs) >= self.keep_count:
             raise TooManyJobs()
-        job = Job(secrets.token_urlsafe(18), operation, owner_of(principal), key=key)
+        job = Job(
+            secrets.token_urlsafe(18), operation, owner_of(principal), key=key, writes=self._writes
+        )
         self._jobs[job.id] = job
         task = asyncio.get_running_loop().create_task(self._run(job, work))
         self._tasks[job.id] = task
@@ -126,15 +134,22 @@ class Jobs:
         return True
 
     def find(self, principal: Principal, key: Hashable) -> Job | None:
-        """The latest job of ``principal`` that computes ``key`` and has not failed, if any:
-        a page asked for again joins its computation, or finds it done."""
+        """The latest job of ``principal`` that computes ``key``, has not failed and began
+        after the last write (:meth:`written`), if any: a page asked for again joins its
+        computation, or finds it done."""
         self._prune()
         owner = owner_of(principal)
         found = [
             j for j in self._jobs.values()
             if j.key == key and j.owner == owner and j.state != "failed"
+            and j.writes == self._writes
         ]  # fmt: skip
         return max(found, key=lambda j: j.started) if found else None
+
+    def written(self) -> None:
+        """A write succeeded: no job begun before it is found again (:meth:`find`), so that
+        a page asked for after a write is computed from the store after it."""
+        self._writes += 1
 
     def get(self, principal: Principal, job_id: str) -> Job | None:
         """Job ``job_id`` if ``principal`` started it; None for any other (or no) job."""
