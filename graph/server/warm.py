@@ -6,9 +6,9 @@ at once (issue 13, item 3), as a BI server warms its default dashboards.
 application's (``warm``: for the question page, :func:`api.routes.question.warm_question_page`,
 the page's own job, which a reader's request for the same page joins), one at a time. A
 :meth:`Warmer.kick` while one runs supersedes it: the server stops waiting for the older one
-(what the engine process computes for it goes on to its end, since it cannot be stopped, but
-it is computed once: the engine process's cache lets a second computation of the same result
-wait for the first) and the newer one starts once the older has let go. A failure is logged
+(what the engine process computes for it goes on to its end, since it cannot be stopped; the
+newer one's computation waits for it at the engine cache's one computation per key, so the two
+run one after the other, not side by side) and the newer one starts once the older has let go. A failure is logged
 and shown in ``/healthz``; it never stops the server. :meth:`Warmer.close` (at shutdown)
 cancels the one running.
 
