@@ -1,7 +1,8 @@
 """The server's warm-up of the landing page (graph/server/warm.py), against a real `recruitgraph
 serve` on 127.0.0.1: it runs at start and again after a write, `/` then answers the whole page
 at once (no card left computing), a reader arriving during it joins it, `--no-warm` turns it
-off, a restricted dataset never enters it, and a shutdown during it is clean.
+off, a restricted dataset never enters it, a failed one is logged and the server goes on,
+and a shutdown during it is clean.
 
 The servers run with ``--page-wait 0``: a page whose figures are not ready at once answers
 with its cards computing, so a page drawn whole can only have come from the warm-up."""
@@ -128,6 +129,20 @@ def test_no_warm_warms_nothing(tmp_path: Path) -> None:
         assert health["lanes"]["analysis"]["calls"] == 0
         # nothing computed the figures: the first reader's page has its cards computing
         assert PENDING in httpx.get(f"{server.base}/", timeout=30).text
+
+
+def test_a_failed_warm_up_is_logged_and_the_server_goes_on(tmp_path: Path) -> None:
+    data = _build(tmp_path)
+    # a background call's time limit is the write limit: too short for the page's figures
+    with serving(data / "data", data / "server.log", "--write-timeout", "0.05") as server:
+        state = _warm(server)
+        assert state["state"] == "failed" and "503" in state["error"], state
+        assert "the warm-up failed" in (data / "server.log").read_text()
+        deadline = time.monotonic() + 60
+        while (health := httpx.get(f"{server.base}/healthz", timeout=30)).status_code != 200:
+            assert time.monotonic() < deadline, health.text  # the engine comes back
+            time.sleep(0.2)
+        assert httpx.get(f"{server.base}/api/datasets", timeout=30).status_code == 200
 
 
 @pytest.fixture(scope="module")
