@@ -5,12 +5,14 @@ at once (issue 13, item 3), as a BI server warms its default dashboards.
 :class:`Warmer` holds the policy, not the computation: it runs one coroutine of the
 application's (``warm``: for the question page, :func:`api.routes.question.warm_question_page`,
 the page's own job, which a reader's request for the same page joins), one at a time. A
-:meth:`Warmer.kick` while one runs supersedes it: the server stops waiting for the older one
-(what the engine process computes for it goes on to its end, since it cannot be stopped; the
-newer one's computation waits for it at the engine cache's one computation per key, so the two
-run one after the other, not side by side) and the newer one starts once the older has let go. A failure is logged
-and shown in ``/healthz``; it never stops the server. :meth:`Warmer.close` (at shutdown)
-cancels the one running.
+:meth:`Warmer.kick` while one runs (a write during it) supersedes it: its figures are of the
+store before the write, and one more warm-up starts as soon as it ends; every kick meanwhile
+folds into that one. The older one is not cancelled, since what the engine process computes
+for it cannot be stopped, and is not waited for in vain either: its computation runs again
+at the new version when a write lands during it (:func:`graph.store.consistency.consistent`),
+so the next finds most of its work cached. A burst of writes thus costs at most two warm-ups,
+never one per write. A failure is logged and shown in ``/healthz``; it never stops the server.
+:meth:`Warmer.close` (at shutdown) cancels the one running.
 
 The warm-up runs as a background call of the engine (under the write time limit, in the
 analysis lane, whose threads run at a lower priority: see
@@ -72,44 +74,46 @@ class Warmer:
         self.version: str | None = None
         self.seconds: float | None = None
         self.error: str | None = None
-        #: Warm-ups started, and how many of them a newer one superseded.
+        #: Warm-ups started, and how many were superseded (a write during them: one more
+        #: followed).
         self.runs = 0
         self.superseded = 0
+        self._again = False
         self._started = 0.0
 
     def kick(self) -> None:
-        """Warm up (again): at start, and after a write. One running is superseded."""
+        """Warm up (again): at start, and after a write. While one runs, one more follows it."""
         if self._warm is None or self._closing:
             return
-        older = self._task
-        if older is not None and not older.done():
-            older.cancel()
-            self.superseded += 1
+        if self._task is not None and not self._task.done():
+            if not self._again:
+                self._again = True
+                self.superseded += 1
+            return
         # In a context of its own, not the writer's request's (its address, its notes).
         self._task = asyncio.get_running_loop().create_task(
-            self._run(older), context=contextvars.Context()
+            self._run(), context=contextvars.Context()
         )
 
-    async def _run(self, older: asyncio.Task[None] | None) -> None:
-        if older is not None:  # one at a time: the older lets go first
-            with contextlib.suppress(asyncio.CancelledError):
-                await older
+    async def _run(self) -> None:
         assert self._warm is not None
-        self.runs += 1
-        self.current, self.error, self._started = "running", None, time.monotonic()
-        try:
-            version = await self._warm()
-        except asyncio.CancelledError:
-            raise  # superseded or shutting down: the next state is the newer one's
-        except WarmFailed as failure:
-            self._ended("failed", None, str(failure))
-            log.warning("the warm-up failed: %s", failure)
-        except Exception as bug:  # never stops the server; logged with its traceback
-            self._ended("failed", None, f"internal error: {type(bug).__name__}")
-            log.exception("the warm-up failed")
-        else:
-            self._ended("done", version, None)
-            log.info("warmed up the landing page in %.1f s (version %s)", self.seconds, version)
+        while True:
+            self._again = False
+            self.runs += 1
+            self.current, self.error, self._started = "running", None, time.monotonic()
+            try:
+                version = await self._warm()
+            except WarmFailed as failure:
+                self._ended("failed", None, str(failure))
+                log.warning("the warm-up failed: %s", failure)
+            except Exception as bug:  # never stops the server; logged with its traceback
+                self._ended("failed", None, f"internal error: {type(bug).__name__}")
+                log.exception("the warm-up failed")
+            else:
+                self._ended("done", version, None)
+                log.info("warmed up the landing page in %.1f s (version %s)", self.seconds, version)
+            if not self._again or self._closing:
+                return
 
     def _ended(self, state: str, version: str | None, error: str | None) -> None:
         self.current, self.error = state, error
