@@ -754,7 +754,8 @@ class Engine:
         #: Answers kept until the next write; only where every write passes through this
         #: server (an embedded store: see graph.server.answers).
         self.answers = AnswerCache(answer_cache_bytes if spec.kind == "embedded" else 0)
-        #: Called after every write that succeeded (the server's warm-up: graph.server.warm).
+        #: Called after every write, whether it succeeded or not (the server's page jobs and
+        #: warm-up: graph.server.jobs, graph.server.warm).
         self.written: list[Callable[[], None]] = []
         #: How many times the engine process was restarted (time limits, crashes).
         self.restarts = 0
@@ -1016,8 +1017,9 @@ class Engine:
             finally:
                 self._flights.clear()
                 self.answers.written()
-            for listener in self.written:
-                listener()
+                # (a write that failed too: one cut short may have been applied)
+                for listener in self.written:
+                    listener()
         elif not service.shared(operation):
             answer = await self._run(lane, caller, ref, arguments, kwargs, encoding, write=False)
         else:

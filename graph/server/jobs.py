@@ -147,8 +147,9 @@ class Jobs:
         return max(found, key=lambda j: j.started) if found else None
 
     def written(self) -> None:
-        """A write succeeded: no job begun before it is found again (:meth:`find`), so that
-        a page asked for after a write is computed from the store after it."""
+        """A write ended (one cut short may have been applied: the engine calls this after
+        every write): no job begun before it is found again (:meth:`find`), so that a page
+        asked for after a write is computed from the store after it."""
         self._writes += 1
 
     def get(self, principal: Principal, job_id: str) -> Job | None:
