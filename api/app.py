@@ -24,6 +24,7 @@ import tempfile
 import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import cast
 
@@ -41,6 +42,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.deps import REQUEST_ID, STATIC, ApiError, Settings, error_response, noted_role
 from api.openapi import openapi_document
 from api.routes import ROUTERS
+from api.routes.question import warm_question_page
 from api.routes.sparql import FastQueryPath
 from graph.errors import RecruitgraphError
 from graph.server.auth import AuthError, TokenStore, principal_for
@@ -53,6 +55,7 @@ from graph.server.engine import (
 )
 from graph.server.jobs import Jobs
 from graph.server.service import describe_error, internal_error
+from graph.server.warm import Warmer
 from graph.store import Store
 
 __all__ = ["RequestLog", "Settings", "create_app", "settings_for_store"]
@@ -300,13 +303,22 @@ def create_app(store: Store | None = None, settings: Settings | None = None) -> 
     )
     tokens = TokenStore(settings.token_dir())
     jobs = Jobs()
+    # The anonymous reader's landing page, warmed at start and after every write (there is
+    # no anonymous reader to warm it for under --no-anonymous).
+    warmer = Warmer(
+        partial(warm_question_page, jobs, engine) if settings.warm and settings.anonymous else None
+    )
+    engine.written.extend((jobs.written, warmer.kick))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await engine.start()
+        warmer.kick()  # in the background: the server answers meanwhile
         try:
             yield
         finally:
+            engine.closing()
+            await warmer.close()
             await jobs.close()  # background uploads finish before the engine stops
             await engine.close()
             if settings.cleanup is not None:
@@ -337,6 +349,7 @@ def create_app(store: Store | None = None, settings: Settings | None = None) -> 
     app = cast(Application, offline)
     app.state.engine = engine
     app.state.jobs = jobs
+    app.state.warmer = warmer
     app.state.settings = settings
     app.state.tokens = tokens
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes)

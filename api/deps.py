@@ -47,6 +47,7 @@ __all__ = [
     "SettingsDep",
     "answer_of",
     "caller",
+    "default_filters",
     "engine_of",
     "error",
     "error_body",
@@ -108,6 +109,9 @@ class Settings:
     #: Seconds a page (the question page) waits for its figures before it answers with a page
     #: that shows their computation's progress and polls it.
     page_wait: float = 2.0
+    #: Whether the server computes the anonymous reader's landing page in the background at
+    #: start and after every write (graph.server.warm; ``serve --no-warm``: not).
+    warm: bool = True
     #: Past this many actors the explorer draws groups first (graph.viz.groups).
     aggregate_above: int = AGGREGATE_ABOVE
     #: Bytes of derived results (projections, reports) the engine process keeps
@@ -452,7 +456,15 @@ _CLAIMS = (
     "basis",
 )
 
+_filters = projection_filters(*_CLAIMS, "aggregates")
 #: Every filter, aggregates included (the metrics and the explorer).
-Filters = Annotated[ProjectionFilter, Depends(projection_filters(*_CLAIMS, "aggregates"))]
+Filters = Annotated[ProjectionFilter, Depends(_filters)]
+
+
+def default_filters() -> ProjectionFilter:
+    """The filters of a route that takes :data:`Filters` asked for without a parameter."""
+    return _filters(**{name: _PARAMETERS[name][1] for name in (*_CLAIMS, "aggregates")})
+
+
 #: The filters of the graph routes (neighbourhood, paths): aggregates always take part.
 ClaimFilters = Annotated[ProjectionFilter, Depends(projection_filters(*_CLAIMS))]

@@ -91,6 +91,10 @@ class Health(TypedDict):
     #: restarts after a crash in the last 60 s (3 make a crash loop)
     engine_crashes_recent: int
     engine_last_restart: str | None
+    #: The warm-up of the landing page (``serve --no-warm``: off): ``state`` (off, idle,
+    #: running, done, failed), the view version it warmed, the seconds it took (so far,
+    #: while running), its error, and how many warm-ups ran and how many a write superseded
+    warm: NotRequired[dict[str, Any]]
     #: Per lane of the engine (query, analysis, write): slots, calls running and waiting,
     #: heavy slots and the long queries in them, and since start calls run, reads that shared
     #: an identical one's answer, calls refused.

@@ -13,7 +13,7 @@ joins that job.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable, Iterable
 from typing import Any, TypeVar
 
 from fastapi import Request
@@ -21,11 +21,12 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from api.deps import ApiError, answer_of, jobs_of, settings_of
 from graph.server.auth import Principal
-from graph.server.jobs import Job, TooManyJobs
+from graph.server.engine import call_notes
+from graph.server.jobs import Job, Jobs, TooManyJobs
 from graph.viz.page import SERVED_POLICY
 from graph.viz.question import pending_page
 
-__all__ = ["data_or_job", "json_when_ready", "page_when_ready"]
+__all__ = ["data_or_job", "job_key", "json_when_ready", "page_when_ready", "start_job"]
 
 _Data = TypeVar("_Data")
 
@@ -39,29 +40,73 @@ async def _ready(
     """The job of ``compute`` for the request's parameters (started, or found again), the data
     when this request's own job computed it, and whether the job ended within ``--page-wait``."""
     jobs, settings = jobs_of(request), settings_of(request)
-    key = (what, request.url.path, tuple(sorted(request.query_params.multi_items())))
+    key = job_key(what, request.url.path, request.query_params.multi_items())
     job = jobs.find(principal, key)
     # The data, when this request's own job computes it while the request waits: the job
     # itself keeps only that it is ready (GET /api/jobs/{id} stays small).
     computed: list[_Data] = []
     if job is not None and job.state == "done":
-        return job, computed, True
+        return job, _noted(job.kept or computed), True
     if job is None:
-
-        async def work() -> tuple[int, Any]:
-            status, body = await answer_of(compute, what)
-            if status != 200:
-                return status, body
-            computed.append(body)
-            return status, {"ready": True}
-
         try:
-            job = jobs.start(principal, what, work, key=key)
+            job = start_job(jobs, principal, what, key, compute, computed)
         except TooManyJobs:
             raise ApiError(
                 503, "too many jobs are running; try again later", headers={"Retry-After": "10"}
             ) from None
-    return job, computed, await jobs.wait(job, settings.page_wait)
+    ready = await jobs.wait(job, settings.page_wait)
+    return job, _noted(computed), ready
+
+
+def _noted(computed: list[_Data]) -> list[_Data]:
+    """``computed``; the view version of its data (a job's, computed outside the request)
+    noted for the request's ``X-Store-Version``, as an engine call of its own would."""
+    note = call_notes.get()
+    if note is not None and computed and isinstance(data := computed[0], dict):
+        version = data.get("version")
+        if version is not None:
+            note.version = str(version)
+    return computed
+
+
+def job_key(what: str, path: str, parameters: Iterable[tuple[str, str]]) -> Hashable:
+    """What a page's job computes (:meth:`graph.server.jobs.Jobs.find`): the page (``what``),
+    its path and its query parameters in any order.
+
+    >>> job_key("the figures of the question page", "/", [("b", "2"), ("a", "1")])
+    ('the figures of the question page', '/', (('a', '1'), ('b', '2')))
+    """
+    return what, path, tuple(sorted(parameters))
+
+
+def start_job(
+    jobs: Jobs,
+    principal: Principal,
+    what: str,
+    key: Hashable,
+    compute: Callable[[], Awaitable[_Data]],
+    computed: list[_Data],
+    *,
+    keep: bool = False,
+) -> Job:
+    """Start ``compute()`` as the job of ``principal`` that computes ``key`` (see
+    :func:`job_key`); its data, when it ends well, goes into ``computed``. A request for the
+    same page finds the job (and joins it) until it has been forgotten or a write ends
+    (:meth:`~graph.server.jobs.Jobs.written`). ``keep``: the job keeps its data for the
+    requests that find it done, which then need no engine call. TooManyJobs when every place
+    for a job is taken."""
+
+    async def work() -> tuple[int, Any]:
+        status, body = await answer_of(compute, what)
+        if status != 200:
+            return status, body
+        computed.append(body)
+        return status, {"ready": True}
+
+    job = jobs.start(principal, what, work, key=key)
+    if keep:
+        job.kept = computed
+    return job
 
 
 async def page_when_ready(

@@ -850,6 +850,7 @@ def _serve(store: Store, sock: socket.socket, args: argparse.Namespace) -> None:
         answer_cache_bytes=int(args.answer_cache_mb * 1024**2),
         metrics_cache_bytes=int(args.metrics_cache_mb * 1024**2),
         page_wait=args.page_wait,
+        warm=not args.no_warm,
         nx_backend=args.nx_backend,
         aggregate_above=AGGREGATE_ABOVE if args.aggregate_above is None else args.aggregate_above,
         data_dir=args.data_dir,
@@ -1215,6 +1216,13 @@ def build_parser() -> argparse.ArgumentParser:
             metavar="SECONDS",
             help="how long the question page waits for its figures before it answers with "
             "their progress and polls them (default 2)",
+        )
+        limits.add_argument(
+            "--no-warm",
+            action="store_true",
+            help="do not compute the landing page (/) for anonymous readers in the background "
+            "at start and after every write (default: warm it, so that a reader arriving "
+            "after the warm-up gets the whole page at once; /healthz shows its state)",
         )
         limits.add_argument(
             "--aggregate-above",

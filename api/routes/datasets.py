@@ -166,6 +166,8 @@ async def healthz(request: Request, engine: EngineDep) -> JSONResponse:
         data["lanes"] = engine.load()
         data["answer_cache"] = engine.answers.stats()
     fields, problem = engine_health(engine)
+    if principal is not None:  # (a refused token, or none under --no-anonymous: liveness only)
+        fields["warm"] = request.app.state.warmer.state()
     if problem is None and answer is None:
         problem = f"the engine did not answer within {HEALTH_WAIT:g} s"
     data.update(fields)

@@ -12,7 +12,7 @@ script it loads is served here: no CDN.
 from __future__ import annotations
 
 from functools import partial
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
@@ -24,15 +24,54 @@ from api.deps import (
     EncodedJSON,
     EngineDep,
     Filters,
+    default_filters,
 )
 from api.models import JobStarted, QuestionData, QuestionPart
-from api.pending import data_or_job, json_when_ready
+from api.pending import data_or_job, job_key, json_when_ready, start_job
 from graph.analysis.question import CHARTS, QUESTION
 from graph.server import service
+from graph.server.auth import ANONYMOUS
+from graph.server.engine import Engine
+from graph.server.jobs import Jobs
+from graph.server.warm import WarmFailed
 from graph.viz.page import MEDIA_TYPES, SERVED_POLICY
 from graph.viz.question import PENDING_ASSETS, QUESTION_ASSETS, question_page
 
 router = APIRouter(responses=ERRORS)
+
+#: The job of the page's figures (its operation, the words of its progress).
+PAGE_JOB = "the figures of the question page"
+
+
+async def warm_question_page(jobs: Jobs, engine: Engine) -> str | None:
+    """The server's warm-up (:mod:`graph.server.warm`): the figures of ``/`` as an anonymous
+    reader asks for it, without parameters, computed by the page's own job, which a reader's
+    request for ``/`` finds and joins, or finds done; the view version they were computed
+    at. Only what an anonymous caller may read goes in: a caller with a token has a job (and
+    a computation) of its own.
+
+    The job keeps the figures (the page's: bounded, megabytes at 100,000 actors) for the
+    readers who find it done, until the next write, when a warm-up begins again: the
+    engine's cache may not hold every chart of a large store (the projection alone fills
+    it), and the page must not be computed again in a reader's request. Only where every
+    write passes through this server (an embedded store, as for the answer cache); over a
+    remote store a reader's page asks the engine, whose cache the warm-up filled."""
+    computed: list[dict[str, Any]] = []
+    job = start_job(
+        jobs,
+        ANONYMOUS,
+        PAGE_JOB,
+        job_key(PAGE_JOB, "/", ()),
+        partial(engine.call, service.question_page_data, ANONYMOUS, default_filters()),
+        computed,
+        keep=engine.answers.enabled,
+    )
+    await job.finished.wait()
+    if not computed:
+        body = job.result if isinstance(job.result, dict) else {}
+        raise WarmFailed(f"{job.status}: {body.get('error', 'no figures')}")
+    version = computed[0].get("version")
+    return None if version is None else str(version)
 
 
 @router.get(
@@ -61,7 +100,7 @@ async def question(
     data, job = await data_or_job(
         request,
         principal,
-        "the figures of the question page",
+        PAGE_JOB,
         partial(engine.call, service.question_page_data, principal, filters),
     )
     pending = None if data is not None else (CHARTS, job)

@@ -465,8 +465,15 @@ def question(
         if progress is not None:
             progress(Step("projecting the claims", 0, None, "rows"))
         # One projection for every part (a large store's is too large for the cache to keep
-        # between the parts), each part cached as question_part caches it.
-        G = project(store, flt, graphs=graphs)
+        # between the parts), each part cached as question_part caches it; made only when a
+        # part is not cached (the page asked again after the server's warm-up).
+        projected: list[nx.MultiDiGraph] = []
+
+        def part(chart: str, told: Progress | None) -> dict[str, Any]:
+            if not projected:
+                projected.append(project(store, flt, graphs=graphs))
+            return _part(store, projected[0], chart, options, told)
+
         parts = []
         for done, chart in enumerate(CHARTS):
             told = None
@@ -474,12 +481,7 @@ def question(
                 progress(Step(chart, done, len(CHARTS), "charts"))
                 told = _told_as(chart, progress)
             parts.append(
-                cached(
-                    store,
-                    "question_part",
-                    options.key(chart),
-                    partial(_part, store, G, chart, options, told),
-                )
+                cached(store, "question_part", options.key(chart), partial(part, chart, told))
             )
     if progress is not None:
         progress(Step("figures", len(CHARTS), len(CHARTS), "charts", finished=True))

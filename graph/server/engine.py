@@ -754,6 +754,9 @@ class Engine:
         #: Answers kept until the next write; only where every write passes through this
         #: server (an embedded store: see graph.server.answers).
         self.answers = AnswerCache(answer_cache_bytes if spec.kind == "embedded" else 0)
+        #: Called after every write, whether it succeeded or not (the server's page jobs and
+        #: warm-up: graph.server.jobs, graph.server.warm).
+        self.written: list[Callable[[], None]] = []
         #: How many times the engine process was restarted (time limits, crashes).
         self.restarts = 0
         #: When it was last restarted (seconds since the epoch), and when (monotonic clock)
@@ -797,6 +800,11 @@ class Engine:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
+
+    def closing(self) -> None:
+        """Shutdown begins: calls already made run on, but a read whose caller went away is no
+        longer run again for those who joined it (they are going away too)."""
+        self._closing = True
 
     async def close(self) -> None:
         self._closing = True
@@ -1009,6 +1017,9 @@ class Engine:
             finally:
                 self._flights.clear()
                 self.answers.written()
+                # (a write that failed too: one cut short may have been applied)
+                for listener in self.written:
+                    listener()
         elif not service.shared(operation):
             answer = await self._run(lane, caller, ref, arguments, kwargs, encoding, write=False)
         else:
@@ -1064,7 +1075,8 @@ class Engine:
             answer = await run()
         except asyncio.CancelledError:
             self._landed(key, flight)
-            if flight.joined:  # the caller went away: those who joined still get an answer
+            # The caller went away: those who joined still get an answer (not at shutdown).
+            if flight.joined and not self._closing:
                 task = self._background(run())
                 task.add_done_callback(lambda done: _settle(flight.answer, done))
             else:

@@ -61,6 +61,11 @@ class Job:
     #: What the job computes, for :meth:`Jobs.find` (a page and its parameters); None: not
     #: to be found again.
     key: Hashable = None
+    #: The writes the server had seen when the job started (:meth:`Jobs.written`).
+    writes: int = 0
+    #: The data of a job that keeps it for those who find it done (the server's warm-up of
+    #: the landing page: graph.server.warm), else None.
+    kept: list[Any] | None = field(default=None, repr=False)
     #: Set when the job has ended.
     finished: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
 
@@ -102,7 +107,8 @@ class Jobs:
         self.keep_seconds = keep_seconds
         self.keep_count = keep_count
         self._jobs: dict[str, Job] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._writes = 0
 
     def start(self, principal: Principal, operation: str, work: Work, key: Hashable = None) -> Job:
         """Start ``work`` as a job of ``principal`` (``key``: what it computes, see
@@ -110,11 +116,13 @@ class Jobs:
         self._prune(room=1)
         if len(self._jobs) >= self.keep_count:
             raise TooManyJobs()
-        job = Job(secrets.token_urlsafe(18), operation, owner_of(principal), key=key)
+        job = Job(
+            secrets.token_urlsafe(18), operation, owner_of(principal), key=key, writes=self._writes
+        )
         self._jobs[job.id] = job
         task = asyncio.get_running_loop().create_task(self._run(job, work))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks[job.id] = task
+        task.add_done_callback(lambda _: self._tasks.pop(job.id, None))
         return job
 
     async def wait(self, job: Job, seconds: float) -> bool:
@@ -126,15 +134,23 @@ class Jobs:
         return True
 
     def find(self, principal: Principal, key: Hashable) -> Job | None:
-        """The latest job of ``principal`` that computes ``key`` and has not failed, if any:
-        a page asked for again joins its computation, or finds it done."""
+        """The latest job of ``principal`` that computes ``key``, has not failed and began
+        after the last write (:meth:`written`), if any: a page asked for again joins its
+        computation, or finds it done."""
         self._prune()
         owner = owner_of(principal)
         found = [
             j for j in self._jobs.values()
             if j.key == key and j.owner == owner and j.state != "failed"
+            and j.writes == self._writes
         ]  # fmt: skip
         return max(found, key=lambda j: j.started) if found else None
+
+    def written(self) -> None:
+        """A write ended (one cut short may have been applied: the engine calls this after
+        every write): no job begun before it is found again (:meth:`find`), so that a page
+        asked for after a write is computed from the store after it."""
+        self._writes += 1
 
     def get(self, principal: Principal, job_id: str) -> Job | None:
         """Job ``job_id`` if ``principal`` started it; None for any other (or no) job."""
@@ -143,9 +159,17 @@ class Jobs:
         return job if job is not None and job.owner == owner_of(principal) else None
 
     async def close(self) -> None:
-        """Wait for the jobs still running (at shutdown, before the engine stops)."""
+        """At shutdown, before the engine stops: wait for the jobs still running (an upload
+        finishes), but stop those that only read for a page (a ``key``: the question page's
+        figures, the server's warm-up), which nobody needs once the server is gone; they end
+        ``failed`` with 503. (What the engine process computes for them is not stopped, since
+        pyoxigraph cannot cancel: the engine's own stop waits for it a while, then kills it.)"""
+        for job_id, task in self._tasks.items():
+            job = self._jobs.get(job_id)
+            if job is not None and job.key is not None:
+                task.cancel()
         if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+            await asyncio.gather(*self._tasks.values(), return_exceptions=True)
 
     async def _run(self, job: Job, work: Work) -> None:
         # (in the task's own copy of the request's context)
@@ -158,12 +182,16 @@ class Jobs:
         call_progress.set(Tracker(seen))
         try:
             job.status, job.result = await work()
+        except asyncio.CancelledError:  # (a page's job at shutdown: close)
+            job.status, job.result = 503, {"error": "the server is shutting down", "status": 503}
+            raise
         except Exception:  # work answers its errors; this is a bug
             log.exception("job %s (%s) failed", job.id, job.operation)
             job.status, job.result = 500, {"error": "internal error", "status": 500}
-        job.state = "done" if job.status < 400 else "failed"
-        job.ended = time.time()
-        job.finished.set()
+        finally:
+            job.state = "done" if job.status is not None and job.status < 400 else "failed"
+            job.ended = time.time()
+            job.finished.set()
 
     def _prune(self, room: int = 0) -> None:
         """Forget finished jobs older than ``keep_seconds``, then the oldest finished ones
