@@ -27,8 +27,11 @@ value constraints      each ``v`` that does not conform: ``sh:class``, ``sh:data
 =====================  ==========================================================================
 
 Each query finds the breaches in the whole data graph first and joins them with the focus nodes
-after: a ``MINUS`` or a ``GROUP BY`` is one pass over a path, where a ``FILTER (NOT) EXISTS``
-per focus node was one index lookup each (three times the time, at 1M triples). And
+after: a ``MINUS`` of a class's instances is one pass over a path, where a ``FILTER (NOT)
+EXISTS`` per value was one index lookup each (three times the time, at 1M triples). Where a
+pass would hold a set of every node of a path (``sh:maxCount`` as a ``GROUP BY``,
+``sh:minCount`` as a ``MINUS`` of every subject of the path: memory that grew with the file),
+the check streams instead: a self-join, a ``FILTER NOT EXISTS`` per focus node. And
 :func:`run_checks` first asks whether a shape has focus nodes at all, and whether there is any
 breach of a constraint anywhere (:attr:`Check.screen`, one ASK shared by the checks with the
 same path and count): in data that conforms, most checks stop there. Where the data graph has
@@ -531,8 +534,8 @@ def _property_checks(
         message_from = prop
         read: tuple[str, ...] = (str(path),)
         # ``breach``: the breaches in the whole data graph, focus nodes or not, joined with the
-        # focus nodes after (MINUS and GROUP BY are one pass over a path; FILTER NOT EXISTS
-        # per focus node is a lookup each); where it is given, ``screen`` asks whether there
+        # focus nodes after (a MINUS of a class's instances is one pass over a path; FILTER NOT
+        # EXISTS per value is a lookup each); where it is given, ``screen`` asks whether there
         # is any, and the focus nodes are not even looked for where there is none
         head, pattern, tail, per_focus = "SELECT DISTINCT ?this ?value", "", "", None
         breach = None
