@@ -27,8 +27,11 @@ value constraints      each ``v`` that does not conform: ``sh:class``, ``sh:data
 =====================  ==========================================================================
 
 Each query finds the breaches in the whole data graph first and joins them with the focus nodes
-after: a ``MINUS`` or a ``GROUP BY`` is one pass over a path, where a ``FILTER (NOT) EXISTS``
-per focus node was one index lookup each (three times the time, at 1M triples). And
+after: a ``MINUS`` of a class's instances is one pass over a path, where a ``FILTER (NOT)
+EXISTS`` per value was one index lookup each (three times the time, at 1M triples). Where a
+pass would hold a set of every node of a path (``sh:maxCount`` as a ``GROUP BY``,
+``sh:minCount`` as a ``MINUS`` of every subject of the path: memory that grew with the file),
+the check streams instead: a self-join, a ``FILTER NOT EXISTS`` per focus node. And
 :func:`run_checks` first asks whether a shape has focus nodes at all, and whether there is any
 breach of a constraint anywhere (:attr:`Check.screen`, one ASK shared by the checks with the
 same path and count): in data that conforms, most checks stop there. Where the data graph has
@@ -66,6 +69,7 @@ from __future__ import annotations
 __all__ = [
     "KEPT_AS_INTEGER",
     "MARKS",
+    "READ_AT_ONCE",
     "Check",
     "DataGraph",
     "Result",
@@ -448,6 +452,47 @@ def _classes(
     return classes or None
 
 
+def _without(target: str, pattern: str) -> str:
+    """The focus nodes of ``target`` for which ``pattern`` has no match.
+
+    One index lookup per focus node (``FILTER NOT EXISTS``), streamed: a ``MINUS`` held the
+    subjects of the whole path in a hash table first (260 MB for ``rg:from`` at 11.4M triples),
+    memory that grew with the file.
+
+    >>> _without("{ ?this a <C> }", "?this <p> ?v")
+    '{ ?this a <C> } FILTER NOT EXISTS { ?this <p> ?v }'
+    """
+    return f"{target} FILTER NOT EXISTS {{ {pattern} }}"
+
+
+#: Up to this many values, :func:`_more_than` joins the path with itself instead of grouping.
+_JOINED_UP_TO = 2
+
+
+def _more_than(path: str, count: int) -> str:
+    """A graph pattern binding ``?this`` to each node with more than ``count`` distinct values
+    on ``path`` (a node more than once).
+
+    For small counts (all the shapes give: 0 and 1) the path joined with itself, each join
+    one index lookup per value: the engine streams it, an ASK stops at the first breach and
+    nothing is held per node. A ``GROUP BY ?this`` held a set of values for every node of the
+    path, memory that grew with the file (13 MB at 1.1M triples for ``rg:from``). Distinct
+    values are distinct terms (``sameTerm``), as ``COUNT(DISTINCT)`` counts them.
+
+    >>> _more_than("<p>", 1)
+    '?this <p> ?v0 . ?this <p> ?v1 . FILTER (!sameTerm(?v0, ?v1))'
+    """
+    if count > _JOINED_UP_TO:
+        return (
+            f"{{ SELECT ?this WHERE {{ ?this {path} ?v }} GROUP BY ?this"
+            f" HAVING (COUNT(DISTINCT ?v) > {count}) }}"
+        )
+    values = [f"?v{i}" for i in range(count + 1)]
+    joined = " ".join(f"?this {path} {v} ." for v in values)
+    pairs = [f"!sameTerm({a}, {b})" for i, a in enumerate(values) for b in values[i + 1 :]]
+    return joined + (f" FILTER ({' && '.join(pairs)})" if pairs else "")
+
+
 def _count(obj: rdflib.term.Node) -> int:
     """The whole number a cardinality constraint gives."""
     if not isinstance(obj, rdflib.Literal) or not isinstance(obj.value, int):
@@ -489,25 +534,21 @@ def _property_checks(
         message_from = prop
         read: tuple[str, ...] = (str(path),)
         # ``breach``: the breaches in the whole data graph, focus nodes or not, joined with the
-        # focus nodes after (MINUS and GROUP BY are one pass over a path; FILTER NOT EXISTS
-        # per focus node is a lookup each); where it is given, ``screen`` asks whether there
+        # focus nodes after (a MINUS of a class's instances is one pass over a path; FILTER NOT
+        # EXISTS per value is a lookup each); where it is given, ``screen`` asks whether there
         # is any, and the focus nodes are not even looked for where there is none
         head, pattern, tail, per_focus = "SELECT DISTINCT ?this ?value", "", "", None
         breach = None
         classes = _classes(shapes, predicate, obj)
         if predicate == SH.minCount and _count(obj) == 1:
-            head, pattern = "SELECT DISTINCT ?this", f"{target} MINUS {{ ?this {p} ?v }}"
+            head, pattern = "SELECT DISTINCT ?this", _without(target, f"?this {p} ?v")
         elif predicate == SH.minCount:
             head, pattern = "SELECT ?this", f"{once} OPTIONAL {{ ?this {p} ?v }}"
             tail = f" GROUP BY ?this HAVING (COUNT(DISTINCT ?v) < {_count(obj)})"
         elif predicate == SH.maxCount:
-            head, breach = (
-                "SELECT DISTINCT ?this",
-                f"{{ SELECT ?this WHERE {{ ?this {p} ?v }} GROUP BY ?this"
-                f" HAVING (COUNT(DISTINCT ?v) > {_count(obj)}) }}",
-            )
+            head, breach = "SELECT DISTINCT ?this", _more_than(p, _count(obj))
         elif predicate == SH.hasValue:
-            head, pattern = "SELECT DISTINCT ?this", f"{target} MINUS {{ ?this {p} {_n3(obj)} }}"
+            head, pattern = "SELECT DISTINCT ?this", _without(target, f"?this {p} {_n3(obj)}")
         elif predicate == SH.lessThanOrEquals:
             # one result per pair of values, as pyshacl gives
             head = "SELECT DISTINCT ?this ?value ?other"
@@ -602,6 +643,9 @@ def given_marks(given: Iterable[ox.Triple], data: DataGraph) -> list[ox.Quad]:
     return marks
 
 
+#: How many distinct literals :func:`read_as_rdflib` remembers having read (a few MB).
+READ_AT_ONCE = 65_536
+
 #: What :func:`read_as_rdflib` changed in the data graph: (quad removed, quad added, whether
 #: the added one was new), for :func:`undo`.
 Changes = list[tuple[ox.Quad, ox.Quad, bool]]
@@ -614,28 +658,39 @@ def read_as_rdflib(data: ox.Store | DataGraph, checks: Iterable[Check]) -> Chang
     oxigraph and rdflib each keep a literal of a datatype they know by its value, but accept
     different lexical forms: "2024-01-05"^^xsd:dateTime is not a dateTime to oxigraph and
     midnight of that day to rdflib; "2024-02-30"^^xsd:date is ill-typed to both. So each
-    distinct literal on a path the checks read is read by rdflib once: one it takes as ill-typed
+    distinct literal on a path the checks read is read by rdflib: one it takes as ill-typed
     is listed in :data:`LITERALS` (``sh:datatype`` consults it); one it reads as another value
     than oxigraph does is replaced, in the data graph, by rdflib's normal form of it.
+
+    The literals are streamed from the engine, not selected DISTINCT (the engine's set of
+    every distinct literal grew with the file: 64 MB at 1.1M triples); the last
+    :data:`READ_AT_ONCE` distinct literals read are remembered, so that a literal seen again
+    soon (a date, a boolean) is read once, and memory is bounded by that, not by the file.
+    What is kept beyond it is what rdflib reads otherwise (the marks and the replacements).
     """
     data = data if isinstance(data, DataGraph) else DataGraph(data)
     paths = sorted({path for check in checks for path in check.reads})
     if not paths:
         return []
-    # xsd:string literals are always what they say; leaving them out keeps the scan short
+    # xsd:string and language-tagged literals are always what they say: left out of the scan
     query = (
-        "SELECT DISTINCT ?o WHERE { VALUES ?p { " + " ".join(f"<{p}>" for p in paths) + " }"
-        f" ?s ?p ?o FILTER (isLiteral(?o) && !sameTerm(DATATYPE(?o), <{XSD.string}>)) }}"
+        "SELECT ?o WHERE { VALUES ?p { " + " ".join(f"<{p}>" for p in paths) + " }"
+        f" ?s ?p ?o FILTER (isLiteral(?o) && !sameTerm(DATATYPE(?o), <{XSD.string}>)"
+        ' && LANG(?o) = "") }'
     )
     graph, ill = ox.NamedNode(data.name(LITERALS)), ox.NamedNode(data.name(_ILL_TYPED))
-    marks: list[ox.Quad] = []
+    marks: dict[ox.Quad, None] = {}
     read_otherwise: dict[ox.Literal, ox.Literal] = {}
+    seen: set[ox.Literal] = set()
     for row in data.query(query):
         literal = row["o"]
-        if not isinstance(literal, ox.Literal) or literal.language:
+        if literal in seen or not isinstance(literal, ox.Literal):
             continue
+        if len(seen) >= READ_AT_ONCE:
+            seen.clear()
+        seen.add(literal)
         if ill_typed(literal):
-            marks.append(ox.Quad(graph, ill, literal, graph))
+            marks[ox.Quad(graph, ill, literal, graph)] = None
             continue
         form = str(to_rdflib(literal))
         if form != literal.value:
