@@ -24,7 +24,6 @@ its version, so a stale projection is never served.
 from __future__ import annotations
 
 import calendar
-import itertools
 import math
 import sys
 from collections import Counter, deque
@@ -357,9 +356,9 @@ def _property_values(
     pending: deque[tuple[str, str, Future[str | tuple[int, list[tuple[str, str]]]]]] = deque()
 
     def read_next() -> None:
-        for key, g in itertools.islice(reads, 1):
-            predicate = _CLAIM_PROPERTIES[key]
-            read = pool.submit(_read_property, store, g, predicate, candidates[key])
+        if (following := next(reads, None)) is not None:
+            key, g = following
+            read = pool.submit(_read_property, store, g, _CLAIM_PROPERTIES[key], candidates[key])
             pending.append((key, g, read))
 
     read_next()
