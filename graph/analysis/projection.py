@@ -49,7 +49,7 @@ from graph.model.ontology import (
 )
 from graph.model.reference import REFERENCE_DATASET
 from graph.sparql import dataset_graphs, run_query
-from graph.store import EmbeddedStore, Store, lexical_csv, lexical_reader
+from graph.store import EmbeddedStore, Store, lexical_reader, lexical_tsv
 from graph.store.cache import cached, paused_gc
 from graph.store.sizing import weighted_size
 
@@ -228,18 +228,18 @@ def _rows(store: Store, text: str, graphs: list[str]) -> list[list[str]]:
     :func:`graph.store.lexical_rows`). The embedded engine evaluates and writes without
     holding the GIL, so that the queries of a projection run on one core while Python reads
     the results of the others on the other."""
-    return list(lexical_reader(_query_csv(store, text, graphs)))
+    return list(lexical_reader(_query_tsv(store, text, graphs)))
 
 
-def _query_csv(store: Store, text: str, graphs: list[str]) -> str:
-    """The result of a SELECT query over ``graphs`` as the engine's CSV, for
+def _query_tsv(store: Store, text: str, graphs: list[str]) -> str:
+    """The result of a SELECT query over ``graphs`` as the engine's TSV, for
     :func:`graph.store.lexical_reader` to read one row at a time: a large result held as its
     text takes a third of the memory its rows would (see :func:`_rows`)."""
-    return lexical_csv(run_query(store, text, graphs=graphs))
+    return lexical_tsv(run_query(store, text, graphs=graphs))
 
 
-def _statements_csv(store: Store, graph: str, predicate: str) -> str:
-    """The statements of ``predicate`` in the named graph ``graph`` as SPARQL CSV (subject,
+def _statements_tsv(store: Store, graph: str, predicate: str) -> str:
+    """The statements of ``predicate`` in the named graph ``graph`` as SPARQL TSV (subject,
     object), written by the engine.
 
     A query rather than :meth:`graph.store.Store.statements`: on an on-disk store most of the
@@ -248,7 +248,7 @@ def _statements_csv(store: Store, graph: str, predicate: str) -> str:
     actors: bench/RESULTS.md, "A cold report at 100,000 actors").
     """
     text = f"SELECT ?s ?o WHERE {{ GRAPH <{graph}> {{ ?s <{predicate}> ?o }} }}"
-    return lexical_csv(store.query(text, default_graph=[], named_graphs=[graph]))
+    return lexical_tsv(store.query(text, default_graph=[], named_graphs=[graph]))
 
 
 #: The most values a property's statements are read by, one query each
@@ -265,7 +265,7 @@ def _statements_by_value(
     store: Store, graph: str, predicate: str, candidates: Sequence[str]
 ) -> tuple[int, list[tuple[str, str]]]:
     """The statements of ``predicate`` in ``graph`` whose object is one of ``candidates``
-    (IRIs), read one value at a time: ``(statements of the predicate in all, [(value, CSV of
+    (IRIs), read one value at a time: ``(statements of the predicate in all, [(value, TSV of
     its subjects)])``.
 
     The engine gives back only the subjects: on an on-disk store each IRI it writes is a
@@ -274,14 +274,14 @@ def _statements_by_value(
     """
     count = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s <{predicate}> ?o }} }}"
 
-    def csv(text: str) -> str:
-        return lexical_csv(store.query(text, default_graph=[], named_graphs=[graph]))
+    def tsv(text: str) -> str:
+        return lexical_tsv(store.query(text, default_graph=[], named_graphs=[graph]))
 
-    total = int(next(lexical_reader(csv(count)))[0])
+    total = int(next(lexical_reader(tsv(count)))[0])
     parts = []
     for value in candidates:
         parts.append(
-            (value, csv(f"SELECT ?s WHERE {{ GRAPH <{graph}> {{ ?s <{predicate}> <{value}> }} }}"))
+            (value, tsv(f"SELECT ?s WHERE {{ GRAPH <{graph}> {{ ?s <{predicate}> <{value}> }} }}"))
         )
     return total, parts
 
@@ -290,9 +290,9 @@ def _read_property(
     store: Store, graph: str, predicate: str, candidates: Sequence[str] | None
 ) -> str | tuple[int, list[tuple[str, str]]]:
     """The statements of ``predicate`` in ``graph``: by value (:func:`_statements_by_value`)
-    where ``candidates`` are few, else whole (:func:`_statements_csv`)."""
+    where ``candidates`` are few, else whole (:func:`_statements_tsv`)."""
     if candidates is None or len(candidates) > _MOST_VALUES:
-        return _statements_csv(store, graph, predicate)
+        return _statements_tsv(store, graph, predicate)
     return _statements_by_value(store, graph, predicate, candidates)
 
 
@@ -302,16 +302,17 @@ def _subjects_by_value(read: tuple[int, list[tuple[str, str]]]) -> dict[str, lis
     value is the one the whole statements would give first; otherwise (not possible for
     validated data) None.
 
-    The engine's CSV of one column of IRIs is its lines (it quotes none: a value with a
-    quote is read by the CSV reader).
+    The engine's TSV of one column of IRIs is its lines, each ``<iri>``; a column with any
+    other term is read by :func:`graph.store.lexical_reader`.
     """
     total, parts = read
     found = {}
     for value, text in parts:
-        if '"' in text:
-            found[value] = [intern(row[0]) for row in lexical_reader(text)]
+        lines = text.split("\n")[1:-1]
+        if all(line[:1] == "<" for line in lines):
+            found[value] = [intern(line[1:-1]) for line in lines]
         else:
-            found[value] = list(map(intern, text.split("\r\n")[1:-1]))
+            found[value] = [intern(row[0]) for row in lexical_reader(text)]
     if sum(map(len, found.values())) != total:
         return None  # a value outside the candidates
     several = [subjects for subjects in found.values() if subjects]
@@ -336,7 +337,7 @@ def _property_values(
     of the property in it is kept (the claims look up their own).
 
     The reads run on ``pool``, two ahead of the one Python takes in (each waiting read holds
-    its CSV text, a few dozen MB at 300,000 claims, not its rows). On the embedded engine the
+    its TSV text, a few dozen MB at 300,000 claims, not its rows). On the embedded engine the
     properties of :data:`_SCHEMES` and ``derived_from`` (when ``sources``, the IRIs of the
     sources, are given) are read one value at a time (:func:`_statements_by_value`).
 
@@ -386,7 +387,7 @@ def _property_values(
                         found.setdefault(iri, value)
             continue
         if not isinstance(read, str):
-            read = _statements_csv(store, g, _CLAIM_PROPERTIES[key])
+            read = _statements_tsv(store, g, _CLAIM_PROPERTIES[key])
         statements: Iterable[list[str]] = lexical_reader(read)
         if home is not None:
             statements = (row for row in statements if home.get(row[0]) == g)
@@ -443,8 +444,8 @@ def _claims(
     if flt.end is not None:
         # Coarse cut in the engine; the overlap with the window is decided below.
         clauses.append(f'FILTER(?start <= "{flt.end.isoformat()}"^^xsd:date)')
-    sources = pool.submit(_query_csv, store, _SOURCES, graphs)
-    core = pool.submit(_query_csv, store, _CORE % "\n  ".join(clauses), graphs)
+    sources = pool.submit(_query_tsv, store, _SOURCES, graphs)
+    core = pool.submit(_query_tsv, store, _CORE % "\n  ".join(clauses), graphs)
 
     # When one graph states every claim, its properties are read while the engine answers
     # the query of the claims; otherwise they need to know which graph states which claim.
@@ -579,7 +580,7 @@ def _parties(store: Store, graphs: list[str]) -> dict[str, dict[str, Any]]:
     values = " ".join(f"<{iri}>" for iri in by_iri)
     typed: dict[str, str] | None = {} if _FLAT_READS else None
     if typed is not None:
-        for iri, rtype in lexical_reader(_query_csv(store, _PARTY_KINDS % values, graphs)):
+        for iri, rtype in lexical_reader(_query_tsv(store, _PARTY_KINDS % values, graphs)):
             if typed.setdefault(iri, rtype) != rtype:
                 typed = None  # a party of two kinds
                 break
@@ -588,7 +589,7 @@ def _parties(store: Store, graphs: list[str]) -> dict[str, dict[str, Any]]:
         rows = _rows(store, _PARTIES % values, graphs)
     else:
         labels, aggregates, synthetics, codes = (
-            dict(lexical_reader(_query_csv(store, _PARTY_COLUMNS[name], graphs)))
+            dict(lexical_reader(_query_tsv(store, _PARTY_COLUMNS[name], graphs)))
             for name in ("label", "aggregate", "synthetic", "code")
         )
         rows = [

@@ -14,7 +14,7 @@ import pyoxigraph as ox
 
 from graph.model.namespaces import PREFIXES
 from graph.sparql.guard import QueryError
-from graph.store import QueryResult
+from graph.store import QueryResult, lexical_reader
 from graph.store.formats import (
     Format,
     Kind,
@@ -132,8 +132,6 @@ class _CountingWriter(_CappedWriter):
         data = bytes(data)
         if self.fmt == "tsv":
             self.rows += data.count(b"\n")
-        elif self.fmt == "csv":
-            self.rows += self._csv_lines(data)
         else:
             # Marks that straddle two writes: count them in the joined window, minus those
             # wholly inside the tail that were counted before.
@@ -142,31 +140,16 @@ class _CountingWriter(_CappedWriter):
             self.rows += sum(window.count(m) - self.tail.count(m) for m in marks)
             self.tail = window[-8:]
         written = super().write(data)
-        header = 1 if self.fmt in ("csv", "tsv") else 0
+        header = 1 if self.fmt == "tsv" else 0
         if self.rows - header > self.max_rows:
             raise _Capped
         return written
-
-    def _csv_lines(self, data: bytes) -> int:
-        if not self.in_quote and b'"' not in data:
-            return data.count(b"\n")
-        parts = data.split(b'"')
-        count = 0
-        for i, part in enumerate(parts):
-            outside = (i % 2 == 0) != self.in_quote
-            if outside:
-                count += part.count(b"\n")
-        if (len(parts) - 1) % 2:
-            self.in_quote = not self.in_quote
-        return count
 
     def truncated(self) -> bytes:
         """The output cut after ``max_rows`` rows, closed so that it stays well-formed."""
         data = self.value()
         if self.fmt == "tsv":
             return data[: _nth(data, (b"\n",), self.max_rows + 1) + 1]
-        if self.fmt == "csv":
-            return data[: _nth_csv_line(data, self.max_rows + 1) + 1]
         cut = _nth(data, self._MARKS[self.fmt], self.max_rows + 1)
         if self.fmt == "json":
             if data[cut : cut + 1] == b"[":
@@ -185,23 +168,6 @@ def _nth(data: bytes, marks: tuple[bytes, ...], n: int) -> int:
             start = data.find(mark, start + 1)
     positions.sort()
     return positions[n - 1]
-
-
-def _nth_csv_line(data: bytes, n: int) -> int:
-    """Offset of the ``n``-th line end of CSV ``data`` outside quoted values."""
-    offset = 0
-    seen = 0
-    for i, part in enumerate(data.split(b'"')):
-        if i % 2 == 0:  # outside quotes ("" inside a value splits into an empty inside part)
-            count = part.count(b"\n")
-            if seen + count >= n:
-                at = -1
-                for _ in range(n - seen):
-                    at = part.find(b"\n", at + 1)
-                return offset + at
-            seen += count
-        offset += len(part) + 1
-    return len(data) - 1
 
 
 @dataclass
@@ -253,23 +219,25 @@ def serialize_capped(
             _serialize_graph(triples, fmt, writer)
             return Serialized(writer.value(), fmt, state["truncated"])
         fmt = _RESULT_EQUIVALENT.get(fmt, fmt)
-        results_format = _results_format(fmt)
         if isinstance(result, ox.QueryBoolean):
-            data = result.serialize(format=results_format)
+            data = result.serialize(format=_results_format(fmt))
             assert data is not None
-            return Serialized(_spreadsheet_safe(data, fmt), fmt)
+            return Serialized(data, fmt)  # true or false: nothing a spreadsheet reads as a formula
+        written = _WRITTEN_AS.get(fmt, fmt)
         counter = (
             _CappedWriter(max_bytes)
             if max_rows is None
-            else _CountingWriter(fmt, max_rows, max_bytes)
+            else _CountingWriter(written, max_rows, max_bytes)
         )
         try:
             # the stub asks for IO[bytes]; pyoxigraph only calls write(), which it has
-            result.serialize(counter, format=results_format)  # type: ignore[arg-type]
+            result.serialize(counter, format=_results_format(written))  # type: ignore[arg-type]
         except _Capped:
             assert isinstance(counter, _CountingWriter)
-            return Serialized(_spreadsheet_safe(counter.truncated(), fmt), fmt, True, max_rows)
-        return Serialized(_spreadsheet_safe(counter.value(), fmt), fmt)
+            data, truncated, rows = counter.truncated(), True, max_rows
+        else:
+            data, truncated, rows = counter.value(), False, None
+        return Serialized(_spreadsheet_safe(data, fmt), fmt, truncated, rows)
     except _TooLarge:
         raise QueryError(
             f"the result is larger than the limit of {max_bytes / 1024**2:g} MiB; narrow the "
@@ -281,37 +249,48 @@ def serialize_result(result: QueryResult, fmt: str) -> bytes:
     """``result`` in a standard format: json, xml, csv or tsv for SELECT and ASK results;
     an RDF format (turtle, ntriples, jsonld, rdfxml, nquads, trig) for CONSTRUCT and DESCRIBE
     results."""
-    if isinstance(result, ox.QuerySolutions | ox.QueryBoolean):
+    if isinstance(result, ox.QueryBoolean):
         data = result.serialize(format=_results_format(fmt))
+        assert data is not None
+        return data  # true or false: nothing a spreadsheet reads as a formula
+    if isinstance(result, ox.QuerySolutions):
+        written = _WRITTEN_AS.get(fmt, fmt)
+        data = result.serialize(format=_results_format(written))
         assert data is not None
         return _spreadsheet_safe(data, fmt)
     return _serialize_graph(result, _GRAPH_EQUIVALENT.get(fmt, fmt))
 
 
-#: A cell of CSV (quoted, or not) and what ends it.
-_CSV_CELL = re.compile(r'(?:"((?:[^"]|"")*)"|([^,\r\n]*))(\r\n|[,\n]|\Z)')
+#: The results formats that the engine is asked for in another and converted from it: its
+#: CSV leaves an IRI that holds a comma unquoted, which splits the row, so CSV is made from
+#: its TSV (every term there in N-Triples form, a tab or line break only escaped).
+_WRITTEN_AS = {"csv": "tsv"}
 #: A cell of SPARQL TSV that is a literal: its quoted lexical form (with N-Triples escapes),
 #: then an optional language tag or datatype.
 _TSV_LITERAL = re.compile(r'"((?:[^"\\]|\\.)*)"(.*)', re.DOTALL)
+#: What makes a CSV field quoted (RFC 4180).
+_CSV_QUOTED = re.compile(r'[",\r\n]')
 
 
 def _spreadsheet_safe(data: bytes, fmt: str) -> bytes:
-    """SPARQL CSV or TSV results ``data`` with every value cell passed through
-    :func:`~graph.store.spreadsheet.formula_safe`; other formats unchanged.
+    """SELECT results ``data``, written by the engine as :data:`_WRITTEN_AS` says, in ``fmt``,
+    with every value cell passed through :func:`~graph.store.spreadsheet.formula_safe`; other
+    formats unchanged.
 
-    CSV cells are the values' text: an apostrophe goes in front of a cell that needs one
-    (inside its quotes, if it is quoted), and every other byte stays as pyoxigraph wrote it.
-    TSV cells are terms in Turtle syntax; a literal is quoted there, but a spreadsheet shows
-    its text, so the text inside the quotes is what is made safe.
+    CSV is written here from the engine's TSV: each cell the value's text (an IRI, a
+    literal's lexical form, a blank node's ``_:`` id), quoted where RFC 4180 says, an apostrophe
+    in front where a spreadsheet would read a formula. TSV cells are terms in Turtle syntax; a
+    literal is quoted there, but a spreadsheet shows its text, so the text inside the quotes is
+    what is made safe.
 
-    >>> _spreadsheet_safe(b'x,n\\r\\n"=A1,B1",-5\\r\\n@SUM(A1),ok\\r\\n', "csv").splitlines()
-    [b'x,n', b'"\\'=A1,B1",-5', b"'@SUM(A1),ok"]
+    >>> _spreadsheet_safe(b'?x\\t?n\\n"=A1,B1"\\t-5\\n<http://e/a,b>\\t"@SUM(A1)"@en\\n',
+    ...                   "csv").splitlines()
+    [b'x,n', b'"\\'=A1,B1",-5', b'"http://e/a,b",\\'@SUM(A1)']
     >>> _spreadsheet_safe(b'?x\\t?n\\n"=A1"@en\\t-5\\n', "tsv").decode().splitlines()
     ['?x\\t?n', '"\\'=A1"@en\\t-5']
     """
     if fmt == "csv":
-        header, newline, rows = data.decode("utf-8").partition("\n")
-        return (header + newline + _CSV_CELL.sub(_csv_cell, rows)).encode("utf-8")
+        return _csv_of_tsv(data.decode("utf-8")).encode("utf-8")
     if fmt == "tsv":
         header, newline, rows = data.decode("utf-8").partition("\n")
         cells = [
@@ -321,12 +300,21 @@ def _spreadsheet_safe(data: bytes, fmt: str) -> bytes:
     return data
 
 
-def _csv_cell(cell: re.Match[str]) -> str:
-    quoted, plain, end = cell.groups()
-    if quoted is not None:
-        text = quoted.replace('""', '"')
-        return f'"\'{quoted}"{end}' if formula_safe(text) != text else cell.group(0)
-    return formula_safe(plain) + end
+def _csv_of_tsv(text: str) -> str:
+    """SPARQL CSV results of the SPARQL TSV results ``text``, every value spreadsheet-safe."""
+    header = text.partition("\n")[0]
+    names = [name[1:] for name in header.split("\t")] if header else []
+    lines = [",".join(names)]
+    if names:
+        lines += [",".join(map(_csv_field, row)) for row in lexical_reader(text)]
+    else:  # no variables: one empty line per solution
+        lines += [""] * (text.count("\n") - 1)
+    return "\r\n".join(lines) + "\r\n"
+
+
+def _csv_field(value: str) -> str:
+    value = formula_safe(value)
+    return '"' + value.replace('"', '""') + '"' if _CSV_QUOTED.search(value) else value
 
 
 def _tsv_cell(cell: str) -> str:

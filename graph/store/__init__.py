@@ -21,9 +21,9 @@ from graph.store.stores import (
     Store,
     StoreError,
     default_data_dir,
-    lexical_csv,
     lexical_reader,
     lexical_rows,
+    lexical_tsv,
     open_store,
 )
 
@@ -37,9 +37,9 @@ __all__ = [
     "StoreError",
     "consistent",
     "default_data_dir",
-    "lexical_csv",
     "lexical_reader",
     "lexical_rows",
+    "lexical_tsv",
     "open_store",
     "view_version",
 ]
