@@ -249,3 +249,58 @@ def test_a_first_caller_that_goes_away_leaves_the_answer_to_those_who_joined(
             await engine.close()
 
     assert b'"8000000"' in asyncio.run(scenario())
+
+
+def test_cheap_queries_go_over_channels_of_their_own(tmp_path: Path) -> None:
+    """Each thread of the query lane reads its calls from a socket of its own (a channel). A
+    channel is busy until its answer is back, even when its caller went away; the next query
+    then goes over the main socket to the lane's queue and is answered meanwhile. A forged
+    reference on a channel is refused as on the main socket, and stopping the engine ends
+    every channel's thread (the process exits by itself, not killed)."""
+    EmbeddedStore(tmp_path / "store").close()
+    spec = StoreSpec("embedded", str(tmp_path / "store"), threads=1, heavy_threads=1)
+    # 27 million solutions to count: seconds, so that it still runs while we look.
+    slow = (
+        "SELECT (COUNT(*) AS ?n) { "
+        + " ".join(f"VALUES ?{v} {{ {' '.join(map(str, range(300)))} }}" for v in "abc")
+        + " }"
+    )
+
+    async def scenario() -> tuple[int | None, float]:
+        loop = asyncio.get_running_loop()
+        engine = Engine(spec, timeout=60, answer_cache_bytes=0)
+        await engine.start()
+        worker = engine._worker
+        assert worker is not None
+        channels = spec.slots("query") + spec.heavy("query")
+        assert len(worker.idle) == channels == 2
+        try:
+            pending = worker.send(10**9, ("os", "remove"), ("x",), {}, False, None, "query")
+            assert len(worker.idle) == channels - 1 and list(worker.holding) == [10**9]
+            ok, payload = await asyncio.wait_for(pending.future, 30)
+            assert not ok and payload[0] == 500
+            assert len(worker.idle) == channels and not worker.holding
+            # Two slow queries (the second once the first moved to the heavy slot), then
+            # their callers go away: both channels stay busy with them.
+            callers = []
+            for i in range(channels):
+                text = f"{slow} # {i}"
+                callers.append(
+                    asyncio.create_task(engine.call(service.sparql_query, ANONYMOUS, text))
+                )
+                await asyncio.sleep(engine.promote_after + 0.2)
+            assert not worker.idle and len(worker.holding) == channels
+            for caller in callers:
+                caller.cancel()
+            body, _, _ = await asyncio.wait_for(
+                engine.call(service.sparql_query, ANONYMOUS, "ASK {}"), 30
+            )
+            assert b"true" in body
+            assert len(worker.holding) == channels  # answered while both still ran
+        finally:
+            began = loop.time()
+            await engine.close()
+        return worker.process.returncode, loop.time() - began
+
+    code, closing = asyncio.run(scenario())
+    assert code == 0 and closing < 20
