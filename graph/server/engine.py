@@ -84,7 +84,7 @@ import sys
 import threading
 import time
 from collections import Counter, OrderedDict, deque
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine
 from dataclasses import asdict, dataclass, field
 from typing import Any, BinaryIO, Concatenate, ParamSpec, TypeVar
 
@@ -109,10 +109,6 @@ _R = TypeVar("_R")
 
 #: Seconds between two steps of one phase of a call's progress sent to the server.
 PROGRESS_EVERY = 0.25
-
-#: The lane whose calls go over sockets of their own, one per thread of the lane in the engine
-#: process (see :class:`_Worker`): cheap queries, where the link is much of a call's cost.
-CHANNEL_LANE = "query"
 
 #: How a call names its operation on the socket: (module, qualified name).
 Reference = tuple[str, str]
@@ -553,17 +549,15 @@ class _Pending:
 
 
 class _Connection(asyncio.Protocol):
-    """The server's end of a socket to one engine process: frames in, frames out.
+    """The server's end of the socket to one engine process: frames in, frames out.
 
     Replies are parsed as they arrive (no task per read); requests written in one turn of the
     event loop go out in one write, so a burst of requests costs the engine process one
-    wake-up rather than one each. The main socket (``main``) is the one whose end tells that
-    the process went away; a channel's (see :class:`_Worker`) closes with it.
+    wake-up rather than one each.
     """
 
-    def __init__(self, worker: _Worker, main: bool = True) -> None:
+    def __init__(self, worker: _Worker) -> None:
         self.worker = worker
-        self.main = main
         self.transport: asyncio.Transport | None = None
         self.buffer = bytearray()
         self.outbox: list[bytes] = []
@@ -589,8 +583,7 @@ class _Connection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.closed.done():
             self.closed.set_result(None)
-        if self.main:
-            self.worker.lost()
+        self.worker.lost()
 
     def send(self, frame: bytes) -> None:
         if not self.outbox:
@@ -609,17 +602,7 @@ def _frame(message: Any) -> bytes:
 
 
 class _Worker:
-    """One engine process and the calls in flight in it (server side).
-
-    Besides its main socket, the process has a *channel* for each thread of the lane
-    :data:`CHANNEL_LANE`: a socket that thread reads its calls from and answers on itself. A
-    call of that lane goes to an idle channel, so that the engine process runs it on the thread
-    that read it, without the main socket's reader thread handing it over through a queue (one
-    wake-up and one passing of the GIL less per call). A channel is idle again when its call's
-    answer comes back, whether or not its caller still waits for it (a call whose caller went
-    away still runs there). With no channel idle, the call goes over the main socket to the
-    lane's queue, as every other lane's calls do.
-    """
+    """One engine process and the calls in flight in it (server side)."""
 
     def __init__(
         self, process: subprocess.Popen[bytes], on_exit: Callable[[_Worker], None]
@@ -631,24 +614,13 @@ class _Worker:
         #: Calls that were in flight when the process went away.
         self.in_flight = 0
         self.connection: _Connection | None = None
-        #: The channels of :data:`CHANNEL_LANE` without a call, and those with one (by call id).
-        self.idle: list[_Connection] = []
-        self.holding: dict[int, _Connection] = {}
         self._on_exit = on_exit
         self._hello: asyncio.Future[tuple[bool, Any]] = asyncio.get_running_loop().create_future()
 
-    async def connect(
-        self, sock: socket.socket, channels: list[socket.socket], seconds: float
-    ) -> tuple[bool, Any]:
-        """Attach to the socket and the channels, and wait for the engine's hello (its store
-        is open)."""
+    async def connect(self, sock: socket.socket, seconds: float) -> tuple[bool, Any]:
+        """Attach to the socket and wait for the engine's hello (its store is open)."""
         loop = asyncio.get_running_loop()
         _, self.connection = await loop.create_connection(lambda: _Connection(self), sock=sock)
-        for channel in channels:
-            _, connection = await loop.create_connection(
-                lambda: _Connection(self, main=False), sock=channel
-            )
-            self.idle.append(connection)
         return await asyncio.wait_for(asyncio.shield(self._hello), seconds)
 
     def received(self, message: tuple[int, bool | None, Any]) -> None:
@@ -662,9 +634,6 @@ class _Worker:
             if not self._hello.done():
                 self._hello.set_result((ok, payload))
             return
-        channel = self.holding.pop(call_id, None)
-        if channel is not None:
-            self.idle.append(channel)
         pending = self.pending.pop(call_id, None)
         if pending is not None and not pending.future.done():
             pending.future.set_result((ok, payload))
@@ -688,7 +657,6 @@ class _Worker:
         kwargs: dict,
         write: bool,
         encoding: str | None = None,
-        lane: str | None = None,
     ) -> _Pending:
         if not self.alive or self.connection is None:
             raise _WorkerGone()
@@ -697,15 +665,7 @@ class _Worker:
         future.add_done_callback(lambda f: f.cancelled() or f.exception())
         pending = _Pending(future, write)
         self.pending[call_id] = pending
-        frame = _frame((call_id, ref, args, kwargs, encoding))
-        if lane == CHANNEL_LANE and self.idle:
-            channel = self.idle.pop()
-            if channel.transport is not None and not channel.transport.is_closing():
-                # Written at once: one call per channel, nothing to gather in one write.
-                self.holding[call_id] = channel
-                channel.transport.write(frame)
-                return pending
-        self.connection.send(frame)
+        self.connection.send(_frame((call_id, ref, args, kwargs, encoding)))
         return pending
 
     def forget(self, call_id: int) -> None:
@@ -714,9 +674,8 @@ class _Worker:
             pending.future.cancel()
 
     def _close(self) -> None:
-        for connection in [self.connection, *self.idle, *self.holding.values()]:
-            if connection is not None and connection.transport is not None:
-                connection.transport.close()
+        if self.connection is not None and self.connection.transport is not None:
+            self.connection.transport.close()
 
     async def kill(self) -> None:
         self.killed = True
@@ -736,9 +695,6 @@ class _Worker:
             await self.kill()
         self._close()
 
-
-#: A started engine process: the process, its main socket and its channels (server's ends).
-_Launched = tuple[subprocess.Popen[bytes], socket.socket, list[socket.socket]]
 
 #: What a call gives: its result, the view version, (waited, in the engine, computed) seconds.
 _Answer = tuple[Any, str, tuple[float, float, float]]
@@ -815,7 +771,7 @@ class Engine:
         self._start_error: str | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         #: The next engine process, started after the first restart (see _prepare_standby).
-        self._standby: _Launched | None = None
+        self._standby: tuple[subprocess.Popen[bytes], socket.socket] | None = None
 
     # -- life cycle ----------------------------------------------------------------------
     async def start(self) -> None:
@@ -861,15 +817,10 @@ class Engine:
         if worker is not None:
             await worker.stop()
 
-    def _launch(self) -> _Launched:
+    def _launch(self) -> tuple[subprocess.Popen[bytes], socket.socket]:
         """A new engine process, its imports under way; it opens the store only when told to
-        (:data:`_GO`), so that it can wait as the standby while another one owns the store.
-        Its main socket and the channels of :data:`CHANNEL_LANE` (see :class:`_Worker`), one
-        for each of the lane's threads."""
+        (:data:`_GO`), so that it can wait as the standby while another one owns the store."""
         parent, child = socket.socketpair()
-        count = self.spec.slots(CHANNEL_LANE) + self.spec.heavy(CHANNEL_LANE)
-        pairs = [socket.socketpair() for _ in range(count)]
-        ends = [end for _, end in pairs]
         try:
             process = subprocess.Popen(
                 [
@@ -878,22 +829,14 @@ class Engine:
                     "graph.server.engine",
                     str(child.fileno()),
                     self.spec.to_json(),
-                    ",".join(str(end.fileno()) for end in ends),
                 ],
-                pass_fds=[child.fileno(), *(end.fileno() for end in ends)],
+                pass_fds=[child.fileno()],
                 stdin=subprocess.DEVNULL,
                 env=self._environment(),
             )
-        except BaseException:
-            parent.close()
-            for ours, _ in pairs:
-                ours.close()
-            raise
         finally:
             child.close()
-            for end in ends:
-                end.close()
-        return process, parent, [ours for ours, _ in pairs]
+        return process, parent
 
     def _environment(self) -> dict[str, str]:
         """The engine process's environment: this one's, with the remote store's credentials
@@ -913,10 +856,8 @@ class Engine:
     def _drop_standby(self) -> None:
         standby, self._standby = self._standby, None
         if standby is not None:
-            process, parent, channels = standby
+            process, parent = standby
             parent.close()  # it reads end-of-file instead of _GO and exits
-            for channel in channels:
-                channel.close()
             with contextlib.suppress(ProcessLookupError):
                 process.kill()
             process.wait()
@@ -924,26 +865,22 @@ class Engine:
     async def _spawn(self) -> None:
         standby, self._standby = self._standby, None
         if standby is not None and standby[0].poll() is None:
-            process, parent, channels = standby
+            process, parent = standby
         else:
             if standby is not None:
-                for end in [standby[1], *standby[2]]:
-                    end.close()
-            process, parent, channels = self._launch()
+                standby[1].close()
+            process, parent = self._launch()
         try:
             parent.sendall(_GO)
         except OSError:
-            for end in [parent, *channels]:
-                end.close()
-            process, parent, channels = self._launch()
+            parent.close()
+            process, parent = self._launch()
             parent.sendall(_GO)
         worker = _Worker(process, self._exited)
         try:
-            ok, payload = await worker.connect(parent, channels, self.start_timeout)
+            ok, payload = await worker.connect(parent, self.start_timeout)
         except (TimeoutError, _WorkerGone, OSError):
             await worker.kill()
-            for channel in channels:  # (those not yet attached to the worker)
-                channel.close()
             raise EngineUnavailable("the query engine did not start") from None
         if not ok:
             await worker.kill()
@@ -1194,9 +1131,7 @@ class Engine:
                 worker = await self._current(deadline)
                 call_id = next(self._ids)
                 try:
-                    pending = worker.send(
-                        call_id, ref, arguments, kwargs, write, encoding, lane.name
-                    )
+                    pending = worker.send(call_id, ref, arguments, kwargs, write, encoding)
                 except _WorkerGone:
                     continue
                 pending.progress = call_progress.get()
@@ -1311,48 +1246,32 @@ def _read_exact(stream: BinaryIO, size: int) -> bytes | None:
     return data
 
 
-def _read_message(stream: BinaryIO) -> Any:
-    """The next frame's message on ``stream``; None at its end."""
-    header = _read_exact(stream, _HEADER.size)
-    body = None if header is None else _read_exact(stream, _HEADER.unpack(header)[0])
-    return None if body is None else pickle.loads(body)
-
-
-def _pickled(message: tuple[int, bool | None, Any]) -> bytes:
-    try:
-        return pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception as error:  # a result that cannot be pickled: a bug
-        return pickle.dumps((message[0], False, service.describe_error(error, "sending a result")))
-
-
-def _send_frame(sock: socket.socket, data: bytes) -> None:
-    header = _HEADER.pack(len(data))
-    if len(data) < 1 << 16:
-        sock.sendall(header + data)
-    else:  # no copy of a large result
-        sock.sendall(header)
-        sock.sendall(data)
-
-
-def serve(fd: int, spec: StoreSpec, channels: Sequence[int] = ()) -> int:
+def serve(fd: int, spec: StoreSpec) -> int:
     """The engine process: open the store, then run calls until the socket closes.
 
     This thread reads the calls from the socket and hands each to the queue of its
     operation's lane; each lane has ``spec.slots(lane)`` threads of its own, so that a lane's
-    calls never wait for another lane's threads. Each of ``channels`` (sockets, see
-    :class:`_Worker`) has a thread of its own besides, which reads its calls from it, runs
-    them and answers on it.
+    calls never wait for another lane's threads.
     """
     sock = socket.socket(fileno=fd)
-    channel_socks = [socket.socket(fileno=channel) for channel in channels]
     if sock.recv(1) != _GO:  # a standby the server no longer needs
         return 0
     send_lock = threading.Lock()
 
     def send(message: tuple[int, bool | None, Any]) -> None:
-        data = _pickled(message)
+        try:
+            data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as error:  # a result that cannot be pickled: a bug
+            data = pickle.dumps(
+                (message[0], False, service.describe_error(error, "sending a result"))
+            )
+        header = _HEADER.pack(len(data))
         with send_lock:
-            _send_frame(sock, data)
+            if len(data) < 1 << 16:
+                sock.sendall(header + data)
+            else:  # no copy of a large result
+                sock.sendall(header)
+                sock.sendall(data)
 
     cache.set_max_bytes(spec.metrics_cache_bytes)
     try:
@@ -1381,52 +1300,25 @@ def serve(fd: int, spec: StoreSpec, channels: Sequence[int] = ()) -> int:
 
         return Throttle(step_sent, PROGRESS_EVERY)
 
-    def answer(call: Call) -> tuple[int, bool, Any]:
-        call_id, function, args, kwargs, encoding = call
-        began = time.perf_counter()
-        told = service.progress_of_call.set(steps_sent(call_id))
-        try:
-            # (result, view version): see service.run
-            result, version = service.run(function, context, *args, **kwargs)
-            if encoding is not None:
-                result = encoded.encode(function, args, kwargs, (result, version), encoding)
-            computed = time.perf_counter() - began
-            return call_id, True, (result, version, computed)
-        except BaseException as error:
-            return call_id, False, service.describe_error(error, function.__qualname__)
-        finally:
-            service.progress_of_call.reset(told)
-
     def work(calls: queue.SimpleQueue[Call | None], nice: int) -> None:
         _lower_priority(nice)
         while (call := calls.get()) is not None:
-            reply = answer(call)
+            call_id, function, args, kwargs, encoding = call
+            began = time.perf_counter()
+            told = service.progress_of_call.set(steps_sent(call_id))
+            try:
+                # (result, view version): see service.run
+                result, version = service.run(function, context, *args, **kwargs)
+                if encoding is not None:
+                    result = encoded.encode(function, args, kwargs, (result, version), encoding)
+                computed = time.perf_counter() - began
+                reply: tuple[int, bool, Any] = (call_id, True, (result, version, computed))
+            except BaseException as error:
+                reply = (call_id, False, service.describe_error(error, function.__qualname__))
+            finally:
+                service.progress_of_call.reset(told)
             with contextlib.suppress(OSError):
                 send(reply)
-
-    def take(message: Any) -> Call | None:
-        """The call ``message`` asks for, if it is a valid one (else its error is sent)."""
-        call_id, ref, args, kwargs, encoding = message
-        try:
-            function = resolve(ref)
-        except TypeError as error:
-            with contextlib.suppress(OSError):
-                send((call_id, False, service.describe_error(error, str(ref))))
-            return None
-        return call_id, function, args, kwargs, encoding
-
-    def listen(channel: socket.socket) -> None:
-        """Run the calls that come over ``channel`` on this thread, each answered on it, until
-        it closes; a call of another lane (none is sent) goes to that lane's queue."""
-        stream = channel.makefile("rb")
-        with contextlib.suppress(OSError):
-            while (message := _read_message(stream)) is not None:
-                if (call := take(message)) is None:
-                    continue
-                if service.lane(call[1]) != CHANNEL_LANE:
-                    lanes[service.lane(call[1])].put(call)
-                    continue
-                _send_frame(channel, _pickled(answer(call)))
 
     try:
         send((0, True, {"pid": os.getpid(), "started": time.time()}))
@@ -1443,23 +1335,24 @@ def serve(fd: int, spec: StoreSpec, channels: Sequence[int] = ()) -> int:
         for lane, calls in lanes.items()
         for i in range(count[lane])
     ]
-    listeners = [
-        threading.Thread(target=listen, args=(channel,), name=f"engine-channel-{i}", daemon=True)
-        for i, channel in enumerate(channel_socks)
-    ]
-    for thread in [*threads, *listeners]:
+    for thread in threads:
         thread.start()
     try:
-        while (message := _read_message(stream)) is not None and message[1] != _STOP:
-            if (call := take(message)) is not None:
-                lanes[service.lane(call[1])].put(call)
-        # Stop: each thread finishes the calls it runs or that are queued before, then ends
-        # (a channel's thread reads the end of its socket once this side is shut).
-        for channel in channel_socks:
-            with contextlib.suppress(OSError):
-                channel.shutdown(socket.SHUT_RD)
-        for thread in listeners:
-            thread.join()
+        while True:
+            header = _read_exact(stream, _HEADER.size)
+            body = None if header is None else _read_exact(stream, _HEADER.unpack(header)[0])
+            message = None if body is None else pickle.loads(body)
+            if message is None or message[1] == _STOP:
+                break
+            call_id, ref, args, kwargs, encoding = message
+            try:
+                function = resolve(ref)
+            except TypeError as error:
+                with contextlib.suppress(OSError):
+                    send((call_id, False, service.describe_error(error, str(ref))))
+                continue
+            lanes[service.lane(function)].put((call_id, function, args, kwargs, encoding))
+        # Stop: each thread finishes the calls queued before, then ends.
         for lane, calls in lanes.items():
             for _ in range(count[lane]):
                 calls.put(None)
@@ -1484,5 +1377,4 @@ if __name__ == "__main__":
     # The tracebacks of internal errors go to the server's stderr, each under its request id,
     # in the server's format (text for an engine of a library user's own).
     logs.configure(os.environ.get(logs.ENVIRONMENT, "text"), process="engine")
-    channels = [int(fd) for fd in sys.argv[3].split(",") if fd] if len(sys.argv) > 3 else []
-    sys.exit(serve(int(sys.argv[1]), StoreSpec.from_json(sys.argv[2]), channels))
+    sys.exit(serve(int(sys.argv[1]), StoreSpec.from_json(sys.argv[2])))
