@@ -33,7 +33,9 @@ def measure(bin_dir: Path, work: Path, kind: str, duration: float, actors: list[
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     command = [str(bin_dir / "recruitgraph"), "serve", "--data-dir", str(work / "recruitgraph"),
-               "--port", str(port), "--no-access-log", "--max-rows", "1000000"]  # fmt: skip
+               "--port", str(port), "--no-access-log", "--max-rows", "1000000",
+               # The landing page's warm-up (a projection) would compete with what is measured.
+               "--no-warm"]  # fmt: skip
     with server(command, f"{base}/healthz", work / "cpu-split-server.log") as process:
         listed = subprocess.run(
             ["pgrep", "-g", str(process.pid)], capture_output=True, text=True, check=False

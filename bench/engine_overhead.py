@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         servers = {
             "recruitgraph over HTTP": (
                 [str(BIN / "recruitgraph"), "serve", "--data-dir", args.data_dir,
-                 "--port", "{port}", "--no-access-log"],
+                 "--port", "{port}", "--no-access-log", "--no-warm"],
                 "/sparql",
             ),
             "oxigraph serve over HTTP": (

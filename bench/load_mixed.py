@@ -318,7 +318,7 @@ def main() -> int:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
         log = Path(work) / "server.log"
-        process = serve(data_dir, port, log, "--log-format", "json")
+        process = serve(data_dir, port, log, "--log-format", "json", "--no-warm")
         try:
             started = time.monotonic()
             run = asyncio.run(main_async(args, f"http://127.0.0.1:{port}", token))

@@ -413,7 +413,7 @@ def main(argv: list[str] | None = None) -> int:
             if name == "recruitgraph":
                 command = [str(BIN / "recruitgraph"), "serve", "--data-dir", str(store_dir),
                            "--port", str(port), "--no-access-log",
-                           "--max-rows", "1000000"]  # fmt: skip
+                           "--max-rows", "1000000", "--no-warm"]  # fmt: skip
                 route, ready = "/sparql", f"{base}/healthz"
             elif name == "oxigraph":
                 location = oxigraph_store(work)
