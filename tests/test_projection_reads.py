@@ -20,10 +20,10 @@ import pytest
 from graph.analysis import projection
 from graph.analysis.projection import ProjectionFilter, build_projection
 from graph.ingest import actors, load_files
-from graph.model.namespaces import RDFS, RG, SKOS, dataset_iri
+from graph.model.namespaces import DCTERMS, RDFS, RG, SKOS, dataset_iri
 from graph.model.ontology import concepts, kinds
 from graph.sparql import run_query
-from graph.store import EmbeddedStore, Store, lexical_rows
+from graph.store import EmbeddedStore, Store, lexical_reader, lexical_rows
 from tests.helpers import BASE_ROW, claims_csv, with_default_dataset
 
 FILTERS = [
@@ -119,3 +119,30 @@ def test_data_a_validated_load_never_writes_falls_back_on_the_whole_reads(
         assert projection._subjects_by_value(read) is None
     for flt in FILTERS:
         assert _snapshot(build_projection(store, flt)) == _reference(store, flt, monkeypatch)
+
+
+def test_a_result_read_in_slices_gives_the_rows_of_the_whole(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The engine's CSV read a slice at a time (:func:`projection._csv_rows`) gives the rows
+    the reader gives for the whole text, where values hold quotes, commas and line breaks
+    (a slice may end only between rows)."""
+    graph, claim, _ = _claim_and_party(store)
+    note = 'a "quoted" note, with\r\nline breaks\n and "" two quotes\r\n'
+    escaped = note.replace('"', '\\"').replace("\r", "\\r").replace("\n", "\\n")
+    store.update(
+        f'INSERT DATA {{ GRAPH <{graph}> {{ <{claim}> <{DCTERMS}description> "{escaped}" }} }}',
+        graphs=[graph],
+    )
+    text = projection._statements_csv(store, graph, DCTERMS + "description")
+    assert "\r\n" in text.split('"', 1)[1]  # a line break inside a quoted value
+    whole = list(lexical_reader(text))
+    for size in (1, 7, 64, len(text) - 1):
+        monkeypatch.setattr(projection, "_SLICE", size)
+        assert list(projection._csv_rows(text)) == whole
+    monkeypatch.setattr(projection, "_SLICE", 1)
+    sliced = [_snapshot(build_projection(store, flt)) for flt in FILTERS]
+    monkeypatch.undo()
+    assert sliced == [_snapshot(build_projection(store, flt)) for flt in FILTERS]
+    notes = [a.get("note") for *_, a in build_projection(store).edges(keys=True, data=True)]
+    assert note in notes
