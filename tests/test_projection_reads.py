@@ -20,10 +20,10 @@ import pytest
 from graph.analysis import projection
 from graph.analysis.projection import ProjectionFilter, build_projection
 from graph.ingest import actors, load_files
-from graph.model.namespaces import RDFS, RG, SKOS, dataset_iri
+from graph.model.namespaces import DCTERMS, RDFS, RG, SKOS, dataset_iri
 from graph.model.ontology import concepts, kinds
 from graph.sparql import run_query
-from graph.store import EmbeddedStore, Store, lexical_rows
+from graph.store import EmbeddedStore, Store, lexical_reader, lexical_rows, stores
 from tests.helpers import BASE_ROW, claims_csv, with_default_dataset
 
 FILTERS = [
@@ -119,3 +119,31 @@ def test_data_a_validated_load_never_writes_falls_back_on_the_whole_reads(
         assert projection._subjects_by_value(read) is None
     for flt in FILTERS:
         assert _snapshot(build_projection(store, flt)) == _reference(store, flt, monkeypatch)
+
+
+def test_a_result_read_in_slices_gives_the_rows_of_the_whole(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The engine's TSV read a slice at a time (:func:`graph.store.lexical_reader`) gives the
+    rows of the whole text, where values hold quotes, tabs, commas and line breaks (a slice
+    may end only between rows), and the projection the same graph."""
+    graph, claim, _ = _claim_and_party(store)
+    note = 'a "quoted" note, with\r\nline breaks,\ta tab\n and "" two quotes\r\n'
+    escaped = note.replace('"', '\\"').replace("\r", "\\r").replace("\n", "\\n")
+    escaped = escaped.replace("\t", "\\t")
+    store.update(
+        f'INSERT DATA {{ GRAPH <{graph}> {{ <{claim}> <{DCTERMS}description> "{escaped}" }} }}',
+        graphs=[graph],
+    )
+    text = projection._statements_tsv(store, graph, DCTERMS + "description")
+    whole = list(lexical_reader(text))
+    assert [claim, note] in whole
+    for size in (0, 1, 7, 64, len(text) - 1):
+        monkeypatch.setattr(stores, "_SLICE", size)
+        assert list(lexical_reader(text)) == whole
+    monkeypatch.setattr(stores, "_SLICE", 1)
+    sliced = [_snapshot(build_projection(store, flt)) for flt in FILTERS]
+    monkeypatch.undo()
+    assert sliced == [_snapshot(build_projection(store, flt)) for flt in FILTERS]
+    notes = [a.get("note") for *_, a in build_projection(store).edges(keys=True, data=True)]
+    assert note in notes

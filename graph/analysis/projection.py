@@ -51,6 +51,7 @@ from graph.model.reference import REFERENCE_DATASET
 from graph.sparql import dataset_graphs, run_query
 from graph.store import EmbeddedStore, Store, lexical_reader, lexical_tsv
 from graph.store.cache import cached, paused_gc
+from graph.store.memory import release_freed_memory
 from graph.store.sizing import weighted_size
 
 #: The levels a projection can show actors at (see :class:`ProjectionFilter`).
@@ -941,7 +942,10 @@ def project(
 
     def compute() -> nx.MultiDiGraph:
         with paused_gc():
-            return nx.freeze(build_projection(store, flt, graphs=graphs))
+            G = nx.freeze(build_projection(store, flt, graphs=graphs))
+        # (its temporaries, several times its size, are freed: their pages go back)
+        release_freed_memory()
+        return G
 
     return cached(store, "projection", key, compute, projection_bytes)
 

@@ -97,6 +97,7 @@ from graph.server.service import Context
 from graph.store import cache
 from graph.store.cache import DEFAULT_MAX_BYTES
 from graph.store.credentials import ENVIRONMENT, Credentials
+from graph.store.memory import release_freed_memory
 
 log = logging.getLogger("recruitgraph.server")
 
@@ -1300,7 +1301,7 @@ def serve(fd: int, spec: StoreSpec) -> int:
 
         return Throttle(step_sent, PROGRESS_EVERY)
 
-    def work(calls: queue.SimpleQueue[Call | None], nice: int) -> None:
+    def work(calls: queue.SimpleQueue[Call | None], nice: int, analysis: bool) -> None:
         _lower_priority(nice)
         while (call := calls.get()) is not None:
             call_id, function, args, kwargs, encoding = call
@@ -1319,6 +1320,11 @@ def serve(fd: int, spec: StoreSpec) -> int:
                 service.progress_of_call.reset(told)
             with contextlib.suppress(OSError):
                 send(reply)
+            if analysis:
+                # A report's working set (its simple view, scores, query results) is freed
+                # now: its pages go back, so that the resident memory is what the engine holds.
+                del reply
+                release_freed_memory()
 
     try:
         send((0, True, {"pid": os.getpid(), "started": time.time()}))
@@ -1330,7 +1336,10 @@ def serve(fd: int, spec: StoreSpec) -> int:
     nice = {lane: spec.analysis_nice if lane == "analysis" else 0 for lane in lanes}
     threads = [
         threading.Thread(
-            target=work, args=(calls, nice[lane]), name=f"engine-{lane}-{i}", daemon=True
+            target=work,
+            args=(calls, nice[lane], lane == "analysis"),
+            name=f"engine-{lane}-{i}",
+            daemon=True,
         )
         for lane, calls in lanes.items()
         for i in range(count[lane])
