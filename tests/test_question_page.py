@@ -56,11 +56,17 @@ def landing(browser: Browser, server: LiveServer) -> Iterator[tuple[Page, Watch]
         opened.context.close()
 
 
+def _number(text: str) -> int:
+    """A count as the page writes it (with thousands separators: 3,281)."""
+    assert re.fullmatch(r"\d{1,3}(,\d{3})*", text), text
+    return int(text.replace(",", ""))
+
+
 def _check_charts(page: Page) -> None:
     for name in CHARTS:
         card = page.locator(f'[data-chart="{name}"]')
         assert card.locator(".plot svg").count() >= 1, f"{name}: nothing drawn"
-        count = int(card.locator(".evidence .count").inner_text())
+        count = _number(card.locator(".evidence .count").inner_text())
         assert count > 0, f"{name}: no claim count"
         assert card.locator(".plot .mark-group, .plot .role-mark").count() > 0
 
@@ -85,7 +91,7 @@ def test_the_landing_page_opens_clean_and_draws_every_chart(
 def test_a_click_lists_the_claims_with_their_sources(landing: tuple[Page, Watch]) -> None:
     page, watch = landing
     card = page.locator('[data-chart="burden"]')
-    count = int(card.locator(".evidence .count").inner_text())
+    count = _number(card.locator(".evidence .count").inner_text())
     card.locator(".show-claims").click()
     table = card.locator(".claims table")
     table.wait_for(timeout=READY)
@@ -130,7 +136,7 @@ def test_a_chart_its_data_and_its_claims_are_reached_by_keyboard(
     page.keyboard.press("Enter")
     claims = card.locator(".claims")
     claims.locator("table").wait_for(timeout=READY)
-    count = int(card.locator(".evidence .count").inner_text())
+    count = _number(card.locator(".evidence .count").inner_text())
     assert claims.locator("tbody tr").count() == count
     assert page.evaluate("document.activeElement.classList.contains('claims')")
     # from the claims to their actors and sources, by keyboard
@@ -171,7 +177,8 @@ def test_a_chart_its_data_and_its_claims_are_reached_by_keyboard(
     else:
         pytest.fail("Tab never reached the last row's claims")
     page.keyboard.press("Enter")
-    assert claims.locator(".claims-of").inner_text() == f"The {behind} claims behind {periods[-1]}:"
+    said = claims.locator(".claims-of").inner_text()
+    assert said == f"The {behind:,} claims behind {periods[-1]}:"
     assert claims.locator("tbody tr").count() == behind
     assert page.evaluate("document.activeElement.classList.contains('claims')")
     summary.scroll_into_view_if_needed()
@@ -209,7 +216,7 @@ def test_the_single_file_opens_offline(
         card = page.locator('[data-chart="enforcement"]')
         card.locator(".show-claims").click()
         rows = card.locator(".claims tbody tr")
-        assert rows.count() == int(card.locator(".evidence .count").inner_text())
+        assert rows.count() == _number(card.locator(".evidence .count").inner_text())
         # no server behind a file: actors are named, not linked to an explorer
         assert rows.first.locator("td.what a").count() == 0
         screenshot(page, "question-file")

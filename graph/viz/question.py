@@ -518,7 +518,7 @@ def chart_tables(
                 if len(periods) == 1
                 else f"{periods[0]} to {periods[-1]}"
             )
-            count = f"{len(values)} value{'' if len(values) == 1 else 's'}"
+            count = f"{len(values):,} value{'' if len(values) == 1 else 's'}"
             tables[name].append(
                 {
                     "caption": (spec.get("title") or {}).get("text", ""),

@@ -118,7 +118,7 @@
       const rows = chart.shares || [];
       if (rows.length === 0) return null;
       const said = (r) => `${percent(r.share)} in ${r.period} (${percent(r.low)}–${percent(r.high)}, ` +
-        `${r.claims} claim${r.claims === 1 ? "" : "s"})`;
+        `${plural(r.claims, "claim")})`;
       const first = rows[0];
       const last = rows[rows.length - 1];
       return "Federal share of governments' operation claims: " +
@@ -133,7 +133,9 @@
     },
   };
 
-  const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  // Counts as readers read them: 3,281, not 3281.
+  const number = (n) => Number(n).toLocaleString("en");
+  const plural = (n, word) => `${number(n)} ${word}${n === 1 ? "" : "s"}`;
 
   // The data of a chart as tables (one per plot), written as text: its columns and, per row,
   // a button that lists the claims behind the row.
@@ -162,7 +164,7 @@
           button.dataset.leftOut = row.claims_left_out || 0;
           const count = row.claim_ids.length + (row.claims_left_out || 0);
           button.textContent = plural(count, "claim");
-          button.setAttribute("aria-label", `The ${count} claims behind ${row.label}`);
+          button.setAttribute("aria-label", `The ${plural(count, "claim")} behind ${row.label}`);
           last.appendChild(button);
         }
         tr.appendChild(last);
@@ -190,9 +192,9 @@
     plots.replaceChildren();
     card.removeAttribute("aria-busy");
     const evidence = card.querySelector(".evidence");
-    evidence.querySelector(".count").textContent = chart.claims;
+    evidence.querySelector(".count").textContent = number(chart.claims);
     evidence.querySelector(".claims-word").textContent = chart.claims === 1 ? "claim" : "claims";
-    evidence.querySelector(".assessments").textContent = chart.assessments;
+    evidence.querySelector(".assessments").textContent = number(chart.assessments);
     evidence.querySelector(".assessments-word").textContent = chart.assessments === 1 ? "assessment" : "assessments";
     evidence.hidden = false;
     const unquantified = card.querySelector(".unquantified");
@@ -209,15 +211,15 @@
     const button = card.querySelector(".show-claims");
     const list = card.querySelector(".claims");
     button.disabled = !chart.claims;
-    button.textContent = `Show the ${chart.claims} claims and their sources`;
+    button.textContent = `Show the ${plural(chart.claims, "claim")} and their sources`;
     // The claims behind the chart (or behind one of its rows or marks: `what` says which),
     // listed under it; the keyboard is taken there, so that it reads them next.
     function showClaims(ids, what, focus, leftOut) {
       const count = ids.length + (leftOut || 0);
-      const shown = what ? `the ${count} claim${count === 1 ? "" : "s"} behind ${what}` : "all";
+      const shown = what ? `the ${plural(count, "claim")} behind ${what}` : "all";
       if (list.hidden || list.dataset.shown !== shown) {
         list.replaceChildren();
-        if (what) list.appendChild(element("p", `The ${count} claim${count === 1 ? "" : "s"} behind ${what}:`, "claims-of"));
+        if (what) list.appendChild(element("p", `The ${plural(count, "claim")} behind ${what}:`, "claims-of"));
         list.appendChild(claimsTable(ids, leftOut));
         list.dataset.shown = shown;
       }
@@ -235,7 +237,7 @@
       list.hidden = true;
       card.classList.remove("open");
       button.setAttribute("aria-expanded", "false");
-      button.textContent = `Show the ${chart.claims} claims and their sources`;
+      button.textContent = `Show the ${plural(chart.claims, "claim")} and their sources`;
     }
     specs.forEach((spec, i) => {
       // Each plot a figure the keyboard reaches, named by what it shows (the chart's heading,
