@@ -64,7 +64,7 @@ async def warm_question_page(jobs: Jobs, engine: Engine) -> str | None:
         job_key(PAGE_JOB, "/", ()),
         partial(engine.call, service.question_page_data, ANONYMOUS, default_filters()),
         computed,
-        keep=engine.spec.kind == "embedded",
+        keep=engine.spec.sees_every_write,
     )
     await job.finished.wait()
     if not computed:

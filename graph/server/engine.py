@@ -182,6 +182,14 @@ class StoreSpec:
     #: The networkx backend that runs the analysis in the engine process
     #: (:func:`graph.analysis.backends.use_backend`; None: networkx's own configuration).
     nx_backend: str | None = None
+
+    @property
+    def sees_every_write(self) -> bool:
+        """Whether every write to the store passes through this server (an embedded store,
+        its directory locked to one process), so that what is kept between writes (answers,
+        the landing page's figures) is right until the next; a remote store has other writers."""
+        return self.kind == "embedded"
+
     #: A remote store's Graph Store endpoint, and the seconds after which its server should
     #: stop a query (where it takes a limit per query).
     graph_store_url: str | None = None
@@ -754,7 +762,7 @@ class Engine:
         self._flights: dict[tuple[Reference, bytes, Principal], _Flight] = {}
         #: Answers kept until the next write; only where every write passes through this
         #: server (an embedded store: see graph.server.answers).
-        self.answers = AnswerCache(answer_cache_bytes if spec.kind == "embedded" else 0)
+        self.answers = AnswerCache(answer_cache_bytes if spec.sees_every_write else 0)
         #: Called after every write, whether it succeeded or not (the server's page jobs and
         #: warm-up: graph.server.jobs, graph.server.warm).
         self.written: list[Callable[[], None]] = []
