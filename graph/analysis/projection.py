@@ -301,19 +301,9 @@ def _subjects_by_value(read: tuple[int, list[tuple[str, str]]]) -> dict[str, lis
     """What :func:`_statements_by_value` read as ``{value: [subjects]}`` (interned), when
     each subject has one value among the candidates and none other, so that a subject's
     value is the one the whole statements would give first; otherwise (not possible for
-    validated data) None.
-
-    The engine's TSV of one column of IRIs is its lines, each ``<iri>``; a column with any
-    other term is read by :func:`graph.store.lexical_reader`.
-    """
+    validated data) None."""
     total, parts = read
-    found = {}
-    for value, text in parts:
-        lines = text.split("\n")[1:-1]
-        if all(line[:1] == "<" for line in lines):
-            found[value] = [intern(line[1:-1]) for line in lines]
-        else:
-            found[value] = [intern(row[0]) for row in lexical_reader(text)]
+    found = {value: [intern(row[0]) for row in lexical_reader(text)] for value, text in parts}
     if sum(map(len, found.values())) != total:
         return None  # a value outside the candidates
     several = [subjects for subjects in found.values() if subjects]
