@@ -129,6 +129,11 @@ SECOND_ROW = {
 }
 
 
+def csv_rows(text: str) -> list[list[str]]:
+    """The rows of CSV ``text`` (SPARQL CSV results, an export), as a CSV reader reads them."""
+    return list(csv.reader(io.StringIO(text, newline="")))
+
+
 def claims_csv(path: Path, *rows: dict[str, str]) -> Path:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS)

@@ -4,15 +4,13 @@ parsed, by the CLI and over HTTP."""
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
 import pytest
 
 from graph.model.namespaces import dataset_iri
 from graph.store.spreadsheet import formula_safe
-from tests.helpers import BASE_ROW, LiveServer, claims_csv, run_cli
+from tests.helpers import BASE_ROW, LiveServer, claims_csv, csv_rows, run_cli
 
 FORMULA = '=HYPERLINK("http://x")'
 AT_FORMULA = "@SUM(A1)"
@@ -46,13 +44,9 @@ def test_formula_safe(cell: str, written: str) -> None:
     assert formula_safe(cell) == written
 
 
-def _csv_rows(text: str) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(text, newline="")))
-
-
 def _assert_results_safe(csv_text: str, tsv_text: str) -> None:
     """SPARQL results of QUERY: labels prefixed, numbers and plain text as they were."""
-    assert _csv_rows(csv_text) == [
+    assert csv_rows(csv_text) == [
         ["label", "n", "d", "text"],
         ["'" + FORMULA, "-5", "-1500", "Wagner Group"],
         ["'" + AT_FORMULA, "-5", "-1500", "Wagner Group"],
@@ -77,7 +71,7 @@ def test_formula_cells_over_http(live: LiveServer, tmp_path: Path) -> None:
         try:
             export = editor.get("/api/export", params={"format": "csv", "dataset": "hostile"})
             assert export.status_code == 200, export.text
-            header, edge = _csv_rows(export.text)
+            header, edge = csv_rows(export.text)
             cells = dict(zip(header, edge, strict=True))
             assert cells["source_label"] == "'" + FORMULA
             assert cells["target_label"] == "'" + AT_FORMULA
@@ -91,7 +85,7 @@ def test_formula_cells_over_http(live: LiveServer, tmp_path: Path) -> None:
             capped = editor.get(
                 "/sparql", params={"query": QUERY + " LIMIT 5000", "format": "csv"}
             ).text
-            assert _csv_rows(capped)[1][0] == "'" + FORMULA
+            assert csv_rows(capped)[1][0] == "'" + FORMULA
         finally:
             assert editor.delete("/api/datasets/hostile").status_code == 204
 
@@ -104,7 +98,7 @@ def test_formula_cells_from_the_cli(cli_env: dict[str, str], tmp_path: Path) -> 
     _assert_results_safe(as_csv, as_tsv)
     out = tmp_path / "edges.csv"
     run_cli("export", "--out", str(out), env=cli_env, check=True)
-    edges = {tuple(r) for r in _csv_rows(out.read_text(encoding="utf-8"))}
+    edges = {tuple(r) for r in csv_rows(out.read_text(encoding="utf-8"))}
     assert any("'" + FORMULA in r and "'" + AT_FORMULA in r and "400000.0" in r for r in edges)
 
 

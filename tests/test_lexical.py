@@ -7,8 +7,6 @@ split the row: a source URL ``https://example.org/a,b`` cost its claim its colum
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +17,7 @@ from graph.analysis.projection import ProjectionFilter, build_projection
 from graph.ingest import load_files
 from graph.sparql.results import serialize_capped, serialize_result
 from graph.store import EmbeddedStore, Store, lexical_rows
-from tests.helpers import BASE_ROW, SECOND_ROW, claims_csv
+from tests.helpers import BASE_ROW, SECOND_ROW, claims_csv, csv_rows
 
 #: Terms of every kind, awkward ones first: what the engine stores, in N-Triples.
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -68,10 +66,6 @@ def test_lexical_rows_give_every_terms_lexical_value(store: Store) -> None:
     assert ["http://example.org/s,1", "http://example.org/o,with,commas", ""] in expected
 
 
-def _csv_rows(body: bytes) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(body.decode("utf-8"), newline="")))
-
-
 def test_csv_results_keep_each_row_whole(store: Store) -> None:
     """Every row of the CSV results has the header's three cells, each the value's text (an
     apostrophe in front of one a spreadsheet would take for a formula)."""
@@ -80,10 +74,10 @@ def test_csv_results_keep_each_row_whole(store: Store) -> None:
     ]
     whole = serialize_result(store.query(QUERY), "csv")
     assert whole.endswith(b"\r\n")
-    assert _csv_rows(whole) == [["s", "o", "unbound"], *expected]
+    assert csv_rows(whole.decode("utf-8")) == [["s", "o", "unbound"], *expected]
     capped = serialize_capped(store.query(QUERY), "csv", max_rows=3)
     assert capped.truncated and capped.rows == 3
-    assert _csv_rows(capped.body) == [["s", "o", "unbound"], *expected[:3]]
+    assert csv_rows(capped.body.decode("utf-8")) == [["s", "o", "unbound"], *expected[:3]]
     assert serialize_capped(store.query(QUERY), "csv").body == whole
 
 
