@@ -4,7 +4,9 @@ bumps.
 
 :mod:`~graph.store.stores` holds the two stores; :mod:`~graph.store.consistency` computes
 an answer of several queries from one state of a store; :mod:`~graph.store.cache` keeps results
-computed from a store (the networkx projection, reports) until its next write;
+computed from a store (the networkx projection, reports) until its next write, and
+:mod:`~graph.store.disk_cache` keeps some on disk beside an embedded store (the landing page's
+figures), for a server started again over it;
 :mod:`~graph.store.formats` is the one registry of formats (pyoxigraph's format objects, with
 their names, media types and suffixes) and content negotiation; :mod:`~graph.store.export`
 writes every export file, atomically; :mod:`~graph.store.spreadsheet` keeps the cells of

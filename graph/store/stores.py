@@ -269,6 +269,10 @@ class Store(ABC):
     #: named-graph-uri) win over its own FROM and FROM NAMED, as SPARQL says; False: the
     #: layer above checks the query's dataset clause itself (graph.sparql.query).
     honours_dataset_parameters: bool = True
+    #: The directory that holds the store's files, where results derived from it may be kept
+    #: (graph.store.disk_cache): only an embedded store on disk, every write of which passes
+    #: through this process (None: in memory, or remote).
+    directory: Path | None = None
 
     @abstractmethod
     def query(
@@ -507,7 +511,8 @@ class EmbeddedStore(Store):
                 f"the store in {path} is damaged and cannot be opened ({reason}); restore it "
                 "from an export, or move the directory away to start afresh"
             ) from None
-        self._version_file = Path(path) / self.VERSION_FILE
+        self.directory = Path(path)
+        self._version_file = self.directory / self.VERSION_FILE
         self._version, self._stamps, died = self._open_state()
         # The lock is exclusive: any staging or pending graph here belongs to a load that died,
         # and any remainder graph (graph.store.merge) to a process whose plans are gone.
