@@ -2,13 +2,16 @@
 serve` on 127.0.0.1: it runs at start and again after a write, `/` then answers the whole page
 at once (no card left computing), a reader arriving during it joins it, `--no-warm` turns it
 off, a restricted dataset never enters it, a failed one is logged and the server goes on,
-and a shutdown during it is clean.
+and a shutdown during it is clean. Its figures are kept on disk beside the store
+(graph/store/disk_cache.py): a server started again over the same store has them at once,
+unless the store was written in between.
 
 The servers run with ``--page-wait 0``: a page whose figures are not ready at once answers
 with its cards computing, so a page drawn whole can only have come from the warm-up."""
 
 from __future__ import annotations
 
+import shutil
 import signal
 import time
 from collections.abc import Iterator
@@ -21,6 +24,7 @@ import pytest
 from graph.ingest.load import load_files
 from graph.ingest.synth import write_synthetic
 from graph.store import EmbeddedStore
+from graph.store.disk_cache import DIRECTORY
 from tests.helpers import (
     REGIONS,
     LiveServer,
@@ -156,6 +160,13 @@ def large(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return work
 
 
+def _computing(data: Path) -> Path:
+    """``data``, its kept figures removed: a server over it computes them again (the tests
+    below need a warm-up that runs a while, as after a write)."""
+    shutil.rmtree(data / DIRECTORY, ignore_errors=True)
+    return data
+
+
 def _running(server: LiveServer) -> dict[str, Any]:
     health = httpx.get(f"{server.base}/healthz", timeout=30).json()
     assert health["warm"]["state"] == "running", health["warm"]
@@ -163,7 +174,7 @@ def _running(server: LiveServer) -> dict[str, Any]:
 
 
 def test_a_reader_during_the_warm_up_joins_it(large: Path, tmp_path: Path) -> None:
-    with serving(large / "data", tmp_path / "server.log", "--page-wait", "0") as server:
+    with serving(_computing(large / "data"), tmp_path / "server.log", "--page-wait", "0") as server:
         _running(server)
         page = httpx.get(f"{server.base}/", timeout=30)
         assert PENDING in page.text  # still computing: the cards show its progress
@@ -178,7 +189,7 @@ def test_a_reader_during_the_warm_up_joins_it(large: Path, tmp_path: Path) -> No
 
 def test_a_write_during_the_warm_up_supersedes_it(large: Path, tmp_path: Path) -> None:
     fresh = claims_csv(tmp_path / "fresh.csv", _recruiter(FRESH)).read_bytes()
-    with serving(large / "data", tmp_path / "server.log", "--page-wait", "0") as server:
+    with serving(_computing(large / "data"), tmp_path / "server.log", "--page-wait", "0") as server:
         first = _running(server)["warm"]
         with server.client("editor") as editor:
             for name in ("fresh", "fresh-again"):  # a burst of writes during the warm-up
@@ -201,7 +212,7 @@ def test_a_write_during_the_warm_up_supersedes_it(large: Path, tmp_path: Path) -
 
 def test_a_shutdown_during_the_warm_up_is_clean(large: Path, tmp_path: Path) -> None:
     log = tmp_path / "server.log"
-    with serving(large / "data", log, "--page-wait", "0", new_session=True) as server:
+    with serving(_computing(large / "data"), log, "--page-wait", "0", new_session=True) as server:
         _running(server)
         server.process.send_signal(signal.SIGTERM)
         assert server.process.wait(timeout=60) == 0
@@ -209,3 +220,34 @@ def test_a_shutdown_during_the_warm_up_is_clean(large: Path, tmp_path: Path) -> 
     assert "Traceback" not in text and "ERROR" not in text, text
     assert "the warm-up failed" not in text
     stop(server.process)  # (exited already: a no-op)
+
+
+def test_a_restart_finds_the_figures_kept_on_disk_unless_the_store_was_written(
+    tmp_path: Path,
+) -> None:
+    data = _build(tmp_path)
+    with serving(data / "data", tmp_path / "first.log", "--page-wait", "0") as server:
+        first = _warm(server)
+        page = httpx.get(f"{server.base}/", timeout=30)
+        assert PENDING not in page.text
+    assert list((data / "data" / DIRECTORY).glob("question_page-*.json"))
+    with serving(data / "data", tmp_path / "second.log", "--page-wait", "0") as server:
+        again = _warm(server)
+        # the same figures, read back: no projection computed, the page drawn whole
+        cache = httpx.get(f"{server.base}/healthz", timeout=30).json()["metrics_cache"]
+        assert cache["computed"] == 0, cache
+        assert again["state"] == "done" and again["version"] == first["version"]
+        kept = httpx.get(f"{server.base}/", timeout=30)
+        assert PENDING not in kept.text and kept.text == page.text
+        assert kept.headers["X-Store-Version"] == first["version"]
+    # a write while no server runs (`recruitgraph load` into the data directory)
+    with EmbeddedStore(data / "data") as store:
+        load_files(store, [claims_csv(tmp_path / "fresh.csv", _recruiter(FRESH))], "fresh")
+    with serving(data / "data", tmp_path / "third.log", "--page-wait", "0") as server:
+        after = _warm(server)
+        cache = httpx.get(f"{server.base}/healthz", timeout=30).json()["metrics_cache"]
+        assert cache["computed"] > 0 and after["version"] != first["version"]
+        page = httpx.get(f"{server.base}/", timeout=30)
+        assert PENDING not in page.text and FRESH in page.text
+    # only the figures of the store as it is now are kept
+    assert len(list((data / "data" / DIRECTORY).glob("question_page-*.json"))) == 1

@@ -83,6 +83,7 @@ from graph.sparql import (
 from graph.sparql.guard import AccessError
 from graph.sparql.update_size import MAX_UPDATE_TRIPLES, check_update_size
 from graph.store import Store, StoreChanging, StoreError, cache, consistent
+from graph.store.disk_cache import cached_on_disk
 from graph.store.export import export_format
 from graph.store.formats import Kind, UnknownFormat, by_name, formats
 from graph.store.stores import TruncatedResult
@@ -1055,10 +1056,15 @@ def question_page_data(
     projection in the order of :data:`~graph.analysis.question.CHARTS` (its progress names
     the chart being computed; each part is cached for ``question_chart``), bounded as a page
     carries it (:func:`graph.viz.question.page_data`)."""
-    data = question(
-        ctx.store, filters, graphs=ctx.readable(principal), progress=progress_of_call.get()
-    )
-    return page_data(data)
+    graphs = ctx.readable(principal)
+
+    def compute() -> dict[str, Any]:
+        data = question(ctx.store, filters, graphs=graphs, progress=progress_of_call.get())
+        return page_data(data)
+
+    # Kept on disk too: a server started again over the same store has its landing page's
+    # figures at once (its warm-up finds them), not minutes later.
+    return cached_on_disk(ctx.store, "question_page", (filters, graphs), compute)
 
 
 # In the query lane: the page asks for a part while its job (question_page_data) holds the
