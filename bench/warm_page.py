@@ -12,6 +12,9 @@ it for a later run), one ``recruitgraph serve`` (warm-up on, its defaults otherw
 3. a write (an editor uploads a one-claim dataset), then at once ``/`` in Chromium while a
    thread polls ``/healthz``: when the page's charts are drawn against when the warm-up the
    write started ended (the page joins it: drawn when it ends, not later);
+4. the server stopped and started again over the same store (no write in between): ``/``
+   opened as soon as ``/healthz`` answers, its figures read from those the warm-up kept on
+   disk (graph/store/disk_cache.py);
 
 then a ``recruitgraph serve --no-warm`` over the same store and ``/`` opened as soon as it
 answers (what a reader got before). Run from the repository root:
@@ -38,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.viz_page import CHARTS_DRAWN, CHROMIUM, build, measure  # noqa: E402
+from graph.store.disk_cache import DIRECTORY  # noqa: E402
 
 
 def _warm_done(base: str, runs: int, timeout: float) -> tuple[float, dict[str, Any]]:
@@ -136,6 +140,22 @@ def main(argv: list[str] | None = None) -> int:
                     flush=True,
                 )
         print(f"load average {_load()}", flush=True)
+
+        # 4: a restart over the same store (no write since): the figures kept on disk
+        kept = sum(f.stat().st_size for f in (data_dir / DIRECTORY).glob("question_page-*"))
+        started = time.perf_counter()
+        with serving(data_dir, work_dir / "restart.log", roles=ROLES) as server:
+            healthy = time.perf_counter() - started
+            opened = time.perf_counter()
+            restarted = measure(browser, f"{server.base}/", CHARTS_DRAWN, args.timeout)
+            seen, warm = _warm_done(server.base, 1, args.timeout)
+            print(
+                f"serve again (figures kept on disk: {kept / 1e6:.2f} MB): /healthz answered "
+                f"{healthy:.2f} s after start; / opened then: {_page(restarted)}; its warm-up "
+                f"{warm['state']} {seen - started:.2f} s after start (its own "
+                f"{warm['seconds']} s; / opened {opened - started:.2f} s after start)",
+                flush=True,
+            )
 
         # the baseline: --no-warm, / opened as soon as the server answers
         if not args.no_baseline:
