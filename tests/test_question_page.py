@@ -327,7 +327,9 @@ def test_the_cheap_cards_are_drawn_while_a_slow_chart_is_still_computed(
         assert opened.locator("#pending-status").is_visible()
         assert opened.locator("#scope-claims").inner_text().split()[0].replace(",", "").isdigit()
         screenshot(opened, "question-cheap-cards-first")
-        for _ in range(100):  # both parts asked for (their jobs end within seconds): bounded
+        # both parts asked for (their jobs end within seconds; 30 s at most, as READY: a loaded
+        # machine took more than 10)
+        for _ in range(300):
             if len(held) == len(slow):
                 break
             opened.wait_for_timeout(100)
