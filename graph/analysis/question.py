@@ -28,10 +28,11 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from functools import partial
+from functools import cached_property, partial
 from typing import Any
 
 import networkx as nx
+import numpy as np
 
 from graph.analysis import queries
 from graph.analysis.evidence import burden_share_intervals
@@ -87,10 +88,46 @@ class _Claims:
         self.basis = _basis(zip(self.ids, (d for *_, d in self.edges), strict=True))
         self.periods: Periods = _years_of(G, (d for *_, d in self.edges))
         self.every = self.summary(self.ids)
+        # Each claim's record of evidence by its edge's place in ``edges``: made once for every
+        # chart that names it (the centralization names every claim).
+        self._cited: dict[int, dict[str, Any]] = {}
 
     def summary(self, ids: Iterable[str]) -> dict[str, Any]:
         """The claims behind a chart (of ``G``): see :func:`_summary`."""
         return _summary(self.basis, ids)
+
+    @cached_property
+    def spans(self) -> tuple[np.ndarray, np.ndarray]:
+        """The first and last day of each claim of ``edges`` (ordinals): the claims in force
+        in a period found at once."""
+        start = np.fromiter((d["start"].toordinal() for *_, d in self.edges), np.int64)
+        end = np.fromiter((d["end"].toordinal() for *_, d in self.edges), np.int64)
+        return start, end
+
+    def in_force(self, lo: date, hi: date) -> list[int]:
+        """The places in ``edges`` of the claims in force in ``[lo, hi]`` (whose period
+        overlaps it, as :func:`graph.analysis.projection.within` keeps them), in order."""
+        start, end = self.spans
+        found: list[int] = np.flatnonzero(
+            (start <= hi.toordinal()) & (end >= lo.toordinal())
+        ).tolist()
+        return found
+
+    def evidence(self, wanted: set[str]) -> dict[str, dict[str, Any]]:
+        """The claims named by a chart (their ids ``wanted``), with their sources and the ids
+        of their parties (for a link to the explorer), by claim id, in the order of
+        :func:`~graph.analysis.projection.claims_of` (by start, then claim)."""
+        chosen = [place for place, claim in enumerate(self.ids) if claim in wanted]
+        new = [place for place in chosen if place not in self._cited]
+        if new:
+            # (an edge's key is its claim's IRI: one edge per claim)
+            at = {self.edges[place][2]: place for place in new}
+            for record in claims_of(self.G, [self.edges[place][:3] for place in new]):
+                place = at[record["claim"]]
+                subject, target = self.edges[place][:2]
+                self._cited[place] = {**record, "from_id": subject, "to_id": target}
+        cited = sorted((self._cited[p] for p in chosen), key=lambda r: (r["start"], r["claim"]))
+        return {record["claim_id"] or record["claim"]: record for record in cited}
 
 
 def _basis(claims: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
@@ -295,7 +332,7 @@ def _year_network(
     year's multigraph (a quarter of the chart's time at 100,000 actors)."""
     # Per tail, per head, the claims between them: the order within's multigraph keeps.
     ties: dict[Hashable, dict[Hashable, list[int]]] = {}
-    chosen = [i for i, (*_, d) in enumerate(claims.edges) if d["start"] <= hi and d["end"] >= lo]
+    chosen = claims.in_force(lo, hi)
     for i in chosen:
         u, v = claims.edges[i][:2]
         ties.setdefault(u, {})
@@ -313,26 +350,6 @@ def _year_network(
         for i in found
     ]
     return year, behind
-
-
-def _evidence(claims: _Claims, wanted: set[str]) -> dict[str, dict[str, Any]]:
-    """The claims named by the charts, with their sources and the ids of their parties (for a
-    link to the explorer), by claim id."""
-    edges: list[tuple[Hashable, Hashable, Hashable]] = []
-    parties: dict[Hashable, tuple[Hashable, Hashable]] = {}
-    for claim, (u, v, k, _d) in zip(claims.ids, claims.edges, strict=True):
-        if claim in wanted:
-            edges.append((u, v, k))
-            parties[k] = (u, v)
-    found = {}
-    for record in claims_of(claims.G, edges):
-        subject, target = parties[record["claim"]]
-        found[record["claim_id"] or record["claim"]] = {
-            **record,
-            "from_id": subject,
-            "to_id": target,
-        }
-    return found
 
 
 #: The charts of the page, in the order they are computed and drawn: those of one pass over
@@ -432,7 +449,7 @@ def _part(
         "claims": claims.every["claims"],
         "assessments": claims.every["assessments"],
         "data": data,
-        "evidence": _evidence(claims, set(data["claim_ids"])),
+        "evidence": claims.evidence(set(data["claim_ids"])),
     }
 
 
