@@ -202,7 +202,7 @@ def _payers(
 
 def _operators(claims: _Claims) -> dict[str, Any]:
     rows = []
-    for year in roles_by_tier(claims.G, claims.periods):
+    for year in roles_by_tier(claims.G, claims.periods, payers=False):
         for tier, cell in year["operators"].items():
             rows.append(
                 {
