@@ -381,6 +381,10 @@ def test_operators_and_payers_by_tier_and_year() -> None:
     federal_2025 = rows["2025"]["payers"]["federal"]
     assert federal_2025["claims"] == 1 and federal_2025["assessments"] == 1
     assert rows["2025"]["operators"] == {}
+    # The operators alone (the question page's chart): the same years (the payments' too),
+    # the same tables, no payers.
+    alone = roles_by_tier(G, payers=False)
+    assert alone == [{k: v for k, v in row.items() if k != "payers"} for row in rows.values()]
 
 
 # -- enforcement over time --------------------------------------------------------------------

@@ -19,9 +19,10 @@ import numpy as np
 import pytest
 
 from graph.analysis.evidence import _network, burden_share_intervals, figure_interval
-from graph.analysis.metrics.burden import PeriodPayments, burden_share_median
-from graph.analysis.projection import ProjectionFilter, project, within
-from graph.analysis.question import _years_of, question
+from graph.analysis.metrics.burden import PeriodPayments, _claim_id, burden_share_median
+from graph.analysis.metrics.views import _simple
+from graph.analysis.projection import ProjectionFilter, claims_of, project, within
+from graph.analysis.question import _Claims, _year_network, _years_of, question
 from graph.store import EmbeddedStore, Store
 from graph.viz import question as viz_question
 from graph.viz.question import (
@@ -381,3 +382,55 @@ def test_bad_filters_are_refused(live: LiveServer, params: dict[str, str], statu
             answer = client.get(path, params=params)
             assert answer.status_code == status, (path, answer.text)
             assert answer.json()["status"] == status
+
+
+@pytest.mark.parametrize("level", ["organization", "government"])
+def test_each_years_network_is_the_simple_view_of_within(default_store: Store, level: str) -> None:
+    """The centralization's network of a period, made from the claims read once, is the
+    simple view of ``within`` (the same nodes and ties in the same order: every figure and
+    null drawn on it the same), and names the claims of ``within``'s edges, in their order."""
+    G = project(default_store, ProjectionFilter(level=level))
+    claims = _Claims(G)
+    periods = [*claims.periods, (date(2024, 3, 1), date(2024, 3, 31)), (date(1990, 1, 1),) * 2]
+    for lo, hi in periods:
+        year = within(G, lo, hi)
+        expected = _simple(year)
+        network, behind = _year_network(claims, lo, hi)
+        assert list(network.nodes) == list(expected.nodes)
+        assert list(network.edges) == list(expected.edges)
+        assert [list(network.pred[n]) for n in network] == [list(expected.pred[n]) for n in year]
+        assert behind == [(_claim_id(k, d), d) for *_, k, d in year.edges(keys=True, data=True)]
+        assert claims.in_force(lo, hi) == [
+            place
+            for place, (*_, d) in enumerate(claims.edges)
+            if d["start"] <= hi and d["end"] >= lo
+        ]
+
+
+def test_the_evidence_of_a_chart_is_made_once_and_as_claims_of_makes_it(
+    default_store: Store,
+) -> None:
+    """A chart's evidence: the records of :func:`claims_of` of the claims it names, in its
+    order, with the ids of their parties; a record made for one chart is the one another
+    chart gets (the centralization names every claim)."""
+    G = project(default_store, ProjectionFilter(level="government"))
+    claims = _Claims(G)
+
+    def expected(wanted: set[str]) -> list[tuple[str, dict[str, Any]]]:
+        edges = [(u, v, k) for u, v, k, d in G.edges(keys=True, data=True)
+                 if _claim_id(k, d) in wanted]  # fmt: skip
+        parties = {k: (u, v) for u, v, k in edges}
+        return [
+            (r["claim_id"] or r["claim"], {**r, "from_id": parties[r["claim"]][0],
+                                           "to_id": parties[r["claim"]][1]})
+            for r in claims_of(G, edges)
+        ]  # fmt: skip
+
+    ids = sorted(set(claims.ids))
+    first = claims.evidence(set(ids[::3]))
+    assert list(first.items()) == expected(set(ids[::3]))
+    every = claims.evidence(set(ids))
+    assert list(every.items()) == expected(set(ids)) and len(every) == len(ids)
+    assert all(every[claim] is record for claim, record in first.items())
+    assert claims.evidence(set()) == {}
+    assert any(G.nodes[r["from_id"]].get("members") for r in every.values())  # rolled up

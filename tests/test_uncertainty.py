@@ -12,9 +12,10 @@ from collections import Counter
 
 import networkx as nx
 import pytest
+from scipy.stats import binom
 
 from graph.analysis.metrics import uncertainty
-from graph.analysis.metrics.centralization import centralization
+from graph.analysis.metrics.centralization import centralization, degree_centralization
 from graph.analysis.metrics.uncertainty import (
     centralization_null,
     clopper_pearson_interval,
@@ -269,3 +270,35 @@ def test_median_interval_takes_the_narrowest_order_statistics_that_cover(n: int)
 def test_median_interval_needs_values() -> None:
     with pytest.raises(ValueError, match="no values"):
         median_interval([])
+
+
+def test_median_interval_is_scipys_coverage_of_each_order_statistic() -> None:
+    """The coverages of every order statistic, from one call of scipy, are what a call for
+    each gives: the same pair and the same coverage, to the bit (a chart's interval did not
+    move when the calls were joined)."""
+    for n in [*range(1, 80), 999, 4_001, 9_999]:
+        low, high, coverage = median_interval(range(n))
+        j = 1
+        while j + 1 <= (n + 1) // 2 and 1 - 2 * float(binom.cdf(j, n, 0.5)) >= 0.95:
+            j += 1
+        assert (low, high, coverage) == (j - 1, n - j, 1 - 2 * float(binom.cdf(j - 1, n, 0.5)))
+
+
+@pytest.mark.parametrize(("n", "m", "seed"), [(50, 120, 1), (2_000, 5_000, 2), (30_000, 45_000, 3)])
+def test_the_null_of_a_degree_centralization_is_summed_exactly(n: int, m: int, seed: int) -> None:
+    """The degrees of a null's random networks summed in numpy give what the sum in Python
+    gives, to the bit; the out-degrees alone are those of the whole draw."""
+    for directed, measure in [
+        (True, "out_degree"),
+        (True, "in_degree"),
+        (True, "degree"),
+        (False, "degree"),
+    ]:
+        degrees = uncertainty._gnm_degrees(n, m, directed, random.Random(seed), measure)
+        assert int(degrees.sum()) == m * (1 if measure != "degree" else 2)
+        in_python = degree_centralization(degrees.tolist(), measure, directed=directed)
+        assert degree_centralization(degrees, measure, directed=directed) == in_python
+    both = uncertainty._gnm_degrees(n, m, True, random.Random(seed), "degree")
+    ins = uncertainty._gnm_degrees(n, m, True, random.Random(seed), "in_degree")
+    outs = uncertainty._gnm_degrees(n, m, True, random.Random(seed), "out_degree")
+    assert (outs == both - ins).all()

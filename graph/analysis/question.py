@@ -28,10 +28,11 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from functools import partial
+from functools import cached_property, partial
 from typing import Any
 
 import networkx as nx
+import numpy as np
 
 from graph.analysis import queries
 from graph.analysis.evidence import burden_share_intervals
@@ -39,7 +40,7 @@ from graph.analysis.metrics.burden import _claim_id, _years_of, burden_share, pe
 from graph.analysis.metrics.enforcement import enforcement_by_year
 from graph.analysis.metrics.roles import roles_by_tier
 from graph.analysis.metrics.uncertainty import centralization_null, wilson_interval
-from graph.analysis.projection import ProjectionFilter, claims_of, project, within
+from graph.analysis.projection import ProjectionFilter, claims_of, project
 from graph.errors import InvalidArgument
 from graph.ingest.progress import Progress, Step
 from graph.model.ontology import concept_texts, tiers
@@ -67,9 +68,87 @@ CENTRE, PROVINCES = tiers()[:2]
 _SIDES = (CENTRE, PROVINCES)
 
 
-def _summary(G: nx.MultiDiGraph, ids: Iterable[str]) -> dict[str, Any]:
-    """The claims behind a chart: their ids (sorted) and how many are assessments."""
-    basis = {_claim_id(k, d): d.get("basis") for _u, _v, k, d in G.edges(keys=True, data=True)}
+class _Claims:
+    """The claims of a projection read once for every chart of the page: walking the edges
+    of a projection of 100,000 actors costs seconds, and each chart named the claims behind
+    it, its rows and the page's evidence by walking them again (bench/RESULTS.md).
+
+    ``edges``: ``G``'s edges with their keys and data, in ``G``'s order; ``ids``: the claim id
+    of each; ``basis``: each claim id's basis (of its last edge, as a dict made from the edges
+    keeps it); ``periods``: the calendar years of ``G``'s window; ``every``: the summary of
+    every claim of ``G``.
+    """
+
+    def __init__(self, G: nx.MultiDiGraph) -> None:
+        self.G = G
+        self.edges: list[tuple[Hashable, Hashable, Hashable, dict[str, Any]]] = list(
+            G.edges(keys=True, data=True)
+        )
+        self.ids = [_claim_id(k, d) for _u, _v, k, d in self.edges]
+        self.basis = _basis(zip(self.ids, (d for *_, d in self.edges), strict=True))
+        self.periods: Periods = _years_of(G, (d for *_, d in self.edges))
+        self.every = self.summary(self.ids)
+        # Each claim's record of evidence by its edge's place in ``edges``: made once for every
+        # chart that names it (the centralization names every claim).
+        self._cited: dict[int, dict[str, Any]] = {}
+
+    def summary(self, ids: Iterable[str]) -> dict[str, Any]:
+        """The claims behind a chart (of ``G``): see :func:`_summary`."""
+        return _summary(self.basis, ids)
+
+    @cached_property
+    def spans(self) -> tuple[np.ndarray, np.ndarray]:
+        """The first and last day of each claim of ``edges`` (ordinals): the claims in force
+        in a period found at once."""
+        start = np.fromiter((d["start"].toordinal() for *_, d in self.edges), np.int64)
+        end = np.fromiter((d["end"].toordinal() for *_, d in self.edges), np.int64)
+        return start, end
+
+    def in_force(self, lo: date, hi: date) -> list[int]:
+        """The places in ``edges`` of the claims in force in ``[lo, hi]`` (whose period
+        overlaps it, as :func:`graph.analysis.projection.within` keeps them), in order."""
+        start, end = self.spans
+        found: list[int] = np.flatnonzero(
+            (start <= hi.toordinal()) & (end >= lo.toordinal())
+        ).tolist()
+        return found
+
+    def evidence(self, wanted: set[str]) -> dict[str, dict[str, Any]]:
+        """The claims named by a chart (their ids ``wanted``), with their sources and the ids
+        of their parties (for a link to the explorer), by claim id, in the order of
+        :func:`~graph.analysis.projection.claims_of` (by start, then claim)."""
+        # claims_of's order, of every claim: a chart's are taken from it, unsorted
+        chosen = [place for place in self._cited_order if self.ids[place] in wanted]
+        new = [place for place in chosen if place not in self._cited]
+        if new:
+            # (an edge's key is its claim's IRI: one edge per claim)
+            at = {self.edges[place][2]: place for place in new}
+            for record in claims_of(self.G, [self.edges[place][:3] for place in new]):
+                place = at[record["claim"]]
+                subject, target = self.edges[place][:2]
+                self._cited[place] = {**record, "from_id": subject, "to_id": target}
+        cited = (self._cited[place] for place in chosen)
+        return {record["claim_id"] or record["claim"]: record for record in cited}
+
+    @cached_property
+    def _cited_order(self) -> list[int]:
+        """The places in ``edges`` in the order of the records of
+        :func:`~graph.analysis.projection.claims_of` (by start, then claim, a stable sort of
+        ``G``'s order): the claims of any chart, taken in it, are in the order claims_of gives
+        them, without a sort per chart."""
+        starts = [d["start"].isoformat() for *_, d in self.edges]
+        return sorted(range(len(self.edges)), key=lambda p: (starts[p], self.edges[p][2]))
+
+
+def _basis(claims: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+    """The basis of each claim id of ``(claim id, edge data)`` pairs (the last pair's where
+    an id comes twice)."""
+    return {claim: d.get("basis") for claim, d in claims}
+
+
+def _summary(basis: dict[str, Any], ids: Iterable[str]) -> dict[str, Any]:
+    """The claims behind a chart: their ids (sorted) and how many are assessments (``basis``:
+    the basis of each claim id of the network they are of)."""
     chosen = sorted(set(ids))
     return {
         "claim_ids": chosen,
@@ -79,7 +158,7 @@ def _summary(G: nx.MultiDiGraph, ids: Iterable[str]) -> dict[str, Any]:
 
 
 def _payers(
-    store: Store, G: nx.MultiDiGraph, graphs: Sequence[str], flt: ProjectionFilter
+    store: Store, claims: _Claims, graphs: Sequence[str], flt: ProjectionFilter
 ) -> dict[str, Any]:
     # The funding claims of G itself where its filter keeps them (no second projection).
     keeps = flt.relations is None or "FundingFlow" in flt.relations
@@ -89,7 +168,7 @@ def _payers(
         group_by=("payer_tier", "period"),
         filters=flt,
         claims=True,
-        network=G if keeps else None,
+        network=claims.G if keeps else None,
     )
     rows = [
         {
@@ -117,13 +196,13 @@ def _payers(
         "rows": rows,
         "panels": [{"currency": c, "amount_basis": b} for c, b in panels],
         "unquantified": sum(money["unquantified"].values()),
-        **_summary(G, (i for r in rows for i in r["claim_ids"])),
+        **claims.summary(i for r in rows for i in r["claim_ids"]),
     }
 
 
-def _operators(G: nx.MultiDiGraph, periods: Periods) -> dict[str, Any]:
+def _operators(claims: _Claims) -> dict[str, Any]:
     rows = []
-    for year in roles_by_tier(G, periods):
+    for year in roles_by_tier(claims.G, claims.periods, payers=False):
         for tier, cell in year["operators"].items():
             rows.append(
                 {
@@ -139,7 +218,7 @@ def _operators(G: nx.MultiDiGraph, periods: Periods) -> dict[str, Any]:
     return {
         "rows": rows,
         "shares": _centre_shares(rows),
-        **_summary(G, (i for r in rows for i in r["claim_ids"])),
+        **claims.summary(i for r in rows for i in r["claim_ids"]),
     }
 
 
@@ -171,9 +250,8 @@ def _centre_shares(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return shares
 
 
-def _burden(
-    G: nx.MultiDiGraph, periods: Periods, rounds: int, seed: int, progress: Progress | None
-) -> dict[str, Any]:
+def _burden(claims: _Claims, rounds: int, seed: int, progress: Progress | None) -> dict[str, Any]:
+    G, periods = claims.G, claims.periods
     shares = burden_share(G, periods)
     # no region with a per-recruit payment beside a federal one: no row that year
     kept = [(period, share) for period, share in zip(periods, shares, strict=True) if share["n"]]
@@ -195,33 +273,32 @@ def _burden(
                 "low": interval.low,
                 "high": interval.high,
                 "method": interval.method,
-                **_summary(G, share["claims"]),
+                **claims.summary(share["claims"]),
             }
         )
     return {
         "rows": rows,
         "rounds": rounds,
-        **_summary(G, (i for r in rows for i in r["claim_ids"])),
+        **claims.summary(i for r in rows for i in r["claim_ids"]),
     }
 
 
-def _enforcement(G: nx.MultiDiGraph) -> dict[str, Any]:
+def _enforcement(claims: _Claims) -> dict[str, Any]:
     rows = []
     ids: list[str] = []
     # Readers see the ontology's words ("repatriation request"), not the code.
     words = {code: text["label"] for code, text in concept_texts("EnforcementKindScheme").items()}
-    for year in enforcement_by_year(G):
+    for year in enforcement_by_year(claims.G):
         ids.extend(year["event_claims"])
         for action, events in year["by_action"].items():
             rows.append(
                 {"period": str(year["year"]), "action": words.get(action, action), "events": events}
             )
-    return {"rows": rows, **_summary(G, ids)}
+    return {"rows": rows, **claims.summary(ids)}
 
 
 def _centralization(
-    G: nx.MultiDiGraph,
-    periods: Periods,
+    claims: _Claims,
     figure: str,
     rounds: int,
     seed: int,
@@ -229,16 +306,16 @@ def _centralization(
 ) -> dict[str, Any]:
     rows = []
     ids: list[str] = []
-    for done, (lo, hi) in enumerate(periods):
+    for done, (lo, hi) in enumerate(claims.periods):
         if progress is not None:
-            progress(Step("centralization", done, len(periods), "years"))
+            progress(Step("centralization", done, len(claims.periods), "years"))
         # the year's network from G (a year no claim falls in has none: a window from the
         # year 1077 costs nothing for its 950 empty years)
-        year = within(G, lo, hi)
-        if year.number_of_edges() == 0:
+        year, behind_year = _year_network(claims, lo, hi)
+        if year.number_of_nodes() == 0:
             continue
         null = centralization_null(year, figure, n=rounds, seed=seed)
-        behind = _summary(year, (_claim_id(k, d) for *_, k, d in year.edges(keys=True, data=True)))
+        behind = _summary(_basis(behind_year), (claim for claim, _d in behind_year))
         ids.extend(behind["claim_ids"])
         rows.append(
             {
@@ -252,27 +329,37 @@ def _centralization(
                 **behind,
             }
         )
-    return {"figure": figure, "rounds": rounds, "rows": rows, **_summary(G, ids)}
+    return {"figure": figure, "rounds": rounds, "rows": rows, **claims.summary(ids)}
 
 
-def _evidence(G: nx.MultiDiGraph, wanted: set[str]) -> dict[str, dict[str, Any]]:
-    """The claims named by the charts, with their sources and the ids of their parties (for a
-    link to the explorer), by claim id."""
-    edges: list[tuple[Hashable, Hashable, Hashable]] = []
-    parties: dict[str, tuple[Hashable, Hashable]] = {}
-    for u, v, k, d in G.edges(keys=True, data=True):
-        if _claim_id(k, d) in wanted:
-            edges.append((u, v, k))
-            parties[k] = (u, v)
-    found = {}
-    for record in claims_of(G, edges):
-        subject, target = parties[record["claim"]]
-        found[record["claim_id"] or record["claim"]] = {
-            **record,
-            "from_id": subject,
-            "to_id": target,
-        }
-    return found
+def _year_network(
+    claims: _Claims, lo: date, hi: date
+) -> tuple[nx.DiGraph, list[tuple[str, dict[str, Any]]]]:
+    """The simple network of the claims in force in ``[lo, hi]`` (what the measures read of
+    ``within(G, lo, hi)``: ``_simple`` of it, the same nodes and ties in the same order, so
+    that every figure and null drawn on it is the same) and ``(claim id, data)`` of those
+    claims in the order of ``within``'s edges; made from the edges read once, without the
+    year's multigraph (a quarter of the chart's time at 100,000 actors)."""
+    # Per tail, per head, the claims between them: the order within's multigraph keeps.
+    ties: dict[Hashable, dict[Hashable, list[int]]] = {}
+    chosen = claims.in_force(lo, hi)
+    for i in chosen:
+        u, v = claims.edges[i][:2]
+        ties.setdefault(u, {})
+        ties.setdefault(v, {})
+    for i in chosen:
+        u, v = claims.edges[i][:2]
+        ties[u].setdefault(v, []).append(i)
+    year: nx.DiGraph = nx.DiGraph()
+    year.add_nodes_from(ties)
+    year.add_edges_from((u, v) for u, heads in ties.items() for v in heads if u != v)
+    behind = [
+        (claims.ids[i], claims.edges[i][3])
+        for heads in ties.values()
+        for found in heads.values()
+        for i in found
+    ]
+    return year, behind
 
 
 #: The charts of the page, in the order they are computed and drawn: those of one pass over
@@ -331,7 +418,7 @@ def question_part(
             if progress is not None:  # (one pass over every claim: most of a cheap chart)
                 progress(Step("projecting the claims", 0, None, "rows"))
             G = project(store, flt, graphs=graphs)
-            return _part(store, G, chart, options, progress)
+            return _part(store, _Claims(G), chart, options, progress)
 
     return cached(store, "question_part", options.key(chart), compute)
 
@@ -354,49 +441,45 @@ class _Options:
 
 def _part(
     store: Store,
-    G: nx.MultiDiGraph,
+    claims: _Claims,
     chart: str,
     options: _Options,
     progress: Progress | None,
 ) -> dict[str, Any]:
-    """The part of ``chart`` (:func:`question_part`) from the projection ``G``."""
-    periods = _years_of(G, (d for *_, d in G.edges(data=True)))
+    """The part of ``chart`` (:func:`question_part`) from the claims of a projection."""
+    G = claims.G
     visible = list(options.graphs) if options.graphs is not None else dataset_graphs(store)
-    data = _chart(store, G, chart, visible, options, periods, progress)
-    every = _summary(G, (_claim_id(k, d) for *_, k, d in G.edges(keys=True, data=True)))
+    data = _chart(store, claims, chart, visible, options, progress)
     return {
         "chart": chart,
         "question": QUESTION,
         "filter": G.graph["filter"],
         "synthetic": G.graph["synthetic"],
         "datasets": G.graph["datasets"],
-        "claims": every["claims"],
-        "assessments": every["assessments"],
+        "claims": claims.every["claims"],
+        "assessments": claims.every["assessments"],
         "data": data,
-        "evidence": _evidence(G, set(data["claim_ids"])),
+        "evidence": claims.evidence(set(data["claim_ids"])),
     }
 
 
 def _chart(
     store: Store,
-    G: nx.MultiDiGraph,
+    claims: _Claims,
     chart: str,
     visible: Sequence[str],
     options: _Options,
-    periods: Periods,
     progress: Progress | None,
 ) -> dict[str, Any]:
     if chart == "payers":
-        return _payers(store, G, visible, options.flt)
+        return _payers(store, claims, visible, options.flt)
     if chart == "operators":
-        return _operators(G, periods)
+        return _operators(claims)
     if chart == "enforcement":
-        return _enforcement(G)
+        return _enforcement(claims)
     if chart == "burden":
-        return _burden(G, periods, options.rounds, options.seed, progress)
-    return _centralization(
-        G, periods, options.centralization, options.rounds, options.seed, progress
-    )
+        return _burden(claims, options.rounds, options.seed, progress)
+    return _centralization(claims, options.centralization, options.rounds, options.seed, progress)
 
 
 def question(
@@ -467,11 +550,12 @@ def question(
         # One projection for every part (a large store's is too large for the cache to keep
         # between the parts), each part cached as question_part caches it; made only when a
         # part is not cached (the page asked again after the server's warm-up).
-        projected: list[nx.MultiDiGraph] = []
+        # Its claims are read once for every part too.
+        projected: list[_Claims] = []
 
         def part(chart: str, told: Progress | None) -> dict[str, Any]:
             if not projected:
-                projected.append(project(store, flt, graphs=graphs))
+                projected.append(_Claims(project(store, flt, graphs=graphs)))
             return _part(store, projected[0], chart, options, told)
 
         parts = []

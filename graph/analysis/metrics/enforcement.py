@@ -138,6 +138,8 @@ def enforcement_by_year(G: nx.MultiDiGraph) -> list[dict[str, Any]]:
     events: dict[int, list[tuple[Hashable, dict[str, Any], str | None, bool]]] = defaultdict(list)
     concerning: dict[int, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     every: dict[int, set[str]] = defaultdict(set)
+    # Each party's country, read once: a large network's parties are in many claims each.
+    country_at = {node: country_of(attrs) for node, attrs in G.nodes(data=True)}
     for u, v, k, data in G.edges(keys=True, data=True):
         year, span = claim_year(data)
         if (first_year is not None and year < first_year) or (
@@ -145,12 +147,12 @@ def enforcement_by_year(G: nx.MultiDiGraph) -> list[dict[str, Any]]:
         ):
             continue
         ident = _claim_id(k, data)
-        countries = {c for c in (country_of(G.nodes[u]), country_of(G.nodes[v])) if c}
+        countries = {c for c in (country_at[u], country_at[v]) if c}
         for country in countries:
             concerning[year][country].add(ident)
             every[year].add(ident)
         if data.get("type") == ENFORCEMENT:
-            events[year].append((ident, data, country_of(G.nodes[u]), span))
+            events[year].append((ident, data, country_at[u], span))
             every[year].add(ident)  # an event concerns its acting country, known or not
     years = sorted({*events, *every})
     if not years:

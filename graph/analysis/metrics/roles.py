@@ -77,7 +77,10 @@ def _table(
 
 
 def roles_by_tier(
-    G: nx.MultiDiGraph, periods: Iterable[tuple[date, date]] | None = None
+    G: nx.MultiDiGraph,
+    periods: Iterable[tuple[date, date]] | None = None,
+    *,
+    payers: bool = True,
 ) -> list[dict[str, Any]]:
     r"""Per period, who operates and recruits and who pays, by tier of government.
 
@@ -103,6 +106,10 @@ def roles_by_tier(
     periods : iterable of (date, date), optional
         First and last day of each period. Default: the calendar years of ``G``'s window (its
         filter's start and end; an open side closed by its claims).
+    payers : bool
+        False: the operators' tables alone, each row without ``payers`` (the same periods):
+        the question page draws who pays from the amounts, and the payers' tables of a large
+        network took half of this function's time.
 
     Returns
     -------
@@ -156,13 +163,13 @@ def roles_by_tier(
         chosen = _checked_periods(periods)
     rows = []
     for lo, hi in chosen:
-        rows.append(
-            {
-                "period": period_label(lo, hi),
-                "start": lo.isoformat(),
-                "end": hi.isoformat(),
-                "operators": _table(G, [c for c in operating if _overlap(c[2], lo, hi)], "type"),
-                "payers": _table(G, [c for c in paying if _overlap(c[2], lo, hi)], "purpose"),
-            }
-        )
+        row = {
+            "period": period_label(lo, hi),
+            "start": lo.isoformat(),
+            "end": hi.isoformat(),
+            "operators": _table(G, [c for c in operating if _overlap(c[2], lo, hi)], "type"),
+        }
+        if payers:
+            row["payers"] = _table(G, [c for c in paying if _overlap(c[2], lo, hi)], "purpose")
+        rows.append(row)
     return rows
