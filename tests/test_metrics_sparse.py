@@ -164,6 +164,25 @@ def test_condensation_is_a_topologically_ordered_dag_of_the_sccs() -> None:
         assert all(p == sorted(p) for p in parents)
 
 
+@pytest.mark.parametrize("through_networkx", [False, True])
+def test_ancestors_and_reach_of_each_scc_are_networkx_s(
+    through_networkx: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The condensation's ancestor sets (positions in its topological order) and the actors
+    # below each SCC, from the compiled condensation or from networkx's.
+    if through_networkx:
+        _networkx_everywhere(monkeypatch)
+    for D in [*random_graphs(True), *hierarchies()]:
+        reach = hierarchy_module._reach(D)
+        scc_of = reach.scc_of
+        for v in D:
+            c = scc_of[v]
+            above = {reach.order[p] for p in reach.ancestors.of(c)}
+            assert above == {scc_of[a] for a in nx.ancestors(D, v)} - {c}
+            assert reach.ancestors.count(c) == len(above)
+            assert reach.below[c] == sum(1 for w in nx.descendants(D, v) if scc_of[w] != c)
+
+
 def test_undirected_view_weighs_mutual_ties_two() -> None:
     D = nx.DiGraph([("a", "b"), ("b", "a"), ("b", "c")])
     W = SparseGraph.from_networkx(D).undirected
