@@ -26,6 +26,7 @@ from graph.analysis.metrics.brokers import _brokers
 from graph.analysis.metrics.node import (
     _eigen_undirected,
     _eigenvector_scores,
+    _NodeScores,
     _sparse_eigenvector_scores,
 )
 from graph.analysis.metrics.sparse import (
@@ -37,7 +38,7 @@ from graph.analysis.metrics.sparse import (
     dispatched,
     distances,
 )
-from graph.analysis.projection import _multidigraph
+from graph.analysis.projection import _multidigraph, simple_view
 
 
 def random_graphs(directed: bool, count: int = 60, seed: int = 7) -> list[nx.Graph]:
@@ -267,10 +268,15 @@ def test_brokers_the_same_on_either_path(monkeypatch: pytest.MonkeyPatch) -> Non
             # networkx takes the sources in the order of a set (varying with string hashing),
             # the compiled path in the graph's: the sums agree to the last bits.
             assert dict(compiled) == pytest.approx(dict(through_networkx), rel=1e-12)
-        # The CSR form a report already holds gives the same.
-        S = nx.DiGraph(D)
-        csr = SparseGraph.from_networkx(S)
-        assert _brokers(S, src, dst, None, csr=csr) == brokers(D, src, dst, top=None)
+        # The scores of a report, whose CSR form is read from the projection, give the same.
+        M = nx.MultiDiGraph(D)
+        M.add_edges_from(list(D.edges())[::3])  # parallel claims
+        M.add_edges_from((v, v) for v in list(D)[::4])  # and self-loops
+        lazy = _NodeScores.lazy(
+            M.number_of_nodes(), lambda M=M: simple_view(M), lambda M=M: SparseGraph.simple_of(M)
+        )
+        assert _brokers(lazy, src, dst, None) == brokers(D, src, dst, top=None)
+        assert lazy._S is None  # the networkx view was not built
 
 
 def test_dispatched_reads_networkx_backend_priority(monkeypatch: pytest.MonkeyPatch) -> None:

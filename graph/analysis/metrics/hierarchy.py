@@ -69,23 +69,36 @@ def _reach(D: nx.DiGraph, csr: SparseGraph | None = None) -> _Reach:
     """The condensation of ``D`` and the ancestors of each SCC.
 
     The condensation comes from networkx (``condensation``, ``topological_sort``) where a
-    backend is set to run those, otherwise from :func:`graph.analysis.metrics.sparse.condensation`
-    (``csr``: ``D`` in that form, if the caller has it). The SCCs are numbered and ordered
-    differently, which changes nothing below: every figure read from here is a count, or (the
-    least upper bound) does not depend on which topological order is taken.
+    backend is set to run those, otherwise from :func:`_compiled_reach` (``csr``: ``D`` in
+    CSR form, if the caller has it). The SCCs are numbered and ordered differently, which
+    changes nothing below: every figure read from here is a count, or (the least upper bound)
+    does not depend on which topological order is taken.
     """
-    parents: Sequence[Iterable[int]]
-    if dispatched(nx.condensation, nx.topological_sort):
-        C = nx.condensation(D)
-        scc_of = C.graph["mapping"]
-        order = list(nx.topological_sort(C))
-        size = {c: len(C.nodes[c]["members"]) for c in C}
-        parents = [list(C.pred[c]) for c in range(len(C))]
-    else:
-        g = SparseGraph.of(D, csr)
-        labels, order, parents = condensation(g)
-        scc_of = g.by_node(labels)
-        size = dict(enumerate(np.bincount(labels, minlength=len(order)).tolist()))
+    if not dispatched(nx.condensation, nx.topological_sort):
+        return _compiled_reach(SparseGraph.of(D, csr))
+    C = nx.condensation(D)
+    order = list(nx.topological_sort(C))
+    size = {c: len(C.nodes[c]["members"]) for c in C}
+    parents = [list(C.pred[c]) for c in range(len(C))]
+    return _reach_of(C.graph["mapping"], order, size, parents)
+
+
+def _compiled_reach(g: SparseGraph) -> _Reach:
+    """:func:`_reach` of a digraph in CSR form, from
+    :func:`graph.analysis.metrics.sparse.condensation`."""
+    labels, order, parents = condensation(g)
+    size = dict(enumerate(np.bincount(labels, minlength=len(order)).tolist()))
+    return _reach_of(g.by_node(labels), order, size, parents)
+
+
+def _reach_of(
+    scc_of: dict[Hashable, int],
+    order: list[int],
+    size: dict[int, int],
+    parents: Sequence[Iterable[int]],
+) -> _Reach:
+    """The reachability of a condensation: its SCCs in topological order, the size and the
+    parents of each."""
     position = {c: i for i, c in enumerate(order)}
     ancestors = _ancestors(order, position, parents)
     return _Reach(scc_of, order, position, size, ancestors, _below(ancestors, order, size))
@@ -415,30 +428,42 @@ def krackhardt(
     ``connectedness``, ``hierarchy``, ``efficiency``, ``lubness``.
     """
     D = _directed_simple(G)
-    csr = None if dispatched(nx.weakly_connected_components) else SparseGraph.from_networkx(D)
-    return _krackhardt(D, _reach(D, csr), lub_pairs=lub_pairs, seed=seed, csr=csr)
+    if dispatched(nx.weakly_connected_components):
+        csr = None
+        weak = _weak_components(D)
+    else:
+        csr = SparseGraph.from_networkx(D)
+        weak = _compiled_weak_components(csr)
+    reach = _reach(D, csr)
+    return _krackhardt(
+        reach, weak, D.number_of_nodes(), D.number_of_edges(), lub_pairs=lub_pairs, seed=seed
+    )
+
+
+def _weak_components(D: nx.DiGraph) -> list[list[Hashable]]:
+    """networkx's weakly connected components of ``D`` (in the order it finds them: by first
+    node), each in ``D``'s node order."""
+    position = {v: i for i, v in enumerate(D)}
+    return [sorted(c, key=position.__getitem__) for c in nx.weakly_connected_components(D)]
+
+
+def _compiled_weak_components(g: SparseGraph) -> list[list[Hashable]]:
+    """:func:`_weak_components` of a digraph in CSR form, from scipy."""
+    return [[g.nodes[i] for i in part.tolist()] for part in components(g)]
 
 
 def _krackhardt(
-    D: nx.DiGraph,
     reach: _Reach,
+    weak: list[list[Hashable]],
+    n: int,
+    arcs: int,
     *,
     lub_pairs: int | None,
     seed: int | None,
-    csr: SparseGraph | None = None,
 ) -> dict[str, float]:
-    """:func:`krackhardt` of a simple digraph whose reachability is already known (``csr``:
-    ``D`` in CSR form, if the caller has it)."""
-    n = D.number_of_nodes()
-    weak: list[list[Hashable]]
-    if dispatched(nx.weakly_connected_components):
-        weak = [list(c) for c in nx.weakly_connected_components(D)]
-    else:
-        g = SparseGraph.of(D, csr)
-        # In networkx's order of components (by first node), so that sampled estimates add up
-        # in the same order.
-        weak = [[g.nodes[i] for i in part.tolist()] for part in components(g)]
-
+    """:func:`krackhardt` of a simple digraph of ``n`` nodes and ``arcs`` arcs whose
+    reachability and weak components (as :func:`_weak_components` gives them: in the same
+    order, so that sampled estimates add up in the same order) are already known."""
     if n <= 1:
         connectedness = 1.0
     else:
@@ -453,22 +478,18 @@ def _krackhardt(
 
     required = sum(len(c) - 1 for c in weak)
     room = sum((len(c) - 1) ** 2 for c in weak)
-    efficiency = 1.0 - (D.number_of_edges() - required) / room if room else 1.0
+    efficiency = 1.0 - (arcs - required) / room if room else 1.0
 
     scc_of = reach.scc_of
     violations: float = 0  # a sampled count is an estimate
     max_violations = 0
-    position: dict[Hashable, int] | None = None
     for nodes in weak:
         if len(nodes) < 3:
             continue  # two weakly joined actors are always comparable
         max_violations += (len(nodes) - 1) * (len(nodes) - 2) // 2
         if lub_pairs is not None and len(nodes) * (len(nodes) - 1) // 2 > lub_pairs:
-            # In the graph's node order: a component is a set, whose order varies between
-            # processes (string hashing), and the seed must give the same sample every time.
-            if position is None:
-                position = {v: i for i, v in enumerate(D)}
-            nodes.sort(key=position.__getitem__)
+            # Drawn from the component in the graph's node order (not networkx's set, whose
+            # order varies with string hashing): the seed gives the same sample every time.
             violations += _sampled_lub_violations(reach, scc_of, nodes, lub_pairs, seed)
         else:
             violations += _lub_violations(reach, sorted({scc_of[v] for v in nodes}))
