@@ -18,6 +18,8 @@ import networkx as nx
 import numpy as np
 import pytest
 
+from graph.analysis import figures
+from graph.analysis import network as network_module
 from graph.analysis.metrics import brokers, graph_level_report, krackhardt, node_measures
 from graph.analysis.metrics import hierarchy as hierarchy_module
 from graph.analysis.metrics import node as node_module
@@ -29,6 +31,7 @@ from graph.analysis.metrics.node import (
     _NodeScores,
     _sparse_eigenvector_scores,
 )
+from graph.analysis.metrics.report import LUB_PAIRS, _graph_level_report
 from graph.analysis.metrics.sparse import (
     SparseGraph,
     betweenness_subset,
@@ -38,7 +41,9 @@ from graph.analysis.metrics.sparse import (
     dispatched,
     distances,
 )
+from graph.analysis.network import EXACT_LIMIT
 from graph.analysis.projection import _multidigraph, simple_view
+from graph.errors import InvalidArgument
 
 
 def random_graphs(directed: bool, count: int = 60, seed: int = 7) -> list[nx.Graph]:
@@ -317,3 +322,58 @@ def test_multidigraph_is_what_networkx_builds() -> None:
     # The successor and predecessor views share one attribute dict per edge, as networkx's do.
     assert built["n0"]["n1"]["c1"] is built.pred["n1"]["n0"]["c1"]
     assert built.number_of_edges() == 5 and built.degree("n2") == 2
+
+
+def with_parallel_claims(D: nx.DiGraph) -> nx.MultiDiGraph:
+    """``D`` as a projection holds it: some relations claimed twice, some actors tied to
+    themselves."""
+    M = nx.MultiDiGraph(D)
+    M.add_edges_from(list(D.edges())[::3])
+    M.add_edges_from((v, v) for v in list(D)[::4])
+    return M
+
+
+def test_lazy_scores_of_a_projection_give_the_report_of_its_simple_view(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A report's node scores read the CSR form from the projection and build the networkx
+    # view only where a measure needs it: the same figures as the scores of the view itself,
+    # on either path.
+    for D in [*hierarchies(), *random_graphs(True, count=15)]:
+        M = with_parallel_claims(D)
+        for k in (None, 4):
+            for through_networkx in (False, True):
+                with monkeypatch.context() as patch:
+                    if through_networkx:
+                        _networkx_everywhere(patch)
+                    lazy = network_module._scores(M, k)
+                    found = _graph_level_report(
+                        lazy, lub_pairs=None if lazy.k is None else LUB_PAIRS, seed=0
+                    )
+                    assert found == graph_level_report(M, k=k, seed=0)
+                    if lazy.k is not None and not through_networkx:
+                        assert lazy._S is None  # no networkx view was built
+
+
+def test_node_table_of_a_large_projection_ranks_degree_and_betweenness() -> None:
+    rng = random.Random(2)
+    D = nx.DiGraph()
+    for v in range(1, EXACT_LIMIT + 500):
+        for boss in rng.sample(range(v), min(v, rng.choice([1, 1, 2]))):
+            D.add_edge(f"a{boss}", f"a{v}")
+    G = with_parallel_claims(D)
+    view = simple_view(G, weight="count")
+    k = network_module.sample_size(G)
+    between = _NodeScores(view, k=k, seed=0).betweenness(normalized=True)
+    for by, column in (("degree", dict(view.degree())), ("betweenness", between)):
+        rows = figures.node_table(G, by=by, top=None)
+        assert [row["id"] for row in rows] == [
+            v for v, _ in sorted(column.items(), key=lambda item: (-item[1], str(item[0])))
+        ]
+        for row in rows:
+            v = row["id"]
+            assert row[by] == float(column[v])
+            assert row["measures"] == {"degree": view.degree(v), "betweenness": between[v]}
+    assert [row["rank"] for row in figures.node_table(G, top=3)] == [1, 2, 3]
+    with pytest.raises(InvalidArgument, match="use one of degree, betweenness"):
+        figures.node_table(G, by="closeness")
