@@ -27,11 +27,10 @@ class _Ancestors:
 
     An ancestor is named by its *position* in the topological order (ancestors first). SCC
     ``c`` has set number ``set_of[c]`` (0: none), whose positions (in no particular order)
-    are ``flat[indptr[s]:indptr[s + 1]]``. SCCs with
-    the same parents share one set (the cohorts of one scheme and recruiter, the recruiters
-    of one region). At 4 bytes an entry, the sets of 300,000 synthetic actors (about 100,000
-    sets of about 100 ancestors each) take some 40 MiB; as Python frozensets they took ten
-    times that (bench/RESULTS.md).
+    are ``flat[indptr[s]:indptr[s + 1]]``. SCCs with the same parents share one set (the
+    cohorts of one scheme and recruiter, the recruiters of one region). At 4 bytes an entry,
+    the 35,176 sets of 100,000 synthetic actors (3.8 million entries) take 15 MiB; as Python
+    frozensets they took 144 MiB (bench/RESULTS.md).
     """
 
     def __init__(self, set_of: np.ndarray, indptr: np.ndarray, flat: np.ndarray) -> None:
