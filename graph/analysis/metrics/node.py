@@ -337,8 +337,8 @@ class _NodeScores:
     The graph itself may be given as a function that builds it (:meth:`lazy`): then the
     networkx graph :attr:`S` is built only where a measure needs it (a backend runs it, or
     exact scores of a small graph), and the sampled scores, degrees, reachability and
-    components of a large graph come from the CSR form alone. The simple view of a 300,000
-    actor projection takes some 350 MiB as a networkx DiGraph, 30 as CSR arrays.
+    components of a large graph come from the CSR form alone. The simple view of a 100,000
+    actor projection takes 122 MiB as a networkx DiGraph, 10 as CSR arrays (bench/RESULTS.md).
     """
 
     def __init__(self, S: nx.Graph, *, k: int | None = None, seed: int | None = 0) -> None:
