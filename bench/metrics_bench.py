@@ -253,7 +253,7 @@ def stages(store: Any) -> dict[str, float]:
     from graph.analysis.metrics.hierarchy import _grc_from_reach, _krackhardt
     from graph.analysis.metrics.reach import federal_reach
     from graph.analysis.metrics.report import LUB_PAIRS
-    from graph.analysis.projection import project, simple_view
+    from graph.analysis.projection import project
     from graph.store import cache
 
     out: dict[str, float] = {}
@@ -267,8 +267,7 @@ def stages(store: Any) -> dict[str, float]:
     cache.clear()
     with cache.paused_gc():  # as report() runs
         G = timed("projection (SPARQL -> networkx)", lambda: project(store))
-        view = timed("simple view", lambda: simple_view(G, weight="count"))
-        scores = network._scores(G, view, None)
+        scores = network._scores(G, None)
         timed("CSR form (compiled searches)", lambda: scores.csr)
         timed("condensation and ancestors", scores.reach)
         timed(f"betweenness (sample {scores.k})", scores.betweenness)
@@ -282,7 +281,14 @@ def stages(store: Any) -> dict[str, float]:
             lambda: (
                 _centralizations(scores, wf_improved=True),
                 _grc_from_reach(scores.reach(), scores.n),
-                _krackhardt(view, scores.reach(), lub_pairs=LUB_PAIRS, seed=0, csr=scores.csr),
+                _krackhardt(
+                    scores.reach(),
+                    scores.weak_components(),
+                    scores.n,
+                    scores.arcs(),
+                    lub_pairs=LUB_PAIRS,
+                    seed=0,
+                ),
             ),
         )
         timed("federal reach", lambda: federal_reach(G))
@@ -299,7 +305,7 @@ def stages(store: Any) -> dict[str, float]:
         )
         federal = [v for v, t in G.nodes(data="tier") if t == "federal"]
         recruiters = [v for v, k in G.nodes(data="kind") if k == "Recruiter"]
-        timed("brokers (exact)", lambda: _brokers(view, federal, recruiters, 10, csr=scores.csr))
+        timed("brokers (exact)", lambda: _brokers(scores, federal, recruiters, 10))
         timed("node table", lambda: figures._node_table(G, scores, by="betweenness", top=10))
     cache.clear()
     return out

@@ -511,6 +511,20 @@ def sna_reference(G: nx.DiGraph) -> dict[str, float]:
     return out
 
 
+def shared_bosses(rng: random.Random, n: int, *, back_links: int) -> nx.DiGraph:
+    """A hierarchy of ``n`` actors where each has one to three bosses among those before it,
+    with up to ``back_links`` arcs anywhere: least upper boundedness neither 0 nor 1."""
+    H = nx.DiGraph()
+    H.add_nodes_from(range(n))
+    for v in range(1, n):
+        for boss in rng.sample(range(v), min(v, rng.choice([1, 1, 2, 3]))):
+            H.add_edge(boss, v)
+    for _ in range(rng.randint(0, back_links)):
+        u, v = rng.sample(range(n), 2)
+        H.add_edge(u, v)
+    return H
+
+
 def test_krackhardt_matches_sna_definitions() -> None:
     rng = random.Random(5)
     graphs = []
@@ -523,16 +537,7 @@ def test_krackhardt_matches_sna_definitions() -> None:
         )
     # Hierarchies with shared bosses and a few back-links, where LUB is neither 0 nor 1.
     for _ in range(40):
-        n = rng.randint(5, 18)
-        H = nx.DiGraph()
-        H.add_nodes_from(range(n))
-        for v in range(1, n):
-            for boss in rng.sample(range(v), min(v, rng.choice([1, 1, 2, 3]))):
-                H.add_edge(boss, v)
-        for _ in range(rng.randint(0, 2)):
-            u, v = rng.sample(range(n), 2)
-            H.add_edge(u, v)
-        graphs.append(H)
+        graphs.append(shared_bosses(rng, rng.randint(5, 18), back_links=2))
     interior = 0
     for G in graphs:
         ours, ref = krackhardt(G), sna_reference(G)
@@ -710,3 +715,25 @@ def test_sampled_least_upper_boundedness_does_not_depend_on_string_hashing() -> 
         )
         results.add(run.stdout.strip())
     assert len(results) == 1, results
+
+
+def test_sampled_least_upper_boundedness_tests_each_pair_drawn_as_sna() -> None:
+    # Chains of command with shared bosses and a few back-links: each pair that the estimate
+    # draws (the same seeded draws, in the graph's node order) is tested here by sna's
+    # definition on the reachability matrix, and the count of pairs without a LUB must agree.
+    rng = random.Random(11)
+    for _ in range(12):
+        n = rng.randint(20, 60)
+        G = shared_bosses(rng, n, back_links=3)
+        nodes = list(G)
+        reaches = {k: nx.descendants(G, k) | {k} for k in nodes}
+        draws = random.Random(0)
+        misses = 0
+        for _ in range(300):
+            a, b = draws.sample(nodes, 2)
+            upper = [k for k in nodes if a in reaches[k] and b in reaches[k]]
+            if not any(all(lub in reaches[k] for k in upper) for lub in upper):
+                misses += 1
+        expected = max(0.0, 1 - misses / 300 * (n * (n - 1) // 2) / ((n - 1) * (n - 2) // 2))
+        found = krackhardt(G, lub_pairs=300, seed=0)["least_upper_boundedness"]
+        assert found == pytest.approx(expected, abs=1e-12), G.edges()

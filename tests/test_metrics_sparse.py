@@ -18,6 +18,8 @@ import networkx as nx
 import numpy as np
 import pytest
 
+from graph.analysis import figures
+from graph.analysis import network as network_module
 from graph.analysis.metrics import brokers, graph_level_report, krackhardt, node_measures
 from graph.analysis.metrics import hierarchy as hierarchy_module
 from graph.analysis.metrics import node as node_module
@@ -26,8 +28,10 @@ from graph.analysis.metrics.brokers import _brokers
 from graph.analysis.metrics.node import (
     _eigen_undirected,
     _eigenvector_scores,
+    _NodeScores,
     _sparse_eigenvector_scores,
 )
+from graph.analysis.metrics.report import LUB_PAIRS, _graph_level_report
 from graph.analysis.metrics.sparse import (
     SparseGraph,
     betweenness_subset,
@@ -37,7 +41,9 @@ from graph.analysis.metrics.sparse import (
     dispatched,
     distances,
 )
-from graph.analysis.projection import _multidigraph
+from graph.analysis.network import EXACT_LIMIT
+from graph.analysis.projection import _multidigraph, simple_view
+from graph.errors import InvalidArgument
 
 
 def random_graphs(directed: bool, count: int = 60, seed: int = 7) -> list[nx.Graph]:
@@ -164,6 +170,25 @@ def test_condensation_is_a_topologically_ordered_dag_of_the_sccs() -> None:
         assert all(p == sorted(p) for p in parents)
 
 
+@pytest.mark.parametrize("through_networkx", [False, True])
+def test_ancestors_and_reach_of_each_scc_are_networkx_s(
+    through_networkx: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The condensation's ancestor sets (positions in its topological order) and the actors
+    # below each SCC, from the compiled condensation or from networkx's.
+    if through_networkx:
+        _networkx_everywhere(monkeypatch)
+    for D in [*random_graphs(True), *hierarchies()]:
+        reach = hierarchy_module._reach(D)
+        scc_of = reach.scc_of
+        for v in D:
+            c = scc_of[v]
+            above = {reach.order[p] for p in reach.ancestors.of(c)}
+            assert above == {scc_of[a] for a in nx.ancestors(D, v)} - {c}
+            assert reach.ancestors.count(c) == len(above)
+            assert reach.below[c] == sum(1 for w in nx.descendants(D, v) if scc_of[w] != c)
+
+
 def test_undirected_view_weighs_mutual_ties_two() -> None:
     D = nx.DiGraph([("a", "b"), ("b", "a"), ("b", "c")])
     W = SparseGraph.from_networkx(D).undirected
@@ -248,10 +273,15 @@ def test_brokers_the_same_on_either_path(monkeypatch: pytest.MonkeyPatch) -> Non
             # networkx takes the sources in the order of a set (varying with string hashing),
             # the compiled path in the graph's: the sums agree to the last bits.
             assert dict(compiled) == pytest.approx(dict(through_networkx), rel=1e-12)
-        # The CSR form a report already holds gives the same.
-        S = nx.DiGraph(D)
-        csr = SparseGraph.from_networkx(S)
-        assert _brokers(S, src, dst, None, csr=csr) == brokers(D, src, dst, top=None)
+        # The scores of a report, whose CSR form is read from the projection, give the same.
+        M = nx.MultiDiGraph(D)
+        M.add_edges_from(list(D.edges())[::3])  # parallel claims
+        M.add_edges_from((v, v) for v in list(D)[::4])  # and self-loops
+        lazy = _NodeScores.lazy(
+            M.number_of_nodes(), lambda M=M: simple_view(M), lambda M=M: SparseGraph.simple_of(M)
+        )
+        assert _brokers(lazy, src, dst, None) == brokers(D, src, dst, top=None)
+        assert lazy._S is None  # the networkx view was not built
 
 
 def test_dispatched_reads_networkx_backend_priority(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -292,3 +322,58 @@ def test_multidigraph_is_what_networkx_builds() -> None:
     # The successor and predecessor views share one attribute dict per edge, as networkx's do.
     assert built["n0"]["n1"]["c1"] is built.pred["n1"]["n0"]["c1"]
     assert built.number_of_edges() == 5 and built.degree("n2") == 2
+
+
+def with_parallel_claims(D: nx.DiGraph) -> nx.MultiDiGraph:
+    """``D`` as a projection holds it: some relations claimed twice, some actors tied to
+    themselves."""
+    M = nx.MultiDiGraph(D)
+    M.add_edges_from(list(D.edges())[::3])
+    M.add_edges_from((v, v) for v in list(D)[::4])
+    return M
+
+
+def test_lazy_scores_of_a_projection_give_the_report_of_its_simple_view(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A report's node scores read the CSR form from the projection and build the networkx
+    # view only where a measure needs it: the same figures as the scores of the view itself,
+    # on either path.
+    for D in [*hierarchies(), *random_graphs(True, count=15)]:
+        M = with_parallel_claims(D)
+        for k in (None, 4):
+            for through_networkx in (False, True):
+                with monkeypatch.context() as patch:
+                    if through_networkx:
+                        _networkx_everywhere(patch)
+                    lazy = network_module._scores(M, k)
+                    found = _graph_level_report(
+                        lazy, lub_pairs=None if lazy.k is None else LUB_PAIRS, seed=0
+                    )
+                    assert found == graph_level_report(M, k=k, seed=0)
+                    if lazy.k is not None and not through_networkx:
+                        assert lazy._S is None  # no networkx view was built
+
+
+def test_node_table_of_a_large_projection_ranks_degree_and_betweenness() -> None:
+    rng = random.Random(2)
+    D = nx.DiGraph()
+    for v in range(1, EXACT_LIMIT + 500):
+        for boss in rng.sample(range(v), min(v, rng.choice([1, 1, 2]))):
+            D.add_edge(f"a{boss}", f"a{v}")
+    G = with_parallel_claims(D)
+    view = simple_view(G, weight="count")
+    k = network_module.sample_size(G)
+    between = _NodeScores(view, k=k, seed=0).betweenness(normalized=True)
+    for by, column in (("degree", dict(view.degree())), ("betweenness", between)):
+        rows = figures.node_table(G, by=by, top=None)
+        assert [row["id"] for row in rows] == [
+            v for v, _ in sorted(column.items(), key=lambda item: (-item[1], str(item[0])))
+        ]
+        for row in rows:
+            v = row["id"]
+            assert row[by] == float(column[v])
+            assert row["measures"] == {"degree": view.degree(v), "betweenness": between[v]}
+    assert [row["rank"] for row in figures.node_table(G, top=3)] == [1, 2, 3]
+    with pytest.raises(InvalidArgument, match="use one of degree, betweenness"):
+        figures.node_table(G, by="closeness")

@@ -24,7 +24,7 @@ from graph.analysis.metrics.enforcement import enforcement_by_year
 from graph.analysis.metrics.funding import (
     funding_by_tier,
 )
-from graph.analysis.metrics.node import _node_measures, _NodeScores
+from graph.analysis.metrics.node import _node_measures, _NodeScores, ranked_values
 from graph.analysis.metrics.reach import federal_reach
 from graph.analysis.metrics.roles import roles_by_tier
 from graph.analysis.network import (
@@ -33,7 +33,7 @@ from graph.analysis.network import (
     _scores,
     network_figures,
 )
-from graph.analysis.projection import ProjectionFilter, add_months, claims_of, project, simple_view
+from graph.analysis.projection import ProjectionFilter, add_months, claims_of, project
 from graph.errors import InvalidArgument
 from graph.store import Store
 from graph.store.cache import cached, paused_gc
@@ -129,27 +129,44 @@ def node_table(
     exact closeness of every actor is quadratic. ``k`` is the betweenness sample, as
     :func:`sample_size` says.
     """
-    view = simple_view(G, weight="count")
-    return _node_table(G, _scores(G, view, k), by=by, top=top)
+    return _node_table(G, _scores(G, k), by=by, top=top)
 
 
 def _node_table(
     G: nx.MultiDiGraph, scores: _NodeScores, *, by: str, top: int | None
 ) -> list[dict[str, Any]]:
-    view = scores.S
-    if view.number_of_nodes() == 0:
-        measures: dict[Any, dict[str, float]] = {}
-    elif G.number_of_nodes() > EXACT_LIMIT:
-        between = scores.betweenness(normalized=True)
-        measures = {v: {"degree": d, "betweenness": between[v]} for v, d in view.degree()}
-    else:
-        measures = _node_measures(view, "weight", scores)
+    if G.number_of_nodes() > EXACT_LIMIT:
+        return _large_node_table(G, scores, by=by, top=top)
+    measures = _node_measures(scores.S, "weight", scores) if scores.n else {}
     if measures and by not in next(iter(measures.values())):
         known = ", ".join(next(iter(measures.values())))
         raise InvalidArgument(f"unknown node measure {by!r}; use one of {known}")
     return [
         {**_label(G, node), "rank": rank, by: value, "measures": measures[node]}
         for rank, (node, value) in enumerate(ranked(measures, by, top), start=1)
+    ]
+
+
+def _large_node_table(
+    G: nx.MultiDiGraph, scores: _NodeScores, *, by: str, top: int | None
+) -> list[dict[str, Any]]:
+    """:func:`_node_table` past :data:`EXACT_LIMIT` actors: degree and (sampled) betweenness,
+    a row of measures for each ranked actor only (one for each of 300,000 actors, to keep a
+    top 10, took 70 MiB)."""
+    columns: dict[str, dict[Any, float]] = {
+        "degree": dict(zip(scores.nodes, scores.degrees(), strict=True)),
+        "betweenness": scores.betweenness(normalized=True),
+    }
+    if by not in columns:
+        raise InvalidArgument(f"unknown node measure {by!r}; use one of {', '.join(columns)}")
+    return [
+        {
+            **_label(G, node),
+            "rank": rank,
+            by: value,
+            "measures": {measure: column[node] for measure, column in columns.items()},
+        }
+        for rank, (node, value) in enumerate(ranked_values(columns[by], top), start=1)
     ]
 
 
@@ -211,11 +228,10 @@ def _report(
     G = project(store, flt, graphs=graphs)
     federal = [n for n, t in G.nodes(data="tier") if t == "federal"]
     recruiters = [n for n, k in G.nodes(data="kind") if k == "Recruiter"]
-    # One simple view and one set of node scores for the figures, the brokers and the top
+    # One set of node scores of the simple view for the figures, the brokers and the top
     # actors: betweenness, closeness and eigenvector are each computed once, and the view's
-    # CSR form built once for all of them.
-    view = simple_view(G, weight="count")
-    scores = _scores(G, view, sample)
+    # CSR form built once for all of them (the view itself only where a measure needs it).
+    scores = _scores(G, sample)
     reach = federal_reach(G)
     figures = _network_figures(G, scores, reach)
     return {
@@ -236,7 +252,7 @@ def _report(
         "federal_reach": reach,
         "brokers": [
             {**_label(G, node), "score": score}
-            for node, score in _brokers(view, federal, recruiters, top, csr=scores.csr)
+            for node, score in _brokers(scores, federal, recruiters, top)
         ],
         "top_actors": _node_table(G, scores, by="betweenness", top=top),
         "nx_backend": active_backend(),

@@ -16,6 +16,7 @@ from graph.analysis.metrics.funding import payer_concentration, regional_share_o
 from graph.analysis.metrics.node import _NodeScores
 from graph.analysis.metrics.reach import federal_reach
 from graph.analysis.metrics.report import LUB_PAIRS, _graph_level_report
+from graph.analysis.metrics.sparse import SparseGraph
 from graph.analysis.projection import simple_view
 
 __all__ = ["EXACT_LIMIT", "SERIES_KEYS", "network_figures", "sample_size"]
@@ -66,13 +67,24 @@ def network_figures(G: nx.MultiDiGraph, *, sample: int | None = None) -> dict[st
     ``sampled_from`` is None when betweenness and closeness are exact, else the number of
     nodes they were estimated from (see :func:`sample_size`).
     """
-    view = simple_view(G, weight="count")
-    return _network_figures(G, _scores(G, view, sample))
+    return _network_figures(G, _scores(G, sample))
 
 
-def _scores(G: nx.MultiDiGraph, view: nx.Graph, sample: int | None) -> _NodeScores:
-    """The node scores of a projection's simple view, sampled as :func:`sample_size` says."""
-    return _NodeScores(view, k=sample_size(G, sample), seed=0)
+def _scores(G: nx.MultiDiGraph, sample: int | None) -> _NodeScores:
+    """The node scores of a projection's simple view (``simple_view(G, weight="count")``),
+    sampled as :func:`sample_size` says.
+
+    The view is built only where a measure needs it as a networkx graph (see
+    :meth:`graph.analysis.metrics.node._NodeScores.lazy`); a large projection's sampled
+    scores come from its CSR form, read from the projection itself.
+    """
+    return _NodeScores.lazy(
+        G.number_of_nodes(),
+        lambda: simple_view(G, weight="count"),
+        lambda: SparseGraph.simple_of(G),
+        k=sample_size(G, sample),
+        seed=0,
+    )
 
 
 def _network_figures(

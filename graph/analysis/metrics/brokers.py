@@ -7,7 +7,8 @@ from typing import Any
 
 import networkx as nx
 
-from graph.analysis.metrics.sparse import SparseGraph, betweenness_subset, dispatched
+from graph.analysis.metrics.node import _NodeScores
+from graph.analysis.metrics.sparse import betweenness_subset, dispatched
 from graph.analysis.metrics.views import _simple
 from graph.errors import InvalidArgument
 
@@ -72,38 +73,35 @@ def brokers(
     """
     if top is not None and top < 0:
         raise InvalidArgument(f"top must be >= 0, got {top}")
-    return _brokers(_simple(G), sources, targets, top, directed=directed)
-
-
-def _brokers(
-    S: nx.Graph,
-    sources: Iterable[Hashable],
-    targets: Iterable[Hashable],
-    top: int | None,
-    *,
-    directed: bool = True,
-    csr: SparseGraph | None = None,
-) -> list[tuple[Hashable, float]]:
-    """:func:`brokers` of a simple graph ``S`` (``csr``: ``S`` in CSR form, if the caller has
-    it and ``S`` is directed)."""
-    src = {s for s in sources if s in S}
-    dst = {t for t in targets if t in S}
-    if not src or not dst:
-        return []
+    S = _simple(G)
     if not isinstance(S, nx.DiGraph) or not directed:
         # Both arcs of each edge: the same shortest paths, and networkx's directed subset
         # betweenness counts each (s, t) pair once, whereas its undirected one halves it.
         S = _undirected_as_digraph(S)
-        csr = None
+    return _brokers(_NodeScores(S), sources, targets, top)
+
+
+def _brokers(
+    graph: _NodeScores,
+    sources: Iterable[Hashable],
+    targets: Iterable[Hashable],
+    top: int | None,
+) -> list[tuple[Hashable, float]]:
+    """:func:`brokers` of the simple digraph of ``graph`` (which a report shares with its
+    other measures: the CSR form is built once)."""
+    src = {s for s in sources if s in graph}
+    dst = {t for t in targets if t in graph}
+    if not src or not dst:
+        return []
     endpoints = src | dst
     if dispatched(nx.betweenness_centrality_subset):
-        scores = _subset_scores(S, src, dst)
+        scores = _subset_scores(graph.digraph, src, dst)
     else:
         # The same sums from compiled searches of the whole graph (the part _between leaves
         # out would only add zeros). The sources are taken in the graph's order: networkx
         # takes them in the order of a set of nodes, which varies between processes with
         # string hashing, and so do the last bits of its sums.
-        g = SparseGraph.of(S, csr)
+        g = graph.csr
         found = betweenness_subset(g, sorted(g.index[s] for s in src), [g.index[t] for t in dst])
         scores = g.by_node(found)
     rows = [(v, float(b)) for v, b in scores.items() if v not in endpoints and b > 0]

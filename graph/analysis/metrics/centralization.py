@@ -276,14 +276,10 @@ def degree_centralization(
 
 def _index(scores: _NodeScores, measure: str, wf_improved: bool) -> float:
     """One centralization index from the node scores of a simple graph of 3 or more nodes."""
-    S = scores.S
     weights = None
-    if measure == "degree":
-        values: Iterable[float] = (d for _, d in S.degree())
-    elif measure == "in_degree":
-        values = (d for _, d in scores.digraph.in_degree())
-    elif measure == "out_degree":
-        values = (d for _, d in scores.digraph.out_degree())
+    values: Iterable[float]
+    if measure in ("degree", "in_degree", "out_degree"):
+        values = scores.degrees(measure)
     elif measure == "betweenness":
         values = scores.betweenness().values()
     elif measure == "closeness":
@@ -293,7 +289,7 @@ def _index(scores: _NodeScores, measure: str, wf_improved: bool) -> float:
         weights = None if sampled is None else [sampled[v] for v in closeness]
     else:
         values = scores.eigenvector().values()
-    return _freeman(values, theoretical_max(measure, scores.n, S.is_directed()), weights)
+    return _freeman(values, theoretical_max(measure, scores.n, scores.directed), weights)
 
 
 def _centralization(
@@ -351,9 +347,8 @@ def centralization_scores(
 
 def _centralizations(scores: _NodeScores, *, wf_improved: bool) -> dict[str, float]:
     """:func:`centralization_scores` from node scores that may be shared with a node table."""
-    S = scores.S
-    directed = S.is_directed()
+    directed = scores.directed
     measures = [m for m in MEASURES if directed or m not in _DIRECTED_ONLY]
-    if S.number_of_nodes() < 3:
+    if scores.n < 3:
         return dict.fromkeys(measures, 0.0)
     return {m: _index(scores, m, wf_improved) for m in measures}

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any
 
 import networkx as nx
@@ -28,7 +28,12 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import eigs
 
-from graph.analysis.metrics.hierarchy import _reach
+from graph.analysis.metrics.hierarchy import (
+    _compiled_reach,
+    _compiled_weak_components,
+    _reach,
+    _weak_components,
+)
 from graph.analysis.metrics.sparse import (
     SparseGraph,
     betweenness_subset,
@@ -40,7 +45,7 @@ from graph.analysis.metrics.sparse import (
 from graph.analysis.metrics.views import _simple, _weighted_simple
 from graph.errors import InvalidArgument
 
-__all__ = ["node_measures", "ranked"]
+__all__ = ["node_measures", "ranked", "ranked_values"]
 
 # Power iteration stops when the L1 change between iterates is below n * _EIG_TOL (networkx's
 # criterion); 1e-13 keeps max-scaled scores within ~1e-10 of the exact eigenvector on the
@@ -201,10 +206,11 @@ def _out_reach(S: nx.Graph) -> dict[Hashable, int]:
     return _reach_counts(S, _reach(S))
 
 
-def _reach_counts(S: nx.DiGraph, reach: Any) -> dict[Hashable, int]:
-    """Out-reach of every node of ``S`` from its condensation (``hierarchy._Reach``)."""
+def _reach_counts(nodes: Iterable[Hashable], reach: Any) -> dict[Hashable, int]:
+    """Out-reach of each of ``nodes`` (a digraph's, in its order) from the digraph's
+    condensation (``hierarchy._Reach``)."""
     scc_of = reach.scc_of
-    return {v: reach.size[scc_of[v]] - 1 + reach.below[scc_of[v]] for v in S}
+    return {v: reach.size[scc_of[v]] - 1 + reach.below[scc_of[v]] for v in nodes}
 
 
 def _allocate(k: int, sizes: Mapping[int, int], mass: Mapping[int, float]) -> dict[int, int]:
@@ -295,7 +301,14 @@ def _sampled_betweenness(
                 if b:
                     total[v] += weight * b
         return total
-    g = SparseGraph.of(S, csr)
+    return _compiled_sampled_betweenness(SparseGraph.of(S, csr), groups)
+
+
+def _compiled_sampled_betweenness(
+    g: SparseGraph, groups: dict[float, list[Hashable]]
+) -> dict[Hashable, float]:
+    """:func:`_sampled_betweenness` from the sources of :func:`_betweenness_sources`, in
+    compiled code on the CSR form ``g``."""
     sums = np.zeros(g.n)
     for weight, sources in groups.items():
         # Adding weight * 0.0 where networkx's loop skips a zero leaves every sum as it is.
@@ -320,15 +333,47 @@ class _NodeScores:
     so that a report computes each once. ``k`` and ``seed`` are the betweenness and closeness
     sample, as in ``centralization``. The graph's CSR form (:attr:`csr`), its undirected view
     and its condensation are likewise built once for all the measures that read them.
+
+    The graph itself may be given as a function that builds it (:meth:`lazy`): then the
+    networkx graph :attr:`S` is built only where a measure needs it (a backend runs it, or
+    exact scores of a small graph), and the sampled scores, degrees, reachability and
+    components of a large graph come from the CSR form alone. The simple view of a 100,000
+    actor projection takes 122 MiB as a networkx DiGraph, 10 as CSR arrays (bench/RESULTS.md).
     """
 
     def __init__(self, S: nx.Graph, *, k: int | None = None, seed: int | None = 0) -> None:
+        self._init(S.number_of_nodes(), S.is_directed(), k, seed)
+        self._S: nx.Graph | None = S
+
+    @classmethod
+    def lazy(
+        cls,
+        n: int,
+        build: Callable[[], nx.DiGraph],
+        csr: Callable[[], SparseGraph],
+        *,
+        k: int | None = None,
+        seed: int | None = 0,
+    ) -> _NodeScores:
+        """The scores of the simple digraph of ``n`` nodes that ``build`` returns, whose CSR
+        form ``csr`` returns (the same arrays as :meth:`SparseGraph.from_networkx` of it),
+        each called only when first needed."""
+        scores = cls.__new__(cls)
+        scores._init(n, True, k, seed)
+        scores._S = None
+        scores._build = build
+        scores._build_csr = csr
+        return scores
+
+    def _init(self, n: int, directed: bool, k: int | None, seed: int | None) -> None:
         if k is not None and k < 1:
             raise InvalidArgument(f"k must be a positive number of sampled sources, got {k}")
-        self.S = S
-        self.n = S.number_of_nodes()
-        self.k = None if k is None or k >= self.n else k
+        self.n = n
+        self.directed = directed
+        self.k = None if k is None or k >= n else k
         self.seed = seed
+        self._build: Callable[[], nx.Graph] | None = None
+        self._build_csr: Callable[[], SparseGraph] | None = None
         self._undirected: nx.Graph | None = None
         self._csr: SparseGraph | None = None
         self._reach: Any = None
@@ -336,6 +381,14 @@ class _NodeScores:
         self._closeness: dict[tuple[bool, bool], dict[Hashable, float]] = {}
         self._closeness_weights: dict[Hashable, float] | None = None
         self._eigenvector: dict[Hashable, float] | None = None
+
+    @property
+    def S(self) -> nx.Graph:
+        """The simple networkx graph (built now if it was given as a function)."""
+        if self._S is None:
+            assert self._build is not None
+            self._S = self._build()
+        return self._S
 
     @property
     def undirected(self) -> nx.Graph:
@@ -347,40 +400,85 @@ class _NodeScores:
     @property
     def digraph(self) -> nx.DiGraph:
         """:attr:`S` as a DiGraph, for the measures defined on directed graphs only."""
-        if not isinstance(self.S, nx.DiGraph):
+        if not self.directed:
             raise ValueError("this measure needs a directed graph")
-        return self.S
+        S = self.S
+        assert isinstance(S, nx.DiGraph)
+        return S
 
     @property
     def csr(self) -> SparseGraph:
         """The graph in CSR form, for the measures computed in compiled code."""
         if self._csr is None:
-            self._csr = SparseGraph.from_networkx(self.S)
+            build = self._build_csr
+            self._csr = build() if build is not None else SparseGraph.from_networkx(self.S)
         return self._csr
+
+    @property
+    def nodes(self) -> list[Hashable]:
+        """The nodes in the graph's order."""
+        return list(self._S) if self._S is not None else self.csr.nodes
+
+    def __contains__(self, node: Hashable) -> bool:
+        return node in self._S if self._S is not None else node in self.csr.index
+
+    def arcs(self) -> int:
+        """The number of edges of the graph (arcs of a digraph)."""
+        if self._S is not None or not self.directed:
+            return int(self.S.number_of_edges())
+        return int(self.csr.indices.size)
+
+    def degrees(self, measure: str = "degree") -> list[int]:
+        """Each node's ``degree`` (in plus out on a digraph), ``in_degree`` or ``out_degree``,
+        in the graph's order."""
+        if measure != "degree" and not self.directed:
+            raise ValueError("this measure needs a directed graph")
+        if self._S is not None:
+            if measure == "degree":
+                return [d for _, d in self._S.degree()]
+            D = self.digraph
+            return [d for _, d in (D.in_degree() if measure == "in_degree" else D.out_degree())]
+        g = self.csr
+        out = g.degrees()
+        into = np.bincount(g.indices, minlength=g.n)
+        chosen = {"degree": out + into, "in_degree": into, "out_degree": out}[measure]
+        return [int(d) for d in chosen.tolist()]
 
     def reach(self) -> Any:
         """``hierarchy._Reach`` of the (directed) graph: its condensation and ancestors."""
         if self._reach is None:
-            self._reach = _reach(self.digraph, self.csr)
+            if not self.directed:
+                raise ValueError("this measure needs a directed graph")
+            if dispatched(nx.condensation, nx.topological_sort):
+                self._reach = _reach(self.digraph)
+            else:
+                self._reach = _compiled_reach(self.csr)
         return self._reach
+
+    def weak_components(self) -> list[list[Hashable]]:
+        """The weakly connected components of the (directed) graph, by first node, each in
+        the graph's node order."""
+        if dispatched(nx.weakly_connected_components):
+            return _weak_components(self.digraph)
+        return _compiled_weak_components(self.csr)
 
     def betweenness(self, *, normalized: bool = False) -> dict[Hashable, float]:
         """Raw (or normalized) betweenness, estimated from about ``k`` sources if ``k < n``."""
         if self._betweenness is None:
-            reach = None
-            if self.k is not None and isinstance(self.S, nx.DiGraph):
-                reach = _reach_counts(self.S, self.reach())
-            self._betweenness = _betweenness_scores(
-                self.S,
-                normalized=False,
-                k=self.k,
-                seed=self.seed,
-                reach=reach,
-                csr=self.csr,
-            )
+            if self.k is not None and self.directed:
+                reach = _reach_counts(self.nodes, self.reach())
+                if dispatched(nx.betweenness_centrality_subset):
+                    self._betweenness = _sampled_betweenness(self.S, self.k, self.seed, reach)
+                else:
+                    groups = _betweenness_sources(reach, self.k, self.seed)
+                    self._betweenness = _compiled_sampled_betweenness(self.csr, groups)
+            else:
+                self._betweenness = _betweenness_scores(
+                    self.S, normalized=False, k=self.k, seed=self.seed, csr=self.csr
+                )
         if not normalized:
             return self._betweenness
-        scale = _betweenness_normalizer(self.n, self.S.is_directed())
+        scale = _betweenness_normalizer(self.n, self.directed)
         return {v: b * scale for v, b in self._betweenness.items()}
 
     def closeness(self, *, wf_improved: bool, sampled: bool) -> dict[Hashable, float]:
@@ -754,6 +852,19 @@ def ranked(
     """
     if top is not None and top < 0:
         raise InvalidArgument(f"top must be >= 0, got {top}")
-    rows: list[tuple[Any, float]] = [(node, float(row[key])) for node, row in measures.items()]
+    return ranked_values({node: row[key] for node, row in measures.items()}, top)
+
+
+def ranked_values(
+    values: Mapping[Hashable, float], top: int | None = None
+) -> list[tuple[Hashable, float]]:
+    """:func:`ranked` of one measure given as ``{node: value}``.
+
+    >>> ranked_values({"a": 1, "b": 3, "c": 1}, top=2)
+    [('b', 3.0), ('a', 1.0)]
+    """
+    if top is not None and top < 0:
+        raise InvalidArgument(f"top must be >= 0, got {top}")
+    rows: list[tuple[Any, float]] = [(node, float(value)) for node, value in values.items()]
     rows.sort(key=lambda item: (-item[1], str(item[0])))
     return rows if top is None else rows[:top]

@@ -99,10 +99,10 @@ def graph_level_report(
 def _graph_level_report(
     scores: _NodeScores, *, lub_pairs: int | None, seed: int | None
 ) -> dict[str, float]:
-    """:func:`graph_level_report` of the simple digraph ``scores.S``, reading its node scores
+    """:func:`graph_level_report` of the simple digraph of ``scores``, reading its node scores
     from ``scores`` (which a node table of the same graph may share)."""
-    D = scores.digraph
-    n = D.number_of_nodes()
+    n = scores.n
+    arcs = scores.arcs()
     # Wasserman–Faust closeness keeps the index within [0, 1] on the disconnected networks
     # of a time window (reachable-only closeness lets a separate pair outrank the hub).
     report = {
@@ -112,10 +112,10 @@ def _graph_level_report(
     # One transitive closure for both GRC and Krackhardt's dimensions.
     reach = scores.reach()
     # As global_reaching_centrality: 0.0 below 2 nodes or without edges.
-    grc = _grc_from_reach(reach, n) if n >= 2 and D.number_of_edges() else 0.0
+    grc = _grc_from_reach(reach, n) if n >= 2 and arcs else 0.0
     report["global_reaching_centrality"] = grc
     # Sampled graphs also get a sampled least upper boundedness (see krackhardt).
-    k4 = _krackhardt(D, reach, lub_pairs=lub_pairs, seed=seed, csr=scores.csr)
+    k4 = _krackhardt(reach, scores.weak_components(), n, arcs, lub_pairs=lub_pairs, seed=seed)
     report["krackhardt_connectedness"] = k4["connectedness"]
     report["krackhardt_hierarchy"] = k4["hierarchy"]
     report["krackhardt_efficiency"] = k4["efficiency"]
