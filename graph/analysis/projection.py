@@ -32,7 +32,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from datetime import date, timedelta
 from sys import intern
-from typing import Any, Literal, overload
+from typing import IO, Any, Literal, overload
 
 import networkx as nx
 
@@ -49,7 +49,7 @@ from graph.model.ontology import (
 )
 from graph.model.reference import REFERENCE_DATASET
 from graph.sparql import dataset_graphs, run_query
-from graph.store import EmbeddedStore, Store, lexical_reader, lexical_tsv
+from graph.store import EmbeddedStore, Store, lexical_reader, lexical_spool
 from graph.store.cache import cached, paused_gc
 from graph.store.memory import release_freed_memory
 from graph.store.sizing import weighted_size
@@ -232,16 +232,16 @@ def _rows(store: Store, text: str, graphs: list[str]) -> list[list[str]]:
     return list(lexical_reader(_query_tsv(store, text, graphs)))
 
 
-def _query_tsv(store: Store, text: str, graphs: list[str]) -> str:
-    """The result of a SELECT query over ``graphs`` as the engine's TSV, for
-    :func:`graph.store.lexical_reader` to read one row at a time: a large result held as its
-    text takes a third of the memory its rows would (see :func:`_rows`)."""
-    return lexical_tsv(run_query(store, text, graphs=graphs))
+def _query_tsv(store: Store, text: str, graphs: list[str]) -> IO[str]:
+    """The result of a SELECT query over ``graphs`` as the engine's TSV in a temporary file
+    (:func:`graph.store.lexical_spool`), for :func:`graph.store.lexical_reader` to read one
+    row at a time: a large result waits there, not in memory (see :func:`_rows`)."""
+    return lexical_spool(run_query(store, text, graphs=graphs))
 
 
-def _statements_tsv(store: Store, graph: str, predicate: str) -> str:
+def _statements_tsv(store: Store, graph: str, predicate: str) -> IO[str]:
     """The statements of ``predicate`` in the named graph ``graph`` as SPARQL TSV (subject,
-    object), written by the engine.
+    object), written by the engine into a temporary file (see :func:`_query_tsv`).
 
     A query rather than :meth:`graph.store.Store.statements`: on an on-disk store most of the
     time goes to the engine's reading of the terms, which a query does without holding the
@@ -249,7 +249,7 @@ def _statements_tsv(store: Store, graph: str, predicate: str) -> str:
     actors: bench/RESULTS.md, "A cold report at 100,000 actors").
     """
     text = f"SELECT ?s ?o WHERE {{ GRAPH <{graph}> {{ ?s <{predicate}> ?o }} }}"
-    return lexical_tsv(store.query(text, default_graph=[], named_graphs=[graph]))
+    return lexical_spool(store.query(text, default_graph=[], named_graphs=[graph]))
 
 
 #: The most values a property's statements are read by, one query each
@@ -264,7 +264,7 @@ _FLAT_READS = True
 
 def _statements_by_value(
     store: Store, graph: str, predicate: str, candidates: Sequence[str]
-) -> tuple[int, list[tuple[str, str]]]:
+) -> tuple[int, list[tuple[str, IO[str]]]]:
     """The statements of ``predicate`` in ``graph`` whose object is one of ``candidates``
     (IRIs), read one value at a time: ``(statements of the predicate in all, [(value, TSV of
     its subjects)])``.
@@ -275,8 +275,8 @@ def _statements_by_value(
     """
     count = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s <{predicate}> ?o }} }}"
 
-    def tsv(text: str) -> str:
-        return lexical_tsv(store.query(text, default_graph=[], named_graphs=[graph]))
+    def tsv(text: str) -> IO[str]:
+        return lexical_spool(store.query(text, default_graph=[], named_graphs=[graph]))
 
     total = int(next(lexical_reader(tsv(count)))[0])
     parts = []
@@ -289,7 +289,7 @@ def _statements_by_value(
 
 def _read_property(
     store: Store, graph: str, predicate: str, candidates: Sequence[str] | None
-) -> str | tuple[int, list[tuple[str, str]]]:
+) -> IO[str] | tuple[int, list[tuple[str, IO[str]]]]:
     """The statements of ``predicate`` in ``graph``: by value (:func:`_statements_by_value`)
     where ``candidates`` are few, else whole (:func:`_statements_tsv`)."""
     if candidates is None or len(candidates) > _MOST_VALUES:
@@ -297,7 +297,9 @@ def _read_property(
     return _statements_by_value(store, graph, predicate, candidates)
 
 
-def _subjects_by_value(read: tuple[int, list[tuple[str, str]]]) -> dict[str, list[str]] | None:
+def _subjects_by_value(
+    read: tuple[int, list[tuple[str, IO[str]]]],
+) -> dict[str, list[str]] | None:
     """What :func:`_statements_by_value` read as ``{value: [subjects]}`` (interned), when
     each subject has one value among the candidates and none other, so that a subject's
     value is the one the whole statements would give first; otherwise (not possible for
@@ -328,9 +330,9 @@ def _property_values(
     of the property in it is kept (the claims look up their own).
 
     The reads run on ``pool``, two ahead of the one Python takes in (each waiting read holds
-    its TSV text, a few dozen MB at 300,000 claims, not its rows). On the embedded engine the
-    properties of :data:`_SCHEMES` and ``derived_from`` (when ``sources``, the IRIs of the
-    sources, are given) are read one value at a time (:func:`_statements_by_value`).
+    its TSV in a temporary file, not its rows). On the embedded engine the properties of
+    :data:`_SCHEMES` and ``derived_from`` (when ``sources``, the IRIs of the sources, are
+    given) are read one value at a time (:func:`_statements_by_value`).
 
     Claim IRIs and values are interned: the engine gives a new string for each term it
     returns, so a dozen properties of every claim held copies of the same claim IRIs and of the
@@ -345,7 +347,9 @@ def _property_values(
         if sources is not None:
             candidates["derived_from"] = sources
     reads = iter([(key, g) for key in _CLAIM_PROPERTIES for g in graphs])
-    pending: deque[tuple[str, str, Future[str | tuple[int, list[tuple[str, str]]]]]] = deque()
+    pending: deque[tuple[str, str, Future[IO[str] | tuple[int, list[tuple[str, IO[str]]]]]]] = (
+        deque()
+    )
 
     def read_next() -> None:
         if (following := next(reads, None)) is not None:
@@ -361,7 +365,7 @@ def _property_values(
         read_next()
         found = values[key]
         read = future.result()
-        by_value = None if isinstance(read, str) else _subjects_by_value(read)
+        by_value = _subjects_by_value(read) if isinstance(read, tuple) else None
         if by_value is not None:
             first = not found  # (no graph before this one gave a value)
             for value, subjects in by_value.items():
@@ -377,7 +381,7 @@ def _property_values(
                     for iri in subjects:
                         found.setdefault(iri, value)
             continue
-        if not isinstance(read, str):
+        if isinstance(read, tuple):
             read = _statements_tsv(store, g, _CLAIM_PROPERTIES[key])
         statements: Iterable[list[str]] = lexical_reader(read)
         if home is not None:
@@ -452,7 +456,7 @@ def _claims(
             claim = intern(iri)
             home[claim] = intern(g)
             rows.append((claim, intern(rtype), intern(src), intern(dst), intern(start_text)))
-    del core  # (its text, no longer needed while the claims are built)
+    del core  # (its file, removed: no longer needed while the claims are built)
     if not one:
         values = _property_values(store, stating, home, pool, cited)
     derived = values.pop("derived_from")

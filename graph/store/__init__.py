@@ -25,6 +25,7 @@ from graph.store.stores import (
     default_data_dir,
     lexical_reader,
     lexical_rows,
+    lexical_spool,
     lexical_tsv,
     open_store,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "default_data_dir",
     "lexical_reader",
     "lexical_rows",
+    "lexical_spool",
     "lexical_tsv",
     "open_store",
     "view_version",
