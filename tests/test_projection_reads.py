@@ -146,6 +146,8 @@ def test_a_result_read_in_slices_gives_the_rows_of_the_whole(
         monkeypatch.setattr(stores, "_SLICE", size)
         assert list(lexical_reader(text)) == whole
         assert list(lexical_reader(spool)) == whole  # (read again from its start)
+        one = stores.lexical_spool(store.query(query.replace("?s ?o WHERE", "?o WHERE")))
+        assert list(stores.lexical_values(one)) == [o for _, o in whole]
     name = spool.name
     spool.close()
     assert not os.path.exists(name)  # a spooled result's file goes with it

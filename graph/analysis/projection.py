@@ -49,7 +49,7 @@ from graph.model.ontology import (
 )
 from graph.model.reference import REFERENCE_DATASET
 from graph.sparql import dataset_graphs, run_query
-from graph.store import EmbeddedStore, Store, lexical_reader, lexical_spool
+from graph.store import EmbeddedStore, Store, lexical_reader, lexical_spool, lexical_values
 from graph.store.cache import cached, paused_gc
 from graph.store.memory import release_freed_memory
 from graph.store.sizing import weighted_size
@@ -305,7 +305,7 @@ def _subjects_by_value(
     value is the one the whole statements would give first; otherwise (not possible for
     validated data) None."""
     total, parts = read
-    found = {value: [intern(row[0]) for row in lexical_reader(text)] for value, text in parts}
+    found = {value: list(map(intern, lexical_values(text))) for value, text in parts}
     if sum(map(len, found.values())) != total:
         return None  # a value outside the candidates
     several = [subjects for subjects in found.values() if subjects]

@@ -27,6 +27,7 @@ from graph.store.stores import (
     lexical_rows,
     lexical_spool,
     lexical_tsv,
+    lexical_values,
     open_store,
 )
 
@@ -44,6 +45,7 @@ __all__ = [
     "lexical_rows",
     "lexical_spool",
     "lexical_tsv",
+    "lexical_values",
     "open_store",
     "view_version",
 ]

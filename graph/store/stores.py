@@ -254,6 +254,13 @@ def lexical_reader(text: str | IO[str]) -> Iterator[list[str]]:
         )
 
 
+def lexical_values(text: str | IO[str]) -> Iterator[str]:
+    """The lexical value of the one term of each row of a result of one column (as
+    :func:`lexical_reader` reads it, without a list per row)."""
+    for rows in _row_slices(text):
+        yield from (term[1:-1] if term[:1] == "<" else _lexical(term) for term in rows)
+
+
 def _row_slices(text: str | IO[str]) -> Iterator[list[str]]:
     """The rows (lines) of TSV results after their header, a slice of about :data:`_SLICE`
     characters at a time."""
