@@ -425,15 +425,19 @@ class _Citations:
 
 def _claims(
     store: Store, graphs: list[str], flt: ProjectionFilter, pool: ThreadPoolExecutor
-) -> dict[str, tuple[str, str, dict[str, Any]]]:
-    """The claims that pass ``flt``: ``{claim IRI: (from, to, edge attributes)}``.
+) -> list[Any]:
+    """The claims that pass ``flt``: ``[(claim IRI, from, to, edge attributes)]``, each claim
+    once, in the order the engine gives them.
 
     The claims are found by one query (on ``pool``), their optional properties read one by one
-    (:func:`_property_values`).
+    (:func:`_property_values`). The list is the one the claims were first read into, each
+    claim's row replaced by its result as it is made: no second list, nor a dict of the claims,
+    is held beside the first (300,000 synthetic actors: 180 MB of the peak of a build;
+    bench/RESULTS.md, "The projection's results spooled to a file").
     """
     stating = _claim_graphs(store, graphs)
     if not stating:
-        return {}
+        return []
     types = sorted(flt.relations) if flt.relations is not None else relation_types()
     clauses = ["VALUES ?type { " + " ".join(f"rg:{r}" for r in types) + " }"]
     if flt.end is not None:
@@ -449,16 +453,18 @@ def _claims(
     cited = list(dict.fromkeys(row[0] for row in lexical_reader(sources.result())))
     values = _property_values(store, stating, None, pool, cited) if one else {}
     home: dict[str, str] = {}  # claim -> the graph it is stated in (the first one found)
-    rows: list[tuple[str, str, str, str, str]] = []
+    # (a row of a claim, then the claim that passes, or None)
+    rows: list[Any] = []
     for iri, rtype, src, dst, start_text, g in lexical_reader(core.result()):
         if iri not in home:
             # (one string per claim, party and date, shared with the properties and nodes)
             claim = intern(iri)
-            home[claim] = intern(g)
-            rows.append((claim, intern(rtype), intern(src), intern(dst), intern(start_text)))
+            g = home[claim] = intern(g)
+            rows.append((claim, intern(rtype), intern(src), intern(dst), intern(start_text), g))
     del core  # (its file, removed: no longer needed while the claims are built)
     if not one:
         values = _property_values(store, stating, home, pool, cited)
+    del home  # (each row tells its graph)
     derived = values.pop("derived_from")
     titles: dict[tuple[str, str], dict[str, str]] = {}
     # An unbound title reads as "", the title of a source without one.
@@ -483,8 +489,10 @@ def _claims(
     dataset_names: dict[str, str | None] = {}
     # A few thousand distinct dates among 300,000 claims: each parsed once.
     periods: dict[tuple[str, str | None, str | None], tuple[date, date, str | None] | None] = {}
-    claims: dict[str, tuple[str, str, dict[str, Any]]] = {}
-    for iri, rtype, src, dst, start_text in rows:
+    kept = 0  # (the claims that pass so far, at the start of ``rows``)
+    for i in range(len(rows)):
+        iri, rtype, src, dst, start_text, g = rows[i]
+        rows[i] = None  # (its tuple freed as the claim's is made)
         confidence = confidences.get(iri)
         if minimum is not None and rank.get(confidence or "", 0) < minimum:
             continue
@@ -505,7 +513,6 @@ def _claims(
         start, end, precision = period
         if not _overlaps(start, end, flt):
             continue
-        g = home[iri]
         urls, source_titles = citations.of(tuple(derived.get(iri, ())), g)
         name = type_names.get(rtype)
         if name is None:
@@ -514,7 +521,8 @@ def _claims(
             dataset_names[g] = dataset_name(g)
         amount = amounts.get(iri)
         count = counts.get(iri)
-        claims[iri] = (
+        rows[kept] = (
+            iri,
             src,
             dst,
             {
@@ -539,7 +547,9 @@ def _claims(
                 "action": notation.get(actions.get(iri) or ""),
             },
         )
-    return claims
+        kept += 1
+    del rows[kept:]
+    return rows
 
 
 def _boolean(text: str | None) -> bool | None:
@@ -824,9 +834,13 @@ def build_projection(
     shown_as, part_of = actor_identity(store, identities, flt.level)
     nodes: dict[str, dict[str, Any]] = {}
     party_labels: dict[str, str] = {}  # the parties of claims that are not nodes: their labels
-    edges = []
+    # (the list of the claims becomes that of the edges, each claim's entry replaced by its
+    # edge: see _claims)
+    edges = claims
+    kept = 0
     shown = set()
-    for iri, (src, dst, edge) in claims.items():
+    for at in range(len(claims)):
+        iri, src, dst, edge = claims[at]
         own_src, own_dst = parties.get(src), parties.get(dst)
         if own_src is None or own_dst is None:
             continue  # a party of a kind outside the model: not part of the network
@@ -853,8 +867,10 @@ def build_projection(
                 if party not in nodes[node]["members"]:
                     nodes[node]["members"].append(party)
         edge.update(subject=src, object=dst)
-        edges.append((ends_at[0], ends_at[1], iri, edge))
+        edges[kept] = (ends_at[0], ends_at[1], iri, edge)
+        kept += 1
         shown.add(edge["dataset"])
+    del edges[kept:]
     G = _multidigraph(nodes, edges)
     synthetic_datasets = {
         info.name for info in list_datasets(store) if info.synthetic and info.graph in visible
