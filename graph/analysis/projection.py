@@ -432,7 +432,7 @@ def _claims(
     The claims are found by one query (on ``pool``), their optional properties read one by one
     (:func:`_property_values`). The list is the one the claims were first read into, each
     claim's row replaced by its result as it is made: no second list, nor a dict of the claims,
-    is held beside the first (300,000 synthetic actors: 180 MB of the peak of a build;
+    is held beside the first (300,000 synthetic actors: 170 MB of the peak of a build;
     bench/RESULTS.md, "The projection's results spooled to a file").
     """
     stating = _claim_graphs(store, graphs)

@@ -218,8 +218,8 @@ def lexical_spool(result: QueryResult) -> IO[str]:
 
     The engine writes a file without holding the GIL, as it does a buffer, but neither the
     process's memory nor its peak holds the result: :func:`lexical_tsv` holds it three times
-    at once (the engine's buffer, its copy as ``bytes``, the decoded text), about 280 MB each
-    for the claims of 300,000 synthetic actors (bench/RESULTS.md, "The projection's results
+    at once (the engine's buffer, its copy as ``bytes``, the decoded text), 93 MiB each for
+    the claims of 100,000 synthetic actors (bench/RESULTS.md, "The projection's results
     spooled to a file").
     """
     assert isinstance(result, ox.QuerySolutions)
