@@ -9,6 +9,7 @@ its scheme, a party of two kinds), where the flat reads fall back on the whole o
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -135,12 +136,21 @@ def test_a_result_read_in_slices_gives_the_rows_of_the_whole(
         f'INSERT DATA {{ GRAPH <{graph}> {{ <{claim}> <{DCTERMS}description> "{escaped}" }} }}',
         graphs=[graph],
     )
-    text = projection._statements_tsv(store, graph, DCTERMS + "description")
+    spool = projection._statements_tsv(store, graph, DCTERMS + "description")
+    query = f"SELECT ?s ?o WHERE {{ GRAPH <{graph}> {{ ?s <{DCTERMS}description> ?o }} }}"
+    text = stores.lexical_tsv(store.query(query, default_graph=[], named_graphs=[graph]))
+    assert spool.read() == text  # (the engine's file is its TSV, the same text)
     whole = list(lexical_reader(text))
     assert [claim, note] in whole
-    for size in (0, 1, 7, 64, len(text) - 1):
+    for size in (0, 1, 7, 64, len(text) - 1, len(text)):
         monkeypatch.setattr(stores, "_SLICE", size)
         assert list(lexical_reader(text)) == whole
+        assert list(lexical_reader(spool)) == whole  # (read again from its start)
+        one = stores.lexical_spool(store.query(query.replace("?s ?o WHERE", "?o WHERE")))
+        assert list(stores.lexical_values(one)) == [o for _, o in whole]
+    name = spool.name
+    spool.close()
+    assert not os.path.exists(name)  # a spooled result's file goes with it
     monkeypatch.setattr(stores, "_SLICE", 1)
     sliced = [_snapshot(build_projection(store, flt)) for flt in FILTERS]
     monkeypatch.undo()

@@ -32,7 +32,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from datetime import date, timedelta
 from sys import intern
-from typing import Any, Literal, overload
+from typing import IO, Any, Literal, overload
 
 import networkx as nx
 
@@ -49,7 +49,7 @@ from graph.model.ontology import (
 )
 from graph.model.reference import REFERENCE_DATASET
 from graph.sparql import dataset_graphs, run_query
-from graph.store import EmbeddedStore, Store, lexical_reader, lexical_tsv
+from graph.store import EmbeddedStore, Store, lexical_reader, lexical_spool, lexical_values
 from graph.store.cache import cached, paused_gc
 from graph.store.memory import release_freed_memory
 from graph.store.sizing import weighted_size
@@ -232,16 +232,16 @@ def _rows(store: Store, text: str, graphs: list[str]) -> list[list[str]]:
     return list(lexical_reader(_query_tsv(store, text, graphs)))
 
 
-def _query_tsv(store: Store, text: str, graphs: list[str]) -> str:
-    """The result of a SELECT query over ``graphs`` as the engine's TSV, for
-    :func:`graph.store.lexical_reader` to read one row at a time: a large result held as its
-    text takes a third of the memory its rows would (see :func:`_rows`)."""
-    return lexical_tsv(run_query(store, text, graphs=graphs))
+def _query_tsv(store: Store, text: str, graphs: list[str]) -> IO[str]:
+    """The result of a SELECT query over ``graphs`` as the engine's TSV in a temporary file
+    (:func:`graph.store.lexical_spool`), for :func:`graph.store.lexical_reader` to read one
+    row at a time: a large result waits there, not in memory (see :func:`_rows`)."""
+    return lexical_spool(run_query(store, text, graphs=graphs))
 
 
-def _statements_tsv(store: Store, graph: str, predicate: str) -> str:
+def _statements_tsv(store: Store, graph: str, predicate: str) -> IO[str]:
     """The statements of ``predicate`` in the named graph ``graph`` as SPARQL TSV (subject,
-    object), written by the engine.
+    object), written by the engine into a temporary file (see :func:`_query_tsv`).
 
     A query rather than :meth:`graph.store.Store.statements`: on an on-disk store most of the
     time goes to the engine's reading of the terms, which a query does without holding the
@@ -249,7 +249,7 @@ def _statements_tsv(store: Store, graph: str, predicate: str) -> str:
     actors: bench/RESULTS.md, "A cold report at 100,000 actors").
     """
     text = f"SELECT ?s ?o WHERE {{ GRAPH <{graph}> {{ ?s <{predicate}> ?o }} }}"
-    return lexical_tsv(store.query(text, default_graph=[], named_graphs=[graph]))
+    return lexical_spool(store.query(text, default_graph=[], named_graphs=[graph]))
 
 
 #: The most values a property's statements are read by, one query each
@@ -264,7 +264,7 @@ _FLAT_READS = True
 
 def _statements_by_value(
     store: Store, graph: str, predicate: str, candidates: Sequence[str]
-) -> tuple[int, list[tuple[str, str]]]:
+) -> tuple[int, list[tuple[str, IO[str]]]]:
     """The statements of ``predicate`` in ``graph`` whose object is one of ``candidates``
     (IRIs), read one value at a time: ``(statements of the predicate in all, [(value, TSV of
     its subjects)])``.
@@ -275,8 +275,8 @@ def _statements_by_value(
     """
     count = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s <{predicate}> ?o }} }}"
 
-    def tsv(text: str) -> str:
-        return lexical_tsv(store.query(text, default_graph=[], named_graphs=[graph]))
+    def tsv(text: str) -> IO[str]:
+        return lexical_spool(store.query(text, default_graph=[], named_graphs=[graph]))
 
     total = int(next(lexical_reader(tsv(count)))[0])
     parts = []
@@ -289,7 +289,7 @@ def _statements_by_value(
 
 def _read_property(
     store: Store, graph: str, predicate: str, candidates: Sequence[str] | None
-) -> str | tuple[int, list[tuple[str, str]]]:
+) -> IO[str] | tuple[int, list[tuple[str, IO[str]]]]:
     """The statements of ``predicate`` in ``graph``: by value (:func:`_statements_by_value`)
     where ``candidates`` are few, else whole (:func:`_statements_tsv`)."""
     if candidates is None or len(candidates) > _MOST_VALUES:
@@ -297,13 +297,15 @@ def _read_property(
     return _statements_by_value(store, graph, predicate, candidates)
 
 
-def _subjects_by_value(read: tuple[int, list[tuple[str, str]]]) -> dict[str, list[str]] | None:
+def _subjects_by_value(
+    read: tuple[int, list[tuple[str, IO[str]]]],
+) -> dict[str, list[str]] | None:
     """What :func:`_statements_by_value` read as ``{value: [subjects]}`` (interned), when
     each subject has one value among the candidates and none other, so that a subject's
     value is the one the whole statements would give first; otherwise (not possible for
     validated data) None."""
     total, parts = read
-    found = {value: [intern(row[0]) for row in lexical_reader(text)] for value, text in parts}
+    found = {value: list(map(intern, lexical_values(text))) for value, text in parts}
     if sum(map(len, found.values())) != total:
         return None  # a value outside the candidates
     several = [subjects for subjects in found.values() if subjects]
@@ -328,9 +330,9 @@ def _property_values(
     of the property in it is kept (the claims look up their own).
 
     The reads run on ``pool``, two ahead of the one Python takes in (each waiting read holds
-    its TSV text, a few dozen MB at 300,000 claims, not its rows). On the embedded engine the
-    properties of :data:`_SCHEMES` and ``derived_from`` (when ``sources``, the IRIs of the
-    sources, are given) are read one value at a time (:func:`_statements_by_value`).
+    its TSV in a temporary file, not its rows). On the embedded engine the properties of
+    :data:`_SCHEMES` and ``derived_from`` (when ``sources``, the IRIs of the sources, are
+    given) are read one value at a time (:func:`_statements_by_value`).
 
     Claim IRIs and values are interned: the engine gives a new string for each term it
     returns, so a dozen properties of every claim held copies of the same claim IRIs and of the
@@ -345,7 +347,9 @@ def _property_values(
         if sources is not None:
             candidates["derived_from"] = sources
     reads = iter([(key, g) for key in _CLAIM_PROPERTIES for g in graphs])
-    pending: deque[tuple[str, str, Future[str | tuple[int, list[tuple[str, str]]]]]] = deque()
+    pending: deque[tuple[str, str, Future[IO[str] | tuple[int, list[tuple[str, IO[str]]]]]]] = (
+        deque()
+    )
 
     def read_next() -> None:
         if (following := next(reads, None)) is not None:
@@ -361,7 +365,7 @@ def _property_values(
         read_next()
         found = values[key]
         read = future.result()
-        by_value = None if isinstance(read, str) else _subjects_by_value(read)
+        by_value = _subjects_by_value(read) if isinstance(read, tuple) else None
         if by_value is not None:
             first = not found  # (no graph before this one gave a value)
             for value, subjects in by_value.items():
@@ -377,7 +381,7 @@ def _property_values(
                     for iri in subjects:
                         found.setdefault(iri, value)
             continue
-        if not isinstance(read, str):
+        if isinstance(read, tuple):
             read = _statements_tsv(store, g, _CLAIM_PROPERTIES[key])
         statements: Iterable[list[str]] = lexical_reader(read)
         if home is not None:
@@ -421,15 +425,19 @@ class _Citations:
 
 def _claims(
     store: Store, graphs: list[str], flt: ProjectionFilter, pool: ThreadPoolExecutor
-) -> dict[str, tuple[str, str, dict[str, Any]]]:
-    """The claims that pass ``flt``: ``{claim IRI: (from, to, edge attributes)}``.
+) -> list[Any]:
+    """The claims that pass ``flt``: ``[(claim IRI, from, to, edge attributes)]``, each claim
+    once, in the order the engine gives them.
 
     The claims are found by one query (on ``pool``), their optional properties read one by one
-    (:func:`_property_values`).
+    (:func:`_property_values`). The list is the one the claims were first read into, each
+    claim's row replaced by its result as it is made: no second list, nor a dict of the claims,
+    is held beside the first (300,000 synthetic actors: 170 MB of the peak of a build;
+    bench/RESULTS.md, "The projection's results spooled to a file").
     """
     stating = _claim_graphs(store, graphs)
     if not stating:
-        return {}
+        return []
     types = sorted(flt.relations) if flt.relations is not None else relation_types()
     clauses = ["VALUES ?type { " + " ".join(f"rg:{r}" for r in types) + " }"]
     if flt.end is not None:
@@ -445,16 +453,18 @@ def _claims(
     cited = list(dict.fromkeys(row[0] for row in lexical_reader(sources.result())))
     values = _property_values(store, stating, None, pool, cited) if one else {}
     home: dict[str, str] = {}  # claim -> the graph it is stated in (the first one found)
-    rows: list[tuple[str, str, str, str, str]] = []
+    # (a row of a claim, then the claim that passes, or None)
+    rows: list[Any] = []
     for iri, rtype, src, dst, start_text, g in lexical_reader(core.result()):
         if iri not in home:
             # (one string per claim, party and date, shared with the properties and nodes)
             claim = intern(iri)
-            home[claim] = intern(g)
-            rows.append((claim, intern(rtype), intern(src), intern(dst), intern(start_text)))
-    del core  # (its text, no longer needed while the claims are built)
+            g = home[claim] = intern(g)
+            rows.append((claim, intern(rtype), intern(src), intern(dst), intern(start_text), g))
+    del core  # (its file, removed: no longer needed while the claims are built)
     if not one:
         values = _property_values(store, stating, home, pool, cited)
+    del home  # (each row tells its graph)
     derived = values.pop("derived_from")
     titles: dict[tuple[str, str], dict[str, str]] = {}
     # An unbound title reads as "", the title of a source without one.
@@ -479,8 +489,10 @@ def _claims(
     dataset_names: dict[str, str | None] = {}
     # A few thousand distinct dates among 300,000 claims: each parsed once.
     periods: dict[tuple[str, str | None, str | None], tuple[date, date, str | None] | None] = {}
-    claims: dict[str, tuple[str, str, dict[str, Any]]] = {}
-    for iri, rtype, src, dst, start_text in rows:
+    kept = 0  # (the claims that pass so far, at the start of ``rows``)
+    for i in range(len(rows)):
+        iri, rtype, src, dst, start_text, g = rows[i]
+        rows[i] = None  # (its tuple freed as the claim's is made)
         confidence = confidences.get(iri)
         if minimum is not None and rank.get(confidence or "", 0) < minimum:
             continue
@@ -501,7 +513,6 @@ def _claims(
         start, end, precision = period
         if not _overlaps(start, end, flt):
             continue
-        g = home[iri]
         urls, source_titles = citations.of(tuple(derived.get(iri, ())), g)
         name = type_names.get(rtype)
         if name is None:
@@ -510,7 +521,8 @@ def _claims(
             dataset_names[g] = dataset_name(g)
         amount = amounts.get(iri)
         count = counts.get(iri)
-        claims[iri] = (
+        rows[kept] = (
+            iri,
             src,
             dst,
             {
@@ -535,7 +547,9 @@ def _claims(
                 "action": notation.get(actions.get(iri) or ""),
             },
         )
-    return claims
+        kept += 1
+    del rows[kept:]
+    return rows
 
 
 def _boolean(text: str | None) -> bool | None:
@@ -820,9 +834,13 @@ def build_projection(
     shown_as, part_of = actor_identity(store, identities, flt.level)
     nodes: dict[str, dict[str, Any]] = {}
     party_labels: dict[str, str] = {}  # the parties of claims that are not nodes: their labels
-    edges = []
+    # (the list of the claims becomes that of the edges, each claim's entry replaced by its
+    # edge: see _claims)
+    edges = claims
+    kept = 0
     shown = set()
-    for iri, (src, dst, edge) in claims.items():
+    for at in range(len(claims)):
+        iri, src, dst, edge = claims[at]
         own_src, own_dst = parties.get(src), parties.get(dst)
         if own_src is None or own_dst is None:
             continue  # a party of a kind outside the model: not part of the network
@@ -849,8 +867,10 @@ def build_projection(
                 if party not in nodes[node]["members"]:
                     nodes[node]["members"].append(party)
         edge.update(subject=src, object=dst)
-        edges.append((ends_at[0], ends_at[1], iri, edge))
+        edges[kept] = (ends_at[0], ends_at[1], iri, edge)
+        kept += 1
         shown.add(edge["dataset"])
+    del edges[kept:]
     G = _multidigraph(nodes, edges)
     synthetic_datasets = {
         info.name for info in list_datasets(store) if info.synthetic and info.graph in visible

@@ -25,7 +25,9 @@ from graph.store.stores import (
     default_data_dir,
     lexical_reader,
     lexical_rows,
+    lexical_spool,
     lexical_tsv,
+    lexical_values,
     open_store,
 )
 
@@ -41,7 +43,9 @@ __all__ = [
     "default_data_dir",
     "lexical_reader",
     "lexical_rows",
+    "lexical_spool",
     "lexical_tsv",
+    "lexical_values",
     "open_store",
     "view_version",
 ]

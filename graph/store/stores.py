@@ -61,6 +61,7 @@ import os
 import re
 import secrets
 import socket
+import tempfile
 import threading
 import time
 import uuid
@@ -210,9 +211,33 @@ def lexical_tsv(result: QueryResult) -> str:
     return data.decode("utf-8")
 
 
-def lexical_reader(text: str) -> Iterator[list[str]]:
-    """The rows of :func:`lexical_tsv`'s ``text``, one at a time, each term as its lexical
-    value (see :func:`lexical_rows`).
+def lexical_spool(result: QueryResult) -> IO[str]:
+    """A SELECT result as SPARQL's TSV results (:func:`lexical_tsv`), written by the engine
+    into a temporary file (removed when it is closed) for :func:`lexical_reader` to read a
+    slice at a time.
+
+    The engine writes a file without holding the GIL, as it does a buffer, but neither the
+    process's memory nor its peak holds the result: :func:`lexical_tsv` holds it three times
+    at once (the engine's buffer, its copy as ``bytes``, the decoded text), 93 MiB each for
+    the claims of 100,000 synthetic actors (bench/RESULTS.md, "The projection's results
+    spooled to a file").
+    """
+    assert isinstance(result, ox.QuerySolutions)
+    # (returned open, for the caller to read: closing it removes it)
+    spool = tempfile.NamedTemporaryFile(  # noqa: SIM115
+        "w+", encoding="utf-8", newline="\n", prefix="recruitgraph-", suffix=".tsv"
+    )
+    try:
+        result.serialize(spool.name, format=ox.QueryResultsFormat.TSV)
+    except BaseException:
+        spool.close()
+        raise
+    return spool
+
+
+def lexical_reader(text: str | IO[str]) -> Iterator[list[str]]:
+    """The rows of :func:`lexical_tsv`'s ``text`` (or of :func:`lexical_spool`'s file, read
+    from its start), one at a time, each term as its lexical value (see :func:`lexical_rows`).
 
     Read a slice of about :data:`_SLICE` characters at a time, each ending at a row's end (a
     line break: in TSV one inside a value is escaped). Never through ``io.StringIO``, which
@@ -220,15 +245,43 @@ def lexical_reader(text: str) -> Iterator[list[str]]:
     250 MB of results) took 1 GB more while they were read whole (bench/RESULTS.md, "The engine
     under 2 GiB").
     """
-    begin = text.find("\n") + 1  # after the header
-    while 0 < begin < len(text):
-        end = text.find("\n", begin + _SLICE)
-        end = len(text) if end == -1 else end + 1
-        rows = text[begin:end].split("\n")
+    for rows in _row_slices(text):
+        # (an IRI, most terms, is unwrapped here: a call of _lexical per term costs a third
+        # of the reading)
+        yield from (
+            [term[1:-1] if term[:1] == "<" else _lexical(term) for term in row.split("\t")]
+            for row in rows
+        )
+
+
+def lexical_values(text: str | IO[str]) -> Iterator[str]:
+    """The lexical value of the one term of each row of a result of one column (as
+    :func:`lexical_reader` reads it, without a list per row)."""
+    for rows in _row_slices(text):
+        yield from (term[1:-1] if term[:1] == "<" else _lexical(term) for term in rows)
+
+
+def _row_slices(text: str | IO[str]) -> Iterator[list[str]]:
+    """The rows (lines) of TSV results after their header, a slice of about :data:`_SLICE`
+    characters at a time."""
+    if isinstance(text, str):
+        begin = text.find("\n") + 1  # after the header
+        while 0 < begin < len(text):
+            end = text.find("\n", begin + _SLICE)
+            end = len(text) if end == -1 else end + 1
+            rows = text[begin:end].split("\n")
+            if rows[-1] == "":
+                rows.pop()  # after the last line break
+            yield rows
+            begin = end
+        return
+    text.seek(0)
+    text.readline()  # the header
+    while chunk := text.read(_SLICE) + text.readline():  # (to a row's end)
+        rows = chunk.split("\n")
         if rows[-1] == "":
-            rows.pop()  # after the last line break
-        yield from ([_lexical(term) for term in row.split("\t")] for row in rows)
-        begin = end
+            rows.pop()
+        yield rows
 
 
 #: The characters of a result that :func:`lexical_reader` splits into rows at once.
