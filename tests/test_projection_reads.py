@@ -10,6 +10,7 @@ its scheme, a party of two kinds), where the flat reads fall back on the whole o
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -157,3 +158,26 @@ def test_a_result_read_in_slices_gives_the_rows_of_the_whole(
     assert sliced == [_snapshot(build_projection(store, flt)) for flt in FILTERS]
     notes = [a.get("note") for *_, a in build_projection(store).edges(keys=True, data=True)]
     assert note in notes
+
+
+def test_spooled_files_of_a_process_that_is_gone_are_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file an engine left when it was killed mid-read (never closed) goes at the next
+    process's first spool; a live process's stays."""
+    import subprocess
+    import sys
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    left = tmp_path / f"{stores._SPOOL}{gone}-abc.tsv"
+    live = tmp_path / f"{stores._SPOOL}{os.getpid()}-def.tsv"
+    other = tmp_path / "someone-elses.tsv"
+    for path in (left, live, other):
+        path.write_text("?s\n", encoding="utf-8")
+    stores._sweep_spools.cache_clear()
+    store = EmbeddedStore()
+    with stores.lexical_spool(store.query("SELECT ?s WHERE { ?s ?p ?o }")) as spool:
+        assert Path(spool.name).parent == tmp_path
+    assert not left.exists() and live.exists() and other.exists()

@@ -55,6 +55,7 @@ changed that did not, never the reverse).
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -223,9 +224,10 @@ def lexical_spool(result: QueryResult) -> IO[str]:
     spooled to a file").
     """
     assert isinstance(result, ox.QuerySolutions)
+    _sweep_spools()
     # (returned open, for the caller to read: closing it removes it)
     spool = tempfile.NamedTemporaryFile(  # noqa: SIM115
-        "w+", encoding="utf-8", newline="\n", prefix="recruitgraph-", suffix=".tsv"
+        "w+", encoding="utf-8", newline="\n", prefix=f"{_SPOOL}{os.getpid()}-", suffix=".tsv"
     )
     try:
         result.serialize(spool.name, format=ox.QueryResultsFormat.TSV)
@@ -233,6 +235,21 @@ def lexical_spool(result: QueryResult) -> IO[str]:
         spool.close()
         raise
     return spool
+
+
+#: The names of :func:`lexical_spool`'s files begin with this and the writing process's id.
+_SPOOL = "recruitgraph-spool-"
+
+
+@functools.cache
+def _sweep_spools() -> None:
+    """Remove the files :func:`lexical_spool` left behind in processes that are gone (an
+    engine killed past its time limit while it read a result: a file is removed when it is
+    closed, which a killed process never does); once per process."""
+    for path in Path(tempfile.gettempdir()).glob(f"{_SPOOL}*.tsv"):
+        pid = path.name[len(_SPOOL) :].partition("-")[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            path.unlink(missing_ok=True)
 
 
 def lexical_reader(text: str | IO[str]) -> Iterator[list[str]]:
