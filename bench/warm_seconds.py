@@ -15,6 +15,7 @@ bench/warm_page.py measures the same warm-up with the page in a browser beside i
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -23,67 +24,51 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.metrics_cache_rss import cpu_seconds  # noqa: E402
+from bench.warm_page import _warm_done  # noqa: E402
+from tests.helpers import start_server, stop  # noqa: E402
 
 
 def _cpu_seconds(pid: int) -> float:
-    """User and system CPU seconds of ``pid`` and its children (the engine process)."""
+    """CPU seconds of ``pid`` and its children (the engine process)."""
     children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
-    tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
     for each in [pid, *map(int, children.split())]:
-        try:
-            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / tick
+        with contextlib.suppress(OSError):  # (ended meanwhile)
+            total += cpu_seconds(each)
     return total
 
 
-def measure(store: str, port: int, timeout: float, log: Path) -> dict[str, Any]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    command = [sys.executable, "-m", "graph.cli", "serve", "--data-dir", store]
+def measure(store: str, timeout: float, log: Path) -> dict[str, Any]:
     load = os.getloadavg()
-    started = time.monotonic()
-    with log.open("w") as out:
-        server = subprocess.Popen(
-            [*command, "--port", str(port)], cwd=ROOT, env=env, stdout=out, stderr=out
-        )
-        try:
-            while True:
-                try:
-                    health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=30).json()
-                except httpx.HTTPError:
-                    health = {}
-                warm = health.get("warm") or {}
-                if warm.get("state") in ("done", "failed"):
-                    break
-                if time.monotonic() - started > timeout:
-                    raise TimeoutError(f"the warm-up did not end within {timeout:.0f} s")
-                time.sleep(0.5)
-            return {
-                "checkout": str(ROOT),
-                "warm": warm,
-                "after_start_s": round(time.monotonic() - started, 1),
-                "cpu_s": round(_cpu_seconds(server.pid), 1),
-                "load_before": [round(x, 2) for x in load],
-                "load_after": [round(x, 2) for x in os.getloadavg()],
-            }
-        finally:
-            server.terminate()
-            server.wait(timeout=60)
+    started = time.perf_counter()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    server = start_server(Path(store), log, "--data-dir", store, env=env)
+    try:
+        seen, warm = _warm_done(server.base, 1, timeout)
+        return {
+            "checkout": str(ROOT),
+            "warm": warm,
+            "after_start_s": round(seen - started, 1),
+            "cpu_s": round(_cpu_seconds(server.process.pid), 1),
+            "load_before": [round(x, 2) for x in load],
+            "load_after": [round(x, 2) for x in os.getloadavg()],
+        }
+    finally:
+        stop(server.process)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", required=True, help="an on-disk store (a copy)")
-    parser.add_argument("--port", type=int, default=18701)
     parser.add_argument("--timeout", type=float, default=900)
     parser.add_argument("--log", default="warm-seconds-server.log", help="the server's log")
     args = parser.parse_args()
-    print(json.dumps(measure(args.store, args.port, args.timeout, Path(args.log))))
+    print(json.dumps(measure(args.store, args.timeout, Path(args.log))))
 
 
 if __name__ == "__main__":
