@@ -108,8 +108,9 @@ def cached_on_disk(store: Store, kind: str, key: Hashable, compute: Callable[[],
     if found is not None:
         value: T = found[0]
         return value
-    version, value = consistent(store, compute)
-    if version == store.stable_version() and state_digest(store) == state:
+    _, value = consistent(store, compute)
+    # Computed at one version, no earlier than the state's; still the state: computed at it.
+    if state_digest(store) == state:
         _file(folder, name, value)
     return value
 
