@@ -9,10 +9,17 @@ when it is done, loads the same address again: the page then finds the job done,
 computed by then, comes from the engine's cache. (A page whose job ends while it waits is
 made of that job's data: one engine call.) A page asked for again while its job runs
 joins that job.
+
+A page whose data was computed before, at an earlier state of the store, may show that data
+instead while its job runs (:func:`data_or_job`'s ``earlier``: the question page after a
+write), marked as earlier: a reader then waits neither for the job nor ``--page-wait``.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import time
 from collections.abc import Awaitable, Callable, Hashable, Iterable
 from typing import Any, TypeVar
 
@@ -30,6 +37,41 @@ __all__ = ["data_or_job", "job_key", "json_when_ready", "page_when_ready", "star
 
 _Data = TypeVar("_Data")
 
+log = logging.getLogger("recruitgraph.server")
+
+#: Seconds a page that has earlier data to show waits for its job before it shows that data.
+EARLIER_WAIT = 0.5
+
+#: Calls for earlier data still running after their page was answered without them (held
+#: here until they end: a task nobody holds may be collected before it ends).
+_left: set[asyncio.Task[Any]] = set()
+
+
+def _job(
+    request: Request,
+    principal: Principal,
+    what: str,
+    compute: Callable[[], Awaitable[_Data]],
+) -> tuple[Job, list[_Data]]:
+    """The job of ``compute`` for the request's parameters (found again, or started), and
+    the list its data goes into when it is this request's own (a job found done: the data it
+    kept, if it kept it)."""
+    jobs = jobs_of(request)
+    key = job_key(what, request.url.path, request.query_params.multi_items())
+    job = jobs.find(principal, key)
+    # The data, when this request's own job computes it while the request waits: the job
+    # itself keeps only that it is ready (GET /api/jobs/{id} stays small).
+    computed: list[_Data] = []
+    if job is not None:
+        return job, (job.kept or computed) if job.state == "done" else computed
+    try:
+        job = start_job(jobs, principal, what, key, compute, computed)
+    except TooManyJobs:
+        raise ApiError(
+            503, "too many jobs are running; try again later", headers={"Retry-After": "10"}
+        ) from None
+    return job, computed
+
 
 async def _ready(
     request: Request,
@@ -39,22 +81,8 @@ async def _ready(
 ) -> tuple[Job, list[_Data], bool]:
     """The job of ``compute`` for the request's parameters (started, or found again), the data
     when this request's own job computed it, and whether the job ended within ``--page-wait``."""
-    jobs, settings = jobs_of(request), settings_of(request)
-    key = job_key(what, request.url.path, request.query_params.multi_items())
-    job = jobs.find(principal, key)
-    # The data, when this request's own job computes it while the request waits: the job
-    # itself keeps only that it is ready (GET /api/jobs/{id} stays small).
-    computed: list[_Data] = []
-    if job is not None and job.state == "done":
-        return job, _noted(job.kept or computed), True
-    if job is None:
-        try:
-            job = start_job(jobs, principal, what, key, compute, computed)
-        except TooManyJobs:
-            raise ApiError(
-                503, "too many jobs are running; try again later", headers={"Retry-After": "10"}
-            ) from None
-    ready = await jobs.wait(job, settings.page_wait)
+    job, computed = _job(request, principal, what, compute)
+    ready = job.state == "done" or await jobs_of(request).wait(job, settings_of(request).page_wait)
     return job, _noted(computed), ready
 
 
@@ -167,15 +195,51 @@ async def data_or_job(
     principal: Principal,
     what: str,
     compute: Callable[[], Awaitable[_Data]],
-) -> tuple[_Data | None, str]:
+    earlier: Callable[[], Awaitable[dict[str, Any] | None]] | None = None,
+) -> tuple[_Data | None, str, dict[str, Any] | None]:
     """``compute()``'s data when its job (for the request's parameters) ends within
-    ``--page-wait``, else None; and the address of its job, which a page polls while it draws
-    what it can (the question page: each chart as the job gets past it). A job that failed
-    raises its error (:class:`~api.deps.ApiError`), as the page would have."""
+    ``--page-wait``, else None; the address of its job, which a page polls while it draws
+    what it can (the question page: each chart as the job gets past it); and the data that
+    ``earlier()`` found (the page's data computed at an earlier state of the store: an engine
+    call, asked while the job runs), when the job did not end within :data:`EARLIER_WAIT`
+    (or ``--page-wait``, if shorter), else None. A job that failed raises its error
+    (:class:`~api.deps.ApiError`), as the page would have."""
     root = request.scope.get("root_path", "")
-    job, computed, ready = await _ready(request, principal, what, compute)
+    jobs, wait = jobs_of(request), settings_of(request).page_wait
+    started = time.monotonic()
+    job, computed = _job(request, principal, what, compute)
+    shown: dict[str, Any] | None = None
+    if job.state == "done":
+        ready = True
+    elif earlier is None:
+        ready = await jobs.wait(job, wait)
+    else:
+        # Asked at once, while the job runs: a reader who would wait for the job is shown
+        # this instead, and waits no longer than it takes to find.
+        found = asyncio.ensure_future(_earlier(earlier, what))
+        ready = await jobs.wait(job, min(EARLIER_WAIT, wait))
+        if ready:
+            _left.add(found)
+            found.add_done_callback(_left.discard)
+        else:
+            shown = await found
+            if shown is None:  # nothing earlier: the page waits for its job as usual
+                ready = await jobs.wait(job, max(0.0, wait - (time.monotonic() - started)))
+    computed = _noted(computed)
     if ready and job.status != 200:
         body = job.result if isinstance(job.result, dict) else {}
         raise ApiError(job.status or 500, str(body.get("error", "the page failed")))
     data = (computed[0] if computed else await compute()) if ready else None
-    return data, f"{root}/api/jobs/{job.id}"
+    return data, f"{root}/api/jobs/{job.id}", None if ready else shown
+
+
+async def _earlier(
+    earlier: Callable[[], Awaitable[dict[str, Any] | None]], what: str
+) -> dict[str, Any] | None:
+    """What ``earlier()`` found; None when it fails (logged: the page is answered without
+    it, as if there were nothing earlier to show)."""
+    status, body = await answer_of(earlier, f"the earlier {what}")
+    if status != 200:
+        log.warning("the earlier %s could not be read (%s): %s", what, status, body)
+        return None
+    return body if isinstance(body, dict) else None

@@ -18,7 +18,13 @@ from typing import Any
 import pytest
 
 from graph.store import EmbeddedStore, Store, disk_cache
-from graph.store.disk_cache import DIRECTORY, cached_on_disk, state_digest
+from graph.store.disk_cache import (
+    DIRECTORY,
+    cached_on_disk,
+    keep_latest,
+    latest_kept,
+    state_digest,
+)
 
 WRITE = "INSERT DATA { GRAPH <urn:g> { <urn:s> <urn:p> %d } }"
 
@@ -180,3 +186,53 @@ def test_the_least_recently_used_go_past_the_bound(
         assert calls == []
         cached_on_disk(store, "big", 0, again)
         assert calls == [1]
+
+
+def test_the_latest_result_stays_across_writes_until_replaced(tmp_path: Path) -> None:
+    with EmbeddedStore(tmp_path / "data") as store:
+        compute, _ = _counting(store)
+        cached_on_disk(store, "count", (), compute)
+        keep_latest(store, "count", "all", {"triples": 0, "version": store.version})
+        for value in (1, 2):  # writes, and results of the states after them
+            store.update(WRITE % value, graphs=["urn:g"])
+            cached_on_disk(store, "count", (), compute)
+        # the latest stays (the results of earlier states went), found by another process
+        names = _files(tmp_path / "data")
+        assert len(names) == 2 and sum(name.endswith("-latest.json") for name in names) == 1
+    script = (
+        "import json, sys\n"
+        "from graph.store import EmbeddedStore\n"
+        "from graph.store.disk_cache import latest_kept\n"
+        "with EmbeddedStore(sys.argv[1]) as store:\n"
+        "    print(json.dumps(latest_kept(store, 'count', 'all')))\n"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "data")],
+        capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    assert json.loads(found.stdout) == {"triples": 0, "version": 0}
+    with EmbeddedStore(tmp_path / "data") as store:
+        # another key, another kind: none; the next one filed replaces it
+        assert latest_kept(store, "count", "other") is None
+        assert latest_kept(store, "other", "all") is None
+        keep_latest(store, "count", "all", {"triples": 2})
+        assert latest_kept(store, "count", "all") == {"triples": 2}
+        assert len(_files(tmp_path / "data")) == 2
+
+
+def test_the_latest_result_of_other_code_or_an_in_memory_store_is_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    memory = EmbeddedStore()
+    keep_latest(memory, "count", (), {"triples": 0})
+    assert latest_kept(memory, "count", ()) is None
+    with EmbeddedStore(tmp_path / "data") as store:
+        keep_latest(store, "count", (), {"triples": 0})
+        monkeypatch.setattr(disk_cache, "code_digest", lambda: "0" * 32)
+        assert latest_kept(store, "count", ()) is None
+        # within the bound with the others: the least recently used goes, latest or not
+        monkeypatch.setattr(disk_cache, "MAX_BYTES", 2500)
+        keep_latest(store, "big", 0, {"text": "x" * 1000})
+        for key in range(2):
+            cached_on_disk(store, "big", key, lambda: {"text": "x" * 1000})
+        assert latest_kept(store, "big", 0) is None and len(_files(tmp_path / "data")) == 2

@@ -4,7 +4,8 @@ at once (no card left computing), a reader arriving during it joins it, `--no-wa
 off, a restricted dataset never enters it, a failed one is logged and the server goes on,
 and a shutdown during it is clean. Its figures are kept on disk beside the store
 (graph/store/disk_cache.py): a server started again over the same store has them at once,
-unless the store was written in between.
+unless the store was written in between; after a write, a reader is shown at once the figures
+of before it, marked as such, until those of the data as it is now are ready.
 
 The servers run with ``--page-wait 0``: a page whose figures are not ready at once answers
 with its cards computing, so a page drawn whole can only have come from the warm-up."""
@@ -20,6 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import Browser
 
 from graph.ingest.load import load_files
 from graph.ingest.synth import write_synthetic
@@ -30,14 +32,18 @@ from tests.helpers import (
     LiveServer,
     claims_csv,
     row,
+    screenshot,
     serving,
     shift_rows,
     stop,
+    watched_page,
     with_default_dataset,
 )
 
 #: What the page shows while its cards are still computing (graph/viz/templates/question.html).
 PENDING = 'id="pending-status"'
+#: What it shows while it draws the figures of before a write, those of after it computing.
+EARLIER = 'id="earlier"'
 SECRET = "Zzsecret recruiting bureau"
 FRESH = "Zzfresh recruiting bureau"
 
@@ -249,5 +255,69 @@ def test_a_restart_finds_the_figures_kept_on_disk_unless_the_store_was_written(
         assert cache["computed"] > 0 and after["version"] != first["version"]
         page = httpx.get(f"{server.base}/", timeout=30)
         assert PENDING not in page.text and FRESH in page.text
-    # only the figures of the store as it is now are kept
-    assert len(list((data / "data" / DIRECTORY).glob("question_page-*.json"))) == 1
+    # only the figures of the store as it is now are kept, and the latest computed (the same)
+    kept = sorted(p.name for p in (data / "data" / DIRECTORY).glob("question_page-*.json"))
+    assert len(kept) == 2 and kept[1].endswith("-latest.json"), kept
+
+
+def test_after_a_write_a_reader_gets_the_earlier_figures_at_once_then_the_current(
+    large: Path, tmp_path: Path, browser: Browser
+) -> None:
+    fresh = claims_csv(tmp_path / "fresh.csv", _recruiter(FRESH)).read_bytes()
+    with serving(_computing(large / "data"), tmp_path / "server.log", "--page-wait", "0") as server:
+        before = _warm(server)
+        with server.client("editor") as editor:
+            response = editor.post(
+                "/api/datasets",
+                data={"name": "fresh", "access": "public"},
+                files={"file": ("fresh.csv", fresh, "text/csv")},
+                timeout=120,
+            )
+            assert response.status_code in (200, 201), response.text
+        _running(server)  # the figures of the data with "fresh" are being computed
+        page = httpx.get(f"{server.base}/", timeout=30)
+        # the whole page of before the write, under its version, marked: no card computing
+        assert EARLIER in page.text and PENDING not in page.text and FRESH not in page.text
+        assert 'data-chart="payers"' in page.text and "before the latest" in page.text
+        assert page.headers["X-Store-Version"] == before["version"]
+        assert page.headers["Cache-Control"] == "no-store"
+        opened, watch = watched_page(browser, viewport=(1440, 900))
+        try:
+            opened.goto(f"{server.base}/", wait_until="domcontentloaded")
+            assert opened.locator("#earlier").is_visible()
+            opened.wait_for_function(
+                "() => [...document.querySelectorAll('.plot')].length > 0 &&"
+                " [...document.querySelectorAll('.plot')].every((p) => p.querySelector('svg'))",
+                timeout=60_000,
+            )
+            screenshot(opened, "question-earlier")
+            # when the job is done, a button shows the current figures
+            load = opened.locator("#earlier-load")
+            load.wait_for(state="visible", timeout=180_000)
+            screenshot(opened, "question-earlier-ready")
+            load.click()
+            opened.locator("#earlier").wait_for(state="detached", timeout=60_000)
+            assert FRESH in opened.content()  # the figures of now: the new claim among them
+            watch.assert_clean()
+        finally:
+            opened.context.close()
+        after = _warm(server, runs=before["runs"] + 1)
+        page = httpx.get(f"{server.base}/", timeout=30)
+        assert EARLIER not in page.text and FRESH in page.text
+        assert page.headers["X-Store-Version"] == after["version"]
+        # made restricted: its figures are never shown to a caller who may not read it now
+        with server.client("admin") as admin:
+            response = admin.put(
+                "/api/datasets/fresh",
+                params={"access": "restricted"},
+                content=fresh,
+                headers={"Content-Type": "text/csv"},
+                timeout=120,
+            )
+            assert response.status_code in (200, 201), response.text
+        _running(server)
+        page = httpx.get(f"{server.base}/", timeout=30)
+        assert EARLIER not in page.text and PENDING in page.text and FRESH not in page.text
+        with server.client("admin") as admin:
+            own = admin.get("/", timeout=30)
+        assert EARLIER in own.text and FRESH in own.text

@@ -31,7 +31,7 @@ from api.pending import data_or_job, job_key, json_when_ready, start_job
 from graph.analysis.question import CHARTS, QUESTION
 from graph.server import service
 from graph.server.auth import ANONYMOUS
-from graph.server.engine import Engine
+from graph.server.engine import Engine, call_notes
 from graph.server.jobs import Jobs
 from graph.server.warm import WarmFailed
 from graph.viz.page import MEDIA_TYPES, SERVED_POLICY
@@ -95,20 +95,37 @@ async def question(
     projection, the cheap ones first. When they take longer than ``--page-wait`` (a large
     store), the page answers at once with every card showing the job's progress, and draws
     each chart as soon as the job is past it (``/api/question/{chart}``): a reader never
-    waits on the slowest chart."""
+    waits on the slowest chart. After a write, while the job computes the figures of the data
+    as it is now, the page shows at once those computed before it (kept beside an embedded
+    store), whole and marked as such, and offers to show the new ones when they are ready."""
     root = request.scope.get("root_path", "")
-    data, job = await data_or_job(
+    data, job, kept = await data_or_job(
         request,
         principal,
         PAGE_JOB,
         partial(engine.call, service.question_page_data, principal, filters),
+        earlier=partial(engine.call, service.question_page_earlier, principal, filters),
     )
+    earlier = None
+    if kept is not None:
+        # The figures of before the latest write, whole, under the version they were
+        # computed at, while the job computes those of now (marked so unless they are).
+        data = {**kept["figures"], "version": kept["figures_version"]}
+        if (note := call_notes.get()) is not None:
+            note.version = str(kept["figures_version"])
+        earlier = None if kept["current"] else (kept["computed"], job)
     pending = None if data is not None else (CHARTS, job)
     if data is None:
         data = {"question": QUESTION, "charts": {}, "evidence": {}}
-    page = question_page(data, assets_url=f"{root}/question/assets", api_url=root, pending=pending)
+    page = question_page(
+        data,
+        assets_url=f"{root}/question/assets",
+        api_url=root,
+        pending=pending,
+        earlier=earlier,
+    )
     headers = {"Content-Security-Policy": SERVED_POLICY}
-    if pending:
+    if pending or kept is not None:
         headers["Cache-Control"] = "no-store"
     return HTMLResponse(page, headers=headers)
 

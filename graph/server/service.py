@@ -40,6 +40,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeGuard, TypeVar, overload
 
@@ -83,7 +84,7 @@ from graph.sparql import (
 from graph.sparql.guard import AccessError
 from graph.sparql.update_size import MAX_UPDATE_TRIPLES, check_update_size
 from graph.store import Store, StoreChanging, StoreError, cache, consistent
-from graph.store.disk_cache import cached_on_disk
+from graph.store.disk_cache import cached_on_disk, keep_latest, latest_kept
 from graph.store.export import export_format
 from graph.store.formats import Kind, UnknownFormat, by_name, formats
 from graph.store.stores import TruncatedResult
@@ -1055,16 +1056,59 @@ def question_page_data(
     """What the question page carries over the caller's graphs: every chart, computed from one
     projection in the order of :data:`~graph.analysis.question.CHARTS` (its progress names
     the chart being computed; each part is cached for ``question_chart``), bounded as a page
-    carries it (:func:`graph.viz.question.page_data`)."""
+    carries it (:func:`graph.viz.question.page_data`).
+
+    Figures it computes are also kept as the latest of ``filters``
+    (:func:`question_page_earlier`), with the graphs and the view version they were computed
+    from."""
     graphs = ctx.readable(principal)
+    latest: list[dict[str, Any]] = []
 
     def compute() -> dict[str, Any]:
-        data = question(ctx.store, filters, graphs=graphs, progress=progress_of_call.get())
-        return page_data(data)
+        version = ctx.store.stable_version()
+        shown = ctx.catalog().view_version(principal)
+        data = page_data(
+            question(ctx.store, filters, graphs=graphs, progress=progress_of_call.get())
+        )
+        if version is not None and ctx.store.stable_version() == version:  # of one state
+            computed = datetime.now(UTC).isoformat(timespec="seconds")
+            latest.append(
+                {"graphs": graphs, "version": shown, "computed": computed, "figures": data}
+            )
+        return data
 
     # Kept on disk too: a server started again over the same store has its landing page's
     # figures at once (its warm-up finds them), not minutes later.
-    return cached_on_disk(ctx.store, "question_page", (filters, graphs), compute)
+    data = cached_on_disk(ctx.store, "question_page", (filters, graphs), compute)
+    for kept in latest[-1:]:
+        keep_latest(ctx.store, "question_page", filters, kept)
+    return data
+
+
+@operation()
+def question_page_earlier(
+    ctx: Context, principal: Principal, filters: ProjectionFilter
+) -> dict[str, Any] | None:
+    """The question page's figures as :func:`question_page_data` last computed them for
+    ``filters``, maybe at an earlier state of the store (a write since), for a page to show,
+    marked as such, while the figures of the store as it is now are computed: ``figures``,
+    the ``figures_version`` (view version) and UTC time (``computed``) they were computed
+    at, and whether they are still ``current`` for the caller (no write since to a graph the
+    caller may read). None when none were kept, or when any graph they were computed from
+    is one the caller may not read now (a dataset since restricted, or another caller's)."""
+    kept = latest_kept(ctx.store, "question_page", filters)
+    readable = ctx.readable(principal)
+    if not isinstance(kept, dict) or not set(kept["graphs"]) <= set(readable):
+        return None
+    current = set(kept["graphs"]) == set(readable) and kept["version"] == (
+        ctx.catalog().view_version(principal)
+    )
+    return {
+        "figures": kept["figures"],
+        "figures_version": kept["version"],
+        "computed": kept["computed"],
+        "current": current,
+    }
 
 
 # In the query lane: the page asks for a part while its job (question_page_data) holds the

@@ -13,9 +13,12 @@ the figures come from), so that an upgrade never serves a result computed by old
 
 Only the results of the store's current state are worth keeping: each one filed removes those
 of any other state, and the least recently used go while the files hold more than
-:data:`MAX_BYTES`. A file that cannot be read is removed and its result computed again; a file
-that cannot be written is logged and skipped: this is a cache, never the data. An in-memory
-store and a remote store (whose other writers this process does not see) keep nothing.
+:data:`MAX_BYTES`. The one exception is a kind's *latest* result for a key
+(:func:`keep_latest`): kept across writes, so that a reader can be shown it, marked as
+earlier, while the result of the store as it is now is computed. A file that cannot be read
+is removed and its result computed again; a file that cannot be written is logged and
+skipped: this is a cache, never the data. An in-memory store and a remote store (whose other
+writers this process does not see) keep nothing.
 
 Files are JSON, so only results made of JSON's types (dicts with string keys, lists, strings,
 numbers, booleans, None) are kept, and a list comes back where a tuple went in.
@@ -42,7 +45,14 @@ from typing import Any, TypeVar
 from graph.store.consistency import consistent
 from graph.store.stores import Store
 
-__all__ = ["MAX_BYTES", "cached_on_disk", "code_digest", "state_digest"]
+__all__ = [
+    "MAX_BYTES",
+    "cached_on_disk",
+    "code_digest",
+    "keep_latest",
+    "latest_kept",
+    "state_digest",
+]
 
 log = logging.getLogger("recruitgraph.store")
 
@@ -58,9 +68,14 @@ DIRECTORY = "derived"
 #: The libraries whose versions a result depends on besides this package's code.
 _LIBRARIES = ("networkx", "numpy", "scipy", "pyoxigraph")
 
+#: What stands for the state in the name of a latest result (:func:`keep_latest`).
+LATEST = "latest"
+
 _PARTIAL = ".partial"
 _KIND = re.compile(r"[a-z][a-z0-9_]*")
-_NAME = re.compile(r"(?P<kind>[a-z][a-z0-9_]*)-(?P<key>[0-9a-f]{32})-(?P<state>[0-9a-f]{32})\.json")
+_NAME = re.compile(
+    r"(?P<kind>[a-z][a-z0-9_]*)-(?P<key>[0-9a-f]{32})-(?P<state>[0-9a-f]{32}|latest)\.json"
+)
 
 
 def cached_on_disk(store: Store, kind: str, key: Hashable, compute: Callable[[], T]) -> T:
@@ -92,18 +107,12 @@ def cached_on_disk(store: Store, kind: str, key: Hashable, compute: Callable[[],
     (True, 2)
     >>> store.close(); folder.cleanup()
     """
-    if not _KIND.fullmatch(kind):
-        raise ValueError(f"a kind of result is lower case, digits and '_', not {kind!r}")
-    directory = store.directory
     state = state_digest(store)
-    if directory is None or state is None:
+    stem = _stem(store, kind, key)
+    if stem is None or state is None:
         return compute()
-    try:
-        told = json.dumps([_canonical(key), code_digest()])
-    except TypeError:  # a key of other types than those a key is told by: nothing kept
-        return compute()
-    folder = directory / DIRECTORY
-    name = f"{kind}-{_digest(told)}-{state}.json"
+    folder, prefix = stem
+    name = f"{prefix}-{state}.json"
     found = _read(folder / name)
     if found is not None:
         value: T = found[0]
@@ -111,8 +120,59 @@ def cached_on_disk(store: Store, kind: str, key: Hashable, compute: Callable[[],
     _, value = consistent(store, compute)
     # Computed at one version, no earlier than the state's; still the state: computed at it.
     if state_digest(store) == state:
-        _file(folder, name, value)
+        _file(folder, name, value, state)
     return value
+
+
+def keep_latest(store: Store, kind: str, key: Hashable, value: Any) -> None:
+    """File ``value`` as the latest result of ``kind`` for ``key`` in ``store``'s directory,
+    in place of the one before: unlike :func:`cached_on_disk`'s results, it stays there after
+    writes (until the next one replaces it, or it is the least recently used past
+    :data:`MAX_BYTES`), so that it can be shown, as what was computed earlier, while the
+    result for the store as it is now is computed. What it was computed from (the version,
+    the time) is the caller's to put in ``value``.
+
+    >>> import tempfile
+    >>> from graph.store import EmbeddedStore
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> store = EmbeddedStore(folder.name)
+    >>> keep_latest(store, "graphs", "all", {"graphs": 0, "version": store.version})
+    >>> store.update("INSERT DATA { GRAPH <urn:g> { <urn:s> <urn:p> 1 } }", graphs=["urn:g"])
+    >>> latest_kept(store, "graphs", "all"), latest_kept(store, "graphs", "other")
+    ({'graphs': 0, 'version': 0}, None)
+    >>> store.close(); folder.cleanup()
+    """
+    stem = _stem(store, kind, key)
+    if stem is not None:
+        folder, prefix = stem
+        _file(folder, f"{prefix}-{LATEST}.json", value, None)
+
+
+def latest_kept(store: Store, kind: str, key: Hashable) -> Any | None:
+    """The latest result of ``kind`` for ``key`` filed by :func:`keep_latest` in ``store``'s
+    directory (at this or an earlier state of the store, by this code), or None."""
+    stem = _stem(store, kind, key)
+    if stem is None:
+        return None
+    folder, prefix = stem
+    found = _read(folder / f"{prefix}-{LATEST}.json")
+    return None if found is None else found[0]
+
+
+def _stem(store: Store, kind: str, key: Hashable) -> tuple[Path, str] | None:
+    """(the folder of ``store``'s results, the start of the name of a result of ``kind`` for
+    ``key`` by this code: its kind and a digest of its key and the code); None where nothing
+    is kept (a store without a directory, a key of other types than those a key is told by)."""
+    if not _KIND.fullmatch(kind):
+        raise ValueError(f"a kind of result is lower case, digits and '_', not {kind!r}")
+    directory = store.directory
+    if directory is None:
+        return None
+    try:
+        told = json.dumps([_canonical(key), code_digest()])
+    except TypeError:  # a key of other types than those a key is told by: nothing kept
+        return None
+    return directory / DIRECTORY, f"{kind}-{_digest(told)}"
 
 
 def state_digest(store: Store) -> str | None:
@@ -211,15 +271,15 @@ def _read(path: Path) -> tuple[Any] | None:
     return (value,)
 
 
-def _file(folder: Path, name: str, value: Any) -> None:
+def _file(folder: Path, name: str, value: Any, state: str | None) -> None:
     """File ``value`` as ``folder``/``name``, whole or not at all; then remove the results of
-    other states and the least recently used past :data:`MAX_BYTES`."""
+    states other than ``state`` (None: a latest result, which removes none) and the least
+    recently used past :data:`MAX_BYTES`."""
     try:
         text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     except (TypeError, ValueError) as error:  # not made of JSON's types: not kept
         log.debug("not keeping a %s result on disk: %s", name, error)
         return
-    state = name.rsplit("-", 1)[1].removesuffix(".json")
     partial: Path | None = None
     try:
         folder.mkdir(exist_ok=True)
@@ -237,9 +297,10 @@ def _file(folder: Path, name: str, value: Any) -> None:
     _prune(folder, state)
 
 
-def _prune(folder: Path, state: str) -> None:
-    """Remove the results of states other than ``state`` (never found again) and leftovers
-    of writes cut short (ten minutes old), then the least recently used past :data:`MAX_BYTES`."""
+def _prune(folder: Path, state: str | None) -> None:
+    """Remove the results of states other than ``state`` (never found again; None: none
+    removed) but the latest ones, and leftovers of writes cut short (ten minutes old), then
+    the least recently used past :data:`MAX_BYTES`, latest ones too."""
     kept: list[tuple[float, int, Path]] = []
     now = time.time()
     for path in folder.iterdir():
@@ -250,7 +311,7 @@ def _prune(folder: Path, state: str) -> None:
                 if path.name.endswith(_PARTIAL) and now - path.stat().st_mtime > 600:
                     path.unlink(missing_ok=True)
                 continue
-            if match["state"] != state:
+            if state is not None and match["state"] not in (state, LATEST):
                 path.unlink(missing_ok=True)
                 continue
             stat = path.stat()

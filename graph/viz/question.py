@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -612,6 +613,7 @@ def question_page(
     api_url: str | None = None,
     title: str = "recruitgraph: center or provinces?",
     pending: tuple[Sequence[str], str] | None = None,
+    earlier: tuple[str, str] | None = None,
 ) -> str:
     """The HTML page over ``data`` (:func:`graph.analysis.question.question`, or
     :func:`~graph.analysis.question.assemble` of the parts ready).
@@ -623,7 +625,10 @@ def question_page(
     ``pending``: the charts still being computed and the address of the job that computes
     them (a served page), in the order it does: their cards show the job's progress, and the
     page draws each as soon as the job is past it, from its part (``/api/question/{chart}``),
-    the others at once.
+    the others at once. ``earlier``: ``data`` was computed at an earlier state of the store, at
+    the UTC time given (ISO 8601), and the job at the address given computes the figures of
+    the store as it is now (a served page): the page says so and, when the job is done,
+    offers to show those.
     """
     template = _environment().get_template("question.html")
     data = page_data(data)
@@ -633,12 +638,22 @@ def question_page(
     return template.render(
         title=title,
         data=data,
+        earlier=(
+            None
+            if earlier is None
+            else datetime.fromisoformat(earlier[0]).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        ),
         pending=list(pending[0]) if pending else [],
         payload=json_for_script(
             {**data, "specs": specs, "tables": tables, "relations": relation_labels()}
         ),
         config=json_for_script(
-            {"api": api_url, "job": job, "pending": list(pending[0]) if pending else []}
+            {
+                "api": api_url,
+                "job": job,
+                "pending": list(pending[0]) if pending else [],
+                "earlier": earlier[1] if earlier else None,
+            }
         ),
         config_api=api_url or "",
         assets_url=assets_url,

@@ -405,4 +405,54 @@
     }
   }
   if (config.job) follow();
+
+  // ------------------------------------------------------------------ figures of before a write
+  // The page shows the figures computed before the latest change to the data while its job
+  // (config.earlier) computes those of the data as it is now: its progress is shown, and when
+  // it is done a button loads the page again, which the server then answers with them. The
+  // reader chooses when: the charts do not change under their eyes.
+  async function followEarlier() {
+    const status = document.getElementById("earlier-status");
+    const bar = document.getElementById("earlier-progress");
+    const load = document.getElementById("earlier-load");
+    for (let poll = 0; poll < MAX_POLLS; poll++) {
+      const answer = await ask(config.earlier);
+      if (answer === null) { // not reached: again, a little later
+        await sleep(POLL_MS * 5);
+        continue;
+      }
+      if (answer.status === 404) { // forgotten (a restart): the page asks anew
+        status.textContent = "The computation of the current figures was stopped; load the page again for them.";
+        bar.remove();
+        load.hidden = false;
+        return;
+      }
+      const job = answer.body;
+      if (job.state === "failed") {
+        const reason = (job.result && job.result.error) || `status ${job.status}`;
+        status.textContent = `The current figures could not be computed: ${reason}`;
+        bar.remove();
+        return;
+      }
+      if (job.state === "done") {
+        status.textContent = "The figures of the data as it is now are ready.";
+        bar.remove();
+        load.hidden = false;
+        load.focus({ preventScroll: true });
+        return;
+      }
+      let text = `The figures of the data as it is now are being computed: ${Math.round((Date.now() - started) / 1000)} s so far`;
+      if (job.phase) text += cardOf(job.phase) ? `, now the ${job.phase} chart` : `, ${job.phase}`;
+      if (job.total) {
+        bar.max = job.total;
+        bar.value = job.done;
+      }
+      status.textContent = text + ".";
+      await sleep(POLL_MS);
+    }
+  }
+  if (config.earlier) {
+    document.getElementById("earlier-load").addEventListener("click", () => window.location.reload());
+    followEarlier();
+  }
 })();
