@@ -145,6 +145,8 @@ def measure(
                     raise
         figures["drawn_s"] = time.perf_counter() - started
         figures["reloaded"] = len(loads) > 1
+        if drawn == CHARTS_DRAWN:  # the figures of before a write, marked as such
+            figures["earlier"] = page.locator("#earlier").count() > 0
     except Exception as error:  # Playwright's TimeoutError: not drawn in time
         figures["drawn_s"] = None
         figures["error"] = type(error).__name__

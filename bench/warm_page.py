@@ -11,7 +11,9 @@ it for a later run), one ``recruitgraph serve`` (warm-up on, its defaults otherw
    chart drawn, page weight;
 3. a write (an editor uploads a one-claim dataset), then at once ``/`` in Chromium while a
    thread polls ``/healthz``: when the page's charts are drawn against when the warm-up the
-   write started ended (the page joins it: drawn when it ends, not later);
+   write started ended (the page shows the figures of before the write, marked as such,
+   kept on disk: drawn at once, before the warm-up ends; without them it joins the warm-up
+   and is drawn when it ends, not later);
 4. the server stopped and started again over the same store (no write in between): ``/``
    opened as soon as ``/healthz`` answers, its figures read from those the warm-up kept on
    disk (graph/store/disk_cache.py);
@@ -132,7 +134,12 @@ def main(argv: list[str] | None = None) -> int:
                 f"{warm2['seconds']} s)",
                 flush=True,
             )
-            print(f"/ opened at once after the write: {_page(during)}", flush=True)
+            shown = (
+                "the figures of before the write, marked"
+                if during.get("earlier")
+                else "the figures of after the write"
+            )
+            print(f"/ opened at once after the write: {_page(during)} ({shown})", flush=True)
             if drawn is not None:
                 print(
                     f"  every chart drawn {drawn - warm_end:+.2f} s from the warm-up's end "

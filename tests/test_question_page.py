@@ -275,7 +275,7 @@ def test_a_page_asked_again_joins_its_job_and_then_finds_it_done(
         ready = client.get("/", params={"basis": "assessment"})
         assert 'id="question-data"' in ready.text
         # other parameters are another computation
-        other = client.get("/", params={"basis": "report", "to": "2025-12-31"})
+        other = client.get("/", params={"basis": "report", "end": "2025-12-31"})
         assert 'id="pending-status"' in other.text
 
 
@@ -314,7 +314,7 @@ def test_the_cheap_cards_are_drawn_while_a_slow_chart_is_still_computed(
 
     opened.route(re.compile(r".*/api/question/(burden|centralization)(\?.*)?$"), hold)
     try:
-        answer = opened.goto(f"{slow_server.base}/?confidence=low")
+        answer = opened.goto(f"{slow_server.base}/?min_confidence=low")
         assert answer is not None and answer.ok
         assert opened.locator("#pending-status").is_visible()
         for name in ("payers", "operators", "enforcement"):

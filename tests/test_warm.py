@@ -46,6 +46,7 @@ PENDING = 'id="pending-status"'
 EARLIER = 'id="earlier"'
 SECRET = "Zzsecret recruiting bureau"
 FRESH = "Zzfresh recruiting bureau"
+LATER = "Zzlater recruiting bureau"
 
 
 def _recruiter(label: str) -> dict[str, str]:
@@ -263,21 +264,21 @@ def test_a_restart_finds_the_figures_kept_on_disk_unless_the_store_was_written(
 def test_after_a_write_a_reader_gets_the_earlier_figures_at_once_then_the_current(
     large: Path, tmp_path: Path, browser: Browser
 ) -> None:
-    fresh = claims_csv(tmp_path / "fresh.csv", _recruiter(FRESH)).read_bytes()
+    later = claims_csv(tmp_path / "later.csv", _recruiter(LATER)).read_bytes()
     with serving(_computing(large / "data"), tmp_path / "server.log", "--page-wait", "0") as server:
         before = _warm(server)
         with server.client("editor") as editor:
             response = editor.post(
                 "/api/datasets",
-                data={"name": "fresh", "access": "public"},
-                files={"file": ("fresh.csv", fresh, "text/csv")},
+                data={"name": "later", "access": "public"},
+                files={"file": ("later.csv", later, "text/csv")},
                 timeout=120,
             )
             assert response.status_code in (200, 201), response.text
-        _running(server)  # the figures of the data with "fresh" are being computed
+        _running(server)  # the figures of the data with "later" are being computed
         page = httpx.get(f"{server.base}/", timeout=30)
         # the whole page of before the write, under its version, marked: no card computing
-        assert EARLIER in page.text and PENDING not in page.text and FRESH not in page.text
+        assert EARLIER in page.text and PENDING not in page.text and LATER not in page.text
         assert 'data-chart="payers"' in page.text and "before the latest" in page.text
         assert page.headers["X-Store-Version"] == before["version"]
         assert page.headers["Cache-Control"] == "no-store"
@@ -297,27 +298,27 @@ def test_after_a_write_a_reader_gets_the_earlier_figures_at_once_then_the_curren
             screenshot(opened, "question-earlier-ready")
             load.click()
             opened.locator("#earlier").wait_for(state="detached", timeout=60_000)
-            assert FRESH in opened.content()  # the figures of now: the new claim among them
+            assert LATER in opened.content()  # the figures of now: the new claim among them
             watch.assert_clean()
         finally:
             opened.context.close()
         after = _warm(server, runs=before["runs"] + 1)
         page = httpx.get(f"{server.base}/", timeout=30)
-        assert EARLIER not in page.text and FRESH in page.text
+        assert EARLIER not in page.text and LATER in page.text
         assert page.headers["X-Store-Version"] == after["version"]
         # made restricted: its figures are never shown to a caller who may not read it now
         with server.client("admin") as admin:
             response = admin.put(
-                "/api/datasets/fresh",
+                "/api/datasets/later",
                 params={"access": "restricted"},
-                content=fresh,
+                content=later,
                 headers={"Content-Type": "text/csv"},
                 timeout=120,
             )
             assert response.status_code in (200, 201), response.text
         _running(server)
         page = httpx.get(f"{server.base}/", timeout=30)
-        assert EARLIER not in page.text and PENDING in page.text and FRESH not in page.text
+        assert EARLIER not in page.text and PENDING in page.text and LATER not in page.text
         with server.client("admin") as admin:
             own = admin.get("/", timeout=30)
-        assert EARLIER in own.text and FRESH in own.text
+        assert EARLIER in own.text and LATER in own.text
