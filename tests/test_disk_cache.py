@@ -39,6 +39,23 @@ def _counting(store: Store) -> tuple[Callable[[], dict[str, Any]], list[int]]:
     return compute, calls
 
 
+def _in_another_process(directory: Path, name: str, call: str) -> Any:
+    """What ``call`` of :mod:`graph.store.disk_cache`'s function ``name`` gives (as JSON) in
+    another process over the store in ``directory``."""
+    script = (
+        "import json, sys\n"
+        "from graph.store import EmbeddedStore\n"
+        f"from graph.store.disk_cache import {name}\n"
+        "with EmbeddedStore(sys.argv[1]) as store:\n"
+        f"    print(json.dumps({call}))\n"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", script, str(directory)],
+        capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    return json.loads(found.stdout)
+
+
 def _files(directory: Path) -> list[str]:
     folder = directory / DIRECTORY
     return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
@@ -53,18 +70,8 @@ def test_a_result_is_found_again_by_another_process_until_the_store_is_written(
         first = cached_on_disk(store, "count", ("a", 1), compute)
         assert first == {"triples": 1, "at": [1, "x", None, 2.5]} and calls == [1]
     # another process, over the same directory: found, not computed
-    script = (
-        "import json, sys\n"
-        "from graph.store import EmbeddedStore\n"
-        "from graph.store.disk_cache import cached_on_disk\n"
-        "with EmbeddedStore(sys.argv[1]) as store:\n"
-        "    print(json.dumps(cached_on_disk(store, 'count', ('a', 1), lambda: 'computed')))\n"
-    )
-    found = subprocess.run(
-        [sys.executable, "-c", script, str(tmp_path / "data")],
-        capture_output=True, text=True, timeout=120, check=True,
-    )  # fmt: skip
-    assert json.loads(found.stdout) == first
+    call = "cached_on_disk(store, 'count', ('a', 1), lambda: 'computed')"
+    assert _in_another_process(tmp_path / "data", "cached_on_disk", call) == first
     with EmbeddedStore(tmp_path / "data") as store:
         compute, calls = _counting(store)
         assert cached_on_disk(store, "count", ("a", 1), compute) == first and calls == []
@@ -199,18 +206,9 @@ def test_the_latest_result_stays_across_writes_until_replaced(tmp_path: Path) ->
         # the latest stays (the results of earlier states went), found by another process
         names = _files(tmp_path / "data")
         assert len(names) == 2 and sum(name.endswith("-latest.json") for name in names) == 1
-    script = (
-        "import json, sys\n"
-        "from graph.store import EmbeddedStore\n"
-        "from graph.store.disk_cache import latest_kept\n"
-        "with EmbeddedStore(sys.argv[1]) as store:\n"
-        "    print(json.dumps(latest_kept(store, 'count', 'all')))\n"
-    )
-    found = subprocess.run(
-        [sys.executable, "-c", script, str(tmp_path / "data")],
-        capture_output=True, text=True, timeout=120, check=True,
-    )  # fmt: skip
-    assert json.loads(found.stdout) == {"triples": 0, "version": 0}
+    call = "latest_kept(store, 'count', 'all')"
+    found = _in_another_process(tmp_path / "data", "latest_kept", call)
+    assert found == {"triples": 0, "version": 0}
     with EmbeddedStore(tmp_path / "data") as store:
         # another key, another kind: none; the next one filed replaces it
         assert latest_kept(store, "count", "other") is None

@@ -55,6 +55,18 @@ def _recruiter(label: str) -> dict[str, str]:
                currency="RUB", purpose="recruiter_fee")  # fmt: skip
 
 
+def _upload(server: LiveServer, name: str, content: bytes) -> None:
+    """An editor uploads ``content`` (a claims CSV) as the public dataset ``name``."""
+    with server.client("editor") as editor:
+        response = editor.post(
+            "/api/datasets",
+            data={"name": name, "access": "public"},
+            files={"file": (f"{name}.csv", content, "text/csv")},
+            timeout=120,
+        )
+        assert response.status_code in (200, 201), response.text
+
+
 def _warm(server: LiveServer, runs: int = 1, seconds: float = 120) -> dict[str, Any]:
     """The warm-up's state once its ``runs``-th run has ended."""
     deadline = time.monotonic() + seconds
@@ -117,14 +129,7 @@ def test_a_write_warms_the_page_again(server: LiveServer, data: Path) -> None:
     before = _warm(server)
     assert FRESH not in httpx.get(f"{server.base}/", timeout=30).text
     fresh = claims_csv(data / "fresh.csv", _recruiter(FRESH)).read_bytes()
-    with server.client("editor") as editor:
-        response = editor.post(
-            "/api/datasets",
-            data={"name": "fresh", "access": "public"},
-            files={"file": ("fresh.csv", fresh, "text/csv")},
-            timeout=120,
-        )
-        assert response.status_code in (200, 201), response.text
+    _upload(server, "fresh", fresh)
     after = _warm(server, runs=before["runs"] + 1)
     assert after["state"] == "done" and after["version"] != before["version"]
     page = httpx.get(f"{server.base}/", timeout=30)
@@ -198,15 +203,8 @@ def test_a_write_during_the_warm_up_supersedes_it(large: Path, tmp_path: Path) -
     fresh = claims_csv(tmp_path / "fresh.csv", _recruiter(FRESH)).read_bytes()
     with serving(_computing(large / "data"), tmp_path / "server.log", "--page-wait", "0") as server:
         first = _running(server)["warm"]
-        with server.client("editor") as editor:
-            for name in ("fresh", "fresh-again"):  # a burst of writes during the warm-up
-                response = editor.post(
-                    "/api/datasets",
-                    data={"name": name, "access": "public"},
-                    files={"file": ("fresh.csv", fresh, "text/csv")},
-                    timeout=120,
-                )
-                assert response.status_code in (200, 201), response.text
+        for name in ("fresh", "fresh-again"):  # a burst of writes during the warm-up
+            _upload(server, name, fresh)
         assert _running(server)["warm"]["runs"] == 1  # the first still runs
         state = _warm(server, runs=2)
         # superseded once: one more warm-up followed it, both writes folded into it
@@ -267,14 +265,7 @@ def test_after_a_write_a_reader_gets_the_earlier_figures_at_once_then_the_curren
     later = claims_csv(tmp_path / "later.csv", _recruiter(LATER)).read_bytes()
     with serving(_computing(large / "data"), tmp_path / "server.log", "--page-wait", "0") as server:
         before = _warm(server)
-        with server.client("editor") as editor:
-            response = editor.post(
-                "/api/datasets",
-                data={"name": "later", "access": "public"},
-                files={"file": ("later.csv", later, "text/csv")},
-                timeout=120,
-            )
-            assert response.status_code in (200, 201), response.text
+        _upload(server, "later", later)
         _running(server)  # the figures of the data with "later" are being computed
         page = httpx.get(f"{server.base}/", timeout=30)
         # the whole page of before the write, under its version, marked: no card computing
