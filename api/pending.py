@@ -33,7 +33,14 @@ from graph.server.jobs import Job, Jobs, TooManyJobs
 from graph.viz.page import SERVED_POLICY
 from graph.viz.question import pending_page
 
-__all__ = ["data_or_job", "job_key", "json_when_ready", "page_when_ready", "start_job"]
+__all__ = [
+    "data_or_job",
+    "job_key",
+    "json_when_ready",
+    "noted",
+    "page_when_ready",
+    "start_job",
+]
 
 _Data = TypeVar("_Data")
 
@@ -87,14 +94,20 @@ async def _ready(
 
 
 def _noted(computed: list[_Data]) -> list[_Data]:
-    """``computed``; the view version of its data (a job's, computed outside the request)
-    noted for the request's ``X-Store-Version``, as an engine call of its own would."""
-    note = call_notes.get()
-    if note is not None and computed and isinstance(data := computed[0], dict):
-        version = data.get("version")
-        if version is not None:
-            note.version = str(version)
+    """``computed``; the view version of its data (a job's) noted (:func:`noted`)."""
+    for data in computed[:1]:
+        noted(data)
     return computed
+
+
+def noted(data: _Data) -> _Data:
+    """``data``; its view version (a dict's ``version``: data computed outside the request,
+    by a job or at an earlier state) noted for the request's ``X-Store-Version``, as an
+    engine call of its own would."""
+    note = call_notes.get()
+    if note is not None and isinstance(data, dict) and data.get("version") is not None:
+        note.version = str(data["version"])
+    return data
 
 
 def job_key(what: str, path: str, parameters: Iterable[tuple[str, str]]) -> Hashable:

@@ -27,11 +27,11 @@ from api.deps import (
     default_filters,
 )
 from api.models import JobStarted, QuestionData, QuestionPart
-from api.pending import data_or_job, job_key, json_when_ready, start_job
+from api.pending import data_or_job, job_key, json_when_ready, noted, start_job
 from graph.analysis.question import CHARTS, QUESTION
 from graph.server import service
 from graph.server.auth import ANONYMOUS
-from graph.server.engine import Engine, call_notes
+from graph.server.engine import Engine
 from graph.server.jobs import Jobs
 from graph.server.warm import WarmFailed
 from graph.viz.page import MEDIA_TYPES, SERVED_POLICY
@@ -110,9 +110,7 @@ async def question(
     if kept is not None:
         # The figures of before the latest write, whole, under the version they were
         # computed at, while the job computes those of now (marked so unless they are).
-        data = {**kept["figures"], "version": kept["figures_version"]}
-        if (note := call_notes.get()) is not None:
-            note.version = str(kept["figures_version"])
+        data = noted({**kept["figures"], "version": kept["figures_version"]})
         earlier = None if kept["current"] else (kept["computed"], job)
     pending = None if data is not None else (CHARTS, job)
     if data is None:

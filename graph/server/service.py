@@ -1097,12 +1097,13 @@ def question_page_earlier(
     caller may read). None when none were kept, or when any graph they were computed from
     is one the caller may not read now (a dataset since restricted, or another caller's)."""
     kept = latest_kept(ctx.store, "question_page", filters)
-    readable = ctx.readable(principal)
-    if not isinstance(kept, dict) or not set(kept["graphs"]) <= set(readable):
+    if not isinstance(kept, dict):
         return None
-    current = set(kept["graphs"]) == set(readable) and kept["version"] == (
-        ctx.catalog().view_version(principal)
-    )
+    catalog = ctx.catalog()
+    graphs, readable = set(kept["graphs"]), set(catalog.readable(principal))
+    if not graphs <= readable:
+        return None
+    current = graphs == readable and kept["version"] == catalog.view_version(principal)
     return {
         "figures": kept["figures"],
         "figures_version": kept["version"],

@@ -341,6 +341,28 @@
     }
   }
 
+  // Poll the job at `url` until it ends, telling `running(job)` its state at each poll while
+  // it runs: its last state ("done" or "failed"); GONE when the server forgot it (a restart);
+  // null when the polls ran out.
+  const GONE = "gone";
+  async function watch(url, running) {
+    for (let poll = 0; poll < MAX_POLLS; poll++) {
+      const answer = await ask(url);
+      if (answer === null) { // not reached: again, a little later
+        await sleep(POLL_MS * 5);
+        continue;
+      }
+      if (answer.status === 404) return GONE;
+      const job = answer.body;
+      if (job.state === "done" || job.state === "failed") return job;
+      running(job);
+      await sleep(POLL_MS);
+    }
+    return null;
+  }
+
+  const failure = (job) => (job.result && job.result.error) || `status ${job.status}`;
+
   async function part(chart) {
     const url = `${config.api}/api/question/${chart}${window.location.search}`;
     for (let round = 0; round < 3; round++) {
@@ -351,13 +373,9 @@
         if (answer.status >= 400) throw new Error(body.error || body.detail || `status ${answer.status}`);
         return body;
       }
-      for (let poll = 0; poll < MAX_POLLS; poll++) {  // its own job (the cache forgot it)
-        await sleep(POLL_MS);
-        const state = ((await ask(body.job)) || { body: {} }).body;
-        if (state.state === "done") break;
-        if (state.state === "failed") throw new Error((state.result && state.result.error) || `status ${state.status}`);
-        progressOf(chart, state, chart);
-      }
+      // its own job (the cache forgot it)
+      const ended = await watch(body.job, (state) => progressOf(chart, state, chart));
+      if (ended && ended.state === "failed") throw new Error(failure(ended));
     }
     throw new Error("no answer after its job ended");
   }
@@ -382,27 +400,20 @@
   }
 
   async function follow() {
-    for (let poll = 0; poll < MAX_POLLS; poll++) {
-      const answer = await ask(config.job);
-      if (answer === null) { // not reached: again, a little later
-        await sleep(POLL_MS * 5);
-        continue;
-      }
-      if (answer.status === 404) return window.location.reload(); // forgotten (a restart)
-      const job = answer.body;
-      if (job.state === "failed") {
-        const reason = (job.result && job.result.error) || `status ${job.status}`;
-        for (const chart of order) if (!fetched.has(chart)) { fetched.add(chart); fail(chart, reason); settled(); }
-        return;
-      }
-      const done = job.state === "done";
+    const ended = await watch(config.job, (job) => {
       const on = order.includes(job.phase) ? job.phase : null;
-      const past = done ? order.length : on ? order.indexOf(on) : 0;
+      const past = on ? order.indexOf(on) : 0;
       order.slice(0, past).forEach(draw);
-      if (done) return;
       for (const chart of order.slice(past)) progressOf(chart, job, on);
-      await sleep(POLL_MS);
+    });
+    if (ended === GONE) return window.location.reload();
+    if (ended === null) return;
+    if (ended.state === "failed") {
+      const reason = failure(ended);
+      for (const chart of order) if (!fetched.has(chart)) { fetched.add(chart); fail(chart, reason); settled(); }
+      return;
     }
+    order.forEach(draw);
   }
   if (config.job) follow();
 
@@ -415,32 +426,7 @@
     const status = document.getElementById("earlier-status");
     const bar = document.getElementById("earlier-progress");
     const load = document.getElementById("earlier-load");
-    for (let poll = 0; poll < MAX_POLLS; poll++) {
-      const answer = await ask(config.earlier);
-      if (answer === null) { // not reached: again, a little later
-        await sleep(POLL_MS * 5);
-        continue;
-      }
-      if (answer.status === 404) { // forgotten (a restart): the page asks anew
-        status.textContent = "The computation of the current figures was stopped; load the page again for them.";
-        bar.remove();
-        load.hidden = false;
-        return;
-      }
-      const job = answer.body;
-      if (job.state === "failed") {
-        const reason = (job.result && job.result.error) || `status ${job.status}`;
-        status.textContent = `The current figures could not be computed: ${reason}`;
-        bar.remove();
-        return;
-      }
-      if (job.state === "done") {
-        status.textContent = "The figures of the data as it is now are ready.";
-        bar.remove();
-        load.hidden = false;
-        load.focus({ preventScroll: true });
-        return;
-      }
+    const ended = await watch(config.earlier, (job) => {
       let text = `The figures of the data as it is now are being computed: ${Math.round((Date.now() - started) / 1000)} s so far`;
       if (job.phase) text += cardOf(job.phase) ? `, now the ${job.phase} chart` : `, ${job.phase}`;
       if (job.total) {
@@ -448,7 +434,18 @@
         bar.value = job.done;
       }
       status.textContent = text + ".";
-      await sleep(POLL_MS);
+    });
+    if (ended === null) return;
+    bar.remove();
+    if (ended === GONE) { // forgotten (a restart): the page asks anew
+      status.textContent = "The computation of the current figures was stopped; load the page again for them.";
+      load.hidden = false;
+    } else if (ended.state === "failed") {
+      status.textContent = `The current figures could not be computed: ${failure(ended)}`;
+    } else {
+      status.textContent = "The figures of the data as it is now are ready.";
+      load.hidden = false;
+      load.focus({ preventScroll: true });
     }
   }
   if (config.earlier) {
