@@ -423,6 +423,59 @@ class _Citations:
         return cited
 
 
+class _Claim:
+    """A claim's edge attributes, made as the ``__dict__`` of an instance of this class: a dict
+    like any other, whose keys (always these, in this order) are shared by every claim's dict
+    instead of held by each (CPython's key-sharing dictionaries, PEP 412): 240 bytes a claim
+    against 464 for a dict of its own, about 170 MiB of a projection at 300,000 actors."""
+
+    def __init__(  # noqa: PLR0913 (one argument per attribute, in the dict's order)
+        self,
+        claim_id: str | None,
+        type: str,  # noqa: A002 (the attribute's name)
+        start: date,
+        end: date,
+        end_stated: bool,
+        precision: str | None,
+        confidence: str | None,
+        amount: float | None,
+        currency: str | None,
+        purpose: str | None,
+        count: int | None,
+        dataset: str | None,
+        sources: tuple[str, ...],
+        source_titles: tuple[str, ...],
+        basis: str,
+        amount_basis: str | None,
+        foreigners: bool | None,
+        note: str | None,
+        action: str | None,
+        subject: str,
+        object: str,  # noqa: A002 (the attribute's name)
+    ) -> None:
+        self.claim_id = claim_id
+        self.type = type
+        self.start = start
+        self.end = end
+        self.end_stated = end_stated
+        self.precision = precision
+        self.confidence = confidence
+        self.amount = amount
+        self.currency = currency
+        self.purpose = purpose
+        self.count = count
+        self.dataset = dataset
+        self.sources = sources
+        self.source_titles = source_titles
+        self.basis = basis
+        self.amount_basis = amount_basis
+        self.foreigners = foreigners
+        self.note = note
+        self.action = action
+        self.subject = subject
+        self.object = object
+
+
 def _claims(
     store: Store, graphs: list[str], flt: ProjectionFilter, pool: ThreadPoolExecutor
 ) -> list[Any]:
@@ -525,27 +578,29 @@ def _claims(
             iri,
             src,
             dst,
-            {
-                "claim_id": claim_ids.get(iri),
-                "type": name,
-                "start": start,
-                "end": end,
-                "end_stated": end_text is not None,
-                "precision": precision,
-                "confidence": notation.get(confidence or ""),
-                "amount": float(amount) if amount is not None else None,
-                "currency": currencies.get(iri),
-                "purpose": notation.get(purposes.get(iri) or ""),
-                "count": int(count) if count is not None else None,
-                "dataset": dataset_names[g],
-                "sources": urls,
-                "source_titles": source_titles,
-                "basis": notation[basis],
-                "amount_basis": notation.get(amount_bases.get(iri) or ""),
-                "foreigners": _boolean(foreigners.get(iri)),
-                "note": notes.get(iri),
-                "action": notation.get(actions.get(iri) or ""),
-            },
+            _Claim(
+                claim_ids.get(iri),
+                name,
+                start,
+                end,
+                end_text is not None,
+                precision,
+                notation.get(confidence or ""),
+                float(amount) if amount is not None else None,
+                currencies.get(iri),
+                notation.get(purposes.get(iri) or ""),
+                int(count) if count is not None else None,
+                dataset_names[g],
+                urls,
+                source_titles,
+                notation[basis],
+                notation.get(amount_bases.get(iri) or ""),
+                _boolean(foreigners.get(iri)),
+                notes.get(iri),
+                notation.get(actions.get(iri) or ""),
+                src,
+                dst,
+            ).__dict__,
         )
         kept += 1
     del rows[kept:]
@@ -866,7 +921,6 @@ def build_projection(
                 party_labels[party] = attrs["label"]
                 if party not in nodes[node]["members"]:
                     nodes[node]["members"].append(party)
-        edge.update(subject=src, object=dst)
         edges[kept] = (ends_at[0], ends_at[1], iri, edge)
         kept += 1
         shown.add(edge["dataset"])
