@@ -10,6 +10,7 @@ its scheme, a party of two kinds), where the flat reads fall back on the whole o
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from collections.abc import Iterator
 from datetime import date
@@ -84,7 +85,7 @@ def test_the_concepts_of_the_claims_are_read_by_value(store: Store) -> None:
     graph = dataset_iri("extra")
     levels = list(concepts("ConfidenceScheme").values())
     read = projection._statements_by_value(store, graph, RG + "confidence", levels)
-    by_value = projection._subjects_by_value(read)
+    by_value = projection._subjects_by_value(read, {})
     assert by_value is not None and sum(map(len, by_value.values())) == 1
 
 
@@ -118,7 +119,7 @@ def test_data_a_validated_load_never_writes_falls_back_on_the_whole_reads(
         read = projection._statements_by_value(
             store, graph, RG + "confidence", list(levels.values())
         )
-        assert projection._subjects_by_value(read) is None
+        assert projection._subjects_by_value(read, {}) is None
     for flt in FILTERS:
         assert _snapshot(build_projection(store, flt)) == _reference(store, flt, monkeypatch)
 
@@ -181,3 +182,17 @@ def test_spooled_files_of_a_process_that_is_gone_are_removed(
     with stores.lexical_spool(store.query("SELECT ?s WHERE { ?s ?p ?o }")) as spool:
         assert Path(spool.name).parent == tmp_path
     assert not left.exists() and live.exists() and other.exists()
+
+
+def test_the_claims_share_their_keys_and_strings_stay_out_of_the_interpreters_table(
+    store: Store,
+) -> None:
+    """A claim's attributes are a key-sharing dict (the claims' keys held once, not by each:
+    half a plain dict's size), and the build leaves nothing in the interpreter's table of
+    interned strings, which never shrinks."""
+    G = build_projection(store)
+    (_, _, claim, attrs), *_ = G.edges(keys=True, data=True)
+    assert type(attrs) is dict and list(attrs)[-2:] == ["subject", "object"]
+    assert sys.getsizeof(attrs) < sys.getsizeof(dict(attrs)) / 1.5
+    copy = "".join([claim[:1], claim[1:]])  # a string of its own, equal to the key
+    assert copy is not claim and sys.intern(copy) is copy

@@ -31,7 +31,6 @@ from collections.abc import Hashable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from datetime import date, timedelta
-from sys import intern
 from typing import IO, Any, Literal, overload
 
 import networkx as nx
@@ -298,14 +297,16 @@ def _read_property(
 
 
 def _subjects_by_value(
-    read: tuple[int, list[tuple[str, IO[str]]]],
+    read: tuple[int, list[tuple[str, IO[str]]]], strings: dict[str, str]
 ) -> dict[str, list[str]] | None:
-    """What :func:`_statements_by_value` read as ``{value: [subjects]}`` (interned), when
+    """What :func:`_statements_by_value` read as ``{value: [subjects]}`` (each subject the
+    one copy of it in ``strings``: see :func:`build_projection`), when
     each subject has one value among the candidates and none other, so that a subject's
     value is the one the whole statements would give first; otherwise (not possible for
     validated data) None."""
     total, parts = read
-    found = {value: list(map(intern, lexical_values(text))) for value, text in parts}
+    share = strings.setdefault
+    found = {value: [share(s, s) for s in lexical_values(text)] for value, text in parts}
     if sum(map(len, found.values())) != total:
         return None  # a value outside the candidates
     several = [subjects for subjects in found.values() if subjects]
@@ -319,6 +320,7 @@ def _property_values(
     graphs: list[str],
     home: dict[str, str] | None,
     pool: ThreadPoolExecutor,
+    strings: dict[str, str],
     sources: Sequence[str] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """For each key of :data:`_CLAIM_PROPERTIES`, ``{claim: value}`` (``derived_from``:
@@ -334,11 +336,11 @@ def _property_values(
     :data:`_SCHEMES` and ``derived_from`` (when ``sources``, the IRIs of the sources, are
     given) are read one value at a time (:func:`_statements_by_value`).
 
-    Claim IRIs and values are interned: the engine gives a new string for each term it
-    returns, so a dozen properties of every claim held copies of the same claim IRIs and of the
-    few concept IRIs of the values while the projection was built (at 100,000 actors the
-    peak of a build went from 901 to 681 MiB: bench/RESULTS.md, "10M triples on one
-    machine").
+    Claim IRIs and values are shared, one copy of each in ``strings``: the engine gives a new
+    string for each term it returns, so a dozen properties of every claim held copies of the
+    same claim IRIs and of the few concept IRIs of the values while the projection was built
+    (at 100,000 actors the peak of a build went from 901 to 681 MiB: bench/RESULTS.md, "10M
+    triples on one machine").
     """
     candidates: dict[str, Sequence[str] | None] = dict.fromkeys(_CLAIM_PROPERTIES)
     if isinstance(store, EmbeddedStore) and _FLAT_READS:
@@ -360,18 +362,19 @@ def _property_values(
     read_next()
     read_next()
     values: dict[str, dict[str, Any]] = {key: {} for key in _CLAIM_PROPERTIES}
+    share = strings.setdefault
     while pending:
         key, g, future = pending.popleft()
         read_next()
         found = values[key]
         read = future.result()
-        by_value = _subjects_by_value(read) if isinstance(read, tuple) else None
+        by_value = _subjects_by_value(read, strings) if isinstance(read, tuple) else None
         if by_value is not None:
             first = not found  # (no graph before this one gave a value)
             for value, subjects in by_value.items():
                 if home is not None:
                     subjects = [iri for iri in subjects if home.get(iri) == g]
-                value = intern(value)
+                value = share(value, value)
                 if key == "derived_from":
                     for iri in subjects:
                         found.setdefault(iri, []).append(value)
@@ -388,11 +391,11 @@ def _property_values(
             statements = (row for row in statements if home.get(row[0]) == g)
         if key == "derived_from":
             for iri, value in statements:
-                found.setdefault(intern(iri), []).append(intern(value))
+                found.setdefault(share(iri, iri), []).append(share(value, value))
         else:
             for iri, value in statements:
                 if iri not in found:
-                    found[intern(iri)] = intern(value)
+                    found[share(iri, iri)] = share(value, value)
     return values
 
 
@@ -429,10 +432,10 @@ class _Claim:
     instead of held by each (CPython's key-sharing dictionaries, PEP 412): 240 bytes a claim
     against 464 for a dict of its own, about 170 MiB of a projection at 300,000 actors."""
 
-    def __init__(  # noqa: PLR0913 (one argument per attribute, in the dict's order)
+    def __init__(
         self,
         claim_id: str | None,
-        type: str,  # noqa: A002 (the attribute's name)
+        type: str,
         start: date,
         end: date,
         end_stated: bool,
@@ -451,7 +454,7 @@ class _Claim:
         note: str | None,
         action: str | None,
         subject: str,
-        object: str,  # noqa: A002 (the attribute's name)
+        object: str,
     ) -> None:
         self.claim_id = claim_id
         self.type = type
@@ -477,7 +480,11 @@ class _Claim:
 
 
 def _claims(
-    store: Store, graphs: list[str], flt: ProjectionFilter, pool: ThreadPoolExecutor
+    store: Store,
+    graphs: list[str],
+    flt: ProjectionFilter,
+    pool: ThreadPoolExecutor,
+    strings: dict[str, str],
 ) -> list[Any]:
     """The claims that pass ``flt``: ``[(claim IRI, from, to, edge attributes)]``, each claim
     once, in the order the engine gives them.
@@ -504,19 +511,21 @@ def _claims(
     one = len(stating) == 1
     # (The sources are few and read at once: their IRIs are the values of derived_from.)
     cited = list(dict.fromkeys(row[0] for row in lexical_reader(sources.result())))
-    values = _property_values(store, stating, None, pool, cited) if one else {}
+    values = _property_values(store, stating, None, pool, strings, cited) if one else {}
     home: dict[str, str] = {}  # claim -> the graph it is stated in (the first one found)
     # (a row of a claim, then the claim that passes, or None)
     rows: list[Any] = []
+    share = strings.setdefault
     for iri, rtype, src, dst, start_text, g in lexical_reader(core.result()):
         if iri not in home:
             # (one string per claim, party and date, shared with the properties and nodes)
-            claim = intern(iri)
-            g = home[claim] = intern(g)
-            rows.append((claim, intern(rtype), intern(src), intern(dst), intern(start_text), g))
+            claim = share(iri, iri)
+            g = home[claim] = share(g, g)
+            rtype, src, dst = share(rtype, rtype), share(src, src), share(dst, dst)
+            rows.append((claim, rtype, src, dst, share(start_text, start_text), g))
     del core  # (its file, removed: no longer needed while the claims are built)
     if not one:
-        values = _property_values(store, stating, home, pool, cited)
+        values = _property_values(store, stating, home, pool, strings, cited)
     del home  # (each row tells its graph)
     derived = values.pop("derived_from")
     titles: dict[tuple[str, str], dict[str, str]] = {}
@@ -628,10 +637,11 @@ def _period(
     return start, end, precision
 
 
-def _parties(store: Store, graphs: list[str]) -> dict[str, dict[str, Any]]:
+def _parties(store: Store, graphs: list[str], strings: dict[str, str]) -> dict[str, dict[str, Any]]:
     """The parties of the kinds of the model: ``{IRI: {"kind", "tier", "label", "aggregate",
     "synthetic", "code"}}``, what :data:`_PARTIES` answers, read by the flat queries of
-    :data:`_PARTY_KINDS` and :data:`_PARTY_COLUMNS`.
+    :data:`_PARTY_KINDS` and :data:`_PARTY_COLUMNS`; each IRI the one copy of it in
+    ``strings`` (see :func:`build_projection`).
 
     A party of two kinds (not possible for validated data) is read by :data:`_PARTIES`
     itself, whose order decides which kind it keeps.
@@ -658,9 +668,10 @@ def _parties(store: Store, graphs: list[str]) -> dict[str, dict[str, Any]]:
             for iri, rtype in typed.items()
         ]  # fmt: skip
     parties = {}
+    share = strings.setdefault
     for iri, rtype, label, aggregate, synthetic, code in rows:
         kind = by_iri[rtype]
-        parties[intern(iri)] = {
+        parties[share(iri, iri)] = {
             "kind": kind.name,
             "tier": kind.tier,
             "label": label or local_name(iri),
@@ -878,10 +889,15 @@ def build_projection(
     flt = flt or ProjectionFilter()
     visible = visible_graphs(store, flt, graphs)
     version = store.version
+    # One copy of each IRI and value read (the engine gives a new string for every term),
+    # shared by the claims, their properties and the nodes. Not sys.intern: the interpreter's
+    # table of interned strings never shrinks, and one sized for the million strings of a
+    # large build (60 MiB at 300,000 actors) would stay for good under every later analysis.
+    strings: dict[str, str] = {}
     # Two queries at a time on the embedded engine (see _rows); one at a time on a remote one.
     with ThreadPoolExecutor(2 if isinstance(store, EmbeddedStore) else 1) as pool:
-        parties_read = pool.submit(_parties, store, visible)
-        claims = _claims(store, visible, flt, pool)
+        parties_read = pool.submit(_parties, store, visible, strings)
+        claims = _claims(store, visible, flt, pool, strings)
         parties = parties_read.result()
     # Who is who (the registry, the merges) is read from every dataset the caller may see,
     # whichever datasets' claims are shown.
