@@ -3,7 +3,9 @@ the filters, the synthetic flag and access control."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -120,3 +122,22 @@ def test_restricted_claims_stay_out_of_metrics(live: LiveServer) -> None:
     with live.client("reader_secret") as c:
         wide = {"first": "2000-01-01/2040-12-31", "second": "2025", "rounds": 0, "leave_out": False}
         assert "zzsecret" in c.get("/api/metrics/compare", params=wide).text.lower()
+
+
+def _mapped(pid: int, library: str) -> bool:
+    """Whether the process ``pid`` has a shared object of ``library`` (a package) mapped."""
+    return f"/site-packages/{library}/" in Path(f"/proc/{pid}/maps").read_text()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc/PID/maps")
+def test_reports_are_computed_by_the_engine_and_the_http_process_stays_lean(
+    live: LiveServer, client: httpx.Client
+) -> None:
+    """The HTTP process answers a report, a timeline and the explorer without loading scipy
+    (70 MiB of resident memory): the engine process runs them (tests/test_memory.py checks
+    the imports themselves)."""
+    for path in ("/api/metrics", "/api/metrics/timeline", "/viz"):
+        assert client.get(path, params={"dataset": "pub"}).status_code == 200, path
+    engine = live.engine_pid()
+    assert engine is not None and _mapped(engine, "scipy")
+    assert not _mapped(live.process.pid, "scipy")

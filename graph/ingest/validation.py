@@ -18,7 +18,6 @@ from functools import lru_cache
 from typing import Any
 
 import pyoxigraph as ox
-import pyshacl
 import rdflib
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
@@ -196,6 +195,8 @@ def pyshacl_results(
 ) -> list[tuple[Problem, Node | None]]:
     """pyshacl's violations of ``data`` (see :func:`validate_graph`), each with its value as
     the rdflib term pyshacl reports."""
+    import pyshacl  # (the reference, which only the tests run: imported then)
+
     # pyshacl's ont_graph mixes in ontology axioms only, not instances: the reference nodes
     # that sh:class and the currency check look for must be in the data graph itself.
     combined = data + _reference_graph() if with_reference else data

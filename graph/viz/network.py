@@ -26,11 +26,9 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
-from pyvis.edge import Edge
-from pyvis.network import Network
 
 from graph.analysis.figures import data_span, node_table, timeline
 from graph.analysis.projection import (
@@ -53,6 +51,12 @@ from graph.model.ontology import (
 from graph.sparql import dataset_graphs
 from graph.store import Store
 from graph.store.cache import cached
+
+# pyvis (and the IPython it imports) is imported where it is used: the server's HTTP
+# process imports this module (for the operations' names) and never runs it
+# (tests/test_memory.py).
+if TYPE_CHECKING:
+    from pyvis.network import Network
 
 __all__ = [
     "LABEL_LENGTH",
@@ -450,6 +454,9 @@ def build_network(G: nx.MultiDiGraph, aliases: dict[str, list[str]] | None = Non
     short = short_labels(
         {node: attrs["label"] for node, attrs in G.nodes(data=True)}, aliases or {}
     )
+    from pyvis.edge import Edge
+    from pyvis.network import Network
+
     net = Network(directed=True, cdn_resources="remote")
     for node, attrs in G.nodes(data=True):
         style = styles[attrs["kind"]]

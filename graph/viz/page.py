@@ -26,6 +26,7 @@ import os
 import tempfile
 from functools import cache
 from importlib.resources import files
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,18 @@ from graph.store.spreadsheet import FORMULA_STARTS, NUMBER
 from graph.viz.groups import MAX_WITH
 
 _STATIC = Path(str(files("graph.viz") / "static"))
-_VIS = Path(str(files("pyvis") / "lib" / "vis-9.1.2"))
+
+
+def _package_dir(name: str) -> Path:
+    """The directory of the package ``name``, found without importing it (pyvis imports
+    IPython, which the server's HTTP process has no use for: see graph.viz.network)."""
+    spec = find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError(f"no package {name!r}")
+    return Path(spec.submodule_search_locations[0])
+
+
+_VIS = _package_dir("pyvis") / "lib" / "vis-9.1.2"
 
 #: The files the page needs, by the name it links them under.
 ASSETS: dict[str, Path] = {

@@ -21,12 +21,10 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable, Hashable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.linalg import eigs
 
 from graph.analysis.metrics.hierarchy import (
     _compiled_reach,
@@ -44,6 +42,12 @@ from graph.analysis.metrics.sparse import (
 )
 from graph.analysis.metrics.views import _simple, _weighted_simple
 from graph.errors import InvalidArgument
+
+# scipy is imported where it is used: the server's HTTP process imports this module
+# (for the operations' names) and never runs it, and scipy is a third of its memory
+# (tests/test_memory.py).
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 __all__ = ["node_measures", "ranked", "ranked_values"]
 
@@ -647,6 +651,9 @@ def _sparse_eigenvector_scores(W: SparseGraph) -> dict[Hashable, float]:
 def _matrix_eigenvector(C: sp.csr_array, nodes: list[Hashable]) -> np.ndarray:
     """Leading eigenvector (2-norm 1, nonnegative) of the symmetric adjacency matrix ``C`` of
     a connected graph on ``nodes``, as :func:`_component_eigenvector` computes it."""
+    import scipy.sparse as sp
+    from scipy.sparse.linalg import eigs
+
     if len(nodes) >= _ARPACK_MIN_NODES:
         # What nx.eigenvector_centrality_numpy(C, weight="w") does, on the matrix itself.
         _, vector = eigs(C.T, k=1, which="LR", maxiter=50, tol=0)

@@ -27,12 +27,16 @@ from collections.abc import Callable, Collection, Hashable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import pairwise
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse import csgraph
+
+# scipy is imported where it is used: the server's HTTP process imports this module
+# (for the operations' names) and never runs it, and scipy is a third of its memory
+# (tests/test_memory.py).
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 __all__ = ["SparseGraph", "betweenness_subset", "closeness", "dispatched"]
 
@@ -124,6 +128,8 @@ class SparseGraph:
     def matrix(self) -> sp.csr_array:
         """The weighted adjacency matrix: ``data`` (or 1.0) at (u, v) for each arc u -> v."""
         data = np.ones(self.indices.size) if self.data is None else self.data
+        import scipy.sparse as sp
+
         return sp.csr_array((data, self.indices, self.indptr), shape=(self.n, self.n))
 
     @cached_property
@@ -296,6 +302,8 @@ def components(g: SparseGraph) -> list[np.ndarray]:
     """The connected components of an undirected ``g`` (weakly connected components of a
     directed one), each an array of node numbers in ascending order (the graph's order), and
     in the order networkx finds them: by their first node."""
+    from scipy.sparse import csgraph
+
     count, labels = csgraph.connected_components(g.matrix, directed=g.directed, connection="weak")
     parts = _partition(int(count), labels)
     parts.sort(key=lambda part: int(part[0]))
@@ -310,6 +318,8 @@ def condensation(g: SparseGraph) -> tuple[np.ndarray, list[int], list[list[int]]
     The order is Kahn's: the SCCs without parents, then those whose parents are all listed,
     level by level.
     """
+    from scipy.sparse import csgraph
+
     count, labels = csgraph.connected_components(g.matrix, directed=True, connection="strong")
     labels = labels.astype(np.int64)  # pairs of labels are numbered up to count**2 below
     tails = np.repeat(np.arange(g.n), np.diff(g.indptr))

@@ -82,11 +82,14 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
-from scipy.stats import beta, binom, norm
 
 from graph.analysis.metrics.centralization import MEASURES, centralization, degree_centralization
 from graph.analysis.metrics.views import _simple
 from graph.errors import InvalidArgument
+
+# scipy.stats is imported where it is used: the server's HTTP process imports this module
+# (for the operations' names) and never runs it, and scipy is a third of its memory
+# (tests/test_memory.py).
 
 __all__ = [
     "NULL_MODELS",
@@ -174,6 +177,8 @@ def wilson_interval(k: int, n: int, confidence: float = 0.95) -> tuple[float, fl
     alpha = _check_confidence(confidence)
     if n == 0:
         return 0.0, 1.0
+    from scipy.stats import norm  # (see the imports)
+
     z = float(norm.ppf(1 - alpha / 2))
     z2 = z * z
     centre = (k + z2 / 2) / (n + z2)
@@ -227,6 +232,8 @@ def clopper_pearson_interval(k: int, n: int, confidence: float = 0.95) -> tuple[
     alpha = _check_confidence(confidence)
     if n == 0:
         return 0.0, 1.0
+    from scipy.stats import beta  # (see the imports)
+
     low = 0.0 if k == 0 else float(beta.ppf(alpha / 2, k, n - k + 1))
     high = 1.0 if k == n else float(beta.ppf(1 - alpha / 2, k + 1, n - k))
     return low, high
@@ -444,6 +451,8 @@ def median_interval(values: Sequence[Any], confidence: float = 0.95) -> tuple[An
     # P(Bin(n, 1/2) <= j - 1) of every j the search may reach, in one call (scipy's values
     # are the same one by one or at once): a call per j took seconds for the thousands of
     # amounts of a chart at 100,000 actors.
+    from scipy.stats import binom  # (see the imports)
+
     below = binom.cdf(np.arange((n + 1) // 2), n, 0.5)
 
     def coverage(j: int) -> float:
