@@ -154,7 +154,7 @@ def bulk_store(path: Path, location: Path) -> tuple[Any, int]:
 def warm_up(data_dir: Path) -> None:
     """One report on a small network first, so that no timing below pays for importing scipy
     or compiling networkx's dispatch wrappers; and a metrics cache large enough to keep the
-    projection of 100,000 actors (1-2 GiB, past the default bound), on which the analytics
+    projection of 100,000 actors (and more than the default bound), on which the analytics
     are timed."""
     from graph.analysis import figures
     from graph.store import cache

@@ -1245,7 +1245,7 @@ def build_parser() -> argparse.ArgumentParser:
             help="MiB of derived results (projections, reports, explorer data) the engine "
             "keeps until the next write, least recently used out first; a larger one is "
             "computed and not kept (default 512; 0: none kept; one projection of 100,000 "
-            "actors holds 1-2 GiB)",
+            "actors holds about 260 MiB)",
         )
         limits.add_argument("--no-access-log", action="store_true", help="do not log every request")
         limits.add_argument(
