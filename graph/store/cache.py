@@ -221,9 +221,9 @@ def paused_gc() -> Iterator[None]:
     Building the projection of 100,000 actors allocates millions of small dicts and tuples
     without reference cycles; the collector, triggered by the allocations, walks them again and
     again (a quarter of the time of a cold report on 100,000 actors). Reference counting still
-    frees memory as usual; cycles made meanwhile are collected when the last computation in
-    the process ends. Nested and concurrent uses are counted: the collector is switched back
-    on, if it was on, when the last one ends.
+    frees memory as usual; cycles made meanwhile wait for the collector's next run once it is
+    back on (nothing here runs it). Nested and concurrent uses are counted: the collector is
+    switched back on, if it was on, when the last one ends.
     """
     global _GC_DEPTH, _GC_WAS_ENABLED
     with _GC_LOCK:
