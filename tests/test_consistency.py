@@ -47,10 +47,12 @@ ROUTES: dict[str, dict[str, Any]] = {
     "/api/viz": {},
 }
 
-# Bounds of the live run: write cycles, seconds, reader threads.
+# Bounds of the live run: write cycles, seconds, reader threads, and the longest a state is
+# held for the readers to answer from it.
 CYCLES = 3
-SECONDS = 6.0
+SECONDS = 30.0
 READERS = 3
+STATE_SECONDS = 5.0
 
 
 def _triples(store: Store, graph: str) -> int:
@@ -352,14 +354,26 @@ def test_answers_under_a_writer_are_each_one_state(
     for thread in threads:
         thread.start()
     deadline = time.monotonic() + SECONDS
+
+    def answered(version: str) -> None:
+        # Each state is held until a reader has answered from it (or for STATE_SECONDS at
+        # most): on a loaded machine an answer can take longer than a fixed pause, and the
+        # readers then saw one state only.
+        since = len(answers)
+        until = min(deadline, time.monotonic() + STATE_SECONDS)
+        while not done.is_set() and time.monotonic() < until:
+            if any(seen == version for _, seen, _ in answers[since:]):
+                return
+            time.sleep(0.05)
+
     try:
         for _ in range(CYCLES):
             if done.is_set() or time.monotonic() > deadline:
                 break
             writes.append((_load(admin, churn_csv), True))
-            time.sleep(0.2)
+            answered(writes[-1][0])
             writes.append((_delete(admin), False))
-            time.sleep(0.2)
+            answered(writes[-1][0])
     finally:
         done.set()
         for thread in threads:
