@@ -430,7 +430,9 @@ class _Claim:
     """A claim's edge attributes, made as the ``__dict__`` of an instance of this class: a dict
     like any other, whose keys (always these, in this order) are shared by every claim's dict
     instead of held by each (CPython's key-sharing dictionaries, PEP 412): 240 bytes a claim
-    against 464 for a dict of its own, about 170 MiB of a projection at 300,000 actors."""
+    against 464 for a dict of its own; a projection of 100,000 actors took 261 MiB instead of
+    324 (bench/RESULTS.md, "The server under 2 GiB at 10M triples"). CPython 3.11 shares up
+    to 29 keys (a class of 30 attributes gave dicts of 1,584 bytes)."""
 
     def __init__(
         self,
@@ -588,27 +590,27 @@ def _claims(
             src,
             dst,
             _Claim(
-                claim_ids.get(iri),
-                name,
-                start,
-                end,
-                end_text is not None,
-                precision,
-                notation.get(confidence or ""),
-                float(amount) if amount is not None else None,
-                currencies.get(iri),
-                notation.get(purposes.get(iri) or ""),
-                int(count) if count is not None else None,
-                dataset_names[g],
-                urls,
-                source_titles,
-                notation[basis],
-                notation.get(amount_bases.get(iri) or ""),
-                _boolean(foreigners.get(iri)),
-                notes.get(iri),
-                notation.get(actions.get(iri) or ""),
-                src,
-                dst,
+                claim_id=claim_ids.get(iri),
+                type=name,
+                start=start,
+                end=end,
+                end_stated=end_text is not None,
+                precision=precision,
+                confidence=notation.get(confidence or ""),
+                amount=float(amount) if amount is not None else None,
+                currency=currencies.get(iri),
+                purpose=notation.get(purposes.get(iri) or ""),
+                count=int(count) if count is not None else None,
+                dataset=dataset_names[g],
+                sources=urls,
+                source_titles=source_titles,
+                basis=notation[basis],
+                amount_basis=notation.get(amount_bases.get(iri) or ""),
+                foreigners=_boolean(foreigners.get(iri)),
+                note=notes.get(iri),
+                action=notation.get(actions.get(iri) or ""),
+                subject=src,
+                object=dst,
             ).__dict__,
         )
         kept += 1
@@ -882,17 +884,17 @@ def build_projection(
     shown), ``filter``, ``version`` and ``party_labels`` (the label of each party of a claim
     that is not a node; :func:`party_label`).
 
-    An edge's attributes hold no more than 21 keys, the most a dict of 464 bytes holds (one
-    more takes 832): its IRI is the edge's key and its parties' labels are read from the
-    nodes and ``party_labels``, which saves a third of the memory of every claim.
+    An edge's attributes are the 21 keys of :class:`_Claim`, which shares them between all
+    claims: its IRI is the edge's key and its parties' labels are read from the nodes and
+    ``party_labels``.
     """
     flt = flt or ProjectionFilter()
     visible = visible_graphs(store, flt, graphs)
     version = store.version
     # One copy of each IRI and value read (the engine gives a new string for every term),
     # shared by the claims, their properties and the nodes. Not sys.intern: the interpreter's
-    # table of interned strings never shrinks, and one sized for the million strings of a
-    # large build (60 MiB at 300,000 actors) would stay for good under every later analysis.
+    # table of interned strings never shrinks, and one sized for the strings of a large build
+    # (29 MiB at 100,000 actors) would stay for good under every later analysis.
     strings: dict[str, str] = {}
     # Two queries at a time on the embedded engine (see _rows); one at a time on a remote one.
     with ThreadPoolExecutor(2 if isinstance(store, EmbeddedStore) else 1) as pool:

@@ -127,9 +127,9 @@ class SparseGraph:
     @cached_property
     def matrix(self) -> sp.csr_array:
         """The weighted adjacency matrix: ``data`` (or 1.0) at (u, v) for each arc u -> v."""
-        data = np.ones(self.indices.size) if self.data is None else self.data
         import scipy.sparse as sp
 
+        data = np.ones(self.indices.size) if self.data is None else self.data
         return sp.csr_array((data, self.indices, self.indptr), shape=(self.n, self.n))
 
     @cached_property
