@@ -25,8 +25,10 @@ engine reads them, and only a file that names one is parsed once more, for those
 from __future__ import annotations
 
 import re
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import pyoxigraph as ox
 
@@ -52,51 +54,73 @@ class GivenScan:
     :class:`~graph.ingest.progress.CountedReader`); ``found``: whether the file may give a
     literal a datatype of :data:`~graph.ingest.shacl_sparql.KEPT_AS_INTEGER`. For N-Triples
     (``lines``), where a triple is a line, it also keeps the lines that may, so that only those
-    are parsed again (:meth:`triples`).
+    are parsed again (:meth:`triples`); it keeps them in a temporary file, not in memory (1.6 %
+    of the lines of ``recruitgraph synth``'s files: memory that would grow with the file).
 
     >>> scan = GivenScan(lines=True)
     >>> scan(b'<a:s> <a:p> "5"^^<http://www.w3.org/2001/XMLSchema#int'); scan.found
     False
-    >>> scan(b'> .\n<a:s> <a:q> "1" .\n'); scan.found, scan.lines
-    (True, [b'<a:s> <a:p> "5"^^<http://www.w3.org/2001/XMLSchema#int> .\n'])
+    >>> scan(b'> .\n<a:s> <a:q> "1" .\n'); scan.found, scan.kept
+    (True, 1)
+    >>> [str(t.object) for t in scan.triples(Path("unread.nt"), ox.RdfFormat.N_TRIPLES, "")]
+    ['"5"^^<http://www.w3.org/2001/XMLSchema#int>']
     >>> scan = GivenScan(); scan(b'<a> <b> "5"^^xsd:integer, "int" .'); scan.found
     False
     """
 
     def __init__(self, *, lines: bool = False) -> None:
         self.found = False
-        self.lines: list[bytes] | None = [] if lines else None
+        #: How many lines are kept (``lines``).
+        self.kept = 0
+        self._lines = lines
+        self._kept: IO[bytes] | None = None
         self._tail = b""
 
     def __call__(self, chunk: bytes) -> None:
         window = self._tail + chunk
-        if self.lines is None:
+        if not self._lines:
             self.found = self.found or _DERIVED.search(window) is not None
             self._tail = window[-_OVERLAP:]
             return
         end = window.rfind(b"\n") + 1  # whole lines only; the rest waits for the next chunk
         whole, self._tail = window[:end], window[end:]
+        last = -1
         for match in _DERIVED.finditer(whole):
             start = whole.rfind(b"\n", 0, match.start()) + 1
-            self.lines.append(whole[start : whole.index(b"\n", match.end()) + 1])
+            if start == last:
+                continue  # a second match in the same line
+            last = start
+            if self._kept is None:
+                # a file without a name: gone with the scan, or the process, whatever happens
+                self._kept = tempfile.TemporaryFile()  # noqa: SIM115
+            self._kept.write(whole[start : whole.index(b"\n", match.end()) + 1])
+            self.kept += 1
             self.found = True
 
     def end(self) -> None:
         """Told that the file has ended (a last line without its end of line)."""
-        if self.lines is not None and self._tail:
+        if self._lines and self._tail:
             self(b"\n")
 
-    def triples(self, path: Path, fmt: ox.RdfFormat, base_iri: str) -> list[ox.Triple]:
+    def triples(self, path: Path, fmt: ox.RdfFormat, base_iri: str) -> Iterator[ox.Triple]:
         """The triples of the file ``path`` whose literal has a datatype of
-        :data:`~graph.ingest.shacl_sparql.KEPT_AS_INTEGER` as the file gives it: of the lines
-        kept (N-Triples), else of the whole file, streamed (only those are kept)."""
-        found = []
+        :data:`~graph.ingest.shacl_sparql.KEPT_AS_INTEGER` as the file gives it, streamed: of
+        the lines kept (N-Triples), else of the whole file. Each call reads them anew."""
+        if self._lines:
+            if self._kept is None:
+                return
+            self._kept.flush()
+            self._kept.seek(0)
+            yield from _derived(self._kept, fmt, base_iri)
+            return
         with open(path, "rb") as file:
-            source = file if self.lines is None else b"".join(dict.fromkeys(self.lines))
-            for quad in ox.parse(source, format=fmt, base_iri=base_iri):
-                if isinstance(quad.object, ox.Literal) and quad.object.datatype in KEPT_AS_INTEGER:
-                    found.append(ox.Triple(quad.subject, quad.predicate, quad.object))
-        return found
+            yield from _derived(file, fmt, base_iri)
+
+
+def _derived(source: IO[bytes], fmt: ox.RdfFormat, base_iri: str) -> Iterator[ox.Triple]:
+    for quad in ox.parse(source, format=fmt, base_iri=base_iri):
+        if isinstance(quad.object, ox.Literal) and quad.object.datatype in KEPT_AS_INTEGER:
+            yield ox.Triple(quad.subject, quad.predicate, quad.object)
 
 
 def _rows(engine: ox.Store, graph: str, sparql: str) -> Iterator[ox.QuerySolution]:

@@ -24,10 +24,12 @@ JSON-LD remote ``@context`` documents are never fetched: nothing here goes to th
 from __future__ import annotations
 
 import contextlib
+import functools
 import getpass
 import hashlib
 import io
-from collections.abc import Iterable, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -580,7 +582,8 @@ def _load_staged(
     data = staged.where(graph)
     total, done = input_bytes(paths), 0
     digest = hashlib.sha256()
-    names, given = [], []
+    names: list[str] = []
+    given: list[Callable[[], Iterator[ox.Triple]]] = []  # read when the checks need them
     if progress is not None:
         progress(Step("parse", 0, total, "bytes"))
     for raw in paths:
@@ -608,14 +611,14 @@ def _load_staged(
                 staged.load(graph, reader.as_file(), fmt, base_iri=base)
             scan.end()
             if scan.found:
-                given += scan.triples(path, fmt, base)
+                given.append(functools.partial(scan.triples, path, fmt, base))
+                if any(isinstance(t.subject, ox.BlankNode) for t in given[-1]()):
+                    # the bulk loader names blank nodes anew: the file's names would not find them
+                    raise _NotForTheBulkPath
         except SyntaxError as error:
             raise ValidationError([_syntax_problem(path, error)]) from None
         except OSError as error:  # reading the file, or the store writing it
             raise StoreError(f"{path}: could not be loaded: {error}") from None
-        if any(isinstance(t.subject, ox.BlankNode) for t in given):
-            # the bulk loader names blank nodes anew: the file's names would not find them
-            raise _NotForTheBulkPath
         names.append(path.name)
         done += reader.position
     if staged.in_place:
@@ -647,7 +650,11 @@ def _load_staged(
     if shapes or model:
         with step_of(progress, "validate", "checks", total=len(shape_checks())):
             problems = validate_staged(
-                staged, data, description, given, progress=validation_hook(progress)
+                staged,
+                data,
+                description,
+                itertools.chain.from_iterable(read() for read in given),
+                progress=validation_hook(progress),
             )
         if problems:
             raise ValidationError(problems)

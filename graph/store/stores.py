@@ -977,6 +977,13 @@ class StagedGraphs:
         with self.store._writing():
             self.engine.extend(ox.Quad(t.subject, t.predicate, t.object, name) for t in triples)
 
+    def add_scratch(self, quads: Iterable[ox.Quad]) -> None:
+        """Add ``quads`` to graphs of :meth:`scratch`, with the bulk loader a chunk at a time
+        (:meth:`EmbeddedStore._bulk_write`): memory is bounded by a chunk, not by ``quads``,
+        which are in sight as they are written (not one transaction)."""
+        with self.store._writing():
+            self.store._bulk_write(quads)
+
     def compact(self) -> None:
         """Compact the store now, the staged graphs with it: the engine reads them faster (the
         checks), and a load that writes no more than a few triples after needs no compaction
