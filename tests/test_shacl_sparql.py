@@ -23,6 +23,7 @@ from graph.ingest.shacl_sparql import (
     UnsupportedShape,
     compile_shapes,
     ill_typed,
+    run_checks,
     staging_store,
 )
 from graph.ingest.validation import (
@@ -265,3 +266,22 @@ def test_literals_read_again_past_the_window_give_the_same_report(
     assert any(p.rule == "DatatypeConstraintComponent" for p in expected)
     monkeypatch.setattr(shacl_sparql, "READ_AT_ONCE", 2)
     assert validate_triples(triples) == expected
+
+
+def test_checks_run_at_once_give_the_report_of_one_at_a_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The checks run ``THREADS`` at a time, sharing their screens: the same results as one
+    at a time, and progress told once per check."""
+    variant, _ = broken_variant(1)
+    checks = shape_checks()
+
+    def results(threads: int) -> Counter[shacl_sparql.Result]:
+        monkeypatch.setattr(shacl_sparql, "THREADS", threads)
+        told: list[tuple[int, int]] = []
+        found = run_checks(staging_store(variant), checks, lambda *step: told.append(step))
+        assert told == [(done, len(checks)) for done in range(1, len(checks) + 1)]
+        return Counter(found)
+
+    alone = results(1)
+    assert alone and results(4) == alone
