@@ -523,8 +523,11 @@ class EmbeddedStore(Store):
     #: Loads bigger than this many triples go through the bulk loader (not transactional,
     #: hence the staging graph).
     BULK_THRESHOLD = 200_000
-    #: Triples removed per transaction where a graph out of sight is dropped.
-    DROP_STEP = 100_000
+    #: Triples removed per transaction where a graph out of sight is dropped, the engine's
+    #: write buffers flushed after each: removing 1M triples of a 3.8M-triple store held
+    #: 690 MB more in steps of 100,000 without the flushes, 118 MB in steps of 20,000 with
+    #: them (20 s against 18).
+    DROP_STEP = 20_000
     #: Quads the bulk loader is given at a time (:meth:`_bulk_write`): its memory grows with
     #: what one call is given (about 1 GB for 1.1M triples of a file), not with the store.
     #: At 200,000: 292 MB peak and a quarter slower than one call, for 1.1M triples.
@@ -727,7 +730,9 @@ class EmbeddedStore(Store):
     def _drop_in_steps(self, graph: str) -> None:
         """Drop ``graph`` in transactions of at most :data:`DROP_STEP` triples each: a graph
         out of sight (pending or staging) needs no single transaction, and one of a million
-        triples held gigabytes. Then it is no longer pending."""
+        triples held gigabytes. Each step's deletions are flushed from the engine's write
+        buffers, where they would stay until the buffers are full (hundreds of MB). Then it
+        is no longer pending."""
         name = ox.NamedNode(graph)
         step = (
             f"DELETE {{ GRAPH {name} {{ ?s ?p ?o }} }} WHERE {{ "
@@ -744,6 +749,7 @@ class EmbeddedStore(Store):
                     self._store.remove_graph(name)
                     break
                 self._store.update(step)
+                self._store.flush()
         with self._version_lock:
             self._pending -= {graph}
 
