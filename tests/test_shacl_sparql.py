@@ -11,6 +11,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -285,3 +286,26 @@ def test_checks_run_at_once_give_the_report_of_one_at_a_time(
 
     alone = results(1)
     assert alone and results(4) == alone
+
+
+def test_a_caller_that_stops_the_checks_stops_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An exception in ``progress`` (a caller stopping the load) goes up as soon as the checks
+    running end: the checks not begun are not run (before the threads, none after it)."""
+    variant, _ = broken_variant(1)
+    ran: list[str] = []
+    run = shacl_sparql._run
+
+    def counted(
+        data: shacl_sparql.DataGraph, check: shacl_sparql.Check, plain: bool
+    ) -> Iterator[shacl_sparql.Result]:
+        ran.append(check.shape)
+        return run(data, check, plain)
+
+    def stop(done: int, total: int) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(shacl_sparql, "_run", counted)
+    monkeypatch.setattr(shacl_sparql, "THREADS", 2)
+    with pytest.raises(KeyboardInterrupt):
+        run_checks(staging_store(variant), shape_checks(), stop)
+    assert 0 < len(ran) < 20, len(ran)

@@ -792,10 +792,14 @@ def run_checks(
     try:
         with ThreadPoolExecutor(THREADS) as pool:
             running = [pool.submit(results, check) for check in checks]
-            for done, finished in enumerate(as_completed(running), 1):
-                found += finished.result()
-                if progress is not None:
-                    progress(done, len(checks))
+            try:
+                for done, finished in enumerate(as_completed(running), 1):
+                    found += finished.result()
+                    if progress is not None:
+                        progress(done, len(checks))
+            finally:
+                for future in running:
+                    future.cancel()  # where a check failed or the caller stops: none begins
     finally:
         undo(data.store, changes)
     return found
