@@ -754,8 +754,9 @@ def _as_stored(literal: ox.Literal) -> ox.Literal:
 
 #: How many checks run at once: the engine runs a query without holding the GIL (two threads
 #: ran four sh:maxCount screens of a 3.8M-triple graph in 5.0 s against 10.9 s one after the
-#: other). The CPUs this process may use, at most 4: each running query holds what it reads.
-THREADS = min(4, len(os.sched_getaffinity(0)))
+#: other). The CPUs this process may use (Linux; elsewhere 1), at most 4: each running query
+#: holds what it reads.
+THREADS = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
 
 
 def run_checks(
