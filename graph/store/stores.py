@@ -730,9 +730,9 @@ class EmbeddedStore(Store):
     def _drop_in_steps(self, graph: str) -> None:
         """Drop ``graph`` in transactions of at most :data:`DROP_STEP` triples each: a graph
         out of sight (pending or staging) needs no single transaction, and one of a million
-        triples held gigabytes. Each step's deletions are flushed from the engine's write
-        buffers, where they would stay until the buffers are full (hundreds of MB). Then it
-        is no longer pending."""
+        triples held gigabytes. Where there are several steps, each one's deletions are
+        flushed from the engine's write buffers, where they would stay until the buffers are
+        full (hundreds of MB). Then it is no longer pending."""
         name = ox.NamedNode(graph)
         step = (
             f"DELETE {{ GRAPH {name} {{ ?s ?p ?o }} }} WHERE {{ "
@@ -749,7 +749,8 @@ class EmbeddedStore(Store):
                     self._store.remove_graph(name)
                     break
                 self._store.update(step)
-                self._store.flush()
+                if size > self.DROP_STEP:
+                    self._store.flush()  # (a drop of one step leaves no more than one step)
         with self._version_lock:
             self._pending -= {graph}
 
