@@ -125,6 +125,9 @@ def test_load_query_export_round_trip(cli_env: dict[str, str], tmp_path: Path) -
         (["load", "{bad}", "--dataset", "x"], "row 2, column amount"),
         (["load", "{bad}", "--dataset", "x", "--no-shapes"], "row 2, column amount"),
         (["validate", "{bad}"], "must not be negative"),
+        # a literal rdflib cannot read is a problem of the data, not a warning with a traceback
+        (["load", "{date}", "--dataset", "x"], "value '2024-02-30'"),
+        (["validate", "{date}"], "value '2024-02-30'"),
         (["query", "SELECT WHERE"], "malformed SPARQL"),
         (["query", "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"], "SERVICE"),
         (["query"], "give a SPARQL query"),
@@ -141,7 +144,14 @@ def test_invalid_input_exits_1_with_a_message(
 ) -> None:
     good = claims_csv(tmp_path / "good.csv", BASE_ROW)
     bad = claims_csv(tmp_path / "bad.csv", {**BASE_ROW, "amount": "-1"})
-    places = {"{csv}": str(good), "{bad}": str(bad), "{tmp}": str(tmp_path)}
+    date = tmp_path / "date.nt"
+    date.write_text(
+        "<https://example.org/c> <https://w3id.org/recruitgraph/ontology#start> "
+        '"2024-02-30"^^<http://www.w3.org/2001/XMLSchema#date> .\n'
+        "<https://example.org/c> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
+        "<https://w3id.org/recruitgraph/ontology#FundingFlow> .\n"
+    )
+    places = {"{csv}": str(good), "{bad}": str(bad), "{date}": str(date), "{tmp}": str(tmp_path)}
     filled = []
     for arg in args:
         for key, value in places.items():

@@ -6,6 +6,7 @@ validates rdflib graphs. This is the one bridge between the two term models.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
 import pyoxigraph as ox
@@ -15,6 +16,16 @@ from rdflib.term import Node
 from graph.model.namespaces import XSD
 
 _STRING = XSD + "string"
+
+
+def _not_a_literal_rdflib_cannot_read(record: logging.LogRecord) -> bool:
+    # rdflib logs a warning with a traceback for each literal it cannot read as its datatype
+    # ("2024-02-30"^^xsd:date); the shapes report it as a problem of the data (sh:datatype),
+    # so on stderr it was a traceback beside the report
+    return not record.getMessage().startswith("Failed to convert Literal lexical form")
+
+
+logging.getLogger("rdflib.term").addFilter(_not_a_literal_rdflib_cannot_read)
 
 
 def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> Node:
