@@ -524,7 +524,8 @@ class EmbeddedStore(Store):
     #: hence the staging graph).
     BULK_THRESHOLD = 200_000
     #: Triples removed per transaction where a graph out of sight is dropped, the engine's
-    #: write buffers flushed after each: removing 1M triples of a 3.8M-triple store held
+    #: write buffers flushed after each where there are several (see :meth:`_drop_in_steps`):
+    #: removing 1M triples of a 3.8M-triple store held
     #: 690 MB more in steps of 100,000 without the flushes, 118 MB in steps of 20,000 with
     #: them (20 s against 18).
     DROP_STEP = 20_000
