@@ -94,6 +94,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
+from typing import TypeVar
 
 import pyoxigraph as ox
 import rdflib
@@ -649,9 +650,9 @@ def given_marks(given: Iterable[ox.Triple], data: DataGraph) -> Iterator[ox.Quad
     """The marks of the triples ``given`` whose literal's datatype is one of
     :data:`KEPT_AS_INTEGER` as the input gave it, for the checks of ``data``, streamed.
 
-    rdflib reads each distinct literal once among the last :data:`READ_AT_ONCE` (counts repeat:
-    62,272 literals of a 3.8M-triple synthetic file took 8.7 s, each read)."""
-    read = functools.lru_cache(maxsize=READ_AT_ONCE)(ill_typed)
+    rdflib reads each distinct literal once among the last ones (:func:`_recently`; counts
+    repeat: 62,272 literals of a 3.8M-triple synthetic file took 8.7 s, each read)."""
+    read = _recently(ill_typed)
     for t in given:
         assert isinstance(t.object, ox.Literal)
         graph = data.name(_GIVEN) + t.object.datatype.value
@@ -661,6 +662,27 @@ def given_marks(given: Iterable[ox.Triple], data: DataGraph) -> Iterator[ox.Quad
 
 #: How many distinct literals :func:`read_as_rdflib` remembers having read (a few MB).
 READ_AT_ONCE = 65_536
+
+_T = TypeVar("_T")
+
+
+def _recently(reading: Callable[[ox.Literal], _T]) -> Callable[[ox.Literal], _T]:
+    """``reading`` with its answers for the last :data:`READ_AT_ONCE` distinct literals kept:
+    a literal met again soon (a date, a boolean, a count) is read by rdflib once, and memory
+    is bounded by that, not by the file."""
+    return functools.lru_cache(maxsize=READ_AT_ONCE)(reading)
+
+
+def _as_rdflib_reads(literal: ox.Literal) -> ox.Literal | None:
+    """None where rdflib takes ``literal`` as ill-typed; else the literal rdflib reads, as the
+    store keeps it (``literal`` itself where both read it alike)."""
+    if ill_typed(literal):
+        return None
+    form = str(to_rdflib(literal))
+    if form == literal.value:
+        return literal
+    return _as_stored(ox.Literal(form, datatype=literal.datatype))
+
 
 #: What :func:`read_as_rdflib` changed in the data graph: (quad removed, quad added, whether
 #: the added one was new), for :func:`undo`.
@@ -679,10 +701,9 @@ def read_as_rdflib(data: ox.Store | DataGraph, checks: Iterable[Check]) -> Chang
     than oxigraph does is replaced, in the data graph, by rdflib's normal form of it.
 
     The literals are streamed from the engine, not selected DISTINCT (the engine's set of
-    every distinct literal grew with the file: 64 MB at 1.1M triples); the last
-    :data:`READ_AT_ONCE` distinct literals read are remembered, so that a literal seen again
-    soon (a date, a boolean) is read once, and memory is bounded by that, not by the file.
-    What is kept beyond it is what rdflib reads otherwise (the marks and the replacements).
+    every distinct literal grew with the file: 64 MB at 1.1M triples); rdflib's readings of
+    the last :data:`READ_AT_ONCE` distinct literals are kept (:func:`_recently`). What is kept
+    beyond them is what rdflib reads otherwise (the marks and the replacements).
     """
     data = data if isinstance(data, DataGraph) else DataGraph(data)
     paths = sorted({path for check in checks for path in check.reads})
@@ -695,25 +716,19 @@ def read_as_rdflib(data: ox.Store | DataGraph, checks: Iterable[Check]) -> Chang
     graph, ill = ox.NamedNode(data.name(LITERALS)), ox.NamedNode(data.name(_ILL_TYPED))
     marks: dict[ox.Quad, None] = {}
     read_otherwise: dict[ox.Literal, ox.Literal] = {}
-    seen: set[ox.Literal] = set()
+    read = _recently(_as_rdflib_reads)
     string = ox.NamedNode(str(XSD.string))
     for (literal,) in data.query(query):
         # xsd:string and language-tagged literals are always what they say: left out here, not
         # in the query (the engine's DATATYPE and LANG took 14.7 s of a 3.8M-triple graph's
         # scan against 6.6 s for isLiteral alone)
-        if literal.datatype == string or literal.language or literal in seen:
+        if literal.datatype == string or literal.language:
             continue
-        if len(seen) >= READ_AT_ONCE:
-            seen.clear()
-        seen.add(literal)
-        if ill_typed(literal):
+        normal = read(literal)
+        if normal is None:
             marks[ox.Quad(graph, ill, literal, graph)] = None
-            continue
-        form = str(to_rdflib(literal))
-        if form != literal.value:
-            normal = _as_stored(ox.Literal(form, datatype=literal.datatype))
-            if normal != literal:
-                read_otherwise[literal] = normal
+        elif normal != literal:
+            read_otherwise[literal] = normal
     changes: Changes = []
     store = data.store
     for written, normal in read_otherwise.items():
