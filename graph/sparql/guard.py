@@ -271,24 +271,32 @@ _PN_BASE = (
 _PN_CHARS = _PN_BASE + r"_\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
 _VAR_CHARS = _PN_BASE + r"_0-9\u00b7\u0300-\u036f\u203f-\u2040"
 _LOCAL_ESCAPE = r"\\[_~.\-!$&'()*+,;=/?#@%]"
+_STRING = (
+    r'"""(?:[^"\\]|\\[\s\S]|"(?!""))*+"""|\'\'\'(?:[^\'\\]|\\[\s\S]|\'(?!\'\'))*+\'\'\''
+    r'|"(?:[^"\\\n\r]|\\[\s\S])*+"|\'(?:[^\'\\\n\r]|\\[\s\S])*+\''
+)
+_IRI = r'<(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*+>'
+_VAR = rf"[?$][{_VAR_CHARS}]++"
+_NAME = rf"(?:[{_PN_CHARS}.:%]|{_LOCAL_ESCAPE})++"
 #: One token, never backtracking: whitespace, a comment, a string, an IRI, a variable, a run of
 # name characters (a keyword, a number, a prefixed name or a blank node label: told apart
 # afterwards, so that a long run is read once) or one other character.
 SPARQL_TOKEN = re.compile(
     r"(?P<ws>[ \t\r\n]++)|(?P<comment>#[^\r\n]*+)"
-    r'|(?P<string>"""(?:[^"\\]|\\[\s\S]|"(?!""))*+"""|\'\'\'(?:[^\'\\]|\\[\s\S]|\'(?!\'\'))*+\'\'\''
-    r'|"(?:[^"\\\n\r]|\\[\s\S])*+"|\'(?:[^\'\\\n\r]|\\[\s\S])*+\')'
-    r'|(?P<iri><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*+>)'
-    rf"|(?P<var>[?$][{_VAR_CHARS}]++)"
-    rf"|(?P<name>(?:[{_PN_CHARS}.:%]|{_LOCAL_ESCAPE})++)"
+    rf"|(?P<string>{_STRING})|(?P<iri>{_IRI})|(?P<var>{_VAR})|(?P<name>{_NAME})"
     r"|(?P<other>[\s\S])"
+)
+#: The same tokens, without whitespace and comments, for :func:`re.findall` (an empty string
+#: where only whitespace or comments are left): their kind is told by their first character.
+SPARQL_WORDS = re.compile(
+    rf"(?:[ \t\r\n]++|#[^\r\n]*+)*+({_STRING}|{_IRI}|{_VAR}|{_NAME}|[\s\S]|$)"
 )
 _PN_PREFIX = re.compile(rf"(?:[{_PN_BASE}](?:[{_PN_CHARS}.]*+(?<=[{_PN_CHARS}]))?)?")
 _PN_LOCAL = re.compile(
-    rf"(?:[{_PN_CHARS}:.%]|{_LOCAL_ESCAPE})*+"  # checked further in _pname
+    rf"(?:[{_PN_CHARS}:.%]|{_LOCAL_ESCAPE})*+"  # checked further in prefixed_name
 )
 _UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 #: Texts that the token-level reading cannot settle go to rdflib's parser, which holds the GIL
 #: for up to a millisecond per term (2.5 on a busy machine): only texts this short, with this
 #: many terms at most (:data:`MAX_TERMS` counts them), so that it never runs long.
@@ -301,14 +309,14 @@ def _ambiguous(kind: str | None, token: str, iri_expected: bool) -> bool:
     a comment that hides the rest of the line (see :func:`_read`). Not where the grammar
     admits an IRI only (``iri_expected``: after ``FROM``, ``GRAPH``…), nor for an IRI that
     begins ``scheme://`` (``scheme: / /`` is no expression)."""
-    return kind == "iri" and "#" in token and not iri_expected and not _HIER_IRI.match(token)
+    return kind == "iri" and "#" in token and not iri_expected and not HIER_IRI.match(token)
 
 
 #: The keywords after which only an IRI (or a variable) can follow, never an expression.
 _IRI_AFTER = frozenset(
     ("from", "named", "graph", "service", "silent", "base", "with", "using", "into", "to")
 )
-_HIER_IRI = re.compile(r"<[A-Za-z][A-Za-z0-9+.\-]*://")
+HIER_IRI = re.compile(r"<[A-Za-z][A-Za-z0-9+.\-]*://")
 _AMBIGUOUS = "an IRI holding '#' where '<' may be a less-than"
 
 
@@ -337,14 +345,14 @@ class _Reading:
 
 def _iri_of(token: str, base: str | None) -> str:
     iri = _decode_escapes(token[1:-1])
-    if base is not None and not _SCHEME.match(iri):
+    if base is not None and not SCHEME.match(iri):
         from urllib.parse import urljoin
 
         return urljoin(base, iri)
     return iri
 
 
-def _pname(run: str) -> tuple[str, str] | None:
+def prefixed_name(run: str) -> tuple[str, str] | None:
     """(prefix, local name) if ``run`` is a prefixed name as the engine reads it, else None."""
     prefix, _, local = run.partition(":")
     if not _PN_PREFIX.fullmatch(prefix) or not _PN_LOCAL.fullmatch(local):
@@ -395,7 +403,7 @@ def _read(text: str) -> _Reading:
         before_values = word == "values" or (before_values and (kind == "var" or token in "()"))
         if not values and _ambiguous(kind, token, iri_expected):  # VALUES holds IRIs only
             unsure(match.start(), _AMBIGUOUS)
-        pname = _pname(token.rstrip(".")) if kind == "name" and ":" in token else None
+        pname = prefixed_name(token.rstrip(".")) if kind == "name" and ":" in token else None
         if pname is not None and "service" in pname[0].lower():
             reading.services.append(None)
         elif pname is None and "service" in word:

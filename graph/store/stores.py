@@ -70,7 +70,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -78,6 +78,7 @@ import pyoxigraph as ox
 
 from graph.errors import RecruitgraphError
 from graph.model.namespaces import (
+    DESCRIPTION,
     RG,
     STAGING,
     SYSTEM_GRAPH,
@@ -89,6 +90,9 @@ from graph.store.conformance import Conformance, NonConformingStore, read_probes
 from graph.store.credentials import Credentials, without_userinfo
 from graph.store.descriptions import migrate_descriptions
 from graph.store.merge import MergedDefaultGraph
+
+if TYPE_CHECKING:
+    from graph.store.union import HiddenTriples
 
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | Iterable[ox.Triple]
 Progress = Callable[[int], None]
@@ -558,6 +562,8 @@ class EmbeddedStore(Store):
         self._holders: dict[int, int] = {}
         self._committing = False
         self._union_graphs: tuple[int, frozenset[str] | None] = (-1, None)
+        # What the graphs a query's union would add hold, per (writes ended, those graphs).
+        self._hidden: tuple[tuple[int, frozenset[str]], HiddenTriples] | None = None
         #: Graphs the bulk loader is writing under their own names, out of sight until their
         #: load commits (see :class:`StagedGraphs`); saved in the version file.
         self._pending: frozenset[str] = frozenset()
@@ -848,10 +854,13 @@ class EmbeddedStore(Store):
                 if default_graph is not None or named_graphs is not None
                 else None
             )
+            union = every is not None and self._union_serves(
+                sparql, default_graph, every, prefixes, base_iri
+            )
             result = self._store.query(
                 sparql,
                 base_iri=base_iri,
-                **_dataset_arguments(default_graph, named_graphs, every, prefixes),
+                **_dataset_arguments(default_graph, named_graphs, every, union, prefixes),
             )
             if every is not None and self._writes_begun != begun:
                 # A write began before the engine took its snapshot: a staging graph (or a
@@ -859,9 +868,53 @@ class EmbeddedStore(Store):
                 result = self._store.query(
                     sparql,
                     base_iri=base_iri,
-                    **_dataset_arguments(default_graph, named_graphs, None, prefixes),
+                    **_dataset_arguments(default_graph, named_graphs, None, False, prefixes),
                 )
         return result
+
+    def _union_serves(
+        self,
+        sparql: str,
+        default_graph: Sequence[str] | None,
+        every: frozenset[str],
+        prefixes: Mapping[str, str] | None,
+        base_iri: str | None,
+    ) -> bool:
+        """Whether the engine's union of every graph (``every``) gives query ``sparql`` the
+        answers of ``default_graph``: they are the same graphs, or the union adds only the
+        datasets' descriptions and no pattern of the query can match those
+        (:mod:`graph.store.union`)."""
+        if default_graph is None:
+            return False
+        graphs = frozenset(default_graph)
+        if graphs == every:
+            return True
+        hidden = every - graphs
+        if (
+            len(graphs) < 2
+            or base_iri is not None
+            or not all(g.startswith(DESCRIPTION) for g in hidden)
+        ):
+            return False  # one graph is one scan already
+        # Here, not at the top: graph.sparql's package imports this module.
+        from graph.sparql.patterns import default_graph_patterns
+        from graph.store.union import matches_only_visible
+
+        group = default_graph_patterns(sparql, prefixes or {})
+        return group is not None and matches_only_visible(group, self._hidden_triples(hidden))
+
+    def _hidden_triples(self, hidden: frozenset[str]) -> HiddenTriples:
+        """What the triples of graphs ``hidden`` are made of, kept until the next write."""
+        ended = self._writes_ended
+        cached = self._hidden
+        if cached is not None and cached[0] == (ended, hidden):
+            return cached[1]
+        from graph.store.union import HiddenTriples
+
+        summary = HiddenTriples.of(self._store, hidden)
+        if self._writes_begun == ended == self._writes_ended:  # not mid-write: keep it
+            self._hidden = ((ended, hidden), summary)
+        return summary
 
     def _execute_update(self, sparql: str) -> None:
         with self._writing():
@@ -1029,14 +1082,16 @@ def _dataset_arguments(
     default_graph: Sequence[str] | None,
     named_graphs: Sequence[str] | None,
     every: frozenset[str] | None,
+    union: bool,
     prefixes: Mapping[str, str] | None,
 ) -> dict[str, Any]:
     """pyoxigraph's keyword arguments for a query over these graphs; ``every``, when known, is
-    the set of all graphs of a store that holds nothing else."""
+    the set of all graphs of a store that holds nothing else; ``union``: the engine's union of
+    every graph stands for ``default_graph``."""
     kwargs: dict[str, Any] = {"prefixes": dict(prefixes)} if prefixes else {}
     # pyoxigraph reads an empty list as "no graph", as the protocol's parameters would.
     if default_graph is not None:
-        if every is not None and frozenset(default_graph) == every:
+        if union:
             kwargs["use_default_graph_as_union"] = True
         else:
             kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graph]
