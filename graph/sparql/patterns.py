@@ -7,10 +7,12 @@ store can tell whether some triples outside the caller's graphs could ever be ma
 does; a few microseconds per term, where rdflib's parser takes milliseconds) and knows a
 subset of SPARQL: ``SELECT``, ``ASK`` and ``CONSTRUCT`` over groups of triples with ``;`` and
 ``,``, property paths, ``OPTIONAL``, ``UNION``, ``MINUS``, ``FILTER``, ``BIND``, ``VALUES``,
-``GRAPH`` and sub-selects. Anything else (``DESCRIBE``, ``FROM``, ``BASE`` and relative IRIs,
+``GRAPH`` and sub-selects. Anything else (``DESCRIBE``, ``FROM``, relative IRIs in paths,
 ``EXISTS``, ``SERVICE``, blank-node property lists and collections, quoted triples, escapes)
-gives None: the caller then assumes every triple may be matched. A text the engine refuses
-may be read here; it is refused by the engine all the same.
+gives None: the caller then assumes every triple may be matched. A relative IRI (resolved
+against a base: the query's ``BASE``, or the endpoint's URL) is read as a variable of its own,
+which no rule takes as a proof. A text the engine refuses may be read here; it is refused by
+the engine all the same.
 
 A :class:`Group` holds the patterns that all must match together (its triples blocks, which
 the engine joins, whatever filters stand between them) and the groups nested in it
@@ -99,6 +101,20 @@ class _PathReading:
     iris: set[str] = field(default_factory=set)
     zero_length: bool = False
     negated: bool = False
+
+
+def _constant(iri: str) -> str | Variable:
+    """An IRI of the query; a relative one as a variable of its own: it resolves against a
+    base this reader does not follow (a variable is never taken as proof that a pattern
+    misses a triple, and the same IRI stands for one term wherever it occurs)."""
+    return iri if SCHEME.match(iri) else Variable(f"<{iri}>")
+
+
+def _absolute(iri: str | Variable) -> str:
+    """An IRI of a path, which a relative one cannot be here."""
+    if isinstance(iri, Variable):
+        raise _Unread
+    return iri
 
 
 class _Unread(Exception):
@@ -212,12 +228,14 @@ class _Reader:
 
     def query(self) -> Group:
         while self.word() in ("prefix", "base"):
-            if self.take().lower() == "base":
-                raise _Unread
+            if self.take().lower() == "base":  # relative IRIs are read as unknown anyway
+                if not self.take().startswith("<"):
+                    raise _Unread
+                continue
             name, iri = self.take(), self.take()
             if not _is_name(name) or not name.endswith(":") or not iri.startswith("<"):
                 raise _Unread
-            self.prefixes[name[:-1]] = self.absolute(iri[1:-1])
+            self.prefixes[name[:-1]] = iri[1:-1]
         form = self.word()
         self.at += 1
         if form == "construct" and self.tokens[self.at] == "{":
@@ -326,7 +344,7 @@ class _Reader:
         if first in "?$" and len(token) > 1:
             return Variable(token[1:])
         if first == "<" and len(token) > 1:
-            return self.absolute(token[1:-1])
+            return _constant(token[1:-1])
         if first in "\"'" and len(token) > 1:
             if self.tokens[self.at] == "@":
                 self.at += 1
@@ -359,7 +377,7 @@ class _Reader:
             if token == "a":
                 return _TYPE
             if token[0] == "<":
-                return self.absolute(token[1:-1])
+                return _constant(token[1:-1])
             if not _is_name(token):
                 raise _Unread
             return self.prefixed(token)
@@ -395,25 +413,19 @@ class _Reader:
         elif token == "a":
             path.iris.add(_TYPE)
         elif token[0] == "<" and len(token) > 1:
-            path.iris.add(self.absolute(token[1:-1]))
+            path.iris.add(_absolute(_constant(token[1:-1])))
         elif _is_name(token):
-            path.iris.add(self.prefixed(token))
+            path.iris.add(_absolute(self.prefixed(token)))
         else:
             raise _Unread
         if self.tokens[self.at] in ("*", "?", "+"):
             path.zero_length |= self.take() != "+"
 
-    def prefixed(self, token: str) -> str:
+    def prefixed(self, token: str) -> str | Variable:
         name = _prefixed_name(token)
         if name is None or name[0] not in self.prefixes:
             raise _Unread
-        return self.absolute(self.prefixes[name[0]] + name[1])
-
-    @staticmethod
-    def absolute(iri: str) -> str:
-        if not SCHEME.match(iri):
-            raise _Unread  # relative: resolved against a base this reader does not follow
-        return iri
+        return _constant(self.prefixes[name[0]] + name[1])
 
     # -- what is skipped
 

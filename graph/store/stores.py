@@ -854,9 +854,7 @@ class EmbeddedStore(Store):
                 if default_graph is not None or named_graphs is not None
                 else None
             )
-            union = every is not None and self._union_serves(
-                sparql, default_graph, every, prefixes, base_iri
-            )
+            union = every is not None and self._union_serves(sparql, default_graph, every, prefixes)
             result = self._store.query(
                 sparql,
                 base_iri=base_iri,
@@ -878,7 +876,6 @@ class EmbeddedStore(Store):
         default_graph: Sequence[str] | None,
         every: frozenset[str],
         prefixes: Mapping[str, str] | None,
-        base_iri: str | None,
     ) -> bool:
         """Whether the engine's union of every graph (``every``) gives query ``sparql`` the
         answers of ``default_graph``: they are the same graphs, or the union adds only the
@@ -890,11 +887,7 @@ class EmbeddedStore(Store):
         if graphs == every:
             return True
         hidden = every - graphs
-        if (
-            len(graphs) < 2
-            or base_iri is not None
-            or not all(g.startswith(DESCRIPTION) for g in hidden)
-        ):
+        if len(graphs) < 2 or not all(g.startswith(DESCRIPTION) for g in hidden):
             return False  # one graph is one scan already
         # Here, not at the top: graph.sparql's package imports this module.
         from graph.sparql.patterns import default_graph_patterns
