@@ -268,3 +268,31 @@ def test_a_hidden_restricted_dataset_is_never_read_through_the_union(
         text, public, described._all_graphs() or frozenset(), PREFIXES
     )
     assert ('"secret"',) not in _answers(described, text, public)
+
+
+def test_the_endpoint_s_queries_are_served_by_the_union_too(
+    described: EmbeddedStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The HTTP server passes its URL as the base of every query (relative IRIs resolve
+    against it): the union serves those queries as it serves the library's."""
+    from graph.sparql.query import execute_query
+    from graph.store import stores
+
+    unions: list[bool] = []
+    arguments = stores._dataset_arguments
+
+    def spy(*args: object) -> dict[str, object]:
+        kwargs = arguments(*args)  # type: ignore[arg-type]
+        unions.append(bool(kwargs.get("use_default_graph_as_union")))
+        return kwargs
+
+    monkeypatch.setattr(stores, "_dataset_arguments", spy)
+    visible = dataset_graphs(described)
+    base = "http://127.0.0.1:8000/sparql"
+    labels = execute_query(described, "SELECT ?l { ?s rdfs:label ?l }", visible, base_iri=base)
+    assert isinstance(labels, ox.QuerySolutions) and len(list(labels)) > 100
+    relative = execute_query(described, "SELECT ?o { <x> ?p ?o }", visible, base_iri=base)
+    assert isinstance(relative, ox.QuerySolutions) and list(relative) == []
+    everything = execute_query(described, "SELECT * { ?s ?p ?o }", visible, base_iri=base)
+    assert isinstance(everything, ox.QuerySolutions)
+    assert unions[-3:] == [True, False, False]  # (before them: the merge plan's checks)
