@@ -4,6 +4,7 @@ their own): the reader of a query's patterns, the rules, and the answers on a re
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -147,7 +148,7 @@ def test_the_rules(text: str, visible_only: bool) -> None:
 
 def test_rule_d_needs_the_hidden_subjects_private() -> None:
     text = "SELECT * { ?s a ?t . ?s <urn:from> ?x }"
-    shared = HiddenTriples(**{**_HIDDEN.__dict__, "private": False})
+    shared = dataclasses.replace(_HIDDEN, private=False)
     assert matches_only_visible(default_graph_patterns(text, {}), _HIDDEN)
     assert not matches_only_visible(default_graph_patterns(text, {}), shared)
 
@@ -296,3 +297,35 @@ def test_the_endpoint_s_queries_are_served_by_the_union_too(
     everything = execute_query(described, "SELECT * { ?s ?p ?o }", visible, base_iri=base)
     assert isinstance(everything, ox.QuerySolutions)
     assert unions[-3:] == [True, False, False]  # (before them: the merge plan's checks)
+
+
+def test_a_decision_is_kept_for_its_shape_only_if_no_full_iri_decided_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Queries that differ only in IRIs written in full, strings and comments share a decision
+    where those IRIs did not decide it; where one did (a subject that is, or is not, a hidden
+    subject), each query is read."""
+    from graph.sparql import patterns
+    from graph.store import union
+
+    hidden = dataclasses.replace(_HIDDEN)  # decisions of its own
+    reads: list[str] = []
+    read = patterns.default_graph_patterns
+
+    def counted(text: str, prefixes: dict[str, str]) -> object:
+        reads.append(text)
+        return read(text, prefixes)
+
+    monkeypatch.setattr(union, "default_graph_patterns", counted)
+    lookup = "SELECT * {{ ?f <urn:from> <{}> ; a ?kind }} # {}"
+    assert union.union_serves(lookup.format("http://a/1", 1), {}, hidden)
+    assert union.union_serves(lookup.format("http://a/2", 2), {}, hidden)
+    assert len(reads) == 1 and len(hidden.decisions) == 1  # the second: its shape's decision
+    subject = "SELECT * {{ <{}> ?p ?o }}"
+    assert not union.union_serves(subject.format("urn:dataset"), {}, hidden)  # kept as written
+    assert union.union_serves(subject.format("http://x/dataset"), {}, hidden)
+    hidden = dataclasses.replace(_HIDDEN, subjects=frozenset({"http://x/dataset"}))
+    assert not union.union_serves(subject.format("http://x/dataset"), {}, hidden)
+    assert union.union_serves(subject.format("http://x/actor"), {}, hidden)
+    assert not union.union_serves(subject.format("http://x/dataset"), {}, hidden)
+    assert hidden.decisions == {}  # a full IRI decided each time

@@ -271,11 +271,11 @@ _PN_BASE = (
 _PN_CHARS = _PN_BASE + r"_\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
 _VAR_CHARS = _PN_BASE + r"_0-9\u00b7\u0300-\u036f\u203f-\u2040"
 _LOCAL_ESCAPE = r"\\[_~.\-!$&'()*+,;=/?#@%]"
-_STRING = (
+STRING = (
     r'"""(?:[^"\\]|\\[\s\S]|"(?!""))*+"""|\'\'\'(?:[^\'\\]|\\[\s\S]|\'(?!\'\'))*+\'\'\''
     r'|"(?:[^"\\\n\r]|\\[\s\S])*+"|\'(?:[^\'\\\n\r]|\\[\s\S])*+\''
 )
-_IRI = r'<(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*+>'
+IRI = r'<(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*+>'
 _VAR = rf"[?$][{_VAR_CHARS}]++"
 _NAME = rf"(?:[{_PN_CHARS}.:%]|{_LOCAL_ESCAPE})++"
 #: One token, never backtracking: whitespace, a comment, a string, an IRI, a variable, a run of
@@ -283,14 +283,12 @@ _NAME = rf"(?:[{_PN_CHARS}.:%]|{_LOCAL_ESCAPE})++"
 # afterwards, so that a long run is read once) or one other character.
 SPARQL_TOKEN = re.compile(
     r"(?P<ws>[ \t\r\n]++)|(?P<comment>#[^\r\n]*+)"
-    rf"|(?P<string>{_STRING})|(?P<iri>{_IRI})|(?P<var>{_VAR})|(?P<name>{_NAME})"
+    rf"|(?P<string>{STRING})|(?P<iri>{IRI})|(?P<var>{_VAR})|(?P<name>{_NAME})"
     r"|(?P<other>[\s\S])"
 )
 #: The same tokens, without whitespace and comments, for :func:`re.findall` (an empty string
 #: where only whitespace or comments are left): their kind is told by their first character.
-SPARQL_WORDS = re.compile(
-    rf"(?:[ \t\r\n]++|#[^\r\n]*+)*+({_STRING}|{_IRI}|{_VAR}|{_NAME}|[\s\S]|$)"
-)
+SPARQL_WORDS = re.compile(rf"(?:[ \t\r\n]++|#[^\r\n]*+)*+({STRING}|{IRI}|{_VAR}|{_NAME}|[\s\S]|$)")
 _PN_PREFIX = re.compile(rf"(?:[{_PN_BASE}](?:[{_PN_CHARS}.]*+(?<=[{_PN_CHARS}]))?)?")
 _PN_LOCAL = re.compile(
     rf"(?:[{_PN_CHARS}:.%]|{_LOCAL_ESCAPE})*+"  # checked further in prefixed_name

@@ -890,11 +890,9 @@ class EmbeddedStore(Store):
         if len(graphs) < 2 or not all(g.startswith(DESCRIPTION) for g in hidden):
             return False  # one graph is one scan already
         # Here, not at the top: graph.sparql's package imports this module.
-        from graph.sparql.patterns import default_graph_patterns
-        from graph.store.union import matches_only_visible
+        from graph.store.union import union_serves
 
-        group = default_graph_patterns(sparql, prefixes or {})
-        return group is not None and matches_only_visible(group, self._hidden_triples(hidden))
+        return union_serves(sparql, prefixes or {}, self._hidden_triples(hidden))
 
     def _hidden_triples(self, hidden: frozenset[str]) -> HiddenTriples:
         """What the triples of graphs ``hidden`` are made of, kept until the next write."""

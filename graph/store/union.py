@@ -50,17 +50,30 @@ True
 
 from __future__ import annotations
 
-__all__ = ["HiddenTriples", "matches_only_visible"]
+__all__ = ["HiddenTriples", "matches_only_visible", "union_serves"]
 
-from collections.abc import Collection
-from dataclasses import dataclass
+import threading
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
 from graph.model.namespaces import RDF
-from graph.sparql.patterns import Group, Literal, Path, Pattern, Variable
+from graph.sparql.patterns import (
+    Group,
+    Literal,
+    Path,
+    Pattern,
+    Shape,
+    Slot,
+    Variable,
+    default_graph_patterns,
+    query_shape,
+)
 
 RDF_TYPE = RDF + "type"
+#: Shapes of query whose decision is kept (a few hundred bytes each).
+SHAPES = 1024
 
 
 @dataclass(frozen=True)
@@ -79,6 +92,20 @@ class HiddenTriples:
     nodes: frozenset[str]
     #: Whether no visible triple holds a hidden triple's subject (rule (d)).
     private: bool
+    #: Decisions of :func:`union_serves` per shape of query, while these triples are hidden.
+    decisions: dict[tuple[Shape, tuple[tuple[str, str], ...]], bool] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+    _lock: threading.Lock = field(
+        default_factory=threading.Lock, init=False, compare=False, repr=False
+    )
+
+    def remember(self, key: tuple[Shape, tuple[tuple[str, str], ...]], decision: bool) -> None:
+        """Keep a decision for a shape of query, :data:`SHAPES` at most (the oldest go)."""
+        with self._lock:
+            self.decisions[key] = decision
+            while len(self.decisions) > SHAPES:
+                del self.decisions[next(iter(self.decisions))]
 
     @classmethod
     def of(cls, store: ox.Store, hidden: Collection[str]) -> HiddenTriples:
@@ -126,15 +153,39 @@ def _held_visibly(
     )
 
 
-def matches_only_visible(group: Group | None, hidden: HiddenTriples) -> bool:
+def union_serves(text: str, prefixes: Mapping[str, str], hidden: HiddenTriples) -> bool:
+    """Whether the engine's union of every graph gives query ``text`` (with ``prefixes``
+    declared) the answers of the visible graphs alone: :func:`matches_only_visible` of its
+    patterns. A decision that looked at none of the query's IRIs written in full is kept for
+    its shape (:func:`~graph.sparql.patterns.query_shape`: queries that differ in those IRIs,
+    their strings or comments), until the hidden triples change: reading a query costs more
+    than looking its shape up."""
+    shape = query_shape(text)
+    if shape is None:
+        return matches_only_visible(default_graph_patterns(text, prefixes), hidden)
+    key = (shape, tuple(prefixes.items()))
+    if (known := hidden.decisions.get(key)) is not None:
+        return known
+    looked: list[str] = []
+    decision = matches_only_visible(default_graph_patterns(text, prefixes), hidden, looked)
+    if not any(isinstance(iri, Slot) for iri in looked):
+        hidden.remember(key, decision)
+    return decision
+
+
+def matches_only_visible(
+    group: Group | None, hidden: HiddenTriples, looked: list[str] | None = None
+) -> bool:
     """Whether no pattern of ``group`` (None: a query not read) can match a hidden triple
-    in any solution (see the module's rules)."""
+    in any solution (see the module's rules); ``looked``, if given, gets every IRI of the
+    query the decision looked at."""
     if group is None:
         return False
+    seen = looked if looked is not None else []
     for each in group.walk():
-        alone = [p for p in each.patterns if _alone(p, hidden)]
+        alone = [p for p in each.patterns if _alone(p, hidden, seen)]
         for pattern in each.patterns:
-            if pattern not in alone and not _bound_visibly(pattern, alone, hidden):
+            if not any(p is pattern for p in alone) and not _bound_visibly(pattern, alone, hidden):
                 return False
     return True
 
@@ -152,23 +203,37 @@ def _bound_visibly(pattern: Pattern, alone: list[Pattern], hidden: HiddenTriples
     )
 
 
-def _alone(pattern: Pattern, hidden: HiddenTriples) -> bool:
+def _alone(pattern: Pattern, hidden: HiddenTriples, looked: list[str]) -> bool:
     """Rules (a), (b) and (c): whether ``pattern`` matches only visible triples whatever the
-    other patterns of its group."""
-    subject, predicate, obj = pattern.subject, pattern.predicate, pattern.object
+    other patterns of its group; the IRIs looked at go to ``looked``."""
+    subject, predicate, obj = pattern
     if isinstance(predicate, Path):
-        if predicate.negated or predicate.iris & hidden.predicates:
+        if predicate.negated:
             return False
-        return not predicate.zero_length or any(
-            isinstance(end, str) and end not in hidden.nodes for end in (subject, obj)
-        )
-    if isinstance(predicate, str) and predicate not in hidden.predicates:
-        return True  # (a)
-    if isinstance(predicate, str) and (
-        (isinstance(obj, str) and (predicate, obj) not in hidden.objects)
-        or (isinstance(obj, Literal) and predicate not in hidden.literal_predicates)
-    ):
-        return True  # (b)
-    return isinstance(subject, Literal) or (
-        isinstance(subject, str) and subject not in hidden.subjects
-    )  # (c)
+        looked += predicate.iris
+        if predicate.iris & hidden.predicates:
+            return False
+        if not predicate.zero_length:
+            return True  # (a)
+        for end in (subject, obj):  # a path of length zero from a constant: the constant
+            if isinstance(end, str):
+                looked.append(end)
+                if end not in hidden.nodes:
+                    return True
+        return False
+    if isinstance(predicate, str):
+        looked.append(predicate)
+        if predicate not in hidden.predicates:
+            return True  # (a)
+        if isinstance(obj, str):
+            looked.append(obj)
+            if (predicate, obj) not in hidden.objects:
+                return True  # (b)
+        elif isinstance(obj, Literal) and predicate not in hidden.literal_predicates:
+            return True  # (b)
+    if isinstance(subject, Literal):
+        return True  # (c): no triple has a literal subject
+    if isinstance(subject, str):
+        looked.append(subject)
+        return subject not in hidden.subjects  # (c)
+    return False
