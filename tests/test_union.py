@@ -329,3 +329,20 @@ def test_a_decision_is_kept_for_its_shape_only_if_no_full_iri_decided_it(
     assert union.union_serves(subject.format("http://x/actor"), {}, hidden)
     assert not union.union_serves(subject.format("http://x/dataset"), {}, hidden)
     assert hidden.decisions == {}  # a full IRI decided each time
+
+
+def test_a_prefix_declared_after_the_prologue_is_part_of_its_names_decision() -> None:
+    """Two queries of one shape that give a prefix different IRIs (past the leading PREFIX
+    lines, which the shape keeps whole) must not share a decision."""
+    from graph.store import union
+
+    hidden = dataclasses.replace(_HIDDEN)
+    text = "# a comment first\nPREFIX x: <{}>\nSELECT * {{ ?s x:title ?o }}"
+    assert union.union_serves(text.format("http://example.org/"), {}, hidden)
+    assert not union.union_serves(text.format("urn:"), {}, hidden)  # kept as written
+    hidden = dataclasses.replace(_HIDDEN, predicates=_HIDDEN.predicates | {"http://d/title"})
+    assert union.union_serves(text.format("http://example.org/"), {}, hidden)
+    assert not union.union_serves(text.format("http://d/"), {}, hidden)
+    leading = "PREFIX x: <{}>\nSELECT * {{ ?s x:title ?o }}"
+    assert union.union_serves(leading.format("http://example.org/"), {}, hidden)
+    assert not union.union_serves(leading.format("http://d/"), {}, hidden)

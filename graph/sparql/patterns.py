@@ -180,7 +180,9 @@ def query_shape(text: str) -> Shape | None:
     """
     if "\\" in text:
         return None
-    return tuple(_SHAPE.split(text))
+    declared = _PROLOGUE.match(text)  # kept whole: the reader takes it as it is
+    assert declared is not None  # it matches the empty string
+    return (text[: declared.end()], *_SHAPE.split(text[declared.end() :]))
 
 
 # One pass (``split``, no Python per match: a few microseconds): a run of text in which none of
@@ -258,6 +260,7 @@ class _Reader:
         self.tokens = tokens
         self.at = 0
         self.prefixes = prefixes
+        self.slots: set[str] = set()  # prefixes declared with a full IRI among the tokens
 
     # -- tokens
 
@@ -289,6 +292,11 @@ class _Reader:
             if not _is_name(name) or not name.endswith(":") or not iri.startswith("<"):
                 raise _Unread
             self.prefixes[name[:-1]] = iri[1:-1]
+            # its names are slots where its IRI is one (query_shape leaves that IRI out)
+            if HIER_IRI.match(iri):
+                self.slots.add(name[:-1])
+            else:
+                self.slots.discard(name[:-1])
         form = self.word()
         self.at += 1
         if form == "construct" and self.tokens[self.at] == "{":
@@ -478,6 +486,8 @@ class _Reader:
         name = _prefixed_name(token)
         if name is None or name[0] not in self.prefixes:
             raise _Unread
+        if name[0] in self.slots:
+            return Slot(self.prefixes[name[0]] + name[1])
         return _constant(self.prefixes[name[0]] + name[1])
 
     # -- what is skipped
