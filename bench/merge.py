@@ -8,10 +8,10 @@ measured, not the load) and the reference data, each query is timed (median of
 
 * ``one dataset``: the synthetic dataset and the reference. The reference's description graph
   is in the store too, so the engine's union of every graph is not the caller's dataset; it
-  stands for it where no pattern of the query can match a description (graph.store.union:
+  stands for it where no pattern of the query can match a description (graph.sparql.union:
   the aggregate and the lookup), not for the count of every triple. ``as a list of its
   graphs``: the same query over the list of the two graphs, the path every such query took
-  before graph.store.union; ``as the engine's union``: over that union, for its time;
+  before graph.sparql.union; ``as the engine's union``: over that union, for its time;
 * ``+ a disjoint dataset``: a second dataset sharing no triple (a list of three graphs);
 * ``+ an overlapping dataset, merged``: a second dataset that restates 200 of the synthetic
   dataset's labels and adds 10 triples (the merge: a remainder graph, a list of graphs);
@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
             # Three ways to the same dataset, timed in turn (the store's own background work
             # after the load falls on all of them): the library's path (the union where no
             # pattern can match the reference's description), the list of its graphs (that
-            # path before graph.store.union), and the engine's union (the union holds the
+            # path before graph.sparql.union), and the engine's union (the union holds the
             # description too: for its time, not its answer).
             rows[name] = _interleaved(
                 {

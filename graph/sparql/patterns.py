@@ -3,7 +3,7 @@
 A query's answer depends on its default graph only through the triple patterns and property
 paths it matches there; :func:`default_graph_patterns` lists them, group by group, so that a
 store can tell whether some triples outside the caller's graphs could ever be matched
-(:mod:`graph.store.union`). It reads the text token by token (as :mod:`graph.sparql.guard`
+(:mod:`graph.sparql.union`). It reads the text token by token (as :mod:`graph.sparql.guard`
 does; a few microseconds per term, where rdflib's parser takes milliseconds) and knows a
 subset of SPARQL: ``SELECT``, ``ASK`` and ``CONSTRUCT`` over groups of triples with ``;`` and
 ``,``, property paths, ``OPTIONAL``, ``UNION``, ``MINUS``, ``FILTER``, ``BIND``, ``VALUES``,

@@ -9,6 +9,7 @@ override ``FROM``, ``FROM NAMED`` and ``GRAPH <iri>``); query text is never rewr
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -18,6 +19,7 @@ import pyoxigraph as ox
 
 from graph.model.namespaces import PREFIXES, XSD
 from graph.sparql.guard import _NO_INFO, QueryError, QueryInfo, inspect_query
+from graph.sparql.union import union_serves
 from graph.store import QueryResult, Store
 from graph.store.stores import dataset_graphs
 
@@ -114,7 +116,12 @@ def execute_query(
         check_dataset_clause(info, default, named, base_iri)
     try:
         return store.query(
-            text, default_graph=default, named_graphs=named, prefixes=PREFIXES, base_iri=base_iri
+            text,
+            default_graph=default,
+            named_graphs=named,
+            prefixes=PREFIXES,
+            base_iri=base_iri,
+            ignores_hidden=functools.partial(union_serves, text, PREFIXES),
         )
     except SyntaxError as error:
         raise QueryError(f"malformed SPARQL query: {error}") from None

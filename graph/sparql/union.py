@@ -50,13 +50,9 @@ True
 
 from __future__ import annotations
 
-__all__ = ["HiddenTriples", "matches_only_visible", "union_serves"]
+__all__ = ["matches_only_visible", "union_serves"]
 
-import threading
-from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
-
-import pyoxigraph as ox
+from collections.abc import Mapping
 
 from graph.model.namespaces import RDF
 from graph.sparql.patterns import (
@@ -64,93 +60,14 @@ from graph.sparql.patterns import (
     Literal,
     Path,
     Pattern,
-    Shape,
     Slot,
     Variable,
     default_graph_patterns,
     query_shape,
 )
+from graph.store.hidden import HiddenTriples
 
 RDF_TYPE = RDF + "type"
-#: Shapes of query whose decision is kept (a few hundred bytes each).
-SHAPES = 1024
-
-
-@dataclass(frozen=True)
-class HiddenTriples:
-    """What the triples of the graphs a caller does not see are made of."""
-
-    #: Every predicate of a hidden triple.
-    predicates: frozenset[str]
-    #: (predicate, object) of the hidden triples whose object is an IRI.
-    objects: frozenset[tuple[str, str]]
-    #: The predicates of hidden triples whose object is a literal or a blank node.
-    literal_predicates: frozenset[str]
-    #: The IRIs that are hidden triples' subjects.
-    subjects: frozenset[str]
-    #: The IRIs in hidden triples, as subject or object.
-    nodes: frozenset[str]
-    #: Whether no visible triple holds a hidden triple's subject (rule (d)).
-    private: bool
-    #: Decisions of :func:`union_serves` per shape of query, while these triples are hidden.
-    decisions: dict[tuple[Shape, tuple[tuple[str, str], ...]], bool] = field(
-        default_factory=dict, init=False, compare=False, repr=False
-    )
-    _lock: threading.Lock = field(
-        default_factory=threading.Lock, init=False, compare=False, repr=False
-    )
-
-    def remember(self, key: tuple[Shape, tuple[tuple[str, str], ...]], decision: bool) -> None:
-        """Keep a decision for a shape of query, :data:`SHAPES` at most (the oldest go)."""
-        with self._lock:
-            self.decisions[key] = decision
-            while len(self.decisions) > SHAPES:
-                del self.decisions[next(iter(self.decisions))]
-
-    @classmethod
-    def of(cls, store: ox.Store, hidden: Collection[str]) -> HiddenTriples:
-        """The hidden triples of ``store``: those of graphs ``hidden``; every other graph of
-        the store is visible."""
-        predicates: set[str] = set()
-        objects: set[tuple[str, str]] = set()
-        literal_predicates: set[str] = set()
-        subjects: dict[ox.NamedNode | ox.BlankNode, None] = {}
-        nodes: set[str] = set()
-        for graph in hidden:
-            for quad in store.quads_for_pattern(None, None, None, ox.NamedNode(graph)):
-                subject, predicate, obj = quad.subject, quad.predicate.value, quad.object
-                predicates.add(predicate)
-                if isinstance(subject, ox.NamedNode | ox.BlankNode):
-                    subjects[subject] = None
-                if isinstance(obj, ox.NamedNode):
-                    objects.add((predicate, obj.value))
-                    nodes.add(obj.value)
-                else:
-                    literal_predicates.add(predicate)
-        iris = {s.value for s in subjects if isinstance(s, ox.NamedNode)}
-        return cls(
-            predicates=frozenset(predicates),
-            objects=frozenset(objects),
-            literal_predicates=frozenset(literal_predicates),
-            subjects=frozenset(iris),
-            nodes=frozenset(nodes | iris),
-            private=not any(_held_visibly(store, s, hidden) for s in subjects),
-        )
-
-
-def _held_visibly(
-    store: ox.Store, term: ox.NamedNode | ox.BlankNode, hidden: Collection[str]
-) -> bool:
-    """Whether a quad outside graphs ``hidden`` holds ``term`` as subject, predicate or
-    object (three index lookups)."""
-    lookups = [store.quads_for_pattern(term, None, None), store.quads_for_pattern(None, None, term)]
-    if isinstance(term, ox.NamedNode):
-        lookups.append(store.quads_for_pattern(None, term, None))
-    return any(
-        not isinstance(quad.graph_name, ox.NamedNode) or quad.graph_name.value not in hidden
-        for quads in lookups
-        for quad in quads
-    )
 
 
 def union_serves(text: str, prefixes: Mapping[str, str], hidden: HiddenTriples) -> bool:
