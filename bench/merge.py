@@ -60,15 +60,6 @@ QUERIES = {
 }
 
 
-def _median(run: Callable[[], object], repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
-
-
 def _interleaved(runs: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:
     """The median time of each of ``runs``, run in turn ``repeats`` times after one run each
     to warm up."""
@@ -126,9 +117,11 @@ def main(argv: list[str] | None = None) -> int:
         def timed(config: str) -> None:
             graphs = dataset_graphs(store)
             for name, text in texts.items():
-                _drain(run_query(store, text, graphs=graphs))  # to warm up
-                rows.setdefault(name, {})[config] = _median(
-                    lambda text=text: _drain(run_query(store, text, graphs=graphs)), args.repeats
+                rows.setdefault(name, {}).update(
+                    _interleaved(
+                        {config: lambda text=text: _drain(run_query(store, text, graphs=graphs))},
+                        args.repeats,
+                    )
                 )
 
         graphs = dataset_graphs(store)
@@ -165,15 +158,15 @@ def main(argv: list[str] | None = None) -> int:
         plan = time.perf_counter() - started
         timed("+ an overlapping dataset, merged")
         for name, text in texts.items():
-            rows[name]["+ an overlapping dataset, as a bag"] = _median(
-                lambda text=text: _drain(
-                    store._store.query(
-                        text,
-                        default_graph=[ox.NamedNode(g) for g in graphs],
-                        prefixes=dict(PREFIXES),
-                    )
-                ),
-                args.repeats,
+
+            def bag(text: str = text) -> int:
+                plain = [ox.NamedNode(g) for g in graphs]
+                return _drain(
+                    store._store.query(text, default_graph=plain, prefixes=dict(PREFIXES))
+                )
+
+            rows[name].update(
+                _interleaved({"+ an overlapping dataset, as a bag": bag}, args.repeats)
             )
         store.close()
 

@@ -158,8 +158,18 @@ _MODIFIERS = frozenset(("group", "by", "having", "order", "asc", "desc", "limit"
 def default_graph_patterns(text: str, prefixes: Mapping[str, str]) -> Group | None:
     """The patterns query ``text`` matches against its default graph, as a :class:`Group`;
     None where the text holds something this reader does not know. ``prefixes``: those
-    declared for the query besides its own ``PREFIX`` lines."""
-    return _read(text, tuple(prefixes.items()))
+    declared for the query besides its own ``PREFIX`` lines. Read anew each time: its
+    callers keep what they decide per shape of query (:func:`query_shape`)."""
+    if "\\" in text:  # escapes: read differently by the engine and by rdflib
+        return None
+    declared = _PROLOGUE.match(text)
+    assert declared is not None  # it matches the empty string
+    known = dict(prefixes)
+    known.update(_declared(declared.group()))
+    try:
+        return _Reader(text[declared.end() :], known).query()
+    except (_Unread, IndexError):  # IndexError: the text ended early
+        return None
 
 
 #: A query's shape: the text between its strings, full IRIs and comments, with a mark of each.
@@ -190,41 +200,15 @@ def query_shape(text: str) -> Shape | None:
 # a comment (no group), or a quote or '<' that opens nothing (kept). Strings, IRIs and
 # comments begin where the reader's tokens find them: never inside a name or a variable.
 _SHAPE = re.compile(
-    rf"([^\"'<#]*+)(?:()(?:{STRING})|()<[A-Za-z][A-Za-z0-9+.\-]*://"
-    r'(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*+>'
+    rf"([^\"'<#]*+)(?:()(?:{STRING})|(){HIER_IRI.pattern}{IRI.removeprefix('<')}"
     rf"|({IRI})|#[^\r\n]*+|([\"'<])|$)"
 )
-
-
-#: Texts longer than this are read again each time rather than kept.
-_CACHED_CHARS = 8192
-
-
-def _read(text: str, prefixes: tuple[tuple[str, str], ...]) -> Group | None:
-    if len(text) > _CACHED_CHARS:
-        return _cached.__wrapped__(text, prefixes)
-    return _cached(text, prefixes)
-
-
-@lru_cache(maxsize=256)
-def _cached(text: str, prefixes: tuple[tuple[str, str], ...]) -> Group | None:
-    if "\\" in text:  # escapes: read differently by the engine and by rdflib
-        return None
-    declared = _PROLOGUE.match(text)
-    assert declared is not None  # it matches the empty string
-    known = dict(prefixes)
-    known.update(_declared(declared.group()))
-    try:
-        return _Reader(text[declared.end() :], known).query()
-    except (_Unread, IndexError):  # IndexError: the text ended early
-        return None
 
 
 # PREFIX lines as most texts begin (ASCII names), read at once and kept: a dozen of them are
 # most of a short query's tokens. Anything else is left to the reader.
 _PROLOGUE = re.compile(
-    r"(?:[ \t\r\n]*+PREFIX[ \t\r\n]++(?:[A-Za-z](?:[\w.-]*+\w)?)?:[ \t\r\n]*+"
-    r'<[^<>"{}|^`\\\x00-\x20]*+>)*+',
+    rf"(?:[ \t\r\n]*+PREFIX[ \t\r\n]++(?:[A-Za-z](?:[\w.-]*+\w)?)?:[ \t\r\n]*+{IRI})*+",
     re.IGNORECASE,
 )
 _DECLARATION = re.compile(r"PREFIX\s+([\w.-]*):\s*<([^>]*)>", re.IGNORECASE)
