@@ -355,8 +355,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--servers",
         default="recruitgraph,oxigraph,rdflib-endpoint",
-        help="also: bare-http, bare-pyoxigraph (lower bounds for any Python server; see "
-        "bare_server.py)",
+        help="also: bare-http, bare-pyoxigraph, bare-engine (lower bounds for any Python "
+        "server, the last one with a killable engine process; see bare_server.py)",
     )
     parser.add_argument(
         "--bare-workers", type=int, default=os.cpu_count() or 1, help="uvicorn workers, bare-*"
@@ -424,13 +424,15 @@ def main(argv: list[str] | None = None) -> int:
                 command = [args.rdflib_endpoint, "serve", str(union), "--host", "127.0.0.1",
                            "--port", str(port)]  # fmt: skip
                 route, ready = "/", f"{base}/?query=ASK%7B%7D"
-            elif name in ("bare-http", "bare-pyoxigraph"):
+            elif name in ("bare-http", "bare-pyoxigraph", "bare-engine"):
                 # Lower bounds, not servers: see bench/bare_server.py.
                 command = [str(BIN / "uvicorn"), "bare_server:app", "--app-dir", str(HERE),
                            "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
                            "--workers", str(args.bare_workers)]  # fmt: skip
-                if name == "bare-pyoxigraph":
+                if name != "bare-http":
                     env = dict(os.environ, BARE_STORE=str(oxigraph_store(work)))
+                if name == "bare-engine":
+                    env = dict(env or {}, BARE_ENGINE="1")
                 route, ready = "/", f"{base}/?query=ASK%7B%7D"
             else:
                 raise SystemExit(f"unknown server {name}")
