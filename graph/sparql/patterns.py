@@ -206,9 +206,11 @@ _SHAPE = re.compile(
 
 
 # PREFIX lines as most texts begin (ASCII names), read at once and kept: a dozen of them are
-# most of a short query's tokens. Anything else is left to the reader.
+# most of a short query's tokens. Anything else is left to the reader. (The middle of a name
+# gives back its last character to the name's end: possessive there, no name of two letters
+# or more matched, and every query's PREFIX lines were read as slots, its decision never kept.)
 _PROLOGUE = re.compile(
-    rf"(?:[ \t\r\n]*+PREFIX[ \t\r\n]++(?:[A-Za-z](?:[\w.-]*+\w)?)?:[ \t\r\n]*+{IRI})*+",
+    rf"(?:[ \t\r\n]*+PREFIX[ \t\r\n]++(?:[A-Za-z](?:[\w.-]*\w)?)?:[ \t\r\n]*+{IRI})*+",
     re.IGNORECASE,
 )
 _DECLARATION = re.compile(r"PREFIX\s+([\w.-]*):\s*<([^>]*)>", re.IGNORECASE)
