@@ -238,3 +238,36 @@ def test_the_cache_computes_a_key_once_while_others_wait() -> None:
     assert len(computed) == 1
     assert after["computed"] - before["computed"] == 1
     assert after["waited"] - before["waited"] >= 1
+
+
+def test_a_freed_slot_wakes_the_first_waiter_whose_caller_fits_and_no_other() -> None:
+    """A call that ends hands its slot to the first waiting call whose caller holds less than
+    its share, past those of a caller at its share; the others stay asleep (they were all
+    woken to check again before: a wake-up of every waiting call per call). A waiter woken
+    and then cancelled before it took the slot hands it on."""
+    from graph.server.engine import _Lane
+
+    async def scenario() -> None:
+        lane = _Lane("query", slots=3, queue=10)  # a caller's share: 2 of the 3
+        held = [await lane.enter(caller, 1) for caller in ("a", "a", "b")]
+        woken: list[str] = []
+
+        async def wait(name: str, caller: str) -> None:
+            ticket = await lane.enter(caller, 5)
+            woken.append(name)
+            lane.leave(ticket)
+
+        waiting = {n: asyncio.ensure_future(wait(n, c)) for n, c in [("a3", "a"), ("c1", "c"),
+                                                                      ("c2", "c")]}  # fmt: skip
+        await asyncio.sleep(0)
+        assert lane.waiting == 3 and woken == []
+        lane.leave(held[2])  # b's slot: a is at its share, so c1 is the one that fits
+        assert [f.done() for _, f in lane._waiters] == [False, False]  # a3 and c2 sleep on
+        waiting["c1"].cancel()  # woken, then gone before it ran: c2 takes the slot
+        await asyncio.sleep(0.01)
+        assert "c2" in woken and "a3" not in woken
+        assert lane.waiting == 1  # a3, still at its caller's share
+        waiting["a3"].cancel()
+        await asyncio.gather(*waiting.values(), return_exceptions=True)
+
+    asyncio.run(scenario())

@@ -410,6 +410,11 @@ def _expire(future: asyncio.Future[Any]) -> None:
         future.set_exception(TimeoutError())
 
 
+def _woken(waiter: asyncio.Future[None]) -> bool:
+    """Whether ``waiter`` was given its slot (not timed out, not cancelled)."""
+    return waiter.done() and not waiter.cancelled() and waiter.exception() is None
+
+
 class _Lane:
     """The server's side of one lane: its slots, its queue, and counts for /healthz.
 
@@ -436,9 +441,9 @@ class _Lane:
         self.mean = 0.5
         self._held: Counter[str] = Counter()
         self._held_heavy: Counter[str] = Counter()
-        #: Calls waiting for a slot (woken, first come first served, when one frees up), and
-        #: long calls waiting for a heavy slot.
-        self._waiters: deque[asyncio.Future[None]] = deque()
+        #: Calls waiting for a slot, with their callers (woken first come first served, as
+        #: many as the free slots take), and long calls waiting for a heavy slot.
+        self._waiters: deque[tuple[str, asyncio.Future[None]]] = deque()
         self._promotions: deque[_Ticket] = deque()
 
     @property
@@ -475,15 +480,19 @@ class _Lane:
             try:
                 while not self.fits(caller):
                     waiter: asyncio.Future[None] = loop.create_future()
-                    self._waiters.append(waiter)
+                    entry = (caller, waiter)
+                    self._waiters.append(entry)
                     # A timer rather than wait_for (a task per wait), and the waiter taken
                     # out only when no wake-up did (a miss in deque.remove formats its repr).
                     expiry = loop.call_at(deadline, _expire, waiter)
                     try:
                         await waiter
                     except BaseException:
-                        with contextlib.suppress(ValueError):
-                            self._waiters.remove(waiter)
+                        if _woken(waiter):  # then cancelled: its slot goes to the next one
+                            self._wake()
+                        else:
+                            with contextlib.suppress(ValueError):
+                                self._waiters.remove(entry)
                         raise
                     finally:
                         expiry.cancel()
@@ -522,11 +531,24 @@ class _Lane:
             self._wake()
 
     def _wake(self) -> None:
-        # Each waiter checks again whether its call fits, in the order they came.
-        for waiter in self._waiters:
-            if not waiter.done():
+        # The waiters whose calls fit the free slots, in the order they came, each counted as
+        # holding its slot (it takes it when it runs, or waits again if a newcomer took it
+        # first); the others wait on. Waking every waiter to check again cost each call a
+        # wake-up of every call waiting behind it.
+        running, woken = self.running, Counter[str]()
+        waiting: deque[tuple[str, asyncio.Future[None]]] = deque()
+        while self._waiters and running < self.size:
+            caller, waiter = self._waiters.popleft()
+            if waiter.done():
+                continue
+            if self._held[caller] + woken[caller] < _share(self.size):
                 waiter.set_result(None)
-        self._waiters.clear()
+                running += 1
+                woken[caller] += 1
+            else:
+                waiting.append((caller, waiter))
+        waiting.extend(self._waiters)
+        self._waiters = waiting
 
     def retry_after(self) -> int:
         """Seconds until the queue has likely moved on: its length over the slots, times
