@@ -310,23 +310,31 @@ def test_the_endpoint_s_queries_are_served_by_the_union_too(
     assert unions[-3:] == [True, False, False]  # (before them: the merge plan's checks)
 
 
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The texts that :func:`union_serves` reads from now on (not decided by their shape)."""
+    from graph.sparql import patterns, union
+
+    texts: list[str] = []
+    read = patterns.default_graph_patterns
+
+    def counted(text: str, prefixes: dict[str, str]) -> object:
+        texts.append(text)
+        return read(text, prefixes)
+
+    monkeypatch.setattr(union, "default_graph_patterns", counted)
+    return texts
+
+
 def test_a_decision_is_kept_for_its_shape_only_if_no_full_iri_decided_it(
-    monkeypatch: pytest.MonkeyPatch,
+    reads: list[str],
 ) -> None:
     """Queries that differ only in IRIs written in full, strings and comments share a decision
     where those IRIs did not decide it; where one did (a subject that is, or is not, a hidden
     subject), each query is read."""
-    from graph.sparql import patterns, union
+    from graph.sparql import union
 
     hidden = dataclasses.replace(_HIDDEN)  # decisions of its own
-    reads: list[str] = []
-    read = patterns.default_graph_patterns
-
-    def counted(text: str, prefixes: dict[str, str]) -> object:
-        reads.append(text)
-        return read(text, prefixes)
-
-    monkeypatch.setattr(union, "default_graph_patterns", counted)
     lookup = "SELECT * {{ ?f <urn:from> <{}> ; a ?kind }} # {}"
     assert union.union_serves(lookup.format("http://a/1", 1), {}, hidden)
     assert union.union_serves(lookup.format("http://a/2", 2), {}, hidden)
@@ -342,7 +350,7 @@ def test_a_decision_is_kept_for_its_shape_only_if_no_full_iri_decided_it(
 
 
 def test_queries_that_begin_with_their_prefix_lines_share_their_shapes_decision(
-    monkeypatch: pytest.MonkeyPatch,
+    reads: list[str],
 ) -> None:
     """Lookups as scripts write them, the PREFIX lines first (names of several letters): the
     shape keeps those lines whole, so a lookup of another actor is its shape's decision, not
@@ -351,14 +359,6 @@ def test_queries_that_begin_with_their_prefix_lines_share_their_shapes_decision(
     from graph.sparql import patterns, union
 
     hidden = dataclasses.replace(_HIDDEN)
-    reads: list[str] = []
-    read = patterns.default_graph_patterns
-
-    def counted(text: str, prefixes: dict[str, str]) -> object:
-        reads.append(text)
-        return read(text, prefixes)
-
-    monkeypatch.setattr(union, "default_graph_patterns", counted)
     prologue = "".join(f"PREFIX {name}: <{PREFIXES[name]}>\n" for name in ("rg", "rdfs"))
     lookup = prologue + "SELECT * {{ ?claim rg:from <{}> ; a ?type ; rg:to ?to }} # {}"
     for number in range(3):
