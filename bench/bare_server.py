@@ -44,7 +44,7 @@ def _run(store: ox.Store, query: str) -> tuple[int, bytes]:
     try:
         result = store.query(query, use_default_graph_as_union=True)
         return 200, result.serialize(format=ox.QueryResultsFormat.JSON)  # type: ignore[union-attr]
-    except (SyntaxError, OSError, AttributeError) as error:
+    except (SyntaxError, OSError, AttributeError, TypeError) as error:  # (a graph as JSON)
         return 400, str(error).encode()
 
 
