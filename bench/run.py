@@ -430,9 +430,8 @@ def main(argv: list[str] | None = None) -> int:
                            "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
                            "--workers", str(args.bare_workers)]  # fmt: skip
                 if name != "bare-http":
-                    env = dict(os.environ, BARE_STORE=str(oxigraph_store(work)))
-                if name == "bare-engine":
-                    env = dict(env or {}, BARE_ENGINE="1")
+                    engine = {"BARE_ENGINE": "1"} if name == "bare-engine" else {}
+                    env = dict(os.environ, BARE_STORE=str(oxigraph_store(work)), **engine)
                 route, ready = "/", f"{base}/?query=ASK%7B%7D"
             else:
                 raise SystemExit(f"unknown server {name}")

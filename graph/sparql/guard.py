@@ -289,7 +289,7 @@ SPARQL_TOKEN = re.compile(
 #: The same tokens, without whitespace and comments, for :func:`re.findall` (an empty string
 #: where only whitespace or comments are left): their kind is told by their first character.
 SPARQL_WORDS = re.compile(rf"(?:[ \t\r\n]++|#[^\r\n]*+)*+({STRING}|{IRI}|{_VAR}|{_NAME}|[\s\S]|$)")
-_PN_PREFIX = re.compile(rf"(?:[{_PN_BASE}](?:[{_PN_CHARS}.]*+(?<=[{_PN_CHARS}]))?)?")
+PN_PREFIX = re.compile(rf"(?:[{_PN_BASE}](?:[{_PN_CHARS}.]*+(?<=[{_PN_CHARS}]))?)?")
 _PN_LOCAL = re.compile(
     rf"(?:[{_PN_CHARS}:.%]|{_LOCAL_ESCAPE})*+"  # checked further in prefixed_name
 )
@@ -353,7 +353,7 @@ def _iri_of(token: str, base: str | None) -> str:
 def prefixed_name(run: str) -> tuple[str, str] | None:
     """(prefix, local name) if ``run`` is a prefixed name as the engine reads it, else None."""
     prefix, _, local = run.partition(":")
-    if not _PN_PREFIX.fullmatch(prefix) or not _PN_LOCAL.fullmatch(local):
+    if not PN_PREFIX.fullmatch(prefix) or not _PN_LOCAL.fullmatch(local):
         return None
     if local and (local[0] in "-.\u00b7" or "\u0300" <= local[0] <= "\u036f"):
         return None

@@ -55,7 +55,15 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from graph.model.namespaces import RDF
-from graph.sparql.guard import HIER_IRI, IRI, SCHEME, SPARQL_WORDS, STRING, prefixed_name
+from graph.sparql.guard import (
+    HIER_IRI,
+    IRI,
+    PN_PREFIX,
+    SCHEME,
+    SPARQL_WORDS,
+    STRING,
+    prefixed_name,
+)
 
 
 class Variable(NamedTuple):
@@ -205,20 +213,19 @@ _SHAPE = re.compile(
 )
 
 
-# PREFIX lines as most texts begin (ASCII names), read at once and kept: a dozen of them are
-# most of a short query's tokens. Anything else is left to the reader. (The middle of a name
-# gives back its last character to the name's end: possessive there, no name of two letters
-# or more matched, and every query's PREFIX lines were read as slots, its decision never kept.)
-_PROLOGUE = re.compile(
-    rf"(?:[ \t\r\n]*+PREFIX[ \t\r\n]++(?:[A-Za-z](?:[\w.-]*\w)?)?:[ \t\r\n]*+{IRI})*+",
-    re.IGNORECASE,
+# PREFIX lines as most texts begin, read at once and kept: a dozen of them are most of a short
+# query's tokens. Anything else is left to the reader. A name is the guard's PN_PREFIX (a name
+# pattern written again here once matched no name of two letters or more: every PREFIX line was
+# then read as slots, and no decision kept for its shape).
+_DECLARATION = re.compile(
+    rf"[ \t\r\n]*+PREFIX[ \t\r\n]++({PN_PREFIX.pattern}):[ \t\r\n]*+({IRI})", re.IGNORECASE
 )
-_DECLARATION = re.compile(r"PREFIX\s+([\w.-]*):\s*<([^>]*)>", re.IGNORECASE)
+_PROLOGUE = re.compile(rf"(?:{_DECLARATION.pattern})*+", re.IGNORECASE)
 
 
 @lru_cache(maxsize=64)
 def _declared(prologue: str) -> dict[str, str]:
-    return dict(_DECLARATION.findall(prologue))
+    return {name: iri[1:-1] for name, iri in _DECLARATION.findall(prologue)}
 
 
 #: The same names come back in query after query (``rg:from``, ``rdfs:label``).
